@@ -1,0 +1,223 @@
+//! Virtual time: one clock type for every layer.
+//!
+//! vnet never reads the wall clock. A state starts at [`EPOCH`] and its clock only moves
+//! forward, when a simulation runs (a `ping -w 4` takes four virtual seconds) or when a
+//! command takes time in Docker too (`stop` waits out the grace period of a process that
+//! ignores SIGTERM). Timestamps print as Docker prints them: RFC 3339 with nanoseconds
+//! (Go's `time.RFC3339Nano`) in JSON, and go-units' `HumanDuration` in tables.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::{Add, Sub};
+
+/// A point in virtual time: microseconds since the Unix epoch.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Instant(pub u64);
+
+/// A span of virtual time in microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Duration(pub u64);
+
+/// Where every new state's clock starts: 2026-01-01T00:00:00Z.
+pub const EPOCH: Instant = Instant(1_767_225_600 * 1_000_000);
+
+impl Duration {
+    /// `n` seconds.
+    pub const fn from_secs(n: u64) -> Duration {
+        Duration(n * 1_000_000)
+    }
+    /// `n` milliseconds.
+    pub const fn from_millis(n: u64) -> Duration {
+        Duration(n * 1_000)
+    }
+    /// Whole seconds.
+    pub const fn as_secs(self) -> u64 {
+        self.0 / 1_000_000
+    }
+}
+
+impl Add<Duration> for Instant {
+    type Output = Instant;
+    fn add(self, d: Duration) -> Instant {
+        Instant(self.0 + d.0)
+    }
+}
+
+impl Sub for Instant {
+    type Output = Duration;
+    fn sub(self, earlier: Instant) -> Duration {
+        Duration(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl Instant {
+    /// Seconds since the Unix epoch (what the Engine API's `Created` integers carry).
+    pub const fn unix_secs(self) -> u64 {
+        self.0 / 1_000_000
+    }
+
+    /// Go's `time.RFC3339Nano` in UTC: `2026-01-01T00:00:05.25Z`, trailing zeros of the
+    /// fraction dropped, no fraction when it is zero.
+    pub fn rfc3339_nano(self) -> String {
+        let secs = self.0 / 1_000_000;
+        let micros = self.0 % 1_000_000;
+        let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+        let rem = secs % 86_400;
+        let mut s = format!(
+            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60
+        );
+        if micros != 0 {
+            let frac = format!("{:09}", micros * 1000);
+            s.push('.');
+            s.push_str(frac.trim_end_matches('0'));
+        }
+        s.push('Z');
+        s
+    }
+
+    /// Docker's `CreatedAt` column: `2026-01-01 00:00:00 +0000 UTC`.
+    pub fn go_string(self) -> String {
+        let secs = self.0 / 1_000_000;
+        let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+        let rem = secs % 86_400;
+        format!(
+            "{y:04}-{mo:02}-{d:02} {:02}:{:02}:{:02} +0000 UTC",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60
+        )
+    }
+}
+
+impl fmt::Display for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rfc3339_nano())
+    }
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// go-units `HumanDuration`, which `docker ps` uses for CREATED and STATUS.
+pub fn human_duration(d: Duration) -> String {
+    let seconds = d.0 / 1_000_000;
+    let minutes = seconds / 60;
+    let hours = (d.0 as f64 / 3_600_000_000.0 + 0.5) as u64;
+    if seconds < 1 {
+        "Less than a second".to_string()
+    } else if seconds == 1 {
+        "1 second".to_string()
+    } else if seconds < 60 {
+        format!("{seconds} seconds")
+    } else if minutes == 1 {
+        "About a minute".to_string()
+    } else if minutes < 60 {
+        format!("{minutes} minutes")
+    } else if hours == 1 {
+        "About an hour".to_string()
+    } else if hours < 48 {
+        format!("{hours} hours")
+    } else if hours < 24 * 7 * 2 {
+        format!("{} days", hours / 24)
+    } else if hours < 24 * 30 * 2 {
+        format!("{} weeks", hours / 24 / 7)
+    } else if hours < 24 * 365 * 2 {
+        format!("{} months", hours / 24 / 30)
+    } else {
+        format!("{} years", seconds / 3600 / 24 / 365)
+    }
+}
+
+/// Parses a duration as Go's `time.ParseDuration` writes them in practice: `5s`, `1.5s`,
+/// `100ms`, `2m`, `1h30m`, `250us`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let value: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "us" | "µs" => 1.0,
+            "ms" => 1e3,
+            "s" => 1e6,
+            "m" => 60e6,
+            "h" => 3600e6,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += value * scale;
+    }
+    Some(Duration(total.round() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339() {
+        assert_eq!(EPOCH.rfc3339_nano(), "2026-01-01T00:00:00Z");
+        assert_eq!(
+            (EPOCH + Duration(5_250_000)).rfc3339_nano(),
+            "2026-01-01T00:00:05.25Z"
+        );
+        assert_eq!(Instant(0).rfc3339_nano(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            Instant(951_782_400_000_001).rfc3339_nano(),
+            "2000-02-29T00:00:00.000001Z"
+        );
+        assert_eq!(EPOCH.go_string(), "2026-01-01 00:00:00 +0000 UTC");
+    }
+
+    #[test]
+    fn human() {
+        let s = Duration::from_secs;
+        assert_eq!(human_duration(Duration(999_999)), "Less than a second");
+        assert_eq!(human_duration(s(1)), "1 second");
+        assert_eq!(human_duration(s(59)), "59 seconds");
+        assert_eq!(human_duration(s(60)), "About a minute");
+        assert_eq!(human_duration(s(3599)), "59 minutes");
+        assert_eq!(human_duration(s(3600)), "About an hour");
+        assert_eq!(human_duration(s(2 * 3600)), "2 hours");
+        assert_eq!(human_duration(s(48 * 3600)), "2 days");
+        assert_eq!(human_duration(s(15 * 86400)), "2 weeks");
+        assert_eq!(human_duration(s(61 * 86400)), "2 months");
+        assert_eq!(human_duration(s(800 * 86400)), "2 years");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5s"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_duration("1.5s"), Some(Duration(1_500_000)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("100ms"), Some(Duration::from_millis(100)));
+        assert_eq!(parse_duration("5"), None);
+        assert_eq!(parse_duration("x"), None);
+    }
+}
