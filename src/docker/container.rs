@@ -1,0 +1,752 @@
+//! Containers: create, start, stop, kill, restart, remove, rename.
+//!
+//! Mirrors moby v28.5.2 `daemon/create.go`, `start.go`, `stop.go`, `kill.go`, `delete.go`,
+//! `rename.go`, `names.go` and the network half of `container_operations.go`
+//! (`allocateNetwork`, `releaseNetwork`). Nothing is executed: a container's "process" is its
+//! state (running or not, exit code), which is all its networking depends on.
+
+use super::error::{Error, Kind, Result};
+use super::image;
+use super::network::{EndpointSettings, validate_endpoint_settings};
+use super::{Daemon, is_user_defined};
+use crate::time::{Duration, Instant};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A container's lifecycle state (`State.Status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Created, never started.
+    Created,
+    /// Running.
+    Running,
+    /// Stopped after running.
+    Exited,
+}
+
+impl Status {
+    /// The word Docker uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Running => "running",
+            Status::Exited => "exited",
+        }
+    }
+}
+
+/// One host binding of a published port (`PortBinding`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PortBinding {
+    /// `HostIp`: empty means the network's `host_binding_ipv4`.
+    pub host_ip: String,
+    /// `HostPort`: empty means an ephemeral port.
+    pub host_port: String,
+}
+
+/// The body of `POST /containers/create` (the parts vnet models).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContainerCreateRequest {
+    /// `--name`; generated when absent.
+    pub name: Option<String>,
+    /// The image reference.
+    pub image: String,
+    /// The command after the image; the image's `CMD` when empty.
+    pub cmd: Vec<String>,
+    /// `-h`.
+    pub hostname: String,
+    /// `-e`.
+    pub env: Vec<String>,
+    /// `-t`.
+    pub tty: bool,
+    /// `-i`.
+    pub open_stdin: bool,
+    /// Not `-d`: the client attaches to stdout and stderr.
+    pub attach: bool,
+    /// `--network`; `default` when empty.
+    pub network_mode: String,
+    /// `-p`, by `port/proto`.
+    pub port_bindings: BTreeMap<String, Vec<PortBinding>>,
+    /// `-P`.
+    pub publish_all_ports: bool,
+    /// `--link` (the legacy links of the default bridge), `target:alias`.
+    pub links: Vec<String>,
+    /// `NetworkingConfig.EndpointsConfig`.
+    pub endpoints: IndexMap<String, EndpointSettings>,
+}
+
+/// `Config`: what the container runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// Hostname.
+    pub hostname: String,
+    /// Environment.
+    pub env: Vec<String>,
+    /// `CMD`.
+    pub cmd: Vec<String>,
+    /// `ENTRYPOINT`.
+    pub entrypoint: Vec<String>,
+    /// The image reference as given.
+    pub image: String,
+    /// `-t`.
+    pub tty: bool,
+    /// `-i`.
+    pub open_stdin: bool,
+    /// Attached to the client's output.
+    pub attach: bool,
+    /// Exposed ports, `port/proto`, sorted.
+    pub exposed_ports: Vec<String>,
+}
+
+/// `HostConfig`: how the container is wired to the host.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostConfig {
+    /// `bridge`, `host`, `none`, `container:ID` or a network name.
+    pub network_mode: String,
+    /// `-p`.
+    pub port_bindings: BTreeMap<String, Vec<PortBinding>>,
+    /// `-P`.
+    pub publish_all_ports: bool,
+    /// Legacy links, stored as `/target:/name/alias`.
+    pub links: Vec<String>,
+}
+
+/// `State`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunState {
+    /// Lifecycle.
+    pub status: Status,
+    /// A process ID while running.
+    pub pid: u32,
+    /// The last exit code.
+    pub exit_code: i32,
+    /// The last start failure.
+    pub error: String,
+    /// Last start.
+    pub started_at: Option<Instant>,
+    /// Last stop.
+    pub finished_at: Option<Instant>,
+}
+
+/// A container.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Container {
+    /// 64-hex ID.
+    pub id: String,
+    /// Name without the leading `/`.
+    pub name: String,
+    /// Creation time.
+    pub created: Instant,
+    /// What runs.
+    pub config: Config,
+    /// Host wiring.
+    pub host_config: HostConfig,
+    /// Lifecycle.
+    pub state: RunState,
+    /// Networks by name (`NetworkSettings.Networks`), in attach order: eth0, eth1, ...
+    pub networks: IndexMap<String, EndpointSettings>,
+    /// Published ports while running: `port/proto` → bindings (empty: exposed only).
+    pub ports: BTreeMap<String, Vec<PortBinding>>,
+}
+
+impl Container {
+    /// Whether it runs.
+    pub fn is_running(&self) -> bool {
+        self.state.status == Status::Running
+    }
+    /// The 12-character short ID.
+    pub fn short_id(&self) -> &str {
+        &self.id[..12]
+    }
+    /// `Path`: the first word of entrypoint + cmd.
+    pub fn path(&self) -> String {
+        self.argv().first().cloned().unwrap_or_default()
+    }
+    /// `Args`: the rest.
+    pub fn args(&self) -> Vec<String> {
+        self.argv().into_iter().skip(1).collect()
+    }
+    fn argv(&self) -> Vec<String> {
+        self.config
+            .entrypoint
+            .iter()
+            .chain(self.config.cmd.iter())
+            .cloned()
+            .collect()
+    }
+}
+
+/// `validContainerNamePattern`: `^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`.
+pub fn valid_container_name(name: &str) -> bool {
+    let n = name.strip_prefix('/').unwrap_or(name);
+    let mut chars = n.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
+        && n.len() >= 2
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+}
+
+const ADJECTIVES: [&str; 24] = [
+    "brave", "calm", "clever", "eager", "gentle", "happy", "jolly", "keen", "kind", "lucid",
+    "merry", "nimble", "patient", "quiet", "quirky", "relaxed", "serene", "sharp", "steady",
+    "sunny", "swift", "tender", "vibrant", "witty",
+];
+const SURNAMES: [&str; 24] = [
+    "babbage", "bohr", "cerf", "curie", "dijkstra", "euler", "fermi", "gauss", "hamilton",
+    "hopper", "kahn", "knuth", "lamport", "liskov", "lovelace", "metcalfe", "noether", "perlman",
+    "postel", "ritchie", "shannon", "thompson", "turing", "wirth",
+];
+
+/// How long `docker stop` waits before SIGKILL by default.
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The first ephemeral host port (Linux `ip_local_port_range` start, as Docker's allocator).
+pub const EPHEMERAL_PORT_START: u16 = 32768;
+/// The last ephemeral host port.
+pub const EPHEMERAL_PORT_END: u16 = 60999;
+
+impl Daemon {
+    /// Finds a container as `GetContainer` does: full ID, then name, then unique ID prefix.
+    pub fn find_container(&self, term: &str) -> Result<String> {
+        if term.is_empty() {
+            return Err(Error::no_such_container(term));
+        }
+        if self.state.containers.contains_key(term) {
+            return Ok(term.to_string());
+        }
+        let name = term.strip_prefix('/').unwrap_or(term);
+        if let Some(c) = self.state.containers.values().find(|c| c.name == name) {
+            return Ok(c.id.clone());
+        }
+        let hits: Vec<&String> = self
+            .state
+            .containers
+            .keys()
+            .filter(|id| id.starts_with(term))
+            .collect();
+        match hits.len() {
+            0 => Err(Error::no_such_container(term)),
+            1 => Ok(hits[0].clone()),
+            _ => Err(Error::new(
+                Kind::InvalidParameter,
+                format!("multiple IDs found with provided prefix: {term}"),
+            )),
+        }
+    }
+
+    /// A container by ID.
+    pub fn container(&self, id: &str) -> &Container {
+        &self.state.containers[id]
+    }
+
+    fn name_owner(&self, name: &str) -> Option<&Container> {
+        self.state.containers.values().find(|c| c.name == name)
+    }
+
+    /// `POST /containers/create`. Returns the new container's ID.
+    pub fn container_create(&mut self, req: ContainerCreateRequest) -> Result<String> {
+        let mode = match req.network_mode.as_str() {
+            "" | "default" => "bridge".to_string(),
+            m => m.to_string(),
+        };
+        // validateNetworkingConfig: each endpoint's settings, before anything is reserved.
+        for (key, s) in &req.endpoints {
+            let shown = if key == "default" { "bridge" } else { key };
+            let net = self
+                .find_network(key)
+                .ok()
+                .map(|id| &self.state.networks[&id]);
+            validate_endpoint_settings(net, shown, s)
+                .map_err(|e| e.prefixed(&format!("invalid config for network {shown}: ")))?;
+        }
+        if mode.starts_with("container:") {
+            return Err(Error::new(
+                Kind::System,
+                "vnet does not simulate the container: network mode",
+            ));
+        }
+        let mut generated = 0;
+        let name = match &req.name {
+            Some(n) => {
+                if !valid_container_name(n) {
+                    return Err(Error::invalid_container_name(n));
+                }
+                let n = n.strip_prefix('/').unwrap_or(n).to_string();
+                if let Some(owner) = self.name_owner(&n) {
+                    return Err(Error::container_name_in_use(&n, &owner.id));
+                }
+                n
+            }
+            None => {
+                let (n, draws) = self.generated_name();
+                generated = draws;
+                n
+            }
+        };
+        // Legacy links (default bridge only): the target must exist now.
+        let mut links = Vec::new();
+        if !is_user_defined(&mode) {
+            for l in &req.links {
+                let (target, alias) = l.split_once(':').unwrap_or((l.as_str(), l.as_str()));
+                let tid = self.find_container(target).map_err(|e| {
+                    Error::new(
+                        Kind::InvalidParameter,
+                        format!("could not get container for {target}: {e}"),
+                    )
+                })?;
+                let t = &self.state.containers[&tid];
+                if t.host_config.network_mode == "host" {
+                    return Err(Error::new(
+                        Kind::InvalidParameter,
+                        "conflicting options: host type networking can't be used with links. This would result in undefined behavior",
+                    ));
+                }
+                links.push(format!("/{}:/{name}/{alias}", t.name));
+            }
+        }
+        let img = image::lookup(&req.image);
+        let mut endpoints: IndexMap<String, EndpointSettings> = IndexMap::new();
+        let primary = match mode.as_str() {
+            "bridge" => "bridge".to_string(),
+            m => m.to_string(),
+        };
+        let primary_settings = req
+            .endpoints
+            .get(&primary)
+            .or_else(|| req.endpoints.get("default"))
+            .cloned()
+            .unwrap_or_default();
+        endpoints.insert(primary.clone(), primary_settings);
+        for (k, s) in &req.endpoints {
+            let k = if k == "default" { "bridge" } else { k.as_str() };
+            if !endpoints.contains_key(k) {
+                endpoints.insert(k.to_string(), s.clone());
+            }
+        }
+        // Endpoints store the resolved network under its name.
+        let mut resolved: IndexMap<String, EndpointSettings> = IndexMap::new();
+        for (k, mut s) in endpoints {
+            match self.find_network(&k) {
+                Ok(nid) => {
+                    s.network_id = nid.clone();
+                    resolved.insert(self.state.networks[&nid].name.clone(), s);
+                }
+                // An unknown network is kept by name; start fails on it.
+                Err(_) => {
+                    resolved.insert(k, s);
+                }
+            }
+        }
+        let mut exposed: Vec<String> = img.exposed.iter().map(|s| s.to_string()).collect();
+        for p in req.port_bindings.keys() {
+            if !exposed.contains(p) {
+                exposed.push(p.clone());
+            }
+        }
+        exposed.sort_by_key(|p| port_sort_key(p));
+
+        let id = self.new_id(&format!("container/{name}"));
+        let mut env: Vec<String> = img.env.iter().map(|s| s.to_string()).collect();
+        for e in &req.env {
+            let key = e.split('=').next().unwrap_or(e);
+            env.retain(|x| x.split('=').next() != Some(key));
+            env.push(e.clone());
+        }
+        let cmd: Vec<String> = if req.cmd.is_empty() {
+            img.cmd.iter().map(|s| s.to_string()).collect()
+        } else {
+            req.cmd.clone()
+        };
+        let hostname = if req.hostname.is_empty() {
+            id[..12].to_string()
+        } else {
+            req.hostname.clone()
+        };
+        let c = Container {
+            id: id.clone(),
+            name,
+            created: self.now(),
+            config: Config {
+                hostname,
+                env,
+                cmd,
+                entrypoint: img.entrypoint.iter().map(|s| s.to_string()).collect(),
+                image: req.image.clone(),
+                tty: req.tty,
+                open_stdin: req.open_stdin,
+                attach: req.attach,
+                exposed_ports: exposed,
+            },
+            host_config: HostConfig {
+                network_mode: mode,
+                port_bindings: req.port_bindings.clone(),
+                publish_all_ports: req.publish_all_ports,
+                links,
+            },
+            state: RunState {
+                status: Status::Created,
+                pid: 0,
+                exit_code: 0,
+                error: String::new(),
+                started_at: None,
+                finished_at: None,
+            },
+            networks: resolved,
+            ports: BTreeMap::new(),
+        };
+        self.state.containers.insert(id.clone(), c);
+        for label in ["name/adjective", "name/surname"] {
+            *self.state.counters.entry(label.to_string()).or_insert(0) += generated;
+        }
+        Ok(id)
+    }
+
+    /// A free `adjective_surname` name, and how many draws it took (committed only when the
+    /// container is created, so a failed create changes nothing).
+    fn generated_name(&self) -> (String, u64) {
+        let base = |label: &str| self.state.counters.get(label).copied().unwrap_or(0);
+        let (a0, s0) = (base("name/adjective"), base("name/surname"));
+        let seed = self.state.seed;
+        (0..)
+            .map(|k| {
+                let a = crate::rng::below(
+                    seed,
+                    &format!("name/adjective/{}", a0 + k),
+                    ADJECTIVES.len() as u64,
+                );
+                let s = crate::rng::below(
+                    seed,
+                    &format!("name/surname/{}", s0 + k),
+                    SURNAMES.len() as u64,
+                );
+                (
+                    format!("{}_{}", ADJECTIVES[a as usize], SURNAMES[s as usize]),
+                    k + 1,
+                )
+            })
+            .find(|(name, _)| self.name_owner(name).is_none())
+            .expect("an unbounded search ends")
+    }
+
+    /// `POST /containers/{id}/start`. Starting a running container does nothing.
+    pub fn container_start(&mut self, term: &str) -> Result<()> {
+        let cid = self.find_container(term)?;
+        if self.state.containers[&cid].is_running() {
+            return Ok(());
+        }
+        match self.start_networking(&cid) {
+            Ok(()) => {
+                let now = self.now();
+                let pid = 1000 + self.draw("pid", 30000) as u32;
+                let c = self.state.containers.get_mut(&cid).expect("found");
+                c.state.status = Status::Running;
+                c.state.pid = pid;
+                c.state.exit_code = 0;
+                c.state.error.clear();
+                c.state.started_at = Some(now);
+                Ok(())
+            }
+            Err(e) => {
+                // start_networking rolled its endpoints back; only the error is recorded.
+                let e = e.prefixed("failed to set up container networking: ");
+                let c = self.state.containers.get_mut(&cid).expect("found");
+                c.state.error = e.message.clone();
+                c.state.exit_code = 128;
+                Err(e)
+            }
+        }
+    }
+
+    fn start_networking(&mut self, cid: &str) -> Result<()> {
+        let c = &self.state.containers[cid];
+        // Legacy links: every target must be running.
+        for l in &c.host_config.links {
+            let (target, alias) = l.split_once(':').unwrap_or((l, l));
+            let running = self
+                .find_container(target)
+                .is_ok_and(|t| self.state.containers[&t].is_running());
+            if !running {
+                return Err(Error::new(
+                    Kind::InvalidParameter,
+                    format!("Cannot link to a non running container: {target} AS {alias}"),
+                ));
+            }
+        }
+        let keys: Vec<String> = c.networks.keys().cloned().collect();
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        for key in keys {
+            let mut s = self.state.containers[cid].networks[&key].clone();
+            let nid = if !s.network_id.is_empty() {
+                if self.state.networks.contains_key(&s.network_id) {
+                    Ok(s.network_id.clone())
+                } else {
+                    Err(Error::network_not_found(&s.network_id))
+                }
+            } else {
+                self.find_network(&key)
+            };
+            let nid = match nid.and_then(|nid| self.join(cid, &nid, &mut s).map(|()| nid)) {
+                Ok(nid) => nid,
+                Err(e) => {
+                    self.release_networking(cid);
+                    return Err(e);
+                }
+            };
+            let net_name = self.state.networks[&nid].name.clone();
+            let c = self.state.containers.get_mut(cid).expect("found");
+            *c.networks.get_mut(&key).expect("present") = s;
+            if net_name != key {
+                renamed.push((key, net_name));
+            }
+        }
+        self.publish_ports(cid)
+            .inspect_err(|_| self.release_networking(cid))?;
+        // Entries stored under an ID or a stale name take the network's name.
+        for (old, new) in renamed {
+            let c = self.state.containers.get_mut(cid).expect("found");
+            if let Some(i) = c.networks.get_index_of(&old) {
+                let (_, v) = c.networks.shift_remove_index(i).expect("index");
+                c.networks.shift_insert(i, new, v);
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds the container's published ports (`-p`, and every exposed port with `-P`).
+    fn publish_ports(&mut self, cid: &str) -> Result<()> {
+        let c = &self.state.containers[cid];
+        let binding_ip = c
+            .networks
+            .values()
+            .filter_map(|s| self.state.networks.get(&s.network_id))
+            .find(|n| n.driver == "bridge")
+            .map(|n| n.host_binding_ipv4());
+        let mut ports: BTreeMap<String, Vec<PortBinding>> = BTreeMap::new();
+        let Some(binding_ip) = binding_ip else {
+            return Ok(()); // host/none: nothing to publish
+        };
+        let mut used: Vec<(String, u16)> = self
+            .state
+            .containers
+            .values()
+            .filter(|o| o.is_running())
+            .flat_map(|o| o.ports.iter())
+            .flat_map(|(p, bs)| {
+                let proto = proto_of(p).to_string();
+                bs.iter()
+                    .filter_map(move |b| b.host_port.parse().ok().map(|n| (proto.clone(), n)))
+            })
+            .collect();
+        for p in &c.config.exposed_ports {
+            let requested = c.host_config.port_bindings.get(p).cloned().or_else(|| {
+                c.host_config
+                    .publish_all_ports
+                    .then(|| vec![PortBinding::default()])
+            });
+            let Some(requested) = requested else {
+                ports.insert(p.clone(), Vec::new());
+                continue;
+            };
+            let proto = proto_of(p).to_string();
+            let mut bound = Vec::new();
+            for b in requested {
+                let host_ip = if b.host_ip.is_empty() {
+                    binding_ip.clone()
+                } else {
+                    b.host_ip.clone()
+                };
+                let port = if b.host_port.is_empty() {
+                    (EPHEMERAL_PORT_START..=EPHEMERAL_PORT_END)
+                        .find(|n| !used.contains(&(proto.clone(), *n)))
+                        .ok_or_else(|| Error::new(Kind::System, "no free ephemeral host port"))?
+                } else {
+                    let n: u16 = b.host_port.parse().map_err(|_| {
+                        Error::new(
+                            Kind::InvalidParameter,
+                            format!("invalid port {}", b.host_port),
+                        )
+                    })?;
+                    if used.contains(&(proto.clone(), n)) {
+                        let ep = c
+                            .networks
+                            .values()
+                            .find_map(|s| s.endpoint_id.clone())
+                            .unwrap_or_default();
+                        return Err(Error::new(
+                            Kind::System,
+                            format!(
+                                "driver failed programming external connectivity on endpoint {} ({ep}): Bind for {host_ip}:{n} failed: port is already allocated",
+                                c.name
+                            ),
+                        ));
+                    }
+                    n
+                };
+                used.push((proto.clone(), port));
+                bound.push(PortBinding {
+                    host_ip,
+                    host_port: port.to_string(),
+                });
+            }
+            ports.insert(p.clone(), bound);
+        }
+        self.state.containers.get_mut(cid).expect("found").ports = ports;
+        Ok(())
+    }
+
+    fn release_networking(&mut self, cid: &str) {
+        let c = &self.state.containers[cid];
+        let eps: Vec<(String, String)> = c
+            .networks
+            .values()
+            .filter_map(|s| s.endpoint_id.clone().map(|e| (s.network_id.clone(), e)))
+            .collect();
+        for (nid, ep) in eps {
+            self.leave(&nid, &ep);
+        }
+        let c = self.state.containers.get_mut(cid).expect("found");
+        for s in c.networks.values_mut() {
+            s.endpoint_id = None;
+        }
+        c.ports.clear();
+    }
+
+    /// `POST /containers/{id}/stop`: SIGTERM, then SIGKILL after `timeout` if the process
+    /// ignores SIGTERM (a shell as PID 1 does). Stopping a stopped container does nothing.
+    pub fn container_stop(&mut self, term: &str, timeout: Option<Duration>) -> Result<()> {
+        let cid = self.find_container(term)?;
+        let c = &self.state.containers[&cid];
+        if !c.is_running() {
+            return Ok(());
+        }
+        let (code, waited) = if image::lookup(&c.config.image).exits_on_stop_signal {
+            (0, Duration(0))
+        } else {
+            (137, timeout.unwrap_or(DEFAULT_STOP_TIMEOUT))
+        };
+        self.advance(waited);
+        self.exit(&cid, code);
+        Ok(())
+    }
+
+    /// `POST /containers/{id}/kill`: SIGKILL, exit code 137.
+    pub fn container_kill(&mut self, term: &str) -> Result<()> {
+        let cid = self.find_container(term)?;
+        let c = &self.state.containers[&cid];
+        if !c.is_running() {
+            return Err(Error::new(
+                Kind::Conflict,
+                format!("cannot kill container: {term}: container {cid} is not running"),
+            ));
+        }
+        self.exit(&cid, 137);
+        Ok(())
+    }
+
+    fn exit(&mut self, cid: &str, code: i32) {
+        self.release_networking(cid);
+        let now = self.now();
+        let c = self.state.containers.get_mut(cid).expect("found");
+        c.state.status = Status::Exited;
+        c.state.pid = 0;
+        c.state.exit_code = code;
+        c.state.finished_at = Some(now);
+    }
+
+    /// `POST /containers/{id}/restart`: stop (if running), then start.
+    pub fn container_restart(&mut self, term: &str, timeout: Option<Duration>) -> Result<()> {
+        self.container_stop(term, timeout)?;
+        self.container_start(term)
+    }
+
+    /// `DELETE /containers/{id}`.
+    pub fn container_remove(&mut self, term: &str, force: bool) -> Result<()> {
+        let cid = self.find_container(term)?;
+        let c = &self.state.containers[&cid];
+        if c.is_running() {
+            if !force {
+                return Err(Error::new(
+                    Kind::Conflict,
+                    format!(
+                        "cannot remove container \"{term}\": container is running: stop the container before removing or force remove"
+                    ),
+                ));
+            }
+            self.exit(&cid, 137);
+        }
+        self.state.containers.shift_remove(&cid);
+        Ok(())
+    }
+
+    /// `POST /containers/{id}/rename`.
+    pub fn container_rename(&mut self, term: &str, new_name: &str) -> Result<()> {
+        let cid = self.find_container(term)?;
+        let new = new_name.strip_prefix('/').unwrap_or(new_name);
+        if !valid_container_name(new_name) {
+            // rename.go puts the slash in front before reserving the name.
+            return Err(Error::invalid_container_name(&format!("/{new}"))
+                .prefixed("Error when allocating new name: "));
+        }
+        let c = &self.state.containers[&cid];
+        if c.name == new {
+            return Err(Error::new(
+                Kind::InvalidParameter,
+                "Renaming a container with the same name as its current name",
+            ));
+        }
+        if let Some(owner) = self.name_owner(new) {
+            return Err(Error::container_name_in_use(new, &owner.id)
+                .prefixed("Error when allocating new name: "));
+        }
+        let old = c.name.clone();
+        let c = self.state.containers.get_mut(&cid).expect("found");
+        c.name = new.to_string();
+        // Legacy links name their parent: `/target:/parent/alias`.
+        for other in self.state.containers.values_mut() {
+            for l in other.host_config.links.iter_mut() {
+                if let Some((t, rest)) = l.split_once(":/")
+                    && t == format!("/{old}")
+                {
+                    *l = format!("/{new}:/{rest}");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `GET /containers/json`: newest first.
+    pub fn container_list(&self, all: bool) -> Vec<&Container> {
+        self.state
+            .containers
+            .values()
+            .rev()
+            .filter(|c| all || c.is_running())
+            .collect()
+    }
+}
+
+/// `6379/tcp` → `tcp`.
+pub fn proto_of(port: &str) -> &str {
+    port.split_once('/').map_or("tcp", |(_, p)| p)
+}
+
+/// Ports sort by number, then protocol.
+pub fn port_sort_key(port: &str) -> (u32, String) {
+    let (n, p) = port.split_once('/').unwrap_or((port, "tcp"));
+    (n.parse().unwrap_or(u32::MAX), p.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(valid_container_name("container1"));
+        assert!(valid_container_name("/a.b-c_d"));
+        assert!(!valid_container_name("a"));
+        assert!(!valid_container_name("-ab"));
+        assert!(!valid_container_name("bad name"));
+    }
+}

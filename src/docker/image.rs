@@ -1,0 +1,94 @@
+//! Images: nothing is pulled; an image name only brings the defaults a real image would
+//! (entrypoint, command, environment, exposed ports, how it reacts to SIGTERM).
+//!
+//! The defaults are those of the official images on Docker Hub (their Dockerfiles'
+//! `ENTRYPOINT`, `CMD`, `EXPOSE`, `STOPSIGNAL`). Any other name is accepted and behaves like
+//! a minimal image whose command is a shell.
+
+/// What an image contributes to a container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    /// `ENTRYPOINT`.
+    pub entrypoint: &'static [&'static str],
+    /// `CMD`.
+    pub cmd: &'static [&'static str],
+    /// `ENV`.
+    pub env: &'static [&'static str],
+    /// `EXPOSE`, as `port/proto`.
+    pub exposed: &'static [&'static str],
+    /// Whether PID 1 exits on the stop signal. A shell as PID 1 ignores SIGTERM, so
+    /// `docker stop` waits out its timeout and kills it (exit 137).
+    pub exits_on_stop_signal: bool,
+}
+
+const PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The defaults for an image reference (`busybox`, `redis:7`, `library/nginx:latest`).
+pub fn lookup(reference: &str) -> Image {
+    let repo = reference
+        .rsplit('/')
+        .next()
+        .unwrap_or(reference)
+        .split([':', '@'])
+        .next()
+        .unwrap_or(reference);
+    match repo {
+        "redis" => Image {
+            entrypoint: &["docker-entrypoint.sh"],
+            cmd: &["redis-server"],
+            env: &[PATH],
+            exposed: &["6379/tcp"],
+            exits_on_stop_signal: true,
+        },
+        "nginx" => Image {
+            entrypoint: &["/docker-entrypoint.sh"],
+            cmd: &["nginx", "-g", "daemon off;"],
+            env: &[PATH],
+            exposed: &["80/tcp"],
+            exits_on_stop_signal: true,
+        },
+        "postgres" => Image {
+            entrypoint: &["docker-entrypoint.sh"],
+            cmd: &["postgres"],
+            env: &[PATH],
+            exposed: &["5432/tcp"],
+            exits_on_stop_signal: true,
+        },
+        "alpine" => Image {
+            entrypoint: &[],
+            cmd: &["/bin/sh"],
+            env: &[PATH],
+            exposed: &[],
+            exits_on_stop_signal: false,
+        },
+        "ubuntu" | "debian" => Image {
+            entrypoint: &[],
+            cmd: &["/bin/bash"],
+            env: &[PATH],
+            exposed: &[],
+            exits_on_stop_signal: false,
+        },
+        // busybox and anything unknown: a shell.
+        _ => Image {
+            entrypoint: &[],
+            cmd: &["sh"],
+            env: &[PATH],
+            exposed: &[],
+            exits_on_stop_signal: false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references() {
+        assert_eq!(lookup("redis").exposed, &["6379/tcp"]);
+        assert_eq!(lookup("redis:7-alpine").exposed, &["6379/tcp"]);
+        assert_eq!(lookup("library/nginx:latest").exposed, &["80/tcp"]);
+        assert_eq!(lookup("busybox").cmd, &["sh"]);
+        assert!(!lookup("busybox").exits_on_stop_signal);
+    }
+}

@@ -1,0 +1,405 @@
+//! The Engine API's JSON objects, field for field and in Go's order.
+//!
+//! Network inspect follows `api/types/network/network.go` `Inspect` (moby v28.5.2) as built by
+//! `daemon/network.go` `buildNetworkResource`; endpoint settings follow
+//! `api/types/network/endpoint.go`; container inspect follows
+//! `api/types/container` `InspectResponse`. Go maps encode with sorted keys, so every map here
+//! is built sorted; structs keep their declaration order (serde_json's `preserve_order`).
+
+use super::Daemon;
+use super::container::{Container, Status};
+use super::network::{EndpointSettings, Network};
+use serde_json::{Map, Value, json};
+
+/// Go's zero `time.Time` in RFC 3339.
+const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+fn string_map(m: &std::collections::BTreeMap<String, String>) -> Value {
+    Value::Object(m.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+}
+
+fn string_list_or_null(v: &[String]) -> Value {
+    if v.is_empty() { Value::Null } else { json!(v) }
+}
+
+impl Daemon {
+    /// `GET /networks/{id}`.
+    pub fn network_inspect(&self, net: &Network) -> Value {
+        let config = match &net.ipam.config {
+            None => Value::Null,
+            Some(cs) => Value::Array(
+                cs.iter()
+                    .map(|c| {
+                        let mut m = Map::new();
+                        m.insert("Subnet".into(), json!(c.subnet));
+                        if !c.ip_range.is_empty() {
+                            m.insert("IPRange".into(), json!(c.ip_range));
+                        }
+                        if !c.gateway.is_empty() {
+                            m.insert("Gateway".into(), json!(c.gateway));
+                        }
+                        if !c.aux_addresses.is_empty() {
+                            m.insert("AuxiliaryAddresses".into(), string_map(&c.aux_addresses));
+                        }
+                        Value::Object(m)
+                    })
+                    .collect(),
+            ),
+        };
+        let mut containers: Vec<(String, Value)> = net
+            .endpoints
+            .values()
+            .map(|ep| {
+                let c = &self.state.containers[&ep.container_id];
+                let addr = |a: &Option<(std::net::IpAddr, u8)>| {
+                    a.map_or(String::new(), |(ip, len)| format!("{ip}/{len}"))
+                };
+                (
+                    c.id.clone(),
+                    json!({
+                        "Name": c.name,
+                        "EndpointID": ep.id,
+                        "MacAddress": ep.mac.clone().unwrap_or_default(),
+                        "IPv4Address": addr(&ep.ipv4),
+                        "IPv6Address": addr(&ep.ipv6),
+                    }),
+                )
+            })
+            .collect();
+        containers.sort_by(|a, b| a.0.cmp(&b.0));
+        json!({
+            "Name": net.name,
+            "Id": net.id,
+            "Created": net.created.rfc3339_nano(),
+            "Scope": "local",
+            "Driver": net.driver,
+            "EnableIPv4": net.enable_ipv4,
+            "EnableIPv6": net.enable_ipv6,
+            "IPAM": {
+                "Driver": net.ipam.driver,
+                "Options": net.ipam.options.as_ref().map_or(Value::Null, string_map),
+                "Config": config,
+            },
+            "Internal": net.internal,
+            "Attachable": net.attachable,
+            "Ingress": false,
+            "ConfigFrom": { "Network": "" },
+            "ConfigOnly": false,
+            "Containers": Value::Object(containers.into_iter().collect()),
+            "Options": string_map(&net.options),
+            "Labels": string_map(&net.labels),
+        })
+    }
+
+    /// One `NetworkSettings.Networks` entry.
+    pub fn endpoint_settings_json(&self, s: &EndpointSettings) -> Value {
+        let ipam = match &s.ipam_config {
+            Some(c) if !(c.ipv4_address.is_empty() && c.ipv6_address.is_empty()) => {
+                let mut m = Map::new();
+                if !c.ipv4_address.is_empty() {
+                    m.insert("IPv4Address".into(), json!(c.ipv4_address));
+                }
+                if !c.ipv6_address.is_empty() {
+                    m.insert("IPv6Address".into(), json!(c.ipv6_address));
+                }
+                Value::Object(m)
+            }
+            _ => Value::Null,
+        };
+        let ep = s.endpoint_id.as_ref().and_then(|id| {
+            self.state
+                .networks
+                .get(&s.network_id)
+                .and_then(|n| n.endpoints.get(id).map(|ep| (n, ep)))
+        });
+        let (mac, gw, ip, len, gw6, ip6, len6) = match ep {
+            Some((n, ep)) => (
+                ep.mac.clone().unwrap_or_default(),
+                ep.ipv4
+                    .and(n.pool_v4().and_then(|p| p.gateway))
+                    .map_or(String::new(), |g| g.to_string()),
+                ep.ipv4.map_or(String::new(), |(a, _)| a.to_string()),
+                ep.ipv4.map_or(0, |(_, l)| l),
+                ep.ipv6
+                    .and(n.pool_v6().and_then(|p| p.gateway))
+                    .map_or(String::new(), |g| g.to_string()),
+                ep.ipv6.map_or(String::new(), |(a, _)| a.to_string()),
+                ep.ipv6.map_or(0, |(_, l)| l),
+            ),
+            None => Default::default(),
+        };
+        json!({
+            "IPAMConfig": ipam,
+            "Links": string_list_or_null(&s.links),
+            "Aliases": string_list_or_null(&s.aliases),
+            "MacAddress": mac,
+            "DriverOpts": null,
+            "GwPriority": 0,
+            "NetworkID": s.network_id,
+            "EndpointID": s.endpoint_id.clone().unwrap_or_default(),
+            "Gateway": gw,
+            "IPAddress": ip,
+            "IPPrefixLen": len,
+            "IPv6Gateway": gw6,
+            "GlobalIPv6Address": ip6,
+            "GlobalIPv6PrefixLen": len6,
+            "DNSNames": s.dns_names.as_ref().map_or(Value::Null, |d| json!(d)),
+        })
+    }
+
+    /// `NetworkSettings.Networks`: sorted by network name, as Go encodes a map.
+    pub fn networks_json(&self, c: &Container) -> Value {
+        let mut v: Vec<(&String, &EndpointSettings)> = c.networks.iter().collect();
+        v.sort_by(|a, b| a.0.cmp(b.0));
+        Value::Object(
+            v.into_iter()
+                .map(|(k, s)| (k.clone(), self.endpoint_settings_json(s)))
+                .collect(),
+        )
+    }
+
+    /// `NetworkSettings.Ports`: every exposed port, with its bindings while running.
+    fn ports_json(&self, c: &Container) -> Value {
+        if !c.is_running() {
+            return json!({});
+        }
+        let mut keys: Vec<&String> = c.ports.keys().collect();
+        keys.sort();
+        Value::Object(
+            keys.into_iter()
+                .map(|k| {
+                    let bs = &c.ports[k];
+                    let v = if bs.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::Array(
+                            bs.iter()
+                                .map(|b| json!({"HostIp": b.host_ip, "HostPort": b.host_port}))
+                                .collect(),
+                        )
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        )
+    }
+
+    /// `GET /containers/{id}/json`.
+    pub fn container_inspect(&self, c: &Container) -> Value {
+        let time =
+            |t: Option<crate::time::Instant>| t.map_or(ZERO_TIME.to_string(), |t| t.rfc3339_nano());
+        let bridge = c
+            .networks
+            .get("bridge")
+            .filter(|_| c.host_config.network_mode == "bridge");
+        let legacy = bridge.map(|s| self.endpoint_settings_json(s));
+        let leg = |k: &str| {
+            legacy.as_ref().map_or_else(
+                || {
+                    if k.ends_with("PrefixLen") {
+                        json!(0)
+                    } else {
+                        json!("")
+                    }
+                },
+                |v| v[k].clone(),
+            )
+        };
+        let sandbox = if c.is_running() {
+            crate::rng::hex_id(
+                self.state.seed,
+                &format!("sandbox/{}/{}", c.id, c.state.started_at.map_or(0, |t| t.0)),
+            )
+        } else {
+            String::new()
+        };
+        let sandbox_key = if c.is_running() {
+            format!("/var/run/docker/netns/{}", &sandbox[..12])
+        } else {
+            String::new()
+        };
+        let exposed: Value = if c.config.exposed_ports.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(
+                c.config
+                    .exposed_ports
+                    .iter()
+                    .map(|p| (p.clone(), json!({})))
+                    .collect(),
+            )
+        };
+        let port_bindings = Value::Object(
+            c.host_config
+                .port_bindings
+                .iter()
+                .map(|(k, bs)| {
+                    (
+                        k.clone(),
+                        Value::Array(
+                            bs.iter()
+                                .map(|b| json!({"HostIp": b.host_ip, "HostPort": b.host_port}))
+                                .collect(),
+                        ),
+                    )
+                })
+                .collect(),
+        );
+        let resolv = format!("/var/lib/docker/containers/{}/resolv.conf", c.id);
+        let host_config = json!({
+            "Binds": null,
+            "ContainerIDFile": "",
+            "LogConfig": { "Type": "json-file", "Config": {} },
+            "NetworkMode": c.host_config.network_mode,
+            "PortBindings": port_bindings,
+            "RestartPolicy": { "Name": "no", "MaximumRetryCount": 0 },
+            "AutoRemove": false,
+            "VolumeDriver": "",
+            "VolumesFrom": null,
+            "ConsoleSize": [0, 0],
+            "CapAdd": null,
+            "CapDrop": null,
+            "CgroupnsMode": "private",
+            "Dns": [],
+            "DnsOptions": [],
+            "DnsSearch": [],
+            "ExtraHosts": null,
+            "GroupAdd": null,
+            "IpcMode": "private",
+            "Cgroup": "",
+            "Links": string_list_or_null(&c.host_config.links),
+            "OomScoreAdj": 0,
+            "PidMode": "",
+            "Privileged": false,
+            "PublishAllPorts": c.host_config.publish_all_ports,
+            "ReadonlyRootfs": false,
+            "SecurityOpt": null,
+            "UTSMode": "",
+            "UsernsMode": "",
+            "ShmSize": 67108864,
+            "Runtime": "runc",
+            "Isolation": "",
+            "CpuShares": 0,
+            "Memory": 0,
+            "NanoCpus": 0,
+            "CgroupParent": "",
+            "BlkioWeight": 0,
+            "BlkioWeightDevice": [],
+            "BlkioDeviceReadBps": [],
+            "BlkioDeviceWriteBps": [],
+            "BlkioDeviceReadIOps": [],
+            "BlkioDeviceWriteIOps": [],
+            "CpuPeriod": 0,
+            "CpuQuota": 0,
+            "CpuRealtimePeriod": 0,
+            "CpuRealtimeRuntime": 0,
+            "CpusetCpus": "",
+            "CpusetMems": "",
+            "Devices": [],
+            "DeviceCgroupRules": null,
+            "DeviceRequests": null,
+            "MemoryReservation": 0,
+            "MemorySwap": 0,
+            "MemorySwappiness": null,
+            "OomKillDisable": null,
+            "PidsLimit": null,
+            "Ulimits": [],
+            "CpuCount": 0,
+            "CpuPercent": 0,
+            "IOMaximumIOps": 0,
+            "IOMaximumBandwidth": 0,
+            "MaskedPaths": [
+                "/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore",
+                "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+                "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+                "/sys/devices/virtual/powercap"
+            ],
+            "ReadonlyPaths": [
+                "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"
+            ],
+        });
+        let mut v = json!({
+            "Id": c.id,
+            "Created": c.created.rfc3339_nano(),
+            "Path": c.path(),
+            "Args": c.args(),
+            "State": {
+                "Status": c.state.status.as_str(),
+                "Running": c.state.status == Status::Running,
+                "Paused": false,
+                "Restarting": false,
+                "OOMKilled": false,
+                "Dead": false,
+                "Pid": c.state.pid,
+                "ExitCode": c.state.exit_code,
+                "Error": c.state.error,
+                "StartedAt": time(c.state.started_at),
+                "FinishedAt": time(c.state.finished_at),
+            },
+            "Image": format!("sha256:{}", crate::rng::hex_id(0, &format!("image/{}", c.config.image))),
+            "ResolvConfPath": resolv,
+            "HostnamePath": format!("/var/lib/docker/containers/{}/hostname", c.id),
+            "HostsPath": format!("/var/lib/docker/containers/{}/hosts", c.id),
+            "LogPath": format!("/var/lib/docker/containers/{}/{}-json.log", c.id, c.id),
+            "Name": format!("/{}", c.name),
+            "RestartCount": 0,
+            "Driver": "overlay2",
+            "Platform": "linux",
+            "MountLabel": "",
+            "ProcessLabel": "",
+            "AppArmorProfile": "",
+            "ExecIDs": null,
+            "HostConfig": host_config,
+            "GraphDriver": { "Data": null, "Name": "overlayfs" },
+            "Mounts": [],
+            "Config": {
+                "Hostname": c.config.hostname,
+                "Domainname": "",
+                "User": "",
+                "AttachStdin": c.config.attach && c.config.open_stdin,
+                "AttachStdout": c.config.attach,
+                "AttachStderr": c.config.attach,
+                "ExposedPorts": exposed,
+                "Tty": c.config.tty,
+                "OpenStdin": c.config.open_stdin,
+                "StdinOnce": c.config.attach && c.config.open_stdin,
+                "Env": c.config.env,
+                "Cmd": string_list_or_null(&c.config.cmd),
+                "Image": c.config.image,
+                "Volumes": null,
+                "WorkingDir": "",
+                "Entrypoint": string_list_or_null(&c.config.entrypoint),
+                "OnBuild": null,
+                "Labels": {},
+            },
+            "NetworkSettings": {
+                "Bridge": "",
+                "SandboxID": sandbox,
+                "SandboxKey": sandbox_key,
+                "Ports": self.ports_json(c),
+                "HairpinMode": false,
+                "LinkLocalIPv6Address": "",
+                "LinkLocalIPv6PrefixLen": 0,
+                "SecondaryIPAddresses": null,
+                "SecondaryIPv6Addresses": null,
+                "EndpointID": leg("EndpointID"),
+                "Gateway": leg("Gateway"),
+                "GlobalIPv6Address": leg("GlobalIPv6Address"),
+                "GlobalIPv6PrefixLen": leg("GlobalIPv6PrefixLen"),
+                "IPAddress": leg("IPAddress"),
+                "IPPrefixLen": leg("IPPrefixLen"),
+                "IPv6Gateway": leg("IPv6Gateway"),
+                "MacAddress": leg("MacAddress"),
+                "Networks": self.networks_json(c),
+            },
+        });
+        // `ExposedPorts` is omitempty.
+        if c.config.exposed_ports.is_empty() {
+            v["Config"]
+                .as_object_mut()
+                .expect("object")
+                .shift_remove("ExposedPorts");
+        }
+        v
+    }
+}

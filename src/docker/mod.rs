@@ -1,0 +1,232 @@
+//! Docker's object model and rules: networks, IPAM, containers, endpoints.
+//!
+//! [`Daemon`] plays the part of `dockerd` + libnetwork for one host. Its methods take
+//! requests shaped like the Docker Engine API bodies (`NetworkCreateRequest`,
+//! `EndpointSettings`, `ContainerCreateRequest`) and answer with Engine API objects
+//! (the inspect JSON of [`inspect`]), so the CLI, the scenario runner and a future Engine API
+//! daemon all drive one model. Errors carry moby's text and class ([`Error`]).
+//!
+//! Every method either succeeds or leaves the state exactly as it was: checks come first,
+//! mutations after, and a multi-step operation (a start that allocates several endpoints)
+//! rolls back what it did when a later step fails.
+//!
+//! Files: `network.rs` (create, remove, connect, disconnect, prune; libnetwork and
+//! daemon/network.go), `container.rs` (create, start, stop, remove, rename;
+//! daemon/create.go, start.go, stop.go, delete.go, rename.go), `ipam.rs` (default IPAM
+//! driver), `inspect.rs` (JSON shapes), `image.rs` (image defaults), `error.rs` (moby's
+//! messages).
+
+pub mod container;
+pub mod error;
+pub mod image;
+pub mod inspect;
+pub mod ipam;
+pub mod network;
+
+pub use container::{Container, ContainerCreateRequest, Status};
+pub use error::{Error, Kind, Result};
+pub use network::{EndpointSettings, IpamConfig, Network, NetworkCreateRequest};
+
+use crate::rng;
+use crate::time::{EPOCH, Instant};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Everything that lasts between commands: the control plane and the virtual clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// The seed every random choice derives from.
+    pub seed: u64,
+    /// The virtual clock.
+    pub clock: Instant,
+    /// How many objects were derived from each label (see [`rng`]).
+    pub counters: BTreeMap<String, u64>,
+    /// Networks by ID, in creation order.
+    pub networks: IndexMap<String, Network>,
+    /// Containers by ID, in creation order.
+    pub containers: IndexMap<String, Container>,
+}
+
+/// One simulated Docker host's engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Daemon {
+    /// The persistent state.
+    pub state: State,
+}
+
+/// Names that `docker network create` refuses and `IsUserDefined` excludes.
+pub const PREDEFINED_NETWORKS: [&str; 4] = ["bridge", "host", "none", "default"];
+
+/// Whether a network name or mode is user-defined (`NetworkMode.IsUserDefined`).
+pub fn is_user_defined(name: &str) -> bool {
+    !PREDEFINED_NETWORKS.contains(&name) && !name.starts_with("container:")
+}
+
+impl Daemon {
+    /// A fresh engine, as `dockerd` comes up on a clean host: `bridge`, `host` and `none`.
+    pub fn new(seed: u64) -> Daemon {
+        let mut d = Daemon {
+            state: State {
+                seed,
+                clock: EPOCH,
+                counters: BTreeMap::new(),
+                networks: IndexMap::new(),
+                containers: IndexMap::new(),
+            },
+        };
+        d.create_predefined_networks();
+        d
+    }
+
+    /// The virtual clock.
+    pub fn now(&self) -> Instant {
+        self.state.clock
+    }
+
+    /// Moves the virtual clock forward.
+    pub fn advance(&mut self, by: crate::time::Duration) {
+        self.state.clock = self.state.clock + by;
+    }
+
+    /// The ID [`Daemon::new_id`] would give next, without taking it.
+    pub(crate) fn peek_id(&self, label: &str) -> String {
+        let n = self.state.counters.get(label).copied().unwrap_or(0);
+        rng::hex_id(self.state.seed, &format!("{label}/{n}"))
+    }
+
+    /// A fresh 64-hex ID for the object named by `label` (`network/isolated_nw`).
+    pub(crate) fn new_id(&mut self, label: &str) -> String {
+        let id = self.peek_id(label);
+        *self.state.counters.entry(label.to_string()).or_insert(0) += 1;
+        id
+    }
+
+    /// A derived number below `n` for the object named by `label`.
+    pub(crate) fn draw(&mut self, label: &str, n: u64) -> u64 {
+        let c = self.state.counters.entry(label.to_string()).or_insert(0);
+        let v = rng::below(self.state.seed, &format!("{label}/{c}"), n);
+        *c += 1;
+        v
+    }
+}
+
+/// Splits `K=V` (a value may be empty; a missing `=` gives an empty value).
+pub fn split_kv(s: &str) -> (String, String) {
+    match s.split_once('=') {
+        Some((k, v)) => (k.to_string(), v.to_string()),
+        None => (s.to_string(), String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn create(d: &mut Daemon, name: &str) -> String {
+        d.network_create(NetworkCreateRequest {
+            name: name.into(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn ids_do_not_shift() {
+        let mut a = Daemon::new(1);
+        create(&mut a, "x");
+        let b_after_x = create(&mut a, "b");
+        let mut b = Daemon::new(1);
+        assert_eq!(create(&mut b, "b"), b_after_x);
+    }
+
+    #[test]
+    fn failed_operations_change_nothing() {
+        let mut d = Daemon::new(1);
+        create(&mut d, "n1");
+        let c = d
+            .container_create(ContainerCreateRequest {
+                name: Some("c1".into()),
+                image: "busybox".into(),
+                network_mode: "n1".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        d.container_start(&c).unwrap();
+        let before = d.clone();
+        assert!(d.network_remove("n1").is_err());
+        assert!(
+            d.network_create(NetworkCreateRequest {
+                name: "n1".into(),
+                ..Default::default()
+            })
+            .is_err()
+        );
+        assert!(
+            d.network_connect("n1", "c1", EndpointSettings::default())
+                .is_err()
+        );
+        assert!(d.container_remove("c1", false).is_err());
+        assert!(d.container_rename("c1", "c1").is_err());
+        assert_eq!(d, before);
+    }
+
+    #[test]
+    fn start_failure_rolls_back_endpoints() {
+        let mut d = Daemon::new(1);
+        create(&mut d, "n1");
+        let c = d
+            .container_create(ContainerCreateRequest {
+                name: Some("c1".into()),
+                image: "busybox".into(),
+                network_mode: "n1".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        // A second network that disappears before the start.
+        create(&mut d, "gone");
+        d.network_connect("gone", "c1", EndpointSettings::default())
+            .unwrap();
+        d.network_remove("gone").unwrap();
+        let err = d.container_start(&c).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("failed to set up container networking: network ")
+        );
+        let n1 = d.find_network("n1").unwrap();
+        assert!(d.network(&n1).endpoints.is_empty());
+        assert!(d.network(&n1).pool_v4().unwrap().allocated.len() == 1); // the gateway
+        assert_eq!(d.container(&c).state.status, Status::Created);
+    }
+
+    #[test]
+    fn ipv6_networks() {
+        let mut d = Daemon::new(1);
+        let id = d
+            .network_create(NetworkCreateRequest {
+                name: "v6".into(),
+                enable_ipv6: true,
+                ..Default::default()
+            })
+            .unwrap();
+        let n = d.network(&id);
+        let v6 = n.pool_v6().unwrap();
+        assert_eq!(v6.subnet.len, 64);
+        assert!(v6.subnet.to_string().starts_with("fd"));
+        let id = d
+            .network_create(NetworkCreateRequest {
+                name: "v6b".into(),
+                enable_ipv6: true,
+                ipam_config: vec![IpamConfig {
+                    subnet: "2001:db8::/64".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .unwrap();
+        let cfg = d.network(&id).ipam.config.clone().unwrap();
+        assert_eq!(cfg[0].subnet, "172.19.0.0/16");
+        assert_eq!(cfg[1].subnet, "2001:db8::/64");
+        assert_eq!(cfg[1].gateway, "");
+    }
+}
