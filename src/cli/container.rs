@@ -1,0 +1,624 @@
+//! `run`, `create`, `start`, `stop`, `restart`, `rm`, `rename`, `ps`, `inspect`, as
+//! docker/cli v28 (`cli/command/container/*.go`, `opts.go`, `formatter/container.go`) parses
+//! and prints them.
+
+use super::format::{self, Format, ellipsis};
+use super::network::print_inspect;
+use super::{Outcome, Want, arity};
+use crate::docker::container::{PortBinding, port_sort_key, proto_of};
+use crate::docker::network::EndpointIpamConfig;
+use crate::docker::{Container, ContainerCreateRequest, Daemon, EndpointSettings, Status};
+use crate::time::{Duration, human_duration};
+use clap::Args;
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// `run` and `create` flags.
+#[derive(Args, Debug)]
+#[command(trailing_var_arg = true)]
+pub struct RunArgs {
+    /// Run container in background and print container ID
+    #[arg(short, long)]
+    detach: bool,
+    /// Keep STDIN open even if not attached
+    #[arg(short, long)]
+    interactive: bool,
+    /// Allocate a pseudo-TTY
+    #[arg(short, long)]
+    tty: bool,
+    /// Assign a name to the container
+    #[arg(long)]
+    name: Option<String>,
+    /// Connect a container to a network
+    #[arg(long = "network", alias = "net")]
+    network: Option<String>,
+    /// IPv4 address (e.g., 172.30.100.104)
+    #[arg(long)]
+    ip: Option<String>,
+    /// IPv6 address (e.g., 2001:db8::33)
+    #[arg(long)]
+    ip6: Option<String>,
+    /// Add network-scoped alias for the container
+    #[arg(long = "network-alias", alias = "net-alias")]
+    network_alias: Vec<String>,
+    /// Add link to another container
+    #[arg(long)]
+    link: Vec<String>,
+    /// Publish all exposed ports to random ports
+    #[arg(short = 'P', long = "publish-all")]
+    publish_all: bool,
+    /// Publish a container's port(s) to the host
+    #[arg(short = 'p', long)]
+    publish: Vec<String>,
+    /// Container host name
+    #[arg(short = 'h', long)]
+    hostname: Option<String>,
+    /// Set environment variables
+    #[arg(short = 'e', long)]
+    env: Vec<String>,
+    /// IMAGE [COMMAND] [ARG...]
+    #[arg(allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// Commands that take container names only.
+#[derive(Args, Debug)]
+pub struct NamesArgs {
+    /// CONTAINER...
+    args: Vec<String>,
+}
+
+/// `stop` and `restart` flags.
+#[derive(Args, Debug)]
+pub struct StopArgs {
+    /// Seconds to wait before killing the container
+    #[arg(short = 't', long = "timeout", alias = "time")]
+    timeout: Option<u64>,
+    /// CONTAINER...
+    args: Vec<String>,
+}
+
+/// `rm` flags.
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    /// Force the removal of a running container (uses SIGKILL)
+    #[arg(short, long)]
+    force: bool,
+    /// CONTAINER...
+    args: Vec<String>,
+}
+
+/// `ps` flags.
+#[derive(Args, Debug)]
+pub struct PsArgs {
+    /// Show all containers (default shows just running)
+    #[arg(short, long)]
+    all: bool,
+    /// Only display container IDs
+    #[arg(short, long)]
+    quiet: bool,
+    /// Don't truncate output
+    #[arg(long = "no-trunc")]
+    no_trunc: bool,
+    /// Format output using a custom template
+    #[arg(long)]
+    format: Option<String>,
+    /// Show the latest created container (includes all states)
+    #[arg(short, long)]
+    latest: bool,
+    /// Show n last created containers (includes all states)
+    #[arg(short = 'n', long = "last")]
+    last: Option<usize>,
+    /// (none accepted)
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
+/// `inspect` flags.
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Format output using a custom template
+    #[arg(short, long)]
+    format: Option<String>,
+    /// Return JSON for specified type
+    #[arg(long = "type")]
+    kind: Option<String>,
+    /// NAME|ID...
+    args: Vec<String>,
+}
+
+/// docker/cli `opts.ValidateLink`: `name:alias` or `name`; the error is the flag error
+/// docker prints (`invalid argument "a:b:c" for "--link" flag: bad format for links: a:b:c`).
+pub(super) fn parse_links(links: &[String]) -> Result<Vec<String>, String> {
+    links
+        .iter()
+        .map(|l| {
+            let parts: Vec<&str> = l.split(':').collect();
+            let bad = |why: String| format!("invalid argument \"{l}\" for \"--link\" flag: {why}");
+            match parts.as_slice() {
+                [n] if !n.is_empty() => Ok(format!("{n}:{n}")),
+                [n, a] if !n.is_empty() => Ok(format!("{n}:{a}")),
+                [""] | ["", _] => Err(bad("empty string specified for links".to_string())),
+                _ => Err(bad(format!("bad format for links: {l}"))),
+            }
+        })
+        .collect()
+}
+
+/// go-connections `nat.ParsePortSpec`, for single ports:
+/// `[ip:][hostPort:]containerPort[/proto]`.
+fn parse_publish(spec: &str) -> Result<(String, PortBinding), String> {
+    let (rest, proto) = match spec.rsplit_once('/') {
+        Some((r, p)) => (r, p),
+        None => (spec, "tcp"),
+    };
+    if !["tcp", "udp", "sctp"].contains(&proto) {
+        return Err(format!("invalid proto: {proto}"));
+    }
+    let (ip, host, container) = match rest.rsplitn(3, ':').collect::<Vec<_>>().as_slice() {
+        [c] => ("", "", *c),
+        [c, h] => ("", *h, *c),
+        [c, h, ip] => (*ip, *h, *c),
+        _ => unreachable!("rsplitn yields at least one part"),
+    };
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    if !ip.is_empty() && ip.parse::<std::net::IpAddr>().is_err() {
+        return Err(format!("invalid IP address: {ip}"));
+    }
+    if container.contains('-') || host.contains('-') {
+        return Err("vnet does not support port ranges in -p yet".to_string());
+    }
+    let c: u16 = container
+        .parse()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| format!("invalid containerPort: {container}"))?;
+    if !host.is_empty() && host.parse::<u16>().is_err() {
+        return Err(format!("invalid hostPort: {host}"));
+    }
+    Ok((
+        format!("{c}/{proto}"),
+        PortBinding {
+            host_ip: ip.to_string(),
+            host_port: host.to_string(),
+        },
+    ))
+}
+
+/// How `docker run` reports an error: `docker: <err>` and a pointer to --help, status 125.
+fn run_error(o: &mut Outcome, prog: &str, verb: &str, msg: &str) {
+    o.errln(format!(
+        "{prog}: {msg}\n\nRun '{prog} {verb} --help' for more information"
+    ));
+    o.code = 125;
+}
+
+pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut Outcome) {
+    let verb = if start { "run" } else { "create" };
+    if !arity(prog, verb, a.args.len(), Want::AtLeast(1), o) {
+        return;
+    }
+    if start && !a.detach {
+        return run_error(
+            o,
+            prog,
+            verb,
+            "vnet runs containers detached only for now: add -d, then use exec",
+        );
+    }
+    let links = match parse_links(&a.link) {
+        Ok(l) => l,
+        Err(e) => return super::usage_error(o, prog, verb, &e),
+    };
+    for e in &a.env {
+        if e.is_empty() || e.starts_with('=') {
+            let msg = format!(
+                "invalid argument \"{e}\" for \"-e, --env\" flag: invalid environment variable: {e}"
+            );
+            return super::usage_error(o, prog, verb, &msg);
+        }
+    }
+    let mut bindings: BTreeMap<String, Vec<PortBinding>> = BTreeMap::new();
+    for p in &a.publish {
+        match parse_publish(p) {
+            Ok((port, b)) => bindings.entry(port).or_default().push(b),
+            Err(e) => return run_error(o, prog, verb, &e),
+        }
+    }
+    let mut env = Vec::new();
+    for e in &a.env {
+        if e.contains('=') {
+            env.push(e.clone());
+        } else if let Ok(v) = std::env::var(e) {
+            env.push(format!("{e}={v}"));
+        }
+    }
+    let network_mode = a.network.clone().unwrap_or_else(|| "default".to_string());
+    if !a.network_alias.is_empty() && !crate::docker::is_user_defined(&network_mode) {
+        return run_error(
+            o,
+            prog,
+            verb,
+            "network-scoped aliases are only supported for user-defined networks",
+        );
+    }
+    // The first network gets the non-advanced options (--ip, --alias, --link).
+    let ipam = (a.ip.is_some() || a.ip6.is_some()).then(|| EndpointIpamConfig {
+        ipv4_address: a.ip.clone().unwrap_or_default(),
+        ipv6_address: a.ip6.clone().unwrap_or_default(),
+    });
+    let mut endpoints = IndexMap::new();
+    endpoints.insert(
+        network_mode.clone(),
+        EndpointSettings {
+            ipam_config: ipam,
+            links: if crate::docker::is_user_defined(&network_mode) {
+                links.clone()
+            } else {
+                Vec::new()
+            },
+            aliases: a.network_alias.clone(),
+            ..EndpointSettings::default()
+        },
+    );
+    let req = ContainerCreateRequest {
+        name: a.name.clone(),
+        image: a.args[0].clone(),
+        cmd: a.args[1..].to_vec(),
+        hostname: a.hostname.clone().unwrap_or_default(),
+        env,
+        tty: a.tty,
+        open_stdin: a.interactive,
+        attach: !a.detach,
+        network_mode,
+        port_bindings: bindings,
+        publish_all_ports: a.publish_all,
+        links,
+        endpoints,
+    };
+    let id = match d.container_create(req) {
+        Ok(id) => id,
+        Err(e) if start => return run_error(o, prog, verb, &super::daemon_msg(&e)),
+        Err(e) => return o.daemon_error(&e),
+    };
+    // `run -d` prints the ID before it starts the container.
+    o.outln(&id);
+    if start && let Err(e) = d.container_start(&id) {
+        run_error(o, prog, verb, &super::daemon_msg(&e));
+    }
+}
+
+pub(super) fn start(a: &NamesArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
+    if !arity(prog, "start", a.args.len(), Want::AtLeast(1), o) {
+        return;
+    }
+    let mut failed = Vec::new();
+    for name in &a.args {
+        match d.container_start(name) {
+            Ok(()) => o.outln(name),
+            Err(e) => {
+                o.errln(super::daemon_msg(&e));
+                failed.push(name.as_str());
+            }
+        }
+    }
+    if !failed.is_empty() {
+        o.fail(format!(
+            "Error: failed to start containers: {}",
+            failed.join(", ")
+        ));
+    }
+}
+
+pub(super) fn stop(a: &StopArgs, prog: &str, restart: bool, d: &mut Daemon, o: &mut Outcome) {
+    let path = if restart { "restart" } else { "stop" };
+    if !arity(prog, path, a.args.len(), Want::AtLeast(1), o) {
+        return;
+    }
+    let timeout = a.timeout.map(Duration::from_secs);
+    let mut errs = Vec::new();
+    for name in &a.args {
+        let r = if restart {
+            d.container_restart(name, timeout)
+        } else {
+            d.container_stop(name, timeout)
+        };
+        match r {
+            Ok(()) => o.outln(name),
+            Err(e) => errs.push(super::daemon_msg(&e)),
+        }
+    }
+    if !errs.is_empty() {
+        o.fail(errs.join("\n"));
+    }
+}
+
+pub(super) fn rm(a: &RmArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
+    if !arity(prog, "rm", a.args.len(), Want::AtLeast(1), o) {
+        return;
+    }
+    let mut errs = Vec::new();
+    for name in &a.args {
+        let trimmed = name.trim_matches('/');
+        if trimmed.is_empty() {
+            errs.push("Container name cannot be empty".to_string());
+            continue;
+        }
+        match d.container_remove(trimmed, a.force) {
+            Ok(()) => o.outln(name),
+            Err(e) if a.force && e.kind == crate::docker::Kind::NotFound => {
+                o.errln(super::daemon_msg(&e));
+            }
+            Err(e) => errs.push(super::daemon_msg(&e)),
+        }
+    }
+    if !errs.is_empty() {
+        o.fail(errs.join("\n"));
+    }
+}
+
+pub(super) fn rename(a: &super::container::NamesArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
+    if !arity(prog, "rename", a.args.len(), Want::Exactly(2), o) {
+        return;
+    }
+    let (old, new) = (a.args[0].trim(), a.args[1].trim());
+    if old.is_empty() || new.is_empty() {
+        return o.fail("Error: Neither old nor new names may be empty");
+    }
+    if let Err(e) = d.container_rename(old, new) {
+        o.fail(format!(
+            "{}\nError: failed to rename container named {old}",
+            super::daemon_msg(&e)
+        ));
+    }
+}
+
+/// docker/cli `DisplayablePorts`: sorted, consecutive ports grouped into ranges.
+fn displayable_ports(c: &Container) -> String {
+    struct Port {
+        ip: String,
+        private: u16,
+        public: u16,
+        proto: String,
+    }
+    let mut ports: Vec<Port> = Vec::new();
+    for (p, bs) in &c.ports {
+        let private = port_sort_key(p).0 as u16;
+        let proto = proto_of(p).to_string();
+        if bs.is_empty() {
+            ports.push(Port {
+                ip: String::new(),
+                private,
+                public: 0,
+                proto: proto.clone(),
+            });
+        }
+        for b in bs {
+            ports.push(Port {
+                ip: b.host_ip.clone(),
+                private,
+                public: b.host_port.parse().unwrap_or(0),
+                proto: proto.clone(),
+            });
+        }
+    }
+    ports.sort_by(|a, b| {
+        (a.private, &a.ip, a.public, &a.proto).cmp(&(b.private, &b.ip, b.public, &b.proto))
+    });
+    let form = |key: &str, first: u16, last: u16| -> String {
+        let (ip, proto) = match key.split_once('/') {
+            Some((ip, p)) => (ip, p),
+            None => ("", key),
+        };
+        let mut g = first.to_string();
+        if first != last {
+            g = format!("{g}-{last}");
+        }
+        if !ip.is_empty() {
+            g = format!("{ip}:{g}->{g}");
+        }
+        format!("{g}/{proto}")
+    };
+    let mut groups: IndexMap<String, (u16, u16)> = IndexMap::new();
+    let mut result = Vec::new();
+    let mut mappings = Vec::new();
+    for p in &ports {
+        let mut key = p.proto.clone();
+        if !p.ip.is_empty() {
+            if p.public != p.private {
+                let host = if p.ip.contains(':') {
+                    format!("[{}]:{}", p.ip, p.public)
+                } else {
+                    format!("{}:{}", p.ip, p.public)
+                };
+                mappings.push(format!("{host}->{}/{}", p.private, p.proto));
+                continue;
+            }
+            key = format!("{}/{}", p.ip, p.proto);
+        }
+        match groups.get_mut(&key) {
+            None => {
+                groups.insert(key, (p.private, p.private));
+            }
+            Some(g) if p.private == g.1 + 1 => g.1 = p.private,
+            Some(g) => {
+                result.push(form(&key, g.0, g.1));
+                *g = (p.private, p.private);
+            }
+        }
+    }
+    for (k, (f, l)) in &groups {
+        result.push(form(k, *f, *l));
+    }
+    result.extend(mappings);
+    result.join(", ")
+}
+
+const PS_TABLE: &str =
+    "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+
+pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
+    if !arity(prog, "ps", a.args.len(), Want::Exactly(0), o) {
+        return;
+    }
+    let mut list = d.container_list(a.all || a.latest || a.last.is_some());
+    if a.latest {
+        list.truncate(1);
+    }
+    if let Some(n) = a.last {
+        list.truncate(n);
+    }
+    let trunc = !a.no_trunc;
+    if a.quiet {
+        for c in list {
+            o.outln(if trunc { c.short_id() } else { &c.id });
+        }
+        return;
+    }
+    let now = d.now();
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|c| {
+            let command = c
+                .config
+                .entrypoint
+                .iter()
+                .chain(&c.config.cmd)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let command = if trunc {
+                ellipsis(&command, 20)
+            } else {
+                command
+            };
+            let status = match c.state.status {
+                Status::Created => "Created".to_string(),
+                Status::Running => format!(
+                    "Up {}",
+                    human_duration(now - c.state.started_at.unwrap_or(c.created))
+                ),
+                Status::Exited => format!(
+                    "Exited ({}) {} ago",
+                    c.state.exit_code,
+                    human_duration(now - c.state.finished_at.unwrap_or(c.created))
+                ),
+            };
+            // Legacy link names (`parent/alias`) follow the name, shown with --no-trunc.
+            let mut names = vec![c.name.clone()];
+            if !trunc {
+                for p in d.state.containers.values() {
+                    for l in &p.host_config.links {
+                        if let Some((t, alias)) = l.split_once(':')
+                            && t == format!("/{}", c.name)
+                        {
+                            names.push(alias.trim_start_matches('/').to_string());
+                        }
+                    }
+                }
+            }
+            let mut nets: Vec<&String> = c.networks.keys().collect();
+            nets.sort();
+            json!({
+                "Command": format!("{command:?}"),
+                "CreatedAt": c.created.go_string(),
+                "ID": if trunc { c.short_id().to_string() } else { c.id.clone() },
+                "Image": c.config.image,
+                "Labels": "",
+                "LocalVolumes": "0",
+                "Mounts": "",
+                "Names": names.join(","),
+                "Networks": nets.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+                "Ports": displayable_ports(c),
+                "RunningFor": format!("{} ago", human_duration(now - c.created)),
+                "Size": "0B",
+                "State": c.state.status.as_str(),
+                "Status": status,
+            })
+        })
+        .collect();
+    let header = json!({
+        "Command": "COMMAND", "CreatedAt": "CREATED AT", "ID": "CONTAINER ID", "Image": "IMAGE",
+        "Labels": "LABELS", "LocalVolumes": "LOCAL VOLUMES", "Mounts": "MOUNTS", "Names": "NAMES",
+        "Networks": "NETWORKS", "Ports": "PORTS", "RunningFor": "CREATED", "Size": "SIZE",
+        "State": "STATE", "Status": "STATUS",
+    });
+    let fmt = Format::parse(a.format.as_deref(), PS_TABLE);
+    match format::render(&fmt, &header, &rows) {
+        Ok(s) => o.out(s),
+        Err(e) => o.fail(e),
+    }
+}
+
+pub(super) fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
+    if !arity(prog, "inspect", a.args.len(), Want::AtLeast(1), o) {
+        return;
+    }
+    let kind = a.kind.as_deref().unwrap_or("");
+    if !["", "container", "network"].contains(&kind) {
+        return o.fail(format!(
+            "unknown type: \"{kind}\": must be one of \"container\", \"network\""
+        ));
+    }
+    let mut found = Vec::new();
+    let mut errs = Vec::new();
+    for name in &a.args {
+        let as_container = (kind.is_empty() || kind == "container")
+            .then(|| d.find_container(name).ok())
+            .flatten();
+        if let Some(id) = as_container {
+            found.push(d.container_inspect(d.container(&id)));
+            continue;
+        }
+        let as_network = (kind.is_empty() || kind == "network")
+            .then(|| d.find_network(name).ok())
+            .flatten();
+        if let Some(id) = as_network {
+            found.push(d.network_inspect(d.network(&id)));
+            continue;
+        }
+        errs.push(match kind {
+            "" => format!("Error: No such object: {name}"),
+            "container" => super::daemon_msg(&crate::docker::Error::no_such_container(name)),
+            _ => super::daemon_msg(&crate::docker::Error::network_not_found(name)),
+        });
+    }
+    if print_inspect(&found, a.format.as_deref(), o) && !errs.is_empty() {
+        o.fail(errs.join("\n"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publish_specs() {
+        let b = |ip: &str, port: &str| PortBinding {
+            host_ip: ip.into(),
+            host_port: port.into(),
+        };
+        assert_eq!(parse_publish("80").unwrap(), ("80/tcp".into(), b("", "")));
+        assert_eq!(
+            parse_publish("8080:80").unwrap(),
+            ("80/tcp".into(), b("", "8080"))
+        );
+        assert_eq!(
+            parse_publish("127.0.0.1:8080:80/udp").unwrap(),
+            ("80/udp".into(), b("127.0.0.1", "8080"))
+        );
+        assert_eq!(
+            parse_publish("127.0.0.1::80").unwrap(),
+            ("80/tcp".into(), b("127.0.0.1", ""))
+        );
+        assert!(parse_publish("abc").is_err());
+    }
+
+    #[test]
+    fn links() {
+        assert_eq!(parse_links(&["a:b".into()]).unwrap(), vec!["a:b"]);
+        assert_eq!(parse_links(&["a".into()]).unwrap(), vec!["a:a"]);
+        assert!(parse_links(&["a:b:c".into()]).is_err());
+    }
+}

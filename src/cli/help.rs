@@ -1,0 +1,157 @@
+//! `--help` texts, as docker/cli 28 prints them, trimmed to the flags vnet implements.
+//!
+//! The texts are docker's own (`docker <command> --help`, CLI 28.2.2, 80 columns); option
+//! lines for flags vnet does not implement are left out, so help never promises a flag that
+//! would be refused. `docker` in them is replaced by the name the program was called by.
+
+/// The help text for a command path (`""`, `"network create"`, `"ps"`, ...).
+pub fn text(path: &str) -> Option<&'static str> {
+    Some(match path {
+        "" => include_str!("help/vnet.txt"),
+        "network" => include_str!("help/network.txt"),
+        "network create" => include_str!("help/network-create.txt"),
+        "network ls" => include_str!("help/network-ls.txt"),
+        "network inspect" => include_str!("help/network-inspect.txt"),
+        "network rm" => include_str!("help/network-rm.txt"),
+        "network prune" => include_str!("help/network-prune.txt"),
+        "network connect" => include_str!("help/network-connect.txt"),
+        "network disconnect" => include_str!("help/network-disconnect.txt"),
+        "run" => include_str!("help/run.txt"),
+        "create" => include_str!("help/create.txt"),
+        "start" => include_str!("help/start.txt"),
+        "stop" => include_str!("help/stop.txt"),
+        "restart" => include_str!("help/restart.txt"),
+        "rm" => include_str!("help/rm.txt"),
+        "rename" => include_str!("help/rename.txt"),
+        "ps" => include_str!("help/ps.txt"),
+        "inspect" => include_str!("help/inspect.txt"),
+        "system" => include_str!("help/system.txt"),
+        "system reset" => include_str!("help/system-reset.txt"),
+        _ => return None,
+    })
+}
+
+/// The help text with the program's name in it.
+pub fn render(path: &str, prog: &str) -> String {
+    text(path)
+        .unwrap_or(include_str!("help/vnet.txt"))
+        .replace("docker ", &format!("{prog} "))
+}
+
+/// The usage line after `Usage:  ` (`docker network create [OPTIONS] NETWORK`).
+pub fn use_line(path: &str, prog: &str) -> String {
+    render(path, prog)
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("Usage:  "))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// How cobra names a flag in errors: `-t, --timeout` when it has a shorthand, else
+/// `--timeout`.
+pub fn flag_display(path: &str, long: &str) -> String {
+    let needle = format!("--{long} ");
+    text(path)
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.contains(&needle))
+        .and_then(|l| {
+            let t = l.trim_start();
+            t.strip_prefix('-')
+                .filter(|r| r.as_bytes().get(1) == Some(&b','))
+                .map(|r| format!("-{}, --{long}", &r[..1]))
+        })
+        .unwrap_or_else(|| format!("--{long}"))
+}
+
+/// The command path named by a command line: the known command words in order.
+pub fn path_of(argv: &[String]) -> String {
+    const TOP: [&str; 11] = [
+        "network", "run", "create", "start", "stop", "restart", "rm", "rename", "ps", "inspect",
+        "system",
+    ];
+    const NETWORK: [&str; 9] = [
+        "create",
+        "ls",
+        "list",
+        "inspect",
+        "rm",
+        "remove",
+        "prune",
+        "connect",
+        "disconnect",
+    ];
+    let mut words = argv.iter().skip(1).map(|s| s.as_str());
+    let Some(top) = words.find(|w| TOP.contains(w)) else {
+        return String::new();
+    };
+    let sub = match top {
+        "network" => words.find(|w| NETWORK.contains(w) || !w.starts_with('-')),
+        "system" => words.find(|w| !w.starts_with('-')),
+        _ => None,
+    };
+    match sub {
+        Some("list") => "network ls".to_string(),
+        Some("remove") => "network rm".to_string(),
+        Some(s) if top == "network" && NETWORK.contains(&s) => format!("network {s}"),
+        Some("reset") if top == "system" => "system reset".to_string(),
+        _ => top.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_has_usage_and_short() {
+        for p in [
+            "",
+            "network",
+            "network create",
+            "network ls",
+            "network inspect",
+            "network rm",
+            "network prune",
+            "network connect",
+            "network disconnect",
+            "run",
+            "create",
+            "start",
+            "stop",
+            "restart",
+            "rm",
+            "rename",
+            "ps",
+            "inspect",
+            "system",
+            "system reset",
+        ] {
+            let t = text(p).unwrap();
+            assert!(t.starts_with("Usage:  docker"), "{p}");
+            assert!(t.ends_with('\n') && !t.ends_with("\n\n"), "{p}");
+        }
+        assert_eq!(
+            use_line("network create", "vnet"),
+            "vnet network create [OPTIONS] NETWORK"
+        );
+        assert_eq!(flag_display("stop", "timeout"), "-t, --timeout");
+        assert_eq!(flag_display("network prune", "filter"), "--filter");
+    }
+
+    #[test]
+    fn paths() {
+        let v = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            path_of(&v("vnet network create --bogus x")),
+            "network create"
+        );
+        assert_eq!(
+            path_of(&v("vnet --state-dir /x network list")),
+            "network ls"
+        );
+        assert_eq!(path_of(&v("vnet run -itd busybox")), "run");
+        assert_eq!(path_of(&v("vnet network bogus")), "network");
+    }
+}

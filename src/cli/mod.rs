@@ -1,0 +1,365 @@
+//! Docker's command line over the [`docker`](crate::docker) layer.
+//!
+//! The clap structs are syntax only (docker/cli's flags, short and long, combined `-itd`);
+//! each handler turns them into a Docker request, as the docker CLI turns flags into an API
+//! body, and renders the answer the way the docker CLI prints it: tables, JSON, Go templates,
+//! `Error response from daemon: ` before the daemon's message, exit status 1 (125 for `run`
+//! and `create`). Nothing here touches files or the terminal: [`execute`] takes the
+//! arguments and an input for prompts and returns an [`Outcome`], so the `vnet` binary and an
+//! in-process replay produce the same bytes.
+
+mod container;
+pub mod format;
+pub mod gojson;
+mod help;
+mod network;
+pub mod template;
+
+use crate::docker::{Daemon, Error as DaemonError};
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::path::PathBuf;
+
+/// What a command printed and how it exited.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Exit status.
+    pub code: i32,
+}
+
+impl Outcome {
+    fn out(&mut self, s: impl AsRef<str>) {
+        self.stdout.push_str(s.as_ref());
+    }
+    fn outln(&mut self, s: impl AsRef<str>) {
+        self.stdout.push_str(s.as_ref());
+        self.stdout.push('\n');
+    }
+    fn errln(&mut self, s: impl AsRef<str>) {
+        self.stderr.push_str(s.as_ref());
+        self.stderr.push('\n');
+    }
+    /// A daemon error as the docker CLI prints it (status 1).
+    fn daemon_error(&mut self, e: &DaemonError) {
+        self.errln(daemon_msg(e));
+        self.code = 1;
+    }
+    /// A client-side error: the message alone (status 1).
+    fn fail(&mut self, msg: impl AsRef<str>) {
+        self.errln(msg);
+        self.code = 1;
+    }
+}
+
+/// `Error response from daemon: <message>`.
+pub fn daemon_msg(e: &DaemonError) -> String {
+    format!("Error response from daemon: {}", e.message)
+}
+
+/// `vnet`'s command line: Docker's commands plus vnet's own (`system reset`).
+#[derive(Parser, Debug)]
+#[command(
+    name = "vnet",
+    about = "Docker's networking, simulated in userspace",
+    disable_help_subcommand = true,
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+pub struct Cli {
+    /// Print usage
+    #[arg(long, global = true)]
+    pub help: bool,
+    /// State directory (default: $VNET_STATE_DIR, $XDG_STATE_HOME/vnet, ~/.local/state/vnet).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Seed for a new state: IDs, MACs and addresses follow from it (default: $VNET_SEED).
+    #[arg(long, global = true, value_name = "N")]
+    pub seed: Option<u64>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Whether the command reads or writes state (help and usage texts do not).
+    pub fn needs_state(&self) -> bool {
+        !self.help
+            && matches!(
+                &self.command,
+                Some(Command::Network { command: Some(_) })
+                    | Some(Command::System { command: Some(_) })
+                    | Some(Command::Run(_) | Command::Create(_) | Command::Start(_))
+                    | Some(Command::Stop(_) | Command::Restart(_) | Command::Rm(_))
+                    | Some(Command::Rename(_) | Command::Ps(_) | Command::Inspect(_))
+            )
+    }
+}
+
+/// Top-level commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Manage networks
+    Network {
+        /// The network command.
+        #[command(subcommand)]
+        command: Option<network::NetworkCommand>,
+    },
+    /// Create and run a new container from an image
+    Run(container::RunArgs),
+    /// Create a new container
+    Create(container::RunArgs),
+    /// Start one or more stopped containers
+    Start(container::NamesArgs),
+    /// Stop one or more running containers
+    Stop(container::StopArgs),
+    /// Restart one or more containers
+    Restart(container::StopArgs),
+    /// Remove one or more containers
+    Rm(container::RmArgs),
+    /// Rename a container
+    Rename(container::NamesArgs),
+    /// List containers
+    Ps(container::PsArgs),
+    /// Return low-level information on Docker objects
+    Inspect(container::InspectArgs),
+    /// Manage vnet itself
+    System {
+        /// The system command.
+        #[command(subcommand)]
+        command: Option<SystemCommand>,
+    },
+}
+
+/// `vnet system ...`.
+#[derive(Subcommand, Debug)]
+pub enum SystemCommand {
+    /// Remove all state (networks, containers, the clock) and start over
+    Reset {
+        /// Do not prompt for confirmation
+        #[arg(short, long)]
+        force: bool,
+    },
+}
+
+/// Parses a command line. `argv[0]` is the program name (`vnet`, or `docker` in a
+/// scenario); errors come back as the [`Outcome`] to show.
+pub fn parse(argv: &[String]) -> Result<Cli, Outcome> {
+    let prog = argv.first().map_or("vnet", |s| s.as_str()).to_string();
+    Cli::try_parse_from(argv).map_err(|e| clap_outcome(&prog, argv, e))
+}
+
+/// docker/cli's flag errors: the problem, the usage line, a pointer to --help, status 125.
+fn usage_error(o: &mut Outcome, prog: &str, path: &str, msg: &str) {
+    let p = if path.is_empty() {
+        prog.to_string()
+    } else {
+        format!("{prog} {path}")
+    };
+    o.errln(format!(
+        "{msg}\n\nUsage:  {}\n\nRun '{p} --help' for more information",
+        help::use_line(path, prog)
+    ));
+    o.code = 125;
+}
+
+fn clap_outcome(prog: &str, argv: &[String], e: clap::Error) -> Outcome {
+    use clap::error::{ContextKind, ErrorKind};
+    let mut o = Outcome::default();
+    let path = help::path_of(argv);
+    let ctx = |k: ContextKind| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let arg = ctx(ContextKind::InvalidArg);
+            let arg = arg.split('=').next().unwrap_or_default();
+            let msg = if arg.starts_with("--") {
+                format!("unknown flag: {arg}")
+            } else if arg.starts_with('-') {
+                let ch = arg.trim_start_matches('-').chars().next().unwrap_or('?');
+                format!("unknown shorthand flag: '{ch}' in {arg}")
+            } else {
+                return unknown_command(prog, &path, arg);
+            };
+            usage_error(&mut o, prog, &path, &msg);
+        }
+        ErrorKind::InvalidSubcommand => {
+            return unknown_command(prog, &path, &ctx(ContextKind::InvalidSubcommand));
+        }
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue => {
+            let flag = ctx(ContextKind::InvalidArg);
+            let long = flag.split(" <").next().unwrap_or_default();
+            let flag = help::flag_display(&path, long.trim_start_matches('-'));
+            let value = ctx(ContextKind::InvalidValue);
+            let msg = format!(
+                "invalid argument \"{value}\" for \"{flag}\" flag: strconv.ParseInt: parsing \"{value}\": invalid syntax"
+            );
+            usage_error(&mut o, prog, &path, &msg);
+        }
+        ErrorKind::NoEquals | ErrorKind::InvalidUtf8 | ErrorKind::TooManyValues => {
+            usage_error(
+                &mut o,
+                prog,
+                &path,
+                &format!("invalid argument: {}", e.kind()),
+            );
+        }
+        _ => {
+            // Flags that need a value and got none: cobra's words.
+            let arg = ctx(ContextKind::InvalidArg);
+            let flag = arg.split(" <").next().unwrap_or_default();
+            let flag = flag.rsplit(", ").next().unwrap_or(flag);
+            let name = flag.trim_start_matches('-');
+            usage_error(
+                &mut o,
+                prog,
+                &path,
+                &format!(
+                    "flag needs an argument: {}",
+                    if flag.starts_with("--") {
+                        format!("--{name}")
+                    } else {
+                        format!("'{name}' in -{name}")
+                    }
+                ),
+            );
+        }
+    }
+    o
+}
+
+fn unknown_command(prog: &str, path: &str, word: &str) -> Outcome {
+    let mut o = Outcome::default();
+    if path.is_empty() {
+        o.errln(format!(
+            "{prog}: unknown command: {prog} {word}\n\nRun '{prog} --help' for more information"
+        ));
+    } else {
+        // cobra's use line of a management command has no `COMMAND`.
+        let use_line = help::use_line(path, prog);
+        o.errln(format!(
+            "{prog}: unknown command: {prog} {path} {word}\n\nUsage:  {}\n\nRun '{prog} {path} --help' for more information",
+            use_line.trim_end_matches(" COMMAND")
+        ));
+    }
+    o.code = 1;
+    o
+}
+
+/// Runs one parsed command against a daemon. `prog` names the program in messages
+/// (`vnet`, or `docker` when a scenario types `docker ...`); `input` answers prompts.
+pub fn execute(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRead) -> Outcome {
+    let mut o = Outcome::default();
+    if cli.help {
+        o.out(help::render(&command_path(cli), prog));
+        return o;
+    }
+    match &cli.command {
+        None => o.out(help::render("", prog)),
+        Some(Command::Network { command: None }) => {
+            // docker prints a management command's usage to stderr, status 0.
+            o.stderr.push_str(&help::render("network", prog));
+        }
+        Some(Command::Network { command: Some(c) }) => network::run(c, prog, daemon, input, &mut o),
+        Some(Command::Run(a)) => container::run(a, prog, true, daemon, &mut o),
+        Some(Command::Create(a)) => container::run(a, prog, false, daemon, &mut o),
+        Some(Command::Start(a)) => container::start(a, prog, daemon, &mut o),
+        Some(Command::Stop(a)) => container::stop(a, prog, false, daemon, &mut o),
+        Some(Command::Restart(a)) => container::stop(a, prog, true, daemon, &mut o),
+        Some(Command::Rm(a)) => container::rm(a, prog, daemon, &mut o),
+        Some(Command::Rename(a)) => container::rename(a, prog, daemon, &mut o),
+        Some(Command::Ps(a)) => container::ps(a, prog, daemon, &mut o),
+        Some(Command::Inspect(a)) => container::inspect(a, prog, daemon, &mut o),
+        Some(Command::System { command: None }) => {
+            o.stderr.push_str(&help::render("system", prog));
+        }
+        Some(Command::System { command: Some(_) }) => {
+            o.fail(
+                "vnet system commands act on the state directory; run them with the vnet binary",
+            );
+        }
+    }
+    o
+}
+
+/// The help path of a parsed command.
+fn command_path(cli: &Cli) -> String {
+    use network::NetworkCommand as N;
+    match &cli.command {
+        None => "",
+        Some(Command::Network { command }) => match command {
+            None => "network",
+            Some(N::Create(_)) => "network create",
+            Some(N::Ls(_)) => "network ls",
+            Some(N::Inspect(_)) => "network inspect",
+            Some(N::Rm(_)) => "network rm",
+            Some(N::Prune(_)) => "network prune",
+            Some(N::Connect(_)) => "network connect",
+            Some(N::Disconnect(_)) => "network disconnect",
+        },
+        Some(Command::Run(_)) => "run",
+        Some(Command::Create(_)) => "create",
+        Some(Command::Start(_)) => "start",
+        Some(Command::Stop(_)) => "stop",
+        Some(Command::Restart(_)) => "restart",
+        Some(Command::Rm(_)) => "rm",
+        Some(Command::Rename(_)) => "rename",
+        Some(Command::Ps(_)) => "ps",
+        Some(Command::Inspect(_)) => "inspect",
+        Some(Command::System { command: None }) => "system",
+        Some(Command::System { command: Some(_) }) => "system reset",
+    }
+    .to_string()
+}
+
+/// Parses and runs a command line in one go (in-process replays).
+pub fn run_line(argv: &[String], daemon: &mut Daemon, input: &mut dyn BufRead) -> Outcome {
+    let prog = argv.first().map_or("vnet", |s| s.as_str()).to_string();
+    match parse(argv) {
+        Ok(cli) => execute(&cli, &prog, daemon, input),
+        Err(o) => o,
+    }
+}
+
+/// How many positional arguments a command takes.
+enum Want {
+    /// Exactly this many.
+    Exactly(usize),
+    /// At least this many.
+    AtLeast(usize),
+}
+
+/// cobra's argument-count errors as docker/cli 28 prints them (`cli/required.go`).
+fn arity(prog: &str, path: &str, n: usize, want: Want, o: &mut Outcome) -> bool {
+    let plural = |k: usize| if k == 1 { "argument" } else { "arguments" };
+    let (ok, what, tail) = match want {
+        Want::Exactly(0) => (n == 0, "accepts no arguments".to_string(), "Run"),
+        Want::Exactly(k) => (n == k, format!("requires {k} {}", plural(k)), "Run"),
+        Want::AtLeast(k) => (
+            n >= k,
+            format!("requires at least {k} {}", plural(k)),
+            "See",
+        ),
+    };
+    if !ok {
+        o.errln(format!(
+            "{prog}: '{prog} {path}' {what}\n\nUsage:  {}\n\n{tail} '{prog} {path} --help' for more information",
+            help::use_line(path, prog)
+        ));
+        o.code = 1;
+    }
+    ok
+}
+
+/// Reads a yes/no answer to a prompt (docker/cli `command.PromptForConfirmation`).
+fn confirm(o: &mut Outcome, input: &mut dyn BufRead, prompt: &str) -> bool {
+    o.out(format!("{prompt} [y/N] "));
+    let mut line = String::new();
+    if input.read_line(&mut line).is_err() {
+        return false;
+    }
+    // docker/cli accepts only `y` or `Y`.
+    matches!(line.trim(), "y" | "Y")
+}

@@ -1,0 +1,579 @@
+//! `network create|ls|inspect|rm|prune|connect|disconnect`, as docker/cli v28
+//! (`cli/command/network/*.go`) parses and prints them.
+
+use super::format::{self, Format};
+use super::template::Template;
+use super::{Outcome, Want, arity, confirm};
+use crate::docker::network::{EndpointIpamConfig, NetworkFilters};
+use crate::docker::{Daemon, EndpointSettings, IpamConfig, NetworkCreateRequest, split_kv};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::net::IpAddr;
+
+/// `docker network ...`.
+#[derive(Subcommand, Debug)]
+pub enum NetworkCommand {
+    /// Create a network
+    Create(CreateArgs),
+    /// List networks
+    #[command(alias = "list")]
+    Ls(LsArgs),
+    /// Display detailed information on one or more networks
+    Inspect(InspectArgs),
+    /// Remove one or more networks
+    #[command(alias = "remove")]
+    Rm(RmArgs),
+    /// Remove all unused networks
+    Prune(PruneArgs),
+    /// Connect a container to a network
+    Connect(ConnectArgs),
+    /// Disconnect a container from a network
+    Disconnect(DisconnectArgs),
+}
+
+/// `network create` flags.
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// Driver to manage the Network
+    #[arg(short = 'd', long, default_value = "bridge")]
+    driver: String,
+    /// Subnet in CIDR format that represents a network segment
+    #[arg(long)]
+    subnet: Vec<String>,
+    /// IPv4 or IPv6 Gateway for the master subnet
+    #[arg(long)]
+    gateway: Vec<String>,
+    /// Allocate container ip from a sub-range
+    #[arg(long = "ip-range")]
+    ip_range: Vec<String>,
+    /// Auxiliary IPv4 or IPv6 addresses used by Network driver
+    #[arg(long = "aux-address")]
+    aux_address: Vec<String>,
+    /// Set driver specific options
+    #[arg(short = 'o', long = "opt")]
+    opt: Vec<String>,
+    /// IP Address Management Driver
+    #[arg(long = "ipam-driver", default_value = "default")]
+    ipam_driver: String,
+    /// Set IPAM driver specific options
+    #[arg(long = "ipam-opt")]
+    ipam_opt: Vec<String>,
+    /// Restrict external access to the network
+    #[arg(long)]
+    internal: bool,
+    /// Enable manual container attachment
+    #[arg(long)]
+    attachable: bool,
+    /// Set metadata on a network
+    #[arg(long)]
+    label: Vec<String>,
+    /// Enable or disable IPv6 networking
+    #[arg(long)]
+    ipv6: bool,
+    /// NETWORK
+    args: Vec<String>,
+}
+
+/// `network ls` flags.
+#[derive(Args, Debug)]
+pub struct LsArgs {
+    /// Only display network IDs
+    #[arg(short, long)]
+    quiet: bool,
+    /// Do not truncate the output
+    #[arg(long = "no-trunc")]
+    no_trunc: bool,
+    /// Provide filter values (e.g. "driver=bridge")
+    #[arg(short, long)]
+    filter: Vec<String>,
+    /// Format output using a custom template
+    #[arg(long)]
+    format: Option<String>,
+}
+
+/// `network inspect` flags.
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Format output using a custom template
+    #[arg(short, long)]
+    format: Option<String>,
+    /// Verbose output for diagnostics
+    #[arg(short, long)]
+    verbose: bool,
+    /// NETWORK...
+    args: Vec<String>,
+}
+
+/// `network rm` flags.
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    /// Do not error if the network does not exist
+    #[arg(short, long)]
+    force: bool,
+    /// NETWORK...
+    args: Vec<String>,
+}
+
+/// `network prune` flags.
+#[derive(Args, Debug)]
+pub struct PruneArgs {
+    /// Do not prompt for confirmation
+    #[arg(short, long)]
+    force: bool,
+    /// Provide filter values (e.g. "until=<timestamp>")
+    #[arg(long)]
+    filter: Vec<String>,
+}
+
+/// `network connect` flags.
+#[derive(Args, Debug)]
+pub struct ConnectArgs {
+    /// IPv4 address (e.g., "172.30.100.104")
+    #[arg(long)]
+    ip: Option<String>,
+    /// IPv6 address (e.g., "2001:db8::33")
+    #[arg(long)]
+    ip6: Option<String>,
+    /// Add link to another container
+    #[arg(long)]
+    link: Vec<String>,
+    /// Add network-scoped alias for the container
+    #[arg(long)]
+    alias: Vec<String>,
+    /// NETWORK CONTAINER
+    args: Vec<String>,
+}
+
+/// `network disconnect` flags.
+#[derive(Args, Debug)]
+pub struct DisconnectArgs {
+    /// Force the container to disconnect from a network
+    #[arg(short, long)]
+    force: bool,
+    /// NETWORK CONTAINER
+    args: Vec<String>,
+}
+
+pub(super) fn run(
+    cmd: &NetworkCommand,
+    prog: &str,
+    d: &mut Daemon,
+    input: &mut dyn BufRead,
+    o: &mut Outcome,
+) {
+    match cmd {
+        NetworkCommand::Create(a) => create(a, prog, d, o),
+        NetworkCommand::Ls(a) => ls(a, prog, d, o),
+        NetworkCommand::Inspect(a) => inspect(a, prog, d, o),
+        NetworkCommand::Rm(a) => rm(a, prog, d, o),
+        NetworkCommand::Prune(a) => prune(a, prog, d, input, o),
+        NetworkCommand::Connect(a) => connect(a, prog, d, o),
+        NetworkCommand::Disconnect(a) => disconnect(a, prog, d, o),
+    }
+}
+
+/// docker/cli `subnetMatches`: whether `data` (an address or CIDR) lies in `subnet`.
+fn subnet_matches(subnet: &str, data: &str) -> Result<bool, String> {
+    let s = parse_cidr(subnet).map_err(|e| format!("invalid subnet: {e}"))?;
+    let ip = if data.contains('/') {
+        parse_cidr(data)?.addr
+    } else {
+        match data.parse::<IpAddr>() {
+            Ok(ip) => ip,
+            Err(_) => return Ok(false),
+        }
+    };
+    Ok(s.masked().contains(ip))
+}
+
+/// Go's `net.ParseCIDR`, with its error text.
+fn parse_cidr(s: &str) -> Result<crate::docker::ipam::Prefix, String> {
+    s.parse().map_err(|_| format!("invalid CIDR address: {s}"))
+}
+
+/// docker/cli `createIPAMConfig`: pairs ranges, gateways and aux addresses with subnets.
+fn create_ipam_config(a: &CreateArgs) -> Result<Vec<IpamConfig>, String> {
+    if a.subnet.len() < a.ip_range.len() || a.subnet.len() < a.gateway.len() {
+        return Err("every ip-range or gateway must have a corresponding subnet".into());
+    }
+    let mut data: Vec<IpamConfig> = Vec::new();
+    for s in &a.subnet {
+        for k in &data {
+            if subnet_matches(s, &k.subnet)? || subnet_matches(&k.subnet, s)? {
+                return Err("multiple overlapping subnet configuration is not supported".into());
+            }
+        }
+        data.push(IpamConfig {
+            subnet: s.clone(),
+            ..IpamConfig::default()
+        });
+    }
+    for r in &a.ip_range {
+        let mut matched = false;
+        for c in data.iter_mut() {
+            if !subnet_matches(&c.subnet, r)? {
+                continue;
+            }
+            if !c.ip_range.is_empty() {
+                return Err(format!(
+                    "cannot configure multiple ranges ({r}, {}) on the same subnet ({})",
+                    c.ip_range, c.subnet
+                ));
+            }
+            c.ip_range = r.clone();
+            matched = true;
+        }
+        if !matched {
+            return Err(format!("no matching subnet for range {r}"));
+        }
+    }
+    for g in &a.gateway {
+        let mut matched = false;
+        for c in data.iter_mut() {
+            if !subnet_matches(&c.subnet, g)? {
+                continue;
+            }
+            if !c.gateway.is_empty() {
+                return Err(format!(
+                    "cannot configure multiple gateways ({g}, {}) for the same subnet ({})",
+                    c.gateway, c.subnet
+                ));
+            }
+            c.gateway = g.clone();
+            matched = true;
+        }
+        if !matched {
+            return Err(format!("no matching subnet for gateway {g}"));
+        }
+    }
+    // --aux-address is a map option: a repeated name keeps its last value.
+    let mut aux: BTreeMap<String, String> = BTreeMap::new();
+    for kv in &a.aux_address {
+        let (k, v) = split_kv(kv);
+        aux.insert(k, v);
+    }
+    for (k, v) in &aux {
+        let mut matched = false;
+        for c in data.iter_mut() {
+            if !subnet_matches(&c.subnet, v)? {
+                continue;
+            }
+            c.aux_addresses.insert(k.clone(), v.clone());
+            matched = true;
+        }
+        if !matched {
+            return Err(format!("no matching subnet for aux-address {v}"));
+        }
+    }
+    Ok(data)
+}
+
+fn kv_map(items: &[String]) -> BTreeMap<String, String> {
+    items.iter().map(|s| split_kv(s)).collect()
+}
+
+fn create(a: &CreateArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
+    if !arity(prog, "network create", a.args.len(), Want::Exactly(1), o) {
+        return;
+    }
+    let ipam_config = match create_ipam_config(a) {
+        Ok(c) => c,
+        Err(e) => return o.fail(e),
+    };
+    let req = NetworkCreateRequest {
+        name: a.args[0].clone(),
+        driver: a.driver.clone(),
+        internal: a.internal,
+        attachable: a.attachable,
+        enable_ipv6: a.ipv6,
+        ipam_driver: a.ipam_driver.clone(),
+        ipam_config,
+        ipam_options: kv_map(&a.ipam_opt),
+        options: kv_map(&a.opt),
+        labels: kv_map(&a.label),
+    };
+    match d.network_create(req) {
+        Ok(id) => o.outln(id),
+        Err(e) => o.daemon_error(&e),
+    }
+}
+
+/// Splits `--filter` values into terms (`bad format of filter (expected name=value)`).
+fn parse_filters(items: &[String]) -> Result<NetworkFilters, String> {
+    let mut f = NetworkFilters::default();
+    for i in items {
+        match i.split_once('=') {
+            Some((k, v)) => f.terms.push((k.trim().to_lowercase(), v.to_string())),
+            None => {
+                return Err(format!(
+                    "invalid argument \"{i}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
+                ));
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// docker/cli sorts names with `sortorder.NaturalLess`: digit runs compare as numbers.
+pub(super) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (ab, bb) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < ab.len() && j < bb.len() {
+        if ab[i].is_ascii_digit() && bb[j].is_ascii_digit() {
+            let si = i;
+            while i < ab.len() && ab[i].is_ascii_digit() {
+                i += 1;
+            }
+            let sj = j;
+            while j < bb.len() && bb[j].is_ascii_digit() {
+                j += 1;
+            }
+            let na = a[si..i].trim_start_matches('0');
+            let nb = b[sj..j].trim_start_matches('0');
+            let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
+            if ord != std::cmp::Ordering::Equal {
+                return ord;
+            }
+            let ord = (i - si).cmp(&(j - sj));
+            if ord != std::cmp::Ordering::Equal {
+                return ord;
+            }
+        } else {
+            if ab[i] != bb[j] {
+                return ab[i].cmp(&bb[j]);
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    (ab.len() - i).cmp(&(bb.len() - j))
+}
+
+const NETWORK_LS_TABLE: &str = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
+
+fn ls(a: &LsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
+    let filters = match parse_filters(&a.filter) {
+        Ok(f) => f,
+        Err(e) => return super::usage_error(o, prog, "network ls", &e),
+    };
+    let mut nets = match d.network_list(&filters) {
+        Ok(n) => n,
+        Err(e) => return o.daemon_error(&e),
+    };
+    nets.sort_by(|x, y| natural_cmp(&x.name, &y.name));
+    let id = |full: &str| {
+        if a.no_trunc {
+            full.to_string()
+        } else {
+            full[..12].to_string()
+        }
+    };
+    if a.quiet {
+        for n in nets {
+            o.outln(id(&n.id));
+        }
+        return;
+    }
+    // The networkContext fields, keys sorted as Go's JSON encoding of the context sorts them.
+    let rows: Vec<Value> = nets
+        .iter()
+        .map(|n| {
+            let labels: Vec<String> = n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            json!({
+                "CreatedAt": n.created.go_string(),
+                "Driver": n.driver,
+                "ID": id(&n.id),
+                "IPv4": n.enable_ipv4.to_string(),
+                "IPv6": n.enable_ipv6.to_string(),
+                "Internal": n.internal.to_string(),
+                "Labels": labels.join(","),
+                "Name": n.name,
+                "Scope": "local",
+            })
+        })
+        .collect();
+    let header = json!({
+        "CreatedAt": "CREATED AT", "Driver": "DRIVER", "ID": "NETWORK ID", "IPv4": "IPV4",
+        "IPv6": "IPV6", "Internal": "INTERNAL", "Labels": "LABELS", "Name": "NAME",
+        "Scope": "SCOPE",
+    });
+    let fmt = Format::parse(a.format.as_deref(), NETWORK_LS_TABLE);
+    match format::render(&fmt, &header, &rows) {
+        Ok(s) => o.out(s),
+        Err(e) => o.fail(e),
+    }
+}
+
+/// Prints inspect results as docker/cli's inspector does: an indented JSON array, or one
+/// template execution per element. Returns false if the template failed.
+pub(super) fn print_inspect(values: &[Value], format: Option<&str>, o: &mut Outcome) -> bool {
+    match format.filter(|f| !f.is_empty() && *f != "json") {
+        None => {
+            if values.is_empty() {
+                o.outln("[]");
+            } else {
+                o.outln(super::gojson::encode_indent(&Value::Array(values.to_vec())));
+            }
+            true
+        }
+        Some(f) => {
+            let tmpl = match Template::parse(&format::unescape_tabs(f)) {
+                Ok(t) => t,
+                Err(e) => {
+                    o.fail(e.to_string());
+                    return false;
+                }
+            };
+            for v in values {
+                match tmpl.execute(v) {
+                    Ok(s) => o.outln(s),
+                    Err(e) => {
+                        o.fail(e.to_string());
+                        return false;
+                    }
+                }
+            }
+            true
+        }
+    }
+}
+
+fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
+    if !arity(prog, "network inspect", a.args.len(), Want::AtLeast(1), o) {
+        return;
+    }
+    let mut found = Vec::new();
+    let mut errs = Vec::new();
+    for name in &a.args {
+        match d.find_network(name) {
+            Ok(id) => found.push(d.network_inspect(d.network(&id))),
+            Err(e) => errs.push(super::daemon_msg(&e)),
+        }
+    }
+    if print_inspect(&found, a.format.as_deref(), o) && !errs.is_empty() {
+        o.fail(errs.join("\n"));
+    }
+}
+
+fn rm(a: &RmArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
+    if !arity(prog, "network rm", a.args.len(), Want::AtLeast(1), o) {
+        return;
+    }
+    // docker/cli 28 prints each failure at once and ends with an empty status error, which
+    // shows as `exit status 1`.
+    let mut failed = false;
+    for name in &a.args {
+        match d.network_remove(name) {
+            Ok(()) => o.outln(name),
+            Err(e) if a.force && e.kind == crate::docker::Kind::NotFound => {}
+            Err(e) => {
+                o.errln(super::daemon_msg(&e));
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        o.fail("exit status 1");
+    }
+}
+
+fn prune(a: &PruneArgs, prog: &str, d: &mut Daemon, input: &mut dyn BufRead, o: &mut Outcome) {
+    let mut labels = Vec::new();
+    for f in &a.filter {
+        match f.split_once('=') {
+            Some((k, v)) if k == "label" || k == "label!" => {
+                labels.push((k.to_string(), v.to_string()))
+            }
+            Some(("until", _)) => {
+                return o.fail("vnet does not support the until filter of network prune yet");
+            }
+            Some((k, _)) => {
+                return o.daemon_error(&crate::docker::Error::new(
+                    crate::docker::Kind::InvalidParameter,
+                    format!("invalid filter '{k}'"),
+                ));
+            }
+            None => {
+                let msg = format!(
+                    "invalid argument \"{f}\" for \"--filter\" flag: bad format of filter (expected name=value)"
+                );
+                return super::usage_error(o, prog, "network prune", &msg);
+            }
+        }
+    }
+    if !a.force
+        && !confirm(
+            o,
+            input,
+            "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue?",
+        )
+    {
+        return;
+    }
+    match d.network_prune(&labels) {
+        Ok(names) if names.is_empty() => {}
+        Ok(names) => {
+            let mut s = String::from("Deleted Networks:\n");
+            for n in names {
+                s.push_str(&n);
+                s.push('\n');
+            }
+            o.outln(s);
+        }
+        Err(e) => o.daemon_error(&e),
+    }
+}
+
+fn connect(a: &ConnectArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
+    if !arity(prog, "network connect", a.args.len(), Want::Exactly(2), o) {
+        return;
+    }
+    let ipam = (a.ip.is_some() || a.ip6.is_some()).then(|| EndpointIpamConfig {
+        ipv4_address: a.ip.clone().unwrap_or_default(),
+        ipv6_address: a.ip6.clone().unwrap_or_default(),
+    });
+    let links = match super::container::parse_links(&a.link) {
+        Ok(l) => l,
+        Err(e) => return super::usage_error(o, prog, "network connect", &e),
+    };
+    let settings = EndpointSettings {
+        ipam_config: ipam,
+        links,
+        aliases: a.alias.clone(),
+        ..EndpointSettings::default()
+    };
+    if let Err(e) = d.network_connect(&a.args[0], &a.args[1], settings) {
+        o.daemon_error(&e);
+    }
+}
+
+fn disconnect(a: &DisconnectArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
+    if !arity(
+        prog,
+        "network disconnect",
+        a.args.len(),
+        Want::Exactly(2),
+        o,
+    ) {
+        return;
+    }
+    if let Err(e) = d.network_disconnect(&a.args[0], &a.args[1], a.force) {
+        o.daemon_error(&e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering::*;
+
+    #[test]
+    fn natural_order() {
+        assert_eq!(natural_cmp("net2", "net10"), Less);
+        assert_eq!(natural_cmp("bridge", "host"), Less);
+        assert_eq!(natural_cmp("a", "a"), Equal);
+        assert_eq!(natural_cmp("a1b", "a1"), Greater);
+    }
+}

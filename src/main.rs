@@ -1,0 +1,79 @@
+//! The `vnet` binary: parse, load the state directory, run, save, print.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+use vnet::cli::{self, Command, Outcome, SystemCommand};
+use vnet::store::{self, Store};
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let mut argv0 = argv.clone();
+    if let Some(first) = argv0.first_mut() {
+        *first = "vnet".to_string();
+    }
+    let outcome = match cli::parse(&argv0) {
+        Ok(parsed) => run(&parsed).unwrap_or_else(|e| Outcome {
+            stdout: String::new(),
+            stderr: format!("vnet: {e:#}\n"),
+            code: 1,
+        }),
+        Err(o) => o,
+    };
+    // A closed pipe (`vnet ps | head`) is not an error worth a message.
+    let _ = io::stdout().write_all(outcome.stdout.as_bytes());
+    let _ = io::stderr().write_all(outcome.stderr.as_bytes());
+    ExitCode::from(outcome.code.clamp(0, 255) as u8)
+}
+
+fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
+    let dir = store::resolve_dir(parsed.state_dir.as_deref())?;
+    let seed = match parsed.seed {
+        Some(s) => Some(s),
+        None => match std::env::var("VNET_SEED") {
+            Ok(v) if !v.is_empty() => Some(
+                v.parse()
+                    .map_err(|_| anyhow::anyhow!("VNET_SEED must be a whole number, not {v:?}"))?,
+            ),
+            _ => None,
+        },
+    };
+    let store = Store::open(&dir)?;
+    if !parsed.needs_state() {
+        let mut d = vnet::docker::Daemon::new(0);
+        return Ok(cli::execute(parsed, "vnet", &mut d, &mut io::empty()));
+    }
+    if let Some(Command::System {
+        command: Some(SystemCommand::Reset { force }),
+    }) = &parsed.command
+    {
+        let mut o = Outcome::default();
+        if !force {
+            print!(
+                "WARNING! This will remove every network, container and the virtual clock in {}.\nAre you sure you want to continue? [y/N] ",
+                dir.display()
+            );
+            io::stdout().flush()?;
+            let mut line = String::new();
+            io::stdin().read_line(&mut line)?;
+            if !matches!(line.trim(), "y" | "Y") {
+                return Ok(o);
+            }
+        }
+        store.reset()?;
+        if let Some(seed) = seed {
+            let d = vnet::docker::Daemon::new(seed);
+            store.save(&Store::encode(&d))?;
+        }
+        o.stdout = format!("Removed the state in {}\n", dir.display());
+        return Ok(o);
+    }
+    let (mut daemon, before) = store.load(seed)?;
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let outcome = cli::execute(parsed, "vnet", &mut daemon, &mut input);
+    let after = Store::encode(&daemon);
+    if before.as_deref() != Some(after.as_slice()) {
+        store.save(&after)?;
+    }
+    Ok(outcome)
+}
