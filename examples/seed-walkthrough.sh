@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Replays the control-plane part of Docker's "Work with network commands" guide with vnet,
+# in a fresh state directory, printing each command and what it answers.
+#
+#   bash examples/seed-walkthrough.sh            # builds vnet (release) and replays
+#   VNET=path/to/vnet bash examples/seed-walkthrough.sh
+#
+# Where the guide's transcript is wrong, vnet answers as Docker really does (see the
+# comments). The steps that need the data plane (ping, attach) or the multi-host overlay
+# are left for those features.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${VNET:-}" ]; then
+  cargo build --release --quiet
+  VNET=target/release/vnet
+fi
+export VNET_STATE_DIR
+VNET_STATE_DIR=$(mktemp -d)
+trap 'rm -rf "$VNET_STATE_DIR"' EXIT
+
+step() {
+  printf '\n$ docker %s\n' "$*"
+  "$VNET" "$@" || printf '(exit %s)\n' "$?"
+}
+
+# Creating networks
+step network create simple-network
+step network inspect simple-network
+# The guide's host had 172.22 free for simple-network; on a fresh host Docker's
+# lowest-free allocation gives 172.18.0.0/16 and then 172.19.0.0/16.
+step network create -o "com.docker.network.bridge.host_binding_ipv4"="172.23.0.1" my-network
+step network inspect my-network
+step run -d -P --name redis --net my-network redis
+# Published ports start at 32768 (the guide shows 32770 from its host's history).
+step ps
+
+# Connecting containers
+step run -itd --name=container1 busybox
+step run -itd --name=container2 busybox
+step network create -d bridge --subnet 172.25.0.0/16 isolated_nw
+step network connect isolated_nw container2
+# The guide prints 172.21.0.0/16 here; the network was created with 172.25.0.0/16.
+step network inspect isolated_nw
+step run --net=isolated_nw --ip=172.25.3.3 -itd --name=container3 busybox
+step inspect '--format={{json .NetworkSettings.Networks}}' container3
+step inspect '--format={{json .NetworkSettings.Networks}}' container2
+
+# Linking containers in user-defined networks (names resolve once DNS is built)
+step run --net=isolated_nw -itd --name=container4 --link container5:c5 busybox
+step run --net=isolated_nw -itd --name=container5 --link container4:c4 busybox
+step network create -d bridge --subnet 172.26.0.0/24 local_alias
+step network connect --link container5:foo local_alias container4
+# The guide's "conta" is container5.
+step network connect --link container4:bar local_alias container5
+step network disconnect isolated_nw container5
+
+# Network-scoped aliases
+step run --net=isolated_nw -itd --name=container6 --net-alias app busybox
+step network connect --alias scoped-app local_alias container6
+step run --net=isolated_nw -itd --name=container7 --net-alias app busybox
+step stop container6
+
+# Disconnecting containers
+step network disconnect isolated_nw container2
+step inspect '--format={{json .NetworkSettings.Networks}}' container2
+# container4 and container7 are still attached and running, so they are listed too.
+step network inspect isolated_nw
+
+# Removing a network: every running container must leave it first.
+step network disconnect isolated_nw container3
+step network rm isolated_nw
+step network disconnect isolated_nw container4
+step network disconnect isolated_nw container7
+step network rm isolated_nw
+step network ls
