@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("run_on_1000_container_host", |b| {
         b.iter_batched(
             || host.clone(),
-            |mut d| black_box(run(&mut d, "run -d --name x --net net3 busybox")),
+            |mut d| black_box(run(&mut d, "run -d --name fresh --net net3 busybox")),
             BatchSize::LargeInput,
         )
     });

@@ -27,11 +27,11 @@ pub const EPOCH: Instant = Instant(1_767_225_600 * 1_000_000);
 impl Duration {
     /// `n` seconds.
     pub const fn from_secs(n: u64) -> Duration {
-        Duration(n * 1_000_000)
+        Duration(n.saturating_mul(1_000_000))
     }
     /// `n` milliseconds.
     pub const fn from_millis(n: u64) -> Duration {
-        Duration(n * 1_000)
+        Duration(n.saturating_mul(1_000))
     }
     /// Whole seconds.
     pub const fn as_secs(self) -> u64 {
@@ -42,7 +42,7 @@ impl Duration {
 impl Add<Duration> for Instant {
     type Output = Instant;
     fn add(self, d: Duration) -> Instant {
-        Instant(self.0 + d.0)
+        Instant(self.0.saturating_add(d.0))
     }
 }
 

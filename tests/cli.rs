@@ -392,3 +392,268 @@ fn help_is_dockers() {
             .contains("  -h, --hostname string                  Container host name\n")
     );
 }
+
+#[test]
+fn network_mode_and_link_errors() {
+    let v = Vnet::new("modes");
+    v.ok(&["run", "-d", "--name", "hostc", "--net", "host", "busybox"]);
+    v.ok(&["run", "-d", "--name", "nonec", "--net", "none", "busybox"]);
+    v.ok(&["create", "--name", "db1", "busybox"]);
+    v.ok(&["network", "create", "abc1"]);
+    let cases: Vec<(Vec<&str>, &str, i32)> = vec![
+        (
+            vec!["network", "connect", "bridge", "hostc"],
+            "Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network\n",
+            1,
+        ),
+        (
+            vec!["network", "disconnect", "host", "hostc"],
+            "Error response from daemon: cannot disconnect container from host network - container was created in host network mode\n",
+            1,
+        ),
+        (
+            vec!["network", "connect", "bridge", "nonec"],
+            "Error response from daemon: container cannot be connected to multiple networks with one of the networks in private (none) mode\n",
+            1,
+        ),
+        (
+            vec![
+                "run", "-d", "--name", "web2", "--link", "hostc:h", "busybox",
+            ],
+            "vnet: Error response from daemon: conflicting options: host type networking can't be used with links. This would result in undefined behavior\n\nRun 'vnet run --help' for more information\n",
+            125,
+        ),
+        (
+            vec![
+                "network",
+                "create",
+                "--subnet",
+                "10.0.0.0/16",
+                "--gateway",
+                "10.0.0.1",
+                "--gateway",
+                "10.0.0.2",
+                "--subnet",
+                "10.1.0.0/16",
+                "x1",
+            ],
+            "cannot configure multiple gateways (10.0.0.2, 10.0.0.1) for the same subnet (10.0.0.0/16)\n",
+            1,
+        ),
+        (
+            vec![
+                "network",
+                "create",
+                "--subnet",
+                "10.0.0.0/16",
+                "--subnet",
+                "10.1.0.0/16",
+                "--ip-range",
+                "10.0.1.0/24",
+                "--ip-range",
+                "10.0.2.0/24",
+                "x1",
+            ],
+            "cannot configure multiple ranges (10.0.2.0/24, 10.0.1.0/24) on the same subnet (10.0.0.0/16)\n",
+            1,
+        ),
+        (
+            vec![
+                "network",
+                "create",
+                "--subnet",
+                "10.0.0.0/16",
+                "--gateway",
+                "10.0.0.0/8",
+                "x1",
+            ],
+            "Error response from daemon: invalid network config:\ninvalid gateway 10.0.0.0/8: invalid address\n",
+            1,
+        ),
+        (
+            vec![
+                "network",
+                "create",
+                "--subnet",
+                "10.0.0.0/16",
+                "--ip-range",
+                "10.0.1.0/24",
+                "--gateway",
+                "10.0.0.1",
+                "--aux-address",
+                "a=10.0.0.1",
+                "x1",
+            ],
+            "Error response from daemon: failed to allocate secondary ip address (a:10.0.0.1): Address already in use\n",
+            1,
+        ),
+        (
+            vec![
+                "network",
+                "create",
+                "--ipv6",
+                "--subnet",
+                "fd00::/64",
+                "--gateway",
+                "10.0.0.1",
+                "x1",
+            ],
+            "no matching subnet for gateway 10.0.0.1\n",
+            1,
+        ),
+        (
+            vec!["network", "disconnect", "-f", "bridge", "nosuch"],
+            "Error response from daemon: endpoint nosuch not found\n",
+            1,
+        ),
+        (
+            vec!["network", "inspect", "abc"],
+            "Error response from daemon: network abc not found\n",
+            1,
+        ),
+    ];
+    for (args, stderr, code) in cases {
+        let before = v.state_bytes();
+        v.fails(&args, stderr, code);
+        assert!(before == v.state_bytes(), "vnet {args:?} changed the state");
+    }
+    // A link to a stopped container is accepted at create and refused at start; the
+    // container stays created.
+    v.fails(
+        &["run", "-d", "--name", "web1", "--link", "db1:db", "busybox"],
+        "vnet: Error response from daemon: failed to set up container networking: Cannot link to a non running container: /db1 AS /web1/db\n\nRun 'vnet run --help' for more information\n",
+        125,
+    );
+    assert_eq!(
+        v.ok(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{.HostConfig.Links}}",
+            "web1"
+        ]),
+        "created [/db1:/web1/db]\n"
+    );
+    v.ok(&["start", "db1"]);
+    assert_eq!(v.ok(&["start", "web1"]), "web1\n");
+}
+
+#[test]
+fn review_fixes_hold() {
+    let v = Vnet::new("review");
+    v.ok(&["network", "create", "--subnet", "10.9.4.0/24", "n1"]);
+    v.ok(&["network", "create", "n2"]);
+    // Several --network flags attach several networks; the last --name wins.
+    v.ok(&[
+        "run",
+        "-d",
+        "--network",
+        "n1",
+        "--network",
+        "n2",
+        "--name",
+        "aa",
+        "--name",
+        "multi",
+        "busybox",
+    ]);
+    assert_eq!(
+        v.ok(&[
+            "inspect",
+            "-f",
+            "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}",
+            "multi"
+        ]),
+        "n1=10.9.4.2 n2=172.18.0.2 \n"
+    );
+    // Rename rebuilds DNSNames.
+    v.ok(&["rename", "multi", "renamed"]);
+    let short = &v.id("renamed")[..12];
+    assert_eq!(
+        v.ok(&[
+            "inspect",
+            "-f",
+            "{{json .NetworkSettings.Networks.n1.DNSNames}}",
+            "renamed"
+        ]),
+        format!("[\"renamed\",\"{short}\"]\n")
+    );
+    // Reserved addresses are in use, not out of range.
+    v.fails(
+        &["run", "-d", "--net", "n1", "--ip", "10.9.4.255", "busybox"],
+        "vnet: Error response from daemon: failed to set up container networking: Address already in use\n\nRun 'vnet run --help' for more information\n",
+        125,
+    );
+    // A failed restart keeps the exit code and says which container.
+    v.ok(&[
+        "run", "-d", "--net", "n1", "--ip", "10.9.4.9", "--name", "s1", "busybox",
+    ]);
+    v.ok(&["stop", "s1"]);
+    v.ok(&[
+        "run", "-d", "--net", "n1", "--ip", "10.9.4.9", "--name", "s2", "busybox",
+    ]);
+    v.fails(
+        &["restart", "s1"],
+        "Error response from daemon: Cannot restart container s1: failed to set up container networking: Address already in use\n",
+        1,
+    );
+    assert_eq!(
+        v.ok(&["inspect", "-f", "{{.State.ExitCode}}", "s1"]),
+        "137\n"
+    );
+    // -n 0 is no limit: the running containers.
+    assert_eq!(
+        v.ok(&["ps", "-n", "0", "--format", "{{.Names}}"]),
+        "s2\nrenamed\n"
+    );
+    assert_eq!(
+        v.ok(&["ps", "-n", "2", "--format", "{{.Names}}"]),
+        "s2\ns1\n"
+    );
+    // Templates: a missing field is an error, a template that does not parse is status 64.
+    v.fails(
+        &["inspect", "-f", "{{.Nope}}", "s2"],
+        "template parsing error: template: :1:2: executing \"\" at <.Nope>: map has no entry for key \"Nope\"\n",
+        1,
+    );
+    v.fails(
+        &["inspect", "-f", "{{.Name", "s2"],
+        "template parsing error: template: :1: unclosed action\n",
+        64,
+    );
+    v.fails(
+        &["network", "create", " "],
+        "Error response from daemon: invalid name:  \n",
+        1,
+    );
+    v.fails(
+        &[
+            "network",
+            "create",
+            "--ipv6",
+            "--subnet",
+            "2001:db8:3::/64",
+            "--subnet",
+            "2001:db8:4::/64",
+            "two6",
+        ],
+        "Error response from daemon: bridge driver doesn't support multiple subnets\n",
+        1,
+    );
+    v.fails(
+        &["network", "ls", "-f", "dangling=maybe"],
+        "Error response from daemon: invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" (or \"0\")\n",
+        1,
+    );
+    // Bool flags take pflag's =value form.
+    v.ok(&["network", "create", "--ipv6=false", "--internal=true", "n3"]);
+    assert_eq!(
+        v.ok(&[
+            "network",
+            "inspect",
+            "-f",
+            "{{.EnableIPv6}} {{.Internal}}",
+            "n3"
+        ]),
+        "false true\n"
+    );
+}

@@ -8,7 +8,7 @@ use super::{Outcome, Want, arity};
 use crate::docker::container::{PortBinding, port_sort_key, proto_of};
 use crate::docker::network::EndpointIpamConfig;
 use crate::docker::{Container, ContainerCreateRequest, Daemon, EndpointSettings, Status};
-use crate::time::{Duration, human_duration};
+use crate::time::human_duration;
 use clap::Args;
 use indexmap::IndexMap;
 use serde_json::{Value, json};
@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 /// `run` and `create` flags.
 #[derive(Args, Debug)]
-#[command(trailing_var_arg = true)]
+#[command(trailing_var_arg = true, args_override_self = true)]
 pub struct RunArgs {
     /// Run container in background and print container ID
     #[arg(short, long)]
@@ -31,8 +31,8 @@ pub struct RunArgs {
     #[arg(long)]
     name: Option<String>,
     /// Connect a container to a network
-    #[arg(long = "network", alias = "net")]
-    network: Option<String>,
+    #[arg(long = "network", alias = "net", action = clap::ArgAction::Append)]
+    network: Vec<String>,
     /// IPv4 address (e.g., 172.30.100.104)
     #[arg(long)]
     ip: Option<String>,
@@ -64,6 +64,7 @@ pub struct RunArgs {
 
 /// Commands that take container names only.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct NamesArgs {
     /// CONTAINER...
     args: Vec<String>,
@@ -71,16 +72,23 @@ pub struct NamesArgs {
 
 /// `stop` and `restart` flags.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct StopArgs {
     /// Seconds to wait before killing the container
-    #[arg(short = 't', long = "timeout", alias = "time")]
-    timeout: Option<u64>,
+    #[arg(
+        short = 't',
+        long = "timeout",
+        alias = "time",
+        allow_negative_numbers = true
+    )]
+    timeout: Option<i64>,
     /// CONTAINER...
     args: Vec<String>,
 }
 
 /// `rm` flags.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct RmArgs {
     /// Force the removal of a running container (uses SIGKILL)
     #[arg(short, long)]
@@ -91,6 +99,7 @@ pub struct RmArgs {
 
 /// `ps` flags.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct PsArgs {
     /// Show all containers (default shows just running)
     #[arg(short, long)]
@@ -108,8 +117,8 @@ pub struct PsArgs {
     #[arg(short, long)]
     latest: bool,
     /// Show n last created containers (includes all states)
-    #[arg(short = 'n', long = "last")]
-    last: Option<usize>,
+    #[arg(short = 'n', long = "last", allow_negative_numbers = true)]
+    last: Option<i64>,
     /// (none accepted)
     #[arg(hide = true)]
     args: Vec<String>,
@@ -117,6 +126,7 @@ pub struct PsArgs {
 
 /// `inspect` flags.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct InspectArgs {
     /// Format output using a custom template
     #[arg(short, long)]
@@ -234,7 +244,20 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
             env.push(format!("{e}={v}"));
         }
     }
-    let network_mode = a.network.clone().unwrap_or_else(|| "default".to_string());
+    let network_mode = a
+        .network
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "default".to_string());
+    let user = |n: &String| crate::docker::is_user_defined(n);
+    if a.network.iter().any(user) && !a.network.iter().all(user) {
+        return run_error(
+            o,
+            prog,
+            verb,
+            "conflicting options: cannot attach both user-defined and non-user-defined network-modes",
+        );
+    }
     if !a.network_alias.is_empty() && !crate::docker::is_user_defined(&network_mode) {
         return run_error(
             o,
@@ -262,6 +285,10 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
             ..EndpointSettings::default()
         },
     );
+    // Further --network flags attach more networks (API 1.44+), without the options.
+    for n in a.network.iter().skip(1) {
+        endpoints.entry(n.clone()).or_default();
+    }
     let req = ContainerCreateRequest {
         name: a.name.clone(),
         image: a.args[0].clone(),
@@ -316,7 +343,7 @@ pub(super) fn stop(a: &StopArgs, prog: &str, restart: bool, d: &mut Daemon, o: &
     if !arity(prog, path, a.args.len(), Want::AtLeast(1), o) {
         return;
     }
-    let timeout = a.timeout.map(Duration::from_secs);
+    let timeout = a.timeout;
     let mut errs = Vec::new();
     for name in &a.args {
         let r = if restart {
@@ -462,11 +489,14 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     if !arity(prog, "ps", a.args.len(), Want::Exactly(0), o) {
         return;
     }
-    let mut list = d.container_list(a.all || a.latest || a.last.is_some());
-    if a.latest {
-        list.truncate(1);
-    }
-    if let Some(n) = a.last {
+    // -n N (N > 0) and -l list every state; -n 0 or less is no limit.
+    let limit = if a.latest {
+        Some(1)
+    } else {
+        a.last.filter(|n| *n > 0).map(|n| n as usize)
+    };
+    let mut list = d.container_list(a.all || limit.is_some());
+    if let Some(n) = limit {
         list.truncate(n);
     }
     let trunc = !a.no_trunc;
@@ -561,32 +591,30 @@ pub(super) fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) 
             "unknown type: \"{kind}\": must be one of \"container\", \"network\""
         ));
     }
-    let mut found = Vec::new();
-    let mut errs = Vec::new();
-    for name in &a.args {
-        let as_container = (kind.is_empty() || kind == "container")
-            .then(|| d.find_container(name).ok())
-            .flatten();
-        if let Some(id) = as_container {
-            found.push(d.container_inspect(d.container(&id)));
-            continue;
-        }
-        let as_network = (kind.is_empty() || kind == "network")
-            .then(|| d.find_network(name).ok())
-            .flatten();
-        if let Some(id) = as_network {
-            found.push(d.network_inspect(d.network(&id)));
-            continue;
-        }
-        errs.push(match kind {
-            "" => format!("Error: No such object: {name}"),
-            "container" => super::daemon_msg(&crate::docker::Error::no_such_container(name)),
-            _ => super::daemon_msg(&crate::docker::Error::network_not_found(name)),
-        });
-    }
-    if print_inspect(&found, a.format.as_deref(), o) && !errs.is_empty() {
-        o.fail(errs.join("\n"));
-    }
+    // Without --type: a container first, then a network (docker/cli's order, less the
+    // object types vnet does not have).
+    let found = a
+        .args
+        .iter()
+        .map(|name| {
+            if (kind.is_empty() || kind == "container")
+                && let Ok(id) = d.find_container(name)
+            {
+                return Ok(d.container_inspect(d.container(&id)));
+            }
+            if (kind.is_empty() || kind == "network")
+                && let Ok(id) = d.find_network(name)
+            {
+                return Ok(d.network_inspect(d.network(&id)));
+            }
+            Err(match kind {
+                "" => format!("Error: No such object: {name}"),
+                "container" => super::daemon_msg(&crate::docker::Error::no_such_container(name)),
+                _ => super::daemon_msg(&crate::docker::Error::network_not_found(name)),
+            })
+        })
+        .collect();
+    print_inspect(found, a.format.as_deref(), o);
 }
 
 #[cfg(test)]

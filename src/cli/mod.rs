@@ -190,12 +190,21 @@ fn clap_outcome(prog: &str, argv: &[String], e: clap::Error) -> Outcome {
         }
         ErrorKind::ValueValidation | ErrorKind::InvalidValue => {
             let flag = ctx(ContextKind::InvalidArg);
-            let long = flag.split(" <").next().unwrap_or_default();
+            let long = flag.split([' ', '[']).next().unwrap_or_default();
             let flag = help::flag_display(&path, long.trim_start_matches('-'));
             let value = ctx(ContextKind::InvalidValue);
-            let msg = format!(
-                "invalid argument \"{value}\" for \"{flag}\" flag: strconv.ParseInt: parsing \"{value}\": invalid syntax"
-            );
+            let digits = value.strip_prefix('-').unwrap_or(&value);
+            let why = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                "value out of range"
+            } else {
+                "invalid syntax"
+            };
+            // Our own value parsers give pflag's words; numbers fail as strconv.ParseInt.
+            let detail = std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .filter(|s| s.starts_with("strconv."))
+                .unwrap_or_else(|| format!("strconv.ParseInt: parsing \"{value}\": {why}"));
+            let msg = format!("invalid argument \"{value}\" for \"{flag}\" flag: {detail}");
             usage_error(&mut o, prog, &path, &msg);
         }
         ErrorKind::NoEquals | ErrorKind::InvalidUtf8 | ErrorKind::TooManyValues => {

@@ -12,6 +12,15 @@ use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::net::IpAddr;
 
+/// Go's `strconv.ParseBool`, which pflag uses for `--flag=value` on boolean flags.
+fn go_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(format!("strconv.ParseBool: parsing {s:?}: invalid syntax")),
+    }
+}
+
 /// `docker network ...`.
 #[derive(Subcommand, Debug)]
 pub enum NetworkCommand {
@@ -35,6 +44,7 @@ pub enum NetworkCommand {
 
 /// `network create` flags.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct CreateArgs {
     /// Driver to manage the Network
     #[arg(short = 'd', long, default_value = "bridge")]
@@ -61,23 +71,24 @@ pub struct CreateArgs {
     #[arg(long = "ipam-opt")]
     ipam_opt: Vec<String>,
     /// Restrict external access to the network
-    #[arg(long)]
-    internal: bool,
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool)]
+    internal: Option<bool>,
     /// Enable manual container attachment
-    #[arg(long)]
-    attachable: bool,
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool)]
+    attachable: Option<bool>,
     /// Set metadata on a network
     #[arg(long)]
     label: Vec<String>,
     /// Enable or disable IPv6 networking
-    #[arg(long)]
-    ipv6: bool,
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool)]
+    ipv6: Option<bool>,
     /// NETWORK
     args: Vec<String>,
 }
 
 /// `network ls` flags.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct LsArgs {
     /// Only display network IDs
     #[arg(short, long)]
@@ -95,6 +106,7 @@ pub struct LsArgs {
 
 /// `network inspect` flags.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct InspectArgs {
     /// Format output using a custom template
     #[arg(short, long)]
@@ -108,6 +120,7 @@ pub struct InspectArgs {
 
 /// `network rm` flags.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct RmArgs {
     /// Do not error if the network does not exist
     #[arg(short, long)]
@@ -118,6 +131,7 @@ pub struct RmArgs {
 
 /// `network prune` flags.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct PruneArgs {
     /// Do not prompt for confirmation
     #[arg(short, long)]
@@ -129,6 +143,7 @@ pub struct PruneArgs {
 
 /// `network connect` flags.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct ConnectArgs {
     /// IPv4 address (e.g., "172.30.100.104")
     #[arg(long)]
@@ -148,6 +163,7 @@ pub struct ConnectArgs {
 
 /// `network disconnect` flags.
 #[derive(Args, Debug)]
+#[command(args_override_self = true)]
 pub struct DisconnectArgs {
     /// Force the container to disconnect from a network
     #[arg(short, long)]
@@ -285,9 +301,9 @@ fn create(a: &CreateArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
     let req = NetworkCreateRequest {
         name: a.args[0].clone(),
         driver: a.driver.clone(),
-        internal: a.internal,
-        attachable: a.attachable,
-        enable_ipv6: a.ipv6,
+        internal: a.internal.unwrap_or(false),
+        attachable: a.attachable.unwrap_or(false),
+        enable_ipv6: a.ipv6.unwrap_or(false),
         ipam_driver: a.ipam_driver.clone(),
         ipam_config,
         ipam_options: kv_map(&a.ipam_opt),
@@ -406,37 +422,54 @@ fn ls(a: &LsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     }
 }
 
-/// Prints inspect results as docker/cli's inspector does: an indented JSON array, or one
-/// template execution per element. Returns false if the template failed.
-pub(super) fn print_inspect(values: &[Value], format: Option<&str>, o: &mut Outcome) -> bool {
+/// Prints inspect results as docker/cli's inspector (`cli/command/inspect/inspector.go`)
+/// does: each lookup in order, found objects as one indented JSON array, or one template
+/// execution per object; the errors of the lookups and executions after it, status 1. A
+/// template that does not parse is `template parsing error: ...`, status 64.
+pub(super) fn print_inspect(
+    found: Vec<Result<Value, String>>,
+    format: Option<&str>,
+    o: &mut Outcome,
+) {
+    let mut errs = Vec::new();
     match format.filter(|f| !f.is_empty() && *f != "json") {
         None => {
+            let mut values = Vec::new();
+            for r in found {
+                match r {
+                    Ok(v) => values.push(v),
+                    Err(e) => errs.push(e),
+                }
+            }
             if values.is_empty() {
                 o.outln("[]");
             } else {
-                o.outln(super::gojson::encode_indent(&Value::Array(values.to_vec())));
+                o.outln(super::gojson::encode_indent(&Value::Array(values)));
             }
-            true
         }
         Some(f) => {
             let tmpl = match Template::parse(&format::unescape_tabs(f)) {
                 Ok(t) => t,
                 Err(e) => {
-                    o.fail(e.to_string());
-                    return false;
+                    o.errln(format!("template parsing error: {e}"));
+                    o.code = 64;
+                    return;
                 }
             };
-            for v in values {
-                match tmpl.execute(v) {
+            for r in found {
+                // Fields missing from the object are errors (`missingkey=error`).
+                match r.and_then(|v| {
+                    tmpl.execute_strict(&v)
+                        .map_err(|e| format!("template parsing error: {e}"))
+                }) {
                     Ok(s) => o.outln(s),
-                    Err(e) => {
-                        o.fail(e.to_string());
-                        return false;
-                    }
+                    Err(e) => errs.push(e),
                 }
             }
-            true
         }
+    }
+    if !errs.is_empty() {
+        o.fail(errs.join("\n"));
     }
 }
 
@@ -444,17 +477,16 @@ fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     if !arity(prog, "network inspect", a.args.len(), Want::AtLeast(1), o) {
         return;
     }
-    let mut found = Vec::new();
-    let mut errs = Vec::new();
-    for name in &a.args {
-        match d.find_network(name) {
-            Ok(id) => found.push(d.network_inspect(d.network(&id))),
-            Err(e) => errs.push(super::daemon_msg(&e)),
-        }
-    }
-    if print_inspect(&found, a.format.as_deref(), o) && !errs.is_empty() {
-        o.fail(errs.join("\n"));
-    }
+    let found = a
+        .args
+        .iter()
+        .map(|name| {
+            d.find_network(name)
+                .map(|id| d.network_inspect(d.network(&id)))
+                .map_err(|e| super::daemon_msg(&e))
+        })
+        .collect();
+    print_inspect(found, a.format.as_deref(), o);
 }
 
 fn rm(a: &RmArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {

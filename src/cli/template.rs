@@ -722,11 +722,23 @@ impl Template {
     /// Executes the template against `data`. Errors read like Go's, e.g.
     /// `template: :1:2: executing "" at <.X.Y>: can't evaluate field Y in type string`.
     pub fn execute(&self, data: &Value) -> Result<String, Error> {
+        self.run(data, false)
+    }
+
+    /// Executes with Go's `missingkey=error`: a field missing from an object is an error
+    /// (`map has no entry for key "X"`), as docker/cli's inspector does when a field is not
+    /// in the object.
+    pub fn execute_strict(&self, data: &Value) -> Result<String, Error> {
+        self.run(data, true)
+    }
+
+    fn run(&self, data: &Value, strict: bool) -> Result<String, Error> {
         let vars = vec![("$".into(), Some(data.clone()))];
         let mut st = State {
             src: &self.src,
             vars,
             out: String::new(),
+            strict,
         };
         st.walk(data, &self.root)?;
         Ok(st.out)
@@ -745,6 +757,8 @@ struct State<'a> {
     src: &'a str,
     vars: Vec<(String, Val)>,
     out: String,
+    /// `missingkey=error`.
+    strict: bool,
 }
 
 impl State<'_> {
@@ -933,6 +947,9 @@ impl State<'_> {
         let mut cur = start;
         for n in names {
             cur = match cur {
+                Some(Value::Object(m)) if self.strict && !m.contains_key(n) => {
+                    return Err(self.err(a.at, format!("map has no entry for key {n:?}")));
+                }
                 Some(Value::Object(m)) => m.get(n),
                 None | Some(Value::Null) => cur,
                 Some(v) => {

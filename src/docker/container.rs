@@ -452,7 +452,10 @@ impl Daemon {
                 let e = e.prefixed("failed to set up container networking: ");
                 let c = self.state.containers.get_mut(&cid).expect("found");
                 c.state.error = e.message.clone();
-                c.state.exit_code = 128;
+                // containerStart keeps an earlier exit code (exitUnknown otherwise).
+                if c.state.exit_code == 0 {
+                    c.state.exit_code = 128;
+                }
                 Err(e)
             }
         }
@@ -612,9 +615,10 @@ impl Daemon {
         c.ports.clear();
     }
 
-    /// `POST /containers/{id}/stop`: SIGTERM, then SIGKILL after `timeout` if the process
-    /// ignores SIGTERM (a shell as PID 1 does). Stopping a stopped container does nothing.
-    pub fn container_stop(&mut self, term: &str, timeout: Option<Duration>) -> Result<()> {
+    /// `POST /containers/{id}/stop?t=N`: SIGTERM, then SIGKILL after `timeout` seconds if
+    /// the process ignores SIGTERM (a shell as PID 1 does); a negative timeout waits for
+    /// ever. Stopping a stopped container does nothing.
+    pub fn container_stop(&mut self, term: &str, timeout: Option<i64>) -> Result<()> {
         let cid = self.find_container(term)?;
         let c = &self.state.containers[&cid];
         if !c.is_running() {
@@ -623,7 +627,19 @@ impl Daemon {
         let (code, waited) = if image::lookup(&c.config.image).exits_on_stop_signal {
             (0, Duration(0))
         } else {
-            (137, timeout.unwrap_or(DEFAULT_STOP_TIMEOUT))
+            match timeout {
+                None => (137, DEFAULT_STOP_TIMEOUT),
+                Some(t) if t >= 0 => (137, Duration::from_secs(t as u64)),
+                Some(_) => {
+                    return Err(Error::new(
+                        Kind::System,
+                        format!(
+                            "vnet cannot wait for ever: the main process of {} ignores SIGTERM; give stop a timeout",
+                            c.name
+                        ),
+                    ));
+                }
+            }
         };
         self.advance(waited);
         self.exit(&cid, code);
@@ -655,9 +671,10 @@ impl Daemon {
     }
 
     /// `POST /containers/{id}/restart`: stop (if running), then start.
-    pub fn container_restart(&mut self, term: &str, timeout: Option<Duration>) -> Result<()> {
+    pub fn container_restart(&mut self, term: &str, timeout: Option<i64>) -> Result<()> {
         self.container_stop(term, timeout)?;
         self.container_start(term)
+            .map_err(|e| e.prefixed(&format!("Cannot restart container {term}: ")))
     }
 
     /// `DELETE /containers/{id}`.
@@ -702,6 +719,20 @@ impl Daemon {
         let old = c.name.clone();
         let c = self.state.containers.get_mut(&cid).expect("found");
         c.name = new.to_string();
+        // rename.go rebuilds each network's DNS names with the new name.
+        let nets: Vec<(String, String, Vec<String>)> = c
+            .networks
+            .iter()
+            .filter(|(_, s)| s.dns_names.is_some() && !s.network_id.is_empty())
+            .map(|(k, s)| (k.clone(), s.network_id.clone(), s.aliases.clone()))
+            .collect();
+        for (key, nid, aliases) in nets {
+            if self.state.networks.contains_key(&nid) {
+                let names = self.dns_names(&cid, &nid, &aliases);
+                let c = self.state.containers.get_mut(&cid).expect("found");
+                c.networks.get_mut(&key).expect("present").dns_names = names;
+            }
+        }
         // Legacy links name their parent: `/target:/parent/alias`.
         for other in self.state.containers.values_mut() {
             for l in other.host_config.links.iter_mut() {

@@ -261,13 +261,15 @@ impl Pool {
     pub fn request(&mut self, ip: Option<IpAddr>) -> Result<IpAddr> {
         let v4 = self.subnet.addr.is_ipv4();
         if let Some(ip) = ip {
-            if !self.subnet.contains(ip) || self.reserved(to_u128(ip)) {
+            if !self.subnet.contains(ip) {
+                // ipamapi.ErrIPOutOfRange
                 return Err(Error::new(
-                    super::error::Kind::Forbidden,
-                    format!("requested address {ip} is out of range"),
+                    super::error::Kind::InvalidParameter,
+                    "requested address is out of range",
                 ));
             }
-            if !self.allocated.insert(ip) {
+            // The network and broadcast addresses are pre-reserved in the bitmap.
+            if self.reserved(to_u128(ip)) || !self.allocated.insert(ip) {
                 return Err(Error::address_in_use());
             }
             return Ok(ip);
@@ -379,6 +381,12 @@ mod tests {
             pool.request(Some(ip("172.25.3.3"))).unwrap_err().message,
             "Address already in use"
         );
+        for reserved in ["172.25.0.0", "172.25.255.255"] {
+            assert_eq!(
+                pool.request(Some(ip(reserved))).unwrap_err().message,
+                "Address already in use"
+            );
+        }
     }
 
     #[test]

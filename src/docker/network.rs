@@ -215,7 +215,7 @@ impl Daemon {
                 name: name.to_string(),
                 driver: driver.to_string(),
                 created: now,
-                enable_ipv4: is_bridge,
+                enable_ipv4: true,
                 enable_ipv6: false,
                 internal: false,
                 attachable: false,
@@ -302,6 +302,13 @@ impl Daemon {
             ));
         }
         validate_ipam(&req.ipam_config, req.enable_ipv6)?;
+        // libnetwork ErrInvalidName.
+        if req.name.trim().is_empty() {
+            return Err(Error::new(
+                Kind::InvalidParameter,
+                format!("invalid name: {}", req.name),
+            ));
+        }
         if self.state.networks.values().any(|n| n.name == req.name) {
             return Err(Error::network_name_exists(&req.name));
         }
@@ -362,16 +369,7 @@ impl Daemon {
             }
             let mut pool = Pool::new(subnet, range);
             pool.preferred = true;
-            for (name, aux) in &c.aux_addresses {
-                let ip: IpAddr = aux.parse().expect("validated");
-                pool.request(Some(ip)).map_err(|_| {
-                    Error::new(
-                        Kind::Forbidden,
-                        format!("failed to allocate secondary ip address ({name}:{aux}): Address already in use"),
-                    )
-                })?;
-                pool.aux.insert(name.clone(), ip);
-            }
+            // ipamAllocateVersion: the gateway first, then the aux addresses.
             let gw = if c.gateway.is_empty() {
                 pool.request(None)
             } else {
@@ -384,6 +382,16 @@ impl Daemon {
                 )
             })?;
             pool.gateway = Some(gw);
+            for (name, aux) in &c.aux_addresses {
+                let ip: IpAddr = aux.parse().expect("validated");
+                pool.request(Some(ip)).map_err(|err| {
+                    Error::new(
+                        Kind::System,
+                        format!("failed to allocate secondary ip address ({name}:{aux}): {err}"),
+                    )
+                })?;
+                pool.aux.insert(name.clone(), ip);
+            }
             pools.push(pool);
         }
         let mut shown_config: Vec<IpamConfig> = configs.iter().map(|c| (*c).clone()).collect();
@@ -419,7 +427,8 @@ impl Daemon {
         shown_config.sort_by_key(|c| c.subnet.contains(':'));
 
         // The bridge driver: one IPv4 subnet, and no overlap with another bridge.
-        if pools.iter().filter(|p| p.subnet.addr.is_ipv4()).count() > 1 {
+        let v4 = pools.iter().filter(|p| p.subnet.addr.is_ipv4()).count();
+        if v4 > 1 || pools.len() - v4 > 1 {
             return Err(Error::bridge_multiple_subnets());
         }
         // checkConflict: no other bridge may share the device name or an address range.
@@ -571,7 +580,7 @@ impl Daemon {
             if k == "dangling" && !["true", "false", "1", "0"].contains(&v.as_str()) {
                 return Err(Error::new(
                     Kind::InvalidParameter,
-                    format!("invalid filter 'dangling={v}'"),
+                    "invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" (or \"0\")",
                 ));
             }
         }
@@ -582,20 +591,11 @@ impl Daemon {
                 "name" => n.name.contains(v),
                 "scope" => v == "local",
                 "type" => (v == "builtin") == n.is_predefined(),
-                "label" => {
-                    let (lk, lv) = match v.split_once('=') {
-                        Some((a, b)) => (a, Some(b)),
-                        None => (v, None),
-                    };
-                    n.labels
-                        .get(lk)
-                        .is_some_and(|x| lv.is_none_or(|lv| x == lv))
-                }
+                "label" => label_matches(n, "label", v),
+                // filterNetworkByUse: endpoints (running containers) only.
                 "dangling" => {
                     let want = v == "true" || v == "1";
-                    let dangling =
-                        !n.is_predefined() && n.endpoints.is_empty() && !self.network_in_use(n);
-                    dangling == want
+                    (!n.is_predefined() && n.endpoints.is_empty()) == want
                 }
                 _ => false,
             }
@@ -621,14 +621,6 @@ impl Daemon {
             .collect())
     }
 
-    /// Whether any container (running or not) is configured on the network.
-    fn network_in_use(&self, n: &Network) -> bool {
-        self.state
-            .containers
-            .values()
-            .any(|c| c.networks.values().any(|s| s.network_id == n.id))
-    }
-
     /// `POST /networks/{id}/connect`.
     pub fn network_connect(
         &mut self,
@@ -651,20 +643,18 @@ impl Daemon {
                 return Ok(());
             };
             self.check_connect(&cid, &nid, &settings)?;
-            let net = &self.state.networks[&nid];
-            let name = net.name.clone();
-            let c = self.state.containers.get_mut(&cid).expect("found");
-            if c.networks.contains_key(&name) {
+            let name = self.state.networks[&nid].name.clone();
+            if self.state.containers[&cid].networks.contains_key(&name) {
                 return Ok(()); // "Avoid duplicate config"
             }
-            c.networks.insert(
-                name,
-                EndpointSettings {
-                    network_id: nid,
-                    endpoint_id: None,
-                    ..settings
-                },
-            );
+            let mut settings = EndpointSettings {
+                network_id: nid.clone(),
+                endpoint_id: None,
+                ..settings
+            };
+            settings.dns_names = self.dns_names(&cid, &nid, &settings.aliases);
+            let c = self.state.containers.get_mut(&cid).expect("found");
+            c.networks.insert(name, settings);
             return Ok(());
         }
         let nid = found?;
@@ -722,16 +712,7 @@ impl Daemon {
         nid: &str,
         settings: &mut EndpointSettings,
     ) -> Result<()> {
-        let c = &self.state.containers[cid];
-        let dns_names = is_user_defined(&self.state.networks[nid].name).then(|| {
-            let mut names = vec![c.name.clone()];
-            names.extend(settings.aliases.iter().cloned());
-            names.push(c.short_id().to_string());
-            names.push(c.config.hostname.clone());
-            let mut seen = std::collections::BTreeSet::new();
-            names.retain(|n| seen.insert(n.clone()));
-            names
-        });
+        let dns_names = self.dns_names(cid, nid, &settings.aliases);
         let label = format!("endpoint/{cid}/{nid}");
         let ep_id = self.peek_id(&label);
         let net = self.state.networks.get_mut(nid).expect("network exists");
@@ -803,6 +784,26 @@ impl Daemon {
         Ok(())
     }
 
+    /// `buildEndpointDNSNames`: on user-defined networks, the container's name, its aliases,
+    /// its short ID and its hostname, without repeats.
+    pub(crate) fn dns_names(
+        &self,
+        cid: &str,
+        nid: &str,
+        aliases: &[String],
+    ) -> Option<Vec<String>> {
+        let c = &self.state.containers[cid];
+        is_user_defined(&self.state.networks[nid].name).then(|| {
+            let mut names = vec![c.name.clone()];
+            names.extend(aliases.iter().cloned());
+            names.push(c.short_id().to_string());
+            names.push(c.config.hostname.clone());
+            let mut seen = std::collections::BTreeSet::new();
+            names.retain(|n| seen.insert(n.clone()));
+            names
+        })
+    }
+
     /// Deletes a container's endpoint and returns its addresses to the pools.
     pub(crate) fn leave(&mut self, nid: &str, ep_id: &str) {
         if let Some(net) = self.state.networks.get_mut(nid)
@@ -867,7 +868,10 @@ impl Daemon {
                 _ => net_term.to_string(),
             };
             if !c.networks.contains_key(&key) {
-                return Err(Error::not_connected_stopped(&cid, net_term));
+                let shown = found
+                    .as_ref()
+                    .map_or(net_term, |nid| self.state.networks[nid].name.as_str());
+                return Err(Error::not_connected_stopped(&cid, shown));
             }
             let c = self.state.containers.get_mut(&cid).expect("found");
             let s = c.networks.shift_remove(&key).expect("checked");

@@ -38,7 +38,9 @@ impl Vnet {
         let mut c = Command::new(bin());
         c.arg("--state-dir").arg(&self.dir).args(args);
         c.env_remove("VNET_SEED").env_remove("VNET_STATE_DIR");
-        c.stdin(Stdio::null());
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         c
     }
 
