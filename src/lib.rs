@@ -5,13 +5,16 @@
 //! Layers depend only downward:
 //!
 //! - [`time`], [`rng`]: the virtual clock and seeded, per-object randomness.
+//! - [`fabric`]: the switch: a frame arena and learning bridges (no clock, no Docker).
+//! - [`stack`]: one smoltcp interface per container NIC, over the arena.
+//! - [`engine`]: the discrete-event world: virtual time, the event queue, link latency,
+//!   the host node (gateways, isolation), and the programs that run in it (`ping`), with
+//!   tracing and packet capture.
 //! - [`docker`]: Docker's object model and rules (networks, IPAM, containers, endpoints) in
 //!   Docker's words; requests and answers shaped like the Engine API.
 //! - [`store`]: the state directory: versioned, locked, written atomically.
 //! - [`cli`]: Docker's command-line syntax and output (tables, JSON, Go templates) over
 //!   [`docker`]; used by the `vnet` binary and, in-process, by anything that replays commands.
-//!
-//! Frames, stacks and the event engine come with the data plane.
 
 #![warn(missing_docs)]
 // The container inspect JSON literal is deep.
@@ -19,6 +22,9 @@
 
 pub mod cli;
 pub mod docker;
+pub mod engine;
+pub mod fabric;
 pub mod rng;
+pub mod stack;
 pub mod store;
 pub mod time;

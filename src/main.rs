@@ -13,9 +13,9 @@ fn main() -> ExitCode {
     }
     let outcome = match cli::parse(&argv0) {
         Ok(parsed) => run(&parsed).unwrap_or_else(|e| Outcome {
-            stdout: String::new(),
             stderr: format!("vnet: {e:#}\n"),
             code: 1,
+            ..Outcome::default()
         }),
         Err(o) => o,
     };
@@ -74,6 +74,15 @@ fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
     let after = Store::encode(&daemon);
     if before.as_deref() != Some(after.as_slice()) {
         store.save(&after)?;
+    }
+    if let Some(path) = &parsed.capture {
+        // Written even when the command moved no frame, so the file always opens.
+        let bytes = outcome
+            .capture
+            .clone()
+            .unwrap_or_else(|| vnet::engine::trace::Pcapng::default().bytes());
+        std::fs::write(path, bytes)
+            .map_err(|e| anyhow::anyhow!("cannot write the capture {}: {e}", path.display()))?;
     }
     Ok(outcome)
 }

@@ -650,3 +650,116 @@ mod tests {
         assert!(parse_links(&["a:b:c".into()]).is_err());
     }
 }
+
+/// `exec` flags.
+#[derive(Args, Debug)]
+#[command(trailing_var_arg = true, args_override_self = true)]
+pub struct ExecArgs {
+    /// Keep STDIN open even if not attached
+    #[arg(short, long)]
+    interactive: bool,
+    /// Allocate a pseudo-TTY
+    #[arg(short, long)]
+    tty: bool,
+    /// CONTAINER COMMAND [ARG...]
+    #[arg(allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// `attach` flags.
+#[derive(Args, Debug)]
+#[command(args_override_self = true)]
+pub struct AttachArgs {
+    /// CONTAINER
+    args: Vec<String>,
+}
+
+fn exec_options(cli: &super::Cli, tty: bool) -> crate::docker::exec::ExecOptions {
+    crate::docker::exec::ExecOptions {
+        tty,
+        trace: cli.trace,
+        capture: cli.capture.is_some(),
+    }
+}
+
+fn take_exec_result(r: crate::docker::exec::ExecResult, o: &mut Outcome) {
+    o.out(&r.stdout);
+    o.stderr.push_str(&r.stderr);
+    for line in &r.trace {
+        o.errln(line);
+    }
+    if let Some(c) = r.capture {
+        o.capture.get_or_insert_with(Vec::new).extend_from_slice(&c);
+    }
+}
+
+pub(super) fn exec(a: &ExecArgs, cli: &super::Cli, prog: &str, d: &mut Daemon, o: &mut Outcome) {
+    if !arity(prog, "exec", a.args.len(), Want::AtLeast(2), o) {
+        return;
+    }
+    match d.exec(&a.args[0], &a.args[1..], &exec_options(cli, a.tty)) {
+        Ok(r) => {
+            o.code = r.code;
+            take_exec_result(r, o);
+        }
+        Err(e) => o.daemon_error(&e),
+    }
+}
+
+/// busybox sh's prompt as root.
+const PROMPT: &str = "/ # ";
+/// ctrl-p ctrl-q, Docker's detach keys.
+const DETACH: &str = "\u{10}\u{11}";
+
+/// `attach`: the container's shell reads the input line by line. With a TTY the prompt and
+/// the echo of each line show, as on a terminal. `exit` ends the shell (the container stops);
+/// ctrl-p ctrl-q, or the end of the input, detaches.
+pub(super) fn attach(
+    a: &AttachArgs,
+    cli: &super::Cli,
+    prog: &str,
+    d: &mut Daemon,
+    input: &mut dyn std::io::BufRead,
+    o: &mut Outcome,
+) {
+    if !arity(prog, "attach", a.args.len(), Want::Exactly(1), o) {
+        return;
+    }
+    let cid = match d.find_container(&a.args[0]) {
+        Ok(c) => c,
+        Err(e) => return o.daemon_error(&e),
+    };
+    if !d.container(&cid).is_running() {
+        return o.fail("You cannot attach to a stopped container, start it first");
+    }
+    let tty = d.container(&cid).config.tty;
+    let mut line = String::new();
+    loop {
+        if tty {
+            o.out(PROMPT);
+        }
+        line.clear();
+        if input.read_line(&mut line).unwrap_or(0) == 0 || line.contains(DETACH) {
+            if tty {
+                o.out("\n");
+            }
+            return;
+        }
+        let text = line.trim_end_matches(['\n', '\r']);
+        if tty {
+            o.outln(text);
+        }
+        let words: Vec<String> = text.split_whitespace().map(String::from).collect();
+        if words.first().map(|w| w.as_str()) == Some("exit") {
+            let code = words.get(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+            d.container_exit(&cid, code);
+            o.code = code;
+            return;
+        }
+        if words.is_empty() {
+            continue;
+        }
+        let r = d.shell_in(&cid, &words, &exec_options(cli, tty));
+        take_exec_result(r, o);
+    }
+}

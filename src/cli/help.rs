@@ -25,6 +25,8 @@ pub fn text(path: &str) -> Option<&'static str> {
         "rename" => include_str!("help/rename.txt"),
         "ps" => include_str!("help/ps.txt"),
         "inspect" => include_str!("help/inspect.txt"),
+        "exec" => include_str!("help/exec.txt"),
+        "attach" => include_str!("help/attach.txt"),
         "system" => include_str!("help/system.txt"),
         "system reset" => include_str!("help/system-reset.txt"),
         _ => return None,
@@ -67,9 +69,9 @@ pub fn flag_display(path: &str, long: &str) -> String {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 11] = [
+    const TOP: [&str; 13] = [
         "network", "run", "create", "start", "stop", "restart", "rm", "rename", "ps", "inspect",
-        "system",
+        "system", "exec", "attach",
     ];
     const NETWORK: [&str; 9] = [
         "create",

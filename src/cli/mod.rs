@@ -29,6 +29,8 @@ pub struct Outcome {
     pub stderr: String,
     /// Exit status.
     pub code: i32,
+    /// A pcapng capture of the frames the command moved (`--capture`).
+    pub capture: Option<Vec<u8>>,
 }
 
 impl Outcome {
@@ -79,6 +81,12 @@ pub struct Cli {
     /// Seed for a new state: IDs, MACs and addresses follow from it (default: $VNET_SEED).
     #[arg(long, global = true, value_name = "N")]
     pub seed: Option<u64>,
+    /// Print one tcpdump-like line per frame the command moves (on stderr)
+    #[arg(long, global = true)]
+    pub trace: bool,
+    /// Write the frames the command moves to a pcapng file
+    #[arg(long, global = true, value_name = "FILE")]
+    pub capture: Option<PathBuf>,
     /// The command.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -95,6 +103,7 @@ impl Cli {
                     | Some(Command::Run(_) | Command::Create(_) | Command::Start(_))
                     | Some(Command::Stop(_) | Command::Restart(_) | Command::Rm(_))
                     | Some(Command::Rename(_) | Command::Ps(_) | Command::Inspect(_))
+                    | Some(Command::Exec(_) | Command::Attach(_))
             )
     }
 }
@@ -126,6 +135,10 @@ pub enum Command {
     Ps(container::PsArgs),
     /// Return low-level information on Docker objects
     Inspect(container::InspectArgs),
+    /// Execute a command in a running container
+    Exec(container::ExecArgs),
+    /// Attach local standard input, output, and error streams to a running container
+    Attach(container::AttachArgs),
     /// Manage vnet itself
     System {
         /// The system command.
@@ -281,6 +294,8 @@ pub fn execute(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRe
         Some(Command::Rename(a)) => container::rename(a, prog, daemon, &mut o),
         Some(Command::Ps(a)) => container::ps(a, prog, daemon, &mut o),
         Some(Command::Inspect(a)) => container::inspect(a, prog, daemon, &mut o),
+        Some(Command::Exec(a)) => container::exec(a, cli, prog, daemon, &mut o),
+        Some(Command::Attach(a)) => container::attach(a, cli, prog, daemon, input, &mut o),
         Some(Command::System { command: None }) => {
             o.stderr.push_str(&help::render("system", prog));
         }
@@ -317,6 +332,8 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::Rename(_)) => "rename",
         Some(Command::Ps(_)) => "ps",
         Some(Command::Inspect(_)) => "inspect",
+        Some(Command::Exec(_)) => "exec",
+        Some(Command::Attach(_)) => "attach",
         Some(Command::System { command: None }) => "system",
         Some(Command::System { command: Some(_) }) => "system reset",
     }

@@ -149,6 +149,9 @@ pub struct Container {
     pub networks: IndexMap<String, EndpointSettings>,
     /// Published ports while running: `port/proto` → bindings (empty: exposed only).
     pub ports: BTreeMap<String, Vec<PortBinding>>,
+    /// The loopback interface's counters while running.
+    #[serde(default)]
+    pub lo: crate::stack::Counters,
 }
 
 impl Container {
@@ -394,6 +397,7 @@ impl Daemon {
             },
             networks: resolved,
             ports: BTreeMap::new(),
+            lo: Default::default(),
         };
         self.state.containers.insert(id.clone(), c);
         for label in ["name/adjective", "name/surname"] {
@@ -660,12 +664,18 @@ impl Daemon {
         Ok(())
     }
 
+    /// The container's main process ended with `code` (a shell's `exit`).
+    pub fn container_exit(&mut self, cid: &str, code: i32) {
+        self.exit(cid, code);
+    }
+
     fn exit(&mut self, cid: &str, code: i32) {
         self.release_networking(cid);
         let now = self.now();
         let c = self.state.containers.get_mut(cid).expect("found");
         c.state.status = Status::Exited;
         c.state.pid = 0;
+        c.lo = Default::default();
         c.state.exit_code = code;
         c.state.finished_at = Some(now);
     }

@@ -18,6 +18,7 @@
 
 pub mod container;
 pub mod error;
+pub mod exec;
 pub mod image;
 pub mod inspect;
 pub mod ipam;

@@ -78,6 +78,12 @@ pub struct Endpoint {
     pub ipv4: Option<(IpAddr, u8)>,
     /// IPv6 address and prefix length.
     pub ipv6: Option<(IpAddr, u8)>,
+    /// The interface's packet and byte counters (they live as long as the endpoint).
+    #[serde(default)]
+    pub counters: crate::stack::Counters,
+    /// The container's ARP cache on this interface: address, MAC, when learned.
+    #[serde(default)]
+    pub neighbors: Vec<(std::net::Ipv4Addr, [u8; 6], Instant)>,
 }
 
 /// A network.
@@ -775,6 +781,8 @@ impl Daemon {
                 mac,
                 ipv4,
                 ipv6,
+                counters: Default::default(),
+                neighbors: Vec::new(),
             },
         );
         self.new_id(&label);

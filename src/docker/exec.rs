@@ -1,0 +1,672 @@
+//! Commands inside a container: a small busybox, as `docker exec` and `docker attach` reach it.
+//!
+//! `ping` runs on the simulated wire (the [`engine`](crate::engine)); `ifconfig`, `ip`,
+//! `arp`, `hostname`, `cat /etc/hosts`, `cat /etc/resolv.conf` and `env` print the
+//! container's state in busybox 1.36's formats (networking/ifconfig.c, interface.c,
+//! networking/libiproute, networking/arp.c). Anything else is `sh: NAME: not found`, 127.
+//!
+//! The world a command runs in holds every bridge on the host (the host owns all their
+//! gateways) and a stack for every running container that shares a network with the one the
+//! command runs in: no frame can reach anyone else, since the host forwards nothing between
+//! bridges. Counters and ARP caches are written back, and the clock moves by the time the
+//! command took.
+
+use super::Daemon;
+use super::error::{Error, Kind, Result};
+use super::network::Network;
+use crate::engine::ping::{PingOptions, Tally, ping};
+use crate::engine::{BridgeSpec, NicSpec, World};
+use crate::stack::Counters;
+use crate::time::{Duration, Instant};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// How to run a command.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecOptions {
+    /// `-t`: a terminal (`TERM=xterm` in the environment).
+    pub tty: bool,
+    /// Record a tcpdump-like line per frame.
+    pub trace: bool,
+    /// Record a pcapng capture.
+    pub capture: bool,
+}
+
+/// What a command printed, its status, and what the wire saw.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecResult {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Exit status.
+    pub code: i32,
+    /// Trace lines, when asked for.
+    pub trace: Vec<String>,
+    /// A pcapng file, when asked for.
+    pub capture: Option<Vec<u8>>,
+}
+
+impl ExecResult {
+    fn out(stdout: String) -> ExecResult {
+        ExecResult {
+            stdout,
+            ..Default::default()
+        }
+    }
+    fn err(stderr: String, code: i32) -> ExecResult {
+        ExecResult {
+            stderr,
+            code,
+            ..Default::default()
+        }
+    }
+}
+
+/// A container interface as the shell sees it.
+struct Iface {
+    name: String,
+    network_id: String,
+    endpoint_id: String,
+    mac: [u8; 6],
+    ip: Ipv4Addr,
+    len: u8,
+    gateway: Option<Ipv4Addr>,
+    counters: Counters,
+}
+
+fn parse_mac(s: &str) -> [u8; 6] {
+    let mut m = [0u8; 6];
+    for (i, p) in s.split(':').take(6).enumerate() {
+        m[i] = u8::from_str_radix(p, 16).unwrap_or(0);
+    }
+    m
+}
+
+use crate::engine::trace::colon_mac as mac_str;
+
+fn mask(len: u8) -> u32 {
+    if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len))
+    }
+}
+
+/// The host's MAC on a bridge (derived from the network ID, like a random bridge MAC).
+fn host_mac(net: &Network) -> [u8; 6] {
+    let b = |i: usize| u8::from_str_radix(&net.id[i..i + 2], 16).unwrap_or(0);
+    [0x02, 0x42, b(0), b(2), b(4), b(6)]
+}
+
+impl Daemon {
+    /// The container's interfaces in attach order (eth0, eth1, ...), and which one holds the
+    /// default route: the first on a network that is not `--internal`.
+    fn ifaces(&self, cid: &str) -> Vec<Iface> {
+        let c = &self.state.containers[cid];
+        let mut out = Vec::new();
+        let mut have_default = false;
+        for s in c.networks.values() {
+            let (Some(ep_id), Some(net)) = (&s.endpoint_id, self.state.networks.get(&s.network_id))
+            else {
+                continue;
+            };
+            let Some(ep) = net.endpoints.get(ep_id) else {
+                continue;
+            };
+            let Some((IpAddr::V4(ip), len)) = ep.ipv4 else {
+                continue;
+            };
+            let gateway = match net.pool_v4().and_then(|p| p.gateway) {
+                Some(IpAddr::V4(gw)) if !net.internal && !have_default => {
+                    have_default = true;
+                    Some(gw)
+                }
+                _ => None,
+            };
+            out.push(Iface {
+                name: format!("eth{}", out.len()),
+                network_id: net.id.clone(),
+                endpoint_id: ep.id.clone(),
+                mac: parse_mac(ep.mac.as_deref().unwrap_or_default()),
+                ip,
+                len,
+                gateway,
+                counters: ep.counters,
+            });
+        }
+        out
+    }
+
+    /// `POST /containers/{id}/exec` + start: runs a command in a running container.
+    pub fn exec(&mut self, term: &str, argv: &[String], opts: &ExecOptions) -> Result<ExecResult> {
+        let cid = self.find_container(term)?;
+        if !self.state.containers[&cid].is_running() {
+            return Err(Error::new(
+                Kind::Conflict,
+                format!("container {cid} is not running"),
+            ));
+        }
+        Ok(self.shell(&cid, argv, opts))
+    }
+
+    /// One command line of the shell attached to a running container (`docker attach`).
+    pub fn shell_in(&mut self, cid: &str, argv: &[String], opts: &ExecOptions) -> ExecResult {
+        self.shell(cid, argv, opts)
+    }
+
+    /// One command line of the container's shell.
+    pub(crate) fn shell(&mut self, cid: &str, argv: &[String], opts: &ExecOptions) -> ExecResult {
+        let Some(cmd) = argv.first() else {
+            return ExecResult::default();
+        };
+        let args: Vec<&str> = argv[1..].iter().map(|s| s.as_str()).collect();
+        match (cmd.as_str(), args.as_slice()) {
+            ("ping", _) => self.ping_cmd(cid, &args, opts),
+            ("ifconfig", []) => ExecResult::out(self.ifconfig(cid, None)),
+            ("ifconfig", [name]) => {
+                let out = self.ifconfig(cid, Some(name));
+                if out.is_empty() {
+                    ExecResult::err(
+                        format!(
+                            "ifconfig: {name}: error fetching interface information: Device not found\n"
+                        ),
+                        1,
+                    )
+                } else {
+                    ExecResult::out(out)
+                }
+            }
+            ("ip", [obj, rest @ ..]) if rest.is_empty() || rest == ["show"] || rest == ["list"] => {
+                match *obj {
+                    "a" | "addr" | "address" => ExecResult::out(self.ip_addr(cid)),
+                    "r" | "ro" | "route" => ExecResult::out(self.ip_route(cid)),
+                    "n" | "neigh" | "neighbor" | "neighbour" => ExecResult::out(self.ip_neigh(cid)),
+                    _ => ExecResult::err(format!("ip: unknown command \"{obj}\"\n"), 1),
+                }
+            }
+            ("arp", [] | ["-a"] | ["-n"] | ["-an"] | ["-na"]) => ExecResult::out(self.arp(cid)),
+            ("hostname", []) => {
+                ExecResult::out(format!("{}\n", self.state.containers[cid].config.hostname))
+            }
+            ("cat", ["/etc/hosts"]) => ExecResult::out(self.etc_hosts(cid)),
+            ("cat", ["/etc/resolv.conf"]) => ExecResult::out(self.resolv_conf(cid)),
+            ("cat", ["/etc/hostname"]) => {
+                ExecResult::out(format!("{}\n", self.state.containers[cid].config.hostname))
+            }
+            ("cat", [path]) => ExecResult::err(
+                format!("cat: can't open '{path}': No such file or directory\n"),
+                1,
+            ),
+            ("env", []) => ExecResult::out(self.env(cid, opts.tty)),
+            ("true", _) => ExecResult::default(),
+            ("false", _) => ExecResult::err(String::new(), 1),
+            ("echo", words) => ExecResult::out(format!("{}\n", words.join(" "))),
+            ("sh", ["-c", line]) => {
+                let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+                self.shell(cid, &words, opts)
+            }
+            (other, _) => ExecResult::err(format!("sh: {other}: not found\n"), 127),
+        }
+    }
+
+    fn ifconfig(&self, cid: &str, only: Option<&str>) -> String {
+        let mut out = String::new();
+        for i in self.ifaces(cid) {
+            if only.is_some_and(|o| o != i.name) {
+                continue;
+            }
+            let m = i.mac;
+            out.push_str(&format!(
+                "{:<10}Link encap:Ethernet  HWaddr {}\n",
+                i.name,
+                mac_str(&m).to_uppercase()
+            ));
+            out.push_str(&format!(
+                "          inet addr:{}  Bcast:0.0.0.0  Mask:{}\n",
+                i.ip,
+                Ipv4Addr::from(mask(i.len))
+            ));
+            out.push_str(&format!(
+                "          inet6 addr: {}/64 Scope:Link\n",
+                link_local(&m)
+            ));
+            out.push_str("          UP BROADCAST RUNNING MULTICAST  MTU:1500  Metric:1\n");
+            out.push_str(&counters_block(&i.counters));
+        }
+        if only.is_none_or(|o| o == "lo") {
+            let lo = self.state.containers[cid].lo;
+            out.push_str("lo        Link encap:Local Loopback\n");
+            out.push_str("          inet addr:127.0.0.1  Mask:255.0.0.0\n");
+            out.push_str("          inet6 addr: ::1/128 Scope:Host\n");
+            out.push_str("          UP LOOPBACK RUNNING  MTU:65536  Metric:1\n");
+            out.push_str(&counters_block(&lo));
+        }
+        out
+    }
+
+    fn ip_addr(&self, cid: &str) -> String {
+        let mut out = String::from(
+            "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n    inet 127.0.0.1/8 scope host lo\n       valid_lft forever preferred_lft forever\n",
+        );
+        for (k, i) in self.ifaces(cid).iter().enumerate() {
+            out.push_str(&format!(
+                "{}: {}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue \n    link/ether {} brd ff:ff:ff:ff:ff:ff\n    inet {}/{} scope global {}\n       valid_lft forever preferred_lft forever\n",
+                k + 2,
+                i.name,
+                mac_str(&i.mac),
+                i.ip,
+                i.len,
+                i.name
+            ));
+        }
+        out
+    }
+
+    fn ip_route(&self, cid: &str) -> String {
+        let ifaces = self.ifaces(cid);
+        let mut out = String::new();
+        for i in &ifaces {
+            if let Some(gw) = i.gateway {
+                out.push_str(&format!("default via {gw} dev {} \n", i.name));
+            }
+        }
+        for i in &ifaces {
+            let net = Ipv4Addr::from(u32::from(i.ip) & mask(i.len));
+            out.push_str(&format!(
+                "{net}/{} dev {} scope link  src {} \n",
+                i.len, i.name, i.ip
+            ));
+        }
+        out
+    }
+
+    /// ARP entries still alive (smoltcp keeps a neighbour 60 s; shown REACHABLE for the
+    /// first 30 s as Linux's base_reachable_time, STALE after).
+    fn neighbors(&self, cid: &str) -> Vec<(String, Ipv4Addr, [u8; 6], bool)> {
+        let now = self.now();
+        let mut out = Vec::new();
+        for i in self.ifaces(cid) {
+            let ep = &self.state.networks[&i.network_id].endpoints[&i.endpoint_id];
+            for (ip, mac, at) in &ep.neighbors {
+                let age = now - *at;
+                if age <= Duration::from_secs(60) {
+                    out.push((i.name.clone(), *ip, *mac, age <= Duration::from_secs(30)));
+                }
+            }
+        }
+        out
+    }
+
+    fn ip_neigh(&self, cid: &str) -> String {
+        self.neighbors(cid)
+            .into_iter()
+            .map(|(dev, ip, mac, fresh)| {
+                format!(
+                    "{ip} dev {dev} lladdr {} {}\n",
+                    mac_str(&mac),
+                    if fresh { "REACHABLE" } else { "STALE" }
+                )
+            })
+            .collect()
+    }
+
+    fn arp(&self, cid: &str) -> String {
+        self.neighbors(cid)
+            .into_iter()
+            .map(|(dev, ip, mac, _)| format!("? ({ip}) at {} [ether]  on {dev}\n", mac_str(&mac)))
+            .collect()
+    }
+
+    fn etc_hosts(&self, cid: &str) -> String {
+        let c = &self.state.containers[cid];
+        let mut out = String::from(
+            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
+        );
+        for i in self.ifaces(cid) {
+            out.push_str(&format!("{}\t{}\n", i.ip, c.config.hostname));
+        }
+        out
+    }
+
+    fn resolv_conf(&self, cid: &str) -> String {
+        let c = &self.state.containers[cid];
+        let user = c.networks.keys().any(|k| super::is_user_defined(k));
+        if user {
+            "nameserver 127.0.0.11\noptions ndots:0\n".to_string()
+        } else {
+            // The simulated host resolves through a local stub, which Docker filters out,
+            // falling back to Google's public servers (libnetwork resolvconf defaults).
+            "nameserver 8.8.8.8\nnameserver 8.8.4.4\n".to_string()
+        }
+    }
+
+    fn env(&self, cid: &str, tty: bool) -> String {
+        let c = &self.state.containers[cid];
+        let mut vars: Vec<String> = Vec::new();
+        let path = c.config.env.iter().find(|e| e.starts_with("PATH="));
+        if let Some(p) = path {
+            vars.push(p.clone());
+        }
+        vars.push(format!("HOSTNAME={}", c.config.hostname));
+        if tty {
+            vars.push("TERM=xterm".to_string());
+        }
+        vars.extend(
+            c.config
+                .env
+                .iter()
+                .filter(|e| !e.starts_with("PATH="))
+                .cloned(),
+        );
+        vars.push("HOME=/root".to_string());
+        vars.iter().map(|v| format!("{v}\n")).collect()
+    }
+
+    fn ping_cmd(&mut self, cid: &str, args: &[&str], opts: &ExecOptions) -> ExecResult {
+        let (o, host) = match parse_ping(args) {
+            Ok(x) => x,
+            Err(e) => return ExecResult::err(e, 1),
+        };
+        // Names come with the embedded DNS; until then only addresses resolve.
+        let Ok(target) = host.parse::<Ipv4Addr>() else {
+            return ExecResult::err(format!("ping: bad address '{host}'\n"), 1);
+        };
+        if o.count.is_none() && o.deadline.is_none() {
+            return ExecResult::err(
+                "vnet: ping would run until interrupted; give -c COUNT or -w SECONDS\n".into(),
+                1,
+            );
+        }
+        let ifaces = self.ifaces(cid);
+        if target.is_loopback() || ifaces.iter().any(|i| i.ip == target) {
+            return self.ping_local(cid, target, &host, &o);
+        }
+        // The route: the most specific connected subnet, else the default route.
+        let route = ifaces
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| u32::from(target) & mask(i.len) == u32::from(i.ip) & mask(i.len))
+            .max_by_key(|(_, i)| i.len)
+            .or_else(|| ifaces.iter().enumerate().find(|(_, i)| i.gateway.is_some()))
+            .map(|(k, _)| k);
+        let Some(route) = route else {
+            return ExecResult {
+                stdout: Tally::header(&host, target, o.size),
+                stderr: "ping: sendto: Network is unreachable\n".into(),
+                code: 1,
+                ..Default::default()
+            };
+        };
+        let (mut world, nics) = self.world(cid, opts);
+        let src = nics
+            .iter()
+            .position(|(c, ep, _)| c == cid && *ep == ifaces[route].endpoint_id)
+            .expect("the container's own NIC is in its world");
+        let r = ping(&mut world, src, target, &host, &o);
+        self.write_back(&world, &nics);
+        ExecResult {
+            stdout: r.stdout,
+            code: r.code,
+            trace: world.trace_lines().to_vec(),
+            capture: world.capture_bytes(),
+            ..Default::default()
+        }
+    }
+
+    /// A ping that never leaves the container: loopback, 98-byte frames on `lo`.
+    fn ping_local(
+        &mut self,
+        cid: &str,
+        target: Ipv4Addr,
+        host: &str,
+        o: &PingOptions,
+    ) -> ExecResult {
+        let mut out = Tally::header(host, target, o.size);
+        let mut tally = Tally::default();
+        let start = self.now();
+        let end = o.deadline.map(|d| start + Duration(d));
+        let mut t = start;
+        loop {
+            if let Some(e) = end
+                && t >= e
+            {
+                t = e;
+                break;
+            }
+            tally.sent += 1;
+            let rtt = 15 + self.draw("loopback", 10);
+            let line = tally.reply(o.size, target, (tally.sent - 1) as u16, 64, rtt);
+            if !o.quiet {
+                out.push_str(&line);
+            }
+            let frame = (o.size + 8 + 20 + 14) as u64;
+            let lo = &mut self.state.containers.get_mut(cid).expect("running").lo;
+            lo.tx_packets += 2;
+            lo.rx_packets += 2;
+            lo.tx_bytes += 2 * frame;
+            lo.rx_bytes += 2 * frame;
+            if o.count.is_some_and(|c| tally.sent >= c) {
+                t = t + Duration(rtt);
+                break;
+            }
+            t = t + Duration(o.interval);
+        }
+        self.state.clock = t.max(self.state.clock);
+        out.push_str(&tally.statistics(host));
+        ExecResult {
+            stdout: out,
+            code: tally.code(),
+            ..Default::default()
+        }
+    }
+
+    /// Builds the world a command in `cid` runs in. Returns it and, per NIC, the
+    /// container, endpoint and network it stands for.
+    fn world(&mut self, cid: &str, opts: &ExecOptions) -> (World, Vec<(String, String, String)>) {
+        let n = self.state.counters.entry("world".into()).or_insert(0);
+        let label = format!("world/{n}");
+        *n += 1;
+        let mut world = World::new(self.state.seed, &label, self.now().0);
+        if opts.trace {
+            world.enable_trace();
+        }
+        if opts.capture {
+            world.enable_capture();
+        }
+        let mut bridge_of = std::collections::BTreeMap::new();
+        for net in self
+            .state
+            .networks
+            .values()
+            .filter(|n| n.driver == "bridge")
+        {
+            let gateway = match net.pool_v4().and_then(|p| p.gateway) {
+                Some(IpAddr::V4(g)) => Some(g),
+                _ => None,
+            };
+            let b = world.add_bridge(BridgeSpec {
+                name: net.name.clone(),
+                gateway,
+                host_mac: host_mac(net),
+                icc: net
+                    .options
+                    .get("com.docker.network.bridge.enable_icc")
+                    .is_none_or(|v| v != "false"),
+            });
+            bridge_of.insert(net.id.clone(), b);
+        }
+        let mine: Vec<String> = self.ifaces(cid).into_iter().map(|i| i.network_id).collect();
+        let mut nics = Vec::new();
+        let containers: Vec<String> = self
+            .state
+            .containers
+            .values()
+            .filter(|c| c.is_running())
+            .map(|c| c.id.clone())
+            .collect();
+        for c in containers {
+            let cname = self.state.containers[&c].name.clone();
+            for i in self.ifaces(&c) {
+                if !mine.contains(&i.network_id) {
+                    continue;
+                }
+                world.add_nic(NicSpec {
+                    container: cname.clone(),
+                    ifname: i.name.clone(),
+                    bridge: bridge_of[&i.network_id],
+                    mac: i.mac,
+                    ipv4: (i.ip, i.len),
+                    gateway: i.gateway,
+                    counters: i.counters,
+                });
+                nics.push((c.clone(), i.endpoint_id.clone(), i.network_id.clone()));
+            }
+        }
+        (world, nics)
+    }
+
+    /// Keeps what the run changed: counters, ARP caches, the clock.
+    fn write_back(&mut self, world: &World, nics: &[(String, String, String)]) {
+        for (k, (_, ep, net)) in nics.iter().enumerate() {
+            let Some(e) = self
+                .state
+                .networks
+                .get_mut(net)
+                .and_then(|n| n.endpoints.get_mut(ep))
+            else {
+                continue;
+            };
+            e.counters = world.counters(k);
+            for (ip, mac, at) in world.neighbors(k) {
+                e.neighbors.retain(|(a, _, _)| a != ip);
+                e.neighbors.push((*ip, *mac, Instant(*at)));
+            }
+        }
+        self.state.clock = Instant(world.now()).max(self.state.clock);
+    }
+}
+
+/// The IPv6 link-local address a MAC gives (EUI-64, RFC 4291 appendix A).
+fn link_local(m: &[u8; 6]) -> std::net::Ipv6Addr {
+    std::net::Ipv6Addr::new(
+        0xfe80,
+        0,
+        0,
+        0,
+        u16::from_be_bytes([m[0] ^ 2, m[1]]),
+        u16::from_be_bytes([m[2], 0xff]),
+        u16::from_be_bytes([0xfe, m[3]]),
+        u16::from_be_bytes([m[4], m[5]]),
+    )
+}
+
+/// busybox's `print_bytes_scaled`: `648 (648.0 B)`, `1536 (1.5 KiB)`.
+fn scaled(n: u64) -> String {
+    let mut int = n;
+    let mut frac = 0;
+    let mut ext = "";
+    for unit in ["Ki", "Mi", "Gi", "Ti"] {
+        if int >= 1024 {
+            frac = ((int & 1023) * 10) / 1024;
+            int /= 1024;
+            ext = unit;
+        }
+    }
+    format!("{n} ({int}.{frac} {ext}B)")
+}
+
+fn counters_block(c: &Counters) -> String {
+    format!(
+        "          RX packets:{} errors:0 dropped:0 overruns:0 frame:0\n          TX packets:{} errors:0 dropped:0 overruns:0 carrier:0\n          collisions:0 txqueuelen:0\n          RX bytes:{}  TX bytes:{}\n\n",
+        c.rx_packets,
+        c.tx_packets,
+        scaled(c.rx_bytes),
+        scaled(c.tx_bytes)
+    )
+}
+
+/// busybox ping's options: `-c N -w N -W N -i SECS -s N -q -f`, combined or apart.
+fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), String> {
+    let mut o = PingOptions::default();
+    let mut host = None;
+    let mut it = args.iter().copied();
+    let number = |v: Option<&str>, what: char| -> std::result::Result<f64, String> {
+        let v = v.ok_or_else(|| format!("ping: option requires an argument -- '{what}'\n"))?;
+        v.parse::<f64>()
+            .ok()
+            .filter(|x| *x >= 0.0 && x.is_finite())
+            .ok_or_else(|| format!("ping: invalid number '{v}'\n"))
+    };
+    while let Some(a) = it.next() {
+        let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) else {
+            if host.is_some() {
+                return Err(PING_USAGE.into());
+            }
+            host = Some(a.to_string());
+            continue;
+        };
+        for (i, f) in flags.char_indices() {
+            match f {
+                'q' => o.quiet = true,
+                'f' => o.flood = true,
+                'c' | 'w' | 'W' | 'i' | 's' => {
+                    let rest = &flags[i + 1..];
+                    let v = if rest.is_empty() {
+                        it.next()
+                    } else {
+                        Some(rest)
+                    };
+                    let x = number(v, f)?;
+                    match f {
+                        'c' => o.count = Some(x as u64),
+                        'w' => o.deadline = Some((x * 1e6) as u64),
+                        'W' => o.timeout = (x * 1e6) as u64,
+                        'i' => o.interval = (x * 1e6) as u64,
+                        _ => o.size = x as usize,
+                    }
+                    break;
+                }
+                other => return Err(format!("ping: invalid option -- '{other}'\n{PING_USAGE}")),
+            }
+        }
+    }
+    let host = host.ok_or_else(|| PING_USAGE.to_string())?;
+    Ok((o, host))
+}
+
+const PING_USAGE: &str = "BusyBox v1.36.1 multi-call binary.\n\nUsage: ping [OPTIONS] HOST\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busybox_scaled_bytes() {
+        assert_eq!(scaled(0), "0 (0.0 B)");
+        assert_eq!(scaled(648), "648 (648.0 B)");
+        assert_eq!(scaled(1536), "1536 (1.5 KiB)");
+        assert_eq!(scaled(5 * 1024 * 1024 + 1), "5242881 (5.0 MiB)");
+    }
+
+    #[test]
+    fn link_local_from_mac() {
+        assert_eq!(
+            link_local(&[0x02, 0x42, 0xac, 0x11, 0x00, 0x03]).to_string(),
+            "fe80::42:acff:fe11:3"
+        );
+    }
+
+    #[test]
+    fn ping_options() {
+        let (o, h) = parse_ping(&["-w", "4", "container3"]).unwrap();
+        assert_eq!((o.deadline, h.as_str()), (Some(4_000_000), "container3"));
+        let (o, _) = parse_ping(&["-c2", "-qi", "0.5", "x"]).unwrap();
+        assert_eq!((o.count, o.quiet, o.interval), (Some(2), true, 500_000));
+        assert!(
+            parse_ping(&["-c", "x", "h"])
+                .unwrap_err()
+                .contains("invalid number 'x'")
+        );
+        assert!(parse_ping(&["-z", "h"]).is_err());
+    }
+}

@@ -1,0 +1,631 @@
+//! The discrete-event world: virtual time, the event queue, links, the host, and the
+//! programs that run inside it.
+//!
+//! Sans-IO and deterministic (style.md guidelines 1–3): the caller builds a [`World`] from a
+//! topology, starts a program ([`ping`]), and the world advances its clock from event to event,
+//! never reading the wall clock. Events are ordered by `(time, sequence)`, so two events due at
+//! the same microsecond run in the order they were scheduled. Every random draw (link jitter,
+//! stack seeds) comes from the seed the caller passes.
+//!
+//! A frame's life: a stack writes it into the arena → the link carries it to its bridge
+//! (latency) → the bridge learns and picks egress ports → the isolation rules (`enable_icc`,
+//! the host not forwarding) filter → each link carries it on → a stack, or the host node,
+//! receives it.
+
+pub mod host;
+pub mod ping;
+pub mod trace;
+
+use crate::fabric::{Arena, Bridge, Forward, FrameId, PortId};
+use crate::stack::{Counters, Nic};
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::Rng;
+use smoltcp::wire::{
+    ArpOperation, ArpPacket, ArpRepr, EthernetFrame, EthernetProtocol, Ipv4Address, Ipv4Packet,
+};
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Link latency per traversal (veth + bridge), microseconds: a bridge ping's round trip
+/// crosses four, about 0.07–0.1 ms as on the seed's host.
+pub const DEFAULT_LATENCY: u64 = 18;
+/// Seeded jitter added to each traversal, up to this many microseconds.
+pub const DEFAULT_JITTER: u64 = 6;
+
+/// A network as the engine sees it.
+#[derive(Clone, Debug)]
+pub struct BridgeSpec {
+    /// The network's name (for traces).
+    pub name: String,
+    /// The host's address on it (the gateway), if any.
+    pub gateway: Option<Ipv4Address>,
+    /// The host side's MAC on this bridge.
+    pub host_mac: [u8; 6],
+    /// `com.docker.network.bridge.enable_icc`: whether containers on it may talk.
+    pub icc: bool,
+}
+
+/// A container NIC as the engine sees it.
+#[derive(Clone, Debug)]
+pub struct NicSpec {
+    /// The container's name (for traces).
+    pub container: String,
+    /// `eth0`, `eth1`, ...
+    pub ifname: String,
+    /// Index of its bridge in the world.
+    pub bridge: usize,
+    /// MAC address.
+    pub mac: [u8; 6],
+    /// Address and prefix length.
+    pub ipv4: (Ipv4Address, u8),
+    /// The default route's gateway, on the NIC that carries it.
+    pub gateway: Option<Ipv4Address>,
+    /// Counters so far (they persist between commands).
+    pub counters: Counters,
+}
+
+/// What a NIC learned from ARP: `(address, MAC, when)`.
+pub type Neighbor = (Ipv4Address, [u8; 6], u64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    /// A frame reaches its bridge through a port.
+    ToBridge {
+        bridge: u32,
+        port: PortId,
+        frame: FrameId,
+    },
+    /// A frame leaves a bridge port and reaches what is attached.
+    ToPeer {
+        bridge: u32,
+        port: PortId,
+        frame: FrameId,
+    },
+    /// A stack asked to run again (timers).
+    Wake { nic: u32 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Peer {
+    Host,
+    Nic(usize),
+}
+
+struct Br {
+    spec: BridgeSpec,
+    bridge: Bridge,
+    peers: Vec<Option<Peer>>,
+    host_port: PortId,
+}
+
+struct NicNode {
+    spec: NicSpec,
+    nic: Nic,
+    port: PortId,
+    counters: Counters,
+    neighbors: Vec<Neighbor>,
+    next_wake: Option<u64>,
+    last_ttl: u8,
+}
+
+/// The simulated host and everything attached to it, for one command's run.
+pub struct World {
+    now: u64,
+    seq: u64,
+    queue: BinaryHeap<Reverse<(u64, u64, Ev)>>,
+    arena: RefCell<Arena>,
+    bridges: Vec<Br>,
+    nics: Vec<NicNode>,
+    host_ips: Vec<Ipv4Address>,
+    rng: ChaCha20Rng,
+    latency: u64,
+    jitter: u64,
+    scratch: Vec<u8>,
+    flood: Vec<PortId>,
+    trace: Option<Vec<String>>,
+    capture: Option<trace::Pcapng>,
+}
+
+impl World {
+    /// An empty world at virtual time `now` (µs since the Unix epoch).
+    pub fn new(seed: u64, label: &str, now: u64) -> World {
+        World {
+            now,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            arena: RefCell::new(Arena::with_capacity(256)),
+            bridges: Vec::new(),
+            nics: Vec::new(),
+            host_ips: Vec::new(),
+            rng: crate::rng::derive(seed, label),
+            latency: DEFAULT_LATENCY,
+            jitter: DEFAULT_JITTER,
+            scratch: vec![0; 2048],
+            flood: Vec::new(),
+            trace: None,
+            capture: None,
+        }
+    }
+
+    /// Records a tcpdump-like line per frame.
+    pub fn enable_trace(&mut self) {
+        self.trace = Some(Vec::new());
+    }
+
+    /// Records every frame for a pcapng file.
+    pub fn enable_capture(&mut self) {
+        self.capture = Some(trace::Pcapng::default());
+    }
+
+    /// The trace lines so far.
+    pub fn trace_lines(&self) -> &[String] {
+        self.trace.as_deref().unwrap_or_default()
+    }
+
+    /// The capture file, if capturing.
+    pub fn capture_bytes(&self) -> Option<Vec<u8>> {
+        self.capture.as_ref().map(|c| c.bytes())
+    }
+
+    /// The virtual clock.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Adds a bridge with the host attached to it.
+    pub fn add_bridge(&mut self, spec: BridgeSpec) -> usize {
+        let mut bridge = Bridge::new();
+        let host_port = bridge.add_port();
+        if let Some(gw) = spec.gateway {
+            self.host_ips.push(gw);
+        }
+        self.bridges.push(Br {
+            spec,
+            bridge,
+            peers: vec![Some(Peer::Host)],
+            host_port,
+        });
+        self.bridges.len() - 1
+    }
+
+    /// Adds a container NIC, with its own smoltcp stack, on a bridge.
+    pub fn add_nic(&mut self, spec: NicSpec) -> usize {
+        let i = self.nics.len();
+        let br = &mut self.bridges[spec.bridge];
+        let port = br.bridge.add_port();
+        if br.peers.len() <= port as usize {
+            br.peers.resize(port as usize + 1, None);
+        }
+        br.peers[port as usize] = Some(Peer::Nic(i));
+        let seed = self.rng.next_u64();
+        let nic = Nic::new(
+            spec.mac,
+            spec.ipv4,
+            spec.gateway,
+            seed,
+            &self.arena,
+            self.now,
+        );
+        self.nics.push(NicNode {
+            counters: spec.counters,
+            spec,
+            nic,
+            port,
+            neighbors: Vec::new(),
+            next_wake: None,
+            last_ttl: 0,
+        });
+        i
+    }
+
+    /// A NIC's counters.
+    pub fn counters(&self, nic: usize) -> Counters {
+        self.nics[nic].counters
+    }
+
+    /// What a NIC learned by ARP during this run.
+    pub fn neighbors(&self, nic: usize) -> &[Neighbor] {
+        &self.nics[nic].neighbors
+    }
+
+    /// The NIC's stack.
+    pub fn nic_mut(&mut self, nic: usize) -> &mut Nic {
+        &mut self.nics[nic].nic
+    }
+
+    /// The TTL of the last IPv4 packet the NIC received.
+    pub fn last_ttl(&self, nic: usize) -> u8 {
+        self.nics[nic].last_ttl
+    }
+
+    fn schedule(&mut self, at: u64, ev: Ev) {
+        self.seq += 1;
+        self.queue.push(Reverse((at, self.seq, ev)));
+    }
+
+    fn link_delay(&mut self) -> u64 {
+        self.latency
+            + if self.jitter > 0 {
+                self.rng.next_u64() % (self.jitter + 1)
+            } else {
+                0
+            }
+    }
+
+    /// A random draw from the world's seeded generator.
+    pub fn rng_u64(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
+
+    /// Moves the clock forward without an event (a program's own timer).
+    pub fn advance_to(&mut self, t: u64) {
+        self.now = self.now.max(t);
+    }
+
+    /// Runs every event due up to `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: u64) {
+        while self.next_event_time().is_some_and(|e| e <= t) {
+            self.step();
+        }
+        self.advance_to(t);
+    }
+
+    /// When the next event is due.
+    pub fn next_event_time(&self) -> Option<u64> {
+        self.queue.peek().map(|Reverse((t, _, _))| *t)
+    }
+
+    /// Runs the next event (moving the clock to it). Returns false if there is none.
+    pub fn step(&mut self) -> bool {
+        let Some(Reverse((t, _, ev))) = self.queue.pop() else {
+            return false;
+        };
+        self.now = self.now.max(t);
+        match ev {
+            Ev::ToBridge {
+                bridge,
+                port,
+                frame,
+            } => self.bridge_ingress(bridge as usize, port, frame),
+            Ev::ToPeer {
+                bridge,
+                port,
+                frame,
+            } => self.port_egress(bridge as usize, port, frame),
+            Ev::Wake { nic } => {
+                let n = nic as usize;
+                if self.nics[n].next_wake == Some(t) {
+                    self.nics[n].next_wake = None;
+                    self.poll(n);
+                }
+            }
+        }
+        true
+    }
+
+    /// Runs a NIC's stack now, and sends what it wrote.
+    pub fn poll(&mut self, n: usize) {
+        let now = self.now;
+        let next = self.nics[n].nic.poll(now, &self.arena);
+        let out: Vec<FrameId> = std::mem::take(&mut *self.nics[n].nic.tx.borrow_mut());
+        for frame in out {
+            let len = self.arena.borrow().get(frame).len() as u64;
+            let node = &mut self.nics[n];
+            node.counters.tx_packets += 1;
+            node.counters.tx_bytes += len;
+            let (bridge, port) = (node.spec.bridge as u32, node.port);
+            let at = now + self.link_delay();
+            self.schedule(
+                at,
+                Ev::ToBridge {
+                    bridge,
+                    port,
+                    frame,
+                },
+            );
+        }
+        if let Some(at) = next {
+            let at = at.max(now + 1);
+            let node = &mut self.nics[n];
+            if node.next_wake.is_none_or(|w| at < w) {
+                node.next_wake = Some(at);
+                self.schedule(at, Ev::Wake { nic: n as u32 });
+            }
+        }
+    }
+
+    fn port_name(&self, b: usize, port: PortId) -> String {
+        let br = &self.bridges[b];
+        match br.peers.get(port as usize).copied().flatten() {
+            Some(Peer::Host) => format!("{} host", br.spec.name),
+            Some(Peer::Nic(i)) => format!(
+                "{} {}.{}",
+                br.spec.name, self.nics[i].spec.container, self.nics[i].spec.ifname
+            ),
+            None => format!("{} port{port}", br.spec.name),
+        }
+    }
+
+    fn bridge_ingress(&mut self, b: usize, ingress: PortId, frame: FrameId) {
+        if self.trace.is_some() || self.capture.is_some() {
+            let name = self.port_name(b, ingress);
+            let bytes = self.arena.borrow().get(frame).to_vec();
+            if let Some(t) = &mut self.trace {
+                t.push(format!(
+                    "{} {name} > {}",
+                    clock(self.now),
+                    trace::summary(&bytes)
+                ));
+            }
+            if let Some(c) = &mut self.capture {
+                let i = c.interface(&name);
+                c.record(i, self.now, &bytes);
+            }
+        }
+        let decision = {
+            let arena = self.arena.borrow();
+            self.bridges[b]
+                .bridge
+                .forward(self.now, ingress, arena.get(frame))
+        };
+        let br = &self.bridges[b];
+        let from_nic = matches!(br.peers[ingress as usize], Some(Peer::Nic(_)));
+        let is_ip = self.arena.borrow().get(frame).get(12..14) == Some(&[0x08, 0x00]);
+        // Docker's ICC rule (`-i br -o br -j DROP`) filters IP between containers; ARP and
+        // traffic to and from the host pass.
+        let blocked = |peer: Option<Peer>| {
+            !br.spec.icc && from_nic && is_ip && matches!(peer, Some(Peer::Nic(_)))
+        };
+        match decision {
+            Forward::One(p) => {
+                if !blocked(br.peers[p as usize]) {
+                    self.arena.borrow_mut().share(frame);
+                    let at = self.now + self.link_delay();
+                    self.schedule(
+                        at,
+                        Ev::ToPeer {
+                            bridge: b as u32,
+                            port: p,
+                            frame,
+                        },
+                    );
+                }
+            }
+            Forward::Flood => {
+                let mut ports = std::mem::take(&mut self.flood);
+                ports.clear();
+                ports.extend(
+                    br.bridge
+                        .ports()
+                        .filter(|p| *p != ingress && !blocked(br.peers[*p as usize])),
+                );
+                for &p in &ports {
+                    self.arena.borrow_mut().share(frame);
+                    let at = self.now + self.link_delay();
+                    self.schedule(
+                        at,
+                        Ev::ToPeer {
+                            bridge: b as u32,
+                            port: p,
+                            frame,
+                        },
+                    );
+                }
+                self.flood = ports;
+            }
+            Forward::Drop => {}
+        }
+        self.arena.borrow_mut().release(frame);
+    }
+
+    fn port_egress(&mut self, b: usize, port: PortId, frame: FrameId) {
+        match self.bridges[b].peers.get(port as usize).copied().flatten() {
+            Some(Peer::Nic(n)) => {
+                self.observe(n, frame);
+                let len = self.arena.borrow().get(frame).len() as u64;
+                let node = &mut self.nics[n];
+                node.counters.rx_packets += 1;
+                node.counters.rx_bytes += len;
+                node.nic.rx.push_back(frame);
+                self.poll(n);
+            }
+            Some(Peer::Host) => {
+                let mac = self.bridges[b].spec.host_mac;
+                let reply = {
+                    let arena = self.arena.borrow();
+                    host::respond(&self.host_ips, mac, arena.get(frame), &mut self.scratch)
+                };
+                self.arena.borrow_mut().release(frame);
+                if let Some(len) = reply {
+                    let id = self.arena.borrow_mut().alloc(len);
+                    self.arena
+                        .borrow_mut()
+                        .get_mut(id)
+                        .copy_from_slice(&self.scratch[..len]);
+                    let at = self.now + self.link_delay();
+                    let host_port = self.bridges[b].host_port;
+                    self.schedule(
+                        at,
+                        Ev::ToBridge {
+                            bridge: b as u32,
+                            port: host_port,
+                            frame: id,
+                        },
+                    );
+                }
+            }
+            None => self.arena.borrow_mut().release(frame),
+        }
+    }
+
+    /// Mirrors what the NIC's ARP cache learns (smoltcp fills it from ARP aimed at its own
+    /// address, from unicast senders in its subnet), and notes IPv4 TTLs.
+    fn observe(&mut self, n: usize, frame: FrameId) {
+        let arena = self.arena.borrow();
+        let Ok(eth) = EthernetFrame::new_checked(arena.get(frame)) else {
+            return;
+        };
+        let node = &mut self.nics[n];
+        match eth.ethertype() {
+            EthernetProtocol::Arp => {
+                let Ok(ArpRepr::EthernetIpv4 {
+                    operation,
+                    source_hardware_addr,
+                    source_protocol_addr,
+                    target_protocol_addr,
+                    ..
+                }) = ArpPacket::new_checked(eth.payload()).and_then(|p| ArpRepr::parse(&p))
+                else {
+                    return;
+                };
+                let (ip, len) = node.spec.ipv4;
+                let subnet = |a: Ipv4Address| {
+                    let m = if len == 0 {
+                        0
+                    } else {
+                        u32::MAX << (32 - u32::from(len))
+                    };
+                    u32::from(a) & m == u32::from(ip) & m
+                };
+                if target_protocol_addr == ip
+                    && matches!(operation, ArpOperation::Request | ArpOperation::Reply)
+                    && source_hardware_addr.is_unicast()
+                    && subnet(source_protocol_addr)
+                {
+                    node.neighbors
+                        .retain(|(a, _, _)| *a != source_protocol_addr);
+                    node.neighbors
+                        .push((source_protocol_addr, source_hardware_addr.0, self.now));
+                }
+            }
+            EthernetProtocol::Ipv4 => {
+                if let Ok(ip) = Ipv4Packet::new_checked(eth.payload()) {
+                    node.last_ttl = ip.hop_limit();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `HH:MM:SS.ffffff` of a virtual time, as tcpdump prints timestamps.
+pub fn clock(micros: u64) -> String {
+    let secs = micros / 1_000_000;
+    format!(
+        "{:02}:{:02}:{:02}.{:06}",
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60,
+        micros % 1_000_000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ping::{PingOptions, ping};
+    use super::*;
+
+    fn ip(s: &str) -> Ipv4Address {
+        s.parse().unwrap()
+    }
+
+    fn two_on_a_bridge(icc: bool) -> World {
+        let mut w = World::new(1, "test", 1_000_000);
+        let b = w.add_bridge(BridgeSpec {
+            name: "isolated_nw".into(),
+            gateway: Some(ip("172.25.0.1")),
+            host_mac: [2, 0x42, 0x11, 0, 0, 1],
+            icc,
+        });
+        for (name, addr, mac) in [("c2", "172.25.0.2", 2u8), ("c3", "172.25.3.3", 3)] {
+            w.add_nic(NicSpec {
+                container: name.into(),
+                ifname: "eth0".into(),
+                bridge: b,
+                mac: [2, 0x42, 0xac, 0x19, 0, mac],
+                ipv4: (ip(addr), 16),
+                gateway: Some(ip("172.25.0.1")),
+                counters: Counters::default(),
+            });
+        }
+        w
+    }
+
+    #[test]
+    fn ping_across_a_bridge() {
+        let mut w = two_on_a_bridge(true);
+        w.enable_trace();
+        let o = PingOptions {
+            count: Some(2),
+            ..Default::default()
+        };
+        let r = ping(&mut w, 0, ip("172.25.3.3"), "172.25.3.3", &o);
+        assert_eq!(r.code, 0, "{}", r.stdout);
+        assert!(
+            r.stdout
+                .contains("2 packets transmitted, 2 packets received, 0% packet loss"),
+            "{}",
+            r.stdout
+        );
+        assert!(
+            r.stdout
+                .contains("64 bytes from 172.25.3.3: seq=1 ttl=64 time=0."),
+            "{}",
+            r.stdout
+        );
+        let t = w.trace_lines().join("\n");
+        assert!(
+            t.contains("ARP, Request who-has 172.25.3.3 tell 172.25.0.2"),
+            "{t}"
+        );
+        assert!(t.contains("ICMP echo reply"), "{t}");
+        // ARP request + 2 echo requests out; ARP reply + 2 echo replies in.
+        assert_eq!(w.counters(0).tx_packets, 3);
+        assert_eq!(w.counters(0).rx_packets, 3);
+        assert_eq!(w.neighbors(0)[0].0, ip("172.25.3.3"));
+        // Same seed, same bytes.
+        let mut w2 = two_on_a_bridge(true);
+        assert_eq!(ping(&mut w2, 0, ip("172.25.3.3"), "172.25.3.3", &o), r);
+    }
+
+    #[test]
+    fn gateway_answers_and_icc_off_blocks_peers() {
+        let mut w = two_on_a_bridge(false);
+        let o = PingOptions {
+            count: Some(1),
+            timeout: 2_000_000,
+            ..Default::default()
+        };
+        let r = ping(&mut w, 0, ip("172.25.0.1"), "172.25.0.1", &o);
+        assert_eq!(r.code, 0, "{}", r.stdout);
+        let r = ping(&mut w, 0, ip("172.25.3.3"), "172.25.3.3", &o);
+        assert_eq!(r.code, 1, "{}", r.stdout);
+        assert!(
+            r.stdout
+                .contains("1 packets transmitted, 0 packets received, 100% packet loss")
+        );
+    }
+
+    #[test]
+    fn deadline_stops_at_four_seconds() {
+        let mut w = two_on_a_bridge(true);
+        let start = w.now();
+        let o = PingOptions {
+            deadline: Some(4_000_000),
+            ..Default::default()
+        };
+        let r = ping(&mut w, 0, ip("172.25.3.3"), "container3", &o);
+        assert!(
+            r.stdout
+                .starts_with("PING container3 (172.25.3.3): 56 data bytes\n")
+        );
+        assert!(
+            r.stdout
+                .contains("4 packets transmitted, 4 packets received"),
+            "{}",
+            r.stdout
+        );
+        assert_eq!(w.now() - start, 4_000_000);
+    }
+}

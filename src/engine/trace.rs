@@ -1,0 +1,189 @@
+//! Seeing the wire: tcpdump-like one-line summaries, and pcapng capture files.
+//!
+//! The summaries follow tcpdump's wording (`ARP, Request who-has A tell B`, `ICMP echo
+//! request, id N, seq N`). The capture is pcapng (the pcapng IETF draft), one interface per
+//! bridge port, each frame recorded once, where it enters its bridge; Wireshark and tshark
+//! open it as is.
+
+use smoltcp::phy::ChecksumCapabilities;
+use smoltcp::wire::{
+    ArpOperation, ArpPacket, ArpRepr, EthernetFrame, EthernetProtocol, Icmpv4Packet, Icmpv4Repr,
+    IpProtocol, Ipv4Packet, Ipv4Repr, UdpPacket,
+};
+
+/// `02:42:ac:19:03:03`, as tcpdump writes MACs.
+pub fn colon_mac(m: &[u8; 6]) -> String {
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// One line describing a frame, as tcpdump would (without the timestamp).
+pub fn summary(frame: &[u8]) -> String {
+    let Ok(eth) = EthernetFrame::new_checked(frame) else {
+        return format!("malformed frame, length {}", frame.len());
+    };
+    match eth.ethertype() {
+        EthernetProtocol::Arp => {
+            match ArpPacket::new_checked(eth.payload()).and_then(|p| ArpRepr::parse(&p)) {
+                Ok(ArpRepr::EthernetIpv4 {
+                    operation,
+                    source_hardware_addr,
+                    source_protocol_addr,
+                    target_protocol_addr,
+                    ..
+                }) => match operation {
+                    ArpOperation::Request => format!(
+                        "ARP, Request who-has {target_protocol_addr} tell {source_protocol_addr}, length 28"
+                    ),
+                    ArpOperation::Reply => format!(
+                        "ARP, Reply {source_protocol_addr} is-at {}, length 28",
+                        colon_mac(&source_hardware_addr.0)
+                    ),
+                    _ => "ARP, unknown operation, length 28".to_string(),
+                },
+                _ => "ARP, malformed".to_string(),
+            }
+        }
+        EthernetProtocol::Ipv4 => {
+            let caps = ChecksumCapabilities::ignored();
+            let Ok(ip) = Ipv4Packet::new_checked(eth.payload()) else {
+                return "IP, malformed".to_string();
+            };
+            let Ok(repr) = Ipv4Repr::parse(&ip, &caps) else {
+                return "IP, malformed".to_string();
+            };
+            let (src, dst) = (repr.src_addr, repr.dst_addr);
+            match repr.next_header {
+                IpProtocol::Icmp => {
+                    let what = match Icmpv4Packet::new_checked(ip.payload())
+                        .and_then(|p| Icmpv4Repr::parse(&p, &caps))
+                    {
+                        Ok(Icmpv4Repr::EchoRequest { ident, seq_no, .. }) => {
+                            format!("ICMP echo request, id {ident}, seq {seq_no}")
+                        }
+                        Ok(Icmpv4Repr::EchoReply { ident, seq_no, .. }) => {
+                            format!("ICMP echo reply, id {ident}, seq {seq_no}")
+                        }
+                        _ => "ICMP".to_string(),
+                    };
+                    format!("IP {src} > {dst}: {what}, length {}", repr.payload_len)
+                }
+                IpProtocol::Udp => match UdpPacket::new_checked(ip.payload()) {
+                    Ok(u) => format!(
+                        "IP {src}.{} > {dst}.{}: UDP, length {}",
+                        u.src_port(),
+                        u.dst_port(),
+                        u.len().saturating_sub(8)
+                    ),
+                    Err(_) => format!("IP {src} > {dst}: UDP, malformed"),
+                },
+                p => format!("IP {src} > {dst}: {p}, length {}", repr.payload_len),
+            }
+        }
+        other => format!("ethertype {other}, length {}", frame.len()),
+    }
+}
+
+/// A pcapng file being built in memory.
+#[derive(Debug, Default)]
+pub struct Pcapng {
+    interfaces: Vec<String>,
+    packets: Vec<u8>,
+}
+
+fn pad4(v: &mut Vec<u8>) {
+    while !v.len().is_multiple_of(4) {
+        v.push(0);
+    }
+}
+
+fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+    let len = (12 + body.len()) as u32;
+    let mut b = Vec::with_capacity(len as usize);
+    b.extend_from_slice(&kind.to_le_bytes());
+    b.extend_from_slice(&len.to_le_bytes());
+    b.extend_from_slice(body);
+    b.extend_from_slice(&len.to_le_bytes());
+    b
+}
+
+impl Pcapng {
+    /// The interface index for a port name, added on first use.
+    pub fn interface(&mut self, name: &str) -> u32 {
+        if let Some(i) = self.interfaces.iter().position(|n| n == name) {
+            return i as u32;
+        }
+        self.interfaces.push(name.to_string());
+        (self.interfaces.len() - 1) as u32
+    }
+
+    /// Records a frame seen on interface `iface` at `micros` since the Unix epoch.
+    pub fn record(&mut self, iface: u32, micros: u64, frame: &[u8]) {
+        let mut body = Vec::with_capacity(20 + frame.len() + 3);
+        body.extend_from_slice(&iface.to_le_bytes());
+        body.extend_from_slice(&((micros >> 32) as u32).to_le_bytes());
+        body.extend_from_slice(&(micros as u32).to_le_bytes());
+        body.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        body.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        body.extend_from_slice(frame);
+        pad4(&mut body);
+        self.packets.extend_from_slice(&block(6, &body));
+    }
+
+    /// The whole file: section header, interface descriptions, packets.
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        // Section Header Block: byte-order magic, version 1.0, unknown section length.
+        let mut shb = Vec::new();
+        shb.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes());
+        shb.extend_from_slice(&1u16.to_le_bytes());
+        shb.extend_from_slice(&0u16.to_le_bytes());
+        shb.extend_from_slice(&(-1i64).to_le_bytes());
+        out.extend_from_slice(&block(0x0a0d_0d0a, &shb));
+        for name in &self.interfaces {
+            // Interface Description Block: Ethernet, no snap limit, if_name option.
+            let mut idb = Vec::new();
+            idb.extend_from_slice(&1u16.to_le_bytes());
+            idb.extend_from_slice(&0u16.to_le_bytes());
+            idb.extend_from_slice(&0u32.to_le_bytes());
+            idb.extend_from_slice(&2u16.to_le_bytes());
+            idb.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            idb.extend_from_slice(name.as_bytes());
+            pad4(&mut idb);
+            idb.extend_from_slice(&[0, 0, 0, 0]); // opt_endofopt
+            out.extend_from_slice(&block(1, &idb));
+        }
+        out.extend_from_slice(&self.packets);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcapng_layout() {
+        let mut p = Pcapng::default();
+        let i = p.interface("isolated_nw/container2.eth1");
+        assert_eq!(i, 0);
+        assert_eq!(p.interface("isolated_nw/container2.eth1"), 0);
+        p.record(i, 1_767_225_600_000_070, &[0xff; 42]);
+        let b = p.bytes();
+        assert_eq!(&b[0..4], &0x0a0d_0d0au32.to_le_bytes());
+        // Every block's length is a multiple of four and repeated at its end.
+        let mut at = 0;
+        let mut kinds = vec![];
+        while at < b.len() {
+            let kind = u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+            let len = u32::from_le_bytes(b[at + 4..at + 8].try_into().unwrap()) as usize;
+            assert_eq!(len % 4, 0);
+            assert_eq!(&b[at + 4..at + 8], &b[at + len - 4..at + len]);
+            kinds.push(kind);
+            at += len;
+        }
+        assert_eq!(kinds, vec![0x0a0d_0d0a, 1, 6]);
+    }
+}

@@ -1,0 +1,189 @@
+//! A learning bridge (IEEE 802.1D data plane), as Linux's bridge behaves for Docker.
+//!
+//! Each frame that enters on a port teaches the bridge where its source MAC lives; a frame to a
+//! known unicast MAC leaves by that MAC's port only, anything else (broadcast, multicast,
+//! unknown unicast) floods to every port but the one it came in on. Entries age out after
+//! [`DEFAULT_AGEING`] without traffic (Linux `ageing_time`, 300 s). The bridge keeps no clock:
+//! the caller passes the time in.
+
+use rustc_hash::FxHashMap;
+
+/// A port of one bridge.
+pub type PortId = u16;
+
+/// Linux bridge `ageing_time`: 300 s, in microseconds.
+pub const DEFAULT_AGEING: u64 = 300_000_000;
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    port: PortId,
+    seen: u64,
+}
+
+/// Where a frame goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forward {
+    /// Out of one port.
+    One(PortId),
+    /// Out of every attached port but the ingress.
+    Flood,
+    /// Nowhere (the destination lives on the ingress port).
+    Drop,
+}
+
+/// One bridge's forwarding state.
+#[derive(Debug, Default)]
+pub struct Bridge {
+    attached: Vec<bool>,
+    fdb: FxHashMap<u64, Entry>,
+    ageing: u64,
+}
+
+/// A 6-byte MAC as a number.
+pub fn mac_key(mac: &[u8]) -> u64 {
+    mac.iter().take(6).fold(0, |k, b| (k << 8) | u64::from(*b))
+}
+
+impl Bridge {
+    /// An empty bridge with Linux's ageing time.
+    pub fn new() -> Bridge {
+        Bridge {
+            attached: Vec::new(),
+            fdb: FxHashMap::default(),
+            ageing: DEFAULT_AGEING,
+        }
+    }
+
+    /// Attaches a new port.
+    pub fn add_port(&mut self) -> PortId {
+        if let Some(free) = self.attached.iter().position(|a| !a) {
+            self.attached[free] = true;
+            return free as PortId;
+        }
+        self.attached.push(true);
+        (self.attached.len() - 1) as PortId
+    }
+
+    /// Detaches a port and forgets what was learned on it.
+    pub fn remove_port(&mut self, port: PortId) {
+        self.attached[port as usize] = false;
+        self.fdb.retain(|_, e| e.port != port);
+    }
+
+    /// The attached ports, in order.
+    pub fn ports(&self) -> impl Iterator<Item = PortId> + '_ {
+        self.attached
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| **a)
+            .map(|(i, _)| i as PortId)
+    }
+
+    /// Learns from a frame entering on `ingress` and decides where it goes.
+    /// `frame` must hold at least the 12 address bytes of an Ethernet header.
+    pub fn forward(&mut self, now: u64, ingress: PortId, frame: &[u8]) -> Forward {
+        if frame.len() < 12 {
+            return Forward::Drop;
+        }
+        let dst = mac_key(&frame[0..6]);
+        let src = mac_key(&frame[6..12]);
+        // Learn unicast sources; write only when something changed.
+        if frame[6] & 1 == 0 {
+            match self.fdb.get_mut(&src) {
+                Some(e) if e.port == ingress => e.seen = now,
+                _ => {
+                    self.fdb.insert(
+                        src,
+                        Entry {
+                            port: ingress,
+                            seen: now,
+                        },
+                    );
+                }
+            }
+        }
+        if frame[0] & 1 == 1 {
+            return Forward::Flood;
+        }
+        match self.fdb.get(&dst) {
+            Some(e) if now.saturating_sub(e.seen) <= self.ageing => {
+                if e.port == ingress {
+                    Forward::Drop
+                } else {
+                    Forward::One(e.port)
+                }
+            }
+            _ => Forward::Flood,
+        }
+    }
+
+    /// Drops entries older than the ageing time.
+    pub fn age(&mut self, now: u64) {
+        let ageing = self.ageing;
+        self.fdb.retain(|_, e| now.saturating_sub(e.seen) <= ageing);
+    }
+
+    /// The learned table, sorted by MAC: `(mac, port, last seen)`.
+    pub fn fdb(&self) -> Vec<(u64, PortId, u64)> {
+        let mut v: Vec<_> = self.fdb.iter().map(|(m, e)| (*m, e.port, e.seen)).collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(dst: [u8; 6], src: [u8; 6]) -> Vec<u8> {
+        let mut f = dst.to_vec();
+        f.extend_from_slice(&src);
+        f.extend_from_slice(&[0x08, 0x00]);
+        f
+    }
+    const A: [u8; 6] = [2, 0x42, 0, 0, 0, 1];
+    const B: [u8; 6] = [2, 0x42, 0, 0, 0, 2];
+    const BCAST: [u8; 6] = [0xff; 6];
+
+    #[test]
+    fn learns_floods_and_forwards() {
+        let mut br = Bridge::new();
+        let (p0, p1, _p2) = (br.add_port(), br.add_port(), br.add_port());
+        assert_eq!(br.forward(0, p0, &frame(BCAST, A)), Forward::Flood);
+        assert_eq!(br.forward(1, p1, &frame(A, B)), Forward::One(p0));
+        assert_eq!(br.forward(2, p0, &frame(B, A)), Forward::One(p1));
+        // A frame for a MAC that lives on the ingress port goes nowhere.
+        assert_eq!(br.forward(3, p0, &frame(A, A)), Forward::Drop);
+        // A station that moves is relearned.
+        assert_eq!(br.forward(4, p1, &frame(BCAST, A)), Forward::Flood);
+        assert_eq!(br.forward(5, p0, &frame(A, B)), Forward::One(p1));
+    }
+
+    #[test]
+    fn entries_age_out() {
+        let mut br = Bridge::new();
+        let (p0, p1) = (br.add_port(), br.add_port());
+        br.forward(0, p0, &frame(BCAST, A));
+        assert_eq!(
+            br.forward(DEFAULT_AGEING, p1, &frame(A, B)),
+            Forward::One(p0)
+        );
+        assert_eq!(
+            br.forward(2 * DEFAULT_AGEING + 1, p1, &frame(A, B)),
+            Forward::Flood
+        );
+        br.age(4 * DEFAULT_AGEING);
+        assert!(br.fdb().is_empty());
+    }
+
+    #[test]
+    fn removed_ports_are_forgotten() {
+        let mut br = Bridge::new();
+        let (p0, p1) = (br.add_port(), br.add_port());
+        br.forward(0, p0, &frame(BCAST, A));
+        br.remove_port(p0);
+        assert_eq!(br.ports().collect::<Vec<_>>(), vec![p1]);
+        assert_eq!(br.forward(1, p1, &frame(A, B)), Forward::Flood);
+        assert_eq!(br.add_port(), p0);
+    }
+}

@@ -1,0 +1,212 @@
+//! A container's network interface: one smoltcp [`Interface`] per NIC, over the fabric's
+//! frame arena.
+//!
+//! The device hands smoltcp arena slots to write into, so a frame a stack sends is the frame
+//! the bridge forwards, with no copy. On receive the frame is copied once into the NIC's
+//! receive buffer, because smoltcp answers (ARP, echo) while it still reads the request, and
+//! the answer needs a new slot from the same arena. smoltcp drives one device per interface (its multi-interface
+//! support is an open issue), so a container with eth0 and eth1 has two `Nic`s, each with its
+//! own socket set; the container's routing table picks which one a packet leaves by, as Linux's
+//! would. This is the only module where smoltcp's interface and socket types appear.
+
+use crate::fabric::{Arena, FrameId};
+use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
+use smoltcp::phy::{self, DeviceCapabilities, Medium};
+use smoltcp::socket::icmp;
+use smoltcp::time::Instant as SmolInstant;
+use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+/// Ethernet MTU of a bridge network's veth.
+pub const MTU: usize = 1500;
+
+/// Packets and bytes through an interface, as `ifconfig` counts them (Ethernet frames).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Counters {
+    /// Frames received.
+    pub rx_packets: u64,
+    /// Bytes received.
+    pub rx_bytes: u64,
+    /// Frames sent.
+    pub tx_packets: u64,
+    /// Bytes sent.
+    pub tx_bytes: u64,
+}
+
+/// One container NIC: a smoltcp interface, its sockets, and its queues to the fabric.
+pub struct Nic {
+    /// The smoltcp interface.
+    pub iface: Interface,
+    /// Its sockets.
+    pub sockets: SocketSet<'static>,
+    /// Frames delivered by the fabric, not yet read by the stack.
+    pub rx: VecDeque<FrameId>,
+    /// Frames the stack wrote, not yet taken by the fabric.
+    pub tx: RefCell<Vec<FrameId>>,
+    /// The MAC address.
+    pub mac: [u8; 6],
+    /// The IPv4 address and prefix length.
+    pub ipv4: (Ipv4Address, u8),
+    /// The receive buffer (one frame).
+    buf: RefCell<Vec<u8>>,
+}
+
+struct Dev<'a> {
+    rx: &'a mut VecDeque<FrameId>,
+    tx: &'a RefCell<Vec<FrameId>>,
+    arena: &'a RefCell<Arena>,
+    buf: &'a RefCell<Vec<u8>>,
+}
+
+struct Rx<'a> {
+    id: FrameId,
+    arena: &'a RefCell<Arena>,
+    buf: &'a RefCell<Vec<u8>>,
+}
+
+struct Tx<'a> {
+    tx: &'a RefCell<Vec<FrameId>>,
+    arena: &'a RefCell<Arena>,
+}
+
+impl phy::RxToken for Rx<'_> {
+    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
+        let mut buf = self.buf.borrow_mut();
+        buf.clear();
+        buf.extend_from_slice(self.arena.borrow().get(self.id));
+        self.arena.borrow_mut().release(self.id);
+        f(&buf)
+    }
+}
+
+impl phy::TxToken for Tx<'_> {
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
+        let mut arena = self.arena.borrow_mut();
+        let id = arena.alloc(len);
+        let r = f(arena.get_mut(id));
+        self.tx.borrow_mut().push(id);
+        r
+    }
+}
+
+impl phy::Device for Dev<'_> {
+    type RxToken<'b>
+        = Rx<'b>
+    where
+        Self: 'b;
+    type TxToken<'b>
+        = Tx<'b>
+    where
+        Self: 'b;
+
+    fn receive(&mut self, _t: SmolInstant) -> Option<(Rx<'_>, Tx<'_>)> {
+        let id = self.rx.pop_front()?;
+        Some((
+            Rx {
+                id,
+                arena: self.arena,
+                buf: self.buf,
+            },
+            Tx {
+                tx: self.tx,
+                arena: self.arena,
+            },
+        ))
+    }
+
+    fn transmit(&mut self, _t: SmolInstant) -> Option<Tx<'_>> {
+        Some(Tx {
+            tx: self.tx,
+            arena: self.arena,
+        })
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        let mut c = DeviceCapabilities::default();
+        c.medium = Medium::Ethernet;
+        c.max_transmission_unit = MTU + 14;
+        c.max_burst_size = Some(64);
+        c
+    }
+}
+
+impl Nic {
+    /// A NIC with `mac` and `ipv4/len`, and a default route via `gateway` if it has one.
+    pub fn new(
+        mac: [u8; 6],
+        ipv4: (Ipv4Address, u8),
+        gateway: Option<Ipv4Address>,
+        seed: u64,
+        arena: &RefCell<Arena>,
+        now: u64,
+    ) -> Nic {
+        let mut config = Config::new(HardwareAddress::Ethernet(EthernetAddress(mac)));
+        config.random_seed = seed;
+        let mut rx = VecDeque::new();
+        let tx = RefCell::new(Vec::new());
+        let buf = RefCell::new(Vec::with_capacity(MTU + 14));
+        let mut dev = Dev {
+            rx: &mut rx,
+            tx: &tx,
+            arena,
+            buf: &buf,
+        };
+        let mut iface = Interface::new(config, &mut dev, smol(now));
+        iface.update_ip_addrs(|a| {
+            a.push(IpCidr::new(ipv4.0.into(), ipv4.1))
+                .expect("room for one address");
+        });
+        if let Some(gw) = gateway {
+            iface
+                .routes_mut()
+                .add_default_ipv4_route(gw)
+                .expect("room for a default route");
+        }
+        Nic {
+            iface,
+            sockets: SocketSet::new(Vec::new()),
+            rx,
+            tx,
+            mac,
+            ipv4,
+            buf,
+        }
+    }
+
+    /// Lets the stack process what arrived and send what it has; returns when it next
+    /// needs to run (a retransmission, an ARP retry), if ever.
+    pub fn poll(&mut self, now: u64, arena: &RefCell<Arena>) -> Option<u64> {
+        let mut dev = Dev {
+            rx: &mut self.rx,
+            tx: &self.tx,
+            arena,
+            buf: &self.buf,
+        };
+        let t = smol(now);
+        self.iface.poll(t, &mut dev, &mut self.sockets);
+        self.iface
+            .poll_at(t, &self.sockets)
+            .map(|at| at.total_micros().max(0) as u64)
+    }
+
+    /// Adds an ICMP socket bound to echo identifier `ident`.
+    pub fn icmp_socket(&mut self, ident: u16) -> SocketHandle {
+        let rx = icmp::PacketBuffer::new(vec![icmp::PacketMetadata::EMPTY; 64], vec![0; 64 * 1024]);
+        let tx = icmp::PacketBuffer::new(vec![icmp::PacketMetadata::EMPTY; 64], vec![0; 64 * 1024]);
+        let mut s = icmp::Socket::new(rx, tx);
+        s.bind(icmp::Endpoint::Ident(ident))
+            .expect("a fresh socket binds");
+        self.sockets.add(s)
+    }
+
+    /// The ICMP socket behind `h`.
+    pub fn icmp(&mut self, h: SocketHandle) -> &mut icmp::Socket<'static> {
+        self.sockets.get_mut::<icmp::Socket>(h)
+    }
+}
+
+/// Virtual microseconds as smoltcp's instant.
+pub fn smol(micros: u64) -> SmolInstant {
+    SmolInstant::from_micros(micros as i64)
+}

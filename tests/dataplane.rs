@@ -1,0 +1,341 @@
+//! The data plane through the real binary: frames cross simulated bridges between smoltcp
+//! stacks, and what `ping` and `ifconfig` say comes from them.
+
+mod common;
+
+use common::Vnet;
+
+/// The seed's topology: container1 and container2 on the default bridge, container2 and
+/// container3 (172.25.3.3) on isolated_nw.
+fn seed_topology(tag: &str) -> Vnet {
+    let v = Vnet::new(tag);
+    v.ok(&["run", "-itd", "--name=container1", "busybox"]);
+    v.ok(&["run", "-itd", "--name=container2", "busybox"]);
+    v.ok(&[
+        "network",
+        "create",
+        "-d",
+        "bridge",
+        "--subnet",
+        "172.25.0.0/16",
+        "isolated_nw",
+    ]);
+    v.ok(&["network", "connect", "isolated_nw", "container2"]);
+    v.ok(&[
+        "run",
+        "--net=isolated_nw",
+        "--ip=172.25.3.3",
+        "-itd",
+        "--name=container3",
+        "busybox",
+    ]);
+    v
+}
+
+/// Checks busybox's layout of a ping run and returns (transmitted, received).
+fn ping_counts(out: &str, shown: &str, ip: &str) -> (u32, u32) {
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some(format!("PING {shown} ({ip}): 56 data bytes").as_str()),
+        "{out}"
+    );
+    let stats = format!("--- {shown} ping statistics ---");
+    let mut seq = 0;
+    for l in lines.by_ref() {
+        if l.is_empty() {
+            break;
+        }
+        let prefix = format!("64 bytes from {ip}: seq={seq} ttl=64 time=0.");
+        assert!(
+            l.starts_with(&prefix) && l.ends_with(" ms"),
+            "{l:?} in\n{out}"
+        );
+        seq += 1;
+    }
+    assert_eq!(lines.next(), Some(stats.as_str()), "{out}");
+    let counts = lines.next().unwrap();
+    let words: Vec<&str> = counts.split(' ').collect();
+    let (tx, rx): (u32, u32) = (words[0].parse().unwrap(), words[3].parse().unwrap());
+    assert_eq!(rx, seq, "{out}");
+    let loss = ((tx - rx) * 100).checked_div(tx).unwrap_or(0);
+    assert_eq!(
+        counts,
+        format!("{tx} packets transmitted, {rx} packets received, {loss}% packet loss")
+    );
+    match lines.next() {
+        Some(rt) => assert!(
+            rt.starts_with("round-trip min/avg/max = 0.") && rx > 0,
+            "{out}"
+        ),
+        None => assert_eq!(rx, 0),
+    }
+    (tx, rx)
+}
+
+#[test]
+fn seed_reachability() {
+    let v = seed_topology("seed-reach");
+    // container2 reaches container3 on isolated_nw and container1 on the default bridge.
+    let r = v.run(&["exec", "container2", "ping", "-w", "4", "172.25.3.3"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(ping_counts(&r.stdout, "172.25.3.3", "172.25.3.3"), (4, 4));
+    let r = v.run(&["exec", "container2", "ping", "-w", "4", "172.17.0.2"]);
+    assert_eq!(ping_counts(&r.stdout, "172.17.0.2", "172.17.0.2"), (4, 4));
+    // container3 shares no network with container1: every request is lost.
+    let r = v.run(&["exec", "container3", "ping", "-w", "10", "172.17.0.2"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(ping_counts(&r.stdout, "172.17.0.2", "172.17.0.2"), (10, 0));
+    // Until DNS lands, names do not resolve.
+    v.fails(
+        &["exec", "container2", "ping", "-w", "4", "container1"],
+        "ping: bad address 'container1'\n",
+        1,
+    );
+    // After the disconnect, container3 is out of reach and eth1 is gone.
+    v.ok(&["network", "disconnect", "isolated_nw", "container2"]);
+    let r = v.run(&["exec", "container2", "ping", "-c", "2", "172.25.3.3"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(ping_counts(&r.stdout, "172.25.3.3", "172.25.3.3"), (2, 0));
+    let ifc = v.ok(&["exec", "container2", "ifconfig"]);
+    let names: Vec<&str> = ifc
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.is_empty())
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(names, ["eth0", "lo"]);
+    let r = v.run(&["exec", "container2", "ping", "-c", "2", "172.17.0.2"]);
+    assert_eq!(ping_counts(&r.stdout, "172.17.0.2", "172.17.0.2"), (2, 2));
+}
+
+#[test]
+fn counters_come_from_frames_and_persist() {
+    let v = seed_topology("counters");
+    let zero = v.ok(&["exec", "container1", "ifconfig", "eth0"]);
+    assert!(zero.contains("RX packets:0 errors:0"), "{zero}");
+    v.ok(&["exec", "container2", "ping", "-c", "1", "172.17.0.2"]);
+    // container1 saw the ARP request and the echo request (98 bytes), and sent the ARP
+    // reply and the echo reply: 42 + 98 bytes each way.
+    let after = v.ok(&["exec", "container1", "ifconfig", "eth0"]);
+    assert!(
+        after.contains("RX packets:2 errors:0 dropped:0 overruns:0 frame:0"),
+        "{after}"
+    );
+    assert!(
+        after.contains("TX packets:2 errors:0 dropped:0 overruns:0 carrier:0"),
+        "{after}"
+    );
+    assert!(
+        after.contains("RX bytes:140 (140.0 B)  TX bytes:140 (140.0 B)"),
+        "{after}"
+    );
+    assert_eq!(
+        v.ok(&["exec", "container1", "ip", "neigh"]),
+        "172.17.0.3 dev eth0 lladdr 02:42:ac:11:00:03 REACHABLE\n"
+    );
+    // A restart makes a new veth: counters start again.
+    v.ok(&["restart", "container1"]);
+    let fresh = v.ok(&["exec", "container1", "ifconfig", "eth0"]);
+    assert!(fresh.contains("RX packets:0 errors:0"), "{fresh}");
+}
+
+#[test]
+fn host_isolation_internal_and_icc() {
+    let v = Vnet::new("isolation");
+    v.ok(&["network", "create", "--subnet", "10.1.0.0/24", "a"]);
+    v.ok(&["network", "create", "--subnet", "10.2.0.0/24", "b"]);
+    v.ok(&[
+        "network",
+        "create",
+        "--internal",
+        "--subnet",
+        "10.3.0.0/24",
+        "inside",
+    ]);
+    v.ok(&[
+        "network",
+        "create",
+        "-o",
+        "com.docker.network.bridge.enable_icc=false",
+        "--subnet",
+        "10.4.0.0/24",
+        "noicc",
+    ]);
+    for (name, net) in [
+        ("a1", "a"),
+        ("b1", "b"),
+        ("in1", "inside"),
+        ("in2", "inside"),
+        ("q1", "noicc"),
+        ("q2", "noicc"),
+    ] {
+        v.ok(&["run", "-itd", "--name", name, "--net", net, "busybox"]);
+    }
+    let reach = |from: &str, ip: &str| {
+        v.run(&["exec", from, "ping", "-c", "1", "-W", "1", ip])
+            .code
+            == 0
+    };
+    // The host owns every gateway, on every bridge (weak host model)...
+    assert!(reach("a1", "10.1.0.1"));
+    assert!(reach("a1", "10.2.0.1"));
+    // ...but forwards nothing between bridges.
+    assert!(!reach("a1", "10.2.0.2"));
+    // --internal: peers and the gateway, no default route.
+    assert!(reach("in1", "10.3.0.3"));
+    assert!(reach("in1", "10.3.0.1"));
+    let r = v.run(&["exec", "in1", "ping", "-c", "1", "8.8.8.8"]);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str(), r.code),
+        (
+            "PING 8.8.8.8 (8.8.8.8): 56 data bytes\n",
+            "ping: sendto: Network is unreachable\n",
+            1
+        )
+    );
+    // enable_icc=false: containers cannot talk to each other, the gateway still answers.
+    assert!(!reach("q1", "10.4.0.3"));
+    assert!(reach("q1", "10.4.0.1"));
+    // Loopback and the container's own address never touch the wire.
+    assert!(reach("a1", "127.0.0.1"));
+    assert!(reach("a1", "10.1.0.2"));
+}
+
+#[test]
+fn exec_errors_and_shell() {
+    let v = Vnet::new("exec");
+    v.ok(&["run", "-itd", "--name", "c1", "busybox"]);
+    v.ok(&["create", "--name", "c2", "busybox"]);
+    v.fails(&["exec", "c1", "nosuch"], "sh: nosuch: not found\n", 127);
+    let c2 = v.id("c2");
+    v.fails(
+        &["exec", "c2", "ifconfig"],
+        &format!("Error response from daemon: container {c2} is not running\n"),
+        1,
+    );
+    v.fails(
+        &["exec", "nope", "ifconfig"],
+        "Error response from daemon: No such container: nope\n",
+        1,
+    );
+    assert_eq!(
+        v.ok(&["exec", "c1", "hostname"]),
+        format!("{}\n", &v.id("c1")[..12])
+    );
+    assert_eq!(
+        v.ok(&["exec", "c1", "ip", "route"]),
+        "default via 172.17.0.1 dev eth0 \n172.17.0.0/16 dev eth0 scope link  src 172.17.0.2 \n"
+    );
+    assert_eq!(
+        v.ok(&["exec", "c1", "cat", "/etc/hosts"]),
+        format!(
+            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n172.17.0.2\t{}\n",
+            &v.id("c1")[..12]
+        )
+    );
+    assert!(
+        v.ok(&["exec", "-t", "c1", "env"])
+            .contains("\nTERM=xterm\n")
+    );
+}
+
+#[test]
+fn attach_reads_lines_and_exit_stops() {
+    let v = Vnet::new("attach");
+    v.ok(&["run", "-itd", "--name", "c1", "busybox"]);
+    let mut child = v
+        .cmd(&["attach", "c1"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"hostname\nexit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let short = &v.id("c1")[..12];
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("/ # hostname\n{short}\n/ # exit\n")
+    );
+    assert_eq!(
+        v.ok(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{.State.ExitCode}}",
+            "c1"
+        ]),
+        "exited 0\n"
+    );
+    v.fails(
+        &["attach", "c1"],
+        "You cannot attach to a stopped container, start it first\n",
+        1,
+    );
+}
+
+#[test]
+fn traces_are_deterministic() {
+    let run = || {
+        let v = seed_topology("trace");
+        let r = v.run(&[
+            "--trace",
+            "exec",
+            "container2",
+            "ping",
+            "-c",
+            "3",
+            "172.25.3.3",
+        ]);
+        (r.stdout, r.stderr)
+    };
+    let (out, trace) = run();
+    assert!(trace.contains("isolated_nw container2.eth1 > ARP, Request who-has 172.25.3.3 tell 172.25.0.2, length 28"), "{trace}");
+    assert!(
+        trace.contains(
+            "isolated_nw container3.eth0 > ARP, Reply 172.25.3.3 is-at 02:42:ac:19:03:03, length 28"
+        ),
+        "{trace}"
+    );
+    assert_eq!(trace.matches("ICMP echo reply").count(), 3, "{trace}");
+    assert_eq!(run(), (out, trace));
+}
+
+/// The capture opens in tshark without a malformed frame (where tshark exists).
+#[test]
+fn capture_reads_in_tshark() {
+    let v = seed_topology("capture");
+    let file = v.dir.join("seed.pcapng");
+    v.ok(&[
+        "--capture",
+        file.to_str().unwrap(),
+        "exec",
+        "container2",
+        "ping",
+        "-w",
+        "4",
+        "172.25.3.3",
+    ]);
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(&bytes[0..4], &[0x0a, 0x0d, 0x0d, 0x0a]);
+    let Ok(out) = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&file)
+        .output()
+    else {
+        eprintln!("tshark is not installed here: checked the pcapng header only");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.to_lowercase().contains("malformed"), "{text}");
+    assert_eq!(text.lines().count(), 2 + 8, "{text}");
+    assert_eq!(text.matches("Echo (ping) reply").count(), 4, "{text}");
+}
