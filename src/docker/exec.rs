@@ -435,9 +435,15 @@ impl Daemon {
             }
             tally.sent += 1;
             let rtt = 15 + self.draw("loopback", 10);
-            let line = tally.reply(o.size, target, (tally.sent - 1) as u16, 64, rtt);
+            tally.record(rtt);
             if !o.quiet {
-                out.push_str(&line);
+                out.push_str(&Tally::reply_line(
+                    o.size,
+                    target,
+                    (tally.sent - 1) as u16,
+                    64,
+                    rtt,
+                ));
             }
             let frame = (o.size + 8 + 20 + 14) as u64;
             let lo = &mut self.state.containers.get_mut(cid).expect("running").lo;

@@ -123,6 +123,7 @@ pub struct World {
     jitter: u64,
     scratch: Vec<u8>,
     flood: Vec<PortId>,
+    spare: Vec<FrameId>,
     trace: Option<Vec<String>>,
     capture: Option<trace::Pcapng>,
 }
@@ -143,6 +144,7 @@ impl World {
             jitter: DEFAULT_JITTER,
             scratch: vec![0; 2048],
             flood: Vec::new(),
+            spare: Vec::new(),
             trace: None,
             capture: None,
         }
@@ -308,8 +310,10 @@ impl World {
     pub fn poll(&mut self, n: usize) {
         let now = self.now;
         let next = self.nics[n].nic.poll(now, &self.arena);
-        let out: Vec<FrameId> = std::mem::take(&mut *self.nics[n].nic.tx.borrow_mut());
-        for frame in out {
+        // Swap the NIC's queue with a spare one: both keep their capacity.
+        let mut out = std::mem::take(&mut self.spare);
+        std::mem::swap(&mut out, &mut *self.nics[n].nic.tx.borrow_mut());
+        for &frame in &out {
             let len = self.arena.borrow().get(frame).len() as u64;
             let node = &mut self.nics[n];
             node.counters.tx_packets += 1;
@@ -325,6 +329,8 @@ impl World {
                 },
             );
         }
+        out.clear();
+        self.spare = out;
         if let Some(at) = next {
             let at = at.max(now + 1);
             let node = &mut self.nics[n];

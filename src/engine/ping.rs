@@ -77,8 +77,8 @@ impl Tally {
         format!("PING {shown} ({target}): {size} data bytes\n")
     }
 
-    /// Counts a reply and returns its line.
-    pub fn reply(&mut self, size: usize, from: Ipv4Address, seq: u16, ttl: u8, rtt: u64) -> String {
+    /// Counts a reply.
+    pub fn record(&mut self, rtt: u64) {
         if self.received == 0 {
             self.tmin = rtt;
         }
@@ -86,6 +86,10 @@ impl Tally {
         self.tmin = self.tmin.min(rtt);
         self.tmax = self.tmax.max(rtt);
         self.tsum += rtt;
+    }
+
+    /// A reply's line.
+    pub fn reply_line(size: usize, from: Ipv4Address, seq: u16, ttl: u8, rtt: u64) -> String {
         format!(
             "{} bytes from {from}: seq={seq} ttl={ttl} time={} ms\n",
             size + 8,
@@ -212,15 +216,16 @@ pub fn ping(
             let Some(&t0) = (n - 1).checked_sub(back).and_then(|k| sent_at.get(k)) else {
                 continue;
             };
-            let line = tally.reply(
-                o.size,
-                target,
-                seq_no,
-                world.last_ttl(nic),
-                world.now() - t0,
-            );
+            let rtt = world.now() - t0;
+            tally.record(rtt);
             if !o.quiet && !o.flood {
-                out.push_str(&line);
+                out.push_str(&Tally::reply_line(
+                    o.size,
+                    target,
+                    seq_no,
+                    world.last_ttl(nic),
+                    rtt,
+                ));
             }
             if o.flood && next_send.is_some() {
                 next_send = Some(world.now());

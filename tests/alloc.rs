@@ -1,0 +1,129 @@
+//! The forwarding fast path allocates nothing per frame: a counting global allocator over
+//! the bridge and arena in steady state, and over a ping flood through the whole engine.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+use vnet::engine::ping::{PingOptions, ping};
+use vnet::engine::{BridgeSpec, NicSpec, World};
+use vnet::fabric::{Arena, Bridge, Forward};
+
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.load(Ordering::Relaxed)
+}
+
+/// The counter is global: tests take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn bridge_steady_state_allocates_nothing() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut arena = Arena::with_capacity(64);
+    let mut br = Bridge::new();
+    let ports: Vec<_> = (0..4).map(|_| br.add_port()).collect();
+    let mac = |i: u8| [2, 0x42, 0, 0, 0, i];
+    let frame = |dst: [u8; 6], src: [u8; 6]| {
+        let mut f = vec![0u8; 64];
+        f[0..6].copy_from_slice(&dst);
+        f[6..12].copy_from_slice(&src);
+        f[12..14].copy_from_slice(&[0x08, 0x00]);
+        f
+    };
+    // 64 stations, 16 behind each port; learn them all.
+    let frames: Vec<(u16, Vec<u8>)> = (0..64u8)
+        .map(|i| {
+            (
+                ports[(i % 4) as usize],
+                frame(mac(i.wrapping_add(1) % 64), mac(i)),
+            )
+        })
+        .collect();
+    for (p, f) in &frames {
+        br.forward(0, *p, f);
+    }
+    let before = allocs();
+    let mut forwarded = 0;
+    for round in 0..1000u64 {
+        for (p, f) in &frames {
+            let id = arena.alloc(f.len());
+            arena.get_mut(id).copy_from_slice(f);
+            if let Forward::One(_) = br.forward(round, *p, arena.get(id)) {
+                forwarded += 1;
+            }
+            arena.release(id);
+        }
+    }
+    assert_eq!(allocs() - before, 0, "allocations while forwarding");
+    assert!(forwarded > 40_000);
+}
+
+fn world() -> World {
+    let ip = |s: &str| s.parse().unwrap();
+    let mut w = World::new(7, "alloc", 1_000_000);
+    let b = w.add_bridge(BridgeSpec {
+        name: "n".into(),
+        gateway: Some(ip("10.0.0.1")),
+        host_mac: [2, 0x42, 1, 1, 1, 1],
+        icc: true,
+    });
+    for (i, a) in ["10.0.0.2", "10.0.0.3"].iter().enumerate() {
+        w.add_nic(NicSpec {
+            container: format!("c{i}"),
+            ifname: "eth0".into(),
+            bridge: b,
+            mac: [2, 0x42, 10, 0, 0, 2 + i as u8],
+            ipv4: (ip(a), 24),
+            gateway: Some(ip("10.0.0.1")),
+            counters: Default::default(),
+        });
+    }
+    w
+}
+
+#[test]
+fn ping_flood_allocations_do_not_grow_with_frames() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let flood = |n: u64| PingOptions {
+        count: Some(n),
+        flood: true,
+        quiet: true,
+        ..Default::default()
+    };
+    let target = "10.0.0.3".parse().unwrap();
+    let mut w = world();
+    ping(&mut w, 0, target, "t", &flood(1000)); // warm up: ARP, queues, arena
+    let a = allocs();
+    ping(&mut w, 0, target, "t", &flood(10_000));
+    let ten_k = allocs() - a;
+    let b = allocs();
+    ping(&mut w, 0, target, "t", &flood(40_000));
+    let forty_k = allocs() - b;
+    eprintln!("allocations: {ten_k} for 10k pings, {forty_k} for 40k");
+    // 40 000 round trips move 160 000 frames; what a run allocates (its socket, its output,
+    // the send-time log growing by doubling) must not scale with them.
+    assert!(
+        forty_k < ten_k + 16,
+        "{ten_k} allocations for 10k pings, {forty_k} for 40k"
+    );
+    assert!(ten_k < 100, "{ten_k} allocations for 10k pings");
+}

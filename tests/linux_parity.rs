@@ -1,0 +1,270 @@
+//! vnet against the Linux kernel: the same random topologies built from network namespaces
+//! and Linux bridges (a namespace standing for the Docker host, `ip_forward=0`, each bridge
+//! holding its gateway address) and in vnet; every container pings every address; the two
+//! reachability matrices must be identical. Needs root and iproute2; says why it skips
+//! otherwise.
+
+mod common;
+
+use common::Vnet;
+use std::process::{Command, Stdio};
+
+fn sh(args: &[&str]) -> bool {
+    Command::new(args[0])
+        .args(&args[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn ip(args: &str) {
+    let words: Vec<&str> = args.split(' ').collect();
+    let ok = Command::new("ip")
+        .args(&words)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "ip {args} failed");
+}
+
+/// Deletes the test's namespaces, even when an assertion fails.
+struct Namespaces(Vec<String>);
+
+impl Drop for Namespaces {
+    fn drop(&mut self) {
+        for n in &self.0 {
+            let _ = sh(&["ip", "netns", "del", n]);
+        }
+    }
+}
+
+struct Topology {
+    /// Per network: internal?
+    nets: Vec<bool>,
+    /// Per container: its networks, in attach order.
+    attach: Vec<Vec<usize>>,
+}
+
+fn lcg(s: &mut u64) -> u64 {
+    *s = s
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *s >> 33
+}
+
+fn random_topology(seed: u64) -> Topology {
+    let mut s = seed;
+    let nets: Vec<bool> = (0..2 + lcg(&mut s) % 2)
+        .map(|_| lcg(&mut s).is_multiple_of(4))
+        .collect();
+    let attach = (0..3 + lcg(&mut s) % 3)
+        .map(|_| {
+            let first = (lcg(&mut s) % nets.len() as u64) as usize;
+            let mut a = vec![first];
+            if lcg(&mut s).is_multiple_of(2) {
+                let second = (lcg(&mut s) % nets.len() as u64) as usize;
+                if second != first {
+                    a.push(second);
+                }
+            }
+            a
+        })
+        .collect();
+    Topology { nets, attach }
+}
+
+/// Every container's address on each network, assigned in attach order from .2 up.
+fn addresses(t: &Topology) -> Vec<Vec<String>> {
+    let mut next = vec![2; t.nets.len()];
+    t.attach
+        .iter()
+        .map(|nets| {
+            nets.iter()
+                .map(|&n| {
+                    let a = format!("10.{}.0.{}", n + 1, next[n]);
+                    next[n] += 1;
+                    a
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn targets(t: &Topology, addrs: &[Vec<String>]) -> Vec<String> {
+    let mut v: Vec<String> = (0..t.nets.len())
+        .map(|n| format!("10.{}.0.1", n + 1))
+        .collect();
+    v.extend(addrs.iter().flatten().cloned());
+    v
+}
+
+fn linux_matrix(t: &Topology, tag: &str) -> Vec<Vec<bool>> {
+    let host = format!("{tag}h");
+    let mut guard = Namespaces(vec![host.clone()]);
+    ip(&format!("netns add {host}"));
+    ip(&format!("-n {host} link set lo up"));
+    assert!(sh(&[
+        "ip",
+        "netns",
+        "exec",
+        &host,
+        "sysctl",
+        "-qw",
+        "net.ipv4.ip_forward=0"
+    ]));
+    for (n, _) in t.nets.iter().enumerate() {
+        ip(&format!("-n {host} link add br{n} type bridge"));
+        ip(&format!("-n {host} addr add 10.{}.0.1/24 dev br{n}", n + 1));
+        ip(&format!("-n {host} link set br{n} up"));
+    }
+    let addrs = addresses(t);
+    for (c, nets) in t.attach.iter().enumerate() {
+        let ns = format!("{tag}c{c}");
+        guard.0.push(ns.clone());
+        ip(&format!("netns add {ns}"));
+        ip(&format!("-n {ns} link set lo up"));
+        for (j, &n) in nets.iter().enumerate() {
+            ip(&format!(
+                "-n {host} link add v{c}x{j} type veth peer name eth{j} netns {ns}"
+            ));
+            ip(&format!("-n {host} link set v{c}x{j} master br{n} up"));
+            ip(&format!("-n {ns} addr add {}/24 dev eth{j}", addrs[c][j]));
+            ip(&format!("-n {ns} link set eth{j} up"));
+        }
+        // The default route: the first network that is not internal.
+        if let Some((j, &n)) = nets.iter().enumerate().find(|(_, n)| !t.nets[**n]) {
+            ip(&format!(
+                "-n {ns} route add default via 10.{}.0.1 dev eth{j}",
+                n + 1
+            ));
+        }
+    }
+    let all = targets(t, &addrs);
+    // All pings at once: the unreachable ones each wait out their one second together.
+    let children: Vec<Vec<_>> = (0..t.attach.len())
+        .map(|c| {
+            all.iter()
+                .map(|a| {
+                    Command::new("ip")
+                        .args([
+                            "netns",
+                            "exec",
+                            &format!("{tag}c{c}"),
+                            "ping",
+                            "-c",
+                            "1",
+                            "-W",
+                            "1",
+                            a,
+                        ])
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .spawn()
+                        .expect("ping runs")
+                })
+                .collect()
+        })
+        .collect();
+    let m = children
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|mut ch| ch.wait().is_ok_and(|s| s.success()))
+                .collect()
+        })
+        .collect();
+    drop(guard);
+    m
+}
+
+fn vnet_matrix(t: &Topology) -> Vec<Vec<bool>> {
+    let v = Vnet::new("parity");
+    for (n, internal) in t.nets.iter().enumerate() {
+        let subnet = format!("10.{}.0.0/24", n + 1);
+        let gw = format!("10.{}.0.1", n + 1);
+        let name = format!("net{n}");
+        let mut args = vec!["network", "create", "--subnet", &subnet, "--gateway", &gw];
+        if *internal {
+            args.push("--internal");
+        }
+        args.push(&name);
+        v.ok(&args);
+    }
+    let addrs = addresses(t);
+    for (c, nets) in t.attach.iter().enumerate() {
+        let name = format!("c{c}x");
+        let first = format!("net{}", nets[0]);
+        v.ok(&[
+            "run",
+            "-itd",
+            "--name",
+            &name,
+            "--net",
+            &first,
+            "--ip",
+            &addrs[c][0],
+            "busybox",
+        ]);
+        for (j, &n) in nets.iter().enumerate().skip(1) {
+            v.ok(&[
+                "network",
+                "connect",
+                "--ip",
+                &addrs[c][j],
+                &format!("net{n}"),
+                &name,
+            ]);
+        }
+    }
+    let all = targets(t, &addrs);
+    (0..t.attach.len())
+        .map(|c| {
+            all.iter()
+                .map(|a| {
+                    v.run(&["exec", &format!("c{c}x"), "ping", "-c", "1", "-W", "1", a])
+                        .code
+                        == 0
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn reachability_matches_linux() {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if root != Some(true) {
+        eprintln!("skipped: comparing with Linux bridges needs root");
+        return;
+    }
+    if !sh(&["ping", "-V"]) || !sh(&["ip", "-V"]) {
+        eprintln!("skipped: needs ping (iputils-ping) and ip (iproute2); .ci/run installs them");
+        return;
+    }
+    let tag = format!("vp{}", std::process::id() % 100_000);
+    if !sh(&["ip", "netns", "add", &format!("{tag}probe")]) {
+        eprintln!("skipped: cannot create network namespaces here (ip netns add failed)");
+        return;
+    }
+    let _ = sh(&["ip", "netns", "del", &format!("{tag}probe")]);
+    for seed in 1..=4 {
+        let t = random_topology(seed);
+        let linux = linux_matrix(&t, &tag);
+        let sim = vnet_matrix(&t);
+        assert_eq!(
+            sim,
+            linux,
+            "topology {seed}: networks (internal?) {:?}, attachments {:?}, targets {:?}",
+            t.nets,
+            t.attach,
+            targets(&t, &addresses(&t))
+        );
+        let reachable = linux.iter().flatten().filter(|r| **r).count();
+        let total = linux.iter().flatten().count();
+        eprintln!("topology {seed}: {reachable}/{total} pairs reachable, same in vnet and Linux");
+    }
+}
