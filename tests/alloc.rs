@@ -85,6 +85,7 @@ fn world() -> World {
         gateway: Some(ip("10.0.0.1")),
         host_mac: [2, 0x42, 1, 1, 1, 1],
         icc: true,
+        link: Default::default(),
     });
     for (i, a) in ["10.0.0.2", "10.0.0.3"].iter().enumerate() {
         w.add_nic(NicSpec {

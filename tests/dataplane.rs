@@ -339,3 +339,51 @@ fn capture_reads_in_tshark() {
     assert_eq!(text.lines().count(), 2 + 8, "{text}");
     assert_eq!(text.matches("Echo (ping) reply").count(), 4, "{text}");
 }
+
+#[test]
+fn link_rules_delay_and_lose_deterministically() {
+    let run = || {
+        let v = seed_topology("links");
+        v.ok(&["link", "set", "--delay", "5ms", "isolated_nw"]);
+        assert_eq!(
+            v.ok(&["link", "ls"]),
+            "NETWORK       LOSS      DELAY     JITTER\nisolated_nw   0%        5ms       0s\n"
+        );
+        // Each frame the bridge sends out waits 5 ms more: a round trip takes 10 ms more,
+        // the first one 20 ms (the ARP exchange comes first).
+        let r = v.ok(&["exec", "container2", "ping", "-c", "3", "172.25.3.3"]);
+        for (k, l) in r.lines().filter(|l| l.starts_with("64 bytes")).enumerate() {
+            let ms: f64 = l
+                .rsplit("time=")
+                .next()
+                .unwrap()
+                .trim_end_matches(" ms")
+                .parse()
+                .unwrap();
+            let base = if k == 0 { 20.0 } else { 10.0 };
+            assert!((base..base + 1.0).contains(&ms), "{l}");
+        }
+        v.ok(&["link", "set", "--loss", "50%", "isolated_nw"]);
+        let lossy = v
+            .run(&["exec", "container2", "ping", "-c", "20", "-q", "172.25.3.3"])
+            .stdout;
+        // The bridge to the default network is untouched.
+        let clean = v.ok(&["exec", "container2", "ping", "-c", "2", "-q", "172.17.0.2"]);
+        assert!(clean.contains("2 packets received"), "{clean}");
+        v.ok(&["link", "clear", "isolated_nw"]);
+        assert_eq!(
+            v.ok(&["link", "ls"]),
+            "NETWORK   LOSS      DELAY     JITTER\n"
+        );
+        lossy
+    };
+    let lossy = run();
+    let received: u32 = lossy
+        .lines()
+        .find(|l| l.contains("packets received"))
+        .and_then(|l| l.split(' ').nth(3))
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(received > 0 && received < 20, "{lossy}");
+    assert_eq!(run(), lossy, "same seed, same losses");
+}

@@ -27,6 +27,10 @@ pub fn text(path: &str) -> Option<&'static str> {
         "inspect" => include_str!("help/inspect.txt"),
         "exec" => include_str!("help/exec.txt"),
         "attach" => include_str!("help/attach.txt"),
+        "link" => include_str!("help/link.txt"),
+        "link set" => include_str!("help/link-set.txt"),
+        "link clear" => include_str!("help/link-clear.txt"),
+        "link ls" => include_str!("help/link-ls.txt"),
         "system" => include_str!("help/system.txt"),
         "system reset" => include_str!("help/system-reset.txt"),
         _ => return None,
@@ -69,9 +73,9 @@ pub fn flag_display(path: &str, long: &str) -> String {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 13] = [
+    const TOP: [&str; 14] = [
         "network", "run", "create", "start", "stop", "restart", "rm", "rename", "ps", "inspect",
-        "system", "exec", "attach",
+        "system", "exec", "attach", "link",
     ];
     const NETWORK: [&str; 9] = [
         "create",
@@ -90,7 +94,7 @@ pub fn path_of(argv: &[String]) -> String {
     };
     let sub = match top {
         "network" => words.find(|w| NETWORK.contains(w) || !w.starts_with('-')),
-        "system" => words.find(|w| !w.starts_with('-')),
+        "system" | "link" => words.find(|w| !w.starts_with('-')),
         _ => None,
     };
     match sub {
@@ -98,6 +102,7 @@ pub fn path_of(argv: &[String]) -> String {
         Some("remove") => "network rm".to_string(),
         Some(s) if top == "network" && NETWORK.contains(&s) => format!("network {s}"),
         Some("reset") if top == "system" => "system reset".to_string(),
+        Some(s @ ("set" | "clear" | "ls")) if top == "link" => format!("link {s}"),
         _ => top.to_string(),
     }
 }

@@ -12,6 +12,7 @@ mod container;
 pub mod format;
 pub mod gojson;
 mod help;
+mod link;
 mod network;
 pub mod template;
 
@@ -104,6 +105,7 @@ impl Cli {
                     | Some(Command::Stop(_) | Command::Restart(_) | Command::Rm(_))
                     | Some(Command::Rename(_) | Command::Ps(_) | Command::Inspect(_))
                     | Some(Command::Exec(_) | Command::Attach(_))
+                    | Some(Command::Link { command: Some(_) })
             )
     }
 }
@@ -139,6 +141,12 @@ pub enum Command {
     Exec(container::ExecArgs),
     /// Attach local standard input, output, and error streams to a running container
     Attach(container::AttachArgs),
+    /// Set loss, delay and jitter on a network's links (vnet's own)
+    Link {
+        /// The link command.
+        #[command(subcommand)]
+        command: Option<link::LinkCommand>,
+    },
     /// Manage vnet itself
     System {
         /// The system command.
@@ -296,6 +304,10 @@ pub fn execute(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRe
         Some(Command::Inspect(a)) => container::inspect(a, prog, daemon, &mut o),
         Some(Command::Exec(a)) => container::exec(a, cli, prog, daemon, &mut o),
         Some(Command::Attach(a)) => container::attach(a, cli, prog, daemon, input, &mut o),
+        Some(Command::Link { command: None }) => {
+            o.stderr.push_str(&help::render("link", prog));
+        }
+        Some(Command::Link { command: Some(c) }) => link::run(c, prog, daemon, &mut o),
         Some(Command::System { command: None }) => {
             o.stderr.push_str(&help::render("system", prog));
         }
@@ -334,6 +346,12 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::Inspect(_)) => "inspect",
         Some(Command::Exec(_)) => "exec",
         Some(Command::Attach(_)) => "attach",
+        Some(Command::Link { command }) => match command {
+            None => "link",
+            Some(link::LinkCommand::Set(_)) => "link set",
+            Some(link::LinkCommand::Clear(_)) => "link clear",
+            Some(link::LinkCommand::Ls) => "link ls",
+        },
         Some(Command::System { command: None }) => "system",
         Some(Command::System { command: Some(_) }) => "system reset",
     }

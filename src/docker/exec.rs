@@ -498,6 +498,7 @@ impl Daemon {
                     .options
                     .get("com.docker.network.bridge.enable_icc")
                     .is_none_or(|v| v != "false"),
+                link: self.state.links.get(&net.id).copied().unwrap_or_default(),
             });
             bridge_of.insert(net.id.clone(), b);
         }

@@ -47,6 +47,9 @@ pub struct State {
     pub networks: IndexMap<String, Network>,
     /// Containers by ID, in creation order.
     pub containers: IndexMap<String, Container>,
+    /// Link rules (loss, delay, jitter) by network ID (`vnet link set`).
+    #[serde(default)]
+    pub links: BTreeMap<String, crate::engine::rule::LinkConfig>,
 }
 
 /// One simulated Docker host's engine.
@@ -74,6 +77,7 @@ impl Daemon {
                 counters: BTreeMap::new(),
                 networks: IndexMap::new(),
                 containers: IndexMap::new(),
+                links: BTreeMap::new(),
             },
         };
         d.create_predefined_networks();

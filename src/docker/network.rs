@@ -545,6 +545,7 @@ impl Daemon {
             return Err(Error::active_endpoints(&net.name, &eps));
         }
         self.state.networks.shift_remove(&id);
+        self.state.links.remove(&id);
         Ok(())
     }
 
@@ -562,6 +563,7 @@ impl Daemon {
         let mut names = Vec::new();
         for id in doomed {
             if let Some(n) = self.state.networks.shift_remove(&id) {
+                self.state.links.remove(&id);
                 names.push(n.name);
             }
         }
@@ -625,6 +627,26 @@ impl Daemon {
                 })
             })
             .collect())
+    }
+
+    /// `vnet link set`: loss, delay and jitter on the frames a network's bridge sends.
+    pub fn link_set(&mut self, term: &str, link: crate::engine::rule::LinkConfig) -> Result<()> {
+        let id = self.find_network(term)?;
+        if self.state.networks[&id].driver != "bridge" {
+            return Err(Error::new(
+                Kind::InvalidParameter,
+                format!(
+                    "network {term} has no links: its driver is {}",
+                    self.state.networks[&id].driver
+                ),
+            ));
+        }
+        if link == Default::default() {
+            self.state.links.remove(&id);
+        } else {
+            self.state.links.insert(id, link);
+        }
+        Ok(())
     }
 
     /// `POST /networks/{id}/connect`.

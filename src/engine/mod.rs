@@ -14,6 +14,7 @@
 
 pub mod host;
 pub mod ping;
+pub mod rule;
 pub mod trace;
 
 use crate::fabric::{Arena, Bridge, Forward, FrameId, PortId};
@@ -44,6 +45,8 @@ pub struct BridgeSpec {
     pub host_mac: [u8; 6],
     /// `com.docker.network.bridge.enable_icc`: whether containers on it may talk.
     pub icc: bool,
+    /// Loss, delay and jitter on the frames it sends out of its ports.
+    pub link: rule::LinkConfig,
 }
 
 /// A container NIC as the engine sees it.
@@ -93,6 +96,7 @@ enum Peer {
 }
 
 struct Br {
+    rules: Vec<Box<dyn rule::Rule>>,
     spec: BridgeSpec,
     bridge: Bridge,
     peers: Vec<Option<Peer>>,
@@ -183,6 +187,7 @@ impl World {
             self.host_ips.push(gw);
         }
         self.bridges.push(Br {
+            rules: spec.link.rules(),
             spec,
             bridge,
             peers: vec![Some(Peer::Host)],
@@ -386,16 +391,7 @@ impl World {
         match decision {
             Forward::One(p) => {
                 if !blocked(br.peers[p as usize]) {
-                    self.arena.borrow_mut().share(frame);
-                    let at = self.now + self.link_delay();
-                    self.schedule(
-                        at,
-                        Ev::ToPeer {
-                            bridge: b as u32,
-                            port: p,
-                            frame,
-                        },
-                    );
+                    self.send_out(b, p, frame);
                 }
             }
             Forward::Flood => {
@@ -407,22 +403,38 @@ impl World {
                         .filter(|p| *p != ingress && !blocked(br.peers[*p as usize])),
                 );
                 for &p in &ports {
-                    self.arena.borrow_mut().share(frame);
-                    let at = self.now + self.link_delay();
-                    self.schedule(
-                        at,
-                        Ev::ToPeer {
-                            bridge: b as u32,
-                            port: p,
-                            frame,
-                        },
-                    );
+                    self.send_out(b, p, frame);
                 }
                 self.flood = ports;
             }
             Forward::Drop => {}
         }
         self.arena.borrow_mut().release(frame);
+    }
+
+    /// A frame leaves bridge `b` by port `p`: the link's rules decide, then its latency.
+    fn send_out(&mut self, b: usize, p: PortId, frame: FrameId) {
+        let verdict = if self.bridges[b].rules.is_empty() {
+            rule::Verdict::Pass
+        } else {
+            let arena = self.arena.borrow();
+            rule::evaluate(&mut self.bridges[b].rules, &mut self.rng, arena.get(frame))
+        };
+        let extra = match verdict {
+            rule::Verdict::Drop => return,
+            rule::Verdict::Deliver(d) => d,
+            rule::Verdict::Pass => 0,
+        };
+        self.arena.borrow_mut().share(frame);
+        let at = self.now + self.link_delay() + extra;
+        self.schedule(
+            at,
+            Ev::ToPeer {
+                bridge: b as u32,
+                port: p,
+                frame,
+            },
+        );
     }
 
     fn port_egress(&mut self, b: usize, port: PortId, frame: FrameId) {
@@ -543,6 +555,7 @@ mod tests {
             gateway: Some(ip("172.25.0.1")),
             host_mac: [2, 0x42, 0x11, 0, 0, 1],
             icc,
+            link: Default::default(),
         });
         for (name, addr, mac) in [("c2", "172.25.0.2", 2u8), ("c3", "172.25.3.3", 3)] {
             w.add_nic(NicSpec {

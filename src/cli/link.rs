@@ -1,0 +1,113 @@
+//! `vnet link set|clear|ls`: vnet's own commands for link behaviour (loss, delay, jitter) on a
+//! network. Docker has no such command; on Linux this is `tc qdisc ... netem` on the bridge.
+
+use super::format::tabwriter;
+use super::{Outcome, Want, arity};
+use crate::docker::Daemon;
+use crate::engine::rule::LinkConfig;
+use crate::time::parse_duration;
+use clap::{Args, Subcommand};
+
+/// `vnet link ...`.
+#[derive(Subcommand, Debug)]
+pub enum LinkCommand {
+    /// Set loss, delay and jitter on a network's links
+    Set(SetArgs),
+    /// Remove a network's link rules
+    Clear(ClearArgs),
+    /// List link rules
+    Ls,
+}
+
+/// `link set` flags.
+#[derive(Args, Debug)]
+#[command(args_override_self = true)]
+pub struct SetArgs {
+    /// Share of frames lost, as a percentage (e.g. "10%")
+    #[arg(long)]
+    loss: Option<String>,
+    /// Extra one-way delay (e.g. "5ms")
+    #[arg(long)]
+    delay: Option<String>,
+    /// Extra random delay, up to this much (e.g. "1ms")
+    #[arg(long)]
+    jitter: Option<String>,
+    /// NETWORK
+    args: Vec<String>,
+}
+
+/// `link clear` arguments.
+#[derive(Args, Debug)]
+pub struct ClearArgs {
+    /// NETWORK
+    args: Vec<String>,
+}
+
+fn micros(d: u64) -> String {
+    match d {
+        0 => "0s".to_string(),
+        d if d % 1_000_000 == 0 => format!("{}s", d / 1_000_000),
+        d if d % 1_000 == 0 => format!("{}ms", d / 1_000),
+        d => format!("{d}µs"),
+    }
+}
+
+pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome) {
+    match cmd {
+        LinkCommand::Set(a) => {
+            if !arity(prog, "link set", a.args.len(), Want::Exactly(1), o) {
+                return;
+            }
+            let mut link = d
+                .find_network(&a.args[0])
+                .ok()
+                .and_then(|id| d.state.links.get(&id).copied())
+                .unwrap_or_default();
+            if let Some(l) = &a.loss {
+                match l.trim_end_matches('%').parse::<f64>() {
+                    Ok(p) if (0.0..=100.0).contains(&p) => link.loss = p / 100.0,
+                    _ => {
+                        return o.fail(format!(
+                            "invalid loss {l:?}: give a percentage from 0% to 100%"
+                        ));
+                    }
+                }
+            }
+            for (value, slot) in [(&a.delay, &mut link.delay), (&a.jitter, &mut link.jitter)] {
+                if let Some(v) = value {
+                    match parse_duration(v) {
+                        Some(t) => *slot = t.0,
+                        None => {
+                            return o
+                                .fail(format!("invalid duration {v:?}: give one like 5ms or 1.5s"));
+                        }
+                    }
+                }
+            }
+            if let Err(e) = d.link_set(&a.args[0], link) {
+                o.daemon_error(&e);
+            }
+        }
+        LinkCommand::Clear(a) => {
+            if !arity(prog, "link clear", a.args.len(), Want::Exactly(1), o) {
+                return;
+            }
+            if let Err(e) = d.link_set(&a.args[0], LinkConfig::default()) {
+                o.daemon_error(&e);
+            }
+        }
+        LinkCommand::Ls => {
+            let mut t = String::from("NETWORK\tLOSS\tDELAY\tJITTER\n");
+            for (id, l) in &d.state.links {
+                let name = &d.network(id).name;
+                t.push_str(&format!(
+                    "{name}\t{}%\t{}\t{}\n",
+                    l.loss * 100.0,
+                    micros(l.delay),
+                    micros(l.jitter)
+                ));
+            }
+            o.out(tabwriter(&t, 10, 3));
+        }
+    }
+}
