@@ -78,8 +78,9 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
                     match parse_duration(v) {
                         Some(t) => *slot = t.0,
                         None => {
-                            return o
-                                .fail(format!("invalid duration {v:?}: give one like 5ms or 1.5s"));
+                            return o.fail(format!(
+                                "invalid duration {v:?}: give one like 5ms or 1.5s"
+                            ));
                         }
                     }
                 }

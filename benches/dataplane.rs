@@ -1,0 +1,137 @@
+//! The forwarding fast path and the whole engine, in process.
+//!
+//! `cargo bench --bench dataplane`. `forward/*`: the learning bridge deciding where each frame
+//! of a prepared trace goes, with the arena slot taken and released around it (what the engine
+//! does per frame), throughput in frames. `e2e/ping`: ICMP echo round trips between two smoltcp
+//! stacks through a bridge, with every event, link delay and ARP, in round trips.
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use vnet::engine::ping::{PingOptions, ping};
+use vnet::engine::{BridgeSpec, NicSpec, World};
+use vnet::fabric::{Arena, Bridge, Forward, PortId};
+
+fn mac(i: u32) -> [u8; 6] {
+    let b = i.to_be_bytes();
+    [2, 0x42, b[0], b[1], b[2], b[3]]
+}
+
+/// `n` frames of `size` bytes among `macs` stations behind `ports` ports: (ingress, frame).
+fn trace(ports: u32, macs: u32, n: usize, size: usize) -> Vec<(PortId, Vec<u8>)> {
+    let mut x = 0x9e37_79b9u32;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let src = x % macs;
+            let dst = (x >> 7) % macs;
+            let mut f = vec![0u8; size];
+            f[0..6].copy_from_slice(&mac(dst));
+            f[6..12].copy_from_slice(&mac(src));
+            f[12..14].copy_from_slice(&[0x08, 0x00]);
+            ((src % ports) as PortId, f)
+        })
+        .collect()
+}
+
+fn bridge_with(ports: u32) -> Bridge {
+    let mut br = Bridge::new();
+    for _ in 0..ports {
+        br.add_port();
+    }
+    br
+}
+
+fn run(br: &mut Bridge, arena: &mut Arena, t: &[(PortId, Vec<u8>)]) -> u64 {
+    let mut out = 0;
+    for (p, f) in t {
+        let id = arena.alloc(f.len());
+        arena.get_mut(id).copy_from_slice(f);
+        if let Forward::One(q) = br.forward(1, *p, arena.get(id)) {
+            out += u64::from(q);
+        }
+        arena.release(id);
+    }
+    out
+}
+
+fn forward(c: &mut Criterion) {
+    let mut g = c.benchmark_group("forward");
+    for (name, ports, macs, size) in [
+        ("64B_4ports_64macs", 4, 64, 64),
+        ("1500B_4ports_64macs", 4, 64, 1500),
+        ("64B_1024ports_100k_macs", 1024, 100_000, 64),
+    ] {
+        let t = trace(ports, macs, 4096, size);
+        g.throughput(Throughput::Elements(t.len() as u64));
+        // Steady state: every station already learned.
+        let mut br = bridge_with(ports);
+        for i in 0..macs {
+            let mut f = vec![0u8; 64];
+            f[0..6].copy_from_slice(&[0xff; 6]);
+            f[6..12].copy_from_slice(&mac(i));
+            br.forward(0, (i % ports) as PortId, &f);
+        }
+        let mut arena = Arena::with_capacity(16);
+        g.bench_function(format!("{name}/learned"), |b| {
+            b.iter(|| black_box(run(&mut br, &mut arena, &t)))
+        });
+        g.bench_function(format!("{name}/learning_from_empty"), |b| {
+            b.iter_batched(
+                || bridge_with(ports),
+                |mut br| black_box(run(&mut br, &mut arena, &t)),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+fn pair() -> World {
+    let ip = |s: &str| s.parse().unwrap();
+    let mut w = World::new(1, "bench", 1_000_000);
+    let b = w.add_bridge(BridgeSpec {
+        name: "n".into(),
+        gateway: Some(ip("10.0.0.1")),
+        host_mac: [2, 0x42, 1, 1, 1, 1],
+        icc: true,
+        link: Default::default(),
+    });
+    for (i, a) in ["10.0.0.2", "10.0.0.3"].iter().enumerate() {
+        w.add_nic(NicSpec {
+            container: format!("c{i}"),
+            ifname: "eth0".into(),
+            bridge: b,
+            mac: [2, 0x42, 10, 0, 0, 2 + i as u8],
+            ipv4: (ip(a), 24),
+            gateway: Some(ip("10.0.0.1")),
+            counters: Default::default(),
+        });
+    }
+    w
+}
+
+fn e2e(c: &mut Criterion) {
+    let mut g = c.benchmark_group("e2e");
+    let n = 10_000;
+    g.throughput(Throughput::Elements(n));
+    let o = PingOptions {
+        count: Some(n),
+        flood: true,
+        quiet: true,
+        ..Default::default()
+    };
+    let target = "10.0.0.3".parse().unwrap();
+    g.bench_function("ping_round_trips", |b| {
+        b.iter_batched(
+            pair,
+            |mut w| black_box(ping(&mut w, 0, target, "t", &o)),
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, forward, e2e);
+criterion_main!(benches);
