@@ -7,6 +7,7 @@
 //! - [`time`], [`rng`]: the virtual clock and seeded, per-object randomness.
 //! - [`fabric`]: the switch: a frame arena and learning bridges (no clock, no Docker).
 //! - [`stack`]: one smoltcp interface per container NIC, over the arena.
+//! - [`dns`]: DNS messages for the embedded resolver (hickory-proto), carried on loopback.
 //! - [`engine`]: the discrete-event world: virtual time, the event queue, link latency,
 //!   the host node (gateways, isolation), and the programs that run in it (`ping`), with
 //!   tracing and packet capture.
@@ -21,6 +22,7 @@
 #![recursion_limit = "256"]
 
 pub mod cli;
+pub mod dns;
 pub mod docker;
 pub mod engine;
 pub mod fabric;

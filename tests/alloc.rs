@@ -2,25 +2,32 @@
 //! the bridge and arena in steady state, and over a ping flood through the whole engine.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::cell::Cell;
 use vnet::engine::ping::{PingOptions, ping};
 use vnet::engine::{BridgeSpec, NicSpec, World};
 use vnet::fabric::{Arena, Bridge, Forward};
 
 struct Counting;
 
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
+thread_local! {
+    /// Allocations made by this thread (the test harness's own threads do not count).
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count() {
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -29,15 +36,11 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn allocs() -> u64 {
-    ALLOCS.load(Ordering::Relaxed)
+    ALLOCS.with(|c| c.get())
 }
-
-/// The counter is global: tests take turns.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
 fn bridge_steady_state_allocates_nothing() {
-    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut arena = Arena::with_capacity(64);
     let mut br = Bridge::new();
     let ports: Vec<_> = (0..4).map(|_| br.add_port()).collect();
@@ -103,7 +106,6 @@ fn world() -> World {
 
 #[test]
 fn ping_flood_allocations_do_not_grow_with_frames() {
-    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let flood = |n: u64| PingOptions {
         count: Some(n),
         flood: true,

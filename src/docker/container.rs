@@ -152,6 +152,9 @@ pub struct Container {
     /// The loopback interface's counters while running.
     #[serde(default)]
     pub lo: crate::stack::Counters,
+    /// Legacy links' environment, fixed when the container started.
+    #[serde(default)]
+    pub link_env: Vec<String>,
 }
 
 impl Container {
@@ -398,6 +401,7 @@ impl Daemon {
             networks: resolved,
             ports: BTreeMap::new(),
             lo: Default::default(),
+            link_env: Vec::new(),
         };
         self.state.containers.insert(id.clone(), c);
         for label in ["name/adjective", "name/surname"] {
@@ -443,7 +447,9 @@ impl Daemon {
             Ok(()) => {
                 let now = self.now();
                 let pid = 1000 + self.draw("pid", 30000) as u32;
+                let link_env = self.legacy_link_env(&cid);
                 let c = self.state.containers.get_mut(&cid).expect("found");
+                c.link_env = link_env;
                 c.state.status = Status::Running;
                 c.state.pid = pid;
                 c.state.exit_code = 0;
@@ -470,13 +476,23 @@ impl Daemon {
         // Legacy links: every target must be running.
         for l in &c.host_config.links {
             let (target, alias) = l.split_once(':').unwrap_or((l, l));
-            let running = self
+            let child = self
                 .find_container(target)
-                .is_ok_and(|t| self.state.containers[&t].is_running());
-            if !running {
+                .ok()
+                .map(|t| &self.state.containers[&t]);
+            if !child.is_some_and(|t| t.is_running()) {
                 return Err(Error::new(
                     Kind::InvalidParameter,
                     format!("Cannot link to a non running container: {target} AS {alias}"),
+                ));
+            }
+            // isLinkable: the child must be on the default bridge.
+            if !child.is_some_and(|t| t.networks.contains_key("bridge")) {
+                return Err(Error::new(
+                    Kind::InvalidParameter,
+                    format!(
+                        "Cannot link to {target}, as it does not belong to the default network"
+                    ),
                 ));
             }
         }

@@ -14,10 +14,13 @@
 use super::Daemon;
 use super::error::{Error, Kind, Result};
 use super::network::Network;
+use crate::dns;
 use crate::engine::ping::{PingOptions, Tally, ping};
 use crate::engine::{BridgeSpec, NicSpec, World};
 use crate::stack::Counters;
 use crate::time::{Duration, Instant};
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::RecordType;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// How to run a command.
@@ -198,6 +201,9 @@ impl Daemon {
                 1,
             ),
             ("env", []) => ExecResult::out(self.env(cid, opts.tty)),
+            ("nslookup", [name]) => self.nslookup(cid, name, None, opts),
+            ("nslookup", [name, server]) => self.nslookup(cid, name, Some(server), opts),
+            ("getent", ["hosts", name]) => self.getent_hosts(cid, name, opts),
             ("true", _) => ExecResult::default(),
             ("false", _) => ExecResult::err(String::new(), 1),
             ("echo", words) => ExecResult::out(format!("{}\n", words.join(" "))),
@@ -322,10 +328,190 @@ impl Daemon {
         let mut out = String::from(
             "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
         );
+        for (ip, names) in self.legacy_link_hosts(cid) {
+            out.push_str(&format!("{ip}\t{names}\n"));
+        }
         for i in self.ifaces(cid) {
             out.push_str(&format!("{}\t{}\n", i.ip, c.config.hostname));
         }
         out
+    }
+
+    /// `/etc/hosts` as the resolver reads it: the first address for `name`, if any.
+    fn hosts_lookup(&self, cid: &str, name: &str) -> Option<Ipv4Addr> {
+        let name = name.to_lowercase();
+        self.etc_hosts(cid).lines().find_map(|l| {
+            let mut words = l.split_whitespace();
+            let ip: Ipv4Addr = words.next()?.parse().ok()?;
+            words.any(|w| w.to_lowercase() == name).then_some(ip)
+        })
+    }
+
+    /// One question to the embedded DNS, on the wire: the query leaves on `lo` for
+    /// 127.0.0.11:53, the resolver answers with this container's view, the answer comes back.
+    fn dns_exchange(
+        &mut self,
+        world: &mut World,
+        cid: &str,
+        name: &str,
+        rtype: RecordType,
+    ) -> Option<dns::Reply> {
+        let id = self.draw("dns/id", 65536) as u16;
+        let port = 32768 + self.draw("dns/port", 28232) as u16;
+        let cname = self.state.containers[cid].name.clone();
+        let q = dns::query(id, name, rtype);
+        let frame = dns::udp_frame((Ipv4Addr::LOCALHOST, port), (dns::RESOLVER, 53), &q);
+        world.loopback(&cname, &frame);
+        self.count_lo(cid, frame.len());
+        let request = dns::udp_payload(&frame)?;
+        let answer = dns::answer(request, |n, t| self.dns_answer(cid, n, t))?;
+        let frame = dns::udp_frame((dns::RESOLVER, 53), (Ipv4Addr::LOCALHOST, port), &answer);
+        world.loopback(&cname, &frame);
+        self.count_lo(cid, frame.len());
+        dns::read_reply(dns::udp_payload(&frame)?, id)
+    }
+
+    fn count_lo(&mut self, cid: &str, len: usize) {
+        let lo = &mut self.state.containers.get_mut(cid).expect("running").lo;
+        lo.tx_packets += 1;
+        lo.rx_packets += 1;
+        lo.tx_bytes += len as u64;
+        lo.rx_bytes += len as u64;
+    }
+
+    /// How the container's libc finds an IPv4 address for `host`: a literal, `/etc/hosts`,
+    /// then DNS (A and AAAA, as glibc asks) at the embedded resolver, or, on the default
+    /// bridge, the host's upstream resolver (which knows no container names).
+    fn resolve_host(&mut self, world: &mut World, cid: &str, host: &str) -> Option<Ipv4Addr> {
+        if let Ok(ip) = host.parse::<Ipv4Addr>() {
+            return Some(ip);
+        }
+        if let Some(ip) = self.hosts_lookup(cid, host) {
+            return Some(ip);
+        }
+        if !self.uses_embedded_dns(cid) {
+            return None;
+        }
+        let a = self.dns_exchange(world, cid, host, RecordType::A)?;
+        let _ = self.dns_exchange(world, cid, host, RecordType::AAAA);
+        a.addresses.first().copied()
+    }
+
+    /// A world with no stacks, for commands that only talk to the resolver.
+    fn bare_world(&mut self, opts: &ExecOptions) -> World {
+        let n = self.state.counters.entry("world".into()).or_insert(0);
+        let label = format!("world/{n}");
+        *n += 1;
+        let mut world = World::new(self.state.seed, &label, self.now().0);
+        if opts.trace {
+            world.enable_trace();
+        }
+        if opts.capture {
+            world.enable_capture();
+        }
+        world
+    }
+
+    fn finish(&mut self, world: &World, mut r: ExecResult) -> ExecResult {
+        self.state.clock = Instant(world.now()).max(self.state.clock);
+        r.trace = world.trace_lines().to_vec();
+        r.capture = world.capture_bytes();
+        r
+    }
+
+    /// busybox `nslookup NAME [SERVER]`: A then AAAA (PTR for an address).
+    fn nslookup(
+        &mut self,
+        cid: &str,
+        name: &str,
+        server: Option<&str>,
+        opts: &ExecOptions,
+    ) -> ExecResult {
+        let embedded = self.uses_embedded_dns(cid);
+        let default_server = if embedded { "127.0.0.11" } else { "8.8.8.8" };
+        let server = server.unwrap_or(default_server);
+        let mut world = self.bare_world(opts);
+        let mut out = format!("Server:\t\t{server}\nAddress:\t{server}:53\n\n");
+        let ptr = name.parse::<Ipv4Addr>().ok();
+        let kinds: &[RecordType] = if ptr.is_some() {
+            &[RecordType::PTR]
+        } else {
+            &[RecordType::A, RecordType::AAAA]
+        };
+        let qname = ptr.map_or(name.to_string(), dns::reverse_name);
+        if server != "127.0.0.11" || !embedded {
+            // Only the embedded resolver is reachable; the host's upstream knows no container.
+            if server != default_server {
+                return self.finish(
+                    &world,
+                    ExecResult {
+                        stdout: ";; connection timed out; no servers could be reached\n\n".into(),
+                        code: 1,
+                        ..Default::default()
+                    },
+                );
+            }
+            for _ in kinds {
+                out.push_str(&format!("** server can't find {qname}: NXDOMAIN\n\n"));
+            }
+            return self.finish(
+                &world,
+                ExecResult {
+                    stdout: out,
+                    code: 1,
+                    ..Default::default()
+                },
+            );
+        }
+        let mut found = false;
+        for &k in kinds {
+            let Some(r) = self.dns_exchange(&mut world, cid, &qname, k) else {
+                continue;
+            };
+            match r.code {
+                ResponseCode::NoError if r.addresses.is_empty() && r.names.is_empty() => {
+                    out.push_str(&format!("*** Can't find {qname}: No answer\n\n"));
+                }
+                ResponseCode::NoError => {
+                    found = true;
+                    out.push_str("Non-authoritative answer:\n");
+                    for a in &r.addresses {
+                        out.push_str(&format!("Name:\t{qname}\nAddress: {a}\n"));
+                    }
+                    for n in &r.names {
+                        out.push_str(&format!("{qname}\tname = {}\n", n.trim_end_matches('.')));
+                    }
+                    out.push('\n');
+                }
+                code => {
+                    let word = if code == ResponseCode::NXDomain {
+                        "NXDOMAIN"
+                    } else {
+                        "SERVFAIL"
+                    };
+                    out.push_str(&format!("** server can't find {qname}: {word}\n\n"));
+                }
+            }
+        }
+        let code = if found { 0 } else { 1 };
+        self.finish(
+            &world,
+            ExecResult {
+                stdout: out,
+                code,
+                ..Default::default()
+            },
+        )
+    }
+
+    /// `getent hosts NAME`: `ADDRESS NAME` (glibc's `%-15s %s`), status 2 when unknown.
+    fn getent_hosts(&mut self, cid: &str, name: &str, opts: &ExecOptions) -> ExecResult {
+        let mut world = self.bare_world(opts);
+        let r = match self.resolve_host(&mut world, cid, name) {
+            Some(ip) => ExecResult::out(format!("{:<15} {name}\n", ip.to_string())),
+            None => ExecResult::err(String::new(), 2),
+        };
+        self.finish(&world, r)
     }
 
     fn resolv_conf(&self, cid: &str) -> String {
@@ -351,6 +537,7 @@ impl Daemon {
         if tty {
             vars.push("TERM=xterm".to_string());
         }
+        vars.extend(c.link_env.iter().cloned());
         vars.extend(
             c.config
                 .env
@@ -367,19 +554,23 @@ impl Daemon {
             Ok(x) => x,
             Err(e) => return ExecResult::err(e, 1),
         };
-        // Names come with the embedded DNS; until then only addresses resolve.
-        let Ok(target) = host.parse::<Ipv4Addr>() else {
-            return ExecResult::err(format!("ping: bad address '{host}'\n"), 1);
-        };
         if o.count.is_none() && o.deadline.is_none() {
             return ExecResult::err(
                 "vnet: ping would run until interrupted; give -c COUNT or -w SECONDS\n".into(),
                 1,
             );
         }
+        let (mut world, nics) = self.world(cid, opts);
+        let Some(target) = self.resolve_host(&mut world, cid, &host) else {
+            self.write_back(&world, &nics);
+            let r = ExecResult::err(format!("ping: bad address '{host}'\n"), 1);
+            return self.finish(&world, r);
+        };
         let ifaces = self.ifaces(cid);
         if target.is_loopback() || ifaces.iter().any(|i| i.ip == target) {
-            return self.ping_local(cid, target, &host, &o);
+            self.write_back(&world, &nics);
+            let r = self.ping_local(cid, target, &host, &o);
+            return self.finish(&world, r);
         }
         // The route: the most specific connected subnet, else the default route.
         let route = ifaces
@@ -390,27 +581,27 @@ impl Daemon {
             .or_else(|| ifaces.iter().enumerate().find(|(_, i)| i.gateway.is_some()))
             .map(|(k, _)| k);
         let Some(route) = route else {
-            return ExecResult {
+            self.write_back(&world, &nics);
+            let r = ExecResult {
                 stdout: Tally::header(&host, target, o.size),
                 stderr: "ping: sendto: Network is unreachable\n".into(),
                 code: 1,
                 ..Default::default()
             };
+            return self.finish(&world, r);
         };
-        let (mut world, nics) = self.world(cid, opts);
         let src = nics
             .iter()
             .position(|(c, ep, _)| c == cid && *ep == ifaces[route].endpoint_id)
             .expect("the container's own NIC is in its world");
         let r = ping(&mut world, src, target, &host, &o);
         self.write_back(&world, &nics);
-        ExecResult {
+        let r = ExecResult {
             stdout: r.stdout,
             code: r.code,
-            trace: world.trace_lines().to_vec(),
-            capture: world.capture_bytes(),
             ..Default::default()
-        }
+        };
+        self.finish(&world, r)
     }
 
     /// A ping that never leaves the container: loopback, 98-byte frames on `lo`.

@@ -23,6 +23,7 @@ pub mod image;
 pub mod inspect;
 pub mod ipam;
 pub mod network;
+pub mod resolver;
 
 pub use container::{Container, ContainerCreateRequest, Status};
 pub use error::{Error, Kind, Result};

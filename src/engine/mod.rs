@@ -33,6 +33,9 @@ use std::collections::BinaryHeap;
 pub const DEFAULT_LATENCY: u64 = 18;
 /// Seeded jitter added to each traversal, up to this many microseconds.
 pub const DEFAULT_JITTER: u64 = 6;
+/// A frame's trip through a container's loopback, microseconds (the embedded DNS answers
+/// from behind it).
+pub const LO_LATENCY: u64 = 25;
 
 /// A network as the engine sees it.
 #[derive(Clone, Debug)]
@@ -258,6 +261,24 @@ impl World {
             } else {
                 0
             }
+    }
+
+    /// A frame on a container's loopback (`lo`): traced and captured like any other, and
+    /// [`LO_LATENCY`] later it has arrived. Nothing else sees it.
+    pub fn loopback(&mut self, container: &str, frame: &[u8]) {
+        let name = format!("{container} lo");
+        if let Some(t) = &mut self.trace {
+            t.push(format!(
+                "{} {name} > {}",
+                clock(self.now),
+                trace::summary(frame)
+            ));
+        }
+        if let Some(c) = &mut self.capture {
+            let i = c.interface(&name);
+            c.record(i, self.now, frame);
+        }
+        self.now += LO_LATENCY;
     }
 
     /// A random draw from the world's seeded generator.

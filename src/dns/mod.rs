@@ -1,0 +1,238 @@
+//! DNS messages for the embedded resolver at 127.0.0.11 and the containers that ask it.
+//!
+//! Sans-IO: builds queries, answers them from a view of names the caller supplies, and reads
+//! answers, all as real RFC 1035 messages (hickory-proto), carried in real IPv4/UDP packets on
+//! the container's loopback (Docker's resolver listens behind 127.0.0.11:53 inside the
+//! container's namespace; design-notes.md). IDs are explicit, so replays stay deterministic.
+//! Answers follow libnetwork's `resolver.go`: TTL 600, every address of a shared name in one
+//! answer, NOERROR with no answer for a name without that record type.
+
+use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::{A, PTR};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use smoltcp::phy::ChecksumCapabilities;
+use smoltcp::wire::{
+    EthernetAddress, EthernetFrame, EthernetProtocol, EthernetRepr, IpProtocol, Ipv4Address,
+    Ipv4Packet, Ipv4Repr, UdpPacket, UdpRepr,
+};
+use std::net::Ipv4Addr;
+
+/// The embedded resolver's address inside every container on a user-defined network.
+pub const RESOLVER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 11);
+/// libnetwork's `respTTL`.
+pub const TTL: u32 = 600;
+
+/// What the resolver knows about a name, from the querier's point of view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// These addresses (possibly none: the name exists without that record type).
+    Addresses(Vec<Ipv4Addr>),
+    /// A reverse lookup's name (`container3.isolated_nw.`).
+    Pointer(String),
+    /// Unknown here and upstream.
+    NxDomain,
+    /// Unknown here, and no upstream to ask (a container only on `--internal` networks).
+    ServFail,
+}
+
+/// A query for `name`, of `rtype` (`A`, `AAAA`, `PTR`).
+pub fn query(id: u16, name: &str, rtype: RecordType) -> Vec<u8> {
+    let mut m = Message::new(id, MessageType::Query, OpCode::Query);
+    m.metadata.recursion_desired = true;
+    let n = Name::from_ascii(fqdn(name)).unwrap_or_else(|_| Name::root());
+    m.add_query(Query::query(n, rtype));
+    m.to_vec().expect("a query encodes")
+}
+
+fn fqdn(name: &str) -> String {
+    if name.ends_with('.') {
+        name.to_string()
+    } else {
+        format!("{name}.")
+    }
+}
+
+/// Answers a query with `resolve(name, type)`; `None` if the bytes are not a query.
+pub fn answer(request: &[u8], resolve: impl FnOnce(&str, RecordType) -> Answer) -> Option<Vec<u8>> {
+    let req = Message::from_vec(request).ok()?;
+    if req.metadata.message_type != MessageType::Query {
+        return None;
+    }
+    let q = req.queries.first()?.clone();
+    let mut m = Message::new(req.metadata.id, MessageType::Response, OpCode::Query);
+    m.metadata.recursion_desired = req.metadata.recursion_desired;
+    m.metadata.recursion_available = true;
+    m.add_query(q.clone());
+    let name = q.name().to_ascii();
+    match resolve(name.trim_end_matches('.'), q.query_type()) {
+        Answer::Addresses(ips) => {
+            for ip in ips {
+                m.add_answer(Record::from_rdata(q.name().clone(), TTL, RData::A(A(ip))));
+            }
+        }
+        Answer::Pointer(target) => {
+            let t = Name::from_ascii(&target).unwrap_or_else(|_| Name::root());
+            m.add_answer(Record::from_rdata(
+                q.name().clone(),
+                TTL,
+                RData::PTR(PTR(t)),
+            ));
+        }
+        Answer::NxDomain => m.metadata.response_code = ResponseCode::NXDomain,
+        Answer::ServFail => m.metadata.response_code = ResponseCode::ServFail,
+    }
+    m.to_vec().ok()
+}
+
+/// What a client reads from an answer: the code, the A addresses, the PTR names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// The response code.
+    pub code: ResponseCode,
+    /// A records, in order.
+    pub addresses: Vec<Ipv4Addr>,
+    /// PTR targets.
+    pub names: Vec<String>,
+}
+
+/// Reads an answer to the query with `id`.
+pub fn read_reply(bytes: &[u8], id: u16) -> Option<Reply> {
+    let m = Message::from_vec(bytes).ok()?;
+    if m.metadata.id != id || m.metadata.message_type != MessageType::Response {
+        return None;
+    }
+    let mut r = Reply {
+        code: m.metadata.response_code,
+        addresses: Vec::new(),
+        names: Vec::new(),
+    };
+    for rec in &m.answers {
+        match &rec.data {
+            RData::A(a) => r.addresses.push(a.0),
+            RData::PTR(p) => r.names.push(p.0.to_ascii()),
+            _ => {}
+        }
+    }
+    Some(r)
+}
+
+/// `4.3.3.25.172.in-addr.arpa` → 172.25.3.4... the address a reverse name asks about.
+pub fn reverse_address(name: &str) -> Option<Ipv4Addr> {
+    let rest = name.trim_end_matches('.').strip_suffix(".in-addr.arpa")?;
+    let parts: Vec<u8> = rest
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    match parts.as_slice() {
+        [d, c, b, a] => Some(Ipv4Addr::new(*a, *b, *c, *d)),
+        _ => None,
+    }
+}
+
+/// The reverse name of an address.
+pub fn reverse_name(ip: Ipv4Addr) -> String {
+    let o = ip.octets();
+    format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+}
+
+/// A UDP datagram on the loopback interface, as an Ethernet frame (Linux shows `lo` frames
+/// with zero MAC addresses).
+pub fn udp_frame(src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), payload: &[u8]) -> Vec<u8> {
+    let udp = UdpRepr {
+        src_port: src.1,
+        dst_port: dst.1,
+    };
+    let ip = Ipv4Repr {
+        src_addr: src.0,
+        dst_addr: dst.0,
+        next_header: IpProtocol::Udp,
+        payload_len: udp.header_len() + payload.len(),
+        hop_limit: 64,
+    };
+    let eth = EthernetRepr {
+        src_addr: EthernetAddress([0; 6]),
+        dst_addr: EthernetAddress([0; 6]),
+        ethertype: EthernetProtocol::Ipv4,
+    };
+    let len = eth.buffer_len() + ip.buffer_len() + udp.header_len() + payload.len();
+    let mut buf = vec![0u8; len];
+    let caps = ChecksumCapabilities::default();
+    let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+    eth.emit(&mut f);
+    let mut p = Ipv4Packet::new_unchecked(f.payload_mut());
+    ip.emit(&mut p, &caps);
+    let (s, d): (Ipv4Address, Ipv4Address) = (src.0, dst.0);
+    udp.emit(
+        &mut UdpPacket::new_unchecked(p.payload_mut()),
+        &s.into(),
+        &d.into(),
+        payload.len(),
+        |b| b.copy_from_slice(payload),
+        &caps,
+    );
+    buf
+}
+
+/// The UDP payload of a frame built by [`udp_frame`] (checked, as a receiver would).
+pub fn udp_payload(frame: &[u8]) -> Option<&[u8]> {
+    let caps = ChecksumCapabilities::default();
+    let eth = EthernetFrame::new_checked(frame).ok()?;
+    let ip = Ipv4Packet::new_checked(eth.payload()).ok()?;
+    let repr = Ipv4Repr::parse(&ip, &caps).ok()?;
+    if repr.next_header != IpProtocol::Udp {
+        return None;
+    }
+    let ip = Ipv4Packet::new_checked(&frame[14..]).ok()?;
+    let udp = UdpPacket::new_checked(&frame[14 + ip.header_len() as usize..]).ok()?;
+    let len = udp.len() as usize;
+    Some(&frame[14 + ip.header_len() as usize + 8..14 + ip.header_len() as usize + len])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_answer_round_trip() {
+        let q = query(7, "container3", RecordType::A);
+        let a = answer(&q, |name, t| {
+            assert_eq!((name, t), ("container3", RecordType::A));
+            Answer::Addresses(vec![
+                Ipv4Addr::new(172, 25, 3, 3),
+                Ipv4Addr::new(172, 25, 0, 7),
+            ])
+        })
+        .unwrap();
+        let r = read_reply(&a, 7).unwrap();
+        assert_eq!(r.code, ResponseCode::NoError);
+        assert_eq!(
+            r.addresses,
+            vec![Ipv4Addr::new(172, 25, 3, 3), Ipv4Addr::new(172, 25, 0, 7)]
+        );
+        assert!(read_reply(&a, 8).is_none(), "another query's answer");
+        let nx = answer(&query(9, "nope", RecordType::A), |_, _| Answer::NxDomain).unwrap();
+        assert_eq!(read_reply(&nx, 9).unwrap().code, ResponseCode::NXDomain);
+    }
+
+    #[test]
+    fn reverse_names() {
+        let ip = Ipv4Addr::new(172, 25, 3, 3);
+        assert_eq!(reverse_name(ip), "3.3.25.172.in-addr.arpa");
+        assert_eq!(reverse_address("3.3.25.172.in-addr.arpa."), Some(ip));
+        assert_eq!(reverse_address("example.com"), None);
+        let q = query(1, &reverse_name(ip), RecordType::PTR);
+        let a = answer(&q, |_, _| Answer::Pointer("container3.isolated_nw.".into())).unwrap();
+        assert_eq!(
+            read_reply(&a, 1).unwrap().names,
+            vec!["container3.isolated_nw."]
+        );
+    }
+
+    #[test]
+    fn frames_carry_the_message() {
+        let q = query(3, "app", RecordType::A);
+        let f = udp_frame((Ipv4Addr::LOCALHOST, 40000), (RESOLVER, 53), &q);
+        assert_eq!(udp_payload(&f), Some(&q[..]));
+        assert!(crate::engine::trace::summary(&f).contains("127.0.0.1.40000 > 127.0.0.11.53: UDP"));
+    }
+}

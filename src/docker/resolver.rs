@@ -1,0 +1,251 @@
+//! Names as a container sees them: the embedded DNS's view and the legacy links.
+//!
+//! Mirrors libnetwork's `Sandbox.ResolveName` (sandbox.go) and `Network.ResolveName`
+//! (network.go), moby v28: a querier resolves only through the user-defined networks it is
+//! on, in attach order, the first network with an answer winning; on each, its own
+//! `--link` aliases first, then the names every running container registered there (name,
+//! aliases, short ID, hostname; case-insensitive). `a.b` is also tried as name `a` on network
+//! `b`. Every container sharing a name answers, in the order they joined (seed-notes.md
+//! baseline; Docker shuffles them). Unknown names go to the host's upstream resolver, which here
+//! answers NXDOMAIN for every name (nothing leaves the host); a container only on `--internal`
+//! networks has no upstream: SERVFAIL. Legacy links (daemon/links) give `/etc/hosts` lines and
+//! environment variables on the default bridge.
+
+use super::Daemon;
+use super::is_user_defined;
+use crate::dns::{self, Answer};
+use hickory_proto::rr::RecordType;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// A querier's running endpoint on a user-defined network: (network ID, network name, its
+/// links there as (alias, target)).
+type DnsEndpoint = (String, String, Vec<(String, String)>);
+
+impl Daemon {
+    /// The running endpoints of `cid` on user-defined networks, in attach order.
+    fn dns_endpoints(&self, cid: &str) -> Vec<DnsEndpoint> {
+        let c = &self.state.containers[cid];
+        c.networks
+            .values()
+            .filter(|s| s.endpoint_id.is_some())
+            .filter_map(|s| self.state.networks.get(&s.network_id).map(|n| (s, n)))
+            .filter(|(_, n)| is_user_defined(&n.name))
+            .map(|(s, n)| {
+                let links = s
+                    .links
+                    .iter()
+                    .map(|l| {
+                        let (t, a) = l.split_once(':').unwrap_or((l, l));
+                        (a.to_string(), t.to_string())
+                    })
+                    .collect();
+                (n.id.clone(), n.name.clone(), links)
+            })
+            .collect()
+    }
+
+    /// Whether a container asks the embedded DNS (it has a running endpoint on a
+    /// user-defined network).
+    pub fn uses_embedded_dns(&self, cid: &str) -> bool {
+        !self.dns_endpoints(cid).is_empty()
+    }
+
+    /// `Network.ResolveName`: the IPv4 addresses registered under `name` on a network, in join
+    /// order.
+    fn network_resolve(&self, nid: &str, name: &str) -> Vec<Ipv4Addr> {
+        let name = name.to_lowercase();
+        let net = &self.state.networks[nid];
+        let mut out = Vec::new();
+        for ep in net.endpoints.values() {
+            let Some(c) = self.state.containers.get(&ep.container_id) else {
+                continue;
+            };
+            let registered = c
+                .networks
+                .get(&net.name)
+                .and_then(|s| s.dns_names.as_ref())
+                .is_some_and(|names| names.iter().any(|n| n.to_lowercase() == name));
+            if let (true, Some((IpAddr::V4(ip), _))) = (registered, ep.ipv4)
+                && !out.contains(&ip)
+            {
+                out.push(ip);
+            }
+        }
+        out
+    }
+
+    /// What the embedded DNS answers container `cid` for `name` of type `rtype`.
+    pub fn dns_answer(&self, cid: &str, name: &str, rtype: RecordType) -> Answer {
+        let eps = self.dns_endpoints(cid);
+        let name = name.trim_end_matches('.');
+        let upstream_miss = || {
+            // Forwarded to the host's resolvers, unless every network is internal (v26+).
+            let c = &self.state.containers[cid];
+            let all_internal = c
+                .networks
+                .values()
+                .filter(|s| s.endpoint_id.is_some())
+                .filter_map(|s| self.state.networks.get(&s.network_id))
+                .all(|n| n.internal);
+            if all_internal {
+                Answer::ServFail
+            } else {
+                Answer::NxDomain
+            }
+        };
+        if rtype == RecordType::PTR {
+            let Some(ip) = dns::reverse_address(name) else {
+                return upstream_miss();
+            };
+            for (nid, nname, _) in &eps {
+                let net = &self.state.networks[nid];
+                for ep in net.endpoints.values() {
+                    if ep.ipv4.map(|(a, _)| a) == Some(IpAddr::V4(ip))
+                        && let Some(first) = self
+                            .state
+                            .containers
+                            .get(&ep.container_id)
+                            .and_then(|c| c.networks.get(nname))
+                            .and_then(|s| s.dns_names.as_ref())
+                            .and_then(|n| n.first())
+                    {
+                        return Answer::Pointer(format!("{first}.{nname}."));
+                    }
+                }
+            }
+            return upstream_miss();
+        }
+        if rtype != RecordType::A && rtype != RecordType::AAAA {
+            return upstream_miss();
+        }
+        // {a.b.c in all networks}, {a.b in network c}, {a in network b.c}.
+        let mut tries = vec![(name.to_string(), String::new())];
+        let mut rest = name;
+        while let Some(i) = rest.rfind('.') {
+            tries.push((name[..i].to_string(), name[i + 1..].to_string()));
+            rest = &rest[..i];
+        }
+        for (req, netname) in &tries {
+            for alias_pass in [true, false] {
+                for (nid, nname, links) in &eps {
+                    if !netname.is_empty() && netname != nname {
+                        continue;
+                    }
+                    let alias_target = links.iter().find(|(a, _)| a == req).map(|(_, t)| t);
+                    let target = match (alias_pass, alias_target) {
+                        (true, Some(t)) => t.as_str(),
+                        (true, None) => continue,
+                        // A name that is one of this endpoint's link aliases is not looked up
+                        // as a plain name here.
+                        (false, Some(_)) => continue,
+                        (false, None) => req.as_str(),
+                    };
+                    let ips = self.network_resolve(nid, target);
+                    if !ips.is_empty() {
+                        // A name without IPv6 addresses answers AAAA with no records.
+                        return if rtype == RecordType::A {
+                            Answer::Addresses(ips)
+                        } else {
+                            Answer::Addresses(Vec::new())
+                        };
+                    }
+                }
+            }
+        }
+        upstream_miss()
+    }
+
+    /// Legacy links' `/etc/hosts` lines: `(child IP, "alias hostname [name]")`, for children
+    /// running on the default bridge (they follow the child's current address).
+    pub fn legacy_link_hosts(&self, cid: &str) -> Vec<(Ipv4Addr, String)> {
+        let c = &self.state.containers[cid];
+        let mut out = Vec::new();
+        for l in &c.host_config.links {
+            let Some((child, alias)) = legacy_link(l) else {
+                continue;
+            };
+            let Some(ch) = self.state.containers.values().find(|x| x.name == child) else {
+                continue;
+            };
+            let Some(ip) = self.bridge_ip(&ch.id) else {
+                continue;
+            };
+            let mut names = vec![alias.to_string(), ch.config.hostname.clone()];
+            if ch.name != alias {
+                names.push(ch.name.clone());
+            }
+            out.push((ip, names.join(" ")));
+        }
+        out
+    }
+
+    /// A container's address on the default bridge, while it runs.
+    fn bridge_ip(&self, cid: &str) -> Option<Ipv4Addr> {
+        let c = &self.state.containers[cid];
+        let s = c.networks.get("bridge")?;
+        let ep = self
+            .state
+            .networks
+            .get(&s.network_id)?
+            .endpoints
+            .get(s.endpoint_id.as_ref()?)?;
+        match ep.ipv4 {
+            Some((IpAddr::V4(ip), _)) => Some(ip),
+            _ => None,
+        }
+    }
+
+    /// Legacy links' environment (daemon/links/links.go `EnvVars`), computed when the parent
+    /// starts: `ALIAS_PORT`, `ALIAS_PORT_<port>_<PROTO>[_ADDR|_PORT|_PROTO]`, `ALIAS_NAME`,
+    /// `ALIAS_ENV_<k>`.
+    pub(crate) fn legacy_link_env(&self, cid: &str) -> Vec<String> {
+        let c = &self.state.containers[cid];
+        let mut env = Vec::new();
+        for l in &c.host_config.links {
+            let Some((child, alias)) = legacy_link(l) else {
+                continue;
+            };
+            let Some(ch) = self.state.containers.values().find(|x| x.name == child) else {
+                continue;
+            };
+            let Some(ip) = self.bridge_ip(&ch.id) else {
+                continue;
+            };
+            let a = alias.to_uppercase().replace('-', "_");
+            let mut ports: Vec<(u32, String)> = ch
+                .config
+                .exposed_ports
+                .iter()
+                .map(|p| super::container::port_sort_key(p))
+                .collect();
+            // nat.Sort: TCP first, then by number.
+            ports.sort_by_key(|(n, proto)| (proto != "tcp", *n));
+            if let Some((n, proto)) = ports.first() {
+                env.push(format!("{a}_PORT={proto}://{ip}:{n}"));
+            }
+            for (n, proto) in &ports {
+                let p = proto.to_uppercase();
+                env.push(format!("{a}_PORT_{n}_{p}={proto}://{ip}:{n}"));
+                env.push(format!("{a}_PORT_{n}_{p}_ADDR={ip}"));
+                env.push(format!("{a}_PORT_{n}_{p}_PORT={n}"));
+                env.push(format!("{a}_PORT_{n}_{p}_PROTO={proto}"));
+            }
+            env.push(format!("{a}_NAME=/{}/{alias}", c.name));
+            for e in &ch.config.env {
+                if let Some((k, v)) = e.split_once('=')
+                    && k != "HOME"
+                    && k != "PATH"
+                {
+                    env.push(format!("{a}_ENV_{k}={v}"));
+                }
+            }
+        }
+        env
+    }
+}
+
+/// `/child:/parent/alias` → (child, alias).
+fn legacy_link(l: &str) -> Option<(&str, &str)> {
+    let (child, rest) = l.split_once(':')?;
+    Some((child.trim_start_matches('/'), rest.rsplit('/').next()?))
+}
