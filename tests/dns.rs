@@ -361,3 +361,43 @@ fn dns_is_on_the_wire() {
     );
     assert!(!text.to_lowercase().contains("malformed"), "{text}");
 }
+
+#[test]
+fn shared_names_answer_every_address_in_order_or_shuffled() {
+    let v = Vnet::new("order");
+    v.ok(&["network", "create", "n1"]);
+    for c in ["a1", "a2", "a3", "q1"] {
+        v.ok(&[
+            "run",
+            "-itd",
+            "--name",
+            c,
+            "--net",
+            "n1",
+            "--net-alias",
+            "app",
+            "busybox",
+        ]);
+    }
+    let answer = |v: &Vnet| {
+        v.ok(&["exec", "q1", "nslookup", "app"])
+            .lines()
+            .filter_map(|l| l.strip_prefix("Address: "))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        answer(&v),
+        ["172.18.0.2", "172.18.0.3", "172.18.0.4", "172.18.0.5"]
+    );
+    assert_eq!(v.ok(&["system", "dns-order"]), "registration\n");
+    v.ok(&["system", "dns-order", "shuffle"]);
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..8 {
+        let mut a = answer(&v);
+        seen.insert(a.clone());
+        a.sort();
+        assert_eq!(a, ["172.18.0.2", "172.18.0.3", "172.18.0.4", "172.18.0.5"]);
+    }
+    assert!(seen.len() > 1, "shuffled answers vary: {seen:?}");
+}

@@ -33,6 +33,7 @@ pub fn text(path: &str) -> Option<&'static str> {
         "link ls" => include_str!("help/link-ls.txt"),
         "system" => include_str!("help/system.txt"),
         "system reset" => include_str!("help/system-reset.txt"),
+        "system dns-order" => include_str!("help/system-dns-order.txt"),
         _ => return None,
     })
 }
@@ -102,6 +103,7 @@ pub fn path_of(argv: &[String]) -> String {
         Some("remove") => "network rm".to_string(),
         Some(s) if top == "network" && NETWORK.contains(&s) => format!("network {s}"),
         Some("reset") if top == "system" => "system reset".to_string(),
+        Some("dns-order") if top == "system" => "system dns-order".to_string(),
         Some(s @ ("set" | "clear" | "ls")) if top == "link" => format!("link {s}"),
         _ => top.to_string(),
     }

@@ -158,6 +158,12 @@ pub enum Command {
 /// `vnet system ...`.
 #[derive(Subcommand, Debug)]
 pub enum SystemCommand {
+    /// Show or set the order of a shared name's addresses: `registration` (the first
+    /// container to take the name answers first) or `shuffle` (Docker's, seeded)
+    DnsOrder {
+        /// registration|shuffle
+        order: Option<String>,
+    },
     /// Remove all state (networks, containers, the clock) and start over
     Reset {
         /// Do not prompt for confirmation
@@ -311,10 +317,22 @@ pub fn execute(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRe
         Some(Command::System { command: None }) => {
             o.stderr.push_str(&help::render("system", prog));
         }
+        Some(Command::System {
+            command: Some(SystemCommand::DnsOrder { order }),
+        }) => match order.as_deref() {
+            None => o.outln(if daemon.state.dns_shuffle {
+                "shuffle"
+            } else {
+                "registration"
+            }),
+            Some("shuffle") => daemon.state.dns_shuffle = true,
+            Some("registration") => daemon.state.dns_shuffle = false,
+            Some(other) => o.fail(format!(
+                "unknown DNS order {other:?}: give registration or shuffle"
+            )),
+        },
         Some(Command::System { command: Some(_) }) => {
-            o.fail(
-                "vnet system commands act on the state directory; run them with the vnet binary",
-            );
+            o.fail("vnet system reset acts on the state directory; run it with the vnet binary");
         }
     }
     o
@@ -353,6 +371,9 @@ fn command_path(cli: &Cli) -> String {
             Some(link::LinkCommand::Ls) => "link ls",
         },
         Some(Command::System { command: None }) => "system",
+        Some(Command::System {
+            command: Some(SystemCommand::DnsOrder { .. }),
+        }) => "system dns-order",
         Some(Command::System { command: Some(_) }) => "system reset",
     }
     .to_string()

@@ -51,6 +51,10 @@ pub struct State {
     /// Link rules (loss, delay, jitter) by network ID (`vnet link set`).
     #[serde(default)]
     pub links: BTreeMap<String, crate::engine::rule::LinkConfig>,
+    /// Docker's shuffle of a shared name's addresses (`vnet system dns-order shuffle`);
+    /// registration order when off.
+    #[serde(default)]
+    pub dns_shuffle: bool,
 }
 
 /// One simulated Docker host's engine.
@@ -79,6 +83,7 @@ impl Daemon {
                 networks: IndexMap::new(),
                 containers: IndexMap::new(),
                 links: BTreeMap::new(),
+                dns_shuffle: false,
             },
         };
         d.create_predefined_networks();

@@ -140,7 +140,10 @@ impl Daemon {
                         (false, Some(_)) => continue,
                         (false, None) => req.as_str(),
                     };
-                    let ips = self.network_resolve(nid, target);
+                    let mut ips = self.network_resolve(nid, target);
+                    if self.state.dns_shuffle {
+                        self.shuffle(&mut ips, target);
+                    }
                     if !ips.is_empty() {
                         // A name without IPv6 addresses answers AAAA with no records.
                         return if rtype == RecordType::A {
@@ -153,6 +156,20 @@ impl Daemon {
             }
         }
         upstream_miss()
+    }
+
+    /// libnetwork's `shuffleAddr` (Fisher–Yates), seeded by the state's seed, the clock and
+    /// the name, so a replay shuffles the same way.
+    fn shuffle(&self, ips: &mut [Ipv4Addr], name: &str) {
+        use rand_chacha::rand_core::Rng;
+        let mut rng = crate::rng::derive(
+            self.state.seed,
+            &format!("dns/shuffle/{}/{name}", self.state.clock.0),
+        );
+        for i in (1..ips.len()).rev() {
+            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+            ips.swap(i, j);
+        }
     }
 
     /// Legacy links' `/etc/hosts` lines: `(child IP, "alias hostname [name]")`, for children
