@@ -22,10 +22,20 @@ fn main() -> ExitCode {
     // A closed pipe (`vnet ps | head`) is not an error worth a message.
     let _ = io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = io::stderr().write_all(outcome.stderr.as_bytes());
+    for line in &outcome.trace {
+        eprintln!("{line}");
+    }
     ExitCode::from(outcome.code.clamp(0, 255) as u8)
 }
 
 fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
+    if let Some(Command::Scenario {
+        command: Some(cli::ScenarioCommand::Run(args)),
+    }) = &parsed.command
+        && !parsed.help
+    {
+        return Ok(vnet::scenario::main(args));
+    }
     let dir = store::resolve_dir(parsed.state_dir.as_deref())?;
     let seed = match parsed.seed {
         Some(s) => Some(s),

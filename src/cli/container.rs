@@ -685,9 +685,7 @@ fn exec_options(cli: &super::Cli, tty: bool) -> crate::docker::exec::ExecOptions
 fn take_exec_result(r: crate::docker::exec::ExecResult, o: &mut Outcome) {
     o.out(&r.stdout);
     o.stderr.push_str(&r.stderr);
-    for line in &r.trace {
-        o.errln(line);
-    }
+    o.trace.extend(r.trace);
     if let Some(c) = r.capture {
         o.capture.get_or_insert_with(Vec::new).extend_from_slice(&c);
     }

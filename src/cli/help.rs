@@ -34,6 +34,8 @@ pub fn text(path: &str) -> Option<&'static str> {
         "system" => include_str!("help/system.txt"),
         "system reset" => include_str!("help/system-reset.txt"),
         "system dns-order" => include_str!("help/system-dns-order.txt"),
+        "scenario" => include_str!("help/scenario.txt"),
+        "scenario run" => include_str!("help/scenario-run.txt"),
         _ => return None,
     })
 }
@@ -74,9 +76,9 @@ pub fn flag_display(path: &str, long: &str) -> String {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 14] = [
+    const TOP: [&str; 15] = [
         "network", "run", "create", "start", "stop", "restart", "rm", "rename", "ps", "inspect",
-        "system", "exec", "attach", "link",
+        "system", "exec", "attach", "link", "scenario",
     ];
     const NETWORK: [&str; 9] = [
         "create",
@@ -95,7 +97,7 @@ pub fn path_of(argv: &[String]) -> String {
     };
     let sub = match top {
         "network" => words.find(|w| NETWORK.contains(w) || !w.starts_with('-')),
-        "system" | "link" => words.find(|w| !w.starts_with('-')),
+        "system" | "link" | "scenario" => words.find(|w| !w.starts_with('-')),
         _ => None,
     };
     match sub {
@@ -105,6 +107,7 @@ pub fn path_of(argv: &[String]) -> String {
         Some("reset") if top == "system" => "system reset".to_string(),
         Some("dns-order") if top == "system" => "system dns-order".to_string(),
         Some(s @ ("set" | "clear" | "ls")) if top == "link" => format!("link {s}"),
+        Some("run") if top == "scenario" => "scenario run".to_string(),
         _ => top.to_string(),
     }
 }

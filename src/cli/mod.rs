@@ -32,6 +32,8 @@ pub struct Outcome {
     pub code: i32,
     /// A pcapng capture of the frames the command moved (`--capture`).
     pub capture: Option<Vec<u8>>,
+    /// One line per frame the command moved (`--trace`).
+    pub trace: Vec<String>,
 }
 
 impl Outcome {
@@ -147,12 +149,45 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<link::LinkCommand>,
     },
+    /// Replay YAML scenarios (vnet's own)
+    Scenario {
+        /// The scenario command.
+        #[command(subcommand)]
+        command: Option<ScenarioCommand>,
+    },
     /// Manage vnet itself
     System {
         /// The system command.
         #[command(subcommand)]
         command: Option<SystemCommand>,
     },
+}
+
+/// `vnet scenario ...`.
+#[derive(Subcommand, Debug)]
+pub enum ScenarioCommand {
+    /// Replay scenario files, or every .yaml file under directories
+    Run(ScenarioArgs),
+}
+
+/// `vnet scenario run` flags.
+#[derive(clap::Args, Debug)]
+#[command(args_override_self = true)]
+pub struct ScenarioArgs {
+    /// Write a JUnit XML report to FILE
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Replay this many files at once
+    #[arg(short, long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Replay each file twice and compare everything printed and every frame moved
+    #[arg(long)]
+    pub check_determinism: bool,
+    /// FILE|DIR...
+    pub paths: Vec<PathBuf>,
 }
 
 /// `vnet system ...`.
@@ -313,6 +348,12 @@ pub fn execute(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRe
         Some(Command::Link { command: None }) => {
             o.stderr.push_str(&help::render("link", prog));
         }
+        Some(Command::Scenario { command: None }) => {
+            o.stderr.push_str(&help::render("scenario", prog));
+        }
+        Some(Command::Scenario { command: Some(_) }) => {
+            o.fail("vnet scenario run reads files; run it with the vnet binary");
+        }
         Some(Command::Link { command: Some(c) }) => link::run(c, prog, daemon, &mut o),
         Some(Command::System { command: None }) => {
             o.stderr.push_str(&help::render("system", prog));
@@ -374,6 +415,8 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::System {
             command: Some(SystemCommand::DnsOrder { .. }),
         }) => "system dns-order",
+        Some(Command::Scenario { command: None }) => "scenario",
+        Some(Command::Scenario { command: Some(_) }) => "scenario run",
         Some(Command::System { command: Some(_) }) => "system reset",
     }
     .to_string()

@@ -1,0 +1,184 @@
+//! Reports of scenario runs: for people (with diffs, colour on a terminal), JUnit XML for CI
+//! systems, and JSON. The text report ends with `N passed, N failed` (`, N skipped` for
+//! pending files), as test runners do.
+
+use super::FileReport;
+
+/// Indents a block for a report.
+pub fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("    {l}\n")).collect()
+}
+
+/// A line diff: `-` expected, `+` actual, ` ` both (longest common subsequence).
+pub fn diff(expected: &str, actual: &str) -> String {
+    let a: Vec<&str> = expected.lines().collect();
+    let b: Vec<&str> = actual.lines().collect();
+    let (n, m) = (a.len(), b.len());
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = String::from("    --- expected\n    +++ actual\n");
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            out.push_str(&format!("     {}\n", a[i]));
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            out.push_str(&format!("    -{}\n", a[i]));
+            i += 1;
+        } else {
+            out.push_str(&format!("    +{}\n", b[j]));
+            j += 1;
+        }
+    }
+    if expected.ends_with('\n') != actual.ends_with('\n') {
+        out.push_str("    (the final newline differs)\n");
+    }
+    out
+}
+
+/// The text report.
+pub fn human(reports: &[FileReport], colour: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if colour {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = String::new();
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for r in reports {
+        if let Some(e) = &r.error {
+            failed += 1;
+            out.push_str(&format!("{} {}\n    {e}\n", paint("31", "FAIL"), r.path));
+            continue;
+        }
+        if let Some(why) = &r.pending {
+            skipped += 1;
+            out.push_str(&format!("{} {} ({why})\n", paint("33", "PENDING"), r.path));
+            continue;
+        }
+        if r.passed() {
+            passed += 1;
+            out.push_str(&format!(
+                "{} {} ({} steps, {:.3} s virtual)\n",
+                paint("32", "PASS"),
+                r.path,
+                r.steps.len(),
+                r.virtual_seconds
+            ));
+            continue;
+        }
+        failed += 1;
+        out.push_str(&format!("{} {} ({})\n", paint("31", "FAIL"), r.path, r.name));
+        if let Some(s) = r.steps.iter().find(|s| !s.failures.is_empty()) {
+            out.push_str(&format!("  step {} (line {}): {}\n", s.index, s.line, s.command));
+            for f in &s.failures {
+                for (k, l) in f.lines().enumerate() {
+                    out.push_str(if k == 0 { "    " } else { "  " });
+                    out.push_str(l);
+                    out.push('\n');
+                }
+            }
+        }
+        if r.deterministic == Some(false) {
+            out.push_str("  a second replay printed something else: not deterministic\n");
+        }
+    }
+    out.push_str(&format!("{passed} passed, {failed} failed"));
+    if skipped > 0 {
+        out.push_str(&format!(", {skipped} skipped"));
+    }
+    out.push('\n');
+    out
+}
+
+fn xml(s: &str) -> String {
+    s.chars()
+        .filter(|c| *c == '\n' || *c == '\t' || *c >= ' ')
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&apos;".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// JUnit XML: a test suite per file, a test case per step; times are virtual seconds.
+pub fn junit(reports: &[FileReport]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vnet scenarios\">\n");
+    for r in reports {
+        let failures = usize::from(!r.passed() && r.pending.is_none());
+        let tests = r.steps.len().max(1);
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{}\" time=\"{:.6}\">\n",
+            xml(&r.path),
+            usize::from(r.pending.is_some()),
+            r.virtual_seconds
+        ));
+        if let Some(e) = &r.error {
+            out.push_str(&format!(
+                "    <testcase name=\"parse\" classname=\"{}\">\n      <failure message=\"{}\"/>\n    </testcase>\n",
+                xml(&r.path),
+                xml(e)
+            ));
+        } else if let Some(why) = &r.pending {
+            out.push_str(&format!(
+                "    <testcase name=\"{}\" classname=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                xml(&r.name),
+                xml(&r.path),
+                xml(why)
+            ));
+        }
+        for s in &r.steps {
+            out.push_str(&format!(
+                "    <testcase name=\"step {} (line {}): {}\" classname=\"{}\">\n",
+                s.index,
+                s.line,
+                xml(&s.command),
+                xml(&r.path)
+            ));
+            if !s.failures.is_empty() {
+                let first = s.failures[0].lines().next().unwrap_or_default();
+                out.push_str(&format!(
+                    "      <failure message=\"{}\">{}</failure>\n",
+                    xml(first),
+                    xml(&s.failures.join("\n"))
+                ));
+            }
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_diff() {
+        let d = diff("a\nb\nc\n", "a\nx\nc\n");
+        assert!(d.contains("    -b\n    +x\n"), "{d}");
+        assert!(d.contains("     a\n") && d.contains("     c\n"), "{d}");
+    }
+
+    #[test]
+    fn xml_escapes() {
+        assert_eq!(xml("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
+    }
+}
