@@ -347,7 +347,10 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
 }
 
 fn quote(w: &str) -> String {
-    if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=%@,+".contains(c)) {
+    if !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=%@,+".contains(c))
+    {
         w.to_string()
     } else {
         format!("'{}'", w.replace('\'', "'\\''"))
@@ -394,7 +397,10 @@ fn check_text(what: &str, t: &Text, actual: &str, failures: &mut Vec<String>) {
         },
         Text::Match(m) => TextMatch {
             equals: m.equals.clone(),
-            contains: m.contains.as_ref().map(|c| OneOrMany::Many(c.items().iter().map(|s| s.to_string()).collect())),
+            contains: m
+                .contains
+                .as_ref()
+                .map(|c| OneOrMany::Many(c.items().iter().map(|s| s.to_string()).collect())),
             not_contains: m
                 .not_contains
                 .as_ref()
@@ -410,21 +416,30 @@ fn check_text(what: &str, t: &Text, actual: &str, failures: &mut Vec<String>) {
     if let Some(c) = &m.contains {
         for s in c.items() {
             if !actual.contains(s) {
-                failures.push(format!("{what} does not contain {s:?}:\n{}", report::indent(actual)));
+                failures.push(format!(
+                    "{what} does not contain {s:?}:\n{}",
+                    report::indent(actual)
+                ));
             }
         }
     }
     if let Some(c) = &m.not_contains {
         for s in c.items() {
             if actual.contains(s) {
-                failures.push(format!("{what} contains {s:?}:\n{}", report::indent(actual)));
+                failures.push(format!(
+                    "{what} contains {s:?}:\n{}",
+                    report::indent(actual)
+                ));
             }
         }
     }
     if let Some(r) = &m.regex {
         match regex::Regex::new(r) {
             Ok(re) if re.is_match(actual) => {}
-            Ok(_) => failures.push(format!("{what} does not match /{r}/:\n{}", report::indent(actual))),
+            Ok(_) => failures.push(format!(
+                "{what} does not match /{r}/:\n{}",
+                report::indent(actual)
+            )),
             Err(e) => failures.push(format!("bad regex /{r}/: {e}")),
         }
     }
@@ -520,7 +535,11 @@ pub fn replay(path: &Path, sc: &Scenario) -> FileReport {
     rep
 }
 
-fn run_step(d: &mut Daemon, s: &Step, failures: &mut Vec<String>) -> Result<(String, Outcome), String> {
+fn run_step(
+    d: &mut Daemon,
+    s: &Step,
+    failures: &mut Vec<String>,
+) -> Result<(String, Outcome), String> {
     let actions = [
         s.run.is_some(),
         s.exec.is_some(),
@@ -554,7 +573,10 @@ fn run_step(d: &mut Daemon, s: &Step, failures: &mut Vec<String>) -> Result<(Str
     }
     if let Some(a) = &s.attach {
         let argv = vec!["docker".to_string(), "attach".into(), a.container.clone()];
-        return Ok((format!("docker attach {}", a.container), command(d, &argv, &a.input)));
+        return Ok((
+            format!("docker attach {}", a.container),
+            command(d, &argv, &a.input),
+        ));
     }
     if let Some(t) = &s.advance {
         let dur = parse_duration(t).ok_or_else(|| format!("advance: bad duration {t:?}"))?;
@@ -572,17 +594,21 @@ fn run_step(d: &mut Daemon, s: &Step, failures: &mut Vec<String>) -> Result<(Str
         }
         for (v, slot) in [(&l.delay, &mut cfg.delay), (&l.jitter, &mut cfg.jitter)] {
             if let Some(v) = v {
-                *slot = parse_duration(v).ok_or_else(|| format!("link: bad duration {v:?}"))?.0;
+                *slot = parse_duration(v)
+                    .ok_or_else(|| format!("link: bad duration {v:?}"))?
+                    .0;
             }
         }
         d.link_set(&l.network, cfg).map_err(|e| e.message)?;
         return Ok((format!("link {}", l.network), Outcome::default()));
     }
     if let Some(r) = &s.reach {
-        let argv: Vec<String> = ["docker", "exec", &r.from, "ping", "-c", "1", "-W", "1", &r.to]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let argv: Vec<String> = [
+            "docker", "exec", &r.from, "ping", "-c", "1", "-W", "1", &r.to,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let out = command(d, &argv, &[]);
         let ok = out.code == 0;
         if ok != r.ok {
@@ -595,7 +621,12 @@ fn run_step(d: &mut Daemon, s: &Step, failures: &mut Vec<String>) -> Result<(Str
                 report::indent(&out.stderr)
             ));
         }
-        let shown = format!("reach {} -> {} ({})", r.from, r.to, if r.ok { "ok" } else { "blocked" });
+        let shown = format!(
+            "reach {} -> {} ({})",
+            r.from,
+            r.to,
+            if r.ok { "ok" } else { "blocked" }
+        );
         return Ok((shown, Outcome { code: 0, ..out }));
     }
     if let Some(r) = &s.resolves {
@@ -680,40 +711,6 @@ pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn words() {
-        assert_eq!(
-            split_words("docker inspect --format='{{json .NetworkSettings.Networks}}'  container3").unwrap(),
-            vec!["docker", "inspect", "--format={{json .NetworkSettings.Networks}}", "container3"]
-        );
-        assert_eq!(
-            split_words(r#"docker network create -o "com.docker.network.bridge.host_binding_ipv4"="172.23.0.1" my-network"#).unwrap(),
-            vec!["docker", "network", "create", "-o", "com.docker.network.bridge.host_binding_ipv4=172.23.0.1", "my-network"]
-        );
-        assert!(split_words("echo 'x").is_err());
-    }
-
-    #[test]
-    fn json_paths() {
-        let v: serde_json::Value =
-            serde_json::from_str(r#"[{"IPAM":{"Config":[{"Subnet":"10.0.0.0/8"}]},"a.b":1}]"#).unwrap();
-        assert_eq!(json_at(&v, "[0].IPAM.Config[0].Subnet").unwrap(), "10.0.0.0/8");
-        assert_eq!(json_at(&v, "[0][\"a.b\"]").unwrap(), 1);
-        assert!(json_at(&v, "[1]").is_none());
-    }
-
-    #[test]
-    fn parse_errors_have_positions() {
-        let e = parse(Path::new("x.yaml"), "name: n\nsteps:\n  - run: docker ps\n    bogus: 1\n").unwrap_err();
-        assert!(e.starts_with("x.yaml:4:"), "{e}");
-        assert!(e.contains("bogus"), "{e}");
-    }
-}
-
 /// `vnet scenario run`: replays the files (in parallel with `--jobs`), prints the report,
 /// writes JUnit if asked; status 1 if anything failed.
 pub fn main(args: &cli::ScenarioArgs) -> Outcome {
@@ -764,7 +761,11 @@ pub fn main(args: &cli::ScenarioArgs) -> Outcome {
     }
     let reports: Vec<FileReport> = slots
         .into_iter()
-        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every file ran"))
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every file ran")
+        })
         .collect();
     if args.json {
         o.stdout = serde_json::to_string_pretty(&reports).expect("reports serialise") + "\n";
@@ -774,11 +775,60 @@ pub fn main(args: &cli::ScenarioArgs) -> Outcome {
     if let Some(path) = &args.junit
         && let Err(e) = std::fs::write(path, report::junit(&reports))
     {
-        o.stderr.push_str(&format!("vnet: cannot write {}: {e}\n", path.display()));
+        o.stderr
+            .push_str(&format!("vnet: cannot write {}: {e}\n", path.display()));
         o.code = 1;
     }
     if reports.iter().any(|r| !r.passed()) {
         o.code = 1;
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words() {
+        assert_eq!(
+            split_words("docker inspect --format='{{json .NetworkSettings.Networks}}'  container3")
+                .unwrap(),
+            vec![
+                "docker",
+                "inspect",
+                "--format={{json .NetworkSettings.Networks}}",
+                "container3"
+            ]
+        );
+        assert_eq!(
+            split_words(r#"docker network create -o "com.docker.network.bridge.host_binding_ipv4"="172.23.0.1" my-network"#).unwrap(),
+            vec!["docker", "network", "create", "-o", "com.docker.network.bridge.host_binding_ipv4=172.23.0.1", "my-network"]
+        );
+        assert!(split_words("echo 'x").is_err());
+    }
+
+    #[test]
+    fn json_paths() {
+        let v: serde_json::Value =
+            serde_json::from_str(r#"[{"IPAM":{"Config":[{"Subnet":"10.0.0.0/8"}]},"a.b":1}]"#)
+                .unwrap();
+        assert_eq!(
+            json_at(&v, "[0].IPAM.Config[0].Subnet").unwrap(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(json_at(&v, "[0][\"a.b\"]").unwrap(), 1);
+        assert!(json_at(&v, "[1]").is_none());
+    }
+
+    #[test]
+    fn parse_errors_have_positions() {
+        let e = parse(
+            Path::new("x.yaml"),
+            "name: n\nsteps:\n  - run: docker ps\n    bogus: 1\n",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("x.yaml:4:"), "{e}");
+        assert!(e.contains("bogus"), "{e}");
+    }
 }

@@ -79,9 +79,17 @@ pub fn human(reports: &[FileReport], colour: bool) -> String {
             continue;
         }
         failed += 1;
-        out.push_str(&format!("{} {} ({})\n", paint("31", "FAIL"), r.path, r.name));
+        out.push_str(&format!(
+            "{} {} ({})\n",
+            paint("31", "FAIL"),
+            r.path,
+            r.name
+        ));
         if let Some(s) = r.steps.iter().find(|s| !s.failures.is_empty()) {
-            out.push_str(&format!("  step {} (line {}): {}\n", s.index, s.line, s.command));
+            out.push_str(&format!(
+                "  step {} (line {}): {}\n",
+                s.index, s.line, s.command
+            ));
             for f in &s.failures {
                 for (k, l) in f.lines().enumerate() {
                     out.push_str(if k == 0 { "    " } else { "  " });
@@ -118,7 +126,9 @@ fn xml(s: &str) -> String {
 
 /// JUnit XML: a test suite per file, a test case per step; times are virtual seconds.
 pub fn junit(reports: &[FileReport]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vnet scenarios\">\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vnet scenarios\">\n",
+    );
     for r in reports {
         let failures = usize::from(!r.passed() && r.pending.is_none());
         let tests = r.steps.len().max(1);
