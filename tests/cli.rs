@@ -134,27 +134,7 @@ fn network_inspect_shape() {
 
 #[test]
 fn seed_control_plane_facts() {
-    let v = Vnet::new("seed");
-    v.ok(&["run", "-itd", "--name=container1", "busybox"]);
-    v.ok(&["run", "-itd", "--name=container2", "busybox"]);
-    v.ok(&[
-        "network",
-        "create",
-        "-d",
-        "bridge",
-        "--subnet",
-        "172.25.0.0/16",
-        "isolated_nw",
-    ]);
-    v.ok(&["network", "connect", "isolated_nw", "container2"]);
-    v.ok(&[
-        "run",
-        "--net=isolated_nw",
-        "--ip=172.25.3.3",
-        "-itd",
-        "--name=container3",
-        "busybox",
-    ]);
+    let v = common::seed_topology("seed");
     let c3: Value = serde_json::from_str(&v.ok(&[
         "inspect",
         "--format={{json .NetworkSettings.Networks}}",

@@ -5,33 +5,6 @@ mod common;
 
 use common::Vnet;
 
-/// The seed's topology: container1 and container2 on the default bridge, container2 and
-/// container3 (172.25.3.3) on isolated_nw.
-fn seed_topology(tag: &str) -> Vnet {
-    let v = Vnet::new(tag);
-    v.ok(&["run", "-itd", "--name=container1", "busybox"]);
-    v.ok(&["run", "-itd", "--name=container2", "busybox"]);
-    v.ok(&[
-        "network",
-        "create",
-        "-d",
-        "bridge",
-        "--subnet",
-        "172.25.0.0/16",
-        "isolated_nw",
-    ]);
-    v.ok(&["network", "connect", "isolated_nw", "container2"]);
-    v.ok(&[
-        "run",
-        "--net=isolated_nw",
-        "--ip=172.25.3.3",
-        "-itd",
-        "--name=container3",
-        "busybox",
-    ]);
-    v
-}
-
 /// Checks busybox's layout of a ping run and returns (transmitted, received).
 fn ping_counts(out: &str, shown: &str, ip: &str) -> (u32, u32) {
     let mut lines = out.lines();
@@ -75,7 +48,7 @@ fn ping_counts(out: &str, shown: &str, ip: &str) -> (u32, u32) {
 
 #[test]
 fn seed_reachability() {
-    let v = seed_topology("seed-reach");
+    let v = common::seed_topology("seed-reach");
     // container2 reaches container3 on isolated_nw and container1 on the default bridge.
     let r = v.run(&["exec", "container2", "ping", "-w", "4", "172.25.3.3"]);
     assert_eq!(r.code, 0);
@@ -110,7 +83,7 @@ fn seed_reachability() {
 
 #[test]
 fn counters_come_from_frames_and_persist() {
-    let v = seed_topology("counters");
+    let v = common::seed_topology("counters");
     let zero = v.ok(&["exec", "container1", "ifconfig", "eth0"]);
     assert!(zero.contains("RX packets:0 errors:0"), "{zero}");
     v.ok(&["exec", "container2", "ping", "-c", "1", "172.17.0.2"]);
@@ -280,7 +253,7 @@ fn attach_reads_lines_and_exit_stops() {
 #[test]
 fn traces_are_deterministic() {
     let run = || {
-        let v = seed_topology("trace");
+        let v = common::seed_topology("trace");
         let r = v.run(&[
             "--trace",
             "exec",
@@ -307,7 +280,7 @@ fn traces_are_deterministic() {
 /// The capture opens in tshark without a malformed frame (where tshark exists).
 #[test]
 fn capture_reads_in_tshark() {
-    let v = seed_topology("capture");
+    let v = common::seed_topology("capture");
     let file = v.dir.join("seed.pcapng");
     v.ok(&[
         "--capture",
@@ -343,7 +316,7 @@ fn capture_reads_in_tshark() {
 #[test]
 fn link_rules_delay_and_lose_deterministically() {
     let run = || {
-        let v = seed_topology("links");
+        let v = common::seed_topology("links");
         v.ok(&["link", "set", "--delay", "5ms", "isolated_nw"]);
         assert_eq!(
             v.ok(&["link", "ls"]),

@@ -29,27 +29,7 @@ fn ok(ip: &str) -> Result<String, String> {
 /// (clean-replay addresses; container5 resolves scoped-app).
 #[test]
 fn seed_walkthrough_names() {
-    let v = Vnet::new("seed-names");
-    v.ok(&["run", "-itd", "--name=container1", "busybox"]);
-    v.ok(&["run", "-itd", "--name=container2", "busybox"]);
-    v.ok(&[
-        "network",
-        "create",
-        "-d",
-        "bridge",
-        "--subnet",
-        "172.25.0.0/16",
-        "isolated_nw",
-    ]);
-    v.ok(&["network", "connect", "isolated_nw", "container2"]);
-    v.ok(&[
-        "run",
-        "--net=isolated_nw",
-        "--ip=172.25.3.3",
-        "-itd",
-        "--name=container3",
-        "busybox",
-    ]);
+    let v = common::seed_topology("seed-names");
     assert_eq!(resolves(&v, "container2", "container3"), ok("172.25.3.3"));
     // The default bridge has no name service.
     assert_eq!(resolves(&v, "container2", "container1"), bad("container1"));

@@ -175,18 +175,8 @@ impl Daemon {
     /// Legacy links' `/etc/hosts` lines: `(child IP, "alias hostname [name]")`, for children
     /// running on the default bridge (they follow the child's current address).
     pub fn legacy_link_hosts(&self, cid: &str) -> Vec<(Ipv4Addr, String)> {
-        let c = &self.state.containers[cid];
         let mut out = Vec::new();
-        for l in &c.host_config.links {
-            let Some((child, alias)) = legacy_link(l) else {
-                continue;
-            };
-            let Some(ch) = self.state.containers.values().find(|x| x.name == child) else {
-                continue;
-            };
-            let Some(ip) = self.bridge_ip(&ch.id) else {
-                continue;
-            };
+        for (alias, ch, ip) in self.legacy_children(cid) {
             let mut names = vec![alias.to_string(), ch.config.hostname.clone()];
             if ch.name != alias {
                 names.push(ch.name.clone());
@@ -194,6 +184,20 @@ impl Daemon {
             out.push((ip, names.join(" ")));
         }
         out
+    }
+
+    /// The running children of a container's legacy links: (alias, child, its bridge address).
+    fn legacy_children(&self, cid: &str) -> Vec<(&str, &super::Container, Ipv4Addr)> {
+        self.state.containers[cid]
+            .host_config
+            .links
+            .iter()
+            .filter_map(|l| {
+                let (child, alias) = legacy_link(l)?;
+                let ch = self.state.containers.values().find(|x| x.name == child)?;
+                Some((alias, ch, self.bridge_ip(&ch.id)?))
+            })
+            .collect()
     }
 
     /// A container's address on the default bridge, while it runs.
@@ -218,16 +222,7 @@ impl Daemon {
     pub(crate) fn legacy_link_env(&self, cid: &str) -> Vec<String> {
         let c = &self.state.containers[cid];
         let mut env = Vec::new();
-        for l in &c.host_config.links {
-            let Some((child, alias)) = legacy_link(l) else {
-                continue;
-            };
-            let Some(ch) = self.state.containers.values().find(|x| x.name == child) else {
-                continue;
-            };
-            let Some(ip) = self.bridge_ip(&ch.id) else {
-                continue;
-            };
+        for (alias, ch, ip) in self.legacy_children(cid) {
             let a = alias.to_uppercase().replace('-', "_");
             let mut ports: Vec<(u32, String)> = ch
                 .config

@@ -96,3 +96,30 @@ impl Drop for Vnet {
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
+
+/// The seed walkthrough's first topology: container1 and container2 on the default bridge,
+/// container2 and container3 (172.25.3.3) on isolated_nw (172.25.0.0/16).
+pub fn seed_topology(tag: &str) -> Vnet {
+    let v = Vnet::new(tag);
+    v.ok(&["run", "-itd", "--name=container1", "busybox"]);
+    v.ok(&["run", "-itd", "--name=container2", "busybox"]);
+    v.ok(&[
+        "network",
+        "create",
+        "-d",
+        "bridge",
+        "--subnet",
+        "172.25.0.0/16",
+        "isolated_nw",
+    ]);
+    v.ok(&["network", "connect", "isolated_nw", "container2"]);
+    v.ok(&[
+        "run",
+        "--net=isolated_nw",
+        "--ip=172.25.3.3",
+        "-itd",
+        "--name=container3",
+        "busybox",
+    ]);
+    v
+}
