@@ -816,7 +816,8 @@ fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), Strin
                     };
                     let x = number(v, f)?;
                     match f {
-                        'c' => o.count = Some(x as u64),
+                        // busybox: a count of 0 means no limit.
+                        'c' => o.count = Some(x as u64).filter(|c| *c > 0),
                         'w' => o.deadline = Some((x * 1e6) as u64),
                         'W' => o.timeout = (x * 1e6) as u64,
                         'i' => o.interval = (x * 1e6) as u64,
