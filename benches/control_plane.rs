@@ -29,7 +29,7 @@ fn busy_host() -> Daemon {
     for c in 0..1000 {
         run(
             &mut d,
-            &format!("run -d --name c{c} --net net{} busybox", c % 20),
+            &format!("run -itd --name c{c} --net net{} busybox", c % 20),
         );
     }
     d
@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("run_on_1000_container_host", |b| {
         b.iter_batched(
             || host.clone(),
-            |mut d| black_box(run(&mut d, "run -d --name fresh --net net3 busybox")),
+            |mut d| black_box(run(&mut d, "run -itd --name fresh --net net3 busybox")),
             BatchSize::LargeInput,
         )
     });

@@ -107,6 +107,7 @@ fn pair() -> World {
             ipv4: (ip(a), 24),
             gateway: Some(ip("10.0.0.1")),
             counters: Default::default(),
+            neighbors: Vec::new(),
         });
     }
     w

@@ -99,6 +99,7 @@ fn world() -> World {
             ipv4: (ip(a), 24),
             gateway: Some(ip("10.0.0.1")),
             counters: Default::default(),
+            neighbors: Vec::new(),
         });
     }
     w

@@ -378,7 +378,7 @@ fn network_mode_and_link_errors() {
     let v = Vnet::new("modes");
     v.ok(&["run", "-d", "--name", "hostc", "--net", "host", "busybox"]);
     v.ok(&["run", "-d", "--name", "nonec", "--net", "none", "busybox"]);
-    v.ok(&["create", "--name", "db1", "busybox"]);
+    v.ok(&["create", "-i", "--name", "db1", "busybox"]);
     v.ok(&["network", "create", "abc1"]);
     let cases: Vec<(Vec<&str>, &str, i32)> = vec![
         (
@@ -525,7 +525,7 @@ fn review_fixes_hold() {
     // Several --network flags attach several networks; the last --name wins.
     v.ok(&[
         "run",
-        "-d",
+        "-itd",
         "--network",
         "n1",
         "--network",
@@ -565,11 +565,11 @@ fn review_fixes_hold() {
     );
     // A failed restart keeps the exit code and says which container.
     v.ok(&[
-        "run", "-d", "--net", "n1", "--ip", "10.9.4.9", "--name", "s1", "busybox",
+        "run", "-itd", "--net", "n1", "--ip", "10.9.4.9", "--name", "s1", "busybox",
     ]);
     v.ok(&["stop", "s1"]);
     v.ok(&[
-        "run", "-d", "--net", "n1", "--ip", "10.9.4.9", "--name", "s2", "busybox",
+        "run", "-itd", "--net", "n1", "--ip", "10.9.4.9", "--name", "s2", "busybox",
     ]);
     v.fails(
         &["restart", "s1"],

@@ -131,8 +131,14 @@ fn linux_matrix(t: &Topology, tag: &str) -> Vec<Vec<bool>> {
             ip(&format!("-n {ns} addr add {}/24 dev eth{j}", addrs[c][j]));
             ip(&format!("-n {ns} link set eth{j} up"));
         }
-        // The default route: the first network that is not internal.
-        if let Some((j, &n)) = nets.iter().enumerate().find(|(_, n)| !t.nets[**n]) {
+        // The default route: Docker's endpoint order puts internal networks last and sorts
+        // the rest by name (net0 < net1 < ...).
+        if let Some((j, &n)) = nets
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !t.nets[**n])
+            .min_by_key(|(_, n)| **n)
+        {
             ip(&format!(
                 "-n {ns} route add default via 10.{}.0.1 dev eth{j}",
                 n + 1

@@ -28,7 +28,7 @@ pub struct RunArgs {
     #[arg(short, long)]
     tty: bool,
     /// Assign a name to the container
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     name: Option<String>,
     /// Connect a container to a network
     #[arg(long = "network", alias = "net", action = clap::ArgAction::Append)]
@@ -57,9 +57,21 @@ pub struct RunArgs {
     /// Set environment variables
     #[arg(short = 'e', long)]
     env: Vec<String>,
-    /// IMAGE [COMMAND] [ARG...]
+    /// Expose a port or a range of ports
+    #[arg(long)]
+    expose: Vec<String>,
+    /// IMAGE
+    image: Option<String>,
+    /// [COMMAND] [ARG...]
     #[arg(allow_hyphen_values = true)]
-    args: Vec<String>,
+    command: Vec<String>,
+}
+
+impl RunArgs {
+    /// IMAGE and the command after it, as positional arguments.
+    fn positional(&self) -> Vec<String> {
+        self.image.iter().chain(&self.command).cloned().collect()
+    }
 }
 
 /// Commands that take container names only.
@@ -206,7 +218,8 @@ fn run_error(o: &mut Outcome, prog: &str, verb: &str, msg: &str) {
 
 pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut Outcome) {
     let verb = if start { "run" } else { "create" };
-    if !arity(prog, verb, a.args.len(), Want::AtLeast(1), o) {
+    let args = a.positional();
+    if !arity(prog, verb, args.len(), Want::AtLeast(1), o) {
         return;
     }
     if start && !a.detach {
@@ -227,6 +240,23 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
                 "invalid argument \"{e}\" for \"-e, --env\" flag: invalid environment variable: {e}"
             );
             return super::usage_error(o, prog, verb, &msg);
+        }
+    }
+    let mut exposed = Vec::new();
+    for e in &a.expose {
+        let (port, proto) = e.split_once('/').unwrap_or((e.as_str(), "tcp"));
+        match port.parse::<u16>() {
+            Ok(n) if n > 0 => exposed.push(format!("{n}/{proto}")),
+            _ => {
+                return run_error(
+                    o,
+                    prog,
+                    verb,
+                    &format!(
+                        "invalid range format for --expose: {e}, error: strconv.ParseUint: parsing \"{port}\": invalid syntax"
+                    ),
+                );
+            }
         }
     }
     let mut bindings: BTreeMap<String, Vec<PortBinding>> = BTreeMap::new();
@@ -291,8 +321,8 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
     }
     let req = ContainerCreateRequest {
         name: a.name.clone(),
-        image: a.args[0].clone(),
-        cmd: a.args[1..].to_vec(),
+        image: args[0].clone(),
+        cmd: args[1..].to_vec(),
         hostname: a.hostname.clone().unwrap_or_default(),
         env,
         tty: a.tty,
@@ -301,6 +331,7 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
         network_mode,
         port_bindings: bindings,
         publish_all_ports: a.publish_all,
+        exposed_ports: exposed,
         links,
         endpoints,
     };

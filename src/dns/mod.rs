@@ -35,13 +35,17 @@ pub enum Answer {
     ServFail,
 }
 
-/// A query for `name`, of `rtype` (`A`, `AAAA`, `PTR`).
-pub fn query(id: u16, name: &str, rtype: RecordType) -> Vec<u8> {
+/// A query for `name`, of `rtype` (`A`, `AAAA`, `PTR`); `None` for a name no DNS message can
+/// carry (a label over 63 bytes, an empty label, non-ASCII): a resolver refuses to send it.
+pub fn query(id: u16, name: &str, rtype: RecordType) -> Option<Vec<u8>> {
+    if !name.is_ascii() {
+        return None;
+    }
     let mut m = Message::new(id, MessageType::Query, OpCode::Query);
     m.metadata.recursion_desired = true;
-    let n = Name::from_ascii(fqdn(name)).unwrap_or_else(|_| Name::root());
+    let n = Name::from_ascii(fqdn(name)).ok()?;
     m.add_query(Query::query(n, rtype));
-    m.to_vec().expect("a query encodes")
+    m.to_vec().ok()
 }
 
 fn fqdn(name: &str) -> String {
@@ -194,7 +198,7 @@ mod tests {
 
     #[test]
     fn query_answer_round_trip() {
-        let q = query(7, "container3", RecordType::A);
+        let q = query(7, "container3", RecordType::A).unwrap();
         let a = answer(&q, |name, t| {
             assert_eq!((name, t), ("container3", RecordType::A));
             Answer::Addresses(vec![
@@ -210,7 +214,13 @@ mod tests {
             vec![Ipv4Addr::new(172, 25, 3, 3), Ipv4Addr::new(172, 25, 0, 7)]
         );
         assert!(read_reply(&a, 8).is_none(), "another query's answer");
-        let nx = answer(&query(9, "nope", RecordType::A), |_, _| Answer::NxDomain).unwrap();
+        let nx = answer(&query(9, "nope", RecordType::A).unwrap(), |_, _| {
+            Answer::NxDomain
+        })
+        .unwrap();
+        assert!(query(1, &"x".repeat(64), RecordType::A).is_none());
+        assert!(query(1, "a..b", RecordType::A).is_none());
+        assert!(query(1, "é", RecordType::A).is_none());
         assert_eq!(read_reply(&nx, 9).unwrap().code, ResponseCode::NXDomain);
     }
 
@@ -220,7 +230,7 @@ mod tests {
         assert_eq!(reverse_name(ip), "3.3.25.172.in-addr.arpa");
         assert_eq!(reverse_address("3.3.25.172.in-addr.arpa."), Some(ip));
         assert_eq!(reverse_address("example.com"), None);
-        let q = query(1, &reverse_name(ip), RecordType::PTR);
+        let q = query(1, &reverse_name(ip), RecordType::PTR).unwrap();
         let a = answer(&q, |_, _| Answer::Pointer("container3.isolated_nw.".into())).unwrap();
         assert_eq!(
             read_reply(&a, 1).unwrap().names,
@@ -230,7 +240,7 @@ mod tests {
 
     #[test]
     fn frames_carry_the_message() {
-        let q = query(3, "app", RecordType::A);
+        let q = query(3, "app", RecordType::A).unwrap();
         let f = udp_frame((Ipv4Addr::LOCALHOST, 40000), (RESOLVER, 53), &q);
         assert_eq!(udp_payload(&f), Some(&q[..]));
         assert!(crate::engine::trace::summary(&f).contains("127.0.0.1.40000 > 127.0.0.11.53: UDP"));

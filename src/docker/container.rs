@@ -71,6 +71,8 @@ pub struct ContainerCreateRequest {
     pub port_bindings: BTreeMap<String, Vec<PortBinding>>,
     /// `-P`.
     pub publish_all_ports: bool,
+    /// `--expose`, `port/proto`.
+    pub exposed_ports: Vec<String>,
     /// `--link` (the legacy links of the default bridge), `target:alias`.
     pub links: Vec<String>,
     /// `NetworkingConfig.EndpointsConfig`.
@@ -155,6 +157,9 @@ pub struct Container {
     /// Legacy links' environment, fixed when the container started.
     #[serde(default)]
     pub link_env: Vec<String>,
+    /// Legacy links' `/etc/hosts` lines: (child, address, names), written at start.
+    #[serde(default)]
+    pub link_hosts: Vec<(String, std::net::Ipv4Addr, String)>,
 }
 
 impl Container {
@@ -345,7 +350,7 @@ impl Daemon {
             }
         }
         let mut exposed: Vec<String> = img.exposed.iter().map(|s| s.to_string()).collect();
-        for p in req.port_bindings.keys() {
+        for p in req.port_bindings.keys().chain(&req.exposed_ports) {
             if !exposed.contains(p) {
                 exposed.push(p.clone());
             }
@@ -402,6 +407,7 @@ impl Daemon {
             ports: BTreeMap::new(),
             lo: Default::default(),
             link_env: Vec::new(),
+            link_hosts: Vec::new(),
         };
         self.state.containers.insert(id.clone(), c);
         for label in ["name/adjective", "name/surname"] {
@@ -448,13 +454,19 @@ impl Daemon {
                 let now = self.now();
                 let pid = 1000 + self.draw("pid", 30000) as u32;
                 let link_env = self.legacy_link_env(&cid);
+                let link_hosts = self.legacy_link_hosts(&cid);
+                self.update_parents_hosts(&cid);
                 let c = self.state.containers.get_mut(&cid).expect("found");
                 c.link_env = link_env;
+                c.link_hosts = link_hosts;
                 c.state.status = Status::Running;
                 c.state.pid = pid;
                 c.state.exit_code = 0;
                 c.state.error.clear();
                 c.state.started_at = Some(now);
+                if let Some(code) = exits_at_once(c) {
+                    self.exit(&cid, code);
+                }
                 Ok(())
             }
             Err(e) => {
@@ -780,6 +792,27 @@ impl Daemon {
             .rev()
             .filter(|c| all || c.is_running())
             .collect()
+    }
+}
+
+/// Whether the container's process ends as soon as it starts, and with what status: a shell
+/// with no stdin to read (`docker run -d busybox`: `sh` reads EOF and exits 0), `true`,
+/// `false`, `echo`. Everything else runs until it is stopped.
+pub fn exits_at_once(c: &Container) -> Option<i32> {
+    let argv: Vec<&str> = c
+        .config
+        .entrypoint
+        .iter()
+        .chain(&c.config.cmd)
+        .map(|s| s.as_str())
+        .collect();
+    let prog = argv.first()?.rsplit('/').next()?;
+    match (prog, argv.len()) {
+        ("sh" | "ash" | "bash", 1) if !c.config.open_stdin => Some(0),
+        ("true", _) => Some(0),
+        ("false", _) => Some(1),
+        ("echo", _) => Some(0),
+        _ => None,
     }
 }
 

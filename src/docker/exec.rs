@@ -103,11 +103,19 @@ fn host_mac(net: &Network) -> [u8; 6] {
 
 impl Daemon {
     /// The container's interfaces in attach order (eth0, eth1, ...), and which one holds the
-    /// default route: the first on a network that is not `--internal`.
+    /// default route: libnetwork's `Endpoint.Less` puts internal networks last and orders the
+    /// rest by network name (all `GwPriority` being 0); the first one's gateway is the default.
     fn ifaces(&self, cid: &str) -> Vec<Iface> {
         let c = &self.state.containers[cid];
         let mut out = Vec::new();
-        let mut have_default = false;
+        let default_net = c
+            .networks
+            .values()
+            .filter(|s| s.endpoint_id.is_some())
+            .filter_map(|s| self.state.networks.get(&s.network_id))
+            .filter(|n| !n.internal && n.driver == "bridge")
+            .min_by(|a, b| a.name.cmp(&b.name))
+            .map(|n| n.id.clone());
         for s in c.networks.values() {
             let (Some(ep_id), Some(net)) = (&s.endpoint_id, self.state.networks.get(&s.network_id))
             else {
@@ -120,10 +128,7 @@ impl Daemon {
                 continue;
             };
             let gateway = match net.pool_v4().and_then(|p| p.gateway) {
-                Some(IpAddr::V4(gw)) if !net.internal && !have_default => {
-                    have_default = true;
-                    Some(gw)
-                }
+                Some(IpAddr::V4(gw)) if default_net.as_ref() == Some(&net.id) => Some(gw),
                 _ => None,
             };
             out.push(Iface {
@@ -328,7 +333,7 @@ impl Daemon {
         let mut out = String::from(
             "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
         );
-        for (ip, names) in self.legacy_link_hosts(cid) {
+        for (_, ip, names) in &c.link_hosts {
             out.push_str(&format!("{ip}\t{names}\n"));
         }
         for i in self.ifaces(cid) {
@@ -337,13 +342,17 @@ impl Daemon {
         out
     }
 
-    /// `/etc/hosts` as the resolver reads it: the first address for `name`, if any.
-    fn hosts_lookup(&self, cid: &str, name: &str) -> Option<Ipv4Addr> {
+    /// `/etc/hosts` as the resolver reads it: the first line naming `name`, as (address,
+    /// its names).
+    fn hosts_entry(&self, cid: &str, name: &str) -> Option<(Ipv4Addr, String)> {
         let name = name.to_lowercase();
         self.etc_hosts(cid).lines().find_map(|l| {
-            let mut words = l.split_whitespace();
-            let ip: Ipv4Addr = words.next()?.parse().ok()?;
-            words.any(|w| w.to_lowercase() == name).then_some(ip)
+            let (a, names) = l.split_once('\t')?;
+            let ip: Ipv4Addr = a.parse().ok()?;
+            names
+                .split_whitespace()
+                .any(|w| w.to_lowercase() == name)
+                .then(|| (ip, names.to_string()))
         })
     }
 
@@ -359,7 +368,7 @@ impl Daemon {
         let id = self.draw("dns/id", 65536) as u16;
         let port = 32768 + self.draw("dns/port", 28232) as u16;
         let cname = self.state.containers[cid].name.clone();
-        let q = dns::query(id, name, rtype);
+        let q = dns::query(id, name, rtype)?;
         let frame = dns::udp_frame((Ipv4Addr::LOCALHOST, port), (dns::RESOLVER, 53), &q);
         world.loopback(&cname, &frame);
         self.count_lo(cid, frame.len());
@@ -386,7 +395,7 @@ impl Daemon {
         if let Ok(ip) = host.parse::<Ipv4Addr>() {
             return Some(ip);
         }
-        if let Some(ip) = self.hosts_lookup(cid, host) {
+        if let Some((ip, _)) = self.hosts_entry(cid, host) {
             return Some(ip);
         }
         if !self.uses_embedded_dns(cid) {
@@ -438,7 +447,15 @@ impl Daemon {
         } else {
             &[RecordType::A, RecordType::AAAA]
         };
-        let qname = ptr.map_or(name.to_string(), dns::reverse_name);
+        let qname = ptr.map_or(name.trim_end_matches('.').to_string(), dns::reverse_name);
+        if !self.has_network(cid) {
+            let r = ExecResult {
+                stdout: ";; connection timed out; no servers could be reached\n\n".into(),
+                code: 1,
+                ..Default::default()
+            };
+            return self.finish(&world, r);
+        }
         if server != "127.0.0.11" || !embedded {
             // Only the embedded resolver is reachable; the host's upstream knows no container.
             if server != default_server {
@@ -469,8 +486,10 @@ impl Daemon {
                 continue;
             };
             match r.code {
+                // busybox 1.33+: an empty answer still gets its header (Docker's resolver never
+                // sets AA).
                 ResponseCode::NoError if r.addresses.is_empty() && r.names.is_empty() => {
-                    out.push_str(&format!("*** Can't find {qname}: No answer\n\n"));
+                    out.push_str("Non-authoritative answer:\n\n");
                 }
                 ResponseCode::NoError => {
                     found = true;
@@ -504,14 +523,46 @@ impl Daemon {
         )
     }
 
-    /// `getent hosts NAME`: `ADDRESS NAME` (glibc's `%-15s %s`), status 2 when unknown.
+    /// `getent hosts NAME|ADDRESS`: glibc's `print_hosts`, `ADDRESS  NAME [ALIASES]`
+    /// (`%-15s %s`), a line per address; status 2 when unknown.
     fn getent_hosts(&mut self, cid: &str, name: &str, opts: &ExecOptions) -> ExecResult {
         let mut world = self.bare_world(opts);
-        let r = match self.resolve_host(&mut world, cid, name) {
-            Some(ip) => ExecResult::out(format!("{:<15} {name}\n", ip.to_string())),
-            None => ExecResult::err(String::new(), 2),
+        let line = |ip: Ipv4Addr, names: &str| format!("{:<15} {names}\n", ip.to_string());
+        let r = if let Ok(ip) = name.parse::<Ipv4Addr>() {
+            // gethostbyaddr: the hosts file, then a PTR query.
+            let from_hosts = self.etc_hosts(cid).lines().find_map(|l| {
+                let (a, rest) = l.split_once('\t')?;
+                (a.parse::<Ipv4Addr>().ok()? == ip).then(|| rest.to_string())
+            });
+            let names = match from_hosts {
+                Some(n) => Some(n),
+                None if self.uses_embedded_dns(cid) => self
+                    .dns_exchange(&mut world, cid, &dns::reverse_name(ip), RecordType::PTR)
+                    .and_then(|r| r.names.first().map(|n| n.trim_end_matches('.').to_string())),
+                None => None,
+            };
+            match names {
+                Some(n) => ExecResult::out(line(ip, &n)),
+                None => ExecResult::err(String::new(), 2),
+            }
+        } else if let Some((ip, names)) = self.hosts_entry(cid, name) {
+            ExecResult::out(line(ip, &names))
+        } else if self.uses_embedded_dns(cid) {
+            let a = self.dns_exchange(&mut world, cid, name, RecordType::A);
+            let _ = self.dns_exchange(&mut world, cid, name, RecordType::AAAA);
+            match a.map(|r| r.addresses).filter(|v| !v.is_empty()) {
+                Some(ips) => ExecResult::out(ips.iter().map(|ip| line(*ip, name)).collect()),
+                None => ExecResult::err(String::new(), 2),
+            }
+        } else {
+            ExecResult::err(String::new(), 2)
         };
         self.finish(&world, r)
+    }
+
+    /// Whether the container has any network interface besides `lo`.
+    fn has_network(&self, cid: &str) -> bool {
+        !self.ifaces(cid).is_empty()
     }
 
     fn resolv_conf(&self, cid: &str) -> String {
@@ -557,6 +608,12 @@ impl Daemon {
         if o.count.is_none() && o.deadline.is_none() {
             return ExecResult::err(
                 "vnet: ping would run until interrupted; give -c COUNT or -w SECONDS\n".into(),
+                1,
+            );
+        }
+        if self.state.containers[cid].host_config.network_mode == "host" {
+            return ExecResult::err(
+                "vnet: a host-network container uses the host's own stack, which vnet does not simulate yet\n".into(),
                 1,
             );
         }
@@ -615,7 +672,7 @@ impl Daemon {
         let mut out = Tally::header(host, target, o.size);
         let mut tally = Tally::default();
         let start = self.now();
-        let end = o.deadline.map(|d| start + Duration(d));
+        let end = o.deadline.map(|d| Instant(start.0.saturating_add(d)));
         let mut t = start;
         loop {
             if let Some(e) = end
@@ -642,7 +699,7 @@ impl Daemon {
             lo.rx_packets += 2;
             lo.tx_bytes += 2 * frame;
             lo.rx_bytes += 2 * frame;
-            if o.count.is_some_and(|c| tally.sent >= c) {
+            if o.count.is_some_and(|c| tally.sent >= c) || (o.interval == 0 && !o.flood) {
                 t = t + Duration(rtt);
                 break;
             }
@@ -685,10 +742,13 @@ impl Daemon {
                 name: net.name.clone(),
                 gateway,
                 host_mac: host_mac(net),
-                icc: net
-                    .options
-                    .get("com.docker.network.bridge.enable_icc")
-                    .is_none_or(|v| v != "false"),
+                // The bridge driver reads the option with strconv.ParseBool.
+                icc: !matches!(
+                    net.options
+                        .get("com.docker.network.bridge.enable_icc")
+                        .map(|v| v.as_str()),
+                    Some("0" | "f" | "F" | "FALSE" | "false" | "False")
+                ),
                 link: self.state.links.get(&net.id).copied().unwrap_or_default(),
             });
             bridge_of.insert(net.id.clone(), b);
@@ -708,6 +768,7 @@ impl Daemon {
                 if !mine.contains(&i.network_id) {
                     continue;
                 }
+                let neighbors = self.restorable_neighbors(&i);
                 world.add_nic(NicSpec {
                     container: cname.clone(),
                     ifname: i.name.clone(),
@@ -716,11 +777,41 @@ impl Daemon {
                     ipv4: (i.ip, i.len),
                     gateway: i.gateway,
                     counters: i.counters,
+                    neighbors,
                 });
                 nics.push((c.clone(), i.endpoint_id.clone(), i.network_id.clone()));
             }
         }
         (world, nics)
+    }
+
+    /// The ARP entries a NIC starts a command with: those it learned less than 60 s ago
+    /// (smoltcp's lifetime) that still name a running endpoint with that address and MAC, and
+    /// whose owner knows this NIC too. (smoltcp drops an echo reply it cannot address rather
+    /// than queueing it behind an ARP request as Linux does; restoring only entries both sides
+    /// hold keeps that difference from showing.)
+    fn restorable_neighbors(&self, i: &Iface) -> Vec<(Ipv4Addr, [u8; 6])> {
+        let now = self.now();
+        let fresh = |at: Instant| now - at < Duration::from_secs(60);
+        let net = &self.state.networks[&i.network_id];
+        let Some(me) = net.endpoints.get(&i.endpoint_id) else {
+            return Vec::new();
+        };
+        me.neighbors
+            .iter()
+            .filter(|(_, _, at)| fresh(*at))
+            .filter(|(ip, mac, _)| {
+                net.endpoints.values().any(|peer| {
+                    peer.ipv4.map(|(a, _)| a) == Some(IpAddr::V4(*ip))
+                        && peer.mac.as_deref().map(parse_mac) == Some(*mac)
+                        && peer
+                            .neighbors
+                            .iter()
+                            .any(|(a, m, at)| *a == i.ip && *m == i.mac && fresh(*at))
+                })
+            })
+            .map(|(ip, mac, _)| (*ip, *mac))
+            .collect()
     }
 
     /// Keeps what the run changed: counters, ARP caches, the clock.
@@ -790,10 +881,18 @@ fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), Strin
     let mut it = args.iter().copied();
     let number = |v: Option<&str>, what: char| -> std::result::Result<f64, String> {
         let v = v.ok_or_else(|| format!("ping: option requires an argument -- '{what}'\n"))?;
-        v.parse::<f64>()
-            .ok()
-            .filter(|x| *x >= 0.0 && x.is_finite())
-            .ok_or_else(|| format!("ping: invalid number '{v}'\n"))
+        // busybox reads -c, -w, -W and -s as whole numbers, -i as a duration.
+        let x = if what == 'i' {
+            v.parse::<f64>().ok().filter(|x| *x >= 0.0 && x.is_finite())
+        } else {
+            v.parse::<u64>().ok().map(|n| n as f64)
+        };
+        let x = x.ok_or_else(|| format!("ping: invalid number '{v}'\n"))?;
+        if what == 's' && x > 65535.0 {
+            return Err(format!("ping: number {v} is not in 0..65535 range\n"));
+        }
+        // Deadlines beyond any run anyone would wait for are capped (a day).
+        Ok(x.min(86_400.0 * 1e3))
     };
     while let Some(a) = it.next() {
         let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) else {
@@ -818,7 +917,8 @@ fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), Strin
                     match f {
                         // busybox: a count of 0 means no limit.
                         'c' => o.count = Some(x as u64).filter(|c| *c > 0),
-                        'w' => o.deadline = Some((x * 1e6) as u64),
+                        // busybox: -w 0 is no deadline.
+                        'w' => o.deadline = Some((x * 1e6) as u64).filter(|d| *d > 0),
                         'W' => o.timeout = (x * 1e6) as u64,
                         'i' => o.interval = (x * 1e6) as u64,
                         _ => o.size = x as usize,

@@ -160,6 +160,7 @@ mod tests {
                 name: Some("c1".into()),
                 image: "busybox".into(),
                 network_mode: "n1".into(),
+                open_stdin: true,
                 ..Default::default()
             })
             .unwrap();
@@ -191,6 +192,7 @@ mod tests {
                 name: Some("c1".into()),
                 image: "busybox".into(),
                 network_mode: "n1".into(),
+                open_stdin: true,
                 ..Default::default()
             })
             .unwrap();

@@ -22,10 +22,12 @@ use std::net::{IpAddr, Ipv4Addr};
 type DnsEndpoint = (String, String, Vec<(String, String)>);
 
 impl Daemon {
-    /// The running endpoints of `cid` on user-defined networks, in attach order.
+    /// The running endpoints of `cid` on user-defined networks, in libnetwork's endpoint
+    /// order (`Endpoint.Less`: internal networks last, then by network name).
     fn dns_endpoints(&self, cid: &str) -> Vec<DnsEndpoint> {
         let c = &self.state.containers[cid];
-        c.networks
+        let mut eps: Vec<(bool, DnsEndpoint)> = c
+            .networks
             .values()
             .filter(|s| s.endpoint_id.is_some())
             .filter_map(|s| self.state.networks.get(&s.network_id).map(|n| (s, n)))
@@ -39,9 +41,11 @@ impl Daemon {
                         (a.to_string(), t.to_string())
                     })
                     .collect();
-                (n.id.clone(), n.name.clone(), links)
+                (n.internal, (n.id.clone(), n.name.clone(), links))
             })
-            .collect()
+            .collect();
+        eps.sort_by(|a, b| (a.0, &a.1.1).cmp(&(b.0, &b.1.1)));
+        eps.into_iter().map(|(_, e)| e).collect()
     }
 
     /// Whether a container asks the embedded DNS (it has a running endpoint on a
@@ -172,18 +176,34 @@ impl Daemon {
         }
     }
 
-    /// Legacy links' `/etc/hosts` lines: `(child IP, "alias hostname [name]")`, for children
-    /// running on the default bridge (they follow the child's current address).
-    pub fn legacy_link_hosts(&self, cid: &str) -> Vec<(Ipv4Addr, String)> {
+    /// Legacy links' `/etc/hosts` lines, written when the parent starts: `(child name, child
+    /// IP, "alias hostname [name]")` for each child running on the default bridge.
+    pub(crate) fn legacy_link_hosts(&self, cid: &str) -> Vec<(String, Ipv4Addr, String)> {
         let mut out = Vec::new();
         for (alias, ch, ip) in self.legacy_children(cid) {
             let mut names = vec![alias.to_string(), ch.config.hostname.clone()];
             if ch.name != alias {
                 names.push(ch.name.clone());
             }
-            out.push((ip, names.join(" ")));
+            out.push((ch.name.clone(), ip, names.join(" ")));
         }
         out
+    }
+
+    /// A child that (re)starts updates its parents' `/etc/hosts` lines with its new address
+    /// (TestLinksUpdateOnRestart); the lines stay as they were while it is stopped.
+    pub(crate) fn update_parents_hosts(&mut self, child_id: &str) {
+        let Some(ip) = self.bridge_ip(child_id) else {
+            return;
+        };
+        let name = self.state.containers[child_id].name.clone();
+        for p in self.state.containers.values_mut() {
+            for (child, addr, _) in p.link_hosts.iter_mut() {
+                if *child == name {
+                    *addr = ip;
+                }
+            }
+        }
     }
 
     /// The running children of a container's legacy links: (alias, child, its bridge address).

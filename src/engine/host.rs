@@ -17,6 +17,31 @@ use smoltcp::wire::{
 /// Linux's default TTL (`net.ipv4.ip_default_ttl`).
 pub const DEFAULT_TTL: u8 = 64;
 
+/// Writes an ARP reply from `(mac, ip)` to `(to_mac, to_ip)` into `out` (42 bytes).
+pub fn arp_reply(
+    mac: [u8; 6],
+    ip: Ipv4Address,
+    to_mac: [u8; 6],
+    to_ip: Ipv4Address,
+    out: &mut [u8; 42],
+) {
+    let reply = ArpRepr::EthernetIpv4 {
+        operation: ArpOperation::Reply,
+        source_hardware_addr: EthernetAddress(mac),
+        source_protocol_addr: ip,
+        target_hardware_addr: EthernetAddress(to_mac),
+        target_protocol_addr: to_ip,
+    };
+    let eth = EthernetRepr {
+        src_addr: EthernetAddress(mac),
+        dst_addr: EthernetAddress(to_mac),
+        ethertype: EthernetProtocol::Arp,
+    };
+    let mut f = EthernetFrame::new_unchecked(&mut out[..]);
+    eth.emit(&mut f);
+    reply.emit(&mut ArpPacket::new_unchecked(f.payload_mut()));
+}
+
 /// Builds the host's answer to `frame`, arriving on a bridge port whose MAC is `port_mac`,
 /// into `out`; returns the answer's length, or `None` when the host stays silent.
 pub fn respond(

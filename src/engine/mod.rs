@@ -69,6 +69,8 @@ pub struct NicSpec {
     pub gateway: Option<Ipv4Address>,
     /// Counters so far (they persist between commands).
     pub counters: Counters,
+    /// The ARP cache it had at the end of the last command: (address, MAC).
+    pub neighbors: Vec<(Ipv4Address, [u8; 6])>,
 }
 
 /// What a NIC learned from ARP: `(address, MAC, when)`.
@@ -209,7 +211,7 @@ impl World {
         }
         br.peers[port as usize] = Some(Peer::Nic(i));
         let seed = self.rng.next_u64();
-        let nic = Nic::new(
+        let mut nic = Nic::new(
             spec.mac,
             spec.ipv4,
             spec.gateway,
@@ -217,6 +219,23 @@ impl World {
             &self.arena,
             self.now,
         );
+        // The stack starts with the ARP cache it had: smoltcp has no call to fill it, so each
+        // entry is handed to it as the ARP reply it learned it from. These frames restore
+        // state; they are not traffic: not counted, not traced.
+        for (ip, mac) in &spec.neighbors {
+            let mut buf = [0u8; 42];
+            host::arp_reply(*mac, *ip, spec.mac, spec.ipv4.0, &mut buf);
+            let id = self.arena.borrow_mut().alloc(buf.len());
+            self.arena.borrow_mut().get_mut(id).copy_from_slice(&buf);
+            nic.rx.push_back(id);
+        }
+        if !spec.neighbors.is_empty() {
+            nic.poll(self.now, &self.arena);
+            let stray: Vec<FrameId> = std::mem::take(&mut *nic.tx.borrow_mut());
+            for f in stray {
+                self.arena.borrow_mut().release(f);
+            }
+        }
         self.nics.push(NicNode {
             counters: spec.counters,
             spec,
@@ -587,6 +606,7 @@ mod tests {
                 ipv4: (ip(addr), 16),
                 gateway: Some(ip("172.25.0.1")),
                 counters: Counters::default(),
+                neighbors: Vec::new(),
             });
         }
         w

@@ -145,10 +145,20 @@ pub fn ping(
     let data = vec![0u8; o.size];
     let mut sent_at: Vec<u64> = Vec::new();
     let mut next_send = Some(start);
-    let mut stop_at = o.deadline.map(|d| start + d);
+    // busybox checks its deadline when it would send; after the last request it waits as -c
+    // says (-W, or two round trips).
+    let deadline = o.deadline.map(|d| start.saturating_add(d));
+    let mut stop_at: Option<u64> = None;
     let flood_gap = 10_000;
     loop {
         let ev = world.next_event_time();
+        if let (Some(s), Some(d)) = (next_send, deadline)
+            && s >= d
+        {
+            // The next request would go out at or after the deadline: stop there.
+            next_send = None;
+            stop_at = Some(stop_at.map_or(d, |x| x.min(d)));
+        }
         let send = next_send.filter(|s| ev.is_none_or(|e| *s <= e));
         // The deadline comes first at equal times (busybox's alarm fires before the next send).
         let due = [send, ev].into_iter().flatten().min();
@@ -167,6 +177,8 @@ pub fn ping(
                 seq_no: seq,
                 data: &data,
             };
+            // A full socket buffer (requests waiting for ARP) drops the request; the
+            // sequence number moves on, as busybox's does.
             if let Ok(buf) = world
                 .nic_mut(nic)
                 .icmp(h)
@@ -177,7 +189,9 @@ pub fn ping(
             sent_at.push(due);
             tally.sent += 1;
             world.poll(nic);
-            let all_sent = o.count.is_some_and(|c| tally.sent >= c);
+            // A zero interval disarms busybox's timer: one request, unless flooding.
+            let all_sent =
+                o.count.is_some_and(|c| tally.sent >= c) || (o.interval == 0 && !o.flood);
             next_send = if all_sent {
                 // Wait for the last replies: 2 RTTs (at least 1 s) if any came, else -W.
                 let expire = if tally.received > 0 {
@@ -185,12 +199,13 @@ pub fn ping(
                 } else {
                     o.timeout
                 };
-                stop_at = Some(stop_at.map_or(due + expire, |s| s.min(due + expire)));
+                let end = due.saturating_add(expire);
+                stop_at = Some(stop_at.map_or(end, |s| s.min(end)));
                 None
             } else if o.flood {
                 Some(due + flood_gap)
             } else {
-                Some(due + o.interval)
+                Some(due.saturating_add(o.interval))
             };
         } else {
             world.step();
@@ -236,8 +251,10 @@ pub fn ping(
         }
     }
     out.push_str(&tally.statistics(shown));
+    // busybox: status 1 with no reply, or with a deadline and fewer replies than -c asked.
+    let short = o.deadline.is_some() && o.count.is_some_and(|c| tally.received < c);
     PingResult {
         stdout: out,
-        code: tally.code(),
+        code: if short { 1 } else { tally.code() },
     }
 }
