@@ -637,3 +637,30 @@ fn review_fixes_hold() {
         "false true\n"
     );
 }
+
+#[test]
+fn process_lifetimes_and_parallel_stop() {
+    let v = Vnet::new("lifetimes");
+    // `run -d busybox`: sh reads EOF from a closed stdin and exits at once.
+    v.ok(&["run", "-d", "--name", "quick", "busybox"]);
+    v.ok(&["run", "-d", "--name", "said", "busybox", "echo", "hi"]);
+    v.ok(&["run", "-itd", "--name", "a1", "busybox"]);
+    v.ok(&["run", "-itd", "--name", "a2", "busybox"]);
+    v.ok(&["run", "-itd", "--name", "web", "--expose", "8080", "nginx"]);
+    assert_eq!(
+        v.ok(&["ps", "-a", "--format", "{{.Names}} {{.Status}} {{.Ports}}"]),
+        "web Up Less than a second 80/tcp, 8080/tcp\na2 Up Less than a second \na1 Up Less than a second \nsaid Exited (0) Less than a second ago \nquick Exited (0) Less than a second ago \n"
+    );
+    // docker stop stops its arguments in parallel: both wait the same 10 s.
+    assert_eq!(v.ok(&["stop", "a1", "a2"]), "a1\na2\n");
+    assert_eq!(
+        v.ok(&["ps", "-a", "-n", "5", "--format", "{{.Names}} {{.Status}}"]),
+        "web Up 10 seconds\na2 Exited (137) Less than a second ago\na1 Exited (137) Less than a second ago\nsaid Exited (0) 10 seconds ago\nquick Exited (0) 10 seconds ago\n"
+    );
+    // Unknown run flags are refused, not taken for the image.
+    v.fails(
+        &["run", "-itd", "--mac-address", "02:00:00:00:00:99", "busybox"],
+        "unknown flag: --mac-address\n\nUsage:  vnet run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'vnet run --help' for more information\n",
+        125,
+    );
+}

@@ -376,12 +376,16 @@ pub(super) fn stop(a: &StopArgs, prog: &str, restart: bool, d: &mut Daemon, o: &
     }
     let timeout = a.timeout;
     let mut errs = Vec::new();
-    for name in &a.args {
-        let r = if restart {
-            d.container_restart(name, timeout)
-        } else {
-            d.container_stop(name, timeout)
-        };
+    // The CLI stops its arguments in parallel; restarts go one by one here.
+    let results: Vec<_> = if restart {
+        a.args
+            .iter()
+            .map(|name| d.container_restart(name, timeout))
+            .collect()
+    } else {
+        d.container_stop_many(&a.args, timeout)
+    };
+    for (name, r) in a.args.iter().zip(results) {
         match r {
             Ok(()) => o.outln(name),
             Err(e) => errs.push(super::daemon_msg(&e)),

@@ -656,26 +656,68 @@ impl Daemon {
         if !c.is_running() {
             return Ok(());
         }
-        let (code, waited) = if image::lookup(&c.config.image).exits_on_stop_signal {
-            (0, Duration(0))
-        } else {
-            match timeout {
-                None => (137, DEFAULT_STOP_TIMEOUT),
-                Some(t) if t >= 0 => (137, Duration::from_secs(t as u64)),
-                Some(_) => {
-                    return Err(Error::new(
-                        Kind::System,
-                        format!(
-                            "vnet cannot wait for ever: the main process of {} ignores SIGTERM; give stop a timeout",
-                            c.name
-                        ),
-                    ));
-                }
-            }
-        };
+        let (code, waited) = self.stop_wait(c, timeout)?;
         self.advance(waited);
         self.exit(&cid, code);
         Ok(())
+    }
+
+    /// Stops several containers at once, as the docker CLI does (in parallel): each waits its
+    /// own grace period from the same moment, and the clock ends at the longest.
+    pub fn container_stop_many(
+        &mut self,
+        terms: &[String],
+        timeout: Option<i64>,
+    ) -> Vec<Result<()>> {
+        let start = self.now();
+        let mut plan: Vec<(usize, String, Duration, i32)> = Vec::new();
+        let mut results: Vec<Result<()>> = Vec::new();
+        for (k, term) in terms.iter().enumerate() {
+            let r = self.find_container(term).and_then(|cid| {
+                let c = &self.state.containers[&cid];
+                if !c.is_running() {
+                    return Ok(());
+                }
+                let (code, wait) = self.stop_wait(c, timeout)?;
+                plan.push((k, cid, wait, code));
+                Ok(())
+            });
+            results.push(r);
+        }
+        plan.sort_by_key(|(k, _, wait, _)| (*wait, *k));
+        for (_, cid, wait, code) in plan {
+            let at = start + wait;
+            if at > self.now() {
+                self.state.clock = at;
+            }
+            if self
+                .state
+                .containers
+                .get(&cid)
+                .is_some_and(|c| c.is_running())
+            {
+                self.exit(&cid, code);
+            }
+        }
+        results
+    }
+
+    /// How a stop ends: the exit code, and how long it waits for the process.
+    fn stop_wait(&self, c: &Container, timeout: Option<i64>) -> Result<(i32, Duration)> {
+        if image::lookup(&c.config.image).exits_on_stop_signal {
+            return Ok((0, Duration(0)));
+        }
+        match timeout {
+            None => Ok((137, DEFAULT_STOP_TIMEOUT)),
+            Some(t) if t >= 0 => Ok((137, Duration::from_secs(t as u64))),
+            Some(_) => Err(Error::new(
+                Kind::System,
+                format!(
+                    "vnet cannot wait for ever: the main process of {} ignores SIGTERM; give stop a timeout",
+                    c.name
+                ),
+            )),
+        }
     }
 
     /// `POST /containers/{id}/kill`: SIGKILL, exit code 137.

@@ -184,9 +184,28 @@ impl Daemon {
                     ExecResult::out(out)
                 }
             }
+            ("ip", ["-4", rest @ ..]) => {
+                let words: Vec<String> = std::iter::once("ip")
+                    .chain(rest.iter().copied())
+                    .map(String::from)
+                    .collect();
+                self.shell(cid, &words, opts)
+            }
+            (
+                "ip",
+                ["a" | "addr" | "address", "show" | "list", dev]
+                | ["a" | "addr" | "address", "show" | "list", "dev", dev],
+            ) => {
+                let out = self.ip_addr(cid, Some(dev));
+                if out.is_empty() {
+                    ExecResult::err(format!("ip: can't find device '{dev}'\n"), 1)
+                } else {
+                    ExecResult::out(out)
+                }
+            }
             ("ip", [obj, rest @ ..]) if rest.is_empty() || rest == ["show"] || rest == ["list"] => {
                 match *obj {
-                    "a" | "addr" | "address" => ExecResult::out(self.ip_addr(cid)),
+                    "a" | "addr" | "address" => ExecResult::out(self.ip_addr(cid, None)),
                     "r" | "ro" | "route" => ExecResult::out(self.ip_route(cid)),
                     "n" | "neigh" | "neighbor" | "neighbour" => ExecResult::out(self.ip_neigh(cid)),
                     _ => ExecResult::err(format!("ip: unknown command \"{obj}\"\n"), 1),
@@ -255,11 +274,15 @@ impl Daemon {
         out
     }
 
-    fn ip_addr(&self, cid: &str) -> String {
-        let mut out = String::from(
-            "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n    inet 127.0.0.1/8 scope host lo\n       valid_lft forever preferred_lft forever\n",
-        );
+    fn ip_addr(&self, cid: &str, only: Option<&str>) -> String {
+        let mut out = String::new();
+        if only.is_none_or(|d| d == "lo") {
+            out.push_str("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n    inet 127.0.0.1/8 scope host lo\n       valid_lft forever preferred_lft forever\n");
+        }
         for (k, i) in self.ifaces(cid).iter().enumerate() {
+            if only.is_some_and(|d| d != i.name) {
+                continue;
+            }
             out.push_str(&format!(
                 "{}: {}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue \n    link/ether {} brd ff:ff:ff:ff:ff:ff\n    inet {}/{} scope global {}\n       valid_lft forever preferred_lft forever\n",
                 k + 2,

@@ -193,9 +193,10 @@ pub fn ping(
             let all_sent =
                 o.count.is_some_and(|c| tally.sent >= c) || (o.interval == 0 && !o.flood);
             next_send = if all_sent {
-                // Wait for the last replies: 2 RTTs (at least 1 s) if any came, else -W.
+                // Wait for the last replies: busybox's `tmax / (512*1024)` seconds (about two
+                // round trips, at least 1 s) if any came, else -W.
                 let expire = if tally.received > 0 {
-                    (2 * tally.tmax() / 1_000_000).max(1) * 1_000_000
+                    (tally.tmax() / (512 * 1024)).max(1) * 1_000_000
                 } else {
                     o.timeout
                 };
