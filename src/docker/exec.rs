@@ -740,16 +740,7 @@ impl Daemon {
     /// Builds the world a command in `cid` runs in. Returns it and, per NIC, the
     /// container, endpoint and network it stands for.
     fn world(&mut self, cid: &str, opts: &ExecOptions) -> (World, Vec<(String, String, String)>) {
-        let n = self.state.counters.entry("world".into()).or_insert(0);
-        let label = format!("world/{n}");
-        *n += 1;
-        let mut world = World::new(self.state.seed, &label, self.now().0);
-        if opts.trace {
-            world.enable_trace();
-        }
-        if opts.capture {
-            world.enable_capture();
-        }
+        let mut world = self.bare_world(opts);
         let mut bridge_of = std::collections::BTreeMap::new();
         for net in self
             .state
