@@ -108,6 +108,7 @@ fn pair() -> World {
             gateway: Some(ip("10.0.0.1")),
             counters: Default::default(),
             neighbors: Vec::new(),
+            mtu: vnet::stack::MTU,
         });
     }
     w

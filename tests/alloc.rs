@@ -100,6 +100,7 @@ fn world() -> World {
             gateway: Some(ip("10.0.0.1")),
             counters: Default::default(),
             neighbors: Vec::new(),
+            mtu: vnet::stack::MTU,
         });
     }
     w

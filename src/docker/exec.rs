@@ -75,6 +75,7 @@ struct Iface {
     len: u8,
     gateway: Option<Ipv4Addr>,
     counters: Counters,
+    mtu: usize,
 }
 
 fn parse_mac(s: &str) -> [u8; 6] {
@@ -140,6 +141,13 @@ impl Daemon {
                 len,
                 gateway,
                 counters: ep.counters,
+                // The bridge driver's option, as `com.docker.network.driver.mtu`.
+                mtu: net
+                    .options
+                    .get("com.docker.network.driver.mtu")
+                    .and_then(|m| m.parse().ok())
+                    .filter(|m| (68..=65535).contains(m))
+                    .unwrap_or(crate::stack::MTU),
             });
         }
         out
@@ -260,7 +268,10 @@ impl Daemon {
                 "          inet6 addr: {}/64 Scope:Link\n",
                 link_local(&m)
             ));
-            out.push_str("          UP BROADCAST RUNNING MULTICAST  MTU:1500  Metric:1\n");
+            out.push_str(&format!(
+                "          UP BROADCAST RUNNING MULTICAST  MTU:{}  Metric:1\n",
+                i.mtu
+            ));
             out.push_str(&counters_block(&i.counters));
         }
         if only.is_none_or(|o| o == "lo") {
@@ -284,9 +295,10 @@ impl Daemon {
                 continue;
             }
             out.push_str(&format!(
-                "{}: {}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue \n    link/ether {} brd ff:ff:ff:ff:ff:ff\n    inet {}/{} scope global {}\n       valid_lft forever preferred_lft forever\n",
+                "{}: {}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu {} qdisc noqueue \n    link/ether {} brd ff:ff:ff:ff:ff:ff\n    inet {}/{} scope global {}\n       valid_lft forever preferred_lft forever\n",
                 k + 2,
                 i.name,
+                i.mtu,
                 mac_str(&i.mac),
                 i.ip,
                 i.len,
@@ -792,6 +804,7 @@ impl Daemon {
                     gateway: i.gateway,
                     counters: i.counters,
                     neighbors,
+                    mtu: i.mtu,
                 });
                 nics.push((c.clone(), i.endpoint_id.clone(), i.network_id.clone()));
             }

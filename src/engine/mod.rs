@@ -71,6 +71,8 @@ pub struct NicSpec {
     pub counters: Counters,
     /// The ARP cache it had at the end of the last command: (address, MAC).
     pub neighbors: Vec<(Ipv4Address, [u8; 6])>,
+    /// The interface MTU.
+    pub mtu: usize,
 }
 
 /// What a NIC learned from ARP: `(address, MAC, when)`.
@@ -215,6 +217,7 @@ impl World {
             spec.mac,
             spec.ipv4,
             spec.gateway,
+            spec.mtu,
             seed,
             &self.arena,
             self.now,
@@ -607,6 +610,7 @@ mod tests {
                 gateway: Some(ip("172.25.0.1")),
                 counters: Counters::default(),
                 neighbors: Vec::new(),
+                mtu: crate::stack::MTU,
             });
         }
         w

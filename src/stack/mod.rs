@@ -18,7 +18,7 @@ use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-/// Ethernet MTU of a bridge network's veth.
+/// Ethernet MTU of a bridge network's veth (`com.docker.network.driver.mtu` changes it).
 pub const MTU: usize = 1500;
 
 /// Packets and bytes through an interface, as `ifconfig` counts them (Ethernet frames).
@@ -50,9 +50,12 @@ pub struct Nic {
     pub ipv4: (Ipv4Address, u8),
     /// The receive buffer (one frame).
     buf: RefCell<Vec<u8>>,
+    /// The interface MTU.
+    pub mtu: usize,
 }
 
 struct Dev<'a> {
+    mtu: usize,
     rx: &'a mut VecDeque<FrameId>,
     tx: &'a RefCell<Vec<FrameId>>,
     arena: &'a RefCell<Arena>,
@@ -125,7 +128,7 @@ impl phy::Device for Dev<'_> {
     fn capabilities(&self) -> DeviceCapabilities {
         let mut c = DeviceCapabilities::default();
         c.medium = Medium::Ethernet;
-        c.max_transmission_unit = MTU + 14;
+        c.max_transmission_unit = self.mtu + 14;
         c.max_burst_size = Some(64);
         c
     }
@@ -137,6 +140,7 @@ impl Nic {
         mac: [u8; 6],
         ipv4: (Ipv4Address, u8),
         gateway: Option<Ipv4Address>,
+        mtu: usize,
         seed: u64,
         arena: &RefCell<Arena>,
         now: u64,
@@ -145,8 +149,9 @@ impl Nic {
         config.random_seed = seed;
         let mut rx = VecDeque::new();
         let tx = RefCell::new(Vec::new());
-        let buf = RefCell::new(Vec::with_capacity(MTU + 14));
+        let buf = RefCell::new(Vec::with_capacity(mtu + 14));
         let mut dev = Dev {
+            mtu,
             rx: &mut rx,
             tx: &tx,
             arena,
@@ -171,6 +176,7 @@ impl Nic {
             mac,
             ipv4,
             buf,
+            mtu,
         }
     }
 
@@ -178,6 +184,7 @@ impl Nic {
     /// needs to run (a retransmission, an ARP retry), if ever.
     pub fn poll(&mut self, now: u64, arena: &RefCell<Arena>) -> Option<u64> {
         let mut dev = Dev {
+            mtu: self.mtu,
             rx: &mut self.rx,
             tx: &self.tx,
             arena,
