@@ -160,6 +160,9 @@ pub struct Container {
     /// Legacy links' `/etc/hosts` lines: (child, address, names), written at start.
     #[serde(default)]
     pub link_hosts: Vec<(String, std::net::Ipv4Addr, String)>,
+    /// The next interface index of the running container's network namespace.
+    #[serde(default)]
+    pub next_ifindex: u32,
 }
 
 impl Container {
@@ -408,6 +411,7 @@ impl Daemon {
             lo: Default::default(),
             link_env: Vec::new(),
             link_hosts: Vec::new(),
+            next_ifindex: 0,
         };
         self.state.containers.insert(id.clone(), c);
         for label in ["name/adjective", "name/surname"] {
@@ -484,6 +488,12 @@ impl Daemon {
     }
 
     fn start_networking(&mut self, cid: &str) -> Result<()> {
+        // A new sandbox: interfaces count from eth0 again.
+        self.state
+            .containers
+            .get_mut(cid)
+            .expect("found")
+            .next_ifindex = 0;
         let c = &self.state.containers[cid];
         // Legacy links: every target must be running.
         for l in &c.host_config.links {
@@ -643,6 +653,7 @@ impl Daemon {
         let c = self.state.containers.get_mut(cid).expect("found");
         for s in c.networks.values_mut() {
             s.endpoint_id = None;
+            s.ifname = None;
         }
         c.ports.clear();
     }

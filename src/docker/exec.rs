@@ -133,7 +133,10 @@ impl Daemon {
                 _ => None,
             };
             out.push(Iface {
-                name: format!("eth{}", out.len()),
+                name: s
+                    .ifname
+                    .clone()
+                    .unwrap_or_else(|| format!("eth{}", out.len())),
                 network_id: net.id.clone(),
                 endpoint_id: ep.id.clone(),
                 mac: parse_mac(ep.mac.as_deref().unwrap_or_default()),
@@ -249,7 +252,10 @@ impl Daemon {
 
     fn ifconfig(&self, cid: &str, only: Option<&str>) -> String {
         let mut out = String::new();
-        for i in self.ifaces(cid) {
+        // busybox lists interfaces sorted by name.
+        let mut ifaces = self.ifaces(cid);
+        ifaces.sort_by(|a, b| a.name.cmp(&b.name));
+        for i in ifaces {
             if only.is_some_and(|o| o != i.name) {
                 continue;
             }
@@ -290,10 +296,18 @@ impl Daemon {
         if only.is_none_or(|d| d == "lo") {
             out.push_str("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n    inet 127.0.0.1/8 scope host lo\n       valid_lft forever preferred_lft forever\n");
         }
-        for (k, i) in self.ifaces(cid).iter().enumerate() {
+        let mut ifaces = self.ifaces(cid);
+        ifaces.sort_by_key(|i| i.name.trim_start_matches("eth").parse::<u32>().unwrap_or(0));
+        for i in &ifaces {
             if only.is_some_and(|d| d != i.name) {
                 continue;
             }
+            // lo is 1; ethN was created N-th in this namespace.
+            let k = i
+                .name
+                .trim_start_matches("eth")
+                .parse::<usize>()
+                .unwrap_or(0);
             out.push_str(&format!(
                 "{}: {}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu {} qdisc noqueue \n    link/ether {} brd ff:ff:ff:ff:ff:ff\n    inet {}/{} scope global {}\n       valid_lft forever preferred_lft forever\n",
                 k + 2,

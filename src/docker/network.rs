@@ -182,6 +182,10 @@ pub struct EndpointSettings {
     pub endpoint_id: Option<String>,
     /// `DNSNames`, set when the container first joins a user-defined network.
     pub dns_names: Option<Vec<String>>,
+    /// The interface it got in the container (`eth1`), while joined. libnetwork's sandbox
+    /// never reuses an index: a later network gets the next one even when an earlier one left.
+    #[serde(default)]
+    pub ifname: Option<String>,
 }
 
 /// `docker network ls --filter` terms.
@@ -811,6 +815,13 @@ impl Daemon {
         settings.network_id = nid.to_string();
         settings.endpoint_id = Some(ep_id);
         settings.dns_names = dns_names;
+        let c = self
+            .state
+            .containers
+            .get_mut(cid)
+            .expect("joining container");
+        settings.ifname = Some(format!("eth{}", c.next_ifindex));
+        c.next_ifindex += 1;
         Ok(())
     }
 
