@@ -116,6 +116,9 @@ pub struct PsArgs {
     /// Show all containers (default shows just running)
     #[arg(short, long)]
     all: bool,
+    /// Filter output based on conditions provided
+    #[arg(short, long)]
+    filter: Vec<String>,
     /// Only display container IDs
     #[arg(short, long)]
     quiet: bool,
@@ -530,7 +533,24 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     } else {
         a.last.filter(|n| *n > 0).map(|n| n as usize)
     };
-    let mut list = d.container_list(a.all || limit.is_some());
+    let mut terms = Vec::new();
+    for f in &a.filter {
+        match f.split_once('=') {
+            Some((k, v)) => terms.push((k.to_string(), v.to_string())),
+            None => {
+                let msg = format!(
+                    "invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
+                );
+                return super::usage_error(o, prog, "ps", &msg);
+            }
+        }
+    }
+    // A status filter lists stopped containers too (daemon/list.go).
+    let any_status = terms.iter().any(|(k, _)| k == "status" || k == "exited");
+    let mut list = match d.container_filter(a.all || limit.is_some() || any_status, &terms) {
+        Ok(l) => l,
+        Err(e) => return o.daemon_error(&e),
+    };
     if let Some(n) = limit {
         list.truncate(n);
     }

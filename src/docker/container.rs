@@ -837,6 +837,63 @@ impl Daemon {
         Ok(())
     }
 
+    /// `GET /containers/json?filters=`: `id` (prefix), `name` (substring), `status`,
+    /// `exited`, `network` (name or ID); values of one key are alternatives, keys all apply.
+    pub fn container_filter(
+        &self,
+        all: bool,
+        terms: &[(String, String)],
+    ) -> Result<Vec<&Container>> {
+        const KEYS: [&str; 5] = ["exited", "id", "name", "network", "status"];
+        const STATES: [&str; 7] = [
+            "created",
+            "restarting",
+            "running",
+            "removing",
+            "paused",
+            "exited",
+            "dead",
+        ];
+        for (k, v) in terms {
+            if !KEYS.contains(&k.as_str()) {
+                return Err(Error::new(
+                    Kind::InvalidParameter,
+                    format!("invalid filter '{k}'"),
+                ));
+            }
+            if k == "status" && !STATES.contains(&v.as_str()) {
+                return Err(Error::new(
+                    Kind::InvalidParameter,
+                    format!("invalid filter 'status={v}'"),
+                ));
+            }
+        }
+        let matches = |c: &Container, k: &str, v: &str| match k {
+            "id" => c.id.starts_with(v),
+            "name" => c.name.contains(v.trim_start_matches('/')),
+            "status" => c.state.status.as_str() == v,
+            "exited" => c.state.status == Status::Exited && v.parse() == Ok(c.state.exit_code),
+            "network" => c.networks.iter().any(|(name, s)| {
+                s.endpoint_id.is_some() && (name == v || s.network_id.starts_with(v))
+            }),
+            _ => false,
+        };
+        Ok(self
+            .container_list(all)
+            .into_iter()
+            .filter(|c| {
+                KEYS.iter().all(|key| {
+                    let vals: Vec<&str> = terms
+                        .iter()
+                        .filter(|(k, _)| k == key)
+                        .map(|(_, v)| v.as_str())
+                        .collect();
+                    vals.is_empty() || vals.iter().any(|v| matches(c, key, v))
+                })
+            })
+            .collect())
+    }
+
     /// `GET /containers/json`: newest first.
     pub fn container_list(&self, all: bool) -> Vec<&Container> {
         self.state
