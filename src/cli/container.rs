@@ -225,6 +225,26 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
     if !arity(prog, verb, args.len(), Want::AtLeast(1), o) {
         return;
     }
+    // distribution/reference's checks, made by the client before anything is sent.
+    let image = &args[0];
+    if image.is_empty() || image.contains(char::is_whitespace) || image.starts_with(['-', ':', '/'])
+    {
+        return run_error(o, prog, verb, "invalid reference format");
+    }
+    let repo = image.split([':', '@']).next().unwrap_or(image);
+    if repo.chars().any(|c| c.is_ascii_uppercase()) {
+        let full = if repo.contains('/') {
+            repo.to_string()
+        } else {
+            format!("library/{repo}")
+        };
+        return run_error(
+            o,
+            prog,
+            verb,
+            &format!("invalid reference format: repository name ({full}) must be lowercase"),
+        );
+    }
     if start && !a.detach {
         return run_error(
             o,
