@@ -8,7 +8,9 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use vnet::engine::ping::{PingOptions, ping};
-use vnet::engine::{BridgeSpec, NicSpec, World};
+
+#[path = "../tests/common/pair.rs"]
+mod pair;
 use vnet::fabric::{Arena, Bridge, Forward, PortId};
 
 fn mac(i: u32) -> [u8; 6] {
@@ -88,32 +90,6 @@ fn forward(c: &mut Criterion) {
     g.finish();
 }
 
-fn pair() -> World {
-    let ip = |s: &str| s.parse().unwrap();
-    let mut w = World::new(1, "bench", 1_000_000);
-    let b = w.add_bridge(BridgeSpec {
-        name: "n".into(),
-        gateway: Some(ip("10.0.0.1")),
-        host_mac: [2, 0x42, 1, 1, 1, 1],
-        icc: true,
-        link: Default::default(),
-    });
-    for (i, a) in ["10.0.0.2", "10.0.0.3"].iter().enumerate() {
-        w.add_nic(NicSpec {
-            container: format!("c{i}"),
-            ifname: "eth0".into(),
-            bridge: b,
-            mac: [2, 0x42, 10, 0, 0, 2 + i as u8],
-            ipv4: (ip(a), 24),
-            gateway: Some(ip("10.0.0.1")),
-            counters: Default::default(),
-            neighbors: Vec::new(),
-            mtu: vnet::stack::MTU,
-        });
-    }
-    w
-}
-
 fn e2e(c: &mut Criterion) {
     let mut g = c.benchmark_group("e2e");
     let n = 10_000;
@@ -127,7 +103,7 @@ fn e2e(c: &mut Criterion) {
     let target = "10.0.0.3".parse().unwrap();
     g.bench_function("ping_round_trips", |b| {
         b.iter_batched(
-            pair,
+            || pair::pair(1),
             |mut w| black_box(ping(&mut w, 0, target, "t", &o)),
             BatchSize::LargeInput,
         )

@@ -4,7 +4,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use vnet::engine::ping::{PingOptions, ping};
-use vnet::engine::{BridgeSpec, NicSpec, World};
+
+#[path = "common/pair.rs"]
+mod pair;
 use vnet::fabric::{Arena, Bridge, Forward};
 
 struct Counting;
@@ -80,32 +82,6 @@ fn bridge_steady_state_allocates_nothing() {
     assert!(forwarded > 40_000);
 }
 
-fn world() -> World {
-    let ip = |s: &str| s.parse().unwrap();
-    let mut w = World::new(7, "alloc", 1_000_000);
-    let b = w.add_bridge(BridgeSpec {
-        name: "n".into(),
-        gateway: Some(ip("10.0.0.1")),
-        host_mac: [2, 0x42, 1, 1, 1, 1],
-        icc: true,
-        link: Default::default(),
-    });
-    for (i, a) in ["10.0.0.2", "10.0.0.3"].iter().enumerate() {
-        w.add_nic(NicSpec {
-            container: format!("c{i}"),
-            ifname: "eth0".into(),
-            bridge: b,
-            mac: [2, 0x42, 10, 0, 0, 2 + i as u8],
-            ipv4: (ip(a), 24),
-            gateway: Some(ip("10.0.0.1")),
-            counters: Default::default(),
-            neighbors: Vec::new(),
-            mtu: vnet::stack::MTU,
-        });
-    }
-    w
-}
-
 #[test]
 fn ping_flood_allocations_do_not_grow_with_frames() {
     let flood = |n: u64| PingOptions {
@@ -115,7 +91,7 @@ fn ping_flood_allocations_do_not_grow_with_frames() {
         ..Default::default()
     };
     let target = "10.0.0.3".parse().unwrap();
-    let mut w = world();
+    let mut w = pair::pair(7);
     ping(&mut w, 0, target, "t", &flood(1000)); // warm up: ARP, queues, arena
     let a = allocs();
     ping(&mut w, 0, target, "t", &flood(10_000));

@@ -142,6 +142,18 @@ mod tests {
         .unwrap()
     }
 
+    /// `run -i --name NAME --net NET busybox`, not started.
+    fn container_on(d: &mut Daemon, name: &str, net: &str) -> String {
+        d.container_create(ContainerCreateRequest {
+            name: Some(name.into()),
+            image: "busybox".into(),
+            network_mode: net.into(),
+            open_stdin: true,
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
     #[test]
     fn ids_do_not_shift() {
         let mut a = Daemon::new(1);
@@ -155,15 +167,7 @@ mod tests {
     fn failed_operations_change_nothing() {
         let mut d = Daemon::new(1);
         create(&mut d, "n1");
-        let c = d
-            .container_create(ContainerCreateRequest {
-                name: Some("c1".into()),
-                image: "busybox".into(),
-                network_mode: "n1".into(),
-                open_stdin: true,
-                ..Default::default()
-            })
-            .unwrap();
+        let c = container_on(&mut d, "c1", "n1");
         d.container_start(&c).unwrap();
         let before = d.clone();
         assert!(d.network_remove("n1").is_err());
@@ -187,15 +191,7 @@ mod tests {
     fn start_failure_rolls_back_endpoints() {
         let mut d = Daemon::new(1);
         create(&mut d, "n1");
-        let c = d
-            .container_create(ContainerCreateRequest {
-                name: Some("c1".into()),
-                image: "busybox".into(),
-                network_mode: "n1".into(),
-                open_stdin: true,
-                ..Default::default()
-            })
-            .unwrap();
+        let c = container_on(&mut d, "c1", "n1");
         // A second network that disappears before the start.
         create(&mut d, "gone");
         d.network_connect("gone", "c1", EndpointSettings::default())
