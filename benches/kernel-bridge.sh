@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# vnet side by side with the Linux bridge, measured in the same run on the same machine.
+#
+#   sudo bash benches/kernel-bridge.sh [COUNT] [CONTAINERS]
+#
+# 1. Two network namespaces on a Linux bridge (a third namespace stands for the Docker host,
+#    ip_forward=0): `ping -f -c COUNT -q` between them, round trips per second. Then the same
+#    topology in vnet: `vnet exec c1 ping -f -c COUNT -q c2`.
+# 2. Building CONTAINERS containers on one network: namespaces + veth pairs + addresses on a
+#    Linux bridge, against `vnet run -itd` in a loop.
+# Needs root, iproute2 and iputils-ping. It touches only namespaces it creates (vkb*), and
+# removes them at the end.
+set -euo pipefail
+COUNT=${1:-100000}
+N=${2:-200}
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)"; exit 1; }
+command -v ip >/dev/null && command -v ping >/dev/null || { echo "needs ip (iproute2) and ping (iputils-ping)"; exit 1; }
+cargo build --release --quiet
+VNET=$PWD/target/release/vnet
+STATE=$(mktemp -d)
+H=vkbh
+cleanup() {
+  for ns in $(ip netns list | awk '{print $1}' | grep '^vkb' || true); do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf "$STATE"
+}
+trap cleanup EXIT
+cleanup
+STATE=$(mktemp -d)
+
+now() { date +%s.%N; }
+rate() { echo "$1 $2 $3" | awk '{printf "%.0f", $1 / ($3 - $2)}'; }
+
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+
+# --- 1. flood ping --------------------------------------------------------------------------
+ip netns add $H
+ip netns exec $H sysctl -qw net.ipv4.ip_forward=0
+ip -n $H link add br0 type bridge
+ip -n $H addr add 172.25.0.1/16 dev br0
+ip -n $H link set br0 up
+for i in 1 2; do
+  ip netns add vkbc$i
+  ip -n $H link add v$i type veth peer name eth0 netns vkbc$i
+  ip -n $H link set v$i master br0 up
+  ip -n vkbc$i addr add 172.25.0.$((i + 1))/16 dev eth0
+  ip -n vkbc$i link set eth0 up
+  ip -n vkbc$i link set lo up
+done
+ip netns exec vkbc1 ping -c 1 -W 1 172.25.0.3 >/dev/null
+t0=$(now); ip netns exec vkbc1 ping -f -c "$COUNT" -q 172.25.0.3 >/dev/null; t1=$(now)
+linux=$(rate "$COUNT" "$t0" "$t1")
+
+"$VNET" --state-dir "$STATE" network create --subnet 172.25.0.0/16 n1 >/dev/null
+"$VNET" --state-dir "$STATE" run -itd --name c1 --net n1 busybox >/dev/null
+"$VNET" --state-dir "$STATE" run -itd --name c2 --net n1 busybox >/dev/null
+t0=$(now); "$VNET" --state-dir "$STATE" exec c1 ping -f -c "$COUNT" -q c2 >/dev/null; t1=$(now)
+sim=$(rate "$COUNT" "$t0" "$t1")
+echo "flood ping, $COUNT round trips: Linux bridge $linux/s, vnet $sim/s (wall, process start included), vnet/Linux = $(echo "$sim $linux" | awk '{printf "%.1f", $1/$2}')"
+
+# --- 2. building containers ------------------------------------------------------------------
+ip -n $H link add br1 type bridge
+ip -n $H addr add 10.1.0.1/16 dev br1
+ip -n $H link set br1 up
+t0=$(now)
+for i in $(seq 1 "$N"); do
+  ip netns add vkbn$i
+  ip -n $H link add w$i type veth peer name eth0 netns vkbn$i
+  ip -n $H link set w$i master br1 up
+  ip -n vkbn$i addr add 10.1.$((i / 250)).$((i % 250 + 2))/16 dev eth0
+  ip -n vkbn$i link set eth0 up
+done
+t1=$(now)
+linux_build=$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')
+"$VNET" --state-dir "$STATE" network create --subnet 10.1.0.0/16 big >/dev/null
+t0=$(now)
+for i in $(seq 1 "$N"); do "$VNET" --state-dir "$STATE" run -itd --name b$i --net big busybox >/dev/null; done
+t1=$(now)
+sim_build=$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')
+echo "building $N containers: netns + veth ${linux_build} s, vnet run ${sim_build} s (one process per container), Linux/vnet = $(echo "$linux_build $sim_build" | awk '{printf "%.1f", $1/$2}')"
