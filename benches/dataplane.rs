@@ -64,6 +64,7 @@ fn forward(c: &mut Criterion) {
         ("64B_4ports_64macs", 4, 64, 64),
         ("1500B_4ports_64macs", 4, 64, 1500),
         ("64B_1024ports_100k_macs", 1024, 100_000, 64),
+        ("64B_1024ports_1M_macs", 1024, 1_000_000, 64),
     ] {
         let t = trace(ports, macs, 4096, size);
         g.throughput(Throughput::Elements(t.len() as u64));
