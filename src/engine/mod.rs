@@ -112,7 +112,9 @@ struct Br {
 
 struct NicNode {
     spec: NicSpec,
-    nic: Nic,
+    /// Built on first need (see [`World::add_nic`]).
+    nic: Option<Nic>,
+    seed: u64,
     port: PortId,
     counters: Counters,
     neighbors: Vec<Neighbor>,
@@ -203,7 +205,11 @@ impl World {
         self.bridges.len() - 1
     }
 
-    /// Adds a container NIC, with its own smoltcp stack, on a bridge.
+    /// Adds a container NIC on a bridge. Its smoltcp stack is built when it is first needed
+    /// (it sends, or a frame arrives that is addressed to it): a flooded ARP request for
+    /// another address only counts on its port, as it does on Linux. Building lazily changes
+    /// no outcome (the stack's seed is drawn here, in order) and keeps commands on large
+    /// networks cheap (design-notes.md, "One command, one short simulation").
     pub fn add_nic(&mut self, spec: NicSpec) -> usize {
         let i = self.nics.len();
         let br = &mut self.bridges[spec.bridge];
@@ -213,12 +219,31 @@ impl World {
         }
         br.peers[port as usize] = Some(Peer::Nic(i));
         let seed = self.rng.next_u64();
+        self.nics.push(NicNode {
+            counters: spec.counters,
+            spec,
+            nic: None,
+            seed,
+            port,
+            neighbors: Vec::new(),
+            next_wake: None,
+            last_ttl: 0,
+        });
+        i
+    }
+
+    /// Builds NIC `n`'s stack if it has none yet.
+    fn materialize(&mut self, n: usize) {
+        if self.nics[n].nic.is_some() {
+            return;
+        }
+        let spec = &self.nics[n].spec;
         let mut nic = Nic::new(
             spec.mac,
             spec.ipv4,
             spec.gateway,
             spec.mtu,
-            seed,
+            self.nics[n].seed,
             &self.arena,
             self.now,
         );
@@ -239,16 +264,39 @@ impl World {
                 self.arena.borrow_mut().release(f);
             }
         }
-        self.nics.push(NicNode {
-            counters: spec.counters,
-            spec,
-            nic,
-            port,
-            neighbors: Vec::new(),
-            next_wake: None,
-            last_ttl: 0,
-        });
-        i
+        self.nics[n].nic = Some(nic);
+    }
+
+    /// Whether a frame reaching NIC `n` needs its stack: addressed to its MAC, or a broadcast
+    /// ARP request for its address.
+    fn wants(&self, n: usize, frame: &[u8]) -> bool {
+        let spec = &self.nics[n].spec;
+        if frame.len() < 14 || frame[0..6] == spec.mac {
+            return true;
+        }
+        if frame[0] & 1 == 0 {
+            return false;
+        }
+        match EthernetFrame::new_checked(frame)
+            .ok()
+            .filter(|e| e.ethertype() == EthernetProtocol::Arp)
+            .and_then(|e| {
+                ArpPacket::new_checked(e.payload())
+                    .ok()
+                    .map(|p| ArpRepr::parse(&p))
+            }) {
+            Some(Ok(ArpRepr::EthernetIpv4 {
+                target_protocol_addr,
+                ..
+            })) => target_protocol_addr == spec.ipv4.0,
+            // Other broadcasts (none are sent here) go to the stack to be safe.
+            _ => frame[12..14] != [0x08, 0x06],
+        }
+    }
+
+    /// How many NICs have a smoltcp stack built.
+    pub fn stacks_built(&self) -> usize {
+        self.nics.iter().filter(|n| n.nic.is_some()).count()
     }
 
     /// A NIC's counters.
@@ -263,7 +311,8 @@ impl World {
 
     /// The NIC's stack.
     pub fn nic_mut(&mut self, nic: usize) -> &mut Nic {
-        &mut self.nics[nic].nic
+        self.materialize(nic);
+        self.nics[nic].nic.as_mut().expect("materialized")
     }
 
     /// The TTL of the last IPv4 packet the NIC received.
@@ -357,10 +406,12 @@ impl World {
     /// Runs a NIC's stack now, and sends what it wrote.
     pub fn poll(&mut self, n: usize) {
         let now = self.now;
-        let next = self.nics[n].nic.poll(now, &self.arena);
+        self.materialize(n);
+        let nic = self.nics[n].nic.as_mut().expect("materialized");
+        let next = nic.poll(now, &self.arena);
         // Swap the NIC's queue with a spare one: both keep their capacity.
         let mut out = std::mem::take(&mut self.spare);
-        std::mem::swap(&mut out, &mut *self.nics[n].nic.tx.borrow_mut());
+        std::mem::swap(&mut out, &mut *nic.tx.borrow_mut());
         for &frame in &out {
             let len = self.arena.borrow().get(frame).len() as u64;
             let node = &mut self.nics[n];
@@ -485,10 +536,21 @@ impl World {
             Some(Peer::Nic(n)) => {
                 self.observe(n, frame);
                 let len = self.arena.borrow().get(frame).len() as u64;
+                let wanted = {
+                    let arena = self.arena.borrow();
+                    self.nics[n].nic.is_some() || self.wants(n, arena.get(frame))
+                };
                 let node = &mut self.nics[n];
                 node.counters.rx_packets += 1;
                 node.counters.rx_bytes += len;
-                node.nic.rx.push_back(frame);
+                if !wanted {
+                    // Not for it: the stack would drop it; no need to build one.
+                    self.arena.borrow_mut().release(frame);
+                    return;
+                }
+                self.materialize(n);
+                let node = &mut self.nics[n];
+                node.nic.as_mut().expect("materialized").rx.push_back(frame);
                 self.poll(n);
             }
             Some(Peer::Host) => {
@@ -669,6 +731,43 @@ mod tests {
             r.stdout
                 .contains("1 packets transmitted, 0 packets received, 100% packet loss")
         );
+    }
+
+    #[test]
+    fn stacks_are_built_only_when_needed() {
+        let mut w = World::new(3, "lazy", 1_000_000);
+        let b = w.add_bridge(BridgeSpec {
+            name: "big".into(),
+            gateway: Some(ip("10.0.0.1")),
+            host_mac: [2, 0x42, 9, 9, 9, 9],
+            icc: true,
+            link: Default::default(),
+        });
+        for i in 0..100u8 {
+            w.add_nic(NicSpec {
+                container: format!("c{i}"),
+                ifname: "eth0".into(),
+                bridge: b,
+                mac: [2, 0x42, 10, 0, 0, 2 + i],
+                ipv4: (Ipv4Address::new(10, 0, 0, 2 + i), 24),
+                gateway: Some(ip("10.0.0.1")),
+                counters: Counters::default(),
+                neighbors: Vec::new(),
+                mtu: crate::stack::MTU,
+            });
+        }
+        let o = PingOptions {
+            count: Some(1),
+            ..Default::default()
+        };
+        // The gateway: only the sender's stack; the flooded ARP request still counts on
+        // every port.
+        assert_eq!(ping(&mut w, 0, ip("10.0.0.1"), "gw", &o).code, 0);
+        assert_eq!(w.stacks_built(), 1);
+        assert_eq!(w.counters(57).rx_packets, 1);
+        // A peer: its stack too.
+        assert_eq!(ping(&mut w, 0, ip("10.0.0.60"), "peer", &o).code, 0);
+        assert_eq!(w.stacks_built(), 2);
     }
 
     #[test]
