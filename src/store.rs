@@ -174,7 +174,7 @@ impl Store {
                 requested: s,
             });
         }
-        Ok((Daemon { state: env.state }, Some(bytes)))
+        Ok((Daemon::from_state(env.state), Some(bytes)))
     }
 
     /// Serialises a state as it is stored.

@@ -230,7 +230,7 @@ impl Daemon {
             return Ok(term.to_string());
         }
         let name = term.strip_prefix('/').unwrap_or(term);
-        if let Some(c) = self.state.containers.values().find(|c| c.name == name) {
+        if let Some(c) = self.name_owner(name) {
             return Ok(c.id.clone());
         }
         let hits: Vec<&String> = self
@@ -255,7 +255,8 @@ impl Daemon {
     }
 
     fn name_owner(&self, name: &str) -> Option<&Container> {
-        self.state.containers.values().find(|c| c.name == name)
+        let id = self.state.names.get(name)?;
+        self.state.containers.get(id)
     }
 
     /// `POST /containers/create`. Returns the new container's ID.
@@ -413,6 +414,7 @@ impl Daemon {
             link_hosts: Vec::new(),
             next_ifindex: 0,
         };
+        self.state.names.insert(c.name.clone(), id.clone());
         self.state.containers.insert(id.clone(), c);
         for label in ["name/adjective", "name/surname"] {
             *self.state.counters.entry(label.to_string()).or_insert(0) += generated;
@@ -571,6 +573,20 @@ impl Daemon {
         let Some(binding_ip) = binding_ip else {
             return Ok(()); // host/none: nothing to publish
         };
+        let publishes = |p: &String| {
+            c.host_config.publish_all_ports || c.host_config.port_bindings.contains_key(p)
+        };
+        if !c.config.exposed_ports.iter().any(publishes) {
+            // Nothing to bind: each exposed port shows unpublished.
+            let ports = c
+                .config
+                .exposed_ports
+                .iter()
+                .map(|p| (p.clone(), Vec::new()))
+                .collect();
+            self.state.containers.get_mut(cid).expect("found").ports = ports;
+            return Ok(());
+        }
         let mut used: Vec<(String, u16)> = self
             .state
             .containers
@@ -783,7 +799,9 @@ impl Daemon {
             }
             self.exit(&cid, 137);
         }
-        self.state.containers.shift_remove(&cid);
+        if let Some(c) = self.state.containers.shift_remove(&cid) {
+            self.state.names.remove(&c.name);
+        }
         Ok(())
     }
 
@@ -808,6 +826,8 @@ impl Daemon {
                 .prefixed("Error when allocating new name: "));
         }
         let old = c.name.clone();
+        self.state.names.remove(&old);
+        self.state.names.insert(new.to_string(), cid.clone());
         let c = self.state.containers.get_mut(&cid).expect("found");
         c.name = new.to_string();
         // rename.go rebuilds each network's DNS names with the new name.

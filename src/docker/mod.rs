@@ -32,6 +32,7 @@ pub use network::{EndpointSettings, IpamConfig, Network, NetworkCreateRequest};
 use crate::rng;
 use crate::time::{EPOCH, Instant};
 use indexmap::IndexMap;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -55,6 +56,9 @@ pub struct State {
     /// registration order when off.
     #[serde(default)]
     pub dns_shuffle: bool,
+    /// Container IDs by name: an index over `containers`, rebuilt on load, never stored.
+    #[serde(skip)]
+    pub(crate) names: FxHashMap<String, String>,
 }
 
 /// One simulated Docker host's engine.
@@ -84,10 +88,21 @@ impl Daemon {
                 containers: IndexMap::new(),
                 links: BTreeMap::new(),
                 dns_shuffle: false,
+                names: FxHashMap::default(),
             },
         };
         d.create_predefined_networks();
         d
+    }
+
+    /// An engine over a loaded state (the name index is rebuilt).
+    pub fn from_state(mut state: State) -> Daemon {
+        state.names = state
+            .containers
+            .values()
+            .map(|c| (c.name.clone(), c.id.clone()))
+            .collect();
+        Daemon { state }
     }
 
     /// The virtual clock.
