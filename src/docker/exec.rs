@@ -13,7 +13,7 @@
 
 use super::Daemon;
 use super::error::{Error, Kind, Result};
-use super::network::Network;
+use super::network::{Endpoint, Network};
 use crate::dns;
 use crate::engine::ping::{PingOptions, Tally, ping};
 use crate::engine::{BridgeSpec, NicSpec, World};
@@ -21,6 +21,8 @@ use crate::stack::Counters;
 use crate::time::{Duration, Instant};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// How to run a command.
@@ -65,11 +67,21 @@ impl ExecResult {
     }
 }
 
+/// Which endpoint a NIC of a world stands for, by its indices in the state's maps (which do
+/// not change while a command runs).
+#[derive(Clone, Copy, Debug)]
+struct NicRef {
+    network: usize,
+    endpoint: usize,
+}
+
 /// A container interface as the shell sees it.
 struct Iface {
     name: String,
-    network_id: String,
-    endpoint_id: String,
+    /// The network's index in the state's networks.
+    network: usize,
+    /// The endpoint's index in that network's endpoints.
+    endpoint: usize,
     mac: [u8; 6],
     ip: Ipv4Addr,
     len: u8,
@@ -113,23 +125,24 @@ impl Daemon {
             .networks
             .values()
             .filter(|s| s.endpoint_id.is_some())
-            .filter_map(|s| self.state.networks.get(&s.network_id))
-            .filter(|n| !n.internal && n.driver == "bridge")
-            .min_by(|a, b| a.name.cmp(&b.name))
-            .map(|n| n.id.clone());
+            .filter_map(|s| self.state.networks.get_full(&s.network_id))
+            .filter(|(_, _, n)| !n.internal && n.driver == "bridge")
+            .min_by(|a, b| a.2.name.cmp(&b.2.name))
+            .map(|(k, _, _)| k);
         for s in c.networks.values() {
-            let (Some(ep_id), Some(net)) = (&s.endpoint_id, self.state.networks.get(&s.network_id))
+            let (Some(ep_id), Some((network, _, net))) =
+                (&s.endpoint_id, self.state.networks.get_full(&s.network_id))
             else {
                 continue;
             };
-            let Some(ep) = net.endpoints.get(ep_id) else {
+            let Some((endpoint, _, ep)) = net.endpoints.get_full(ep_id) else {
                 continue;
             };
             let Some((IpAddr::V4(ip), len)) = ep.ipv4 else {
                 continue;
             };
             let gateway = match net.pool_v4().and_then(|p| p.gateway) {
-                Some(IpAddr::V4(gw)) if default_net.as_ref() == Some(&net.id) => Some(gw),
+                Some(IpAddr::V4(gw)) if default_net == Some(network) => Some(gw),
                 _ => None,
             };
             out.push(Iface {
@@ -137,8 +150,8 @@ impl Daemon {
                     .ifname
                     .clone()
                     .unwrap_or_else(|| format!("eth{}", out.len())),
-                network_id: net.id.clone(),
-                endpoint_id: ep.id.clone(),
+                network,
+                endpoint,
                 mac: parse_mac(ep.mac.as_deref().unwrap_or_default()),
                 ip,
                 len,
@@ -346,7 +359,7 @@ impl Daemon {
         let now = self.now();
         let mut out = Vec::new();
         for i in self.ifaces(cid) {
-            let ep = &self.state.networks[&i.network_id].endpoints[&i.endpoint_id];
+            let ep = &self.state.networks[i.network].endpoints[i.endpoint];
             for (ip, mac, at) in &ep.neighbors {
                 let age = now - *at;
                 if age <= Duration::from_secs(60) {
@@ -703,7 +716,9 @@ impl Daemon {
         };
         let src = nics
             .iter()
-            .position(|(c, ep, _)| c == cid && *ep == ifaces[route].endpoint_id)
+            .position(|n| {
+                n.network == ifaces[route].network && n.endpoint == ifaces[route].endpoint
+            })
             .expect("the container's own NIC is in its world");
         let r = ping(&mut world, src, target, &host, &o);
         self.write_back(&world, &nics);
@@ -768,21 +783,32 @@ impl Daemon {
         }
     }
 
-    /// Builds the world a command in `cid` runs in. Returns it and, per NIC, the
-    /// container, endpoint and network it stands for.
-    fn world(&mut self, cid: &str, opts: &ExecOptions) -> (World, Vec<(String, String, String)>) {
+    /// Builds the world a command in `cid` runs in. Returns it and, per NIC, the endpoint
+    /// it stands for.
+    ///
+    /// Only the bridges of `cid`'s networks and the running containers on them take part:
+    /// the host forwards nothing between bridges, so no frame of this command can reach
+    /// anyone else. The host still owns every other bridge's gateway address. NICs are added
+    /// in the order of the containers' creation, then of their interfaces, so each stack's
+    /// seed does not depend on the size of the host.
+    fn world(&mut self, cid: &str, opts: &ExecOptions) -> (World, Vec<NicRef>) {
         let mut world = self.bare_world(opts);
-        let mut bridge_of = std::collections::BTreeMap::new();
-        for net in self
-            .state
-            .networks
-            .values()
-            .filter(|n| n.driver == "bridge")
-        {
+        let mine: Vec<usize> = self.ifaces(cid).into_iter().map(|i| i.network).collect();
+        let mut bridge_of = BTreeMap::new();
+        for (k, net) in self.state.networks.values().enumerate() {
+            if net.driver != "bridge" {
+                continue;
+            }
             let gateway = match net.pool_v4().and_then(|p| p.gateway) {
                 Some(IpAddr::V4(g)) => Some(g),
                 _ => None,
             };
+            if !mine.contains(&k) {
+                if let Some(g) = gateway {
+                    world.add_host_address(g);
+                }
+                continue;
+            }
             let b = world.add_bridge(BridgeSpec {
                 name: net.name.clone(),
                 gateway,
@@ -796,28 +822,44 @@ impl Daemon {
                 ),
                 link: self.state.links.get(&net.id).copied().unwrap_or_default(),
             });
-            bridge_of.insert(net.id.clone(), b);
+            bridge_of.insert(k, b);
         }
-        let mine: Vec<String> = self.ifaces(cid).into_iter().map(|i| i.network_id).collect();
-        let mut nics = Vec::new();
-        let containers: Vec<String> = self
-            .state
-            .containers
-            .values()
-            .filter(|c| c.is_running())
-            .map(|c| c.id.clone())
+        // The running containers that share a network with `cid`, in creation order.
+        let mut containers: Vec<usize> = mine
+            .iter()
+            .flat_map(|&n| self.state.networks[n].endpoints.values())
+            .filter_map(|e| self.state.containers.get_index_of(&e.container_id))
+            .filter(|&k| self.state.containers[k].is_running())
             .collect();
-        for c in containers {
-            let cname = self.state.containers[&c].name.clone();
-            for i in self.ifaces(&c) {
-                if !mine.contains(&i.network_id) {
+        containers.sort_unstable();
+        containers.dedup();
+        // Each network's endpoints by address, for the ARP caches.
+        let by_ip: BTreeMap<usize, FxHashMap<Ipv4Addr, &Endpoint>> = mine
+            .iter()
+            .map(|&k| {
+                let m = self.state.networks[k]
+                    .endpoints
+                    .values()
+                    .filter_map(|e| match e.ipv4 {
+                        Some((IpAddr::V4(ip), _)) => Some((ip, e)),
+                        _ => None,
+                    })
+                    .collect();
+                (k, m)
+            })
+            .collect();
+        let mut nics = Vec::new();
+        for k in containers {
+            let c = &self.state.containers[k];
+            for i in self.ifaces(&c.id) {
+                let Some(peers) = by_ip.get(&i.network) else {
                     continue;
-                }
-                let neighbors = self.restorable_neighbors(&i);
+                };
+                let neighbors = self.restorable_neighbors(&i, peers);
                 world.add_nic(NicSpec {
-                    container: cname.clone(),
-                    ifname: i.name.clone(),
-                    bridge: bridge_of[&i.network_id],
+                    container: c.name.clone(),
+                    ifname: i.name,
+                    bridge: bridge_of[&i.network],
                     mac: i.mac,
                     ipv4: (i.ip, i.len),
                     gateway: i.gateway,
@@ -825,7 +867,10 @@ impl Daemon {
                     neighbors,
                     mtu: i.mtu,
                 });
-                nics.push((c.clone(), i.endpoint_id.clone(), i.network_id.clone()));
+                nics.push(NicRef {
+                    network: i.network,
+                    endpoint: i.endpoint,
+                });
             }
         }
         (world, nics)
@@ -835,21 +880,22 @@ impl Daemon {
     /// (smoltcp's lifetime) that still name a running endpoint with that address and MAC, and
     /// whose owner knows this NIC too. (smoltcp drops an echo reply it cannot address rather
     /// than queueing it behind an ARP request as Linux does; restoring only entries both sides
-    /// hold keeps that difference from showing.)
-    fn restorable_neighbors(&self, i: &Iface) -> Vec<(Ipv4Addr, [u8; 6])> {
+    /// hold keeps that difference from showing.) `peers` are the network's endpoints by
+    /// address.
+    fn restorable_neighbors(
+        &self,
+        i: &Iface,
+        peers: &FxHashMap<Ipv4Addr, &Endpoint>,
+    ) -> Vec<(Ipv4Addr, [u8; 6])> {
         let now = self.now();
         let fresh = |at: Instant| now - at < Duration::from_secs(60);
-        let net = &self.state.networks[&i.network_id];
-        let Some(me) = net.endpoints.get(&i.endpoint_id) else {
-            return Vec::new();
-        };
+        let me = &self.state.networks[i.network].endpoints[i.endpoint];
         me.neighbors
             .iter()
             .filter(|(_, _, at)| fresh(*at))
             .filter(|(ip, mac, _)| {
-                net.endpoints.values().any(|peer| {
-                    peer.ipv4.map(|(a, _)| a) == Some(IpAddr::V4(*ip))
-                        && peer.mac.as_deref().map(parse_mac) == Some(*mac)
+                peers.get(ip).is_some_and(|peer| {
+                    peer.mac.as_deref().map(parse_mac) == Some(*mac)
                         && peer
                             .neighbors
                             .iter()
@@ -861,13 +907,14 @@ impl Daemon {
     }
 
     /// Keeps what the run changed: counters, ARP caches, the clock.
-    fn write_back(&mut self, world: &World, nics: &[(String, String, String)]) {
-        for (k, (_, ep, net)) in nics.iter().enumerate() {
+    fn write_back(&mut self, world: &World, nics: &[NicRef]) {
+        for (k, n) in nics.iter().enumerate() {
             let Some(e) = self
                 .state
                 .networks
-                .get_mut(net)
-                .and_then(|n| n.endpoints.get_mut(ep))
+                .get_index_mut(n.network)
+                .and_then(|(_, net)| net.endpoints.get_index_mut(n.endpoint))
+                .map(|(_, e)| e)
             else {
                 continue;
             };

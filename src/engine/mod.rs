@@ -205,6 +205,12 @@ impl World {
         self.bridges.len() - 1
     }
 
+    /// Gives the host one more address, the gateway of a bridge that is not in this world
+    /// (the host answers for all its addresses on every bridge).
+    pub fn add_host_address(&mut self, ip: Ipv4Address) {
+        self.host_ips.push(ip);
+    }
+
     /// Adds a container NIC on a bridge. Its smoltcp stack is built when it is first needed
     /// (it sends, or a frame arrives that is addressed to it): a flooded ARP request for
     /// another address only counts on its port, as it does on Linux. Building lazily changes
