@@ -16,6 +16,7 @@
 //! - [`store`]: the state directory: versioned, locked, written atomically.
 //! - [`cli`]: Docker's command-line syntax and output (tables, JSON, Go templates) over
 //!   [`docker`]; used by the `vnet` binary and, in-process, by anything that replays commands.
+//! - [`scale`]: a large synthetic topology (the scale bench's workload).
 //! - [`scenario`]: YAML scenarios replayed through [`cli`], with reports (text, JUnit, JSON).
 
 #![warn(missing_docs)]
@@ -28,6 +29,7 @@ pub mod docker;
 pub mod engine;
 pub mod fabric;
 pub mod rng;
+pub mod scale;
 pub mod scenario;
 pub mod stack;
 pub mod store;
