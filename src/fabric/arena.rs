@@ -50,6 +50,7 @@ impl Arena {
     ///
     /// # Panics
     /// If `len` exceeds [`MAX_FRAME`].
+    #[inline]
     pub fn alloc(&mut self, len: usize) -> FrameId {
         assert!(len <= MAX_FRAME, "frame of {len} bytes exceeds a slot");
         if self.free.is_empty() {
@@ -65,6 +66,7 @@ impl Arena {
     }
 
     /// The frame's bytes.
+    #[inline]
     pub fn get(&self, id: FrameId) -> &[u8] {
         let i = id as usize;
         let start = i * SLOT_SIZE + self.head[i] as usize;
@@ -72,6 +74,7 @@ impl Arena {
     }
 
     /// The frame's bytes, writable.
+    #[inline]
     pub fn get_mut(&mut self, id: FrameId) -> &mut [u8] {
         let i = id as usize;
         let start = i * SLOT_SIZE + self.head[i] as usize;
@@ -79,11 +82,13 @@ impl Arena {
     }
 
     /// One more holder of the frame.
+    #[inline]
     pub fn share(&mut self, id: FrameId) {
         self.refs[id as usize] += 1;
     }
 
     /// A holder is done; the slot is free when the last one is.
+    #[inline]
     pub fn release(&mut self, id: FrameId) {
         let r = &mut self.refs[id as usize];
         debug_assert!(*r > 0, "double free of frame {id}");

@@ -40,8 +40,11 @@ pub struct Bridge {
 }
 
 /// A 6-byte MAC as a number.
+#[inline]
 pub fn mac_key(mac: &[u8]) -> u64 {
-    mac.iter().take(6).fold(0, |k, b| (k << 8) | u64::from(*b))
+    let m: &[u8; 6] = mac[..6].try_into().expect("six bytes");
+    (u64::from(u32::from_be_bytes([m[0], m[1], m[2], m[3]])) << 16)
+        | u64::from(u16::from_be_bytes([m[4], m[5]]))
 }
 
 impl Bridge {
@@ -81,12 +84,17 @@ impl Bridge {
 
     /// Learns from a frame entering on `ingress` and decides where it goes.
     /// `frame` must hold at least the 12 address bytes of an Ethernet header.
+    #[inline]
     pub fn forward(&mut self, now: u64, ingress: PortId, frame: &[u8]) -> Forward {
         if frame.len() < 12 {
             return Forward::Drop;
         }
-        let dst = mac_key(&frame[0..6]);
-        let src = mac_key(&frame[6..12]);
+        // Both addresses from two 8-byte loads.
+        let head: &[u8; 12] = frame[..12].try_into().expect("twelve bytes");
+        let lo = u64::from_be_bytes(head[..8].try_into().expect("eight"));
+        let hi = u64::from_be_bytes(head[4..].try_into().expect("eight"));
+        let dst = lo >> 16;
+        let src = hi & 0xffff_ffff_ffff;
         // Learn unicast sources; write only when something changed.
         if frame[6] & 1 == 0 {
             match self.fdb.get_mut(&src) {
