@@ -16,6 +16,7 @@ pub mod host;
 pub mod ping;
 pub mod rule;
 pub mod trace;
+pub mod udp;
 
 use crate::fabric::{Arena, Bridge, Forward, FrameId, PortId};
 use crate::stack::{Counters, Nic};
@@ -660,13 +661,18 @@ mod tests {
     }
 
     fn two_on_a_bridge(icc: bool) -> World {
+        two_on_a_link(icc, rule::LinkConfig::default())
+    }
+
+    /// c2 (172.25.0.2) and c3 (172.25.3.3) on one bridge whose link follows `link`.
+    pub(super) fn two_on_a_link(icc: bool, link: rule::LinkConfig) -> World {
         let mut w = World::new(1, "test", 1_000_000);
         let b = w.add_bridge(BridgeSpec {
             name: "isolated_nw".into(),
             gateway: Some(ip("172.25.0.1")),
             host_mac: [2, 0x42, 0x11, 0, 0, 1],
             icc,
-            link: Default::default(),
+            link,
         });
         for (name, addr, mac) in [("c2", "172.25.0.2", 2u8), ("c3", "172.25.3.3", 3)] {
             w.add_nic(NicSpec {

@@ -12,7 +12,7 @@
 use crate::fabric::{Arena, FrameId};
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
-use smoltcp::socket::icmp;
+use smoltcp::socket::{icmp, udp};
 use smoltcp::time::Instant as SmolInstant;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address};
 use std::cell::RefCell;
@@ -205,6 +205,20 @@ impl Nic {
         s.bind(icmp::Endpoint::Ident(ident))
             .expect("a fresh socket binds");
         self.sockets.add(s)
+    }
+
+    /// Adds a UDP socket bound to `port`, with room for 64 datagrams each way.
+    pub fn udp_socket(&mut self, port: u16) -> SocketHandle {
+        let rx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 64], vec![0; 96 * 1024]);
+        let tx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 64], vec![0; 96 * 1024]);
+        let mut s = udp::Socket::new(rx, tx);
+        s.bind(port).expect("a fresh socket binds");
+        self.sockets.add(s)
+    }
+
+    /// The UDP socket behind `h`.
+    pub fn udp(&mut self, h: SocketHandle) -> &mut udp::Socket<'static> {
+        self.sockets.get_mut::<udp::Socket>(h)
     }
 
     /// The ICMP socket behind `h`.

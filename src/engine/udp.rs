@@ -1,0 +1,122 @@
+//! A UDP stream between two NICs: datagrams of a fixed size from one smoltcp UDP socket to
+//! another across the simulated wire (RFC 768), as a sender like `iperf -u` or `nc -u`
+//! produces them. The end-to-end bench measures it; no `exec` program drives it yet.
+//!
+//! The sender keeps at most [`WINDOW`] datagrams in flight; when the wire falls silent with
+//! datagrams still out (a link rule dropped them), they count as lost and sending goes on.
+
+use super::World;
+use smoltcp::wire::{IpEndpoint, Ipv4Address};
+
+/// Datagrams in flight at most (below the sockets' 64-datagram buffers).
+pub const WINDOW: u64 = 32;
+
+/// What a stream delivered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UdpResult {
+    /// Datagrams the sender's socket accepted.
+    pub sent: u64,
+    /// Datagrams that reached the receiver's socket intact.
+    pub received: u64,
+    /// Payload bytes received.
+    pub bytes: u64,
+}
+
+/// Sends `count` datagrams of `size` payload bytes from NIC `from` (port 40000) to
+/// `to_ip:port` on NIC `to`, and receives them there.
+pub fn stream(
+    world: &mut World,
+    from: usize,
+    to: usize,
+    to_ip: Ipv4Address,
+    port: u16,
+    size: usize,
+    count: u64,
+) -> UdpResult {
+    let tx = world.nic_mut(from).udp_socket(40000);
+    let rx = world.nic_mut(to).udp_socket(port);
+    let payload = vec![0x5a; size];
+    let dst = IpEndpoint::new(to_ip.into(), port);
+    let mut r = UdpResult::default();
+    let mut lost = 0;
+    while r.received + lost < count {
+        let mut queued = false;
+        while r.sent < count && r.sent - r.received - lost < WINDOW {
+            if world
+                .nic_mut(from)
+                .udp(tx)
+                .send_slice(&payload, dst)
+                .is_err()
+            {
+                break;
+            }
+            r.sent += 1;
+            queued = true;
+        }
+        if queued {
+            world.poll(from);
+        }
+        if !world.step() {
+            // Nothing left on the wire: whatever is still out was dropped.
+            lost = r.sent - r.received;
+            if r.sent == count {
+                break;
+            }
+        }
+        let sock = world.nic_mut(to).udp(rx);
+        while let Ok((data, _)) = sock.recv() {
+            r.received += 1;
+            r.bytes += data.len() as u64;
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rule::LinkConfig;
+    use crate::engine::tests::two_on_a_link;
+
+    fn c3() -> Ipv4Address {
+        Ipv4Address::new(172, 25, 3, 3)
+    }
+
+    #[test]
+    fn every_datagram_arrives_on_a_clean_link() {
+        let mut w = two_on_a_link(true, LinkConfig::default());
+        let r = stream(&mut w, 0, 1, c3(), 5001, 1472, 1000);
+        assert_eq!(
+            r,
+            UdpResult {
+                sent: 1000,
+                received: 1000,
+                bytes: 1_472_000
+            }
+        );
+        // 1000 datagrams of 14 + 20 + 8 + 1472 bytes, plus one ARP request and its reply.
+        let c = w.counters(1);
+        assert_eq!(c.rx_packets, 1001);
+        assert_eq!(c.rx_bytes, 1000 * 1514 + 42);
+    }
+
+    #[test]
+    fn a_lossy_link_loses_some_and_the_stream_ends() {
+        let link = LinkConfig {
+            loss: 0.1,
+            ..LinkConfig::default()
+        };
+        let mut w = two_on_a_link(true, link);
+        let r = stream(&mut w, 0, 1, c3(), 5001, 64, 2000);
+        assert_eq!(r.sent, 2000);
+        assert!((1500..2000).contains(&r.received), "{r:?}");
+        assert_eq!(r.bytes, r.received * 64);
+    }
+
+    #[test]
+    fn icc_off_drops_the_stream() {
+        let mut w = two_on_a_link(false, LinkConfig::default());
+        let r = stream(&mut w, 0, 1, c3(), 5001, 64, 100);
+        assert_eq!((r.sent, r.received), (100, 0));
+    }
+}
