@@ -3,60 +3,20 @@
 //! `cargo bench --bench dataplane`. `forward/*`: the learning bridge deciding where each frame
 //! of a prepared trace goes, with the arena slot taken and released around it (what the engine
 //! does per frame), throughput in frames. `e2e/ping`: ICMP echo round trips between two smoltcp
-//! stacks through a bridge, with every event, link delay and ARP, in round trips.
+//! stacks through a bridge, with every event, link delay and ARP, in round trips; `e2e/udp_*`:
+//! a UDP stream between the same two stacks, in datagrams.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use vnet::engine::ping::{PingOptions, ping};
+use vnet::engine::udp;
 
+#[path = "common/forward.rs"]
+mod forward_trace;
 #[path = "../tests/common/pair.rs"]
 mod pair;
-use vnet::fabric::{Arena, Bridge, Forward, PortId};
-
-fn mac(i: u32) -> [u8; 6] {
-    let b = i.to_be_bytes();
-    [2, 0x42, b[0], b[1], b[2], b[3]]
-}
-
-/// `n` frames of `size` bytes among `macs` stations behind `ports` ports: (ingress, frame).
-fn trace(ports: u32, macs: u32, n: usize, size: usize) -> Vec<(PortId, Vec<u8>)> {
-    let mut x = 0x9e37_79b9u32;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            let src = x % macs;
-            let dst = (x >> 7) % macs;
-            let mut f = vec![0u8; size];
-            f[0..6].copy_from_slice(&mac(dst));
-            f[6..12].copy_from_slice(&mac(src));
-            f[12..14].copy_from_slice(&[0x08, 0x00]);
-            ((src % ports) as PortId, f)
-        })
-        .collect()
-}
-
-fn bridge_with(ports: u32) -> Bridge {
-    let mut br = Bridge::new();
-    for _ in 0..ports {
-        br.add_port();
-    }
-    br
-}
-
-fn run(br: &mut Bridge, arena: &mut Arena, t: &[(PortId, Vec<u8>)]) -> u64 {
-    let mut out = 0;
-    for (p, f) in t {
-        let id = arena.alloc(f.len());
-        arena.get_mut(id).copy_from_slice(f);
-        if let Forward::One(q) = br.forward(1, *p, arena.get(id)) {
-            out += u64::from(q);
-        }
-        arena.release(id);
-    }
-    out
-}
+use forward_trace::{bridge_with, mac, run, trace};
+use vnet::fabric::{Arena, PortId};
 
 fn forward(c: &mut Criterion) {
     let mut g = c.benchmark_group("forward");
@@ -109,6 +69,21 @@ fn e2e(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    for size in [64usize, 1472] {
+        let n = 10_000;
+        g.throughput(Throughput::Elements(n));
+        g.bench_function(format!("udp_{size}B_datagrams"), |b| {
+            b.iter_batched(
+                || pair::pair(1),
+                |mut w| {
+                    let r = udp::stream(&mut w, 0, 1, target, 5001, size, n);
+                    assert_eq!(r.received, n);
+                    black_box(r)
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     g.finish();
 }
 

@@ -1,0 +1,53 @@
+//! The forwarding fast path's prepared workload, shared by the `forward` bench and the
+//! instruction-count guard (`examples/icount.rs`): frames among stations behind bridge ports,
+//! and the per-frame work the engine does (take an arena slot, copy in, decide, release).
+
+use vnet::fabric::{Arena, Bridge, Forward, PortId};
+
+/// The MAC of station `i`.
+pub fn mac(i: u32) -> [u8; 6] {
+    let b = i.to_be_bytes();
+    [2, 0x42, b[0], b[1], b[2], b[3]]
+}
+
+/// `n` frames of `size` bytes among `macs` stations behind `ports` ports: (ingress, frame).
+pub fn trace(ports: u32, macs: u32, n: usize, size: usize) -> Vec<(PortId, Vec<u8>)> {
+    let mut x = 0x9e37_79b9u32;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let src = x % macs;
+            let dst = (x >> 7) % macs;
+            let mut f = vec![0u8; size];
+            f[0..6].copy_from_slice(&mac(dst));
+            f[6..12].copy_from_slice(&mac(src));
+            f[12..14].copy_from_slice(&[0x08, 0x00]);
+            ((src % ports) as PortId, f)
+        })
+        .collect()
+}
+
+/// A bridge with `ports` ports.
+pub fn bridge_with(ports: u32) -> Bridge {
+    let mut br = Bridge::new();
+    for _ in 0..ports {
+        br.add_port();
+    }
+    br
+}
+
+/// Forwards every frame of `t` once; returns a checksum of the egress ports.
+pub fn run(br: &mut Bridge, arena: &mut Arena, t: &[(PortId, Vec<u8>)]) -> u64 {
+    let mut out = 0;
+    for (p, f) in t {
+        let id = arena.alloc(f.len());
+        arena.get_mut(id).copy_from_slice(f);
+        if let Forward::One(q) = br.forward(1, *p, arena.get(id)) {
+            out += u64::from(q);
+        }
+        arena.release(id);
+    }
+    out
+}
