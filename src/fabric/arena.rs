@@ -21,10 +21,17 @@ pub const MAX_FRAME: usize = SLOT_SIZE - HEADROOM;
 #[derive(Debug, Default)]
 pub struct Arena {
     bytes: Vec<u8>,
-    head: Vec<u16>,
-    len: Vec<u16>,
-    refs: Vec<u16>,
+    slots: Vec<Slot>,
     free: Vec<FrameId>,
+}
+
+/// Where a slot's frame starts and ends, and how many hold it: one record, one bounds check
+/// and one cache line per frame.
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    head: u16,
+    len: u16,
+    refs: u16,
 }
 
 impl Arena {
@@ -36,11 +43,15 @@ impl Arena {
     }
 
     fn grow(&mut self, more: usize) {
-        let start = self.head.len();
+        let start = self.slots.len();
         self.bytes.resize((start + more) * SLOT_SIZE, 0);
-        self.head.resize(start + more, HEADROOM as u16);
-        self.len.resize(start + more, 0);
-        self.refs.resize(start + more, 0);
+        self.slots.resize(
+            start + more,
+            Slot {
+                head: HEADROOM as u16,
+                ..Slot::default()
+            },
+        );
         self.free.reserve(more);
         self.free
             .extend((start..start + more).rev().map(|i| i as FrameId));
@@ -54,14 +65,16 @@ impl Arena {
     pub fn alloc(&mut self, len: usize) -> FrameId {
         assert!(len <= MAX_FRAME, "frame of {len} bytes exceeds a slot");
         if self.free.is_empty() {
-            let n = self.head.len();
+            let n = self.slots.len();
             self.grow(n);
         }
         let id = self.free.pop().expect("grown");
         let i = id as usize;
-        self.head[i] = HEADROOM as u16;
-        self.len[i] = len as u16;
-        self.refs[i] = 1;
+        self.slots[i] = Slot {
+            head: HEADROOM as u16,
+            len: len as u16,
+            refs: 1,
+        };
         id
     }
 
@@ -69,28 +82,30 @@ impl Arena {
     #[inline]
     pub fn get(&self, id: FrameId) -> &[u8] {
         let i = id as usize;
-        let start = i * SLOT_SIZE + self.head[i] as usize;
-        &self.bytes[start..start + self.len[i] as usize]
+        let s = self.slots[i];
+        let start = i * SLOT_SIZE + s.head as usize;
+        &self.bytes[start..start + s.len as usize]
     }
 
     /// The frame's bytes, writable.
     #[inline]
     pub fn get_mut(&mut self, id: FrameId) -> &mut [u8] {
         let i = id as usize;
-        let start = i * SLOT_SIZE + self.head[i] as usize;
-        &mut self.bytes[start..start + self.len[i] as usize]
+        let s = self.slots[i];
+        let start = i * SLOT_SIZE + s.head as usize;
+        &mut self.bytes[start..start + s.len as usize]
     }
 
     /// One more holder of the frame.
     #[inline]
     pub fn share(&mut self, id: FrameId) {
-        self.refs[id as usize] += 1;
+        self.slots[id as usize].refs += 1;
     }
 
     /// A holder is done; the slot is free when the last one is.
     #[inline]
     pub fn release(&mut self, id: FrameId) {
-        let r = &mut self.refs[id as usize];
+        let r = &mut self.slots[id as usize].refs;
         debug_assert!(*r > 0, "double free of frame {id}");
         *r -= 1;
         if *r == 0 {
@@ -100,7 +115,7 @@ impl Arena {
 
     /// Slots in use.
     pub fn in_use(&self) -> usize {
-        self.head.len() - self.free.len()
+        self.slots.len() - self.free.len()
     }
 }
 
