@@ -5,6 +5,7 @@
 //! Layers depend only downward:
 //!
 //! - [`time`], [`rng`]: the virtual clock and seeded, per-object randomness.
+//! - [`wire`]: frame views beyond smoltcp's (VXLAN).
 //! - [`fabric`]: the switch: a frame arena and learning bridges (no clock, no Docker).
 //! - [`stack`]: one smoltcp interface per container NIC, over the arena.
 //! - [`dns`]: DNS messages for the embedded resolver (hickory-proto), carried on loopback.
@@ -13,6 +14,8 @@
 //!   tracing and packet capture.
 //! - [`docker`]: Docker's object model and rules (networks, IPAM, containers, endpoints) in
 //!   Docker's words; requests and answers shaped like the Engine API.
+//! - [`cluster`]: several hosts in one state, and the cluster stores (key-value) their
+//!   global-scope (overlay) networks live in.
 //! - [`store`]: the state directory: versioned, locked, written atomically.
 //! - [`cli`]: Docker's command-line syntax and output (tables, JSON, Go templates) over
 //!   [`docker`]; used by the `vnet` binary and, in-process, by anything that replays commands.
@@ -24,6 +27,7 @@
 #![recursion_limit = "256"]
 
 pub mod cli;
+pub mod cluster;
 pub mod dns;
 pub mod docker;
 pub mod engine;
@@ -34,3 +38,4 @@ pub mod scenario;
 pub mod stack;
 pub mod store;
 pub mod time;
+pub mod wire;

@@ -113,6 +113,36 @@ impl Arena {
         }
     }
 
+    /// Grows the frame by `n` bytes at the front, into the slot's headroom (an encapsulation
+    /// header goes there), and returns the whole frame. The rest of the bytes stay put.
+    ///
+    /// # Panics
+    /// If the headroom left is less than `n`.
+    pub fn push_head(&mut self, id: FrameId, n: usize) -> &mut [u8] {
+        let s = &mut self.slots[id as usize];
+        assert!(usize::from(s.head) >= n, "no headroom for {n} bytes");
+        s.head -= n as u16;
+        s.len += n as u16;
+        self.get_mut(id)
+    }
+
+    /// Drops `n` bytes from the front of the frame (a decapsulation); the slot keeps them
+    /// as headroom.
+    ///
+    /// # Panics
+    /// If the frame is shorter than `n`.
+    pub fn pull_head(&mut self, id: FrameId, n: usize) {
+        let s = &mut self.slots[id as usize];
+        assert!(usize::from(s.len) >= n, "frame shorter than {n} bytes");
+        s.head += n as u16;
+        s.len -= n as u16;
+    }
+
+    /// Whether more than one holder has the frame (writing it would change theirs too).
+    pub fn is_shared(&self, id: FrameId) -> bool {
+        self.slots[id as usize].refs > 1
+    }
+
     /// Slots in use.
     pub fn in_use(&self) -> usize {
         self.slots.len() - self.free.len()
@@ -136,6 +166,14 @@ mod tests {
         assert_eq!(a.in_use(), 0);
         // LIFO reuse.
         assert_eq!(a.alloc(10), f);
+        // Headroom: a header goes in front without moving the frame.
+        let g = a.alloc(4);
+        a.get_mut(g).copy_from_slice(&[1, 2, 3, 4]);
+        a.push_head(g, 2).copy_from_slice(&[9, 9, 1, 2, 3, 4]);
+        a.pull_head(g, 2);
+        assert_eq!(a.get(g), &[1, 2, 3, 4]);
+        assert!(!a.is_shared(g));
+        a.release(g);
         // Growth when full.
         let _ = a.alloc(10);
         let _ = a.alloc(10);
