@@ -761,6 +761,59 @@ impl Daemon {
         Ok(())
     }
 
+    /// A clean daemon shutdown (`vnet host restart`): every running container is stopped as
+    /// `docker stop` stops it, all at once; their endpoints are released.
+    pub fn shutdown(&mut self) {
+        let running: Vec<String> = self
+            .state
+            .containers
+            .values()
+            .filter(|c| c.is_running())
+            .map(|c| c.id.clone())
+            .collect();
+        // A negative timeout cannot come from here: the default grace period applies.
+        let _ = self.container_stop_many(&running, None);
+    }
+
+    /// The engine comes back after its host died without cleaning up (`vnet host restart
+    /// --unclean`). Containers that were running are found dead (exit code 255, as
+    /// `daemon.restore` records a task that is gone); their endpoints on local networks are
+    /// swept as libnetwork's sandbox cleanup does, but those on global networks stay in the
+    /// cluster store with nobody behind them: stale endpoints, under the container's name.
+    pub fn recover_after_crash(&mut self) {
+        let running: Vec<String> = self
+            .state
+            .containers
+            .values()
+            .filter(|c| c.is_running())
+            .map(|c| c.id.clone())
+            .collect();
+        let now = self.now();
+        for cid in running {
+            let eps: Vec<(String, String)> = self.state.containers[&cid]
+                .networks
+                .values()
+                .filter_map(|s| s.endpoint_id.clone().map(|e| (s.network_id.clone(), e)))
+                .collect();
+            for (nid, ep) in eps {
+                if !self.state.networks.get(&nid).is_some_and(|n| n.global) {
+                    self.leave(&nid, &ep);
+                }
+            }
+            let c = self.state.containers.get_mut(&cid).expect("found");
+            for s in c.networks.values_mut() {
+                s.endpoint_id = None;
+                s.ifname = None;
+            }
+            c.ports.clear();
+            c.state.status = Status::Exited;
+            c.state.pid = 0;
+            c.state.exit_code = 255;
+            c.state.finished_at = Some(now);
+            c.lo = Default::default();
+        }
+    }
+
     /// The container's main process ended with `code` (a shell's `exit`).
     pub fn container_exit(&mut self, cid: &str, code: i32) {
         self.exit(cid, code);
@@ -842,6 +895,26 @@ impl Daemon {
                 let names = self.dns_names(&cid, &nid, &aliases);
                 let c = self.state.containers.get_mut(&cid).expect("found");
                 c.networks.get_mut(&key).expect("present").dns_names = names;
+            }
+        }
+        // Sandbox.Rename: the endpoints take the new name (and, on global networks, the
+        // names other hosts resolve).
+        let eps: Vec<(String, String, Option<Vec<String>>)> = self.state.containers[&cid]
+            .networks
+            .values()
+            .filter_map(|s| {
+                let ep = s.endpoint_id.clone()?;
+                Some((s.network_id.clone(), ep, s.dns_names.clone()))
+            })
+            .collect();
+        for (nid, ep, names) in eps {
+            if let Some(net) = self.state.networks.get_mut(&nid)
+                && let Some(e) = net.endpoints.get_mut(&ep)
+            {
+                e.name = new.to_string();
+                if net.global {
+                    e.dns_names = names.unwrap_or_default();
+                }
             }
         }
         // Legacy links name their parent: `/target:/parent/alias`.

@@ -16,7 +16,7 @@ use super::error::{Error, Kind, Result};
 use super::network::{Endpoint, Network};
 use crate::dns;
 use crate::engine::ping::{PingOptions, Tally, ping};
-use crate::engine::{BridgeSpec, NicSpec, World};
+use crate::engine::{BridgeNode, BridgeSpec, NicSpec, UnderlayHostSpec, VtepSpec, World};
 use crate::stack::Counters;
 use crate::time::{Duration, Instant};
 use hickory_proto::op::ResponseCode;
@@ -74,6 +74,9 @@ struct NicRef {
     network: usize,
     endpoint: usize,
 }
+
+/// An overlay interface's MTU: 1500 less VXLAN's 50 bytes (Docker's overlay driver).
+pub const OVERLAY_MTU: usize = crate::stack::MTU - crate::wire::vxlan::OVERHEAD;
 
 /// A container interface as the shell sees it.
 struct Iface {
@@ -157,13 +160,18 @@ impl Daemon {
                 len,
                 gateway,
                 counters: ep.counters,
-                // The bridge driver's option, as `com.docker.network.driver.mtu`.
+                // The driver's option, `com.docker.network.driver.mtu`; an overlay's
+                // interfaces leave room for VXLAN.
                 mtu: net
                     .options
                     .get("com.docker.network.driver.mtu")
                     .and_then(|m| m.parse().ok())
                     .filter(|m| (68..=65535).contains(m))
-                    .unwrap_or(crate::stack::MTU),
+                    .unwrap_or(if net.driver == "overlay" {
+                        OVERLAY_MTU
+                    } else {
+                        crate::stack::MTU
+                    }),
             });
         }
         out
@@ -793,41 +801,110 @@ impl Daemon {
     /// seed does not depend on the size of the host.
     fn world(&mut self, cid: &str, opts: &ExecOptions) -> (World, Vec<NicRef>) {
         let mut world = self.bare_world(opts);
+        let me = self.host.name.clone();
         let mine: Vec<usize> = self.ifaces(cid).into_iter().map(|i| i.network).collect();
-        let mut bridge_of = BTreeMap::new();
+        // Bridges by (network, host): a bridge network is on this host only; an overlay
+        // network has a bridge on every host with a container on it, joined by VXLAN.
+        let mut bridge_of: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+        let mut underlay: BTreeMap<&str, usize> = BTreeMap::new();
         for (k, net) in self.state.networks.values().enumerate() {
-            if net.driver != "bridge" {
-                continue;
-            }
             let gateway = match net.pool_v4().and_then(|p| p.gateway) {
                 Some(IpAddr::V4(g)) => Some(g),
                 _ => None,
             };
-            if !mine.contains(&k) {
-                if let Some(g) = gateway {
-                    world.add_host_address(g);
+            match net.driver.as_str() {
+                "bridge" if !mine.contains(&k) => {
+                    if let Some(g) = gateway {
+                        world.add_host_address(g);
+                    }
                 }
-                continue;
+                "bridge" => {
+                    let b = world.add_bridge(BridgeSpec {
+                        name: net.name.clone(),
+                        gateway,
+                        host_mac: host_mac(net),
+                        // The bridge driver reads the option with strconv.ParseBool.
+                        icc: !matches!(
+                            net.options
+                                .get("com.docker.network.bridge.enable_icc")
+                                .map(|v| v.as_str()),
+                            Some("0" | "f" | "F" | "FALSE" | "false" | "False")
+                        ),
+                        link: self.state.links.get(&net.id).copied().unwrap_or_default(),
+                        node: BridgeNode::Host,
+                    });
+                    bridge_of.insert((k, me.as_str()), b);
+                }
+                "overlay" if mine.contains(&k) => {
+                    let hosts: Vec<&(String, Ipv4Addr)> = self
+                        .host
+                        .peers
+                        .iter()
+                        .filter(|(h, _)| *h == me || net.endpoints.values().any(|e| e.host == *h))
+                        .collect();
+                    for (n, (h, _)) in hosts.iter().enumerate() {
+                        let mut mac = host_mac(net);
+                        mac[5] ^= n as u8;
+                        let b = world.add_bridge(BridgeSpec {
+                            name: format!("{}@{h}", net.name),
+                            gateway,
+                            host_mac: mac,
+                            icc: true,
+                            link: Default::default(),
+                            node: BridgeNode::Namespace,
+                        });
+                        bridge_of.insert((k, h.as_str()), b);
+                    }
+                    if hosts.len() < 2 {
+                        continue;
+                    }
+                    for (h, ip) in &hosts {
+                        underlay.entry(h.as_str()).or_insert_with(|| {
+                            let o = ip.octets();
+                            world.add_underlay_host(UnderlayHostSpec {
+                                name: h.clone(),
+                                ip: *ip,
+                                mac: [0x02, 0x00, o[0], o[1], o[2], o[3]],
+                            })
+                        });
+                    }
+                    for (h, _) in &hosts {
+                        let remote = net
+                            .endpoints
+                            .values()
+                            .filter(|e| e.host != *h)
+                            .filter_map(|e| {
+                                let there = *underlay.get(e.host.as_str())?;
+                                let Some((IpAddr::V4(ip), _)) = e.ipv4 else {
+                                    return None;
+                                };
+                                Some((ip, parse_mac(e.mac.as_deref()?), there))
+                            })
+                            .collect();
+                        world.add_vtep(VtepSpec {
+                            bridge: bridge_of[&(k, h.as_str())],
+                            host: underlay[h.as_str()],
+                            vni: net.vni().unwrap_or(0),
+                            remote,
+                        });
+                    }
+                }
+                _ => {}
             }
-            let b = world.add_bridge(BridgeSpec {
-                name: net.name.clone(),
-                gateway,
-                host_mac: host_mac(net),
-                // The bridge driver reads the option with strconv.ParseBool.
-                icc: !matches!(
-                    net.options
-                        .get("com.docker.network.bridge.enable_icc")
-                        .map(|v| v.as_str()),
-                    Some("0" | "f" | "F" | "FALSE" | "false" | "False")
-                ),
-                link: self.state.links.get(&net.id).copied().unwrap_or_default(),
-            });
-            bridge_of.insert(k, b);
         }
-        // The running containers that share a network with `cid`, in creation order.
+        for (a, b) in &self.host.cuts {
+            if let (Some(&x), Some(&y)) = (underlay.get(a.as_str()), underlay.get(b.as_str())) {
+                world.cut(x, y);
+            }
+        }
+        // The running containers of this host that share a network with `cid`, in creation
+        // order.
         let mut containers: Vec<usize> = mine
             .iter()
-            .flat_map(|&n| self.state.networks[n].endpoints.values())
+            .flat_map(|&n| {
+                let net = &self.state.networks[n];
+                net.endpoints.values().filter(|e| net.is_local(e, &me))
+            })
             .filter_map(|e| self.state.containers.get_index_of(&e.container_id))
             .filter(|&k| self.state.containers[k].is_running())
             .collect();
@@ -849,28 +926,87 @@ impl Daemon {
             })
             .collect();
         let mut nics = Vec::new();
+        let mut add = |world: &mut World,
+                       container: &str,
+                       i: Iface,
+                       bridge: usize,
+                       known: Vec<(Ipv4Addr, [u8; 6])>| {
+            let mut neighbors = self.restorable_neighbors(&i, &by_ip[&i.network]);
+            for k in known {
+                if !neighbors.contains(&k) {
+                    neighbors.push(k);
+                }
+            }
+            world.add_nic(NicSpec {
+                container: container.to_string(),
+                ifname: i.name,
+                bridge,
+                mac: i.mac,
+                ipv4: (i.ip, i.len),
+                gateway: i.gateway,
+                counters: i.counters,
+                neighbors,
+                mtu: i.mtu,
+            });
+            nics.push(NicRef {
+                network: i.network,
+                endpoint: i.endpoint,
+            });
+        };
         for k in containers {
             let c = &self.state.containers[k];
             for i in self.ifaces(&c.id) {
-                let Some(peers) = by_ip.get(&i.network) else {
+                if let Some(&b) = bridge_of.get(&(i.network, me.as_str())) {
+                    add(&mut world, &c.name, i, b, Vec::new());
+                }
+            }
+        }
+        // Other hosts' containers on the overlay networks, whose endpoints the store holds.
+        for &k in &mine {
+            let net = &self.state.networks[k];
+            if !net.global {
+                continue;
+            }
+            for (e, ep) in net.endpoints.values().enumerate() {
+                let Some(&b) = bridge_of.get(&(k, ep.host.as_str())) else {
                     continue;
                 };
-                let neighbors = self.restorable_neighbors(&i, peers);
-                world.add_nic(NicSpec {
-                    container: c.name.clone(),
-                    ifname: i.name,
-                    bridge: bridge_of[&i.network],
-                    mac: i.mac,
-                    ipv4: (i.ip, i.len),
-                    gateway: i.gateway,
-                    counters: i.counters,
-                    neighbors,
-                    mtu: i.mtu,
-                });
-                nics.push(NicRef {
-                    network: i.network,
-                    endpoint: i.endpoint,
-                });
+                let Some((IpAddr::V4(ip), len)) = ep.ipv4 else {
+                    continue;
+                };
+                if ep.host == me {
+                    continue;
+                }
+                let i = Iface {
+                    name: if ep.ifname.is_empty() {
+                        "eth0".to_string()
+                    } else {
+                        ep.ifname.clone()
+                    },
+                    network: k,
+                    endpoint: e,
+                    mac: parse_mac(ep.mac.as_deref().unwrap_or_default()),
+                    ip,
+                    len,
+                    gateway: None,
+                    counters: ep.counters,
+                    mtu: OVERLAY_MTU,
+                };
+                // The peers its host's VTEP answers ARP for. A Linux stack would ask and
+                // queue its echo reply meanwhile; smoltcp would drop the reply, so the answer
+                // is taken as known (the pinger's side still asks, on the wire).
+                let known = net
+                    .endpoints
+                    .values()
+                    .filter(|o| o.host != ep.host)
+                    .filter_map(|o| match o.ipv4 {
+                        Some((IpAddr::V4(a), _)) => {
+                            Some((a, parse_mac(o.mac.as_deref().unwrap_or_default())))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                add(&mut world, &ep.name, i, b, known);
             }
         }
         (world, nics)

@@ -50,14 +50,19 @@ impl Daemon {
             .endpoints
             .values()
             .map(|ep| {
-                let c = &self.state.containers[&ep.container_id];
                 let addr = |a: &Option<(std::net::IpAddr, u8)>| {
                     a.map_or(String::new(), |(ip, len)| format!("{ip}/{len}"))
                 };
+                // An endpoint with no container here (another host's, or a stale one) is
+                // listed by its ID, as libnetwork lists endpoints without a local sandbox.
+                let (key, name) = match self.state.containers.get(&ep.container_id) {
+                    Some(c) if net.is_local(ep, &self.host.name) => (c.id.clone(), c.name.clone()),
+                    _ => (format!("ep-{}", ep.id), ep.name.clone()),
+                };
                 (
-                    c.id.clone(),
+                    key,
                     json!({
-                        "Name": c.name,
+                        "Name": name,
                         "EndpointID": ep.id,
                         "MacAddress": ep.mac.clone().unwrap_or_default(),
                         "IPv4Address": addr(&ep.ipv4),
@@ -71,7 +76,7 @@ impl Daemon {
             "Name": net.name,
             "Id": net.id,
             "Created": net.created.rfc3339_nano(),
-            "Scope": "local",
+            "Scope": net.scope(),
             "Driver": net.driver,
             "EnableIPv4": net.enable_ipv4,
             "EnableIPv6": net.enable_ipv6,

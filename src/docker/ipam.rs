@@ -172,10 +172,22 @@ pub const LOCAL_DEFAULT_POOLS: [([u8; 4], u8, u8); 7] = [
     ([192, 168, 0, 0], 16, 20),
 ];
 
+/// libnetwork's `globalScopeDefaultNetworks`: 10.0.0.0/8 in /24s, for overlay networks.
+pub const GLOBAL_DEFAULT_POOLS: [([u8; 4], u8, u8); 1] = [([10, 0, 0, 0], 8, 24)];
+
 /// Picks the lowest predefined IPv4 subnet that overlaps none of `taken`
 /// (`allocatePredefinedPool`, Engine 27+).
 pub fn allocate_predefined_v4(taken: &[Prefix]) -> Result<Prefix> {
-    for (base, base_len, size) in LOCAL_DEFAULT_POOLS {
+    allocate_from(&LOCAL_DEFAULT_POOLS, taken)
+}
+
+/// The same from the global address space (overlay networks).
+pub fn allocate_global_v4(taken: &[Prefix]) -> Result<Prefix> {
+    allocate_from(&GLOBAL_DEFAULT_POOLS, taken)
+}
+
+fn allocate_from(pools: &[([u8; 4], u8, u8)], taken: &[Prefix]) -> Result<Prefix> {
+    for &(base, base_len, size) in pools {
         let base = Prefix {
             addr: IpAddr::V4(Ipv4Addr::from(base)),
             len: base_len,

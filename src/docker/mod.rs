@@ -66,6 +66,23 @@ pub struct State {
 pub struct Daemon {
     /// The persistent state.
     pub state: State,
+    /// Which host of a cluster this engine runs on (set by [`crate::cluster`]).
+    pub host: HostContext,
+}
+
+/// Where an engine runs: its host's name and the cluster store it joined (`--cluster-store`),
+/// which is what lets it create global-scope (overlay) networks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostContext {
+    /// The host's name (`vnet host create NAME`; `default` for the host every state has).
+    pub name: String,
+    /// The cluster store's URL, if the host joined one.
+    pub cluster_store: Option<String>,
+    /// The hosts of that cluster (this one too) and their underlay addresses, in the
+    /// cluster's order: where VXLAN goes.
+    pub peers: Vec<(String, std::net::Ipv4Addr)>,
+    /// Pairs of those hosts whose underlay is cut.
+    pub cuts: Vec<(String, String)>,
 }
 
 /// Names that `docker network create` refuses and `IsUserDefined` excludes.
@@ -90,6 +107,7 @@ impl Daemon {
                 dns_shuffle: false,
                 names: FxHashMap::default(),
             },
+            host: HostContext::default(),
         };
         d.create_predefined_networks();
         d
@@ -102,7 +120,10 @@ impl Daemon {
             .values()
             .map(|c| (c.name.clone(), c.id.clone()))
             .collect();
-        Daemon { state }
+        Daemon {
+            state,
+            host: HostContext::default(),
+        }
     }
 
     /// The virtual clock.

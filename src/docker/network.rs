@@ -84,6 +84,20 @@ pub struct Endpoint {
     /// The container's ARP cache on this interface: address, MAC, when learned.
     #[serde(default)]
     pub neighbors: Vec<(std::net::Ipv4Addr, [u8; 6], Instant)>,
+    /// The endpoint's name: the container's name when it joined (libnetwork names endpoints
+    /// after containers; a force-disconnect finds a stale endpoint by it).
+    #[serde(default)]
+    pub name: String,
+    /// The host whose container joined, on a global-scope network; empty on local ones.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+    /// The names the embedded DNS answers for it, on a global-scope network (other hosts
+    /// cannot see the container's own settings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_names: Vec<String>,
+    /// The container's interface name for it, on a global-scope network (`eth0`, ...).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ifname: String,
 }
 
 /// A network.
@@ -105,6 +119,9 @@ pub struct Network {
     pub internal: bool,
     /// `--attachable`.
     pub attachable: bool,
+    /// Global scope: an overlay network kept in the cluster store, seen by every host.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub global: bool,
     /// IPAM configuration and pools.
     pub ipam: NetworkIpam,
     /// Driver options (`-o`).
@@ -142,6 +159,24 @@ impl Network {
             .cloned()
             .unwrap_or_else(|| "0.0.0.0".to_string())
     }
+    /// `local` or `global`, as inspect shows it.
+    pub fn scope(&self) -> &'static str {
+        if self.global { "global" } else { "local" }
+    }
+    /// The overlay network's VXLAN identifier.
+    pub fn vni(&self) -> Option<u32> {
+        self.options
+            .get(VXLANID_LIST)?
+            .split(',')
+            .next()?
+            .parse()
+            .ok()
+    }
+    /// Whether an endpoint belongs to a container of this host (not one on another host of
+    /// the cluster, nor a stale record).
+    pub fn is_local(&self, ep: &Endpoint, host: &str) -> bool {
+        !self.global || ep.host == host
+    }
     /// Whether the user gave a subnet of this family (the `--ip` rule).
     fn has_user_subnet(&self, v4: bool) -> bool {
         self.ipam
@@ -156,6 +191,11 @@ impl Network {
             .find(|e| e.container_id == container_id)
     }
 }
+
+/// The overlay driver's option holding a network's VNI.
+pub const VXLANID_LIST: &str = "com.docker.network.driver.overlay.vxlanid_list";
+/// Classic overlay's first VNI (libnetwork `vxlanIDStart`, before swarm's 4096).
+pub const VXLANID_START: u32 = 256;
 
 /// A static address request (`--ip`, `--ip6`): the Engine API's `EndpointIPAMConfig`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -229,6 +269,7 @@ impl Daemon {
                 enable_ipv6: false,
                 internal: false,
                 attachable: false,
+                global: false,
                 ipam: NetworkIpam {
                     driver: "default".to_string(),
                     options: None,
@@ -305,7 +346,7 @@ impl Daemon {
         } else {
             req.driver.as_str()
         };
-        if driver == "overlay" {
+        if driver == "overlay" && self.host.cluster_store.is_none() {
             return Err(Error::new(
                 Kind::Forbidden,
                 "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.",
@@ -323,7 +364,7 @@ impl Daemon {
             return Err(Error::network_name_exists(&req.name));
         }
         match driver {
-            "bridge" => {}
+            "bridge" | "overlay" => {}
             // Their driver refuses a second instance (drivers/host, drivers/null).
             "host" | "null" => {
                 return Err(Error::new(
@@ -405,8 +446,13 @@ impl Daemon {
             pools.push(pool);
         }
         let mut shown_config: Vec<IpamConfig> = configs.iter().map(|c| (*c).clone()).collect();
+        let overlay = driver == "overlay";
         if !pools.iter().any(|p| p.subnet.addr.is_ipv4()) {
-            let subnet = ipam::allocate_predefined_v4(&taken)?;
+            let subnet = if overlay {
+                ipam::allocate_global_v4(&taken)?
+            } else {
+                ipam::allocate_predefined_v4(&taken)?
+            };
             let mut pool = Pool::new(subnet, None);
             let gw = pool.request(None)?;
             pool.gateway = Some(gw);
@@ -436,9 +482,10 @@ impl Daemon {
         pools.sort_by_key(|p| !p.subnet.addr.is_ipv4());
         shown_config.sort_by_key(|c| c.subnet.contains(':'));
 
-        // The bridge driver: one IPv4 subnet, and no overlap with another bridge.
+        // The bridge driver: one IPv4 subnet, and no overlap with another bridge. The overlay
+        // driver takes several.
         let v4 = pools.iter().filter(|p| p.subnet.addr.is_ipv4()).count();
-        if v4 > 1 || pools.len() - v4 > 1 {
+        if !overlay && (v4 > 1 || pools.len() - v4 > 1) {
             return Err(Error::bridge_multiple_subnets());
         }
         // checkConflict: no other bridge may share the device name or an address range.
@@ -452,7 +499,7 @@ impl Daemon {
             .state
             .networks
             .values()
-            .filter(|n| n.driver == "bridge")
+            .filter(|n| n.driver == "bridge" && !overlay)
         {
             let reason = if other.bridge_name() == new_bridge {
                 Some("networks have same bridge name")
@@ -483,6 +530,20 @@ impl Daemon {
             }
         }
 
+        let mut options = req.options.clone();
+        if overlay {
+            // Classic overlay: VNIs serially from 256, the lowest free (idm/vxlan-id).
+            let used: Vec<u32> = self
+                .state
+                .networks
+                .values()
+                .filter_map(|n| n.vni())
+                .collect();
+            let vni = (VXLANID_START..)
+                .find(|v| !used.contains(v))
+                .expect("a free VNI");
+            options.insert(VXLANID_LIST.to_string(), vni.to_string());
+        }
         let id = self.new_id(&format!("network/{}", req.name));
         let net = Network {
             id: id.clone(),
@@ -493,13 +554,14 @@ impl Daemon {
             enable_ipv6: req.enable_ipv6,
             internal: req.internal,
             attachable: req.attachable,
+            global: overlay,
             ipam: NetworkIpam {
                 driver: ipam_driver.to_string(),
                 options: Some(req.ipam_options.clone()),
                 config: Some(shown_config),
                 pools,
             },
-            options: req.options.clone(),
+            options,
             labels: req.labels.clone(),
             endpoints: IndexMap::new(),
         };
@@ -540,10 +602,12 @@ impl Daemon {
                 .endpoints
                 .values()
                 .map(|e| {
-                    (
-                        self.state.containers[&e.container_id].name.clone(),
-                        e.id.clone(),
-                    )
+                    let name = self
+                        .state
+                        .containers
+                        .get(&e.container_id)
+                        .map_or(e.name.clone(), |c| c.name.clone());
+                    (name, e.id.clone())
                 })
                 .collect();
             return Err(Error::active_endpoints(&net.name, &eps));
@@ -601,7 +665,7 @@ impl Daemon {
                 "driver" => n.driver == v,
                 "id" => n.id.starts_with(v),
                 "name" => n.name.contains(v),
-                "scope" => v == "local",
+                "scope" => v == n.scope(),
                 "type" => (v == "builtin") == n.is_predefined(),
                 "label" => label_matches(n, "label", v),
                 // filterNetworkByUse: endpoints (running containers) only.
@@ -747,11 +811,22 @@ impl Daemon {
         let dns_names = self.dns_names(cid, nid, &settings.aliases);
         let label = format!("endpoint/{cid}/{nid}");
         let ep_id = self.peek_id(&label);
-        let net = self.state.networks.get_mut(nid).expect("network exists");
         let statics = settings.ipam_config.clone().unwrap_or_default();
         let mut ipv4 = None;
         let mut ipv6 = None;
-        if net.driver == "bridge" {
+        // libnetwork names the endpoint after the container; an endpoint of that name left in
+        // the cluster store by a host that died uncleanly blocks the join (daemon
+        // connectToNetwork, classic overlay).
+        let cname = self.state.containers[cid].name.clone();
+        let host = self.host.name.clone();
+        let net = self.state.networks.get_mut(nid).expect("network exists");
+        if net.endpoints.values().any(|e| e.name == cname) {
+            return Err(Error::new(
+                Kind::Forbidden,
+                format!("container already connected to network {}", net.name),
+            ));
+        }
+        if net.driver == "bridge" || net.driver == "overlay" {
             let (name, id) = (net.name.clone(), net.id.clone());
             for pool in net.ipam.pools.iter_mut() {
                 let v4 = pool.subnet.addr.is_ipv4();
@@ -790,7 +865,7 @@ impl Daemon {
                     o[0], o[1], o[2], o[3]
                 ))
             }
-            _ if net.driver == "bridge" => Some(format!(
+            _ if net.driver == "bridge" || net.driver == "overlay" => Some(format!(
                 "02:42:{}:{}:{}:{}",
                 &ep_id[0..2],
                 &ep_id[2..4],
@@ -809,6 +884,18 @@ impl Daemon {
                 ipv6,
                 counters: Default::default(),
                 neighbors: Vec::new(),
+                name: cname,
+                host: if net.global { host } else { String::new() },
+                dns_names: if net.global {
+                    dns_names.clone().unwrap_or_default()
+                } else {
+                    Vec::new()
+                },
+                ifname: if net.global {
+                    format!("eth{}", self.state.containers[cid].next_ifindex)
+                } else {
+                    String::new()
+                },
             },
         );
         self.new_id(&label);
@@ -879,7 +966,7 @@ impl Daemon {
                         self.state
                             .containers
                             .get(&ep.container_id)
-                            .is_some_and(|c| c.name == container_term)
+                            .map_or(ep.name == container_term, |c| c.name == container_term)
                     })
                     .map(|ep| ep.id.clone())
                 else {

@@ -61,14 +61,15 @@ impl Daemon {
         let net = &self.state.networks[nid];
         let mut out = Vec::new();
         for ep in net.endpoints.values() {
-            let Some(c) = self.state.containers.get(&ep.container_id) else {
-                continue;
+            let registered = match self.state.containers.get(&ep.container_id) {
+                Some(c) if net.is_local(ep, &self.host.name) => c
+                    .networks
+                    .get(&net.name)
+                    .and_then(|s| s.dns_names.as_ref())
+                    .is_some_and(|names| names.iter().any(|n| n.to_lowercase() == name)),
+                // Another host's container: the names its engine registered in the store.
+                _ => ep.dns_names.iter().any(|n| n.to_lowercase() == name),
             };
-            let registered = c
-                .networks
-                .get(&net.name)
-                .and_then(|s| s.dns_names.as_ref())
-                .is_some_and(|names| names.iter().any(|n| n.to_lowercase() == name));
             if let (true, Some((IpAddr::V4(ip), _))) = (registered, ep.ipv4)
                 && !out.contains(&ip)
             {
@@ -104,14 +105,15 @@ impl Daemon {
             for (nid, nname, _) in &eps {
                 let net = &self.state.networks[nid];
                 for ep in net.endpoints.values() {
+                    let local = self
+                        .state
+                        .containers
+                        .get(&ep.container_id)
+                        .filter(|_| net.is_local(ep, &self.host.name))
+                        .and_then(|c| c.networks.get(nname))
+                        .and_then(|s| s.dns_names.as_ref());
                     if ep.ipv4.map(|(a, _)| a) == Some(IpAddr::V4(ip))
-                        && let Some(first) = self
-                            .state
-                            .containers
-                            .get(&ep.container_id)
-                            .and_then(|c| c.networks.get(nname))
-                            .and_then(|s| s.dns_names.as_ref())
-                            .and_then(|n| n.first())
+                        && let Some(first) = local.unwrap_or(&ep.dns_names).first()
                     {
                         return Answer::Pointer(format!("{first}.{nname}."));
                     }
