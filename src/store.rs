@@ -7,14 +7,16 @@
 //! never a torn one. A state that does not parse, or that a newer vnet wrote, is reported and
 //! left untouched.
 
+use crate::cluster::Cluster;
 use crate::docker::{Daemon, State};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// The format version this vnet reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this vnet writes. Version 1 (one host, before `vnet host`) still reads:
+/// its state becomes the `default` host.
+pub const FORMAT_VERSION: u32 = 2;
 const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "lock";
 
@@ -69,10 +71,18 @@ pub enum StoreError {
     },
 }
 
+/// Version 2: hosts and cluster stores.
 #[derive(Serialize, Deserialize)]
 struct Envelope {
     format: String,
     version: u32,
+    cluster: Cluster,
+}
+
+/// Version 1: one host.
+#[derive(Deserialize)]
+struct EnvelopeV1 {
+    format: String,
     state: State,
 }
 
@@ -138,14 +148,14 @@ impl Store {
     }
 
     /// Loads the state, or makes a fresh one (with `seed`, else the default) if there is none.
-    /// Returns the daemon and the bytes it was loaded from (`None` when fresh).
-    pub fn load(&self, seed: Option<u64>) -> Result<(Daemon, Option<Vec<u8>>), StoreError> {
+    /// Returns it and the bytes it was loaded from (`None` when fresh).
+    pub fn load(&self, seed: Option<u64>) -> Result<(Cluster, Option<Vec<u8>>), StoreError> {
         let path = self.dir.join(STATE_FILE);
         let bytes = match fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let d = Daemon::new(seed.unwrap_or(crate::rng::DEFAULT_SEED));
-                return Ok((d, None));
+                let c = Cluster::new(seed.unwrap_or(crate::rng::DEFAULT_SEED));
+                return Ok((c, None));
             }
             Err(e) => return Err(io_err(&path)(e)),
         };
@@ -161,28 +171,39 @@ impl Store {
                 found: version.version,
             });
         }
-        let env: Envelope = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
-        if env.format != "vnet-state" {
-            return Err(corrupt(format!("unknown format {:?}", env.format)));
+        let (format, cluster) = if version.version < 2 {
+            let env: EnvelopeV1 =
+                serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+            (
+                env.format,
+                Cluster::from_daemon(Daemon::from_state(env.state)),
+            )
+        } else {
+            let env: Envelope =
+                serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+            (env.format, env.cluster)
+        };
+        if format != "vnet-state" {
+            return Err(corrupt(format!("unknown format {format:?}")));
         }
         if let Some(s) = seed
-            && s != env.state.seed
+            && s != cluster.seed
         {
             return Err(StoreError::SeedMismatch {
                 dir: self.dir.clone(),
-                existing: env.state.seed,
+                existing: cluster.seed,
                 requested: s,
             });
         }
-        Ok((Daemon::from_state(env.state), Some(bytes)))
+        Ok((cluster, Some(bytes)))
     }
 
     /// Serialises a state as it is stored.
-    pub fn encode(d: &Daemon) -> Vec<u8> {
+    pub fn encode(c: &Cluster) -> Vec<u8> {
         let env = Envelope {
             format: "vnet-state".to_string(),
             version: FORMAT_VERSION,
-            state: d.state.clone(),
+            cluster: c.clone(),
         };
         let mut v = serde_json::to_vec(&env).expect("state serialises");
         v.push(b'\n');
@@ -246,6 +267,24 @@ mod tests {
             s.load(Some(8)),
             Err(StoreError::SeedMismatch { .. })
         ));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_version_1_state_becomes_the_default_host() {
+        let dir = tempdir("v1");
+        let s = Store::open(&dir).unwrap();
+        let mut d = Daemon::new(5);
+        d.network_create(crate::docker::NetworkCreateRequest {
+            name: "n1".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let v1 = serde_json::json!({"format": "vnet-state", "version": 1, "state": d.state});
+        fs::write(dir.join(STATE_FILE), v1.to_string()).unwrap();
+        let (c, _) = s.load(Some(5)).unwrap();
+        assert_eq!(c.hosts.len(), 1);
+        assert_eq!(c.hosts["default"].engine, d.state);
         fs::remove_dir_all(&dir).unwrap();
     }
 

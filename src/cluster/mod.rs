@@ -1,0 +1,603 @@
+//! Several simulated Docker hosts in one state, and the cluster stores they share.
+//!
+//! A [`Cluster`] holds hosts, each with its own engine ([`Daemon`] state: its `bridge`
+//! network at 172.17.0.0/16 like every Docker host, its local networks and containers) and an
+//! address on a simulated underlay LAN. Hosts started with a cluster store
+//! (`--cluster-store`, Docker's classic multi-host mode, removed in Engine 23) share global-scope
+//! networks through it (see [`kv`]).
+//!
+//! A command runs on one host ([`Cluster::checkout`], then [`Cluster::checkin`]): the host's
+//! engine gets the global networks of its store, with every host's endpoints on them, as
+//! libnetwork read them from the store; afterwards they go back into the store. So the rules
+//! of the `docker` layer apply unchanged to global networks, and two hosts can never hold
+//! diverging copies.
+//!
+//! Every state has the host `default` (the one every command talks to without `-H`); it runs
+//! on the cluster's seed, so a single-host state replays exactly as before hosts existed.
+
+pub mod kv;
+
+use crate::docker::network::Endpoint;
+use crate::docker::{Daemon, HostContext, Network, State};
+use indexmap::IndexMap;
+use kv::{KvStore, MemStore, NODES, ROOT};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+/// The host commands talk to without `-H`.
+pub const DEFAULT_HOST: &str = "default";
+
+/// The simulated underlay LAN the hosts sit on (RFC 2544's benchmarking range): host `k` has
+/// `198.18.0.(k+1)` unless `--cluster-advertise` gives its address.
+pub const UNDERLAY: [u8; 3] = [198, 18, 0];
+
+/// One simulated Docker host.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Host {
+    /// Its name (`-H NAME`).
+    pub name: String,
+    /// `--cluster-store`.
+    pub cluster_store: Option<String>,
+    /// `--cluster-store-opt K=V`.
+    pub cluster_store_opts: BTreeMap<String, String>,
+    /// `--cluster-advertise IP:PORT`.
+    pub cluster_advertise: Option<String>,
+    /// The host's address on the underlay.
+    pub address: Ipv4Addr,
+    /// Its engine's state.
+    pub engine: State,
+}
+
+/// Hosts and cluster stores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    /// The seed everything derives from.
+    pub seed: u64,
+    /// Hosts by name, in creation order.
+    pub hosts: IndexMap<String, Host>,
+    /// The embedded cluster stores, by URL.
+    pub stores: BTreeMap<String, MemStore>,
+    /// Cut underlay links, as pairs of host names (smaller first).
+    #[serde(default)]
+    pub partitions: BTreeSet<(String, String)>,
+}
+
+/// What a host command refuses.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct HostError(pub String);
+
+fn err<T>(msg: impl Into<String>) -> Result<T, HostError> {
+    Err(HostError(msg.into()))
+}
+
+/// `vnet host create` options.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostConfig {
+    /// `--cluster-store URL`.
+    pub cluster_store: Option<String>,
+    /// `--cluster-store-opt K=V`.
+    pub cluster_store_opts: Vec<String>,
+    /// `--cluster-advertise IP:PORT`.
+    pub cluster_advertise: Option<String>,
+}
+
+/// A stored endpoint: its place in the network's join order, and itself.
+#[derive(Serialize, Deserialize)]
+struct StoredEndpoint {
+    seq: usize,
+    #[serde(flatten)]
+    endpoint: Endpoint,
+}
+
+fn valid_host_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+}
+
+impl Cluster {
+    /// A cluster of one host, `default`, on `seed`.
+    pub fn new(seed: u64) -> Cluster {
+        Cluster::from_daemon(Daemon::new(seed))
+    }
+
+    /// A cluster whose `default` host is `d` (a state saved before hosts existed).
+    pub fn from_daemon(d: Daemon) -> Cluster {
+        let mut hosts = IndexMap::new();
+        hosts.insert(
+            DEFAULT_HOST.to_string(),
+            Host {
+                name: DEFAULT_HOST.to_string(),
+                cluster_store: None,
+                cluster_store_opts: BTreeMap::new(),
+                cluster_advertise: None,
+                address: Ipv4Addr::new(UNDERLAY[0], UNDERLAY[1], UNDERLAY[2], 1),
+                engine: d.state,
+            },
+        );
+        Cluster {
+            seed: hosts[DEFAULT_HOST].engine.seed,
+            hosts,
+            stores: BTreeMap::new(),
+            partitions: BTreeSet::new(),
+        }
+    }
+
+    /// The virtual clock: the latest of the hosts' (they move together).
+    pub fn now(&self) -> crate::time::Instant {
+        self.hosts
+            .values()
+            .map(|h| h.engine.clock)
+            .max()
+            .unwrap_or(crate::time::EPOCH)
+    }
+
+    /// Moves every host's clock forward (`advance:` in a scenario).
+    pub fn advance(&mut self, by: crate::time::Duration) {
+        let to = self.now() + by;
+        for h in self.hosts.values_mut() {
+            h.engine.clock = to;
+        }
+    }
+
+    /// The host named `name`.
+    pub fn host(&self, name: &str) -> Result<&Host, HostError> {
+        self.hosts
+            .get(name)
+            .ok_or_else(|| HostError(format!("no such host: {name}")))
+    }
+
+    /// Takes host `name`'s engine out to run a command, with its store's global networks.
+    /// Give it back with [`Cluster::checkin`].
+    pub fn checkout(&mut self, name: &str) -> Result<Daemon, HostError> {
+        let now = self.now();
+        self.host(name)?;
+        let host = self.hosts.get_mut(name).expect("checked");
+        let placeholder = Daemon::new(0).state;
+        let mut d = Daemon::from_state(std::mem::replace(&mut host.engine, placeholder));
+        d.state.clock = now;
+        let store = host.cluster_store.clone();
+        d.host = HostContext {
+            name: name.to_string(),
+            cluster_store: store.clone(),
+            peers: Vec::new(),
+            cuts: Vec::new(),
+        };
+        if store.is_some() {
+            d.host.peers = self
+                .hosts
+                .values()
+                .filter(|h| h.cluster_store == store)
+                .map(|h| (h.name.clone(), h.address))
+                .collect();
+            d.host.cuts = self.partitions.iter().cloned().collect();
+        }
+        let host = &self.hosts[name];
+        if let Some(store) = host.cluster_store.as_ref().and_then(|u| self.stores.get(u)) {
+            for net in load_networks(store) {
+                d.state.networks.insert(net.id.clone(), net);
+            }
+        }
+        Ok(d)
+    }
+
+    /// Puts an engine back after a command: global networks return to the store.
+    pub fn checkin(&mut self, mut d: Daemon) {
+        let globals: Vec<String> = d
+            .state
+            .networks
+            .values()
+            .filter(|n| n.global)
+            .map(|n| n.id.clone())
+            .collect();
+        let nets: Vec<Network> = globals
+            .iter()
+            .filter_map(|id| d.state.networks.shift_remove(id))
+            .collect();
+        let host = self
+            .hosts
+            .get_mut(&d.host.name)
+            .expect("checked out from here");
+        if let Some(url) = &host.cluster_store {
+            save_networks(self.stores.entry(url.clone()).or_default(), &nets);
+        }
+        d.state.names = Default::default();
+        host.engine = d.state;
+    }
+
+    /// Runs `f` on host `name`'s engine.
+    pub fn with_host<R>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Daemon) -> R,
+    ) -> Result<R, HostError> {
+        let mut d = self.checkout(name)?;
+        let r = f(&mut d);
+        self.checkin(d);
+        Ok(r)
+    }
+
+    /// `vnet host create NAME ...`: a new host whose engine starts as a fresh `dockerd` does.
+    pub fn host_create(&mut self, name: &str, cfg: &HostConfig) -> Result<(), HostError> {
+        if !valid_host_name(name) {
+            return err(format!(
+                "invalid host name {name:?}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+            ));
+        }
+        if self.hosts.contains_key(name) {
+            return err(format!("host {name} already exists"));
+        }
+        if let Some(url) = &cfg.cluster_store
+            && !kv::supported(url)
+        {
+            return err(format!(
+                "unsupported cluster store {url:?}: give consul://, etcd://, zk:// or boltdb:// and an address"
+            ));
+        }
+        // daemon/config: the advertise address needs a store to advertise in.
+        if cfg.cluster_advertise.is_some() && cfg.cluster_store.is_none() {
+            return err(
+                "invalid cluster configuration. --cluster-advertise must be accompanied by --cluster-store configuration",
+            );
+        }
+        let mut opts = BTreeMap::new();
+        for o in &cfg.cluster_store_opts {
+            let Some((k, v)) = o.split_once('=') else {
+                return err(format!("invalid --cluster-store-opt {o:?}: give KEY=VALUE"));
+            };
+            opts.insert(k.to_string(), v.to_string());
+        }
+        let taken: Vec<Ipv4Addr> = self.hosts.values().map(|h| h.address).collect();
+        let address = match &cfg.cluster_advertise {
+            Some(a) => {
+                let ip = a.rsplit_once(':').map_or(a.as_str(), |(ip, _)| ip);
+                let Ok(ip) = ip.parse::<Ipv4Addr>() else {
+                    return err(format!(
+                        "invalid --cluster-advertise {a:?}: give IP:PORT (an IPv4 address)"
+                    ));
+                };
+                if taken.contains(&ip) {
+                    return err(format!("address {ip} is already another host's"));
+                }
+                ip
+            }
+            None => (1..=254u8)
+                .map(|k| Ipv4Addr::new(UNDERLAY[0], UNDERLAY[1], UNDERLAY[2], k))
+                .find(|ip| !taken.contains(ip))
+                .ok_or_else(|| HostError("no free underlay address".into()))?,
+        };
+        let seed = crate::rng::below(self.seed, &format!("host/{name}"), u64::MAX);
+        let mut engine = Daemon::new(seed).state;
+        engine.clock = self.now();
+        if let Some(url) = &cfg.cluster_store {
+            let advertise = cfg
+                .cluster_advertise
+                .clone()
+                .unwrap_or_else(|| format!("{address}:2376"));
+            self.stores
+                .entry(url.clone())
+                .or_default()
+                .put(&format!("{NODES}{advertise}"), advertise.clone());
+        }
+        self.hosts.insert(
+            name.to_string(),
+            Host {
+                name: name.to_string(),
+                cluster_store: cfg.cluster_store.clone(),
+                cluster_store_opts: opts,
+                cluster_advertise: cfg.cluster_advertise.clone(),
+                address,
+                engine,
+            },
+        );
+        Ok(())
+    }
+
+    /// `vnet host rm [-f] NAME`. Without `force`, a host with running containers stays. A
+    /// removed host's endpoints on global networks stay in the store, as a dead node's did.
+    pub fn host_remove(&mut self, name: &str, force: bool) -> Result<(), HostError> {
+        let h = self.host(name)?;
+        if name == DEFAULT_HOST {
+            return err("the default host cannot be removed");
+        }
+        let running = h
+            .engine
+            .containers
+            .values()
+            .filter(|c| c.is_running())
+            .count();
+        if running > 0 && !force {
+            return err(format!(
+                "host {name} has {running} running container(s): stop them first or use -f"
+            ));
+        }
+        let h = self.hosts.shift_remove(name).expect("checked");
+        if let Some(url) = &h.cluster_store
+            && let Some(store) = self.stores.get_mut(url)
+        {
+            let advertise = h
+                .cluster_advertise
+                .clone()
+                .unwrap_or_else(|| format!("{}:2376", h.address));
+            store.delete(&format!("{NODES}{advertise}"));
+        }
+        self.partitions.retain(|(a, b)| a != name && b != name);
+        Ok(())
+    }
+
+    /// `vnet host restart [--unclean] NAME`: the engine stops and comes back. A clean restart
+    /// stops every container first; an unclean one loses them as a crash does, leaving their
+    /// endpoints on global networks in the store.
+    pub fn host_restart(&mut self, name: &str, unclean: bool) -> Result<(), HostError> {
+        self.with_host(name, |d| {
+            if unclean {
+                d.recover_after_crash();
+            } else {
+                d.shutdown();
+            }
+        })
+    }
+
+    /// `vnet host partition A B`: cuts the underlay between two hosts.
+    pub fn partition(&mut self, a: &str, b: &str) -> Result<(), HostError> {
+        self.host(a)?;
+        self.host(b)?;
+        if a == b {
+            return err("a host cannot be cut off from itself");
+        }
+        self.partitions.insert(pair(a, b));
+        Ok(())
+    }
+
+    /// `vnet host heal [A B]`: restores the underlay between two hosts, or all of it.
+    pub fn heal(&mut self, between: Option<(&str, &str)>) -> Result<(), HostError> {
+        match between {
+            Some((a, b)) => {
+                self.host(a)?;
+                self.host(b)?;
+                self.partitions.remove(&pair(a, b));
+            }
+            None => self.partitions.clear(),
+        }
+        Ok(())
+    }
+
+    /// Whether the underlay carries frames between two hosts.
+    pub fn connected(&self, a: &str, b: &str) -> bool {
+        a == b || !self.partitions.contains(&pair(a, b))
+    }
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
+    }
+}
+
+/// The global networks of a store, with their endpoints in join order.
+fn load_networks(store: &MemStore) -> Vec<Network> {
+    let mut out = Vec::new();
+    for (_, v) in store.list(&format!("{ROOT}network/")) {
+        let mut net: Network = serde_json::from_str(&v).expect("the store holds what vnet wrote");
+        let mut eps: Vec<StoredEndpoint> = store
+            .list(&format!("{ROOT}endpoint/{}/", net.id))
+            .into_iter()
+            .map(|(_, v)| serde_json::from_str(&v).expect("the store holds what vnet wrote"))
+            .collect();
+        eps.sort_by_key(|e| e.seq);
+        net.endpoints = eps
+            .into_iter()
+            .map(|e| (e.endpoint.id.clone(), e.endpoint))
+            .collect();
+        out.push(net);
+    }
+    // Creation order, as the hosts' own networks are listed.
+    out.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+    out
+}
+
+/// Writes global networks back, and removes from the store what is no longer there.
+fn save_networks(store: &mut impl KvStore, nets: &[Network]) {
+    let present: BTreeSet<&str> = nets.iter().map(|n| n.id.as_str()).collect();
+    for (k, _) in store.list(&format!("{ROOT}network/")) {
+        let id = k.rsplit('/').next().unwrap_or_default().to_string();
+        if !present.contains(id.as_str()) {
+            store.delete(&k);
+            store.delete(&format!("{ROOT}endpoint_count/{id}"));
+            for (ek, _) in store.list(&format!("{ROOT}endpoint/{id}/")) {
+                store.delete(&ek);
+            }
+        }
+    }
+    let mut vnis = Vec::new();
+    for net in nets {
+        let mut bare = net.clone();
+        bare.endpoints.clear();
+        let json = serde_json::to_string(&bare).expect("a network serialises");
+        store.put(&format!("{ROOT}network/{}", net.id), json);
+        let prefix = format!("{ROOT}endpoint/{}/", net.id);
+        for (k, _) in store.list(&prefix) {
+            if !net.endpoints.contains_key(&k[prefix.len()..]) {
+                store.delete(&k);
+            }
+        }
+        for (seq, ep) in net.endpoints.values().enumerate() {
+            let stored = StoredEndpoint {
+                seq,
+                endpoint: ep.clone(),
+            };
+            let json = serde_json::to_string(&stored).expect("an endpoint serialises");
+            store.put(&format!("{prefix}{}", ep.id), json);
+        }
+        store.put(
+            &format!("{ROOT}endpoint_count/{}", net.id),
+            format!("{{\"Count\":{}}}", net.endpoints.len()),
+        );
+        vnis.extend(net.vni());
+    }
+    vnis.sort_unstable();
+    store.put(
+        &format!("{ROOT}idm/vxlan-id"),
+        serde_json::to_string(&vnis).expect("numbers serialise"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docker::{ContainerCreateRequest, IpamConfig, NetworkCreateRequest};
+
+    fn clustered() -> Cluster {
+        let mut c = Cluster::new(7);
+        for h in ["h1", "h2"] {
+            c.host_create(
+                h,
+                &HostConfig {
+                    cluster_store: Some("consul://10.0.0.5:8500".into()),
+                    ..HostConfig::default()
+                },
+            )
+            .unwrap();
+        }
+        c
+    }
+
+    fn run(c: &mut Cluster, host: &str, name: &str, net: &str) -> Result<(), String> {
+        c.with_host(host, |d| {
+            let id = d
+                .container_create(ContainerCreateRequest {
+                    name: Some(name.into()),
+                    image: "busybox".into(),
+                    tty: true,
+                    open_stdin: true,
+                    network_mode: net.into(),
+                    ..ContainerCreateRequest::default()
+                })
+                .map_err(|e| e.to_string())?;
+            d.container_start(&id).map_err(|e| e.to_string())
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn hosts_get_their_own_engines_and_underlay_addresses() {
+        let c = clustered();
+        let names: Vec<&str> = c.hosts.keys().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["default", "h1", "h2"]);
+        assert_eq!(c.hosts["h2"].address, Ipv4Addr::new(198, 18, 0, 3));
+        // Every host has its own default bridge, with its own ID.
+        let bridge = |h: &str| {
+            c.hosts[h]
+                .engine
+                .networks
+                .values()
+                .next()
+                .unwrap()
+                .id
+                .clone()
+        };
+        assert_ne!(bridge("h1"), bridge("h2"));
+        assert!(
+            c.stores["consul://10.0.0.5:8500"]
+                .get("docker/nodes/198.18.0.2:2376")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn an_overlay_network_is_seen_by_every_host_of_the_store() {
+        let mut c = clustered();
+        let id = c
+            .with_host("h1", |d| {
+                d.network_create(NetworkCreateRequest {
+                    name: "multihost".into(),
+                    driver: "overlay".into(),
+                    ..NetworkCreateRequest::default()
+                })
+            })
+            .unwrap()
+            .unwrap();
+        // Nothing global stays in a host's own state.
+        assert!(c.hosts["h1"].engine.networks.values().all(|n| !n.global));
+        let seen = c.with_host("h2", |d| d.find_network("multihost")).unwrap();
+        assert_eq!(seen.unwrap(), id);
+        let local = c
+            .with_host("default", |d| d.find_network("multihost"))
+            .unwrap();
+        assert!(local.is_err(), "the default host is in no cluster");
+        run(&mut c, "h1", "c1", "multihost").unwrap();
+        run(&mut c, "h2", "c2", "multihost").unwrap();
+        let net = c.with_host("h2", |d| d.network(&id).clone()).unwrap();
+        let ips: Vec<String> = net
+            .endpoints
+            .values()
+            .map(|e| e.ipv4.unwrap().0.to_string())
+            .collect();
+        assert_eq!(
+            ips,
+            ["10.0.0.2", "10.0.0.3"],
+            "one address space across hosts"
+        );
+        assert_eq!(net.vni(), Some(256));
+    }
+
+    #[test]
+    fn an_unclean_restart_leaves_a_stale_endpoint_until_force_disconnect() {
+        let mut c = clustered();
+        c.with_host("h1", |d| {
+            d.network_create(NetworkCreateRequest {
+                name: "multihost".into(),
+                driver: "overlay".into(),
+                ipam_config: vec![IpamConfig {
+                    subnet: "192.168.0.0/16".into(),
+                    ..IpamConfig::default()
+                }],
+                ..NetworkCreateRequest::default()
+            })
+        })
+        .unwrap()
+        .unwrap();
+        run(&mut c, "h1", "redis_db", "multihost").unwrap();
+        c.host_restart("h1", true).unwrap();
+        c.with_host("h1", |d| d.container_remove("redis_db", false))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            run(&mut c, "h1", "redis_db", "multihost").unwrap_err(),
+            "failed to set up container networking: container already connected to network multihost"
+        );
+        c.with_host("h1", |d| {
+            d.container_remove("redis_db", true).unwrap();
+            d.network_disconnect("multihost", "redis_db", true).unwrap();
+        })
+        .unwrap();
+        run(&mut c, "h1", "redis_db", "multihost").unwrap();
+    }
+
+    #[test]
+    fn a_clean_restart_releases_everything() {
+        let mut c = clustered();
+        c.with_host("h1", |d| {
+            d.network_create(NetworkCreateRequest {
+                name: "multihost".into(),
+                driver: "overlay".into(),
+                ..NetworkCreateRequest::default()
+            })
+        })
+        .unwrap()
+        .unwrap();
+        run(&mut c, "h1", "c1", "multihost").unwrap();
+        c.host_restart("h1", false).unwrap();
+        let eps = c
+            .with_host("h2", |d| {
+                let id = d.find_network("multihost").unwrap();
+                d.network(&id).endpoints.len()
+            })
+            .unwrap();
+        assert_eq!(eps, 0);
+    }
+}
