@@ -5,7 +5,7 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use vnet::cli;
-use vnet::docker::Daemon;
+use vnet::cluster::Cluster;
 
 fn argv(line: &str) -> Vec<String> {
     std::iter::once("vnet")
@@ -14,15 +14,15 @@ fn argv(line: &str) -> Vec<String> {
         .collect()
 }
 
-fn run(d: &mut Daemon, line: &str) -> cli::Outcome {
+fn run(d: &mut Cluster, line: &str) -> cli::Outcome {
     let o = cli::run_line(&argv(line), d, &mut std::io::empty());
     assert_eq!(o.code, 0, "{line}: {}", o.stderr);
     o
 }
 
 /// A host with 20 networks and 1000 running containers.
-fn busy_host() -> Daemon {
-    let mut d = Daemon::new(1);
+fn busy_host() -> Cluster {
+    let mut d = Cluster::new(1);
     for n in 0..20 {
         run(&mut d, &format!("network create net{n}"));
     }
@@ -40,7 +40,7 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function("network_create_on_fresh_host", |b| {
         b.iter_batched(
-            || Daemon::new(1),
+            || Cluster::new(1),
             |mut d| black_box(run(&mut d, "network create --subnet 10.1.0.0/16 n")),
             BatchSize::SmallInput,
         )

@@ -12,11 +12,17 @@ fn main() -> ExitCode {
         *first = "vnet".to_string();
     }
     let outcome = match cli::parse(&argv0) {
-        Ok(parsed) => run(&parsed).unwrap_or_else(|e| Outcome {
-            stderr: format!("vnet: {e:#}\n"),
-            code: 1,
-            ..Outcome::default()
-        }),
+        Ok(mut parsed) => {
+            // `-H` wins over VNET_HOST, as it does over DOCKER_HOST.
+            if parsed.host.is_none() {
+                parsed.host = std::env::var("VNET_HOST").ok().filter(|h| !h.is_empty());
+            }
+            run(&parsed).unwrap_or_else(|e| Outcome {
+                stderr: format!("vnet: {e:#}\n"),
+                code: 1,
+                ..Outcome::default()
+            })
+        }
         Err(o) => o,
     };
     // A closed pipe (`vnet ps | head`) is not an error worth a message.
@@ -49,8 +55,8 @@ fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
     };
     let store = Store::open(&dir)?;
     if !parsed.needs_state() {
-        let mut d = vnet::docker::Daemon::new(0);
-        return Ok(cli::execute(parsed, "vnet", &mut d, &mut io::empty()));
+        let mut c = vnet::cluster::Cluster::new(0);
+        return Ok(cli::execute(parsed, "vnet", &mut c, &mut io::empty()));
     }
     if let Some(Command::System {
         command: Some(SystemCommand::Reset { force }),
@@ -71,17 +77,17 @@ fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
         }
         store.reset()?;
         if let Some(seed) = seed {
-            let d = vnet::docker::Daemon::new(seed);
-            store.save(&Store::encode(&d))?;
+            let c = vnet::cluster::Cluster::new(seed);
+            store.save(&Store::encode(&c))?;
         }
         o.stdout = format!("Removed the state in {}\n", dir.display());
         return Ok(o);
     }
-    let (mut daemon, before) = store.load(seed)?;
+    let (mut cluster, before) = store.load(seed)?;
     let stdin = io::stdin();
     let mut input = stdin.lock();
-    let outcome = cli::execute(parsed, "vnet", &mut daemon, &mut input);
-    let after = Store::encode(&daemon);
+    let outcome = cli::execute(parsed, "vnet", &mut cluster, &mut input);
+    let after = Store::encode(&cluster);
     if before.as_deref() != Some(after.as_slice()) {
         store.save(&after)?;
     }

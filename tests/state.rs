@@ -196,14 +196,14 @@ fn corrupt_truncated_or_newer_state_is_refused_and_kept() {
 
     std::fs::write(
         v.state_file(),
-        br#"{"format":"vnet-state","version":2,"state":{}}"#,
+        br#"{"format":"vnet-state","version":3,"cluster":{}}"#,
     )
     .unwrap();
     let r = v.run(&["network", "ls"]);
     assert_eq!(r.code, 1);
     assert!(
         r.stderr
-            .contains("has format version 2, newer than this vnet reads (1)"),
+            .contains("has format version 3, newer than this vnet reads (2)"),
         "{}",
         r.stderr
     );

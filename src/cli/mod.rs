@@ -12,10 +12,12 @@ mod container;
 pub mod format;
 pub mod gojson;
 mod help;
+mod host;
 mod link;
 mod network;
 pub mod template;
 
+use crate::cluster::{Cluster, DEFAULT_HOST};
 use crate::docker::{Daemon, Error as DaemonError};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
@@ -90,6 +92,9 @@ pub struct Cli {
     /// Write the frames the command moves to a pcapng file
     #[arg(long, global = true, value_name = "FILE")]
     pub capture: Option<PathBuf>,
+    /// The simulated host to talk to (default: $VNET_HOST, else "default")
+    #[arg(short = 'H', long = "host", global = true, value_name = "NAME")]
+    pub host: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -108,6 +113,7 @@ impl Cli {
                     | Some(Command::Rename(_) | Command::Ps(_) | Command::Inspect(_))
                     | Some(Command::Exec(_) | Command::Attach(_))
                     | Some(Command::Link { command: Some(_) })
+                    | Some(Command::Host { command: Some(_) })
             )
     }
 }
@@ -148,6 +154,12 @@ pub enum Command {
         /// The link command.
         #[command(subcommand)]
         command: Option<link::LinkCommand>,
+    },
+    /// Manage simulated Docker hosts (vnet's own)
+    Host {
+        /// The host command.
+        #[command(subcommand)]
+        command: Option<host::HostCommand>,
     },
     /// Replay YAML scenarios (vnet's own)
     Scenario {
@@ -319,15 +331,41 @@ fn unknown_command(prog: &str, path: &str, word: &str) -> Outcome {
     o
 }
 
-/// Runs one parsed command against a daemon. `prog` names the program in messages
+/// Runs one parsed command on a cluster of simulated hosts: `host` commands on the cluster,
+/// the rest on the host `-H` names (else `default`). `prog` names the program in messages
 /// (`vnet`, or `docker` when a scenario types `docker ...`); `input` answers prompts.
-pub fn execute(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRead) -> Outcome {
+pub fn execute(cli: &Cli, prog: &str, cluster: &mut Cluster, input: &mut dyn BufRead) -> Outcome {
     let mut o = Outcome::default();
     if cli.help {
         o.out(help::render(&command_path(cli), prog));
         return o;
     }
     match &cli.command {
+        Some(Command::Host { command: None }) => {
+            o.stderr.push_str(&help::render("host", prog));
+            return o;
+        }
+        Some(Command::Host { command: Some(c) }) => {
+            host::run(c, prog, cluster, &mut o);
+            return o;
+        }
+        _ => {}
+    }
+    let name = cli.host.as_deref().unwrap_or(DEFAULT_HOST);
+    match cluster.with_host(name, |d| execute_on(cli, prog, d, input)) {
+        Ok(o) => o,
+        Err(e) => {
+            o.fail(e.to_string());
+            o
+        }
+    }
+}
+
+/// Runs one parsed command on one host's engine.
+fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRead) -> Outcome {
+    let mut o = Outcome::default();
+    match &cli.command {
+        Some(Command::Host { .. }) => unreachable!("host commands run on the cluster"),
         None => o.out(help::render("", prog)),
         Some(Command::Network { command: None }) => {
             // docker prints a management command's usage to stderr, status 0.
@@ -417,16 +455,26 @@ fn command_path(cli: &Cli) -> String {
         }) => "system dns-order",
         Some(Command::Scenario { command: None }) => "scenario",
         Some(Command::Scenario { command: Some(_) }) => "scenario run",
+        Some(Command::Host { command }) => match command {
+            None => "host",
+            Some(host::HostCommand::Create(_)) => "host create",
+            Some(host::HostCommand::Ls) => "host ls",
+            Some(host::HostCommand::Inspect(_)) => "host inspect",
+            Some(host::HostCommand::Rm(_)) => "host rm",
+            Some(host::HostCommand::Restart(_)) => "host restart",
+            Some(host::HostCommand::Partition(_)) => "host partition",
+            Some(host::HostCommand::Heal(_)) => "host heal",
+        },
         Some(Command::System { command: Some(_) }) => "system reset",
     }
     .to_string()
 }
 
 /// Parses and runs a command line in one go (in-process replays).
-pub fn run_line(argv: &[String], daemon: &mut Daemon, input: &mut dyn BufRead) -> Outcome {
+pub fn run_line(argv: &[String], cluster: &mut Cluster, input: &mut dyn BufRead) -> Outcome {
     let prog = argv.first().map_or("vnet", |s| s.as_str()).to_string();
     match parse(argv) {
-        Ok(cli) => execute(&cli, &prog, daemon, input),
+        Ok(cli) => execute(&cli, &prog, cluster, input),
         Err(o) => o,
     }
 }

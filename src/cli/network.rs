@@ -406,7 +406,7 @@ fn ls(a: &LsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
                 "Internal": n.internal.to_string(),
                 "Labels": labels.join(","),
                 "Name": n.name,
-                "Scope": "local",
+                "Scope": n.scope(),
             })
         })
         .collect();

@@ -9,7 +9,7 @@
 pub mod report;
 
 use crate::cli::{self, Outcome};
-use crate::docker::Daemon;
+use crate::cluster::{Cluster, DEFAULT_HOST};
 use crate::engine::rule::LinkConfig;
 use crate::time::parse_duration;
 use serde::Deserialize;
@@ -84,6 +84,9 @@ pub struct Step {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExecStep {
+    /// The host it runs on (`-H`); `default` when absent.
+    #[serde(default)]
+    pub host: Option<String>,
     /// The container.
     pub container: String,
     /// The command line inside it.
@@ -94,6 +97,9 @@ pub struct ExecStep {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttachStep {
+    /// The host it runs on (`-H`); `default` when absent.
+    #[serde(default)]
+    pub host: Option<String>,
     /// The container.
     pub container: String,
     /// Lines typed at its prompt.
@@ -104,6 +110,9 @@ pub struct AttachStep {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkStep {
+    /// The host it runs on (`-H`); `default` when absent.
+    #[serde(default)]
+    pub host: Option<String>,
     /// The network.
     pub network: String,
     /// Lost share, `10%`.
@@ -121,6 +130,9 @@ pub struct LinkStep {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reach {
+    /// The host it runs on (`-H`); `default` when absent.
+    #[serde(default)]
+    pub host: Option<String>,
     /// The container that pings.
     pub from: String,
     /// An address or name.
@@ -133,6 +145,9 @@ pub struct Reach {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Resolves {
+    /// The host it runs on (`-H`); `default` when absent.
+    #[serde(default)]
+    pub host: Option<String>,
     /// The container that asks.
     pub from: String,
     /// The name.
@@ -358,7 +373,7 @@ fn quote(w: &str) -> String {
 }
 
 /// Runs one command line in process: `docker ...` or `vnet ...`, with the frame trace on.
-fn command(d: &mut Daemon, argv: &[String], input: &[String]) -> Outcome {
+fn command(d: &mut Cluster, argv: &[String], input: &[String]) -> Outcome {
     let mut argv = argv.to_vec();
     argv.insert(1, "--trace".to_string());
     let text: String = input.iter().map(|l| format!("{l}\n")).collect();
@@ -447,9 +462,9 @@ fn check_text(what: &str, t: &Text, actual: &str, failures: &mut Vec<String>) {
 
 /// Replays a scenario on a fresh daemon.
 pub fn replay(path: &Path, sc: &Scenario) -> FileReport {
-    let mut d = Daemon::new(sc.seed);
+    let mut d = Cluster::new(sc.seed);
     if sc.options.dns_order.as_deref() == Some("shuffle") {
-        d.state.dns_shuffle = true;
+        d.hosts[DEFAULT_HOST].engine.dns_shuffle = true;
     }
     let start = d.now();
     let mut rep = FileReport {
@@ -535,8 +550,18 @@ pub fn replay(path: &Path, sc: &Scenario) -> FileReport {
     rep
 }
 
+/// `docker [-H HOST] WORDS...`.
+fn docker_argv(host: &Option<String>, words: &[&str]) -> Vec<String> {
+    let mut argv = vec!["docker".to_string()];
+    if let Some(h) = host {
+        argv.extend(["-H".to_string(), h.clone()]);
+    }
+    argv.extend(words.iter().map(|w| w.to_string()));
+    argv
+}
+
 fn run_step(
-    d: &mut Daemon,
+    d: &mut Cluster,
     s: &Step,
     failures: &mut Vec<String>,
 ) -> Result<(String, Outcome), String> {
@@ -566,13 +591,13 @@ fn run_step(
         return Ok((line.clone(), command(d, &argv, &s.input)));
     }
     if let Some(e) = &s.exec {
-        let mut argv = vec!["docker".to_string(), "exec".into(), e.container.clone()];
+        let mut argv = docker_argv(&e.host, &["exec", &e.container]);
         argv.extend(split_words(&e.command)?);
         let shown = argv.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
         return Ok((shown, command(d, &argv, &[])));
     }
     if let Some(a) = &s.attach {
-        let argv = vec!["docker".to_string(), "attach".into(), a.container.clone()];
+        let argv = docker_argv(&a.host, &["attach", &a.container]);
         return Ok((
             format!("docker attach {}", a.container),
             command(d, &argv, &a.input),
@@ -599,16 +624,17 @@ fn run_step(
                     .0;
             }
         }
-        d.link_set(&l.network, cfg).map_err(|e| e.message)?;
+        let host = l.host.as_deref().unwrap_or(DEFAULT_HOST);
+        d.with_host(host, |d| d.link_set(&l.network, cfg))
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.message)?;
         return Ok((format!("link {}", l.network), Outcome::default()));
     }
     if let Some(r) = &s.reach {
-        let argv: Vec<String> = [
-            "docker", "exec", &r.from, "ping", "-c", "1", "-W", "1", &r.to,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let argv = docker_argv(
+            &r.host,
+            &["exec", &r.from, "ping", "-c", "1", "-W", "1", &r.to],
+        );
         let out = command(d, &argv, &[]);
         let ok = out.code == 0;
         if ok != r.ok {
@@ -630,10 +656,7 @@ fn run_step(
         return Ok((shown, Outcome { code: 0, ..out }));
     }
     if let Some(r) = &s.resolves {
-        let argv: Vec<String> = ["docker", "exec", &r.from, "getent", "hosts", &r.name]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let argv = docker_argv(&r.host, &["exec", &r.from, "getent", "hosts", &r.name]);
         let out = command(d, &argv, &[]);
         let got = out.stdout.split_whitespace().next().map(String::from);
         if got != r.to {
