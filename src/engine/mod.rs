@@ -20,6 +20,7 @@ pub mod udp;
 
 use crate::fabric::{Arena, Bridge, Forward, FrameId, PortId};
 use crate::stack::{Counters, Nic};
+use crate::wire::vxlan;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::Rng;
 use smoltcp::wire::{
@@ -51,6 +52,47 @@ pub struct BridgeSpec {
     pub icc: bool,
     /// Loss, delay and jitter on the frames it sends out of its ports.
     pub link: rule::LinkConfig,
+    /// What answers on its node port.
+    pub node: BridgeNode,
+}
+
+/// Who sits on a bridge's own port.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BridgeNode {
+    /// The Docker host: it owns every gateway of every bridge (weak host model).
+    #[default]
+    Host,
+    /// An overlay network's namespace: its bridge holds the network's gateway, nothing else.
+    Namespace,
+    /// Nobody (the underlay LAN between hosts).
+    Nobody,
+}
+
+/// One host on the underlay LAN that carries VXLAN between hosts.
+#[derive(Clone, Debug)]
+pub struct UnderlayHostSpec {
+    /// The host's name (for traces).
+    pub name: String,
+    /// Its underlay address (the VTEP's source address).
+    pub ip: Ipv4Address,
+    /// Its underlay MAC.
+    pub mac: [u8; 6],
+}
+
+/// An overlay network's VXLAN tunnel endpoint on one host: Docker's overlay driver puts a
+/// vxlan device on the network's bridge with `proxy` on and fills its neighbour and
+/// forwarding tables from the cluster store (peerAdd): it answers ARP for remote containers
+/// itself and sends frames for their MACs to their host, floods nothing, learns nothing.
+#[derive(Clone, Debug)]
+pub struct VtepSpec {
+    /// The overlay bridge it is on.
+    pub bridge: usize,
+    /// Its host, an index from [`World::add_underlay_host`].
+    pub host: usize,
+    /// The network's VNI.
+    pub vni: u32,
+    /// The remote containers: address, MAC, and their host.
+    pub remote: Vec<(Ipv4Address, [u8; 6], usize)>,
 }
 
 /// A container NIC as the engine sees it.
@@ -101,6 +143,20 @@ enum Ev {
 enum Peer {
     Host,
     Nic(usize),
+    /// A VTEP on an overlay bridge.
+    Vtep(usize),
+    /// A host's NIC on the underlay.
+    Underlay(usize),
+}
+
+struct UnderlayHost {
+    spec: UnderlayHostSpec,
+    port: PortId,
+}
+
+struct Vtep {
+    spec: VtepSpec,
+    port: PortId,
 }
 
 struct Br {
@@ -140,6 +196,10 @@ pub struct World {
     spare: Vec<FrameId>,
     trace: Option<Vec<String>>,
     capture: Option<trace::Pcapng>,
+    underlay: Option<usize>,
+    underlay_hosts: Vec<UnderlayHost>,
+    vteps: Vec<Vtep>,
+    cuts: Vec<(usize, usize)>,
 }
 
 impl World {
@@ -161,6 +221,10 @@ impl World {
             spare: Vec::new(),
             trace: None,
             capture: None,
+            underlay: None,
+            underlay_hosts: Vec::new(),
+            vteps: Vec::new(),
+            cuts: Vec::new(),
         }
     }
 
@@ -189,11 +253,11 @@ impl World {
         self.now
     }
 
-    /// Adds a bridge with the host attached to it.
+    /// Adds a bridge with its node (the host, an overlay namespace, or nobody) attached.
     pub fn add_bridge(&mut self, spec: BridgeSpec) -> usize {
         let mut bridge = Bridge::new();
         let host_port = bridge.add_port();
-        if let Some(gw) = spec.gateway {
+        if let (Some(gw), BridgeNode::Host) = (spec.gateway, spec.node) {
             self.host_ips.push(gw);
         }
         self.bridges.push(Br {
@@ -204,6 +268,52 @@ impl World {
             host_port,
         });
         self.bridges.len() - 1
+    }
+
+    /// Puts a host on the underlay LAN (made on first use); returns its index.
+    pub fn add_underlay_host(&mut self, spec: UnderlayHostSpec) -> usize {
+        let b = match self.underlay {
+            Some(b) => b,
+            None => {
+                let b = self.add_bridge(BridgeSpec {
+                    name: "underlay".into(),
+                    gateway: None,
+                    host_mac: [0; 6],
+                    icc: true,
+                    link: rule::LinkConfig::default(),
+                    node: BridgeNode::Nobody,
+                });
+                self.underlay = Some(b);
+                b
+            }
+        };
+        let h = self.underlay_hosts.len();
+        let port = self.attach(b, Peer::Underlay(h));
+        self.underlay_hosts.push(UnderlayHost { spec, port });
+        h
+    }
+
+    /// Cuts the underlay between two hosts: VXLAN frames between them are lost.
+    pub fn cut(&mut self, a: usize, b: usize) {
+        self.cuts.push((a.min(b), a.max(b)));
+    }
+
+    /// Adds a VTEP on an overlay bridge; returns its index.
+    pub fn add_vtep(&mut self, spec: VtepSpec) -> usize {
+        let v = self.vteps.len();
+        let port = self.attach(spec.bridge, Peer::Vtep(v));
+        self.vteps.push(Vtep { spec, port });
+        v
+    }
+
+    fn attach(&mut self, b: usize, peer: Peer) -> PortId {
+        let br = &mut self.bridges[b];
+        let port = br.bridge.add_port();
+        if br.peers.len() <= port as usize {
+            br.peers.resize(port as usize + 1, None);
+        }
+        br.peers[port as usize] = Some(peer);
+        port
     }
 
     /// Gives the host one more address, the gateway of a bridge that is not in this world
@@ -219,12 +329,7 @@ impl World {
     /// networks cheap (design-notes.md, "One command, one short simulation").
     pub fn add_nic(&mut self, spec: NicSpec) -> usize {
         let i = self.nics.len();
-        let br = &mut self.bridges[spec.bridge];
-        let port = br.bridge.add_port();
-        if br.peers.len() <= port as usize {
-            br.peers.resize(port as usize + 1, None);
-        }
-        br.peers[port as usize] = Some(Peer::Nic(i));
+        let port = self.attach(spec.bridge, Peer::Nic(i));
         let seed = self.rng.next_u64();
         self.nics.push(NicNode {
             counters: spec.counters,
@@ -455,6 +560,10 @@ impl World {
                 "{} {}.{}",
                 br.spec.name, self.nics[i].spec.container, self.nics[i].spec.ifname
             ),
+            Some(Peer::Vtep(_)) => format!("{} vxlan0", br.spec.name),
+            Some(Peer::Underlay(h)) => {
+                format!("{} {}.eth0", br.spec.name, self.underlay_hosts[h].spec.name)
+            }
             None => format!("{} port{port}", br.spec.name),
         }
     }
@@ -560,11 +669,23 @@ impl World {
                 node.nic.as_mut().expect("materialized").rx.push_back(frame);
                 self.poll(n);
             }
+            Some(Peer::Vtep(v)) => self.vtep_egress(v, frame),
+            Some(Peer::Underlay(h)) => self.underlay_egress(h, frame),
             Some(Peer::Host) => {
-                let mac = self.bridges[b].spec.host_mac;
+                let spec = &self.bridges[b].spec;
+                let mac = spec.host_mac;
+                let own: Vec<Ipv4Address>;
+                let ips: &[Ipv4Address] = match spec.node {
+                    BridgeNode::Host => &self.host_ips,
+                    BridgeNode::Namespace => {
+                        own = spec.gateway.into_iter().collect();
+                        &own
+                    }
+                    BridgeNode::Nobody => &[],
+                };
                 let reply = {
                     let arena = self.arena.borrow();
-                    host::respond(&self.host_ips, mac, arena.get(frame), &mut self.scratch)
+                    host::respond(ips, mac, arena.get(frame), &mut self.scratch)
                 };
                 self.arena.borrow_mut().release(frame);
                 if let Some(len) = reply {
@@ -587,6 +708,154 @@ impl World {
             }
             None => self.arena.borrow_mut().release(frame),
         }
+    }
+
+    /// A frame reaches a VTEP from its overlay bridge: an ARP request for a remote container
+    /// is answered on the spot (the neighbour table's proxy); a frame for a remote MAC goes
+    /// into VXLAN, headers written in the slot's headroom, to that container's host; the rest
+    /// is dropped.
+    fn vtep_egress(&mut self, v: usize, frame: FrameId) {
+        enum Act {
+            Proxy([u8; 6], Ipv4Address, [u8; 6], Ipv4Address),
+            Tunnel(usize),
+            Drop,
+        }
+        let act = {
+            let arena = self.arena.borrow();
+            let bytes = arena.get(frame);
+            let remote = &self.vteps[v].spec.remote;
+            match EthernetFrame::new_checked(bytes) {
+                Ok(eth) if eth.ethertype() == EthernetProtocol::Arp => {
+                    match ArpPacket::new_checked(eth.payload()).and_then(|p| ArpRepr::parse(&p)) {
+                        Ok(ArpRepr::EthernetIpv4 {
+                            operation: ArpOperation::Request,
+                            source_hardware_addr,
+                            source_protocol_addr,
+                            target_protocol_addr,
+                            ..
+                        }) => remote
+                            .iter()
+                            .find(|(ip, _, _)| *ip == target_protocol_addr)
+                            .map_or(Act::Drop, |(ip, mac, _)| {
+                                Act::Proxy(*mac, *ip, source_hardware_addr.0, source_protocol_addr)
+                            }),
+                        _ => Act::Drop,
+                    }
+                }
+                Ok(eth) => remote
+                    .iter()
+                    .find(|(_, mac, _)| *mac == eth.dst_addr().0)
+                    .map_or(Act::Drop, |(_, _, h)| Act::Tunnel(*h)),
+                Err(_) => Act::Drop,
+            }
+        };
+        let spec = &self.vteps[v].spec;
+        let (bridge, port, here, vni) = (spec.bridge, self.vteps[v].port, spec.host, spec.vni);
+        match act {
+            Act::Drop => self.arena.borrow_mut().release(frame),
+            Act::Proxy(mac, ip, to_mac, to_ip) => {
+                self.arena.borrow_mut().release(frame);
+                let mut buf = [0u8; 42];
+                host::arp_reply(mac, ip, to_mac, to_ip, &mut buf);
+                let id = self.arena.borrow_mut().alloc(buf.len());
+                self.arena.borrow_mut().get_mut(id).copy_from_slice(&buf);
+                let at = self.now + self.link_delay();
+                self.schedule(
+                    at,
+                    Ev::ToBridge {
+                        bridge: bridge as u32,
+                        port,
+                        frame: id,
+                    },
+                );
+            }
+            Act::Tunnel(there) => {
+                if self.cuts.contains(&(here.min(there), here.max(there))) {
+                    self.arena.borrow_mut().release(frame);
+                    return;
+                }
+                let frame = self.own(frame);
+                let (src, dst) = (&self.underlay_hosts[here], &self.underlay_hosts[there]);
+                let mut arena = self.arena.borrow_mut();
+                let inner_len = arena.get(frame).len();
+                // Linux picks the source port from a hash of the inner flow.
+                let sport = {
+                    let inner = arena.get(frame);
+                    let h = inner[..12]
+                        .iter()
+                        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(*b)));
+                    32768 + (h % 28232) as u16
+                };
+                let tunnel = vxlan::Tunnel {
+                    src_mac: src.spec.mac,
+                    dst_mac: dst.spec.mac,
+                    src_ip: src.spec.ip,
+                    dst_ip: dst.spec.ip,
+                    src_port: sport,
+                    vni,
+                };
+                let bytes = arena.push_head(frame, vxlan::OVERHEAD);
+                vxlan::encapsulate(&tunnel, inner_len, bytes);
+                drop(arena);
+                let (ub, up) = (self.underlay.expect("hosts on it"), src.port);
+                let at = self.now + self.link_delay();
+                self.schedule(
+                    at,
+                    Ev::ToBridge {
+                        bridge: ub as u32,
+                        port: up,
+                        frame,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A frame reaches a host's underlay NIC: VXLAN for one of its VTEPs is unwrapped and
+    /// enters that overlay bridge; anything else is dropped.
+    fn underlay_egress(&mut self, h: usize, frame: FrameId) {
+        let found = {
+            let arena = self.arena.borrow();
+            let bytes = arena.get(frame);
+            let for_me = bytes.get(0..6) == Some(&self.underlay_hosts[h].spec.mac[..]);
+            vxlan::decapsulate(bytes)
+                .filter(|_| for_me)
+                .and_then(|(vni, off)| {
+                    self.vteps
+                        .iter()
+                        .find(|t| t.spec.host == h && t.spec.vni == vni)
+                        .map(|t| (t.spec.bridge, t.port, off))
+                })
+        };
+        let Some((bridge, port, off)) = found else {
+            self.arena.borrow_mut().release(frame);
+            return;
+        };
+        let frame = self.own(frame);
+        self.arena.borrow_mut().pull_head(frame, off);
+        let at = self.now + self.link_delay();
+        self.schedule(
+            at,
+            Ev::ToBridge {
+                bridge: bridge as u32,
+                port,
+                frame,
+            },
+        );
+    }
+
+    /// A frame this holder may write: itself, or a copy when others hold it too.
+    fn own(&mut self, frame: FrameId) -> FrameId {
+        let mut arena = self.arena.borrow_mut();
+        if !arena.is_shared(frame) {
+            return frame;
+        }
+        let len = arena.get(frame).len();
+        let copy = arena.alloc(len);
+        self.scratch[..len].copy_from_slice(arena.get(frame));
+        arena.get_mut(copy).copy_from_slice(&self.scratch[..len]);
+        arena.release(frame);
+        copy
     }
 
     /// Mirrors what the NIC's ARP cache learns (smoltcp fills it from ARP aimed at its own
@@ -673,6 +942,7 @@ mod tests {
             host_mac: [2, 0x42, 0x11, 0, 0, 1],
             icc,
             link,
+            node: BridgeNode::Host,
         });
         for (name, addr, mac) in [("c2", "172.25.0.2", 2u8), ("c3", "172.25.3.3", 3)] {
             w.add_nic(NicSpec {
@@ -754,6 +1024,7 @@ mod tests {
             host_mac: [2, 0x42, 9, 9, 9, 9],
             icc: true,
             link: Default::default(),
+            node: BridgeNode::Host,
         });
         for i in 0..100u8 {
             w.add_nic(NicSpec {

@@ -1,7 +1,7 @@
 //! Two containers (10.0.0.2 and 10.0.0.3) on one bridge with the host at 10.0.0.1: the
 //! smallest world, shared by tests/alloc.rs and benches/dataplane.rs.
 
-use vnet::engine::{BridgeSpec, NicSpec, World};
+use vnet::engine::{BridgeNode, BridgeSpec, NicSpec, World};
 
 /// The pair, with the world's generator seeded by `seed`.
 pub fn pair(seed: u64) -> World {
@@ -13,6 +13,7 @@ pub fn pair(seed: u64) -> World {
         host_mac: [2, 0x42, 1, 1, 1, 1],
         icc: true,
         link: Default::default(),
+        node: BridgeNode::Host,
     });
     for (i, a) in ["10.0.0.2", "10.0.0.3"].iter().enumerate() {
         w.add_nic(NicSpec {
