@@ -5,6 +5,7 @@
 //! bridge port, each frame recorded once, where it enters its bridge; Wireshark and tshark
 //! open it as is.
 
+use crate::wire::vxlan;
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
     ArpOperation, ArpPacket, ArpRepr, EthernetFrame, EthernetProtocol, Icmpv4Packet, Icmpv4Repr,
@@ -71,6 +72,16 @@ pub fn summary(frame: &[u8]) -> String {
                     format!("IP {src} > {dst}: {what}, length {}", repr.payload_len)
                 }
                 IpProtocol::Udp => match UdpPacket::new_checked(ip.payload()) {
+                    // tcpdump decodes port 4789 as VXLAN, then the frame inside.
+                    Ok(u) if u.dst_port() == vxlan::PORT && vxlan::decapsulate(frame).is_some() => {
+                        let (vni, off) = vxlan::decapsulate(frame).expect("checked");
+                        format!(
+                            "IP {src}.{} > {dst}.{}: VXLAN, flags [I] (0x08), vni {vni}: {}",
+                            u.src_port(),
+                            u.dst_port(),
+                            summary(&frame[off..])
+                        )
+                    }
                     Ok(u) => format!(
                         "IP {src}.{} > {dst}.{}: UDP, length {}",
                         u.src_port(),

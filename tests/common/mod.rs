@@ -37,7 +37,9 @@ impl Vnet {
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.arg("--state-dir").arg(&self.dir).args(args);
-        c.env_remove("VNET_SEED").env_remove("VNET_STATE_DIR");
+        c.env_remove("VNET_SEED")
+            .env_remove("VNET_STATE_DIR")
+            .env_remove("VNET_HOST");
         c.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
