@@ -16,7 +16,8 @@ mod forward_trace;
 #[path = "../tests/common/pair.rs"]
 mod pair;
 use forward_trace::{bridge_with, mac, run, trace};
-use vnet::fabric::{Arena, PortId};
+use vnet::fabric::{Arena, Forward, PortId};
+use vnet::wire::vxlan;
 
 fn forward(c: &mut Criterion) {
     let mut g = c.benchmark_group("forward");
@@ -51,6 +52,82 @@ fn forward(c: &mut Criterion) {
     g.finish();
 }
 
+/// What VXLAN adds per frame: the plain hot trace again, each frame also encapsulated into its
+/// slot's headroom and decapsulated; then the whole two-host path (overlay bridge, VTEP,
+/// underlay bridge, VTEP, overlay bridge).
+fn forward_overlay(c: &mut Criterion) {
+    let mut g = c.benchmark_group("forward");
+    let (ports, macs) = (4, 64);
+    let t = trace(ports, macs, 4096, 64);
+    g.throughput(Throughput::Elements(t.len() as u64));
+    let learned = || {
+        let mut br = bridge_with(ports);
+        for i in 0..macs {
+            let mut f = vec![0u8; 64];
+            f[0..6].copy_from_slice(&[0xff; 6]);
+            f[6..12].copy_from_slice(&mac(i));
+            br.forward(0, (i % ports) as PortId, &f);
+        }
+        br
+    };
+    let tunnel = vxlan::Tunnel {
+        src_mac: [2, 0, 198, 18, 0, 2],
+        dst_mac: [2, 0, 198, 18, 0, 3],
+        src_ip: "198.18.0.2".parse().unwrap(),
+        dst_ip: "198.18.0.3".parse().unwrap(),
+        src_port: 49152,
+        vni: 256,
+    };
+    let encap = vxlan::Encap::new(&tunnel);
+    let mut arena = Arena::with_capacity(16);
+    let mut a = learned();
+    g.bench_function("64B_4ports_64macs/vxlan_encap_decap", |b| {
+        b.iter(|| {
+            let mut out = 0u64;
+            for (p, f) in &t {
+                let id = arena.alloc(f.len());
+                arena.get_mut(id).copy_from_slice(f);
+                if let Forward::One(q) = a.forward(1, *p, arena.get(id)) {
+                    out += u64::from(q);
+                }
+                encap.write(f.len(), 49152, arena.push_head(id, vxlan::OVERHEAD));
+                let (vni, off) = vxlan::decapsulate(arena.get(id)).expect("VXLAN");
+                arena.pull_head(id, off);
+                out += u64::from(vni) + arena.get(id)[0] as u64;
+                arena.release(id);
+            }
+            black_box(out)
+        })
+    });
+    let mut a = learned();
+    let mut under = bridge_with(2);
+    let mut bb = learned();
+    g.bench_function("64B_4ports_64macs/overlay_two_hosts", |b| {
+        b.iter(|| {
+            let mut out = 0u64;
+            for (p, f) in &t {
+                let id = arena.alloc(f.len());
+                arena.get_mut(id).copy_from_slice(f);
+                if let Forward::One(q) = a.forward(1, *p, arena.get(id)) {
+                    out += u64::from(q);
+                }
+                encap.write(f.len(), 49152, arena.push_head(id, vxlan::OVERHEAD));
+                if let Forward::One(q) = under.forward(1, 0, arena.get(id)) {
+                    out += u64::from(q);
+                }
+                let (_, off) = vxlan::decapsulate(arena.get(id)).expect("VXLAN");
+                arena.pull_head(id, off);
+                if let Forward::One(q) = bb.forward(1, *p, arena.get(id)) {
+                    out += u64::from(q);
+                }
+                arena.release(id);
+            }
+            black_box(out)
+        })
+    });
+    g.finish();
+}
+
 fn e2e(c: &mut Criterion) {
     let mut g = c.benchmark_group("e2e");
     let n = 10_000;
@@ -66,6 +143,17 @@ fn e2e(c: &mut Criterion) {
         b.iter_batched(
             || pair::pair(1),
             |mut w| black_box(ping(&mut w, 0, target, "t", &o)),
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("overlay_ping_round_trips", |b| {
+        b.iter_batched(
+            || pair::overlay_pair(1),
+            |mut w| {
+                let r = ping(&mut w, 0, target, "t", &o);
+                assert!(r.stdout.contains(&format!("{n} packets received")));
+                black_box(r)
+            },
             BatchSize::LargeInput,
         )
     });
@@ -87,5 +175,5 @@ fn e2e(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, forward, e2e);
+criterion_group!(benches, forward, forward_overlay, e2e);
 criterion_main!(benches);

@@ -157,6 +157,8 @@ struct UnderlayHost {
 struct Vtep {
     spec: VtepSpec,
     port: PortId,
+    /// Prepared outer headers, by remote underlay host.
+    encaps: Vec<Option<vxlan::Encap>>,
 }
 
 struct Br {
@@ -302,7 +304,11 @@ impl World {
     pub fn add_vtep(&mut self, spec: VtepSpec) -> usize {
         let v = self.vteps.len();
         let port = self.attach(spec.bridge, Peer::Vtep(v));
-        self.vteps.push(Vtep { spec, port });
+        self.vteps.push(Vtep {
+            spec,
+            port,
+            encaps: Vec::new(),
+        });
         v
     }
 
@@ -776,6 +782,20 @@ impl World {
                 }
                 let frame = self.own(frame);
                 let (src, dst) = (&self.underlay_hosts[here], &self.underlay_hosts[there]);
+                let encaps = &mut self.vteps[v].encaps;
+                if encaps.len() <= there {
+                    encaps.resize(there + 1, None);
+                }
+                let encap = *encaps[there].get_or_insert_with(|| {
+                    vxlan::Encap::new(&vxlan::Tunnel {
+                        src_mac: src.spec.mac,
+                        dst_mac: dst.spec.mac,
+                        src_ip: src.spec.ip,
+                        dst_ip: dst.spec.ip,
+                        src_port: 0,
+                        vni,
+                    })
+                });
                 let mut arena = self.arena.borrow_mut();
                 let inner_len = arena.get(frame).len();
                 // Linux picks the source port from a hash of the inner flow.
@@ -786,16 +806,7 @@ impl World {
                         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(*b)));
                     32768 + (h % 28232) as u16
                 };
-                let tunnel = vxlan::Tunnel {
-                    src_mac: src.spec.mac,
-                    dst_mac: dst.spec.mac,
-                    src_ip: src.spec.ip,
-                    dst_ip: dst.spec.ip,
-                    src_port: sport,
-                    vni,
-                };
-                let bytes = arena.push_head(frame, vxlan::OVERHEAD);
-                vxlan::encapsulate(&tunnel, inner_len, bytes);
+                encap.write(inner_len, sport, arena.push_head(frame, vxlan::OVERHEAD));
                 drop(arena);
                 let (ub, up) = (self.underlay.expect("hosts on it"), src.port);
                 let at = self.now + self.link_delay();

@@ -118,6 +118,7 @@ impl Arena {
     ///
     /// # Panics
     /// If the headroom left is less than `n`.
+    #[inline]
     pub fn push_head(&mut self, id: FrameId, n: usize) -> &mut [u8] {
         let s = &mut self.slots[id as usize];
         assert!(usize::from(s.head) >= n, "no headroom for {n} bytes");
@@ -131,6 +132,7 @@ impl Arena {
     ///
     /// # Panics
     /// If the frame is shorter than `n`.
+    #[inline]
     pub fn pull_head(&mut self, id: FrameId, n: usize) {
         let s = &mut self.slots[id as usize];
         assert!(usize::from(s.len) >= n, "frame shorter than {n} bytes");
@@ -139,6 +141,7 @@ impl Arena {
     }
 
     /// Whether more than one holder has the frame (writing it would change theirs too).
+    #[inline]
     pub fn is_shared(&self, id: FrameId) -> bool {
         self.slots[id as usize].refs > 1
     }

@@ -1,7 +1,8 @@
 //! Two containers (10.0.0.2 and 10.0.0.3) on one bridge with the host at 10.0.0.1: the
-//! smallest world, shared by tests/alloc.rs and benches/dataplane.rs.
+//! smallest world, shared by tests/alloc.rs and benches/dataplane.rs; and the same two on an
+//! overlay network, one per host, joined by VXLAN.
 
-use vnet::engine::{BridgeNode, BridgeSpec, NicSpec, World};
+use vnet::engine::{BridgeNode, BridgeSpec, NicSpec, UnderlayHostSpec, VtepSpec, World};
 
 /// The pair, with the world's generator seeded by `seed`.
 pub fn pair(seed: u64) -> World {
@@ -26,6 +27,67 @@ pub fn pair(seed: u64) -> World {
             counters: Default::default(),
             neighbors: Vec::new(),
             mtu: vnet::stack::MTU,
+        });
+    }
+    w
+}
+
+/// 10.0.0.2 on host a and 10.0.0.3 on host b, on one overlay network (VNI 256): each host's
+/// overlay bridge has a VTEP, and the hosts share an underlay. NIC 0 is on a, NIC 1 on b.
+#[allow(dead_code)]
+pub fn overlay_pair(seed: u64) -> World {
+    let ip = |s: &str| s.parse().unwrap();
+    let mut w = World::new(seed, "overlay-pair", 1_000_000);
+    let hosts = [("a", "198.18.0.2"), ("b", "198.18.0.3")];
+    let mut bridges = Vec::new();
+    for (k, (h, _)) in hosts.iter().enumerate() {
+        bridges.push(w.add_bridge(BridgeSpec {
+            name: format!("ov@{h}"),
+            gateway: Some(ip("10.0.0.1")),
+            host_mac: [2, 0x42, 1, 1, 1, k as u8],
+            icc: true,
+            link: Default::default(),
+            node: BridgeNode::Namespace,
+        }));
+    }
+    let under: Vec<usize> = hosts
+        .iter()
+        .enumerate()
+        .map(|(k, (h, a))| {
+            w.add_underlay_host(UnderlayHostSpec {
+                name: h.to_string(),
+                ip: ip(a),
+                mac: [2, 0, 198, 18, 0, 2 + k as u8],
+            })
+        })
+        .collect();
+    let macs = [[2, 0x42, 10, 0, 0, 2], [2, 0x42, 10, 0, 0, 3]];
+    let addrs = ["10.0.0.2", "10.0.0.3"];
+    for k in 0..2 {
+        let other = 1 - k;
+        w.add_vtep(VtepSpec {
+            bridge: bridges[k],
+            host: under[k],
+            vni: 256,
+            remote: vec![(ip(addrs[other]), macs[other], under[other])],
+        });
+    }
+    for k in 0..2 {
+        w.add_nic(NicSpec {
+            container: format!("c{k}"),
+            ifname: "eth0".into(),
+            bridge: bridges[k],
+            mac: macs[k],
+            ipv4: (ip(addrs[k]), 24),
+            gateway: None,
+            counters: Default::default(),
+            // The remote side's VTEP answers for the pinger at once (see docker/exec.rs).
+            neighbors: if k == 1 {
+                vec![(ip(addrs[0]), macs[0])]
+            } else {
+                Vec::new()
+            },
+            mtu: vnet::stack::MTU - vnet::wire::vxlan::OVERHEAD,
         });
     }
     w
