@@ -164,6 +164,7 @@ impl Cluster {
             cluster_store: store.clone(),
             peers: Vec::new(),
             cuts: Vec::new(),
+            live_endpoints: BTreeSet::new(),
         };
         if store.is_some() {
             d.host.peers = self
@@ -173,6 +174,14 @@ impl Cluster {
                 .map(|h| (h.name.clone(), h.address))
                 .collect();
             d.host.cuts = self.partitions.iter().cloned().collect();
+            d.host.live_endpoints = self
+                .hosts
+                .values()
+                .filter(|h| h.cluster_store == store)
+                .flat_map(|h| h.engine.containers.values())
+                .filter(|c| c.is_running())
+                .flat_map(|c| c.networks.values().filter_map(|s| s.endpoint_id.clone()))
+                .collect();
         }
         let host = &self.hosts[name];
         if let Some(store) = host.cluster_store.as_ref().and_then(|u| self.stores.get(u)) {
@@ -379,7 +388,7 @@ fn pair(a: &str, b: &str) -> (String, String) {
 }
 
 /// The global networks of a store, with their endpoints in join order.
-fn load_networks(store: &MemStore) -> Vec<Network> {
+fn load_networks(store: &impl KvStore) -> Vec<Network> {
     let mut out = Vec::new();
     for (_, v) in store.list(&format!("{ROOT}network/")) {
         let mut net: Network = serde_json::from_str(&v).expect("the store holds what vnet wrote");

@@ -974,7 +974,7 @@ impl Daemon {
                 let Some((IpAddr::V4(ip), len)) = ep.ipv4 else {
                     continue;
                 };
-                if ep.host == me {
+                if ep.host == me || !self.host.live_endpoints.contains(&ep.id) {
                     continue;
                 }
                 let i = Iface {

@@ -83,6 +83,9 @@ pub struct HostContext {
     pub peers: Vec<(String, std::net::Ipv4Addr)>,
     /// Pairs of those hosts whose underlay is cut.
     pub cuts: Vec<(String, String)>,
+    /// The endpoints (by ID) that running containers of those hosts hold: the others in the
+    /// store are stale, with nothing behind them to answer.
+    pub live_endpoints: std::collections::BTreeSet<String>,
 }
 
 /// Names that `docker network create` refuses and `IsUserDefined` excludes.

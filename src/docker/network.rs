@@ -624,7 +624,8 @@ impl Daemon {
             .state
             .networks
             .values()
-            .filter(|n| !n.is_predefined() && n.endpoints.is_empty())
+            // localNetworksPrune: global-scope networks are the cluster's, not this host's.
+            .filter(|n| !n.is_predefined() && !n.global && n.endpoints.is_empty())
             .filter(|n| labels.iter().all(|(k, v)| label_matches(n, k, v)))
             .map(|n| n.id.clone())
             .collect();
