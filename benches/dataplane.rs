@@ -15,8 +15,8 @@ use vnet::engine::udp;
 mod forward_trace;
 #[path = "../tests/common/pair.rs"]
 mod pair;
-use forward_trace::{bridge_with, mac, run, trace};
-use vnet::fabric::{Arena, Forward, PortId};
+use forward_trace::{bridge_with, learned_bridge, run, trace};
+use vnet::fabric::{Arena, Forward};
 use vnet::wire::vxlan;
 
 fn forward(c: &mut Criterion) {
@@ -30,13 +30,7 @@ fn forward(c: &mut Criterion) {
         let t = trace(ports, macs, 4096, size);
         g.throughput(Throughput::Elements(t.len() as u64));
         // Steady state: every station already learned.
-        let mut br = bridge_with(ports);
-        for i in 0..macs {
-            let mut f = vec![0u8; 64];
-            f[0..6].copy_from_slice(&[0xff; 6]);
-            f[6..12].copy_from_slice(&mac(i));
-            br.forward(0, (i % ports) as PortId, &f);
-        }
+        let mut br = learned_bridge(ports, macs);
         let mut arena = Arena::with_capacity(16);
         g.bench_function(format!("{name}/learned"), |b| {
             b.iter(|| black_box(run(&mut br, &mut arena, &t)))
@@ -60,16 +54,7 @@ fn forward_overlay(c: &mut Criterion) {
     let (ports, macs) = (4, 64);
     let t = trace(ports, macs, 4096, 64);
     g.throughput(Throughput::Elements(t.len() as u64));
-    let learned = || {
-        let mut br = bridge_with(ports);
-        for i in 0..macs {
-            let mut f = vec![0u8; 64];
-            f[0..6].copy_from_slice(&[0xff; 6]);
-            f[6..12].copy_from_slice(&mac(i));
-            br.forward(0, (i % ports) as PortId, &f);
-        }
-        br
-    };
+    let learned = || learned_bridge(ports, macs);
     let tunnel = vxlan::Tunnel {
         src_mac: [2, 0, 198, 18, 0, 2],
         dst_mac: [2, 0, 198, 18, 0, 3],

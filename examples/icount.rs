@@ -11,7 +11,7 @@ mod forward_trace;
 #[path = "../tests/common/pair.rs"]
 mod pair;
 
-use forward_trace::{bridge_with, mac, run, trace};
+use forward_trace::{learned_bridge, run, trace};
 use std::hint::black_box;
 use vnet::engine::World;
 use vnet::engine::ping::{PingOptions, PingResult, ping};
@@ -32,13 +32,7 @@ fn main() {
         Some("forward") => {
             let (ports, macs) = (4, 64);
             let t = trace(ports, macs, 4096, 64);
-            let mut br = bridge_with(ports);
-            for i in 0..macs {
-                let mut f = vec![0u8; 64];
-                f[0..6].copy_from_slice(&[0xff; 6]);
-                f[6..12].copy_from_slice(&mac(i));
-                br.forward(0, (i % ports) as PortId, &f);
-            }
+            let mut br = learned_bridge(ports, macs);
             let mut arena = Arena::with_capacity(16);
             black_box(measured_forward(&mut br, &mut arena, &t));
         }

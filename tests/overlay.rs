@@ -117,33 +117,26 @@ fn a_failed_command_on_a_host_changes_nothing() {
     assert_eq!(v.state_bytes(), before);
 }
 
+/// The guide's `docker run -d --name redis_db --net multihost redis`, on host1.
+const RUN_REDIS: &[&str] = &[
+    "-H",
+    "host1",
+    "run",
+    "-d",
+    "--name",
+    "redis_db",
+    "--net",
+    "multihost",
+    "redis",
+];
+
 #[test]
 fn stale_endpoint_story_prints_the_seeds_error() {
     let v = two_hosts("ov-stale");
-    v.ok(&[
-        "-H",
-        "host1",
-        "run",
-        "-d",
-        "--name",
-        "redis_db",
-        "--net",
-        "multihost",
-        "redis",
-    ]);
+    v.ok(RUN_REDIS);
     v.ok(&["host", "restart", "--unclean", "host1"]);
     v.ok(&["-H", "host1", "rm", "redis_db"]);
-    let r = v.run(&[
-        "-H",
-        "host1",
-        "run",
-        "-d",
-        "--name",
-        "redis_db",
-        "--net",
-        "multihost",
-        "redis",
-    ]);
+    let r = v.run(RUN_REDIS);
     assert_eq!(r.code, 125);
     assert!(
         r.stderr.starts_with(
@@ -162,17 +155,7 @@ fn stale_endpoint_story_prints_the_seeds_error() {
         "multihost",
         "redis_db",
     ]);
-    v.ok(&[
-        "-H",
-        "host1",
-        "run",
-        "-d",
-        "--name",
-        "redis_db",
-        "--net",
-        "multihost",
-        "redis",
-    ]);
+    v.ok(RUN_REDIS);
     let out = v.ok(&["-H", "host2", "exec", "c2", "ping", "-c", "1", "redis_db"]);
     assert!(out.contains("1 packets received"), "{out}");
 }

@@ -51,3 +51,16 @@ pub fn run(br: &mut Bridge, arena: &mut Arena, t: &[(PortId, Vec<u8>)]) -> u64 {
     }
     out
 }
+
+/// A bridge with `ports` ports that has learned stations `0..macs` (station `i` behind port
+/// `i % ports`): the steady state.
+pub fn learned_bridge(ports: u32, macs: u32) -> Bridge {
+    let mut br = bridge_with(ports);
+    for i in 0..macs {
+        let mut f = vec![0u8; 64];
+        f[0..6].copy_from_slice(&[0xff; 6]);
+        f[6..12].copy_from_slice(&mac(i));
+        br.forward(0, (i % ports) as PortId, &f);
+    }
+    br
+}

@@ -94,12 +94,7 @@ pub(super) fn run(cmd: &HostCommand, prog: &str, c: &mut Cluster, o: &mut Outcom
         HostCommand::Ls => {
             let mut t = String::from("NAME\tADDRESS\tCLUSTER STORE\tCONTAINERS\n");
             for h in c.hosts.values() {
-                let running = h
-                    .engine
-                    .containers
-                    .values()
-                    .filter(|c| c.is_running())
-                    .count();
+                let running = h.running();
                 t.push_str(&format!(
                     "{}\t{}\t{}\t{running}\n",
                     h.name,
@@ -130,7 +125,7 @@ pub(super) fn run(cmd: &HostCommand, prog: &str, c: &mut Cluster, o: &mut Outcom
                             "ClusterStoreOpts": h.cluster_store_opts,
                             "ClusterAdvertise": h.cluster_advertise.clone().unwrap_or_default(),
                             "Containers": h.engine.containers.len(),
-                            "ContainersRunning": h.engine.containers.values().filter(|c| c.is_running()).count(),
+                            "ContainersRunning": h.running(),
                             "Networks": networks,
                         }));
                     }

@@ -49,6 +49,17 @@ pub struct Host {
     pub engine: State,
 }
 
+impl Host {
+    /// How many of its containers run.
+    pub fn running(&self) -> usize {
+        self.engine
+            .containers
+            .values()
+            .filter(|c| c.is_running())
+            .count()
+    }
+}
+
 /// Hosts and cluster stores.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cluster {
@@ -311,12 +322,7 @@ impl Cluster {
         if name == DEFAULT_HOST {
             return err("the default host cannot be removed");
         }
-        let running = h
-            .engine
-            .containers
-            .values()
-            .filter(|c| c.is_running())
-            .count();
+        let running = h.running();
         if running > 0 && !force {
             return err(format!(
                 "host {name} has {running} running container(s): stop them first or use -f"
@@ -475,6 +481,19 @@ mod tests {
         c
     }
 
+    /// `network create -d overlay NAME` on `host`; the network's ID.
+    fn overlay(c: &mut Cluster, host: &str, name: &str) -> String {
+        c.with_host(host, |d| {
+            d.network_create(NetworkCreateRequest {
+                name: name.into(),
+                driver: "overlay".into(),
+                ..NetworkCreateRequest::default()
+            })
+        })
+        .unwrap()
+        .unwrap()
+    }
+
     fn run(c: &mut Cluster, host: &str, name: &str, net: &str) -> Result<(), String> {
         c.with_host(host, |d| {
             let id = d
@@ -520,16 +539,7 @@ mod tests {
     #[test]
     fn an_overlay_network_is_seen_by_every_host_of_the_store() {
         let mut c = clustered();
-        let id = c
-            .with_host("h1", |d| {
-                d.network_create(NetworkCreateRequest {
-                    name: "multihost".into(),
-                    driver: "overlay".into(),
-                    ..NetworkCreateRequest::default()
-                })
-            })
-            .unwrap()
-            .unwrap();
+        let id = overlay(&mut c, "h1", "multihost");
         // Nothing global stays in a host's own state.
         assert!(c.hosts["h1"].engine.networks.values().all(|n| !n.global));
         let seen = c.with_host("h2", |d| d.find_network("multihost")).unwrap();
@@ -590,15 +600,7 @@ mod tests {
     #[test]
     fn a_clean_restart_releases_everything() {
         let mut c = clustered();
-        c.with_host("h1", |d| {
-            d.network_create(NetworkCreateRequest {
-                name: "multihost".into(),
-                driver: "overlay".into(),
-                ..NetworkCreateRequest::default()
-            })
-        })
-        .unwrap()
-        .unwrap();
+        overlay(&mut c, "h1", "multihost");
         run(&mut c, "h1", "c1", "multihost").unwrap();
         c.host_restart("h1", false).unwrap();
         let eps = c

@@ -761,16 +761,20 @@ impl Daemon {
         Ok(())
     }
 
-    /// A clean daemon shutdown (`vnet host restart`): every running container is stopped as
-    /// `docker stop` stops it, all at once; their endpoints are released.
-    pub fn shutdown(&mut self) {
-        let running: Vec<String> = self
-            .state
+    /// The IDs of the running containers, in creation order.
+    fn running_ids(&self) -> Vec<String> {
+        self.state
             .containers
             .values()
             .filter(|c| c.is_running())
             .map(|c| c.id.clone())
-            .collect();
+            .collect()
+    }
+
+    /// A clean daemon shutdown (`vnet host restart`): every running container is stopped as
+    /// `docker stop` stops it, all at once; their endpoints are released.
+    pub fn shutdown(&mut self) {
+        let running = self.running_ids();
         // A negative timeout cannot come from here: the default grace period applies.
         let _ = self.container_stop_many(&running, None);
     }
@@ -781,13 +785,7 @@ impl Daemon {
     /// swept as libnetwork's sandbox cleanup does, but those on global networks stay in the
     /// cluster store with nobody behind them: stale endpoints, under the container's name.
     pub fn recover_after_crash(&mut self) {
-        let running: Vec<String> = self
-            .state
-            .containers
-            .values()
-            .filter(|c| c.is_running())
-            .map(|c| c.id.clone())
-            .collect();
+        let running = self.running_ids();
         let now = self.now();
         for cid in running {
             let eps: Vec<(String, String)> = self.state.containers[&cid]

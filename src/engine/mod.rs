@@ -443,6 +443,19 @@ impl World {
         self.queue.push(Reverse((at, self.seq, ev)));
     }
 
+    /// A frame enters bridge `b` by `port` after a link's delay.
+    fn enter_bridge(&mut self, b: usize, port: PortId, frame: FrameId) {
+        let at = self.now + self.link_delay();
+        self.schedule(
+            at,
+            Ev::ToBridge {
+                bridge: b as u32,
+                port,
+                frame,
+            },
+        );
+    }
+
     fn link_delay(&mut self) -> u64 {
         self.latency
             + if self.jitter > 0 {
@@ -700,16 +713,8 @@ impl World {
                         .borrow_mut()
                         .get_mut(id)
                         .copy_from_slice(&self.scratch[..len]);
-                    let at = self.now + self.link_delay();
                     let host_port = self.bridges[b].host_port;
-                    self.schedule(
-                        at,
-                        Ev::ToBridge {
-                            bridge: b as u32,
-                            port: host_port,
-                            frame: id,
-                        },
-                    );
+                    self.enter_bridge(b, host_port, id);
                 }
             }
             None => self.arena.borrow_mut().release(frame),
@@ -765,15 +770,7 @@ impl World {
                 host::arp_reply(mac, ip, to_mac, to_ip, &mut buf);
                 let id = self.arena.borrow_mut().alloc(buf.len());
                 self.arena.borrow_mut().get_mut(id).copy_from_slice(&buf);
-                let at = self.now + self.link_delay();
-                self.schedule(
-                    at,
-                    Ev::ToBridge {
-                        bridge: bridge as u32,
-                        port,
-                        frame: id,
-                    },
-                );
+                self.enter_bridge(bridge, port, id);
             }
             Act::Tunnel(there) => {
                 if self.cuts.contains(&(here.min(there), here.max(there))) {
@@ -809,15 +806,7 @@ impl World {
                 encap.write(inner_len, sport, arena.push_head(frame, vxlan::OVERHEAD));
                 drop(arena);
                 let (ub, up) = (self.underlay.expect("hosts on it"), src.port);
-                let at = self.now + self.link_delay();
-                self.schedule(
-                    at,
-                    Ev::ToBridge {
-                        bridge: ub as u32,
-                        port: up,
-                        frame,
-                    },
-                );
+                self.enter_bridge(ub, up, frame);
             }
         }
     }
@@ -844,15 +833,7 @@ impl World {
         };
         let frame = self.own(frame);
         self.arena.borrow_mut().pull_head(frame, off);
-        let at = self.now + self.link_delay();
-        self.schedule(
-            at,
-            Ev::ToBridge {
-                bridge: bridge as u32,
-                port,
-                frame,
-            },
-        );
+        self.enter_bridge(bridge, port, frame);
     }
 
     /// A frame this holder may write: itself, or a copy when others hold it too.
