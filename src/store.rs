@@ -179,8 +179,9 @@ impl Store {
                 Cluster::from_daemon(Daemon::from_state(env.state)),
             )
         } else {
-            let env: Envelope =
+            let mut env: Envelope =
                 serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+            env.cluster.reindex();
             (env.format, env.cluster)
         };
         if format != "vnet-state" {

@@ -136,6 +136,13 @@ impl Cluster {
         }
     }
 
+    /// Rebuilds every host's indexes that are not stored (after loading).
+    pub fn reindex(&mut self) {
+        for h in self.hosts.values_mut() {
+            h.engine.reindex();
+        }
+    }
+
     /// The virtual clock: the latest of the hosts' (they move together).
     pub fn now(&self) -> crate::time::Instant {
         self.hosts
@@ -166,8 +173,10 @@ impl Cluster {
         let now = self.now();
         self.host(name)?;
         let host = self.hosts.get_mut(name).expect("checked");
-        let placeholder = Daemon::new(0).state;
-        let mut d = Daemon::from_state(std::mem::replace(&mut host.engine, placeholder));
+        let mut d = Daemon {
+            state: std::mem::replace(&mut host.engine, State::placeholder()),
+            host: HostContext::default(),
+        };
         d.state.clock = now;
         let store = host.cluster_store.clone();
         d.host = HostContext {
@@ -223,7 +232,6 @@ impl Cluster {
         if let Some(url) = &host.cluster_store {
             save_networks(self.stores.entry(url.clone()).or_default(), &nets);
         }
-        d.state.names = Default::default();
         host.engine = d.state;
     }
 

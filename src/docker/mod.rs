@@ -61,6 +61,31 @@ pub struct State {
     pub(crate) names: FxHashMap<String, String>,
 }
 
+impl State {
+    /// Rebuilds the indexes that are not stored (after loading).
+    pub fn reindex(&mut self) {
+        self.names = self
+            .containers
+            .values()
+            .map(|c| (c.name.clone(), c.id.clone()))
+            .collect();
+    }
+
+    /// A state with nothing in it, to stand in while a host's engine is out running a command.
+    pub(crate) fn placeholder() -> State {
+        State {
+            seed: 0,
+            clock: EPOCH,
+            counters: BTreeMap::new(),
+            networks: IndexMap::new(),
+            containers: IndexMap::new(),
+            links: BTreeMap::new(),
+            dns_shuffle: false,
+            names: FxHashMap::default(),
+        }
+    }
+}
+
 /// One simulated Docker host's engine.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Daemon {
@@ -118,11 +143,7 @@ impl Daemon {
 
     /// An engine over a loaded state (the name index is rebuilt).
     pub fn from_state(mut state: State) -> Daemon {
-        state.names = state
-            .containers
-            .values()
-            .map(|c| (c.name.clone(), c.id.clone()))
-            .collect();
+        state.reindex();
         Daemon {
             state,
             host: HostContext::default(),
