@@ -1,4 +1,4 @@
-//! A large synthetic topology: the workload of the `scale` bench and of `vnet system scale`.
+//! A large synthetic topology: the workload of the `scale` bench and of `examples/scale.rs`.
 //!
 //! N running busybox containers over N/100 user-defined bridge networks (`10.H.L.0/24`, so the
 //! default pools' 31 networks are not the limit), then one `ping -c 1` from every container to

@@ -98,8 +98,27 @@ fn hosts_and_the_store_persist_and_vnet_host_picks_one() {
 
 #[test]
 fn a_failed_command_on_a_host_changes_nothing() {
-    let v = two_hosts("ov-failed");
+    // Straight after the hosts join the store: the first command writes nothing to it.
+    let v = Vnet::new("ov-failed-fresh");
+    v.ok(&["host", "create", "--cluster-store", "etcd://e:2379", "h1"]);
     let before = v.state_bytes();
+    v.fails(
+        &["-H", "h1", "network", "rm", "nope"],
+        "Error response from daemon: network nope not found\nexit status 1\n",
+        1,
+    );
+    assert_eq!(v.state_bytes(), before);
+
+    let v = two_hosts("ov-failed");
+    // After a command that took time on one host, the clock is every host's.
+    v.ok(&["-H", "host2", "exec", "c2", "ping", "-c", "3", "c1"]);
+    let before = v.state_bytes();
+    v.fails(
+        &["-H", "host1", "network", "rm", "nope"],
+        "Error response from daemon: network nope not found\nexit status 1\n",
+        1,
+    );
+    assert_eq!(v.state_bytes(), before);
     v.fails(
         &[
             "-H",

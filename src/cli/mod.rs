@@ -351,7 +351,11 @@ pub fn execute(cli: &Cli, prog: &str, cluster: &mut Cluster, input: &mut dyn Buf
         }
         _ => {}
     }
-    let name = cli.host.as_deref().unwrap_or(DEFAULT_HOST);
+    // Help and usage texts touch no host.
+    let name = match &cli.host {
+        Some(h) if cli.needs_state() => h.as_str(),
+        _ => DEFAULT_HOST,
+    };
     match cluster.with_host(name, |d| execute_on(cli, prog, d, input)) {
         Ok(o) => o,
         Err(e) => {

@@ -67,6 +67,9 @@ pub struct Cluster {
     pub seed: u64,
     /// Hosts by name, in creation order.
     pub hosts: IndexMap<String, Host>,
+    /// How many hosts were ever created (a recreated name gets fresh IDs).
+    #[serde(default)]
+    pub hosts_created: u64,
     /// The embedded cluster stores, by URL.
     pub stores: BTreeMap<String, MemStore>,
     /// Cut underlay links, as pairs of host names (smaller first).
@@ -131,6 +134,7 @@ impl Cluster {
         Cluster {
             seed: hosts[DEFAULT_HOST].engine.seed,
             hosts,
+            hosts_created: 0,
             stores: BTreeMap::new(),
             partitions: BTreeSet::new(),
         }
@@ -205,8 +209,17 @@ impl Cluster {
         }
         let host = &self.hosts[name];
         if let Some(store) = host.cluster_store.as_ref().and_then(|u| self.stores.get(u)) {
-            for net in load_networks(store) {
-                d.state.networks.insert(net.id.clone(), net);
+            match load_networks(store) {
+                Ok(nets) => {
+                    for net in nets {
+                        d.state.networks.insert(net.id.clone(), net);
+                    }
+                }
+                Err(e) => {
+                    // Put the engine back untouched and report.
+                    self.hosts.get_mut(name).expect("checked").engine = d.state;
+                    return Err(e);
+                }
             }
         }
         Ok(d)
@@ -233,6 +246,11 @@ impl Cluster {
             save_networks(self.stores.entry(url.clone()).or_default(), &nets);
         }
         host.engine = d.state;
+        // One clock for all hosts: what the command took moves every host.
+        let now = self.now();
+        for h in self.hosts.values_mut() {
+            h.engine.clock = now;
+        }
     }
 
     /// Runs `f` on host `name`'s engine.
@@ -296,7 +314,12 @@ impl Cluster {
                 .find(|ip| !taken.contains(ip))
                 .ok_or_else(|| HostError("no free underlay address".into()))?,
         };
-        let seed = crate::rng::below(self.seed, &format!("host/{name}"), u64::MAX);
+        self.hosts_created += 1;
+        let seed = crate::rng::below(
+            self.seed,
+            &format!("host/{name}/{}", self.hosts_created),
+            u64::MAX,
+        );
         let mut engine = Daemon::new(seed).state;
         engine.clock = self.now();
         if let Some(url) = &cfg.cluster_store {
@@ -402,15 +425,19 @@ fn pair(a: &str, b: &str) -> (String, String) {
 }
 
 /// The global networks of a store, with their endpoints in join order.
-fn load_networks(store: &impl KvStore) -> Vec<Network> {
+fn load_networks(store: &impl KvStore) -> Result<Vec<Network>, HostError> {
+    fn parse<T: serde::de::DeserializeOwned>(k: &str, v: &str) -> Result<T, HostError> {
+        serde_json::from_str(v)
+            .map_err(|e| HostError(format!("cluster store entry {k} does not parse: {e}")))
+    }
     let mut out = Vec::new();
-    for (_, v) in store.list(&format!("{ROOT}network/")) {
-        let mut net: Network = serde_json::from_str(&v).expect("the store holds what vnet wrote");
+    for (k, v) in store.list(&format!("{ROOT}network/")) {
+        let mut net: Network = parse(&k, &v)?;
         let mut eps: Vec<StoredEndpoint> = store
             .list(&format!("{ROOT}endpoint/{}/", net.id))
             .into_iter()
-            .map(|(_, v)| serde_json::from_str(&v).expect("the store holds what vnet wrote"))
-            .collect();
+            .map(|(k, v)| parse(&k, &v))
+            .collect::<Result<_, _>>()?;
         eps.sort_by_key(|e| e.seq);
         net.endpoints = eps
             .into_iter()
@@ -420,7 +447,33 @@ fn load_networks(store: &impl KvStore) -> Vec<Network> {
     }
     // Creation order, as the hosts' own networks are listed.
     out.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-    out
+    Ok(out)
+}
+
+/// Sets `key` unless it already holds `value` (a command that changes nothing writes nothing).
+fn put_changed(store: &mut impl KvStore, key: &str, value: String) {
+    if store.get(key).as_deref() != Some(value.as_str()) {
+        store.put(key, value);
+    }
+}
+
+/// The overlay driver's own record of a network: its subnets and their VNIs.
+fn overlay_record(net: &Network) -> String {
+    let subnets: Vec<serde_json::Value> = net
+        .ipam
+        .pools
+        .iter()
+        .filter(|p| p.subnet.addr.is_ipv4())
+        .zip(&net.vnis)
+        .map(|(p, vni)| {
+            serde_json::json!({
+                "SubnetIP": p.subnet.to_string(),
+                "GwIP": p.gateway.map(|g| format!("{g}/{}", p.subnet.len)).unwrap_or_default(),
+                "Vni": vni,
+            })
+        })
+        .collect();
+    serde_json::json!({ "subnets": subnets }).to_string()
 }
 
 /// Writes global networks back, and removes from the store what is no longer there.
@@ -431,6 +484,7 @@ fn save_networks(store: &mut impl KvStore, nets: &[Network]) {
         if !present.contains(id.as_str()) {
             store.delete(&k);
             store.delete(&format!("{ROOT}endpoint_count/{id}"));
+            store.delete(&format!("{ROOT}overlay/network/{id}"));
             for (ek, _) in store.list(&format!("{ROOT}endpoint/{id}/")) {
                 store.delete(&ek);
             }
@@ -441,7 +495,12 @@ fn save_networks(store: &mut impl KvStore, nets: &[Network]) {
         let mut bare = net.clone();
         bare.endpoints.clear();
         let json = serde_json::to_string(&bare).expect("a network serialises");
-        store.put(&format!("{ROOT}network/{}", net.id), json);
+        put_changed(store, &format!("{ROOT}network/{}", net.id), json);
+        put_changed(
+            store,
+            &format!("{ROOT}overlay/network/{}", net.id),
+            overlay_record(net),
+        );
         let prefix = format!("{ROOT}endpoint/{}/", net.id);
         for (k, _) in store.list(&prefix) {
             if !net.endpoints.contains_key(&k[prefix.len()..]) {
@@ -454,19 +513,24 @@ fn save_networks(store: &mut impl KvStore, nets: &[Network]) {
                 endpoint: ep.clone(),
             };
             let json = serde_json::to_string(&stored).expect("an endpoint serialises");
-            store.put(&format!("{prefix}{}", ep.id), json);
+            put_changed(store, &format!("{prefix}{}", ep.id), json);
         }
-        store.put(
+        put_changed(
+            store,
             &format!("{ROOT}endpoint_count/{}", net.id),
             format!("{{\"Count\":{}}}", net.endpoints.len()),
         );
-        vnis.extend(net.vni());
+        vnis.extend(net.vnis.iter().copied());
     }
     vnis.sort_unstable();
-    store.put(
-        &format!("{ROOT}idm/vxlan-id"),
-        serde_json::to_string(&vnis).expect("numbers serialise"),
-    );
+    let idm = format!("{ROOT}idm/vxlan-id");
+    if !vnis.is_empty() || store.get(&idm).is_some() {
+        put_changed(
+            store,
+            &idm,
+            serde_json::to_string(&vnis).expect("numbers serialise"),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -569,7 +633,14 @@ mod tests {
             ["10.0.0.2", "10.0.0.3"],
             "one address space across hosts"
         );
-        assert_eq!(net.vni(), Some(256));
+        assert_eq!(net.vnis, [256]);
+        let record = c.stores["consul://10.0.0.5:8500"]
+            .get(&format!("{ROOT}overlay/network/{id}"))
+            .unwrap();
+        assert_eq!(
+            record,
+            r#"{"subnets":[{"SubnetIP":"10.0.0.0/24","GwIP":"10.0.0.1/24","Vni":256}]}"#
+        );
     }
 
     #[test]

@@ -878,13 +878,14 @@ impl Daemon {
                                 let Some((IpAddr::V4(ip), _)) = e.ipv4 else {
                                     return None;
                                 };
-                                Some((ip, parse_mac(e.mac.as_deref()?), there))
+                                let vni = net.vni_for(IpAddr::V4(ip))?;
+                                Some((ip, parse_mac(e.mac.as_deref()?), there, vni))
                             })
                             .collect();
                         world.add_vtep(VtepSpec {
                             bridge: bridge_of[&(k, h.as_str())],
                             host: underlay[h.as_str()],
-                            vni: net.vni().unwrap_or(0),
+                            vnis: net.vnis.clone(),
                             remote,
                         });
                     }

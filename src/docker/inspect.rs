@@ -56,7 +56,14 @@ impl Daemon {
                 // An endpoint with no container here (another host's, or a stale one) is
                 // listed by its ID, as libnetwork lists endpoints without a local sandbox.
                 let (key, name) = match self.state.containers.get(&ep.container_id) {
-                    Some(c) if net.is_local(ep, &self.host.name) => (c.id.clone(), c.name.clone()),
+                    Some(c)
+                        if net.is_local(ep, &self.host.name)
+                            && c.networks
+                                .values()
+                                .any(|s| s.endpoint_id.as_ref() == Some(&ep.id)) =>
+                    {
+                        (c.id.clone(), c.name.clone())
+                    }
                     _ => (format!("ep-{}", ep.id), ep.name.clone()),
                 };
                 (

@@ -122,6 +122,10 @@ pub struct Network {
     /// Global scope: an overlay network kept in the cluster store, seen by every host.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub global: bool,
+    /// An overlay network's VXLAN identifiers, one per IPv4 subnet in order (classic overlay's
+    /// `obtainVxlanID`; the driver keeps them in its own store record, not in the options).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vnis: Vec<u32>,
     /// IPAM configuration and pools.
     pub ipam: NetworkIpam,
     /// Driver options (`-o`).
@@ -163,14 +167,15 @@ impl Network {
     pub fn scope(&self) -> &'static str {
         if self.global { "global" } else { "local" }
     }
-    /// The overlay network's VXLAN identifier.
-    pub fn vni(&self) -> Option<u32> {
-        self.options
-            .get(VXLANID_LIST)?
-            .split(',')
-            .next()?
-            .parse()
-            .ok()
+    /// The VNI of the overlay subnet holding `ip` (classic overlay: one per subnet).
+    pub fn vni_for(&self, ip: IpAddr) -> Option<u32> {
+        self.ipam
+            .pools
+            .iter()
+            .filter(|p| p.subnet.addr.is_ipv4())
+            .zip(&self.vnis)
+            .find(|(p, _)| p.subnet.contains(ip))
+            .map(|(_, v)| *v)
     }
     /// Whether an endpoint belongs to a container of this host (not one on another host of
     /// the cluster, nor a stale record).
@@ -192,8 +197,6 @@ impl Network {
     }
 }
 
-/// The overlay driver's option holding a network's VNI.
-pub const VXLANID_LIST: &str = "com.docker.network.driver.overlay.vxlanid_list";
 /// Classic overlay's first VNI (libnetwork `vxlanIDStart`, before swarm's 4096).
 pub const VXLANID_START: u32 = 256;
 
@@ -270,6 +273,7 @@ impl Daemon {
                 internal: false,
                 attachable: false,
                 global: false,
+                vnis: Vec::new(),
                 ipam: NetworkIpam {
                     driver: "default".to_string(),
                     options: None,
@@ -530,19 +534,21 @@ impl Daemon {
             }
         }
 
-        let mut options = req.options.clone();
+        let mut vnis = Vec::new();
         if overlay {
-            // Classic overlay: VNIs serially from 256, the lowest free (idm/vxlan-id).
+            // Classic overlay: a VNI per subnet, from 256, the lowest free (idm/vxlan-id).
             let used: Vec<u32> = self
                 .state
                 .networks
                 .values()
-                .filter_map(|n| n.vni())
+                .flat_map(|n| n.vnis.iter().copied())
                 .collect();
-            let vni = (VXLANID_START..)
-                .find(|v| !used.contains(v))
-                .expect("a free VNI");
-            options.insert(VXLANID_LIST.to_string(), vni.to_string());
+            for _ in pools.iter().filter(|p| p.subnet.addr.is_ipv4()) {
+                let vni = (VXLANID_START..)
+                    .find(|v| !used.contains(v) && !vnis.contains(v))
+                    .expect("a free VNI");
+                vnis.push(vni);
+            }
         }
         let id = self.new_id(&format!("network/{}", req.name));
         let net = Network {
@@ -555,13 +561,14 @@ impl Daemon {
             internal: req.internal,
             attachable: req.attachable,
             global: overlay,
+            vnis,
             ipam: NetworkIpam {
                 driver: ipam_driver.to_string(),
                 options: Some(req.ipam_options.clone()),
                 config: Some(shown_config),
                 pools,
             },
-            options,
+            options: req.options.clone(),
             labels: req.labels.clone(),
             endpoints: IndexMap::new(),
         };
@@ -624,8 +631,9 @@ impl Daemon {
             .state
             .networks
             .values()
-            // localNetworksPrune: global-scope networks are the cluster's, not this host's.
-            .filter(|n| !n.is_predefined() && !n.global && n.endpoints.is_empty())
+            // localNetworksPrune walks every network the controller knows, global ones from
+            // the store included; endpoints on any host keep one.
+            .filter(|n| !n.is_predefined() && n.endpoints.is_empty())
             .filter(|n| labels.iter().all(|(k, v)| label_matches(n, k, v)))
             .map(|n| n.id.clone())
             .collect();

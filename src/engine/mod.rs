@@ -89,10 +89,10 @@ pub struct VtepSpec {
     pub bridge: usize,
     /// Its host, an index from [`World::add_underlay_host`].
     pub host: usize,
-    /// The network's VNI.
-    pub vni: u32,
-    /// The remote containers: address, MAC, and their host.
-    pub remote: Vec<(Ipv4Address, [u8; 6], usize)>,
+    /// The network's VNIs (one per subnet): what it takes in from the underlay.
+    pub vnis: Vec<u32>,
+    /// The remote containers: address, MAC, their host, and their subnet's VNI.
+    pub remote: Vec<(Ipv4Address, [u8; 6], usize, u32)>,
 }
 
 /// A container NIC as the engine sees it.
@@ -157,8 +157,8 @@ struct UnderlayHost {
 struct Vtep {
     spec: VtepSpec,
     port: PortId,
-    /// Prepared outer headers, by remote underlay host.
-    encaps: Vec<Option<vxlan::Encap>>,
+    /// Prepared outer headers, by remote underlay host and VNI.
+    encaps: Vec<(usize, u32, vxlan::Encap)>,
 }
 
 struct Br {
@@ -333,7 +333,10 @@ impl World {
     /// another address only counts on its port, as it does on Linux. Building lazily changes
     /// no outcome (the stack's seed is drawn here, in order) and keeps commands on large
     /// networks cheap (design-notes.md, "One command, one short simulation").
-    pub fn add_nic(&mut self, spec: NicSpec) -> usize {
+    pub fn add_nic(&mut self, mut spec: NicSpec) -> usize {
+        // An arena slot holds frames of MAX_FRAME bytes: a larger configured MTU (jumbo
+        // frames) is shown but not reached.
+        spec.mtu = spec.mtu.min(crate::fabric::arena::MAX_FRAME - 14);
         let i = self.nics.len();
         let port = self.attach(spec.bridge, Peer::Nic(i));
         let seed = self.rng.next_u64();
@@ -693,13 +696,9 @@ impl World {
             Some(Peer::Host) => {
                 let spec = &self.bridges[b].spec;
                 let mac = spec.host_mac;
-                let own: Vec<Ipv4Address>;
                 let ips: &[Ipv4Address] = match spec.node {
                     BridgeNode::Host => &self.host_ips,
-                    BridgeNode::Namespace => {
-                        own = spec.gateway.into_iter().collect();
-                        &own
-                    }
+                    BridgeNode::Namespace => spec.gateway.as_slice(),
                     BridgeNode::Nobody => &[],
                 };
                 let reply = {
@@ -728,7 +727,7 @@ impl World {
     fn vtep_egress(&mut self, v: usize, frame: FrameId) {
         enum Act {
             Proxy([u8; 6], Ipv4Address, [u8; 6], Ipv4Address),
-            Tunnel(usize),
+            Tunnel(usize, u32),
             Drop,
         }
         let act = {
@@ -746,8 +745,8 @@ impl World {
                             ..
                         }) => remote
                             .iter()
-                            .find(|(ip, _, _)| *ip == target_protocol_addr)
-                            .map_or(Act::Drop, |(ip, mac, _)| {
+                            .find(|(ip, _, _, _)| *ip == target_protocol_addr)
+                            .map_or(Act::Drop, |(ip, mac, _, _)| {
                                 Act::Proxy(*mac, *ip, source_hardware_addr.0, source_protocol_addr)
                             }),
                         _ => Act::Drop,
@@ -755,13 +754,13 @@ impl World {
                 }
                 Ok(eth) => remote
                     .iter()
-                    .find(|(_, mac, _)| *mac == eth.dst_addr().0)
-                    .map_or(Act::Drop, |(_, _, h)| Act::Tunnel(*h)),
+                    .find(|(_, mac, _, _)| *mac == eth.dst_addr().0)
+                    .map_or(Act::Drop, |(_, _, h, vni)| Act::Tunnel(*h, *vni)),
                 Err(_) => Act::Drop,
             }
         };
         let spec = &self.vteps[v].spec;
-        let (bridge, port, here, vni) = (spec.bridge, self.vteps[v].port, spec.host, spec.vni);
+        let (bridge, port, here) = (spec.bridge, self.vteps[v].port, spec.host);
         match act {
             Act::Drop => self.arena.borrow_mut().release(frame),
             Act::Proxy(mac, ip, to_mac, to_ip) => {
@@ -772,7 +771,7 @@ impl World {
                 self.arena.borrow_mut().get_mut(id).copy_from_slice(&buf);
                 self.enter_bridge(bridge, port, id);
             }
-            Act::Tunnel(there) => {
+            Act::Tunnel(there, vni) => {
                 if self.cuts.contains(&(here.min(there), here.max(there))) {
                     self.arena.borrow_mut().release(frame);
                     return;
@@ -780,19 +779,21 @@ impl World {
                 let frame = self.own(frame);
                 let (src, dst) = (&self.underlay_hosts[here], &self.underlay_hosts[there]);
                 let encaps = &mut self.vteps[v].encaps;
-                if encaps.len() <= there {
-                    encaps.resize(there + 1, None);
-                }
-                let encap = *encaps[there].get_or_insert_with(|| {
-                    vxlan::Encap::new(&vxlan::Tunnel {
-                        src_mac: src.spec.mac,
-                        dst_mac: dst.spec.mac,
-                        src_ip: src.spec.ip,
-                        dst_ip: dst.spec.ip,
-                        src_port: 0,
-                        vni,
-                    })
-                });
+                let encap = match encaps.iter().find(|(h, n, _)| *h == there && *n == vni) {
+                    Some((_, _, e)) => *e,
+                    None => {
+                        let e = vxlan::Encap::new(&vxlan::Tunnel {
+                            src_mac: src.spec.mac,
+                            dst_mac: dst.spec.mac,
+                            src_ip: src.spec.ip,
+                            dst_ip: dst.spec.ip,
+                            src_port: 0,
+                            vni,
+                        });
+                        encaps.push((there, vni, e));
+                        e
+                    }
+                };
                 let mut arena = self.arena.borrow_mut();
                 let inner_len = arena.get(frame).len();
                 // Linux picks the source port from a hash of the inner flow.
@@ -823,7 +824,7 @@ impl World {
                 .and_then(|(vni, off)| {
                     self.vteps
                         .iter()
-                        .find(|t| t.spec.host == h && t.spec.vni == vni)
+                        .find(|t| t.spec.host == h && t.spec.vnis.contains(&vni))
                         .map(|t| (t.spec.bridge, t.port, off))
                 })
         };

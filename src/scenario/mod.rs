@@ -373,12 +373,24 @@ fn quote(w: &str) -> String {
 }
 
 /// Runs one command line in process: `docker ...` or `vnet ...`, with the frame trace on.
+/// When the line itself asks for `--trace`, the lines also follow its stderr, as the binary
+/// prints them, so a step can expect them.
 fn command(d: &mut Cluster, argv: &[String], input: &[String]) -> Outcome {
     let mut argv = argv.to_vec();
-    argv.insert(1, "--trace".to_string());
+    let asked = argv.iter().any(|a| a == "--trace");
+    if !asked {
+        argv.insert(1, "--trace".to_string());
+    }
     let text: String = input.iter().map(|l| format!("{l}\n")).collect();
     let mut reader = std::io::Cursor::new(text.into_bytes());
-    cli::run_line(&argv, d, &mut reader)
+    let mut o = cli::run_line(&argv, d, &mut reader);
+    if asked {
+        for l in &o.trace {
+            o.stderr.push_str(l);
+            o.stderr.push('\n');
+        }
+    }
+    o
 }
 
 /// A value at a path in JSON.

@@ -68,8 +68,8 @@ pub fn overlay_pair(seed: u64) -> World {
         w.add_vtep(VtepSpec {
             bridge: bridges[k],
             host: under[k],
-            vni: 256,
-            remote: vec![(ip(addrs[other]), macs[other], under[other])],
+            vnis: vec![256],
+            remote: vec![(ip(addrs[other]), macs[other], under[other], 256)],
         });
     }
     for k in 0..2 {
