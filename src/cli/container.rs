@@ -7,7 +7,7 @@ use super::network::print_inspect;
 use super::{Outcome, Want, arity};
 use crate::docker::container::{PortBinding, port_sort_key, proto_of};
 use crate::docker::network::EndpointIpamConfig;
-use crate::docker::{Container, ContainerCreateRequest, Daemon, EndpointSettings, Status};
+use crate::docker::{Container, ContainerCreateRequest, Daemon, EndpointSettings};
 use crate::time::human_duration;
 use clap::Args;
 use indexmap::IndexMap;
@@ -565,15 +565,10 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
             }
         }
     }
-    // A status filter lists stopped containers too (daemon/list.go).
-    let any_status = terms.iter().any(|(k, _)| k == "status" || k == "exited");
-    let mut list = match d.container_filter(a.all || limit.is_some() || any_status, &terms) {
+    let list = match d.container_ps(a.all, limit, &terms) {
         Ok(l) => l,
         Err(e) => return o.daemon_error(&e),
     };
-    if let Some(n) = limit {
-        list.truncate(n);
-    }
     let trunc = !a.no_trunc;
     if a.quiet {
         for c in list {
@@ -598,18 +593,7 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
             } else {
                 command
             };
-            let status = match c.state.status {
-                Status::Created => "Created".to_string(),
-                Status::Running => format!(
-                    "Up {}",
-                    human_duration(now - c.state.started_at.unwrap_or(c.created))
-                ),
-                Status::Exited => format!(
-                    "Exited ({}) {} ago",
-                    c.state.exit_code,
-                    human_duration(now - c.state.finished_at.unwrap_or(c.created))
-                ),
-            };
+            let status = d.container_status_text(c);
             // Legacy link names (`parent/alias`) follow the name, shown with --no-trunc.
             let mut names = vec![c.name.clone()];
             if !trunc {
