@@ -17,12 +17,15 @@
 //! - [`cli`]: Docker's command-line syntax and output (tables, JSON, Go templates) over
 //!   [`docker`]; used by the `vnet` binary and, in-process, by anything that replays commands.
 //! - [`scenario`]: YAML scenarios replayed through [`cli`], with reports (text, JUnit, JSON).
+//! - [`daemon`]: the Docker Engine API on a unix socket over [`docker`] and [`store`], for
+//!   the docker CLI and docker-py (`vnet daemon`).
 
 #![warn(missing_docs)]
 // The container inspect JSON literal is deep.
 #![recursion_limit = "256"]
 
 pub mod cli;
+pub mod daemon;
 pub mod dns;
 pub mod docker;
 pub mod engine;

@@ -36,6 +36,7 @@ pub fn text(path: &str) -> Option<&'static str> {
         "system dns-order" => include_str!("help/system-dns-order.txt"),
         "scenario" => include_str!("help/scenario.txt"),
         "scenario run" => include_str!("help/scenario-run.txt"),
+        "daemon" => include_str!("help/daemon.txt"),
         _ => return None,
     })
 }

@@ -155,12 +155,23 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<ScenarioCommand>,
     },
+    /// Serve the Docker Engine API on a unix socket (vnet's own)
+    Daemon(DaemonArgs),
     /// Manage vnet itself
     System {
         /// The system command.
         #[command(subcommand)]
         command: Option<SystemCommand>,
     },
+}
+
+/// `vnet daemon` flags.
+#[derive(clap::Args, Debug)]
+#[command(args_override_self = true)]
+pub struct DaemonArgs {
+    /// The unix socket to listen on (default: vnet.sock in the state directory)
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
 }
 
 /// `vnet scenario ...`.
@@ -354,6 +365,9 @@ pub fn execute(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRe
         Some(Command::Scenario { command: Some(_) }) => {
             o.fail("vnet scenario run reads files; run it with the vnet binary");
         }
+        Some(Command::Daemon(_)) => {
+            o.fail("vnet daemon serves a socket; run it with the vnet binary");
+        }
         Some(Command::Link { command: Some(c) }) => link::run(c, prog, daemon, &mut o),
         Some(Command::System { command: None }) => {
             o.stderr.push_str(&help::render("system", prog));
@@ -417,6 +431,7 @@ fn command_path(cli: &Cli) -> String {
         }) => "system dns-order",
         Some(Command::Scenario { command: None }) => "scenario",
         Some(Command::Scenario { command: Some(_) }) => "scenario run",
+        Some(Command::Daemon(_)) => "daemon",
         Some(Command::System { command: Some(_) }) => "system reset",
     }
     .to_string()
