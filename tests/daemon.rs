@@ -614,3 +614,192 @@ fn socket_safety_and_clean_stop() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(std::fs::read(&not_socket).unwrap(), b"data");
 }
+
+/// 50 clients at once, each creating, starting, connecting, inspecting and removing its own
+/// networks and containers, while the `vnet` CLI writes to the same state directory: every
+/// request succeeds, nothing is lost, and the state is consistent afterwards.
+#[test]
+fn fifty_concurrent_clients_lose_no_update() {
+    let d = std::sync::Arc::new(DaemonProc::start("concurrent", 1));
+    const CLIENTS: usize = 50;
+    const ROUNDS: usize = 2;
+    let mut threads = Vec::new();
+    for t in 0..CLIENTS {
+        let d = d.clone();
+        threads.push(std::thread::spawn(move || {
+            let ok = |method: &str, path: &str, body: Option<&str>, want: u16| -> Value {
+                let (s, v) = d.json(method, path, body);
+                assert_eq!(s, want, "client {t}: {method} {path}: {v}");
+                v
+            };
+            for i in 0..ROUNDS {
+                let net = format!("n-{t}-{i}");
+                let c = format!("c-{t}-{i}");
+                // Explicit subnets: the default pools hold only 31 networks.
+                ok(
+                    "POST",
+                    "/networks/create",
+                    Some(&format!(
+                        r#"{{"Name":"{net}","IPAM":{{"Config":[{{"Subnet":"10.{t}.{i}.0/24"}}]}}}}"#
+                    )),
+                    201,
+                );
+                ok(
+                    "POST",
+                    &format!("/containers/create?name={c}"),
+                    Some(&format!(r#"{{"Image":"busybox","Cmd":["sleep","3600"],"HostConfig":{{"NetworkMode":"{net}"}}}}"#)),
+                    201,
+                );
+                ok("POST", &format!("/containers/{c}/start"), None, 204);
+                ok("POST", "/networks/bridge/connect", Some(&format!(r#"{{"Container":"{c}","EndpointConfig":{{}}}}"#)), 200);
+                let v = ok("GET", &format!("/networks/{net}"), None, 200);
+                let members: Vec<&str> = v["Containers"].as_object().unwrap().values().map(|m| m["Name"].as_str().unwrap()).collect();
+                assert_eq!(members, [c.as_str()], "client {t}");
+                let v = ok("GET", &format!("/containers/{c}/json"), None, 200);
+                assert_eq!(v["NetworkSettings"]["Networks"].as_object().unwrap().len(), 2);
+                ok("DELETE", &format!("/containers/{c}?force=1"), None, 204);
+                ok("DELETE", &format!("/networks/{net}"), None, 204);
+            }
+            ok(
+                "POST",
+                "/networks/create",
+                Some(&format!(
+                    r#"{{"Name":"keep-{t}","Labels":{{"client":"{t}"}},"IPAM":{{"Config":[{{"Subnet":"10.200.{t}.0/24"}}]}}}}"#
+                )),
+                201,
+            );
+        }));
+    }
+    // The CLI writes to the same directory meanwhile.
+    let mut cli = Vec::new();
+    for k in 0..5 {
+        cli.push(
+            d.state
+                .cmd(&["network", "create", &format!("cli-{k}")])
+                .spawn()
+                .unwrap(),
+        );
+    }
+    for t in threads {
+        t.join().expect("a client failed");
+    }
+    for c in cli {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (s, v) = d.json("GET", "/networks", None);
+    assert_eq!(s, 200);
+    let mut names: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["Name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = ["bridge", "host", "none"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    want.extend((0..CLIENTS).map(|t| format!("keep-{t}")));
+    want.extend((0..5).map(|k| format!("cli-{k}")));
+    want.sort();
+    assert_eq!(names, want);
+    let (s, v) = d.json("GET", "/containers/json?all=1", None);
+    assert_eq!((s, v), (200, serde_json::json!([])));
+    // Every address went back to the pools: the default bridge has only its gateway.
+    let (_, v) = d.json("GET", "/networks/bridge", None);
+    assert_eq!(v["Containers"], serde_json::json!({}));
+    let next = d
+        .state
+        .ok(&["run", "-d", "--name", "probe", "busybox", "sleep", "1"]);
+    assert_eq!(next.len(), 65);
+    assert_eq!(
+        d.state
+            .ok(&["inspect", "-f", "{{.NetworkSettings.IPAddress}}", "probe"]),
+        "172.17.0.2\n"
+    );
+}
+
+/// 10,000 malformed requests (garbage, bad JSON, wrong types, oversized bodies, bad
+/// versions and paths, unknown routes): each gets a 4xx, the daemon keeps answering, and
+/// `state.json` does not change by a byte.
+#[test]
+fn ten_thousand_malformed_requests_change_nothing() {
+    let d = std::sync::Arc::new(DaemonProc::start("malformed", 1));
+    let (s, _) = d.json("POST", "/networks/create", Some(r#"{"Name":"n1"}"#));
+    assert_eq!(s, 201);
+    let before = std::fs::read(d.state.state_file()).unwrap();
+    let post = |path: &str, body: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    };
+    let kinds: Vec<Vec<u8>> = vec![
+        b"\x00\x01\x02 garbage\r\n\r\n".to_vec(),
+        b"GET /networks HTTP/9.9\r\n\r\n".to_vec(),
+        b"GET /_ping HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n".to_vec(),
+        post("/networks/create", "{not json"),
+        post("/networks/create", r#"{"Name": 5}"#),
+        post("/networks/create", ""),
+        post("/networks/n1/connect", r#"{"Container": ["x"]}"#),
+        post("/containers/create?name=x", r#"{"Image":"busybox","HostConfig":{"Links":"nope"}}"#),
+        post("/v1.99/networks/create", r#"{"Name":"n2"}"#),
+        post("/v0.1/networks/create", r#"{"Name":"n2"}"#),
+        post("/networks/%ff/connect", r#"{"Container":"x"}"#),
+        post("/nosuch/route", r#"{"Name":"n2"}"#),
+        b"POST /networks/create HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 99999999\r\n\r\n{".to_vec(),
+        b"GET /networks?filters=%7Bbad HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
+        b"PATCH /networks/n1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
+    ];
+    let kinds = std::sync::Arc::new(kinds);
+    const TOTAL: usize = 10_000;
+    const THREADS: usize = 4;
+    let mut threads = Vec::new();
+    for t in 0..THREADS {
+        let d = d.clone();
+        let kinds = kinds.clone();
+        threads.push(std::thread::spawn(move || {
+            for i in (t..TOTAL).step_by(THREADS) {
+                let req = &kinds[i % kinds.len()];
+                let mut s = UnixStream::connect(&d.socket).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                // The server may answer and close before it has read everything.
+                let _ = s.write_all(req);
+                let mut raw = Vec::new();
+                let _ = s.read_to_end(&mut raw);
+                let status: u16 = String::from_utf8_lossy(&raw)
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "request {i}: no status in {:?}",
+                            String::from_utf8_lossy(&raw)
+                        )
+                    });
+                assert!(
+                    (400..500).contains(&status),
+                    "request {i} ({:?}): {status}",
+                    String::from_utf8_lossy(req)
+                );
+            }
+        }));
+    }
+    for t in threads {
+        t.join().expect("a malformed request got no 4xx");
+    }
+    assert_eq!(d.request("GET", "/_ping", None).status, 200);
+    assert_eq!(
+        std::fs::read(d.state.state_file()).unwrap(),
+        before,
+        "state.json changed"
+    );
+    let (s, v) = d.json("GET", "/networks/n1", None);
+    assert_eq!((s, v["Name"].as_str()), (200, Some("n1")));
+}

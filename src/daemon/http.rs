@@ -255,14 +255,19 @@ impl Query {
     }
 }
 
+/// 413: a body over [`MAX_BODY`].
+pub fn body_too_large() -> Reply {
+    error_status(
+        413,
+        &format!("request body is larger than {MAX_BODY} bytes"),
+    )
+}
+
 /// Reads a whole request body, at most [`MAX_BODY`] bytes (413 beyond).
 pub async fn read_body(body: hyper::body::Incoming) -> Result<Bytes, Reply> {
     match http_body_util::Limited::new(body, MAX_BODY).collect().await {
         Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(error_status(
-            413,
-            &format!("request body is larger than {MAX_BODY} bytes"),
-        )),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(body_too_large()),
         Err(e) => Err(error(&bad_request(format!(
             "error reading the request body: {e}"
         )))),

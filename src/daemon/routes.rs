@@ -64,6 +64,16 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
     } else {
         None
     };
+    // A body announced larger than the limit is refused before it is read.
+    if let Some(len) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > http::MAX_BODY as u64
+    {
+        return http::body_too_large();
+    }
     let body = match http::read_body(req.into_body()).await {
         Ok(b) => b,
         Err(rep) => return rep,
