@@ -62,6 +62,8 @@ pub(crate) struct Host {
     dir: PathBuf,
     seed: Option<u64>,
     execs: Mutex<(u64, BTreeMap<String, ExecInstance>)>,
+    /// The last `state.json` parsed, and what it parsed to.
+    parsed: Mutex<Option<(Vec<u8>, Arc<Daemon>)>>,
 }
 
 fn store_error(e: impl std::fmt::Display) -> Error {
@@ -74,13 +76,33 @@ impl Host {
             dir,
             seed,
             execs: Mutex::new((0, BTreeMap::new())),
+            parsed: Mutex::new(None),
         }
+    }
+
+    /// Loads the state under the lock: the bytes of `state.json` are read fresh every time,
+    /// and parsed unless they are byte for byte the ones parsed last (then that parse is
+    /// reused: same bytes, same state).
+    fn load(&self, store: &Store) -> Result<(Arc<Daemon>, Option<Vec<u8>>), Error> {
+        let Some(bytes) = store.read().map_err(store_error)? else {
+            let fresh = Daemon::new(self.seed.unwrap_or(crate::rng::DEFAULT_SEED));
+            return Ok((Arc::new(fresh), None));
+        };
+        let mut cache = self.parsed.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((b, d)) = cache.as_ref()
+            && *b == bytes
+        {
+            return Ok((d.clone(), Some(bytes)));
+        }
+        let d = Arc::new(store.decode(&bytes, self.seed).map_err(store_error)?);
+        *cache = Some((bytes.clone(), d.clone()));
+        Ok((d, Some(bytes)))
     }
 
     /// Runs `f` on the state, under the lock, without saving.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Daemon) -> T) -> Result<T, Error> {
         let store = Store::open(&self.dir).map_err(store_error)?;
-        let (d, _) = store.load(self.seed).map_err(store_error)?;
+        let (d, _) = self.load(&store)?;
         Ok(f(&d))
     }
 
@@ -90,11 +112,14 @@ impl Host {
         f: impl FnOnce(&mut Daemon) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let store = Store::open(&self.dir).map_err(store_error)?;
-        let (mut d, before) = store.load(self.seed).map_err(store_error)?;
+        let (d, before) = self.load(&store)?;
+        let mut d = Daemon::clone(&d);
         let out = f(&mut d)?;
         let after = Store::encode(&d);
         if before.as_deref() != Some(after.as_slice()) {
             store.save(&after).map_err(store_error)?;
+            let mut cache = self.parsed.lock().unwrap_or_else(|p| p.into_inner());
+            *cache = Some((after, Arc::new(d)));
         }
         Ok(out)
     }
