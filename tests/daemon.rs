@@ -198,17 +198,16 @@ struct Printed {
     code: i32,
 }
 
-fn docker(cli: &Path, d: &DaemonProc, config: &Path, args: &[String]) -> Printed {
-    let out = Command::new(cli)
-        .args(args)
-        .env("DOCKER_HOST", format!("unix://{}", d.socket.display()))
-        .env("DOCKER_CONFIG", config)
-        .env_remove("DOCKER_CONTEXT")
-        .env_remove("DOCKER_API_VERSION")
-        .env_remove("DOCKER_TLS_VERIFY")
-        .stdin(Stdio::null())
-        .output()
-        .expect("docker runs");
+/// Runs a command with `input` on its standard input (none when empty).
+fn printed(mut cmd: Command, input: &str) -> Printed {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the command starts");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
     Printed {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -216,14 +215,28 @@ fn docker(cli: &Path, d: &DaemonProc, config: &Path, args: &[String]) -> Printed
     }
 }
 
-fn vnet(v: &Vnet, args: &[String]) -> Printed {
+fn docker_in(cli: &Path, d: &DaemonProc, config: &Path, args: &[String], input: &str) -> Printed {
+    let mut c = Command::new(cli);
+    c.args(args)
+        .env("DOCKER_HOST", format!("unix://{}", d.socket.display()))
+        .env("DOCKER_CONFIG", config)
+        .env_remove("DOCKER_CONTEXT")
+        .env_remove("DOCKER_API_VERSION")
+        .env_remove("DOCKER_TLS_VERIFY");
+    printed(c, input)
+}
+
+fn docker(cli: &Path, d: &DaemonProc, config: &Path, args: &[String]) -> Printed {
+    docker_in(cli, d, config, args, "")
+}
+
+fn vnet_in(v: &Vnet, args: &[String], input: &str) -> Printed {
     let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
-    let r = v.run(&args);
-    Printed {
-        stdout: r.stdout,
-        stderr: r.stderr,
-        code: r.code,
-    }
+    printed(v.cmd(&args), input)
+}
+
+fn vnet(v: &Vnet, args: &[String]) -> Printed {
+    vnet_in(v, args, "")
 }
 
 /// `docker ps`'s CREATED column is the client's wall clock minus the container's creation
@@ -802,4 +815,49 @@ fn ten_thousand_malformed_requests_change_nothing() {
     );
     let (s, v) = d.json("GET", "/networks/n1", None);
     assert_eq!((s, v["Name"].as_str()), (200, Some("n1")));
+}
+
+/// `docker attach` with its input from a pipe (a container without a TTY, as the docker CLI
+/// requires), `docker exec` and `docker ps -a` print what `vnet` prints: the shell runs each
+/// line, `exit 3` stops the container with status 3, and that is `attach`'s exit status.
+#[test]
+fn docker_cli_attach_matches_vnet() {
+    let Some(cli) = docker_cli() else {
+        eprintln!("SKIPPED: docker_cli_attach_matches_vnet needs the docker CLI (28.2)");
+        return;
+    };
+    let d = DaemonProc::start("attach-daemon", 3);
+    let v = Vnet::new("attach-cli");
+    v.ok(&["--seed", "3", "network", "create", "backend"]);
+    let config = d.state.dir.join("docker-config");
+    std::fs::create_dir_all(&config).unwrap();
+    let w = |s: &str| -> Vec<String> { vnet::scenario::split_words(s).unwrap() };
+    let steps: [(&str, &str); 7] = [
+        ("network create backend", ""),
+        ("run -id --name db --net backend busybox", ""),
+        (
+            "run -id --name app --net backend --network-alias web busybox",
+            "",
+        ),
+        (
+            "attach app",
+            "hostname\nping -c 2 db\nnslookup web\nping -c 1 nosuch\ncat /etc/resolv.conf\nexit 3\n",
+        ),
+        ("ps -a --format '{{.Names}} {{.Status}}'", ""),
+        ("exec db ping -c 1 web", ""),
+        ("attach app", ""),
+    ];
+    for (k, (line, input)) in steps.iter().enumerate() {
+        let args = w(line);
+        if k > 0 {
+            let want = vnet_in(&v, &args, input);
+            let got = docker_in(&cli, &d, &config, &args, input);
+            assert_eq!(got, want, "docker {line}");
+            if k == 3 {
+                assert_eq!(got.code, 3);
+            }
+        } else {
+            assert_eq!(docker(&cli, &d, &config, &args).code, 0);
+        }
+    }
 }

@@ -763,11 +763,6 @@ pub(super) fn exec(a: &ExecArgs, cli: &super::Cli, prog: &str, d: &mut Daemon, o
     }
 }
 
-/// busybox sh's prompt as root.
-const PROMPT: &str = "/ # ";
-/// ctrl-p ctrl-q, Docker's detach keys.
-const DETACH: &str = "\u{10}\u{11}";
-
 /// `attach`: the container's shell reads the input line by line. With a TTY the prompt and
 /// the echo of each line show, as on a terminal. `exit` ends the shell (the container stops);
 /// ctrl-p ctrl-q, or the end of the input, detaches.
@@ -789,6 +784,7 @@ pub(super) fn attach(
     if !d.container(&cid).is_running() {
         return o.fail("You cannot attach to a stopped container, start it first");
     }
+    use crate::docker::exec::{AttachLine, DETACH_KEYS, PROMPT};
     let tty = d.container(&cid).config.tty;
     let mut line = String::new();
     loop {
@@ -796,7 +792,7 @@ pub(super) fn attach(
             o.out(PROMPT);
         }
         line.clear();
-        if input.read_line(&mut line).unwrap_or(0) == 0 || line.contains(DETACH) {
+        if input.read_line(&mut line).unwrap_or(0) == 0 || line.contains(DETACH_KEYS) {
             if tty {
                 o.out("\n");
             }
@@ -806,17 +802,13 @@ pub(super) fn attach(
         if tty {
             o.outln(text);
         }
-        let words: Vec<String> = text.split_whitespace().map(String::from).collect();
-        if words.first().map(|w| w.as_str()) == Some("exit") {
-            let code = words.get(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-            d.container_exit(&cid, code);
-            o.code = code;
-            return;
+        match d.attach_line(&cid, text, &exec_options(cli, tty)) {
+            AttachLine::Ran(r) => take_exec_result(r, o),
+            AttachLine::Exit(code) => {
+                o.code = code;
+                return;
+            }
+            AttachLine::Detach => return,
         }
-        if words.is_empty() {
-            continue;
-        }
-        let r = d.shell_in(&cid, &words, &exec_options(cli, tty));
-        take_exec_result(r, o);
     }
 }

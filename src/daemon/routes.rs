@@ -1,6 +1,6 @@
 //! The routes: moby v28.2.2 `api/server/router/system` (`/_ping`, `/version`, `/info`),
 //! `network` (list, inspect, create, connect, disconnect, delete, prune), `container`
-//! (create, start, stop, restart, kill, wait, delete, inspect, list, rename, exec) and its
+//! (create, start, stop, restart, kill, wait, delete, inspect, list, rename, attach, exec) and its
 //! exec routes, `image` (inspect, pull) and `swarm` (leave). Each handler decodes the request,
 //! calls the [`docker`](crate::docker) layer through the [`Host`]'s lock-load-save cycle on
 //! a blocking thread, and writes the answer with moby's status codes.
@@ -57,7 +57,10 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
     let segs: Vec<&str> = segments.iter().map(|s| s.as_str()).collect();
     // The hijacked routes need the connection's upgrade handle before the body is read.
     let upgrade = if method == Method::POST
-        && matches!(segs.as_slice(), ["exec", _, "start"])
+        && matches!(
+            segs.as_slice(),
+            ["exec", _, "start"] | ["containers", _, "attach"]
+        )
         && req.headers().contains_key(header::UPGRADE)
     {
         Some(hyper::upgrade::on(&mut req))
@@ -111,10 +114,9 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
         (&Method::POST, ["containers", id, "rename"]) => container_rename(&host, own(id), &q).await,
         (&Method::DELETE, ["containers", id]) => container_remove(&host, own(id), &q).await,
         (&Method::POST, ["containers", id, "resize"]) => container_resize(&host, own(id)).await,
-        (&Method::POST, ["containers", _, "attach"]) => http::error(&Error::new(
-            Kind::System,
-            "vnet does not support attaching to a container through the Engine API yet: use exec",
-        )),
+        (&Method::POST, ["containers", id, "attach"]) => {
+            container_attach(&host, own(id), &q, upgrade).await
+        }
         (&Method::POST, ["containers", id, "exec"]) => exec_create(&host, own(id), &body).await,
         (&Method::POST, ["exec", id, "start"]) => exec_start(&host, own(id), &body, upgrade).await,
         (&Method::GET, ["exec", id, "json"]) => exec_inspect(&host, id),
@@ -596,6 +598,174 @@ async fn container_wait(host: &Arc<Host>, term: String, q: &Query) -> Reply {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    r
+}
+
+/// `POST /containers/{id}/attach`: the container's main process, busybox `sh`, on the
+/// hijacked stream. With `stdin=1` each line the client sends runs in the shell (with a
+/// TTY the prompt and the echo show, lines end in CRLF; without one the output comes in
+/// stdcopy frames); `exit [N]` ends the shell and the container; the end of the input or
+/// ctrl-p ctrl-q detaches. Without stdin the stream stays open until the container stops.
+/// vnet runs containers detached: a container that has not started yet (a foreground
+/// `docker run`) cannot be attached to, as `vnet run` without `-d` is refused.
+async fn container_attach(
+    host: &Arc<Host>,
+    term: String,
+    q: &Query,
+    upgrade: Option<hyper::upgrade::OnUpgrade>,
+) -> Reply {
+    let found = blocking(host, move |h| {
+        h.read(|d| {
+            let id = d.find_container(&term)?;
+            let c = d.container(&id);
+            match c.state.status {
+                crate::docker::Status::Running => Ok((id, c.config.tty)),
+                crate::docker::Status::Created => Err(Error::new(
+                    Kind::Conflict,
+                    "vnet runs containers detached only for now: add -d, then use exec",
+                )),
+                crate::docker::Status::Exited => Err(Error::new(
+                    Kind::Conflict,
+                    "You cannot attach to a stopped container, start it first",
+                )),
+            }
+        })
+    })
+    .await
+    .and_then(|r| r)
+    .and_then(|r| r);
+    let (cid, tty) = match found {
+        Ok(x) => x,
+        Err(e) => return http::error(&e),
+    };
+    let Some(on_upgrade) = upgrade else {
+        return http::error(&Error::new(
+            Kind::InvalidParameter,
+            "attach needs a connection upgrade (Connection: Upgrade, Upgrade: tcp)",
+        ));
+    };
+    let stdin = q.bool("stdin");
+    let want_out = q.bool("stdout");
+    let want_err = q.bool("stderr");
+    let host = host.clone();
+    tokio::spawn(async move {
+        let Ok(upgraded) = on_upgrade.await else {
+            return;
+        };
+        let (rd, mut wr) = tokio::io::split(hyper_util::rt::TokioIo::new(upgraded));
+        let mut rd = tokio::io::BufReader::new(rd);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let send = |out: &str, err: &str| -> Vec<u8> {
+            let mut v = Vec::new();
+            if tty {
+                let mut text = String::new();
+                if want_out {
+                    text.push_str(out);
+                }
+                if want_err {
+                    text.push_str(err);
+                }
+                v.extend_from_slice(text.replace('\n', "\r\n").as_bytes());
+            } else {
+                if want_out && !out.is_empty() {
+                    v.extend(frame(1, out.as_bytes()));
+                }
+                if want_err && !err.is_empty() {
+                    v.extend(frame(2, err.as_bytes()));
+                }
+            }
+            v
+        };
+        if !stdin {
+            // Nothing to read: hold the stream until the container stops or the client goes.
+            let mut buf = [0u8; 256];
+            loop {
+                tokio::select! {
+                    n = tokio::io::AsyncReadExt::read(&mut rd, &mut buf) => {
+                        if matches!(n, Ok(0) | Err(_)) { return; }
+                    }
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                        let id = cid.clone();
+                        let running = blocking(&host, move |h| {
+                            h.read(|d| d.state.containers.get(&id).is_some_and(|c| c.is_running()))
+                        })
+                        .await;
+                        if !matches!(running, Ok(Ok(true))) {
+                            let _ = wr.shutdown().await;
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        use crate::docker::exec::{AttachLine, PROMPT};
+        let mut line = String::new();
+        loop {
+            if tty && wr.write_all(&send(PROMPT, "")).await.is_err() {
+                return;
+            }
+            line.clear();
+            let n = tokio::io::AsyncBufReadExt::read_line(&mut rd, &mut line)
+                .await
+                .unwrap_or(0);
+            let n = if line.contains(crate::docker::exec::DETACH_KEYS) {
+                0
+            } else {
+                n
+            };
+            let text = line.trim_end_matches(['\n', '\r']).to_string();
+            if tty && n > 0 {
+                let _ = wr.write_all(&send(&format!("{text}\n"), "")).await;
+            }
+            let step = if n == 0 {
+                Ok(Ok(AttachLine::Detach))
+            } else {
+                let id = cid.clone();
+                blocking(&host, move |h| {
+                    h.write(|d| {
+                        if !d.state.containers.get(&id).is_some_and(|c| c.is_running()) {
+                            return Ok(None);
+                        }
+                        let opts = ExecOptions {
+                            tty,
+                            ..ExecOptions::default()
+                        };
+                        Ok(Some(d.attach_line(&id, &text, &opts)))
+                    })
+                })
+                .await
+                .map(|r| r.map(|o| o.unwrap_or(AttachLine::Exit(0))))
+            };
+            match step {
+                Ok(Ok(AttachLine::Ran(r))) => {
+                    if wr.write_all(&send(&r.stdout, &r.stderr)).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(Ok(AttachLine::Detach)) => {
+                    if tty {
+                        let _ = wr.write_all(&send("\n", "")).await;
+                    }
+                    let _ = wr.shutdown().await;
+                    return;
+                }
+                _ => {
+                    let _ = wr.shutdown().await;
+                    return;
+                }
+            }
+        }
+    });
+    let mut r = http::status(101);
+    let h = r.headers_mut();
+    let content_type = if tty {
+        "application/vnd.docker.raw-stream"
+    } else {
+        "application/vnd.docker.multiplexed-stream"
+    };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    h.insert(header::UPGRADE, HeaderValue::from_static("tcp"));
     r
 }
 
