@@ -861,3 +861,159 @@ fn docker_cli_attach_matches_vnet() {
         }
     }
 }
+
+/// Every scenario file, replayed with the docker CLI against `vnet daemon` and with `vnet`,
+/// command by command, comparing what each prints. `exec`, `attach` (its lines, as `exec`),
+/// `reach` and `resolves` steps run as `docker exec` on both sides; `link` steps and `vnet`
+/// commands run through the `vnet` CLI on both state directories (the daemon shares its
+/// own). Files with `advance` steps (virtual time passing with no command, which no Docker
+/// client can ask for) are left out and named.
+#[test]
+fn docker_cli_replays_every_scenario() {
+    let Some(cli) = docker_cli() else {
+        eprintln!("SKIPPED: docker_cli_replays_every_scenario needs the docker CLI (28.2)");
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = vnet::scenario::collect(&[root]);
+    let files = std::sync::Mutex::new(files);
+    let results = std::sync::Mutex::new((Vec::<String>::new(), Vec::<String>::new(), 0usize));
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let Some(path) = files.lock().unwrap().pop() else {
+                        return;
+                    };
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let sc = vnet::scenario::parse(&path, &text).unwrap();
+                    let name = path.file_name().unwrap().to_string_lossy().to_string();
+                    if sc.pending.is_some() || sc.steps.iter().any(|s| s.value.advance.is_some()) {
+                        results.lock().unwrap().1.push(name);
+                        continue;
+                    }
+                    let r = replay_file(&cli, &sc, &name);
+                    let mut g = results.lock().unwrap();
+                    g.2 += r.1;
+                    if let Some(f) = r.0 {
+                        g.0.push(f);
+                    }
+                }
+            });
+        }
+    });
+    let (failures, skipped, commands) = results.into_inner().unwrap();
+    eprintln!(
+        "{commands} commands compared; left out (pending or advance steps): {}",
+        skipped.join(", ")
+    );
+    assert!(commands > 500, "{commands} commands");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Client-side messages name the program: `vnet: …`, `Run 'vnet run --help'`, where the
+/// docker CLI says `docker`.
+fn as_docker(text: &str) -> String {
+    let re = regex::Regex::new(r"(^|[\s'])vnet([:\s])").unwrap();
+    re.replace_all(text, "${1}docker${2}").into_owned()
+}
+
+/// Replays one scenario on both sides; returns the first difference (if any) and how many
+/// commands were compared.
+fn replay_file(cli: &Path, sc: &vnet::scenario::Scenario, name: &str) -> (Option<String>, usize) {
+    let tag = name.trim_end_matches(".yaml");
+    let d = DaemonProc::start(&format!("sc-d-{tag}"), sc.seed);
+    let v = Vnet::new(&format!("sc-v-{tag}"));
+    let seed = sc.seed.to_string();
+    let config = d.state.dir.join("docker-config");
+    std::fs::create_dir_all(&config).unwrap();
+    let both_vnet = |args: &[String]| {
+        let a = vnet(&v, args);
+        let b = vnet(&d.state, args);
+        (a, b)
+    };
+    let init: Vec<String> = ["--seed", &seed, "network", "ls", "-q"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    both_vnet(&init);
+    if sc.options.dns_order.as_deref() == Some("shuffle") {
+        let args: Vec<String> = ["system", "dns-order", "shuffle"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        both_vnet(&args);
+    }
+    let words = |s: &str| vnet::scenario::split_words(s).unwrap();
+    let mut n = 0;
+    for step in &sc.steps {
+        let s = &step.value;
+        let line = step.referenced.line();
+        // (arguments, input, through the vnet CLI on both sides)
+        let mut cmds: Vec<(Vec<String>, String, bool)> = Vec::new();
+        if let Some(r) = &s.run {
+            let w = words(r);
+            let input: String = s.input.iter().map(|l| format!("{l}\n")).collect();
+            cmds.push((w[1..].to_vec(), input, w[0] == "vnet"));
+        } else if let Some(e) = &s.exec {
+            let mut w = vec!["exec".to_string(), e.container.clone()];
+            w.extend(words(&e.command));
+            cmds.push((w, String::new(), false));
+        } else if let Some(a) = &s.attach {
+            for l in &a.input {
+                let mut w = vec!["exec".to_string(), a.container.clone()];
+                w.extend(words(l));
+                if w.len() > 2 {
+                    cmds.push((w, String::new(), false));
+                }
+            }
+        } else if let Some(r) = &s.reach {
+            let w = format!("exec {} ping -c 1 -W 1 {}", r.from, r.to);
+            cmds.push((words(&w), String::new(), false));
+        } else if let Some(r) = &s.resolves {
+            let w = format!("exec {} getent hosts {}", r.from, r.name);
+            cmds.push((words(&w), String::new(), false));
+        } else if let Some(l) = &s.link {
+            let mut w = vec!["link".to_string(), "set".to_string()];
+            for (flag, val) in [
+                ("--loss", &l.loss),
+                ("--delay", &l.delay),
+                ("--jitter", &l.jitter),
+            ] {
+                if let Some(val) = val {
+                    w.push(flag.to_string());
+                    w.push(val.clone());
+                }
+            }
+            w.push(l.network.clone());
+            cmds.push((w, String::new(), true));
+        }
+        for (args, input, through_vnet) in cmds {
+            n += 1;
+            let (mut want, mut got) = if through_vnet {
+                both_vnet(&args)
+            } else {
+                (
+                    vnet_in(&v, &args, &input),
+                    docker_in(cli, &d, &config, &args, &input),
+                )
+            };
+            mask_ps_created(&args, &mut want);
+            mask_ps_created(&args, &mut got);
+            if !through_vnet {
+                want.stderr = as_docker(&want.stderr);
+                want.stdout = as_docker(&want.stdout);
+            }
+            if got != want {
+                return (
+                    Some(format!(
+                        "{name}:{line}: docker {}\n  vnet:   {want:?}\n  docker: {got:?}",
+                        args.join(" ")
+                    )),
+                    n,
+                );
+            }
+        }
+    }
+    (None, n)
+}

@@ -60,9 +60,10 @@ impl Outcome {
     }
 }
 
-/// `Error response from daemon: <message>`.
+/// `Error response from daemon: <message>`, the message trimmed of surrounding white space
+/// as the docker CLI's API client does (`checkResponseErr`).
 pub fn daemon_msg(e: &DaemonError) -> String {
-    format!("Error response from daemon: {}", e.message)
+    format!("Error response from daemon: {}", e.message.trim())
 }
 
 /// `vnet`'s command line: Docker's commands plus vnet's own (`system reset`).

@@ -206,8 +206,16 @@ fn bind(path: &Path) -> anyhow::Result<std::os::unix::net::UnixListener> {
 /// accepts connections.
 pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> anyhow::Result<()> {
     std::fs::create_dir_all(&opts.state_dir)?;
-    // Fail now, not on the first request, on a state this vnet cannot use.
-    Store::open(&opts.state_dir)?.load(opts.seed)?;
+    // Fail now, not on the first request, on a state this vnet cannot use; and create it
+    // (with the seed) if there is none, as any `vnet` command does, so that commands run
+    // alongside find the same seed.
+    {
+        let store = Store::open(&opts.state_dir)?;
+        let (d, before) = store.load(opts.seed)?;
+        if before.is_none() {
+            store.save(&Store::encode(&d))?;
+        }
+    }
     let socket = opts
         .socket
         .clone()
