@@ -51,9 +51,14 @@ impl DaemonProc {
 
     /// SIGTERM, then the exit status and stderr.
     fn stop(&mut self) -> (i32, String) {
+        self.stop_with("-TERM")
+    }
+
+    /// A signal (`-TERM`, `-INT`), then the exit status and stderr.
+    fn stop_with(&mut self, signal: &str) -> (i32, String) {
         let mut child = self.child.take().expect("running");
         let st = Command::new("kill")
-            .arg("-TERM")
+            .arg(signal)
             .arg(child.id().to_string())
             .status()
             .unwrap();
@@ -604,6 +609,7 @@ fn socket_safety_and_clean_stop() {
         .arg(&d.state.dir)
         .arg("daemon")
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -613,6 +619,21 @@ fn socket_safety_and_clean_stop() {
     assert_eq!(line, format!("API listen on {}\n", d.socket.display()));
     d.child = Some(again);
     assert_eq!(d.request("GET", "/_ping", None).status, 200);
+    let (s, _) = d.json(
+        "POST",
+        "/networks/create",
+        Some(r#"{"Name":"after-restart"}"#),
+    );
+    assert_eq!(s, 201);
+    // SIGINT (ctrl-c) stops it as cleanly.
+    let (code, err) = d.stop_with("-INT");
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(!d.socket.exists());
+    assert!(
+        d.state
+            .ok(&["network", "ls", "--format", "{{.Name}}"])
+            .contains("after-restart\n")
+    );
     // A file that is not a socket is never replaced.
     let not_socket = d.state.dir.join("plain");
     std::fs::write(&not_socket, b"data").unwrap();
