@@ -1,9 +1,10 @@
 //! The routes: moby v28.2.2 `api/server/router/system` (`/_ping`, `/version`, `/info`),
 //! `network` (list, inspect, create, connect, disconnect, delete, prune), `container`
-//! (create, start, stop, restart, kill, wait, delete, inspect, list, rename, attach, exec) and its
-//! exec routes, `image` (inspect, pull) and `swarm` (leave). Each handler decodes the request,
-//! calls the [`docker`](crate::docker) layer through the [`Host`]'s lock-load-save cycle on
-//! a blocking thread, and writes the answer with moby's status codes.
+//! (create, start, stop, restart, kill, wait, delete, inspect, list, rename, attach, exec)
+//! and its exec routes, `image` (inspect, pull) and `swarm` (leave). Each handler decodes the
+//! request, calls the [`docker`](crate::docker) layer through the [`Host`]'s lock-load-save
+//! cycle on a blocking thread, and writes the answer with moby's status codes. A route vnet
+//! does not serve is moby's 404 `page not found`.
 
 use super::api;
 use super::http::{self, Query, Reply, Target};
