@@ -25,7 +25,7 @@ mod routes;
 
 use crate::docker::{Daemon, Error, Kind};
 use crate::store::Store;
-use std::collections::BTreeMap;
+use indexmap::IndexMap;
 use std::io;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -57,11 +57,14 @@ pub(crate) struct ExecInstance {
     pub exit_code: Option<i32>,
 }
 
+/// How many exec instances the daemon remembers.
+const MAX_EXECS: usize = 4096;
+
 /// What every request shares: where the state lives and the exec instances.
 pub(crate) struct Host {
     dir: PathBuf,
     seed: Option<u64>,
-    execs: Mutex<(u64, BTreeMap<String, ExecInstance>)>,
+    execs: Mutex<(u64, IndexMap<String, ExecInstance>)>,
     /// The last `state.json` parsed, and what it parsed to.
     parsed: Mutex<Option<(Vec<u8>, Arc<Daemon>)>>,
 }
@@ -75,7 +78,7 @@ impl Host {
         Host {
             dir,
             seed,
-            execs: Mutex::new((0, BTreeMap::new())),
+            execs: Mutex::new((0, IndexMap::new())),
             parsed: Mutex::new(None),
         }
     }
@@ -132,6 +135,15 @@ impl Host {
         let id = crate::rng::hex_id(seed, &format!("exec/{}", g.0));
         g.0 += 1;
         e.id = id.clone();
+        // moby forgets exec instances once they are done; keep the last ones only, so a
+        // long-running daemon does not grow without bound.
+        while g.1.len() >= MAX_EXECS {
+            let Some(done) = g.1.values().position(|x| x.exit_code.is_some() || !x.started)
+            else {
+                break;
+            };
+            g.1.shift_remove_index(done);
+        }
         g.1.insert(id.clone(), e);
         id
     }
