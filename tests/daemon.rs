@@ -634,6 +634,17 @@ fn socket_safety_and_clean_stop() {
             .ok(&["network", "ls", "--format", "{{.Name}}"])
             .contains("after-restart\n")
     );
+    // Flags are checked as any command's.
+    let v = Vnet::new("daemon-usage");
+    v.fails(
+        &["daemon", "--bogus"],
+        "unknown flag: --bogus\n\nUsage:  vnet daemon [OPTIONS]\n\nRun 'vnet daemon --help' for more information\n",
+        125,
+    );
+    assert!(
+        v.ok(&["daemon", "--help"])
+            .starts_with("Usage:  vnet daemon [OPTIONS]\n")
+    );
     // A file that is not a socket is never replaced.
     let not_socket = d.state.dir.join("plain");
     std::fs::write(&not_socket, b"data").unwrap();

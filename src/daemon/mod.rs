@@ -138,7 +138,9 @@ impl Host {
         // moby forgets exec instances once they are done; keep the last ones only, so a
         // long-running daemon does not grow without bound.
         while g.1.len() >= MAX_EXECS {
-            let Some(done) = g.1.values().position(|x| x.exit_code.is_some() || !x.started)
+            let Some(done) =
+                g.1.values()
+                    .position(|x| x.exit_code.is_some() || !x.started)
             else {
                 break;
             };
