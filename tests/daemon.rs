@@ -864,7 +864,7 @@ fn docker_cli_attach_matches_vnet() {
     let config = d.state.dir.join("docker-config");
     std::fs::create_dir_all(&config).unwrap();
     let w = |s: &str| -> Vec<String> { vnet::scenario::split_words(s).unwrap() };
-    let steps: [(&str, &str); 7] = [
+    let steps: [(&str, &str); 8] = [
         ("network create backend", ""),
         ("run -id --name db --net backend busybox", ""),
         (
@@ -873,10 +873,12 @@ fn docker_cli_attach_matches_vnet() {
         ),
         (
             "attach app",
-            "hostname\nping -c 2 db\nnslookup web\nping -c 1 nosuch\ncat /etc/resolv.conf\nexit 3\n",
+            "hostname\nping -c 2 db\nnslookup web\nping -c 1 nosuch\ncat /etc/resolv.conf\nexit 3\nnot read\n",
         ),
         ("ps -a --format '{{.Names}} {{.Status}}'", ""),
         ("exec db ping -c 1 web", ""),
+        // With -i the client sends its input too; the command does not read it.
+        ("exec -i db hostname", "some input\n"),
         ("attach app", ""),
     ];
     for (k, (line, input)) in steps.iter().enumerate() {

@@ -602,6 +602,20 @@ async fn container_wait(host: &Arc<Host>, term: String, q: &Query) -> Reply {
     r
 }
 
+/// Reads and drops what a hijacked connection's client still sends, until it closes (at
+/// most 5 s): closing a unix socket with unread data resets the peer, which the docker CLI
+/// reports as `connection reset by peer`.
+async fn drain(rd: &mut (impl tokio::io::AsyncRead + Unpin)) {
+    let mut sink = [0u8; 4096];
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while matches!(
+            tokio::io::AsyncReadExt::read(rd, &mut sink).await,
+            Ok(n) if n > 0
+        ) {}
+    })
+    .await;
+}
+
 /// `POST /containers/{id}/attach`: the container's main process, busybox `sh`, on the
 /// hijacked stream. With `stdin=1` each line the client sends runs in the shell (with a
 /// TTY the prompt and the echo show, lines end in CRLF; without one the output comes in
@@ -747,15 +761,15 @@ async fn container_attach(
                     if tty {
                         let _ = wr.write_all(&send("\n", "")).await;
                     }
-                    let _ = wr.shutdown().await;
-                    return;
+                    break;
                 }
-                _ => {
-                    let _ = wr.shutdown().await;
-                    return;
-                }
+                // `exit`, or the container stopped meanwhile.
+                _ => break,
             }
         }
+        // Half-close, then drop what the client still sends until it closes (see exec).
+        let _ = wr.shutdown().await;
+        drain(&mut rd).await;
     });
     let mut r = http::status(101);
     let h = r.headers_mut();
@@ -938,7 +952,9 @@ async fn exec_start(
             let _ = io.write_all(&out).await;
         }
         let _ = io.flush().await;
+        // Half-close: the client reads the end of the output; its stdin (with -i) is dropped.
         let _ = io.shutdown().await;
+        drain(&mut io).await;
     });
     let mut r = http::status(101);
     let h = r.headers_mut();
