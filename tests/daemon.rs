@@ -554,6 +554,25 @@ fn routes_answer_as_moby() {
         (s, v["RepoTags"].clone()),
         (200, serde_json::json!(["alpine:3.10"]))
     );
+    let r = d.request(
+        "POST",
+        "/v1.50/images/create?fromImage=docker.io%2Flibrary%2Fbusybox&tag=latest",
+        None,
+    );
+    assert_eq!(r.status, 200);
+    let lines: Vec<Value> = String::from_utf8(r.body)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"status": "Pulling from library/busybox", "id": "latest"})
+    );
+    assert_eq!(
+        lines[2],
+        serde_json::json!({"status": "Status: Image is up to date for busybox:latest"})
+    );
     let (s, v) = d.json("GET", "/images/nosuch/json", None);
     assert_eq!(
         (s, v["message"].as_str().unwrap()),

@@ -1023,13 +1023,16 @@ fn image_pull(q: &Query) -> Reply {
             "fromImage or fromSrc is required",
         ));
     }
-    let short = from
-        .strip_prefix("docker.io/")
-        .unwrap_or(from)
-        .strip_prefix("library/")
-        .unwrap_or_else(|| from.strip_prefix("docker.io/").unwrap_or(from));
+    // `docker.io/library/busybox` pulls from `library/busybox` and is called `busybox`.
+    let name = from.strip_prefix("docker.io/").unwrap_or(from);
+    let short = name.strip_prefix("library/").unwrap_or(name);
+    let path = if short.contains('/') {
+        short.to_string()
+    } else {
+        format!("library/{short}")
+    };
     let lines = [
-        json!({"status": format!("Pulling from library/{short}"), "id": tag}),
+        json!({"status": format!("Pulling from {path}"), "id": tag}),
         json!({"status": format!("Digest: sha256:{}", crate::rng::hex_id(0, &format!("image/{short}:{tag}")))}),
         json!({"status": format!("Status: Image is up to date for {short}:{tag}")}),
     ];
