@@ -21,6 +21,8 @@
 //!   [`docker`]; used by the `vnet` binary and, in-process, by anything that replays commands.
 //! - [`scale`]: a large synthetic topology (the scale bench's workload).
 //! - [`scenario`]: YAML scenarios replayed through [`cli`], with reports (text, JUnit, JSON).
+//! - [`daemon`]: the Docker Engine API on a unix socket over [`docker`] and [`store`], for
+//!   the docker CLI and docker-py (`vnet daemon`).
 
 #![warn(missing_docs)]
 // The container inspect JSON literal is deep.
@@ -28,6 +30,7 @@
 
 pub mod cli;
 pub mod cluster;
+pub mod daemon;
 pub mod dns;
 pub mod docker;
 pub mod engine;

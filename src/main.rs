@@ -53,6 +53,25 @@ fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
             _ => None,
         },
     };
+    if let Some(Command::Daemon(args)) = &parsed.command
+        && !parsed.help
+    {
+        // The daemon takes the state directory's lock per request, never for its lifetime.
+        let opts = vnet::daemon::Options {
+            state_dir: dir,
+            seed,
+            socket: args.socket.clone(),
+            host: parsed
+                .host
+                .clone()
+                .unwrap_or_else(|| vnet::cluster::DEFAULT_HOST.to_string()),
+        };
+        vnet::daemon::run(opts, |socket| {
+            println!("API listen on {}", socket.display());
+            let _ = io::stdout().flush();
+        })?;
+        return Ok(Outcome::default());
+    }
     let store = Store::open(&dir)?;
     if !parsed.needs_state() {
         let mut c = vnet::cluster::Cluster::new(0);

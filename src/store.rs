@@ -150,21 +150,32 @@ impl Store {
     /// Loads the state, or makes a fresh one (with `seed`, else the default) if there is none.
     /// Returns it and the bytes it was loaded from (`None` when fresh).
     pub fn load(&self, seed: Option<u64>) -> Result<(Cluster, Option<Vec<u8>>), StoreError> {
+        match self.read()? {
+            None => Ok((Cluster::new(seed.unwrap_or(crate::rng::DEFAULT_SEED)), None)),
+            Some(bytes) => Ok((self.decode(&bytes, seed)?, Some(bytes))),
+        }
+    }
+
+    /// The bytes of `state.json`, or `None` if there is none yet.
+    pub fn read(&self) -> Result<Option<Vec<u8>>, StoreError> {
         let path = self.dir.join(STATE_FILE);
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let c = Cluster::new(seed.unwrap_or(crate::rng::DEFAULT_SEED));
-                return Ok((c, None));
-            }
-            Err(e) => return Err(io_err(&path)(e)),
-        };
+        match fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    /// Parses the bytes of `state.json` (see [`Store::read`]), checking the format, its
+    /// version and, when given, the seed.
+    pub fn decode(&self, bytes: &[u8], seed: Option<u64>) -> Result<Cluster, StoreError> {
+        let path = self.dir.join(STATE_FILE);
         let corrupt = |detail: String| StoreError::Corrupt {
             path: path.clone(),
             detail,
         };
         let version: VersionOnly =
-            serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+            serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
         if version.version > FORMAT_VERSION {
             return Err(StoreError::TooNew {
                 path,
@@ -173,14 +184,14 @@ impl Store {
         }
         let (format, cluster) = if version.version < 2 {
             let env: EnvelopeV1 =
-                serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+                serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
             (
                 env.format,
                 Cluster::from_daemon(Daemon::from_state(env.state)),
             )
         } else {
             let mut env: Envelope =
-                serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+                serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
             env.cluster.reindex();
             (env.format, env.cluster)
         };
@@ -196,7 +207,7 @@ impl Store {
                 requested: s,
             });
         }
-        Ok((cluster, Some(bytes)))
+        Ok(cluster)
     }
 
     /// Serialises a state as it is stored.

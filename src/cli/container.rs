@@ -7,7 +7,7 @@ use super::network::print_inspect;
 use super::{Outcome, Want, arity};
 use crate::docker::container::{PortBinding, port_sort_key, proto_of};
 use crate::docker::network::EndpointIpamConfig;
-use crate::docker::{Container, ContainerCreateRequest, Daemon, EndpointSettings, Status};
+use crate::docker::{Container, ContainerCreateRequest, Daemon, EndpointSettings};
 use crate::time::human_duration;
 use clap::Args;
 use indexmap::IndexMap;
@@ -565,15 +565,10 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
             }
         }
     }
-    // A status filter lists stopped containers too (daemon/list.go).
-    let any_status = terms.iter().any(|(k, _)| k == "status" || k == "exited");
-    let mut list = match d.container_filter(a.all || limit.is_some() || any_status, &terms) {
+    let list = match d.container_ps(a.all, limit, &terms) {
         Ok(l) => l,
         Err(e) => return o.daemon_error(&e),
     };
-    if let Some(n) = limit {
-        list.truncate(n);
-    }
     let trunc = !a.no_trunc;
     if a.quiet {
         for c in list {
@@ -598,18 +593,7 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
             } else {
                 command
             };
-            let status = match c.state.status {
-                Status::Created => "Created".to_string(),
-                Status::Running => format!(
-                    "Up {}",
-                    human_duration(now - c.state.started_at.unwrap_or(c.created))
-                ),
-                Status::Exited => format!(
-                    "Exited ({}) {} ago",
-                    c.state.exit_code,
-                    human_duration(now - c.state.finished_at.unwrap_or(c.created))
-                ),
-            };
+            let status = d.container_status_text(c);
             // Legacy link names (`parent/alias`) follow the name, shown with --no-trunc.
             let mut names = vec![c.name.clone()];
             if !trunc {
@@ -779,11 +763,6 @@ pub(super) fn exec(a: &ExecArgs, cli: &super::Cli, prog: &str, d: &mut Daemon, o
     }
 }
 
-/// busybox sh's prompt as root.
-const PROMPT: &str = "/ # ";
-/// ctrl-p ctrl-q, Docker's detach keys.
-const DETACH: &str = "\u{10}\u{11}";
-
 /// `attach`: the container's shell reads the input line by line. With a TTY the prompt and
 /// the echo of each line show, as on a terminal. `exit` ends the shell (the container stops);
 /// ctrl-p ctrl-q, or the end of the input, detaches.
@@ -805,6 +784,7 @@ pub(super) fn attach(
     if !d.container(&cid).is_running() {
         return o.fail("You cannot attach to a stopped container, start it first");
     }
+    use crate::docker::exec::{AttachLine, DETACH_KEYS, PROMPT};
     let tty = d.container(&cid).config.tty;
     let mut line = String::new();
     loop {
@@ -812,7 +792,7 @@ pub(super) fn attach(
             o.out(PROMPT);
         }
         line.clear();
-        if input.read_line(&mut line).unwrap_or(0) == 0 || line.contains(DETACH) {
+        if input.read_line(&mut line).unwrap_or(0) == 0 || line.contains(DETACH_KEYS) {
             if tty {
                 o.out("\n");
             }
@@ -822,17 +802,13 @@ pub(super) fn attach(
         if tty {
             o.outln(text);
         }
-        let words: Vec<String> = text.split_whitespace().map(String::from).collect();
-        if words.first().map(|w| w.as_str()) == Some("exit") {
-            let code = words.get(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-            d.container_exit(&cid, code);
-            o.code = code;
-            return;
+        match d.attach_line(&cid, text, &exec_options(cli, tty)) {
+            AttachLine::Ran(r) => take_exec_result(r, o),
+            AttachLine::Exit(code) => {
+                o.code = code;
+                return;
+            }
+            AttachLine::Detach => return,
         }
-        if words.is_empty() {
-            continue;
-        }
-        let r = d.shell_in(&cid, &words, &exec_options(cli, tty));
-        take_exec_result(r, o);
     }
 }

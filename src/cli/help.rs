@@ -44,6 +44,7 @@ pub fn text(path: &str) -> Option<&'static str> {
         "host heal" => include_str!("help/host-heal.txt"),
         "scenario" => include_str!("help/scenario.txt"),
         "scenario run" => include_str!("help/scenario-run.txt"),
+        "daemon" => include_str!("help/daemon.txt"),
         _ => return None,
     })
 }
@@ -84,9 +85,9 @@ pub fn flag_display(path: &str, long: &str) -> String {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 15] = [
+    const TOP: [&str; 16] = [
         "network", "run", "create", "start", "stop", "restart", "rm", "rename", "ps", "inspect",
-        "system", "exec", "attach", "link", "scenario",
+        "system", "exec", "attach", "link", "scenario", "daemon",
     ];
     const NETWORK: [&str; 9] = [
         "create",

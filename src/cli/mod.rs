@@ -62,9 +62,10 @@ impl Outcome {
     }
 }
 
-/// `Error response from daemon: <message>`.
+/// `Error response from daemon: <message>`, the message trimmed of surrounding white space
+/// as the docker CLI's API client does (`checkResponseErr`).
 pub fn daemon_msg(e: &DaemonError) -> String {
-    format!("Error response from daemon: {}", e.message)
+    format!("Error response from daemon: {}", e.message.trim())
 }
 
 /// `vnet`'s command line: Docker's commands plus vnet's own (`system reset`).
@@ -167,12 +168,23 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<ScenarioCommand>,
     },
+    /// Serve the Docker Engine API on a unix socket (vnet's own)
+    Daemon(DaemonArgs),
     /// Manage vnet itself
     System {
         /// The system command.
         #[command(subcommand)]
         command: Option<SystemCommand>,
     },
+}
+
+/// `vnet daemon` flags.
+#[derive(clap::Args, Debug)]
+#[command(args_override_self = true)]
+pub struct DaemonArgs {
+    /// The unix socket to listen on (default: vnet.sock in the state directory)
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
 }
 
 /// `vnet scenario ...`.
@@ -396,6 +408,9 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::Scenario { command: Some(_) }) => {
             o.fail("vnet scenario run reads files; run it with the vnet binary");
         }
+        Some(Command::Daemon(_)) => {
+            o.fail("vnet daemon serves a socket; run it with the vnet binary");
+        }
         Some(Command::Link { command: Some(c) }) => link::run(c, prog, daemon, &mut o),
         Some(Command::System { command: None }) => {
             o.stderr.push_str(&help::render("system", prog));
@@ -469,6 +484,7 @@ fn command_path(cli: &Cli) -> String {
             Some(host::HostCommand::Partition(_)) => "host partition",
             Some(host::HostCommand::Heal(_)) => "host heal",
         },
+        Some(Command::Daemon(_)) => "daemon",
         Some(Command::System { command: Some(_) }) => "system reset",
     }
     .to_string()

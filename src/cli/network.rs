@@ -306,7 +306,7 @@ fn create(a: &CreateArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
         enable_ipv6: a.ipv6.unwrap_or(false),
         ipam_driver: a.ipam_driver.clone(),
         ipam_config,
-        ipam_options: kv_map(&a.ipam_opt),
+        ipam_options: Some(kv_map(&a.ipam_opt)),
         options: kv_map(&a.opt),
         labels: kv_map(&a.label),
     };

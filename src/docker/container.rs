@@ -182,6 +182,20 @@ impl Container {
     pub fn args(&self) -> Vec<String> {
         self.argv().into_iter().skip(1).collect()
     }
+    /// `ContainerSummary.Command`: `Path` and `Args`, an argument with a space in single
+    /// quotes (daemon/list.go).
+    pub fn command_line(&self) -> String {
+        let args: Vec<String> = self
+            .args()
+            .into_iter()
+            .map(|a| if a.contains(' ') { format!("'{a}'") } else { a })
+            .collect();
+        if args.is_empty() {
+            self.path()
+        } else {
+            format!("{} {}", self.path(), args.join(" "))
+        }
+    }
     fn argv(&self) -> Vec<String> {
         self.config
             .entrypoint
@@ -983,6 +997,40 @@ impl Daemon {
                 })
             })
             .collect())
+    }
+
+    /// `GET /containers/json?all=&limit=&filters=`: a limit (`ps -n`, `-l`) or a status
+    /// filter lists stopped containers too (daemon/list.go); newest first.
+    pub fn container_ps(
+        &self,
+        all: bool,
+        limit: Option<usize>,
+        terms: &[(String, String)],
+    ) -> Result<Vec<&Container>> {
+        let any_status = terms.iter().any(|(k, _)| k == "status" || k == "exited");
+        let mut list = self.container_filter(all || limit.is_some() || any_status, terms)?;
+        if let Some(n) = limit {
+            list.truncate(n);
+        }
+        Ok(list)
+    }
+
+    /// `ContainerSummary.Status`: `Created`, `Up 5 seconds`, `Exited (0) 2 minutes ago`
+    /// (daemon/list.go with go-units `HumanDuration`).
+    pub fn container_status_text(&self, c: &Container) -> String {
+        let now = self.now();
+        match c.state.status {
+            Status::Created => "Created".to_string(),
+            Status::Running => format!(
+                "Up {}",
+                crate::time::human_duration(now - c.state.started_at.unwrap_or(c.created))
+            ),
+            Status::Exited => format!(
+                "Exited ({}) {} ago",
+                c.state.exit_code,
+                crate::time::human_duration(now - c.state.finished_at.unwrap_or(c.created))
+            ),
+        }
     }
 
     /// `GET /containers/json`: newest first.

@@ -36,6 +36,22 @@ pub struct ExecOptions {
     pub capture: bool,
 }
 
+/// busybox sh's prompt as root, shown on a terminal before each line.
+pub const PROMPT: &str = "/ # ";
+/// ctrl-p ctrl-q, Docker's detach keys.
+pub const DETACH_KEYS: &str = "\u{10}\u{11}";
+
+/// What a line typed into an attached shell did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttachLine {
+    /// It ran as a command.
+    Ran(ExecResult),
+    /// `exit N`: the shell, and with it the container, ended with this status.
+    Exit(i32),
+    /// The detach keys: the client lets go, the container keeps running.
+    Detach,
+}
+
 /// What a command printed, its status, and what the wire saw.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExecResult {
@@ -192,6 +208,25 @@ impl Daemon {
     /// One command line of the shell attached to a running container (`docker attach`).
     pub fn shell_in(&mut self, cid: &str, argv: &[String], opts: &ExecOptions) -> ExecResult {
         self.shell(cid, argv, opts)
+    }
+
+    /// One line typed into the attached shell of a running container (its main process,
+    /// busybox `sh`): ctrl-p ctrl-q detaches, `exit [N]` ends the shell and so the container,
+    /// anything else runs as a command.
+    pub fn attach_line(&mut self, cid: &str, line: &str, opts: &ExecOptions) -> AttachLine {
+        if line.contains(DETACH_KEYS) {
+            return AttachLine::Detach;
+        }
+        let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+        if words.first().map(|w| w.as_str()) == Some("exit") {
+            let code = words.get(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+            self.container_exit(cid, code);
+            return AttachLine::Exit(code);
+        }
+        if words.is_empty() {
+            return AttachLine::Ran(ExecResult::default());
+        }
+        AttachLine::Ran(self.shell(cid, &words, opts))
     }
 
     /// One command line of the container's shell.

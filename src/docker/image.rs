@@ -79,6 +79,36 @@ pub fn lookup(reference: &str) -> Image {
     }
 }
 
+/// The repositories whose defaults [`lookup`] knows (Docker Hub's official images).
+const KNOWN: [&str; 7] = [
+    "alpine", "busybox", "debian", "nginx", "postgres", "redis", "ubuntu",
+];
+
+/// `busybox`, `busybox:1.36`, `library/busybox`, `docker.io/library/busybox:latest` → the
+/// repository (`busybox`) and tag (`latest` when none), or `None` for another registry or
+/// namespace.
+fn official(reference: &str) -> Option<(&str, &str)> {
+    let r = reference.strip_prefix("docker.io/").unwrap_or(reference);
+    let r = r.strip_prefix("library/").unwrap_or(r);
+    if r.contains('/') || r.contains('@') {
+        return None;
+    }
+    Some(r.split_once(':').unwrap_or((r, "latest")))
+}
+
+/// Whether vnet knows the image, so that `GET /images/{name}/json` finds it.
+pub fn is_known(reference: &str) -> bool {
+    official(reference).is_some_and(|(repo, tag)| !tag.is_empty() && KNOWN.contains(&repo))
+}
+
+/// The reference as `RepoTags` shows it: `busybox:latest`.
+pub fn familiar_tagged(reference: &str) -> String {
+    match official(reference) {
+        Some((repo, tag)) => format!("{repo}:{tag}"),
+        None => reference.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +120,13 @@ mod tests {
         assert_eq!(lookup("library/nginx:latest").exposed, &["80/tcp"]);
         assert_eq!(lookup("busybox").cmd, &["sh"]);
         assert!(!lookup("busybox").exits_on_stop_signal);
+        assert!(is_known("busybox"));
+        assert!(is_known("docker.io/library/alpine:3.10"));
+        assert!(!is_known("example.com/busybox"));
+        assert!(!is_known("nosuchimage"));
+        assert_eq!(
+            familiar_tagged("docker.io/library/busybox"),
+            "busybox:latest"
+        );
     }
 }

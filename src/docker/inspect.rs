@@ -348,7 +348,7 @@ impl Daemon {
                 "StartedAt": time(c.state.started_at),
                 "FinishedAt": time(c.state.finished_at),
             },
-            "Image": format!("sha256:{}", crate::rng::hex_id(0, &format!("image/{}", c.config.image))),
+            "Image": image_id(&c.config.image),
             "ResolvConfPath": resolv,
             "HostnamePath": format!("/var/lib/docker/containers/{}/hostname", c.id),
             "HostsPath": format!("/var/lib/docker/containers/{}/hosts", c.id),
@@ -414,4 +414,117 @@ impl Daemon {
         }
         v
     }
+}
+
+impl Daemon {
+    /// One `GET /containers/json` entry: `container.Summary` (moby v28 `daemon/list.go`
+    /// `refreshImage`/`transformContainer`), in Go's field order.
+    pub fn container_summary(&self, c: &Container) -> Value {
+        let mut names = vec![format!("/{}", c.name)];
+        // Legacy links name the target as `/parent/alias` too.
+        for p in self.state.containers.values() {
+            for l in &p.host_config.links {
+                if let Some((t, alias)) = l.split_once(':')
+                    && t == format!("/{}", c.name)
+                {
+                    names.push(alias.to_string());
+                }
+            }
+        }
+        let mut keys: Vec<&String> = c.ports.keys().collect();
+        keys.sort_by_key(|k| super::container::port_sort_key(k));
+        let mut ports = Vec::new();
+        for k in keys {
+            let (private, _) = super::container::port_sort_key(k);
+            let proto = super::container::proto_of(k);
+            let bs = &c.ports[k];
+            if bs.is_empty() {
+                ports.push(json!({"PrivatePort": private, "Type": proto}));
+            }
+            for b in bs {
+                let mut m = Map::new();
+                if !b.host_ip.is_empty() {
+                    m.insert("IP".into(), json!(b.host_ip));
+                }
+                m.insert("PrivatePort".into(), json!(private));
+                if let Ok(p) = b.host_port.parse::<u16>()
+                    && p != 0
+                {
+                    m.insert("PublicPort".into(), json!(p));
+                }
+                m.insert("Type".into(), json!(proto));
+                ports.push(Value::Object(m));
+            }
+        }
+        json!({
+            "Id": c.id,
+            "Names": names,
+            "Image": c.config.image,
+            "ImageID": image_id(&c.config.image),
+            "Command": c.command_line(),
+            "Created": c.created.unix_secs(),
+            "Ports": ports,
+            "Labels": {},
+            "State": c.state.status.as_str(),
+            "Status": self.container_status_text(c),
+            "HostConfig": { "NetworkMode": c.host_config.network_mode },
+            "NetworkSettings": { "Networks": self.networks_json(c) },
+            "Mounts": [],
+        })
+    }
+
+    /// `GET /images/{name}/json` for the images vnet knows (`image::is_known`): the
+    /// defaults a container of it gets, in `image.InspectResponse`'s order.
+    pub fn image_inspect(&self, reference: &str) -> Option<Value> {
+        if !super::image::is_known(reference) {
+            return None;
+        }
+        let img = super::image::lookup(reference);
+        let list = |v: &[&str]| {
+            if v.is_empty() { Value::Null } else { json!(v) }
+        };
+        let exposed: Map<String, Value> = img
+            .exposed
+            .iter()
+            .map(|p| (p.to_string(), json!({})))
+            .collect();
+        let mut config = json!({
+            "Env": img.env,
+            "Cmd": list(img.cmd),
+            "Entrypoint": list(img.entrypoint),
+            "WorkingDir": "",
+            "Labels": null,
+        });
+        if !exposed.is_empty() {
+            config
+                .as_object_mut()
+                .expect("object")
+                .insert("ExposedPorts".into(), Value::Object(exposed));
+        }
+        Some(json!({
+            "Id": image_id(reference),
+            "RepoTags": [super::image::familiar_tagged(reference)],
+            "RepoDigests": [],
+            "Parent": "",
+            "Comment": "",
+            "Created": crate::time::EPOCH.rfc3339_nano(),
+            "DockerVersion": "",
+            "Author": "",
+            "Config": config,
+            "Architecture": "amd64",
+            "Os": "linux",
+            "Size": 0,
+            "GraphDriver": { "Data": null, "Name": "overlayfs" },
+            "RootFS": { "Type": "layers" },
+            "Metadata": { "LastTagTime": ZERO_TIME },
+        }))
+    }
+}
+
+/// The image ID vnet shows for a reference (no image is stored: it is derived from the name).
+pub fn image_id(reference: &str) -> String {
+    format!(
+        "sha256:{}",
+        crate::rng::hex_id(0, &format!("image/{reference}"))
+    )
 }

@@ -44,8 +44,9 @@ pub struct NetworkCreateRequest {
     pub ipam_driver: String,
     /// `IPAM.Config`.
     pub ipam_config: Vec<IpamConfig>,
-    /// `IPAM.Options` (`--ipam-opt`).
-    pub ipam_options: BTreeMap<String, String>,
+    /// `IPAM.Options` (`--ipam-opt`; the docker CLI always sends it, docker-py only when
+    /// given, and inspect shows `null` when it was not sent).
+    pub ipam_options: Option<BTreeMap<String, String>>,
     /// `-o`.
     pub options: BTreeMap<String, String>,
     /// `--label`.
@@ -564,7 +565,7 @@ impl Daemon {
             vnis,
             ipam: NetworkIpam {
                 driver: ipam_driver.to_string(),
-                options: Some(req.ipam_options.clone()),
+                options: req.ipam_options.clone(),
                 config: Some(shown_config),
                 pools,
             },

@@ -1,0 +1,265 @@
+"""docker-py 7.2.0 against `vnet daemon`: the network API, containers and exec, and errors,
+checked as docker-py's own integration tests check them against Docker."""
+
+import docker
+import pytest
+from docker.types import IPAMConfig, IPAMPool
+
+
+def test_version_and_ping(client):
+    assert client.ping() is True
+    v = client.version()
+    assert v["ApiVersion"] == "1.50"
+    assert v["MinAPIVersion"] == "1.24"
+    assert "GoVersion" in v and "Version" in v
+    assert client.api.api_version == "1.50"
+    info = client.info()
+    assert info["Swarm"]["LocalNodeState"] == "inactive"
+
+
+def test_create_with_ipam_options_and_inspect(client):
+    pool = IPAMPool(
+        subnet="172.28.0.0/16",
+        iprange="172.28.5.0/24",
+        gateway="172.28.5.254",
+        aux_addresses={"a": "172.28.1.5"},
+    )
+    net = client.networks.create(
+        "test 01",
+        driver="bridge",
+        ipam=IPAMConfig(pool_configs=[pool]),
+        options={"com.docker.network.bridge.name": "br-test01"},
+        labels={"env": "test"},
+        internal=True,
+        attachable=True,
+    )
+    assert len(net.id) == 64
+    # By name (percent-encoded in the path), by ID, by ID prefix.
+    for ref in ("test 01", net.id, net.id[:12]):
+        attrs = client.api.inspect_network(ref)
+        assert attrs["Id"] == net.id
+    attrs = client.api.inspect_network("test 01")
+    assert attrs["Name"] == "test 01"
+    assert attrs["Driver"] == "bridge"
+    assert attrs["Scope"] == "local"
+    assert attrs["Internal"] is True
+    assert attrs["Attachable"] is True
+    assert attrs["IPAM"] == {
+        "Driver": "default",
+        "Options": None,
+        "Config": [
+            {
+                "Subnet": "172.28.0.0/16",
+                "IPRange": "172.28.5.0/24",
+                "Gateway": "172.28.5.254",
+                "AuxiliaryAddresses": {"a": "172.28.1.5"},
+            }
+        ],
+    }
+    assert attrs["Options"] == {"com.docker.network.bridge.name": "br-test01"}
+    assert attrs["Labels"] == {"env": "test"}
+    assert attrs["Containers"] == {}
+
+
+def test_create_picks_the_lowest_free_subnet(client):
+    net = client.networks.create("auto")
+    config = net.attrs["IPAM"]["Config"]
+    assert config == [{"Subnet": "172.18.0.0/16", "Gateway": "172.18.0.1"}]
+    v6 = client.networks.create(
+        "v6",
+        enable_ipv6=True,
+        ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="2001:389::/64")]),
+    )
+    attrs = client.api.inspect_network(v6.id)
+    assert attrs["EnableIPv6"] is True
+    assert [c["Subnet"] for c in attrs["IPAM"]["Config"]] == ["172.19.0.0/16", "2001:389::/64"]
+
+
+def test_list_filters(client):
+    a = client.networks.create("alpha", labels={"env": "test", "tier": "db"})
+    b = client.networks.create("beta", labels={"env": "prod"})
+
+    def names(**kw):
+        return sorted(n.name for n in client.networks.list(**kw))
+
+    assert names() == ["alpha", "beta", "bridge", "host", "none"]
+    assert names(names=["alpha"]) == ["alpha"]
+    assert names(names=["a"]) == ["alpha", "beta"]  # substring, as moby
+    assert names(ids=[b.id[:10]]) == ["beta"]
+    assert names(filters={"label": "env=test"}) == ["alpha"]
+    assert names(filters={"label": ["env"]}) == ["alpha", "beta"]
+    assert names(filters={"driver": "null"}) == ["none"]
+    assert names(filters={"type": "custom"}) == ["alpha", "beta"]
+    assert names(filters={"type": "builtin"}) == ["bridge", "host", "none"]
+    assert names(filters={"dangling": True}) == ["alpha", "beta"]
+    # The list leaves Containers empty; greedy=True inspects each network.
+    listed = client.networks.list(names=["alpha"], greedy=True)
+    assert listed[0].attrs["Id"] == a.id
+    with pytest.raises(docker.errors.APIError) as e:
+        client.networks.list(filters={"nosuch": "x"})
+    assert e.value.status_code == 400
+    assert e.value.explanation == "invalid filter 'nosuch'"
+
+
+def test_connect_with_aliases_links_and_static_ip_then_disconnect(client):
+    net = client.networks.create(
+        "appnet", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="172.30.0.0/16")])
+    )
+    c1 = client.containers.create("busybox", "sleep 3600", name="c1")
+    c2 = client.containers.create("busybox", "sleep 3600", name="c2")
+    net.connect(c1, aliases=["db"])
+    # A created, not started container can be connected: only its configuration changes.
+    net.connect(
+        c2, aliases=["web", "www"], links=[("c1", "database")], ipv4_address="172.30.0.9"
+    )
+    c2.reload()
+    ep = c2.attrs["NetworkSettings"]["Networks"]["appnet"]
+    assert ep["IPAMConfig"] == {"IPv4Address": "172.30.0.9"}
+    assert ep["Aliases"] == ["web", "www"]
+    assert ep["Links"] == ["c1:database"]
+    assert ep["NetworkID"] == net.id
+    assert ep["IPAddress"] == ""  # not running: no endpoint yet
+    c1.start()
+    c2.start()
+    c2.reload()
+    ep = c2.attrs["NetworkSettings"]["Networks"]["appnet"]
+    assert ep["IPAddress"] == "172.30.0.9"
+    assert ep["IPPrefixLen"] == 16
+    assert ep["Gateway"] == "172.30.0.1"
+    assert ep["MacAddress"] == "02:42:ac:1e:00:09"
+    assert ep["DNSNames"] == ["c2", "web", "www", c2.id[:12]]
+    members = client.api.inspect_network(net.id)["Containers"]
+    assert members[c2.id] == {
+        "Name": "c2",
+        "EndpointID": ep["EndpointID"],
+        "MacAddress": "02:42:ac:1e:00:09",
+        "IPv4Address": "172.30.0.9/16",
+        "IPv6Address": "",
+    }
+    assert sorted(m["Name"] for m in members.values()) == ["c1", "c2"]
+    # The link alias, the network aliases and the names resolve through the embedded DNS.
+    for name, addr in [("database", "172.30.0.2"), ("db", "172.30.0.2"), ("c1", "172.30.0.2")]:
+        code, out = c2.exec_run(["ping", "-c", "1", name])
+        assert code == 0, out
+        assert out.startswith(f"PING {name} ({addr}): 56 data bytes\n".encode()), out
+    net.disconnect(c2)
+    c2.reload()
+    assert "appnet" not in c2.attrs["NetworkSettings"]["Networks"]
+    assert list(client.api.inspect_network(net.id)["Containers"]) == [c1.id]
+    net.disconnect(c1, force=True)
+    assert client.api.inspect_network(net.id)["Containers"] == {}
+
+
+def test_run_and_exec_ping_by_name(client):
+    client.networks.create("pingnet")
+    server = client.containers.run(
+        "busybox", "sleep 3600", detach=True, name="server", network="pingnet"
+    )
+    probe = client.containers.run(
+        "busybox", "sleep 3600", detach=True, name="probe", network="pingnet"
+    )
+    # run(detach=True) returns the container as created; reload reads it as it runs.
+    server.reload()
+    probe.reload()
+    assert server.status == "running"
+    assert probe.attrs["NetworkSettings"]["Networks"]["pingnet"]["IPAddress"] == "172.18.0.3"
+    code, out = probe.exec_run("ping -c 1 server")
+    assert code == 0
+    text = out.decode()
+    assert text.startswith("PING server (172.18.0.2): 56 data bytes\n64 bytes from 172.18.0.2: seq=0 ttl=64 time=")
+    assert "1 packets transmitted, 1 packets received, 0% packet loss" in text
+    # demux separates the streams; a name no one has fails with busybox's message.
+    code, (out, err) = probe.exec_run("ping -c 1 nosuch", demux=True)
+    assert code == 1
+    assert out is None
+    assert err == b"ping: bad address 'nosuch'\n"
+    # With a TTY the output comes raw, lines ending in CRLF.
+    code, out = probe.exec_run("hostname", tty=True)
+    assert (code, out) == (0, f"{probe.id[:12]}\r\n".encode())
+    # The default bridge has no name service: by address it answers.
+    plain = client.containers.run("busybox", "sleep 3600", detach=True, name="plain")
+    code, out = plain.exec_run("ping -c 1 server")
+    assert code == 1
+    code, out = plain.exec_run("ping -c 1 172.17.0.1")
+    assert code == 0, out
+    ids = sorted(c.name for c in client.containers.list())
+    assert ids == ["plain", "probe", "server"]
+    server.stop(timeout=1)
+    assert client.containers.get("server").status == "exited"
+    assert sorted(c.name for c in client.containers.list()) == ["plain", "probe"]
+    assert [c.name for c in client.containers.list(filters={"network": "pingnet"})] == ["probe"]
+    assert server.wait()["StatusCode"] == 137
+
+
+def test_remove_and_prune(client):
+    keep = client.networks.create("keep", labels={"prune": "no"})
+    gone = client.networks.create("gone", labels={"prune": "yes"})
+    used = client.networks.create("used", labels={"prune": "yes"})
+    client.containers.run("busybox", "sleep 3600", detach=True, name="user", network="used")
+    assert client.networks.prune(filters={"label": "prune=yes"}) == {"NetworksDeleted": ["gone"]}
+    with pytest.raises(docker.errors.NotFound):
+        client.networks.get(gone.id)
+    keep.remove()
+    with pytest.raises(docker.errors.NotFound) as e:
+        client.api.inspect_network("keep")
+    assert e.value.explanation == "network keep not found"
+    with pytest.raises(docker.errors.APIError) as e:
+        used.remove()
+    assert e.value.status_code == 403
+    assert e.value.explanation.startswith(
+        'error while removing network: network used has active endpoints (name:"user" id:'
+    )
+    assert client.networks.prune() == {"NetworksDeleted": None}
+
+
+def test_errors(client):
+    client.networks.create("dup")
+    with pytest.raises(docker.errors.APIError) as e:
+        client.networks.create("dup")
+    assert (e.value.status_code, e.value.explanation) == (409, "network with name dup already exists")
+    with pytest.raises(docker.errors.APIError) as e:
+        client.networks.get("bridge").remove()
+    assert (e.value.status_code, e.value.explanation) == (
+        403,
+        "bridge is a pre-defined network and cannot be removed",
+    )
+    with pytest.raises(docker.errors.APIError) as e:
+        client.networks.create("bad", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.0.0.1/8")]))
+    assert e.value.status_code == 400
+    assert e.value.explanation == "invalid network config:\ninvalid subnet 10.0.0.1/8: it should be 10.0.0.0/8"
+    with pytest.raises(docker.errors.NotFound) as e:
+        client.networks.get("dup").connect("nosuch")
+    assert e.value.explanation == "No such container: nosuch"
+    c = client.containers.run("busybox", "sleep 3600", detach=True, name="cx")
+    with pytest.raises(docker.errors.APIError) as e:
+        client.networks.get("dup").connect(c, ipv4_address="172.18.0.50")
+    assert e.value.status_code == 400
+    assert e.value.explanation == (
+        "invalid endpoint settings:\nuser specified IP address is supported only when "
+        "connecting to networks with user configured subnets"
+    )
+    client.networks.get("dup").connect(c)
+    with pytest.raises(docker.errors.APIError) as e:
+        client.networks.get("dup").connect(c)
+    assert (e.value.status_code, e.value.explanation) == (
+        403,
+        "endpoint with name cx already exists in network dup",
+    )
+    with pytest.raises(docker.errors.APIError) as e:
+        client.containers.create("busybox", name="cx")
+    assert e.value.status_code == 409
+    assert e.value.explanation.startswith('Conflict. The container name "/cx" is already in use')
+    with pytest.raises(docker.errors.NotFound):
+        client.containers.get("nosuch")
+    with pytest.raises(docker.errors.APIError) as e:
+        c.remove()
+    assert e.value.status_code == 409
+    c.stop(timeout=0)
+    with pytest.raises(docker.errors.APIError) as e:
+        c.exec_run("ping -c 1 127.0.0.1")
+    assert (e.value.status_code, e.value.explanation) == (409, f"container {c.id} is not running")
+    # A node outside a swarm answers 503, which docker-py forgives only with force.
+    with pytest.raises(docker.errors.APIError) as e:
+        client.api.leave_swarm()
+    assert (e.value.status_code, e.value.explanation) == (503, "This node is not part of a swarm")
+    assert client.api.leave_swarm(force=True) is True
