@@ -15,7 +15,7 @@ use vnet::engine::udp;
 mod forward_trace;
 #[path = "../tests/common/pair.rs"]
 mod pair;
-use forward_trace::{bridge_with, learned_bridge, run, trace};
+use forward_trace::{bridge_with, learned_bridge, run, run_vxlan, trace, tunnel};
 use vnet::fabric::{Arena, Forward};
 use vnet::wire::vxlan;
 
@@ -55,34 +55,11 @@ fn forward_overlay(c: &mut Criterion) {
     let t = trace(ports, macs, 4096, 64);
     g.throughput(Throughput::Elements(t.len() as u64));
     let learned = || learned_bridge(ports, macs);
-    let tunnel = vxlan::Tunnel {
-        src_mac: [2, 0, 198, 18, 0, 2],
-        dst_mac: [2, 0, 198, 18, 0, 3],
-        src_ip: "198.18.0.2".parse().unwrap(),
-        dst_ip: "198.18.0.3".parse().unwrap(),
-        src_port: 49152,
-        vni: 256,
-    };
-    let encap = vxlan::Encap::new(&tunnel);
+    let encap = tunnel();
     let mut arena = Arena::with_capacity(16);
     let mut a = learned();
     g.bench_function("64B_4ports_64macs/vxlan_encap_decap", |b| {
-        b.iter(|| {
-            let mut out = 0u64;
-            for (p, f) in &t {
-                let id = arena.alloc(f.len());
-                arena.get_mut(id).copy_from_slice(f);
-                if let Forward::One(q) = a.forward(1, *p, arena.get(id)) {
-                    out += u64::from(q);
-                }
-                encap.write(f.len(), 49152, arena.push_head(id, vxlan::OVERHEAD));
-                let (vni, off) = vxlan::decapsulate(arena.get(id)).expect("VXLAN");
-                arena.pull_head(id, off);
-                out += u64::from(vni) + arena.get(id)[0] as u64;
-                arena.release(id);
-            }
-            black_box(out)
-        })
+        b.iter(|| black_box(run_vxlan(&mut a, &mut arena, &encap, &t)))
     });
     let mut a = learned();
     let mut under = bridge_with(2);

@@ -2,7 +2,8 @@
 //! callgrind): counts of instructions are stable on shared machines where wall time is not.
 //!
 //! `icount forward`: 100 passes of a 4096-frame, 64-byte trace through a learning bridge with
-//! its 64 stations learned (the hot fast path). `icount e2e`: a 1000-request flood ping
+//! its 64 stations learned (the hot fast path). `icount overlay`: the same with VXLAN
+//! encapsulation and decapsulation of every frame. `icount e2e`: a 1000-request flood ping
 //! between two smoltcp stacks through the whole engine. Only the `measured_*` functions are
 //! counted (callgrind's `--toggle-collect`); building the inputs is not.
 
@@ -11,7 +12,7 @@ mod forward_trace;
 #[path = "../tests/common/pair.rs"]
 mod pair;
 
-use forward_trace::{learned_bridge, run, trace};
+use forward_trace::{learned_bridge, run, run_vxlan, trace, tunnel};
 use std::hint::black_box;
 use vnet::engine::World;
 use vnet::engine::ping::{PingOptions, PingResult, ping};
@@ -23,18 +24,28 @@ fn measured_forward(br: &mut Bridge, arena: &mut Arena, t: &[(PortId, Vec<u8>)])
 }
 
 #[inline(never)]
+fn measured_overlay(br: &mut Bridge, arena: &mut Arena, t: &[(PortId, Vec<u8>)]) -> u64 {
+    let encap = tunnel();
+    (0..100).map(|_| run_vxlan(br, arena, &encap, t)).sum()
+}
+
+#[inline(never)]
 fn measured_e2e(w: &mut World, o: &PingOptions) -> PingResult {
     ping(w, 0, "10.0.0.3".parse().expect("an address"), "t", o)
 }
 
 fn main() {
     match std::env::args().nth(1).as_deref() {
-        Some("forward") => {
+        Some(w @ ("forward" | "overlay")) => {
             let (ports, macs) = (4, 64);
             let t = trace(ports, macs, 4096, 64);
             let mut br = learned_bridge(ports, macs);
             let mut arena = Arena::with_capacity(16);
-            black_box(measured_forward(&mut br, &mut arena, &t));
+            if w == "forward" {
+                black_box(measured_forward(&mut br, &mut arena, &t));
+            } else {
+                black_box(measured_overlay(&mut br, &mut arena, &t));
+            }
         }
         Some("e2e") => {
             let o = PingOptions {
@@ -49,7 +60,7 @@ fn main() {
             black_box(r);
         }
         _ => {
-            eprintln!("usage: icount forward|e2e");
+            eprintln!("usage: icount forward|overlay|e2e");
             std::process::exit(2);
         }
     }

@@ -1,8 +1,10 @@
 //! The forwarding fast path's prepared workload, shared by the `forward` bench and the
 //! instruction-count guard (`examples/icount.rs`): frames among stations behind bridge ports,
-//! and the per-frame work the engine does (take an arena slot, copy in, decide, release).
+//! and the per-frame work the engine does (take an arena slot, copy in, decide, release), with
+//! or without a VTEP's VXLAN encapsulation and decapsulation around it.
 
 use vnet::fabric::{Arena, Bridge, Forward, PortId};
+use vnet::wire::vxlan;
 
 /// The MAC of station `i`.
 pub fn mac(i: u32) -> [u8; 6] {
@@ -63,4 +65,40 @@ pub fn learned_bridge(ports: u32, macs: u32) -> Bridge {
         br.forward(0, (i % ports) as PortId, &f);
     }
     br
+}
+
+/// The tunnel of the overlay workloads: host 198.18.0.2 to 198.18.0.3, VNI 256.
+pub fn tunnel() -> vxlan::Encap {
+    vxlan::Encap::new(&vxlan::Tunnel {
+        src_mac: [2, 0, 198, 18, 0, 2],
+        dst_mac: [2, 0, 198, 18, 0, 3],
+        src_ip: "198.18.0.2".parse().expect("an address"),
+        dst_ip: "198.18.0.3".parse().expect("an address"),
+        src_port: 49152,
+        vni: 256,
+    })
+}
+
+/// [`run`], each frame also encapsulated into its slot's headroom and decapsulated, as the
+/// two VTEPs of a cross-host hop do.
+pub fn run_vxlan(
+    br: &mut Bridge,
+    arena: &mut Arena,
+    encap: &vxlan::Encap,
+    t: &[(PortId, Vec<u8>)],
+) -> u64 {
+    let mut out = 0;
+    for (p, f) in t {
+        let id = arena.alloc(f.len());
+        arena.get_mut(id).copy_from_slice(f);
+        if let Forward::One(q) = br.forward(1, *p, arena.get(id)) {
+            out += u64::from(q);
+        }
+        encap.write(f.len(), 49152, arena.push_head(id, vxlan::OVERHEAD));
+        let (vni, off) = vxlan::decapsulate(arena.get(id)).expect("VXLAN");
+        arena.pull_head(id, off);
+        out += u64::from(vni);
+        arena.release(id);
+    }
+    out
 }

@@ -120,11 +120,14 @@ impl Arena {
     /// If the headroom left is less than `n`.
     #[inline]
     pub fn push_head(&mut self, id: FrameId, n: usize) -> &mut [u8] {
-        let s = &mut self.slots[id as usize];
+        let i = id as usize;
+        let s = &mut self.slots[i];
         assert!(usize::from(s.head) >= n, "no headroom for {n} bytes");
         s.head -= n as u16;
         s.len += n as u16;
-        self.get_mut(id)
+        let start = i * SLOT_SIZE + usize::from(s.head);
+        let end = start + usize::from(s.len);
+        &mut self.bytes[start..end]
     }
 
     /// Drops `n` bytes from the front of the frame (a decapsulation); the slot keeps them

@@ -84,7 +84,8 @@ impl Bridge {
 
     /// Learns from a frame entering on `ingress` and decides where it goes.
     /// `frame` must hold at least the 12 address bytes of an Ethernet header.
-    #[inline]
+    // Always inlined: it is the fast path, and called from one place per caller's loop.
+    #[inline(always)]
     pub fn forward(&mut self, now: u64, ingress: PortId, frame: &[u8]) -> Forward {
         if frame.len() < 12 {
             return Forward::Drop;

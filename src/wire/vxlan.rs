@@ -200,14 +200,12 @@ impl Encap {
 #[inline]
 pub fn decapsulate(frame: &[u8]) -> Option<(u32, usize)> {
     // The common case, an outer IPv4 header without options, read in place.
-    if frame.len() >= OVERHEAD && frame[12..14] == [0x08, 0x00] && frame[14] == 0x45 {
-        let ok = frame[23] == 17 && frame[36..38] == PORT.to_be_bytes() && frame[42] & FLAG_I != 0;
-        return ok.then(|| {
-            (
-                u32::from_be_bytes([0, frame[46], frame[47], frame[48]]),
-                OVERHEAD,
-            )
-        });
+    if let Some(h) = frame.first_chunk::<OVERHEAD>()
+        && h[12..14] == [0x08, 0x00]
+        && h[14] == 0x45
+    {
+        let ok = h[23] == 17 && h[36..38] == PORT.to_be_bytes() && h[42] & FLAG_I != 0;
+        return ok.then(|| (u32::from_be_bytes([0, h[46], h[47], h[48]]), OVERHEAD));
     }
     let eth = EthernetFrame::new_checked(frame).ok()?;
     if eth.ethertype() != EthernetProtocol::Ipv4 {
