@@ -1103,45 +1103,7 @@ fn replay_file(cli: &Path, sc: &vnet::scenario::Scenario, name: &str) -> (Option
 #[test]
 fn a_daemon_serves_one_host_of_a_cluster() {
     let d = DaemonProc::start_on("daemon-host", 1, Some("host2"), |v| {
-        let run = |args: &[&str]| {
-            let mut all = vec!["--seed", "1"];
-            all.extend_from_slice(args);
-            v.ok(&all);
-        };
-        run(&[
-            "host",
-            "create",
-            "--cluster-store",
-            "consul://kv:8500",
-            "host1",
-        ]);
-        run(&[
-            "host",
-            "create",
-            "--cluster-store",
-            "consul://kv:8500",
-            "host2",
-        ]);
-        run(&[
-            "-H",
-            "host1",
-            "network",
-            "create",
-            "-d",
-            "overlay",
-            "multihost",
-        ]);
-        run(&[
-            "-H",
-            "host1",
-            "run",
-            "-itd",
-            "--name",
-            "c1",
-            "--net",
-            "multihost",
-            "busybox",
-        ]);
+        common::two_hosts_on_an_overlay(v, &["--seed", "1"]);
     });
     // host2 sees the overlay network from the store, with host1's endpoint by its ID.
     let (code, v) = d.json("GET", "/v1.50/networks/multihost", None);

@@ -9,35 +9,7 @@ use common::Vnet;
 /// Two hosts on one store, an overlay network, a container on each.
 fn two_hosts(tag: &str) -> Vnet {
     let v = Vnet::new(tag);
-    for h in ["host1", "host2"] {
-        v.ok(&[
-            "host",
-            "create",
-            "--cluster-store",
-            "consul://10.0.0.5:8500",
-            h,
-        ]);
-    }
-    v.ok(&[
-        "-H",
-        "host1",
-        "network",
-        "create",
-        "-d",
-        "overlay",
-        "multihost",
-    ]);
-    v.ok(&[
-        "-H",
-        "host1",
-        "run",
-        "-itd",
-        "--name",
-        "c1",
-        "--net",
-        "multihost",
-        "busybox",
-    ]);
+    common::two_hosts_on_an_overlay(&v, &[]);
     v.ok(&[
         "-H",
         "host2",

@@ -71,7 +71,8 @@ impl State {
             .collect();
     }
 
-    /// A state with nothing in it, to stand in while a host's engine is out running a command.
+    /// A state with nothing in it (not even the predefined networks): what a fresh engine
+    /// starts from, and what stands in while a host's engine is out running a command.
     pub(crate) fn placeholder() -> State {
         State {
             seed: 0,
@@ -127,13 +128,7 @@ impl Daemon {
         let mut d = Daemon {
             state: State {
                 seed,
-                clock: EPOCH,
-                counters: BTreeMap::new(),
-                networks: IndexMap::new(),
-                containers: IndexMap::new(),
-                links: BTreeMap::new(),
-                dns_shuffle: false,
-                names: FxHashMap::default(),
+                ..State::placeholder()
             },
             host: HostContext::default(),
         };

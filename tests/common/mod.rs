@@ -125,3 +125,42 @@ pub fn seed_topology(tag: &str) -> Vnet {
     ]);
     v
 }
+
+/// Two hosts, `host1` and `host2`, on one cluster store, the overlay network `multihost`
+/// made on host1, and container `c1` on it there. `global` goes before each command
+/// (`--seed N`, say).
+pub fn two_hosts_on_an_overlay(v: &Vnet, global: &[&str]) {
+    let run = |args: &[&str]| {
+        let all: Vec<&str> = global.iter().chain(args).copied().collect();
+        v.ok(&all);
+    };
+    for h in ["host1", "host2"] {
+        run(&[
+            "host",
+            "create",
+            "--cluster-store",
+            "consul://10.0.0.5:8500",
+            h,
+        ]);
+    }
+    run(&[
+        "-H",
+        "host1",
+        "network",
+        "create",
+        "-d",
+        "overlay",
+        "multihost",
+    ]);
+    run(&[
+        "-H",
+        "host1",
+        "run",
+        "-itd",
+        "--name",
+        "c1",
+        "--net",
+        "multihost",
+        "busybox",
+    ]);
+}
