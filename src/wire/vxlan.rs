@@ -182,8 +182,8 @@ impl Encap {
     /// bytes sent from UDP port `src_port`; the same bytes as [`encapsulate`].
     #[inline]
     pub fn write(&self, inner_len: usize, src_port: u16, buf: &mut [u8]) {
-        let h = &mut buf[..OVERHEAD];
-        h.copy_from_slice(&self.hdr);
+        let h: &mut [u8; OVERHEAD] = buf.first_chunk_mut().expect("room for the headers");
+        *h = self.hdr;
         let total = (20 + 8 + HEADER_LEN + inner_len) as u16;
         h[16..18].copy_from_slice(&total.to_be_bytes());
         let mut sum = self.base + u32::from(total);
