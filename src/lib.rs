@@ -10,19 +10,19 @@
 //! - [`stack`]: one smoltcp interface per container NIC, over the arena.
 //! - [`dns`]: DNS messages for the embedded resolver (hickory-proto), carried on loopback.
 //! - [`engine`]: the discrete-event world: virtual time, the event queue, link latency,
-//!   the host node (gateways, isolation), and the programs that run in it (`ping`), with
-//!   tracing and packet capture.
+//!   the host node (gateways, isolation), VTEPs and the underlay between hosts, and the
+//!   programs that run in it (`ping`, UDP streams), with tracing and packet capture.
 //! - [`docker`]: Docker's object model and rules (networks, IPAM, containers, endpoints) in
 //!   Docker's words; requests and answers shaped like the Engine API.
 //! - [`cluster`]: several hosts in one state, and the cluster stores (key-value) their
 //!   global-scope (overlay) networks live in.
 //! - [`store`]: the state directory: versioned, locked, written atomically.
 //! - [`cli`]: Docker's command-line syntax and output (tables, JSON, Go templates) over
-//!   [`docker`]; used by the `vnet` binary and, in-process, by anything that replays commands.
+//!   [`cluster`] and [`docker`]; used by the `vnet` binary and, in-process, by anything that replays commands.
 //! - [`scale`]: a large synthetic topology (the scale bench's workload).
 //! - [`scenario`]: YAML scenarios replayed through [`cli`], with reports (text, JUnit, JSON).
-//! - [`daemon`]: the Docker Engine API on a unix socket over [`docker`] and [`store`], for
-//!   the docker CLI and docker-py (`vnet daemon`).
+//! - [`daemon`]: the Docker Engine API on a unix socket over [`cluster`], [`docker`] and
+//!   [`store`], for the docker CLI and docker-py (`vnet daemon`), serving one host.
 
 #![warn(missing_docs)]
 // The container inspect JSON literal is deep.
