@@ -2,7 +2,7 @@
 //! in one in-process simulation per file.
 //!
 //! A scenario goes through the same command layer as the `vnet` binary ([`cli::run_line`]),
-//! on a fresh [`Daemon`] with the file's seed and no state directory, so replaying it is fast
+//! on a fresh [`Cluster`] with the file's seed and no state directory, so replaying it is fast
 //! and changes nothing on disk. The schema is documented in `docs/scenarios.md` (and
 //! `docs/scenario.schema.json` for editors); YAML comments are the teaching text.
 
