@@ -6,19 +6,13 @@
 //! [`DEFAULT_AGEING`] without traffic (Linux `ageing_time`, 300 s). The bridge keeps no clock:
 //! the caller passes the time in.
 
-use rustc_hash::FxHashMap;
+use super::fdb::Fdb;
 
 /// A port of one bridge.
 pub type PortId = u16;
 
 /// Linux bridge `ageing_time`: 300 s, in microseconds.
 pub const DEFAULT_AGEING: u64 = 300_000_000;
-
-#[derive(Clone, Copy, Debug)]
-struct Entry {
-    port: PortId,
-    seen: u64,
-}
 
 /// Where a frame goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +29,7 @@ pub enum Forward {
 #[derive(Debug, Default)]
 pub struct Bridge {
     attached: Vec<bool>,
-    fdb: FxHashMap<u64, Entry>,
+    fdb: Fdb,
     ageing: u64,
 }
 
@@ -52,7 +46,7 @@ impl Bridge {
     pub fn new() -> Bridge {
         Bridge {
             attached: Vec::new(),
-            fdb: FxHashMap::default(),
+            fdb: Fdb::default(),
             ageing: DEFAULT_AGEING,
         }
     }
@@ -70,7 +64,7 @@ impl Bridge {
     /// Detaches a port and forgets what was learned on it.
     pub fn remove_port(&mut self, port: PortId) {
         self.attached[port as usize] = false;
-        self.fdb.retain(|_, e| e.port != port);
+        self.fdb.retain(|(_, p, _)| *p != port);
     }
 
     /// The attached ports, in order.
@@ -96,30 +90,19 @@ impl Bridge {
         let hi = u64::from_be_bytes(head[4..].try_into().expect("eight"));
         let dst = lo >> 16;
         let src = hi & 0xffff_ffff_ffff;
-        // Learn unicast sources; write only when something changed.
+        // Learn unicast sources.
         if frame[6] & 1 == 0 {
-            match self.fdb.get_mut(&src) {
-                Some(e) if e.port == ingress => e.seen = now,
-                _ => {
-                    self.fdb.insert(
-                        src,
-                        Entry {
-                            port: ingress,
-                            seen: now,
-                        },
-                    );
-                }
-            }
+            self.fdb.learn(src, ingress, now);
         }
         if frame[0] & 1 == 1 {
             return Forward::Flood;
         }
-        match self.fdb.get(&dst) {
-            Some(e) if now.saturating_sub(e.seen) <= self.ageing => {
-                if e.port == ingress {
+        match self.fdb.get(dst) {
+            Some((port, seen)) if now.saturating_sub(seen) <= self.ageing => {
+                if port == ingress {
                     Forward::Drop
                 } else {
-                    Forward::One(e.port)
+                    Forward::One(port)
                 }
             }
             _ => Forward::Flood,
@@ -129,12 +112,13 @@ impl Bridge {
     /// Drops entries older than the ageing time.
     pub fn age(&mut self, now: u64) {
         let ageing = self.ageing;
-        self.fdb.retain(|_, e| now.saturating_sub(e.seen) <= ageing);
+        self.fdb
+            .retain(|(_, _, seen)| now.saturating_sub(*seen) <= ageing);
     }
 
     /// The learned table, sorted by MAC: `(mac, port, last seen)`.
     pub fn fdb(&self) -> Vec<(u64, PortId, u64)> {
-        let mut v: Vec<_> = self.fdb.iter().map(|(m, e)| (*m, e.port, e.seen)).collect();
+        let mut v: Vec<_> = self.fdb.entries().collect();
         v.sort_unstable();
         v
     }

@@ -3,6 +3,7 @@
 
 pub mod arena;
 pub mod bridge;
+pub mod fdb;
 
 pub use arena::{Arena, FrameId};
 pub use bridge::{Bridge, Forward, PortId};
