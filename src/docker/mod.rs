@@ -10,9 +10,9 @@
 //! mutations after, and a multi-step operation (a start that allocates several endpoints)
 //! rolls back what it did when a later step fails.
 //!
-//! Files: `network.rs` (create, remove, connect, disconnect, prune; libnetwork and
-//! daemon/network.go), `container.rs` (create, start, stop, remove, rename;
-//! daemon/create.go, start.go, stop.go, delete.go, rename.go), `ipam.rs` (default IPAM
+//! Files: `network/` (create, remove, connect, disconnect, prune, validation; libnetwork and
+//! daemon/network.go, a file per moby file), `container/` (create, start, stop, remove,
+//! rename, list; daemon/create.go, start.go, stop.go, delete.go, rename.go, list.go), `ipam.rs` (default IPAM
 //! driver), `inspect.rs` (JSON shapes), `image.rs` (image defaults), `error.rs` (moby's
 //! messages).
 

@@ -1,0 +1,196 @@
+//! `docker create`: moby's `daemon/create.go` (`ContainerCreate`: names, network
+//! settings, validation) and the name generator (`pkg/namesgenerator`).
+
+use super::*;
+
+impl Daemon {
+    /// `POST /containers/create`. Returns the new container's ID.
+    pub fn container_create(&mut self, req: ContainerCreateRequest) -> Result<String> {
+        let mode = match req.network_mode.as_str() {
+            "" | "default" => "bridge".to_string(),
+            m => m.to_string(),
+        };
+        // validateNetworkingConfig: each endpoint's settings, before anything is reserved.
+        for (key, s) in &req.endpoints {
+            let shown = if key == "default" { "bridge" } else { key };
+            let net = self
+                .find_network(key)
+                .ok()
+                .map(|id| &self.state.networks[&id]);
+            validate_endpoint_settings(net, shown, s)
+                .map_err(|e| e.prefixed(&format!("invalid config for network {shown}: ")))?;
+        }
+        if mode.starts_with("container:") {
+            return Err(Error::new(
+                Kind::System,
+                "vnet does not simulate the container: network mode",
+            ));
+        }
+        let mut generated = 0;
+        let name = match &req.name {
+            Some(n) => {
+                if !valid_container_name(n) {
+                    return Err(Error::invalid_container_name(n));
+                }
+                let n = n.strip_prefix('/').unwrap_or(n).to_string();
+                if let Some(owner) = self.name_owner(&n) {
+                    return Err(Error::container_name_in_use(&n, &owner.id));
+                }
+                n
+            }
+            None => {
+                let (n, draws) = self.generated_name();
+                generated = draws;
+                n
+            }
+        };
+        // Legacy links (default bridge only): the target must exist now.
+        let mut links = Vec::new();
+        if !is_user_defined(&mode) {
+            for l in &req.links {
+                let (target, alias) = l.split_once(':').unwrap_or((l.as_str(), l.as_str()));
+                let tid = self.find_container(target).map_err(|e| {
+                    Error::new(
+                        Kind::InvalidParameter,
+                        format!("could not get container for {target}: {e}"),
+                    )
+                })?;
+                let t = &self.state.containers[&tid];
+                if t.host_config.network_mode == "host" {
+                    return Err(Error::new(
+                        Kind::InvalidParameter,
+                        "conflicting options: host type networking can't be used with links. This would result in undefined behavior",
+                    ));
+                }
+                links.push(format!("/{}:/{name}/{alias}", t.name));
+            }
+        }
+        let img = image::lookup(&req.image);
+        let mut endpoints: IndexMap<String, EndpointSettings> = IndexMap::new();
+        let primary = match mode.as_str() {
+            "bridge" => "bridge".to_string(),
+            m => m.to_string(),
+        };
+        let primary_settings = req
+            .endpoints
+            .get(&primary)
+            .or_else(|| req.endpoints.get("default"))
+            .cloned()
+            .unwrap_or_default();
+        endpoints.insert(primary.clone(), primary_settings);
+        for (k, s) in &req.endpoints {
+            let k = if k == "default" { "bridge" } else { k.as_str() };
+            if !endpoints.contains_key(k) {
+                endpoints.insert(k.to_string(), s.clone());
+            }
+        }
+        // Endpoints store the resolved network under its name.
+        let mut resolved: IndexMap<String, EndpointSettings> = IndexMap::new();
+        for (k, mut s) in endpoints {
+            match self.find_network(&k) {
+                Ok(nid) => {
+                    s.network_id = nid.clone();
+                    resolved.insert(self.state.networks[&nid].name.clone(), s);
+                }
+                // An unknown network is kept by name; start fails on it.
+                Err(_) => {
+                    resolved.insert(k, s);
+                }
+            }
+        }
+        let mut exposed: Vec<String> = img.exposed.iter().map(|s| s.to_string()).collect();
+        for p in req.port_bindings.keys().chain(&req.exposed_ports) {
+            if !exposed.contains(p) {
+                exposed.push(p.clone());
+            }
+        }
+        exposed.sort_by_key(|p| port_sort_key(p));
+
+        let id = self.new_id(&format!("container/{name}"));
+        let mut env: Vec<String> = img.env.iter().map(|s| s.to_string()).collect();
+        for e in &req.env {
+            let key = e.split('=').next().unwrap_or(e);
+            env.retain(|x| x.split('=').next() != Some(key));
+            env.push(e.clone());
+        }
+        let cmd: Vec<String> = if req.cmd.is_empty() {
+            img.cmd.iter().map(|s| s.to_string()).collect()
+        } else {
+            req.cmd.clone()
+        };
+        let hostname = if req.hostname.is_empty() {
+            id[..12].to_string()
+        } else {
+            req.hostname.clone()
+        };
+        let c = Container {
+            id: id.clone(),
+            name,
+            created: self.now(),
+            config: Config {
+                hostname,
+                env,
+                cmd,
+                entrypoint: img.entrypoint.iter().map(|s| s.to_string()).collect(),
+                image: req.image.clone(),
+                tty: req.tty,
+                open_stdin: req.open_stdin,
+                attach: req.attach,
+                exposed_ports: exposed,
+            },
+            host_config: HostConfig {
+                network_mode: mode,
+                port_bindings: req.port_bindings.clone(),
+                publish_all_ports: req.publish_all_ports,
+                links,
+            },
+            state: RunState {
+                status: Status::Created,
+                pid: 0,
+                exit_code: 0,
+                error: String::new(),
+                started_at: None,
+                finished_at: None,
+            },
+            networks: resolved,
+            ports: BTreeMap::new(),
+            lo: Default::default(),
+            link_env: Vec::new(),
+            link_hosts: Vec::new(),
+            next_ifindex: 0,
+        };
+        self.state.names.insert(c.name.clone(), id.clone());
+        self.state.containers.insert(id.clone(), c);
+        for label in ["name/adjective", "name/surname"] {
+            *self.state.counters.entry(label.to_string()).or_insert(0) += generated;
+        }
+        Ok(id)
+    }
+
+    /// A free `adjective_surname` name, and how many draws it took (committed only when the
+    /// container is created, so a failed create changes nothing).
+    fn generated_name(&self) -> (String, u64) {
+        let base = |label: &str| self.state.counters.get(label).copied().unwrap_or(0);
+        let (a0, s0) = (base("name/adjective"), base("name/surname"));
+        let seed = self.state.seed;
+        (0..)
+            .map(|k| {
+                let a = crate::rng::below(
+                    seed,
+                    &format!("name/adjective/{}", a0 + k),
+                    ADJECTIVES.len() as u64,
+                );
+                let s = crate::rng::below(
+                    seed,
+                    &format!("name/surname/{}", s0 + k),
+                    SURNAMES.len() as u64,
+                );
+                (
+                    format!("{}_{}", ADJECTIVES[a as usize], SURNAMES[s as usize]),
+                    k + 1,
+                )
+            })
+            .find(|(name, _)| self.name_owner(name).is_none())
+            .expect("an unbounded search ends")
+    }
+}

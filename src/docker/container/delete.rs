@@ -1,0 +1,26 @@
+//! `docker rm`: moby's `daemon/delete.go` (`ContainerRm`).
+
+use super::*;
+
+impl Daemon {
+    /// `DELETE /containers/{id}`.
+    pub fn container_remove(&mut self, term: &str, force: bool) -> Result<()> {
+        let cid = self.find_container(term)?;
+        let c = &self.state.containers[&cid];
+        if c.is_running() {
+            if !force {
+                return Err(Error::new(
+                    Kind::Conflict,
+                    format!(
+                        "cannot remove container \"{term}\": container is running: stop the container before removing or force remove"
+                    ),
+                ));
+            }
+            self.exit(&cid, 137);
+        }
+        if let Some(c) = self.state.containers.shift_remove(&cid) {
+            self.state.names.remove(&c.name);
+        }
+        Ok(())
+    }
+}

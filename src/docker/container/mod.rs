@@ -1,0 +1,332 @@
+//! Containers: create, start, stop, kill, restart, remove, rename.
+//!
+//! Mirrors moby v28.5.2 `daemon/create.go`, `start.go`, `stop.go`, `kill.go`, `delete.go`,
+//! `rename.go`, `names.go` and the network half of `container_operations.go`
+//! (`allocateNetwork`, `releaseNetwork`). Nothing is executed: a container's "process" is its
+//! state (running or not, exit code), which is all its networking depends on.
+//!
+//! This file holds the container object and lookups (`GetContainer`); one file per moby file
+//! for the rest: `create.rs`, `start.rs` (with the networking a start sets up), `stop.rs`
+//! (stop, kill, restart, exits), `delete.rs`, `rename.rs`, `list.rs` (`docker ps`).
+
+use super::error::{Error, Kind, Result};
+use super::image;
+use super::network::{EndpointSettings, validate_endpoint_settings};
+use super::{Daemon, is_user_defined};
+use crate::time::{Duration, Instant};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+mod create;
+mod delete;
+mod list;
+mod rename;
+mod start;
+mod stop;
+
+/// A container's lifecycle state (`State.Status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Created, never started.
+    Created,
+    /// Running.
+    Running,
+    /// Stopped after running.
+    Exited,
+}
+
+impl Status {
+    /// The word Docker uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Running => "running",
+            Status::Exited => "exited",
+        }
+    }
+}
+
+/// One host binding of a published port (`PortBinding`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PortBinding {
+    /// `HostIp`: empty means the network's `host_binding_ipv4`.
+    pub host_ip: String,
+    /// `HostPort`: empty means an ephemeral port.
+    pub host_port: String,
+}
+
+/// The body of `POST /containers/create` (the parts vnet models).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContainerCreateRequest {
+    /// `--name`; generated when absent.
+    pub name: Option<String>,
+    /// The image reference.
+    pub image: String,
+    /// The command after the image; the image's `CMD` when empty.
+    pub cmd: Vec<String>,
+    /// `-h`.
+    pub hostname: String,
+    /// `-e`.
+    pub env: Vec<String>,
+    /// `-t`.
+    pub tty: bool,
+    /// `-i`.
+    pub open_stdin: bool,
+    /// Not `-d`: the client attaches to stdout and stderr.
+    pub attach: bool,
+    /// `--network`; `default` when empty.
+    pub network_mode: String,
+    /// `-p`, by `port/proto`.
+    pub port_bindings: BTreeMap<String, Vec<PortBinding>>,
+    /// `-P`.
+    pub publish_all_ports: bool,
+    /// `--expose`, `port/proto`.
+    pub exposed_ports: Vec<String>,
+    /// `--link` (the legacy links of the default bridge), `target:alias`.
+    pub links: Vec<String>,
+    /// `NetworkingConfig.EndpointsConfig`.
+    pub endpoints: IndexMap<String, EndpointSettings>,
+}
+
+/// `Config`: what the container runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// Hostname.
+    pub hostname: String,
+    /// Environment.
+    pub env: Vec<String>,
+    /// `CMD`.
+    pub cmd: Vec<String>,
+    /// `ENTRYPOINT`.
+    pub entrypoint: Vec<String>,
+    /// The image reference as given.
+    pub image: String,
+    /// `-t`.
+    pub tty: bool,
+    /// `-i`.
+    pub open_stdin: bool,
+    /// Attached to the client's output.
+    pub attach: bool,
+    /// Exposed ports, `port/proto`, sorted.
+    pub exposed_ports: Vec<String>,
+}
+
+/// `HostConfig`: how the container is wired to the host.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostConfig {
+    /// `bridge`, `host`, `none`, `container:ID` or a network name.
+    pub network_mode: String,
+    /// `-p`.
+    pub port_bindings: BTreeMap<String, Vec<PortBinding>>,
+    /// `-P`.
+    pub publish_all_ports: bool,
+    /// Legacy links, stored as `/target:/name/alias`.
+    pub links: Vec<String>,
+}
+
+/// `State`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunState {
+    /// Lifecycle.
+    pub status: Status,
+    /// A process ID while running.
+    pub pid: u32,
+    /// The last exit code.
+    pub exit_code: i32,
+    /// The last start failure.
+    pub error: String,
+    /// Last start.
+    pub started_at: Option<Instant>,
+    /// Last stop.
+    pub finished_at: Option<Instant>,
+}
+
+/// A container.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Container {
+    /// 64-hex ID.
+    pub id: String,
+    /// Name without the leading `/`.
+    pub name: String,
+    /// Creation time.
+    pub created: Instant,
+    /// What runs.
+    pub config: Config,
+    /// Host wiring.
+    pub host_config: HostConfig,
+    /// Lifecycle.
+    pub state: RunState,
+    /// Networks by name (`NetworkSettings.Networks`), in attach order: eth0, eth1, ...
+    pub networks: IndexMap<String, EndpointSettings>,
+    /// Published ports while running: `port/proto` → bindings (empty: exposed only).
+    pub ports: BTreeMap<String, Vec<PortBinding>>,
+    /// The loopback interface's counters while running.
+    #[serde(default)]
+    pub lo: crate::stack::Counters,
+    /// Legacy links' environment, fixed when the container started.
+    #[serde(default)]
+    pub link_env: Vec<String>,
+    /// Legacy links' `/etc/hosts` lines: (child, address, names), written at start.
+    #[serde(default)]
+    pub link_hosts: Vec<(String, std::net::Ipv4Addr, String)>,
+    /// The next interface index of the running container's network namespace.
+    #[serde(default)]
+    pub next_ifindex: u32,
+}
+
+impl Container {
+    /// Whether it runs.
+    pub fn is_running(&self) -> bool {
+        self.state.status == Status::Running
+    }
+    /// The 12-character short ID.
+    pub fn short_id(&self) -> &str {
+        &self.id[..12]
+    }
+    /// `Path`: the first word of entrypoint + cmd.
+    pub fn path(&self) -> String {
+        self.argv().first().cloned().unwrap_or_default()
+    }
+    /// `Args`: the rest.
+    pub fn args(&self) -> Vec<String> {
+        self.argv().into_iter().skip(1).collect()
+    }
+    /// `ContainerSummary.Command`: `Path` and `Args`, an argument with a space in single
+    /// quotes (daemon/list.go).
+    pub fn command_line(&self) -> String {
+        let args: Vec<String> = self
+            .args()
+            .into_iter()
+            .map(|a| if a.contains(' ') { format!("'{a}'") } else { a })
+            .collect();
+        if args.is_empty() {
+            self.path()
+        } else {
+            format!("{} {}", self.path(), args.join(" "))
+        }
+    }
+    fn argv(&self) -> Vec<String> {
+        self.config
+            .entrypoint
+            .iter()
+            .chain(self.config.cmd.iter())
+            .cloned()
+            .collect()
+    }
+}
+
+/// `validContainerNamePattern`: `^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`.
+pub fn valid_container_name(name: &str) -> bool {
+    let n = name.strip_prefix('/').unwrap_or(name);
+    let mut chars = n.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
+        && n.len() >= 2
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+}
+
+const ADJECTIVES: [&str; 24] = [
+    "brave", "calm", "clever", "eager", "gentle", "happy", "jolly", "keen", "kind", "lucid",
+    "merry", "nimble", "patient", "quiet", "quirky", "relaxed", "serene", "sharp", "steady",
+    "sunny", "swift", "tender", "vibrant", "witty",
+];
+const SURNAMES: [&str; 24] = [
+    "babbage", "bohr", "cerf", "curie", "dijkstra", "euler", "fermi", "gauss", "hamilton",
+    "hopper", "kahn", "knuth", "lamport", "liskov", "lovelace", "metcalfe", "noether", "perlman",
+    "postel", "ritchie", "shannon", "thompson", "turing", "wirth",
+];
+
+/// How long `docker stop` waits before SIGKILL by default.
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The first ephemeral host port (Linux `ip_local_port_range` start, as Docker's allocator).
+pub const EPHEMERAL_PORT_START: u16 = 32768;
+/// The last ephemeral host port.
+pub const EPHEMERAL_PORT_END: u16 = 60999;
+
+impl Daemon {
+    /// Finds a container as `GetContainer` does: full ID, then name, then unique ID prefix.
+    pub fn find_container(&self, term: &str) -> Result<String> {
+        if term.is_empty() {
+            return Err(Error::no_such_container(term));
+        }
+        if self.state.containers.contains_key(term) {
+            return Ok(term.to_string());
+        }
+        let name = term.strip_prefix('/').unwrap_or(term);
+        if let Some(c) = self.name_owner(name) {
+            return Ok(c.id.clone());
+        }
+        let hits: Vec<&String> = self
+            .state
+            .containers
+            .keys()
+            .filter(|id| id.starts_with(term))
+            .collect();
+        match hits.len() {
+            0 => Err(Error::no_such_container(term)),
+            1 => Ok(hits[0].clone()),
+            _ => Err(Error::new(
+                Kind::InvalidParameter,
+                format!("multiple IDs found with provided prefix: {term}"),
+            )),
+        }
+    }
+
+    /// A container by ID.
+    pub fn container(&self, id: &str) -> &Container {
+        &self.state.containers[id]
+    }
+
+    fn name_owner(&self, name: &str) -> Option<&Container> {
+        let id = self.state.names.get(name)?;
+        self.state.containers.get(id)
+    }
+}
+
+/// Whether the container's process ends as soon as it starts, and with what status: a shell
+/// with no stdin to read (`docker run -d busybox`: `sh` reads EOF and exits 0), `true`,
+/// `false`, `echo`. Everything else runs until it is stopped.
+pub fn exits_at_once(c: &Container) -> Option<i32> {
+    let argv: Vec<&str> = c
+        .config
+        .entrypoint
+        .iter()
+        .chain(&c.config.cmd)
+        .map(|s| s.as_str())
+        .collect();
+    let prog = argv.first()?.rsplit('/').next()?;
+    match (prog, argv.len()) {
+        ("sh" | "ash" | "bash", 1) if !c.config.open_stdin => Some(0),
+        ("true", _) => Some(0),
+        ("false", _) => Some(1),
+        ("echo", _) => Some(0),
+        _ => None,
+    }
+}
+
+/// `6379/tcp` → `tcp`.
+pub fn proto_of(port: &str) -> &str {
+    port.split_once('/').map_or("tcp", |(_, p)| p)
+}
+
+/// Ports sort by number, then protocol.
+pub fn port_sort_key(port: &str) -> (u32, String) {
+    let (n, p) = port.split_once('/').unwrap_or((port, "tcp"));
+    (n.parse().unwrap_or(u32::MAX), p.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(valid_container_name("container1"));
+        assert!(valid_container_name("/a.b-c_d"));
+        assert!(!valid_container_name("a"));
+        assert!(!valid_container_name("-ab"));
+        assert!(!valid_container_name("bad name"));
+    }
+}

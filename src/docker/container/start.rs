@@ -1,0 +1,231 @@
+//! `docker start`: moby's `daemon/start.go` and the networking it sets up
+//! (`daemon/container_operations.go`: `allocateNetwork`, endpoints, published ports).
+
+use super::*;
+
+impl Daemon {
+    /// `POST /containers/{id}/start`. Starting a running container does nothing.
+    pub fn container_start(&mut self, term: &str) -> Result<()> {
+        let cid = self.find_container(term)?;
+        if self.state.containers[&cid].is_running() {
+            return Ok(());
+        }
+        match self.start_networking(&cid) {
+            Ok(()) => {
+                let now = self.now();
+                let pid = 1000 + self.draw("pid", 30000) as u32;
+                let link_env = self.legacy_link_env(&cid);
+                let link_hosts = self.legacy_link_hosts(&cid);
+                self.update_parents_hosts(&cid);
+                let c = self.state.containers.get_mut(&cid).expect("found");
+                c.link_env = link_env;
+                c.link_hosts = link_hosts;
+                c.state.status = Status::Running;
+                c.state.pid = pid;
+                c.state.exit_code = 0;
+                c.state.error.clear();
+                c.state.started_at = Some(now);
+                if let Some(code) = exits_at_once(c) {
+                    self.exit(&cid, code);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                // start_networking rolled its endpoints back; only the error is recorded.
+                let e = e.prefixed("failed to set up container networking: ");
+                let c = self.state.containers.get_mut(&cid).expect("found");
+                c.state.error = e.message.clone();
+                // containerStart keeps an earlier exit code (exitUnknown otherwise).
+                if c.state.exit_code == 0 {
+                    c.state.exit_code = 128;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn start_networking(&mut self, cid: &str) -> Result<()> {
+        // A new sandbox: interfaces count from eth0 again.
+        self.state
+            .containers
+            .get_mut(cid)
+            .expect("found")
+            .next_ifindex = 0;
+        let c = &self.state.containers[cid];
+        // Legacy links: every target must be running.
+        for l in &c.host_config.links {
+            let (target, alias) = l.split_once(':').unwrap_or((l, l));
+            let child = self
+                .find_container(target)
+                .ok()
+                .map(|t| &self.state.containers[&t]);
+            if !child.is_some_and(|t| t.is_running()) {
+                return Err(Error::new(
+                    Kind::InvalidParameter,
+                    format!("Cannot link to a non running container: {target} AS {alias}"),
+                ));
+            }
+            // isLinkable: the child must be on the default bridge.
+            if !child.is_some_and(|t| t.networks.contains_key("bridge")) {
+                return Err(Error::new(
+                    Kind::InvalidParameter,
+                    format!(
+                        "Cannot link to {target}, as it does not belong to the default network"
+                    ),
+                ));
+            }
+        }
+        let keys: Vec<String> = c.networks.keys().cloned().collect();
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        for key in keys {
+            let mut s = self.state.containers[cid].networks[&key].clone();
+            let nid = if !s.network_id.is_empty() {
+                if self.state.networks.contains_key(&s.network_id) {
+                    Ok(s.network_id.clone())
+                } else {
+                    Err(Error::network_not_found(&s.network_id))
+                }
+            } else {
+                self.find_network(&key)
+            };
+            let nid = match nid.and_then(|nid| self.join(cid, &nid, &mut s).map(|()| nid)) {
+                Ok(nid) => nid,
+                Err(e) => {
+                    self.release_networking(cid);
+                    return Err(e);
+                }
+            };
+            let net_name = self.state.networks[&nid].name.clone();
+            let c = self.state.containers.get_mut(cid).expect("found");
+            *c.networks.get_mut(&key).expect("present") = s;
+            if net_name != key {
+                renamed.push((key, net_name));
+            }
+        }
+        self.publish_ports(cid)
+            .inspect_err(|_| self.release_networking(cid))?;
+        // Entries stored under an ID or a stale name take the network's name.
+        for (old, new) in renamed {
+            let c = self.state.containers.get_mut(cid).expect("found");
+            if let Some(i) = c.networks.get_index_of(&old) {
+                let (_, v) = c.networks.shift_remove_index(i).expect("index");
+                c.networks.shift_insert(i, new, v);
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds the container's published ports (`-p`, and every exposed port with `-P`).
+    fn publish_ports(&mut self, cid: &str) -> Result<()> {
+        let c = &self.state.containers[cid];
+        let binding_ip = c
+            .networks
+            .values()
+            .filter_map(|s| self.state.networks.get(&s.network_id))
+            .find(|n| n.driver == "bridge")
+            .map(|n| n.host_binding_ipv4());
+        let mut ports: BTreeMap<String, Vec<PortBinding>> = BTreeMap::new();
+        let Some(binding_ip) = binding_ip else {
+            return Ok(()); // host/none: nothing to publish
+        };
+        let publishes = |p: &String| {
+            c.host_config.publish_all_ports || c.host_config.port_bindings.contains_key(p)
+        };
+        if !c.config.exposed_ports.iter().any(publishes) {
+            // Nothing to bind: each exposed port shows unpublished.
+            let ports = c
+                .config
+                .exposed_ports
+                .iter()
+                .map(|p| (p.clone(), Vec::new()))
+                .collect();
+            self.state.containers.get_mut(cid).expect("found").ports = ports;
+            return Ok(());
+        }
+        let mut used: Vec<(String, u16)> = self
+            .state
+            .containers
+            .values()
+            .filter(|o| o.is_running())
+            .flat_map(|o| o.ports.iter())
+            .flat_map(|(p, bs)| {
+                let proto = proto_of(p).to_string();
+                bs.iter()
+                    .filter_map(move |b| b.host_port.parse().ok().map(|n| (proto.clone(), n)))
+            })
+            .collect();
+        for p in &c.config.exposed_ports {
+            let requested = c.host_config.port_bindings.get(p).cloned().or_else(|| {
+                c.host_config
+                    .publish_all_ports
+                    .then(|| vec![PortBinding::default()])
+            });
+            let Some(requested) = requested else {
+                ports.insert(p.clone(), Vec::new());
+                continue;
+            };
+            let proto = proto_of(p).to_string();
+            let mut bound = Vec::new();
+            for b in requested {
+                let host_ip = if b.host_ip.is_empty() {
+                    binding_ip.clone()
+                } else {
+                    b.host_ip.clone()
+                };
+                let port = if b.host_port.is_empty() {
+                    (EPHEMERAL_PORT_START..=EPHEMERAL_PORT_END)
+                        .find(|n| !used.contains(&(proto.clone(), *n)))
+                        .ok_or_else(|| Error::new(Kind::System, "no free ephemeral host port"))?
+                } else {
+                    let n: u16 = b.host_port.parse().map_err(|_| {
+                        Error::new(
+                            Kind::InvalidParameter,
+                            format!("invalid port {}", b.host_port),
+                        )
+                    })?;
+                    if used.contains(&(proto.clone(), n)) {
+                        let ep = c
+                            .networks
+                            .values()
+                            .find_map(|s| s.endpoint_id.clone())
+                            .unwrap_or_default();
+                        return Err(Error::new(
+                            Kind::System,
+                            format!(
+                                "driver failed programming external connectivity on endpoint {} ({ep}): Bind for {host_ip}:{n} failed: port is already allocated",
+                                c.name
+                            ),
+                        ));
+                    }
+                    n
+                };
+                used.push((proto.clone(), port));
+                bound.push(PortBinding {
+                    host_ip,
+                    host_port: port.to_string(),
+                });
+            }
+            ports.insert(p.clone(), bound);
+        }
+        self.state.containers.get_mut(cid).expect("found").ports = ports;
+        Ok(())
+    }
+
+    pub(super) fn release_networking(&mut self, cid: &str) {
+        let c = &self.state.containers[cid];
+        let eps: Vec<(String, String)> = c
+            .networks
+            .values()
+            .filter_map(|s| s.endpoint_id.clone().map(|e| (s.network_id.clone(), e)))
+            .collect();
+        for (nid, ep) in eps {
+            self.leave(&nid, &ep);
+        }
+        let c = self.state.containers.get_mut(cid).expect("found");
+        for s in c.networks.values_mut() {
+            s.endpoint_id = None;
+            s.ifname = None;
+        }
+        c.ports.clear();
+    }
+}

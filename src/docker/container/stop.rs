@@ -1,0 +1,167 @@
+//! Stopping: moby's `daemon/stop.go`, `kill.go`, `restart.go` and the exit path of
+//! `monitor.go` (a process that ends), plus a host's shutdown and crash recovery.
+
+use super::*;
+
+impl Daemon {
+    /// `POST /containers/{id}/stop?t=N`: SIGTERM, then SIGKILL after `timeout` seconds if
+    /// the process ignores SIGTERM (a shell as PID 1 does); a negative timeout waits for
+    /// ever. Stopping a stopped container does nothing.
+    pub fn container_stop(&mut self, term: &str, timeout: Option<i64>) -> Result<()> {
+        let cid = self.find_container(term)?;
+        let c = &self.state.containers[&cid];
+        if !c.is_running() {
+            return Ok(());
+        }
+        let (code, waited) = self.stop_wait(c, timeout)?;
+        self.advance(waited);
+        self.exit(&cid, code);
+        Ok(())
+    }
+
+    /// Stops several containers at once, as the docker CLI does (in parallel): each waits its
+    /// own grace period from the same moment, and the clock ends at the longest.
+    pub fn container_stop_many(
+        &mut self,
+        terms: &[String],
+        timeout: Option<i64>,
+    ) -> Vec<Result<()>> {
+        let start = self.now();
+        let mut plan: Vec<(usize, String, Duration, i32)> = Vec::new();
+        let mut results: Vec<Result<()>> = Vec::new();
+        for (k, term) in terms.iter().enumerate() {
+            let r = self.find_container(term).and_then(|cid| {
+                let c = &self.state.containers[&cid];
+                if !c.is_running() {
+                    return Ok(());
+                }
+                let (code, wait) = self.stop_wait(c, timeout)?;
+                plan.push((k, cid, wait, code));
+                Ok(())
+            });
+            results.push(r);
+        }
+        plan.sort_by_key(|(k, _, wait, _)| (*wait, *k));
+        for (_, cid, wait, code) in plan {
+            let at = start + wait;
+            if at > self.now() {
+                self.state.clock = at;
+            }
+            if self
+                .state
+                .containers
+                .get(&cid)
+                .is_some_and(|c| c.is_running())
+            {
+                self.exit(&cid, code);
+            }
+        }
+        results
+    }
+
+    /// How a stop ends: the exit code, and how long it waits for the process.
+    fn stop_wait(&self, c: &Container, timeout: Option<i64>) -> Result<(i32, Duration)> {
+        if image::lookup(&c.config.image).exits_on_stop_signal {
+            return Ok((0, Duration(0)));
+        }
+        match timeout {
+            None => Ok((137, DEFAULT_STOP_TIMEOUT)),
+            Some(t) if t >= 0 => Ok((137, Duration::from_secs(t as u64))),
+            Some(_) => Err(Error::new(
+                Kind::System,
+                format!(
+                    "vnet cannot wait for ever: the main process of {} ignores SIGTERM; give stop a timeout",
+                    c.name
+                ),
+            )),
+        }
+    }
+
+    /// `POST /containers/{id}/kill`: SIGKILL, exit code 137.
+    pub fn container_kill(&mut self, term: &str) -> Result<()> {
+        let cid = self.find_container(term)?;
+        let c = &self.state.containers[&cid];
+        if !c.is_running() {
+            return Err(Error::new(
+                Kind::Conflict,
+                format!("cannot kill container: {term}: container {cid} is not running"),
+            ));
+        }
+        self.exit(&cid, 137);
+        Ok(())
+    }
+
+    /// The IDs of the running containers, in creation order.
+    fn running_ids(&self) -> Vec<String> {
+        self.state
+            .containers
+            .values()
+            .filter(|c| c.is_running())
+            .map(|c| c.id.clone())
+            .collect()
+    }
+
+    /// A clean daemon shutdown (`vnet host restart`): every running container is stopped as
+    /// `docker stop` stops it, all at once; their endpoints are released.
+    pub fn shutdown(&mut self) {
+        let running = self.running_ids();
+        // A negative timeout cannot come from here: the default grace period applies.
+        let _ = self.container_stop_many(&running, None);
+    }
+
+    /// The engine comes back after its host died without cleaning up (`vnet host restart
+    /// --unclean`). Containers that were running are found dead (exit code 255, as
+    /// `daemon.restore` records a task that is gone); their endpoints on local networks are
+    /// swept as libnetwork's sandbox cleanup does, but those on global networks stay in the
+    /// cluster store with nobody behind them: stale endpoints, under the container's name.
+    pub fn recover_after_crash(&mut self) {
+        let running = self.running_ids();
+        let now = self.now();
+        for cid in running {
+            let eps: Vec<(String, String)> = self.state.containers[&cid]
+                .networks
+                .values()
+                .filter_map(|s| s.endpoint_id.clone().map(|e| (s.network_id.clone(), e)))
+                .collect();
+            for (nid, ep) in eps {
+                if !self.state.networks.get(&nid).is_some_and(|n| n.global) {
+                    self.leave(&nid, &ep);
+                }
+            }
+            let c = self.state.containers.get_mut(&cid).expect("found");
+            for s in c.networks.values_mut() {
+                s.endpoint_id = None;
+                s.ifname = None;
+            }
+            c.ports.clear();
+            c.state.status = Status::Exited;
+            c.state.pid = 0;
+            c.state.exit_code = 255;
+            c.state.finished_at = Some(now);
+            c.lo = Default::default();
+        }
+    }
+
+    /// The container's main process ended with `code` (a shell's `exit`).
+    pub fn container_exit(&mut self, cid: &str, code: i32) {
+        self.exit(cid, code);
+    }
+
+    pub(super) fn exit(&mut self, cid: &str, code: i32) {
+        self.release_networking(cid);
+        let now = self.now();
+        let c = self.state.containers.get_mut(cid).expect("found");
+        c.state.status = Status::Exited;
+        c.state.pid = 0;
+        c.lo = Default::default();
+        c.state.exit_code = code;
+        c.state.finished_at = Some(now);
+    }
+
+    /// `POST /containers/{id}/restart`: stop (if running), then start.
+    pub fn container_restart(&mut self, term: &str, timeout: Option<i64>) -> Result<()> {
+        self.container_stop(term, timeout)?;
+        self.container_start(term)
+            .map_err(|e| e.prefixed(&format!("Cannot restart container {term}: ")))
+    }
+}

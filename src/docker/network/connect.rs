@@ -1,0 +1,309 @@
+//! Connecting and disconnecting containers: moby's `daemon/container_operations.go`
+//! (`ConnectToNetwork`, `DisconnectFromNetwork`) and libnetwork's endpoint join and leave.
+
+use super::*;
+
+impl Daemon {
+    /// `POST /networks/{id}/connect`.
+    pub fn network_connect(
+        &mut self,
+        net_term: &str,
+        container_term: &str,
+        settings: EndpointSettings,
+    ) -> Result<()> {
+        let cid = self.find_container(container_term)?;
+        let found = self.find_network(net_term);
+        let c = &self.state.containers[&cid];
+        if !c.is_running() {
+            // A stopped container: only its configuration changes (a missing network is
+            // stored under the given name and fails at start, moby#29754).
+            let Ok(nid) = found else {
+                let key = net_term.to_string();
+                let c = self.state.containers.get_mut(&cid).expect("found");
+                if !c.networks.contains_key(&key) {
+                    c.networks.insert(key, settings);
+                }
+                return Ok(());
+            };
+            self.check_connect(&cid, &nid, &settings)?;
+            let name = self.state.networks[&nid].name.clone();
+            if self.state.containers[&cid].networks.contains_key(&name) {
+                return Ok(()); // "Avoid duplicate config"
+            }
+            let mut settings = EndpointSettings {
+                network_id: nid.clone(),
+                endpoint_id: None,
+                ..settings
+            };
+            settings.dns_names = self.dns_names(&cid, &nid, &settings.aliases);
+            let c = self.state.containers.get_mut(&cid).expect("found");
+            c.networks.insert(name, settings);
+            return Ok(());
+        }
+        let nid = found?;
+        self.check_connect(&cid, &nid, &settings)?;
+        let net = &self.state.networks[&nid];
+        let c = &self.state.containers[&cid];
+        if net.endpoint_of(&cid).is_some() {
+            return Err(Error::endpoint_exists(&c.name, &net.name));
+        }
+        let name = net.name.clone();
+        let mut settings = settings;
+        self.join(&cid, &nid, &mut settings)?;
+        let c = self.state.containers.get_mut(&cid).expect("found");
+        c.networks.insert(name, settings);
+        Ok(())
+    }
+
+    /// The network-mode and endpoint-settings rules shared by connect and create.
+    fn check_connect(&self, cid: &str, nid: &str, settings: &EndpointSettings) -> Result<()> {
+        let c = &self.state.containers[cid];
+        let net = &self.state.networks[nid];
+        let mode = c.host_config.network_mode.as_str();
+        if mode == "host" && net.driver == "host" {
+            // Already there: libnetwork reports the endpoint.
+            return Err(Error::endpoint_exists(&c.name, &net.name));
+        }
+        if mode == "host" || mode.starts_with("container:") {
+            return Err(Error::new(
+                Kind::Forbidden,
+                "container sharing network namespace with another container or host cannot be connected to any other network",
+            ));
+        }
+        if net.driver == "host" {
+            return Err(Error::new(
+                Kind::Forbidden,
+                "container cannot be disconnected from host network or connected to host network",
+            ));
+        }
+        let on_none = c.networks.keys().any(|k| k == "none");
+        if (net.driver == "null" && !c.networks.is_empty() && !on_none)
+            || (on_none && net.driver != "null")
+        {
+            return Err(Error::new(
+                Kind::Forbidden,
+                "container cannot be connected to multiple networks with one of the networks in private (none) mode",
+            ));
+        }
+        validate_endpoint_settings(Some(net), &net.name, settings)
+    }
+
+    /// Creates the endpoint of a running container on a network: addresses, MAC, ID.
+    pub(crate) fn join(
+        &mut self,
+        cid: &str,
+        nid: &str,
+        settings: &mut EndpointSettings,
+    ) -> Result<()> {
+        let dns_names = self.dns_names(cid, nid, &settings.aliases);
+        let label = format!("endpoint/{cid}/{nid}");
+        let ep_id = self.peek_id(&label);
+        let statics = settings.ipam_config.clone().unwrap_or_default();
+        let mut ipv4 = None;
+        let mut ipv6 = None;
+        // libnetwork names the endpoint after the container; an endpoint of that name left in
+        // the cluster store by a host that died uncleanly blocks the join (daemon
+        // connectToNetwork, classic overlay).
+        let cname = self.state.containers[cid].name.clone();
+        let host = self.host.name.clone();
+        let net = self.state.networks.get_mut(nid).expect("network exists");
+        if net.endpoints.values().any(|e| e.name == cname) {
+            return Err(Error::new(
+                Kind::Forbidden,
+                format!("container already connected to network {}", net.name),
+            ));
+        }
+        if net.driver == "bridge" || net.driver == "overlay" {
+            let (name, id) = (net.name.clone(), net.id.clone());
+            for pool in net.ipam.pools.iter_mut() {
+                let v4 = pool.subnet.addr.is_ipv4();
+                let want = if v4 {
+                    &statics.ipv4_address
+                } else {
+                    &statics.ipv6_address
+                };
+                let want: Option<IpAddr> = (!want.is_empty()).then(|| want.parse().ok()).flatten();
+                let got = pool.request(want).map_err(|e| {
+                    if want.is_some() {
+                        e
+                    } else {
+                        Error::no_available_addresses(if v4 { 4 } else { 6 }, &name, &id)
+                    }
+                });
+                match got {
+                    Ok(ip) if v4 => ipv4 = Some((ip, pool.subnet.len)),
+                    Ok(ip) => ipv6 = Some((ip, pool.subnet.len)),
+                    Err(e) => {
+                        for (ip, _) in [ipv4, ipv6].into_iter().flatten() {
+                            for p in net.ipam.pools.iter_mut() {
+                                p.release(ip);
+                            }
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        let mac = match ipv4 {
+            Some((IpAddr::V4(a), _)) => {
+                let o = a.octets();
+                Some(format!(
+                    "02:42:{:02x}:{:02x}:{:02x}:{:02x}",
+                    o[0], o[1], o[2], o[3]
+                ))
+            }
+            _ if net.driver == "bridge" || net.driver == "overlay" => Some(format!(
+                "02:42:{}:{}:{}:{}",
+                &ep_id[0..2],
+                &ep_id[2..4],
+                &ep_id[4..6],
+                &ep_id[6..8]
+            )),
+            _ => None,
+        };
+        net.endpoints.insert(
+            ep_id.clone(),
+            Endpoint {
+                id: ep_id.clone(),
+                container_id: cid.to_string(),
+                mac,
+                ipv4,
+                ipv6,
+                counters: Default::default(),
+                neighbors: Vec::new(),
+                name: cname,
+                host: if net.global { host } else { String::new() },
+                dns_names: if net.global {
+                    dns_names.clone().unwrap_or_default()
+                } else {
+                    Vec::new()
+                },
+                ifname: if net.global {
+                    format!("eth{}", self.state.containers[cid].next_ifindex)
+                } else {
+                    String::new()
+                },
+            },
+        );
+        self.new_id(&label);
+        settings.network_id = nid.to_string();
+        settings.endpoint_id = Some(ep_id);
+        settings.dns_names = dns_names;
+        let c = self
+            .state
+            .containers
+            .get_mut(cid)
+            .expect("joining container");
+        settings.ifname = Some(format!("eth{}", c.next_ifindex));
+        c.next_ifindex += 1;
+        Ok(())
+    }
+
+    /// `buildEndpointDNSNames`: on user-defined networks, the container's name, its aliases,
+    /// its short ID and its hostname, without repeats.
+    pub(crate) fn dns_names(
+        &self,
+        cid: &str,
+        nid: &str,
+        aliases: &[String],
+    ) -> Option<Vec<String>> {
+        let c = &self.state.containers[cid];
+        is_user_defined(&self.state.networks[nid].name).then(|| {
+            let mut names = vec![c.name.clone()];
+            names.extend(aliases.iter().cloned());
+            names.push(c.short_id().to_string());
+            names.push(c.config.hostname.clone());
+            let mut seen = std::collections::BTreeSet::new();
+            names.retain(|n| seen.insert(n.clone()));
+            names
+        })
+    }
+
+    /// Deletes a container's endpoint and returns its addresses to the pools.
+    pub(crate) fn leave(&mut self, nid: &str, ep_id: &str) {
+        if let Some(net) = self.state.networks.get_mut(nid)
+            && let Some(ep) = net.endpoints.shift_remove(ep_id)
+        {
+            for (ip, _) in [ep.ipv4, ep.ipv6].into_iter().flatten() {
+                for p in net.ipam.pools.iter_mut() {
+                    p.release(ip);
+                }
+            }
+        }
+    }
+
+    /// `POST /networks/{id}/disconnect`.
+    pub fn network_disconnect(
+        &mut self,
+        net_term: &str,
+        container_term: &str,
+        force: bool,
+    ) -> Result<()> {
+        let cid = match self.find_container(container_term) {
+            Ok(cid) => cid,
+            Err(e) if force => {
+                // ForceEndpointDelete: the container is gone; delete its endpoint by name.
+                let _ = e;
+                let nid = self.find_network(net_term)?;
+                let net = &self.state.networks[&nid];
+                let Some(ep) = net
+                    .endpoints
+                    .values()
+                    .find(|ep| {
+                        self.state
+                            .containers
+                            .get(&ep.container_id)
+                            .map_or(ep.name == container_term, |c| c.name == container_term)
+                    })
+                    .map(|ep| ep.id.clone())
+                else {
+                    return Err(Error::endpoint_not_found(container_term));
+                };
+                self.leave(&nid, &ep);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let found = self.find_network(net_term);
+        let c = &self.state.containers[&cid];
+        if let Ok(nid) = &found {
+            let net = &self.state.networks[nid];
+            if c.host_config.network_mode == "host" && net.driver == "host" {
+                return Err(Error::new(
+                    Kind::Forbidden,
+                    "cannot disconnect container from host network - container was created in host network mode",
+                ));
+            }
+        }
+        if !c.is_running() || (found.is_err() && force) {
+            let key = match &found {
+                Ok(nid) if !c.networks.contains_key(net_term) => {
+                    self.state.networks[nid].name.clone()
+                }
+                _ => net_term.to_string(),
+            };
+            if !c.networks.contains_key(&key) {
+                let shown = found
+                    .as_ref()
+                    .map_or(net_term, |nid| self.state.networks[nid].name.as_str());
+                return Err(Error::not_connected_stopped(&cid, shown));
+            }
+            let c = self.state.containers.get_mut(&cid).expect("found");
+            let s = c.networks.shift_remove(&key).expect("checked");
+            if let Some(ep) = s.endpoint_id {
+                self.leave(&s.network_id, &ep);
+            }
+            return Ok(());
+        }
+        let nid = found?;
+        let net = &self.state.networks[&nid];
+        let Some(ep) = net.endpoint_of(&cid).map(|e| e.id.clone()) else {
+            return Err(Error::not_connected_running(&cid, &net.name));
+        };
+        let name = net.name.clone();
+        self.leave(&nid, &ep);
+        let c = self.state.containers.get_mut(&cid).expect("found");
+        c.networks.shift_remove(&name);
+        Ok(())
+    }
+}

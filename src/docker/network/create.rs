@@ -1,0 +1,263 @@
+//! `docker network create`: moby's `daemon/network.go` (`CreateNetwork`, `createNetwork`)
+//! with the bridge and overlay drivers' checks and the default IPAM's pool choice.
+
+use super::*;
+
+impl Daemon {
+    /// `POST /networks/create`. Returns the new network's ID.
+    pub fn network_create(&mut self, req: NetworkCreateRequest) -> Result<String> {
+        if PREDEFINED_NETWORKS.contains(&req.name.as_str()) {
+            return Err(Error::predefined_network_operation(&req.name));
+        }
+        let driver = if req.driver.is_empty() {
+            "bridge"
+        } else {
+            req.driver.as_str()
+        };
+        if driver == "overlay" && self.host.cluster_store.is_none() {
+            return Err(Error::new(
+                Kind::Forbidden,
+                "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.",
+            ));
+        }
+        validate_ipam(&req.ipam_config, req.enable_ipv6)?;
+        // libnetwork ErrInvalidName.
+        if req.name.trim().is_empty() {
+            return Err(Error::new(
+                Kind::InvalidParameter,
+                format!("invalid name: {}", req.name),
+            ));
+        }
+        if self.state.networks.values().any(|n| n.name == req.name) {
+            return Err(Error::network_name_exists(&req.name));
+        }
+        match driver {
+            "bridge" | "overlay" => {}
+            // Their driver refuses a second instance (drivers/host, drivers/null).
+            "host" | "null" => {
+                return Err(Error::new(
+                    Kind::Forbidden,
+                    format!("only one instance of \"{driver}\" network is allowed"),
+                ));
+            }
+            "macvlan" | "ipvlan" => {
+                return Err(Error::new(
+                    Kind::System,
+                    format!("vnet does not simulate the {driver} driver"),
+                ));
+            }
+            other => {
+                return Err(Error::new(
+                    Kind::NotFound,
+                    format!("plugin \"{other}\" not found"),
+                ));
+            }
+        }
+        let ipam_driver = if req.ipam_driver.is_empty() {
+            "default"
+        } else {
+            req.ipam_driver.as_str()
+        };
+        if ipam_driver != "default" {
+            return Err(Error::new(
+                Kind::NotFound,
+                format!("plugin \"{ipam_driver}\" not found"),
+            ));
+        }
+
+        // IPAM: one pool per configured subnet (IPv6 ones only with --ipv6), else a
+        // predefined one.
+        let mut pools: Vec<Pool> = Vec::new();
+        let taken = self.all_subnets();
+        let configs: Vec<&IpamConfig> = req
+            .ipam_config
+            .iter()
+            .filter(|c| {
+                req.enable_ipv6 || c.subnet.parse::<Prefix>().is_ok_and(|p| p.addr.is_ipv4())
+            })
+            .collect();
+        for c in &configs {
+            let subnet: Prefix = c.subnet.parse().expect("validated");
+            let range = (!c.ip_range.is_empty()).then(|| c.ip_range.parse().expect("validated"));
+            // With an ip-range the IPAM overlap check is skipped (moby#46756).
+            if range.is_none()
+                && (taken.iter().any(|t| t.overlaps(&subnet))
+                    || pools.iter().any(|p| p.subnet.overlaps(&subnet)))
+            {
+                return Err(Error::pool_overlap());
+            }
+            let mut pool = Pool::new(subnet, range);
+            pool.preferred = true;
+            // ipamAllocateVersion: the gateway first, then the aux addresses.
+            let gw = if c.gateway.is_empty() {
+                pool.request(None)
+            } else {
+                pool.request(Some(c.gateway.parse().expect("validated")))
+            }
+            .map_err(|err| {
+                Error::new(
+                    Kind::System,
+                    format!("failed to allocate gateway ({}): {err}", c.gateway),
+                )
+            })?;
+            pool.gateway = Some(gw);
+            for (name, aux) in &c.aux_addresses {
+                let ip: IpAddr = aux.parse().expect("validated");
+                pool.request(Some(ip)).map_err(|err| {
+                    Error::new(
+                        Kind::System,
+                        format!("failed to allocate secondary ip address ({name}:{aux}): {err}"),
+                    )
+                })?;
+                pool.aux.insert(name.clone(), ip);
+            }
+            pools.push(pool);
+        }
+        let mut shown_config: Vec<IpamConfig> = configs.iter().map(|c| (*c).clone()).collect();
+        let overlay = driver == "overlay";
+        if !pools.iter().any(|p| p.subnet.addr.is_ipv4()) {
+            let subnet = if overlay {
+                ipam::allocate_global_v4(&taken)?
+            } else {
+                ipam::allocate_predefined_v4(&taken)?
+            };
+            let mut pool = Pool::new(subnet, None);
+            let gw = pool.request(None)?;
+            pool.gateway = Some(gw);
+            shown_config.insert(
+                0,
+                IpamConfig {
+                    subnet: subnet.to_string(),
+                    gateway: gw.to_string(),
+                    ..IpamConfig::default()
+                },
+            );
+            pools.insert(0, pool);
+        }
+        if req.enable_ipv6 && !pools.iter().any(|p| !p.subnet.addr.is_ipv4()) {
+            let subnet = ipam::allocate_ula_v6(self.ula_base(), &taken)?;
+            let mut pool = Pool::new(subnet, None);
+            let gw = pool.request(None)?;
+            pool.gateway = Some(gw);
+            shown_config.push(IpamConfig {
+                subnet: subnet.to_string(),
+                gateway: gw.to_string(),
+                ..IpamConfig::default()
+            });
+            pools.push(pool);
+        }
+        // IPv4 configs first, then IPv6, as libnetwork reports them.
+        pools.sort_by_key(|p| !p.subnet.addr.is_ipv4());
+        shown_config.sort_by_key(|c| c.subnet.contains(':'));
+
+        // The bridge driver: one IPv4 subnet, and no overlap with another bridge. The overlay
+        // driver takes several.
+        let v4 = pools.iter().filter(|p| p.subnet.addr.is_ipv4()).count();
+        if !overlay && (v4 > 1 || pools.len() - v4 > 1) {
+            return Err(Error::bridge_multiple_subnets());
+        }
+        // checkConflict: no other bridge may share the device name or an address range.
+        let new_id = self.peek_id(&format!("network/{}", req.name));
+        let new_bridge = req
+            .options
+            .get("com.docker.network.bridge.name")
+            .cloned()
+            .unwrap_or_else(|| format!("br-{}", &new_id[..12]));
+        for other in self
+            .state
+            .networks
+            .values()
+            .filter(|n| n.driver == "bridge" && !overlay)
+        {
+            let reason = if other.bridge_name() == new_bridge {
+                Some("networks have same bridge name")
+            } else if let Some(p) = pools.iter().find(|p| {
+                other
+                    .ipam
+                    .pools
+                    .iter()
+                    .any(|o| o.subnet.overlaps(&p.subnet))
+            }) {
+                Some(if p.subnet.addr.is_ipv4() {
+                    "networks have overlapping IPv4"
+                } else {
+                    "networks have overlapping IPv6"
+                })
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Err(Error::new(
+                    Kind::Forbidden,
+                    format!(
+                        "cannot create network {new_id} ({new_bridge}): conflicts with network {} ({}): {reason}",
+                        other.id,
+                        other.bridge_name()
+                    ),
+                ));
+            }
+        }
+
+        let mut vnis = Vec::new();
+        if overlay {
+            // Classic overlay: a VNI per subnet, from 256, the lowest free (idm/vxlan-id).
+            let used: Vec<u32> = self
+                .state
+                .networks
+                .values()
+                .flat_map(|n| n.vnis.iter().copied())
+                .collect();
+            for _ in pools.iter().filter(|p| p.subnet.addr.is_ipv4()) {
+                let vni = (VXLANID_START..)
+                    .find(|v| !used.contains(v) && !vnis.contains(v))
+                    .expect("a free VNI");
+                vnis.push(vni);
+            }
+        }
+        let id = self.new_id(&format!("network/{}", req.name));
+        let net = Network {
+            id: id.clone(),
+            name: req.name.clone(),
+            driver: driver.to_string(),
+            created: self.now(),
+            enable_ipv4: true,
+            enable_ipv6: req.enable_ipv6,
+            internal: req.internal,
+            attachable: req.attachable,
+            global: overlay,
+            vnis,
+            ipam: NetworkIpam {
+                driver: ipam_driver.to_string(),
+                options: req.ipam_options.clone(),
+                config: Some(shown_config),
+                pools,
+            },
+            options: req.options.clone(),
+            labels: req.labels.clone(),
+            endpoints: IndexMap::new(),
+        };
+        self.state.networks.insert(id.clone(), net);
+        Ok(id)
+    }
+
+    /// Every subnet in use on this host.
+    fn all_subnets(&self) -> Vec<Prefix> {
+        self.state
+            .networks
+            .values()
+            .flat_map(|n| n.ipam.pools.iter().map(|p| p.subnet))
+            .collect()
+    }
+
+    /// The host's unique-local /48 (`deriveULABaseNetwork`: 40 bits derived from the host).
+    fn ula_base(&self) -> u128 {
+        let mut r = crate::rng::derive(self.state.seed, "ula");
+        let mut b = [0u8; 5];
+        rand_chacha::rand_core::Rng::fill_bytes(&mut r, &mut b);
+        let mut v: u128 = 0xfd;
+        for x in b {
+            v = (v << 8) | u128::from(x);
+        }
+        v << 80
+    }
+}

@@ -1,0 +1,498 @@
+//! Networks and endpoints: create, inspect, list, remove, prune, connect, disconnect.
+//!
+//! Mirrors moby v28.5.2: `daemon/network.go` (create, delete, prune, connect/disconnect
+//! entry points), `daemon/container_operations.go` (`validateEndpointSettings`,
+//! `ConnectToNetwork`, `DisconnectFromNetwork`), `api/types/network/ipam.go`
+//! (`ValidateIPAM`), `libnetwork/network.go` (endpoints) and the bridge driver's checks.
+//!
+//! This file holds the objects and `daemon/network.go`'s lookups, list, remove and prune;
+//! `create.rs` (network creation and the drivers' checks), `connect.rs` (connect, disconnect,
+//! endpoint join and leave) and `validate.rs` (request validation) hold the rest.
+
+mod connect;
+mod create;
+mod validate;
+
+pub use validate::{validate_endpoint_settings, validate_ipam};
+
+use super::error::{Error, Kind, Result};
+use super::ipam::{self, Pool, Prefix};
+use super::{Daemon, PREDEFINED_NETWORKS, is_user_defined};
+use crate::time::Instant;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// One `IPAM.Config` entry, as the user wrote it (the Engine API's `IPAMConfig`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpamConfig {
+    /// `--subnet`.
+    pub subnet: String,
+    /// `--ip-range`.
+    pub ip_range: String,
+    /// `--gateway`.
+    pub gateway: String,
+    /// `--aux-address NAME=IP`.
+    pub aux_addresses: BTreeMap<String, String>,
+}
+
+/// The body of `POST /networks/create`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetworkCreateRequest {
+    /// The network's name.
+    pub name: String,
+    /// `-d`: `bridge` when empty.
+    pub driver: String,
+    /// `--internal`.
+    pub internal: bool,
+    /// `--attachable`.
+    pub attachable: bool,
+    /// `--ipv6`.
+    pub enable_ipv6: bool,
+    /// `IPAM.Driver`: `default` when empty.
+    pub ipam_driver: String,
+    /// `IPAM.Config`.
+    pub ipam_config: Vec<IpamConfig>,
+    /// `IPAM.Options` (`--ipam-opt`; the docker CLI always sends it, docker-py only when
+    /// given, and inspect shows `null` when it was not sent).
+    pub ipam_options: Option<BTreeMap<String, String>>,
+    /// `-o`.
+    pub options: BTreeMap<String, String>,
+    /// `--label`.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A network's address management: the configuration shown by inspect and the pools.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkIpam {
+    /// `IPAM.Driver`.
+    pub driver: String,
+    /// `IPAM.Options`: `None` prints `null` (daemon-made networks).
+    pub options: Option<BTreeMap<String, String>>,
+    /// `IPAM.Config`: `None` prints `null` (host, none).
+    pub config: Option<Vec<IpamConfig>>,
+    /// The address pools, IPv4 first.
+    pub pools: Vec<Pool>,
+}
+
+/// A joined container's presence on a network (libnetwork's endpoint).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// 64-hex endpoint ID.
+    pub id: String,
+    /// The container it belongs to.
+    pub container_id: String,
+    /// The MAC address, `None` for host and none networks.
+    pub mac: Option<String>,
+    /// IPv4 address and prefix length.
+    pub ipv4: Option<(IpAddr, u8)>,
+    /// IPv6 address and prefix length.
+    pub ipv6: Option<(IpAddr, u8)>,
+    /// The interface's packet and byte counters (they live as long as the endpoint).
+    #[serde(default)]
+    pub counters: crate::stack::Counters,
+    /// The container's ARP cache on this interface: address, MAC, when learned.
+    #[serde(default)]
+    pub neighbors: Vec<(std::net::Ipv4Addr, [u8; 6], Instant)>,
+    /// The endpoint's name: the container's name when it joined (libnetwork names endpoints
+    /// after containers; a force-disconnect finds a stale endpoint by it).
+    #[serde(default)]
+    pub name: String,
+    /// The host whose container joined, on a global-scope network; empty on local ones.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+    /// The names the embedded DNS answers for it, on a global-scope network (other hosts
+    /// cannot see the container's own settings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_names: Vec<String>,
+    /// The container's interface name for it, on a global-scope network (`eth0`, ...).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ifname: String,
+}
+
+/// A network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Network {
+    /// 64-hex ID.
+    pub id: String,
+    /// Unique name.
+    pub name: String,
+    /// `bridge`, `host` or `null`.
+    pub driver: String,
+    /// When it was created.
+    pub created: Instant,
+    /// `EnableIPv4`.
+    pub enable_ipv4: bool,
+    /// `EnableIPv6`.
+    pub enable_ipv6: bool,
+    /// `--internal`.
+    pub internal: bool,
+    /// `--attachable`.
+    pub attachable: bool,
+    /// Global scope: an overlay network kept in the cluster store, seen by every host.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub global: bool,
+    /// An overlay network's VXLAN identifiers, one per IPv4 subnet in order (classic overlay's
+    /// `obtainVxlanID`; the driver keeps them in its own store record, not in the options).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vnis: Vec<u32>,
+    /// IPAM configuration and pools.
+    pub ipam: NetworkIpam,
+    /// Driver options (`-o`).
+    pub options: BTreeMap<String, String>,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Endpoints of running containers, by endpoint ID, in join order.
+    pub endpoints: IndexMap<String, Endpoint>,
+}
+
+impl Network {
+    /// The IPv4 pool, if the network has one.
+    pub fn pool_v4(&self) -> Option<&Pool> {
+        self.ipam.pools.iter().find(|p| p.subnet.addr.is_ipv4())
+    }
+    /// The IPv6 pool, if the network has one.
+    pub fn pool_v6(&self) -> Option<&Pool> {
+        self.ipam.pools.iter().find(|p| !p.subnet.addr.is_ipv4())
+    }
+    /// Whether `docker network create` could have made it (not bridge, host or none).
+    pub fn is_predefined(&self) -> bool {
+        !is_user_defined(&self.name)
+    }
+    /// The Linux bridge device: `docker0` or `br-` + 12 hex of the ID.
+    pub fn bridge_name(&self) -> String {
+        self.options
+            .get("com.docker.network.bridge.name")
+            .cloned()
+            .unwrap_or_else(|| format!("br-{}", &self.id[..12]))
+    }
+    /// Where `-P`/`-p` bind when no host IP is given.
+    pub fn host_binding_ipv4(&self) -> String {
+        self.options
+            .get("com.docker.network.bridge.host_binding_ipv4")
+            .cloned()
+            .unwrap_or_else(|| "0.0.0.0".to_string())
+    }
+    /// `local` or `global`, as inspect shows it.
+    pub fn scope(&self) -> &'static str {
+        if self.global { "global" } else { "local" }
+    }
+    /// The VNI of the overlay subnet holding `ip` (classic overlay: one per subnet).
+    pub fn vni_for(&self, ip: IpAddr) -> Option<u32> {
+        self.ipam
+            .pools
+            .iter()
+            .filter(|p| p.subnet.addr.is_ipv4())
+            .zip(&self.vnis)
+            .find(|(p, _)| p.subnet.contains(ip))
+            .map(|(_, v)| *v)
+    }
+    /// Whether an endpoint belongs to a container of this host (not one on another host of
+    /// the cluster, nor a stale record).
+    pub fn is_local(&self, ep: &Endpoint, host: &str) -> bool {
+        !self.global || ep.host == host
+    }
+    /// Whether the user gave a subnet of this family (the `--ip` rule).
+    fn has_user_subnet(&self, v4: bool) -> bool {
+        self.ipam
+            .pools
+            .iter()
+            .any(|p| p.preferred && p.subnet.addr.is_ipv4() == v4)
+    }
+    /// The endpoint of a container, if it is joined.
+    pub fn endpoint_of(&self, container_id: &str) -> Option<&Endpoint> {
+        self.endpoints
+            .values()
+            .find(|e| e.container_id == container_id)
+    }
+}
+
+/// Classic overlay's first VNI (libnetwork `vxlanIDStart`, before swarm's 4096).
+pub const VXLANID_START: u32 = 256;
+
+/// A static address request (`--ip`, `--ip6`): the Engine API's `EndpointIPAMConfig`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointIpamConfig {
+    /// `--ip`.
+    pub ipv4_address: String,
+    /// `--ip6`.
+    pub ipv6_address: String,
+}
+
+/// A container's configuration for one network (the Engine API's `EndpointSettings`, the
+/// configured half; the operational half lives in the network's [`Endpoint`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointSettings {
+    /// Static addresses.
+    pub ipam_config: Option<EndpointIpamConfig>,
+    /// `--link` on a user-defined network: `target:alias`.
+    pub links: Vec<String>,
+    /// `--alias` / `--network-alias`.
+    pub aliases: Vec<String>,
+    /// The network's ID once resolved.
+    pub network_id: String,
+    /// The endpoint while the container runs.
+    pub endpoint_id: Option<String>,
+    /// `DNSNames`, set when the container first joins a user-defined network.
+    pub dns_names: Option<Vec<String>>,
+    /// The interface it got in the container (`eth1`), while joined. libnetwork's sandbox
+    /// never reuses an index: a later network gets the next one even when an earlier one left.
+    #[serde(default)]
+    pub ifname: Option<String>,
+}
+
+/// `docker network ls --filter` terms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetworkFilters {
+    /// `(key, value)` pairs; values of one key are alternatives, keys are all required.
+    pub terms: Vec<(String, String)>,
+}
+
+const NETWORK_FILTER_KEYS: [&str; 7] =
+    ["dangling", "driver", "id", "label", "name", "scope", "type"];
+
+impl Daemon {
+    pub(super) fn create_predefined_networks(&mut self) {
+        let now = self.now();
+        let bridge_opts: BTreeMap<String, String> = [
+            ("com.docker.network.bridge.default_bridge", "true"),
+            ("com.docker.network.bridge.enable_icc", "true"),
+            ("com.docker.network.bridge.enable_ip_masquerade", "true"),
+            ("com.docker.network.bridge.host_binding_ipv4", "0.0.0.0"),
+            ("com.docker.network.bridge.name", "docker0"),
+            ("com.docker.network.driver.mtu", "1500"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let subnet: Prefix = "172.17.0.0/16".parse().expect("literal");
+        let mut pool = Pool::new(subnet, None);
+        pool.preferred = true;
+        let gw = pool.request(None).expect("empty pool");
+        pool.gateway = Some(gw);
+        for (name, driver) in [("bridge", "bridge"), ("host", "host"), ("none", "null")] {
+            let id = self.new_id(&format!("network/{name}"));
+            let is_bridge = name == "bridge";
+            let net = Network {
+                id: id.clone(),
+                name: name.to_string(),
+                driver: driver.to_string(),
+                created: now,
+                enable_ipv4: true,
+                enable_ipv6: false,
+                internal: false,
+                attachable: false,
+                global: false,
+                vnis: Vec::new(),
+                ipam: NetworkIpam {
+                    driver: "default".to_string(),
+                    options: None,
+                    config: is_bridge.then(|| {
+                        vec![IpamConfig {
+                            subnet: subnet.to_string(),
+                            gateway: gw.to_string(),
+                            ..IpamConfig::default()
+                        }]
+                    }),
+                    pools: if is_bridge {
+                        vec![pool.clone()]
+                    } else {
+                        vec![]
+                    },
+                },
+                options: if is_bridge {
+                    bridge_opts.clone()
+                } else {
+                    BTreeMap::new()
+                },
+                labels: BTreeMap::new(),
+                endpoints: IndexMap::new(),
+            };
+            self.state.networks.insert(id, net);
+        }
+    }
+
+    /// Finds a network as `findUniqueNetwork` does: full ID, then exact name, then unique ID
+    /// prefix. Returns its ID.
+    pub fn find_network(&self, term: &str) -> Result<String> {
+        if self.state.networks.contains_key(term) {
+            return Ok(term.to_string());
+        }
+        let by_name: Vec<&Network> = self
+            .state
+            .networks
+            .values()
+            .filter(|n| n.name == term)
+            .collect();
+        match by_name.len() {
+            1 => return Ok(by_name[0].id.clone()),
+            0 => {}
+            n => return Err(Error::network_ambiguous(term, n, true)),
+        }
+        if !term.is_empty() {
+            let by_prefix: Vec<&Network> = self
+                .state
+                .networks
+                .values()
+                .filter(|n| n.id.starts_with(term))
+                .collect();
+            match by_prefix.len() {
+                1 => return Ok(by_prefix[0].id.clone()),
+                0 => {}
+                n => return Err(Error::network_ambiguous(term, n, false)),
+            }
+        }
+        Err(Error::network_not_found(term))
+    }
+
+    /// A network by ID.
+    pub fn network(&self, id: &str) -> &Network {
+        &self.state.networks[id]
+    }
+
+    /// `DELETE /networks/{id}`.
+    pub fn network_remove(&mut self, term: &str) -> Result<()> {
+        let id = self.find_network(term)?;
+        let net = &self.state.networks[&id];
+        if net.is_predefined() {
+            return Err(Error::predefined_network_remove(&net.name));
+        }
+        if !net.endpoints.is_empty() {
+            let eps: Vec<(String, String)> = net
+                .endpoints
+                .values()
+                .map(|e| {
+                    let name = self
+                        .state
+                        .containers
+                        .get(&e.container_id)
+                        .map_or(e.name.clone(), |c| c.name.clone());
+                    (name, e.id.clone())
+                })
+                .collect();
+            return Err(Error::active_endpoints(&net.name, &eps));
+        }
+        self.state.networks.shift_remove(&id);
+        self.state.links.remove(&id);
+        Ok(())
+    }
+
+    /// `POST /networks/prune`: removes every user network without endpoints. Returns the
+    /// names removed.
+    pub fn network_prune(&mut self, labels: &[(String, String)]) -> Result<Vec<String>> {
+        let doomed: Vec<String> = self
+            .state
+            .networks
+            .values()
+            // localNetworksPrune walks every network the controller knows, global ones from
+            // the store included; endpoints on any host keep one.
+            .filter(|n| !n.is_predefined() && n.endpoints.is_empty())
+            .filter(|n| labels.iter().all(|(k, v)| label_matches(n, k, v)))
+            .map(|n| n.id.clone())
+            .collect();
+        let mut names = Vec::new();
+        for id in doomed {
+            if let Some(n) = self.state.networks.shift_remove(&id) {
+                self.state.links.remove(&id);
+                names.push(n.name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// `GET /networks`: the networks matching every filter key. Order: creation.
+    pub fn network_list(&self, filters: &NetworkFilters) -> Result<Vec<&Network>> {
+        for (k, v) in &filters.terms {
+            if !NETWORK_FILTER_KEYS.contains(&k.as_str()) {
+                return Err(Error::new(
+                    Kind::InvalidParameter,
+                    format!("invalid filter '{k}'"),
+                ));
+            }
+            if k == "type" && v != "custom" && v != "builtin" {
+                return Err(Error::new(
+                    Kind::InvalidParameter,
+                    format!("invalid filter: 'type'='{v}'"),
+                ));
+            }
+            if k == "dangling" && !["true", "false", "1", "0"].contains(&v.as_str()) {
+                return Err(Error::new(
+                    Kind::InvalidParameter,
+                    "invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" (or \"0\")",
+                ));
+            }
+        }
+        let matches = |n: &Network, key: &str, v: &str| -> bool {
+            match key {
+                "driver" => n.driver == v,
+                "id" => n.id.starts_with(v),
+                "name" => n.name.contains(v),
+                "scope" => v == n.scope(),
+                "type" => (v == "builtin") == n.is_predefined(),
+                "label" => label_matches(n, "label", v),
+                // filterNetworkByUse: endpoints (running containers) only.
+                "dangling" => {
+                    let want = v == "true" || v == "1";
+                    (!n.is_predefined() && n.endpoints.is_empty()) == want
+                }
+                _ => false,
+            }
+        };
+        let keys: Vec<&str> = {
+            let mut k: Vec<&str> = filters.terms.iter().map(|(k, _)| k.as_str()).collect();
+            k.dedup();
+            k
+        };
+        Ok(self
+            .state
+            .networks
+            .values()
+            .filter(|n| {
+                keys.iter().all(|key| {
+                    filters
+                        .terms
+                        .iter()
+                        .filter(|(k, _)| k == key)
+                        .any(|(_, v)| matches(n, key, v))
+                })
+            })
+            .collect())
+    }
+
+    /// `vnet link set`: loss, delay and jitter on the frames a network's bridge sends.
+    pub fn link_set(&mut self, term: &str, link: crate::engine::rule::LinkConfig) -> Result<()> {
+        let id = self.find_network(term)?;
+        if self.state.networks[&id].driver != "bridge" {
+            return Err(Error::new(
+                Kind::InvalidParameter,
+                format!(
+                    "network {term} has no links: its driver is {}",
+                    self.state.networks[&id].driver
+                ),
+            ));
+        }
+        if link == Default::default() {
+            self.state.links.remove(&id);
+        } else {
+            self.state.links.insert(id, link);
+        }
+        Ok(())
+    }
+}
+
+fn label_matches(n: &Network, k: &str, v: &str) -> bool {
+    match k {
+        "label" => {
+            let (lk, lv) = match v.split_once('=') {
+                Some((a, b)) => (a, Some(b)),
+                None => (v, None),
+            };
+            n.labels
+                .get(lk)
+                .is_some_and(|x| lv.is_none_or(|lv| x == lv))
+        }
+        "label!" => !label_matches(n, "label", v),
+        _ => true,
+    }
+}
