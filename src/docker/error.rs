@@ -5,7 +5,7 @@
 //! decides the HTTP status a daemon would send; the CLI prints every daemon error as
 //! `Error response from daemon: <message>`.
 
-use std::fmt;
+use std::fmt::{self, Display};
 
 /// moby's `errdefs` classes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,7 +183,259 @@ impl Error {
         )
     }
 
+    /// libnetwork `ErrInvalidName`.
+    pub fn invalid_network_name(name: &str) -> Error {
+        e(Kind::InvalidParameter, format!("invalid name: {name}"))
+    }
+    /// libnetwork `NetworkTypeError` for the drivers of the predefined networks.
+    pub fn one_instance_only(driver: &str) -> Error {
+        e(
+            Kind::Forbidden,
+            format!("only one instance of \"{driver}\" network is allowed"),
+        )
+    }
+    /// `pkg/plugins` `ErrNotFound`: a network or IPAM driver nobody provides.
+    pub fn plugin_not_found(name: &str) -> Error {
+        e(Kind::NotFound, format!("plugin \"{name}\" not found"))
+    }
+    /// vnet's own: a driver Docker has but vnet does not simulate.
+    pub fn driver_not_simulated(driver: &str) -> Error {
+        e(
+            Kind::System,
+            format!("vnet does not simulate the {driver} driver"),
+        )
+    }
+    /// `daemon/cluster`: an overlay network without a cluster store on a non-swarm node.
+    pub fn not_a_swarm_manager() -> Error {
+        e(
+            Kind::Forbidden,
+            "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.".into(),
+        )
+    }
+    /// libnetwork `network.go` `ipamAllocateVersion`: the gateway request failed.
+    pub fn gateway_allocation(gateway: &str, err: impl Display) -> Error {
+        e(
+            Kind::System,
+            format!("failed to allocate gateway ({gateway}): {err}"),
+        )
+    }
+    /// libnetwork `network.go` `ipamAllocateVersion`: an `--aux-address` request failed.
+    pub fn aux_address_allocation(name: &str, aux: impl Display, err: impl Display) -> Error {
+        e(
+            Kind::System,
+            format!("failed to allocate secondary ip address ({name}:{aux}): {err}"),
+        )
+    }
+    /// The bridge driver's `checkConflict`: another bridge network overlaps.
+    pub fn bridge_conflict(
+        new_id: &str,
+        new_bridge: &str,
+        other_id: &str,
+        other_bridge: &str,
+        reason: impl Display,
+    ) -> Error {
+        e(
+            Kind::Forbidden,
+            format!(
+                "cannot create network {new_id} ({new_bridge}): conflicts with network {other_id} ({other_bridge}): {reason}"
+            ),
+        )
+    }
+    /// `network.ValidateIPAM`: the problems, already joined.
+    pub fn invalid_network_config(problems: &str) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("invalid network config:\n{problems}"),
+        )
+    }
+    /// `validateEndpointSettings`: the problems, already joined.
+    pub fn invalid_endpoint_settings(problems: &str) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("invalid endpoint settings:\n{problems}"),
+        )
+    }
+    /// `ipamapi.ErrIPOutOfRange`.
+    pub fn address_out_of_range() -> Error {
+        e(
+            Kind::InvalidParameter,
+            "requested address is out of range".into(),
+        )
+    }
+    /// The default IPAM's bitmap when a pool has no free address left.
+    pub fn no_free_address() -> Error {
+        e(Kind::Forbidden, "no free address".into())
+    }
+    /// `runconfig.ErrConflictSharedNetwork`.
+    pub fn conflict_shared_network() -> Error {
+        e(
+            Kind::Forbidden,
+            "container sharing network namespace with another container or host cannot be connected to any other network".into(),
+        )
+    }
+    /// `runconfig.ErrConflictHostNetwork`.
+    pub fn conflict_host_network() -> Error {
+        e(
+            Kind::Forbidden,
+            "container cannot be disconnected from host network or connected to host network"
+                .into(),
+        )
+    }
+    /// `runconfig.ErrConflictNoNetwork`.
+    pub fn conflict_no_network() -> Error {
+        e(
+            Kind::Forbidden,
+            "container cannot be connected to multiple networks with one of the networks in private (none) mode".into(),
+        )
+    }
+    /// `daemon/container_operations.go` `ConnectToNetwork` (stopped container).
+    pub fn already_connected(network: &str) -> Error {
+        e(
+            Kind::Forbidden,
+            format!("container already connected to network {network}"),
+        )
+    }
+    /// `daemon/container_operations.go` `disconnectFromNetwork` for a host-mode container.
+    pub fn disconnect_host_mode() -> Error {
+        e(
+            Kind::Forbidden,
+            "cannot disconnect container from host network - container was created in host network mode".into(),
+        )
+    }
+    /// vnet's own: `vnet link set` on a network without bridge links.
+    pub fn no_links(term: &str, driver: impl Display) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("network {term} has no links: its driver is {driver}"),
+        )
+    }
+
+    // --- filters (api/types/filters, daemon/network/filter.go) ---
+
+    /// `filters.invalidFilter`: a key the list does not know.
+    pub fn invalid_filter(key: &str) -> Error {
+        e(Kind::InvalidParameter, format!("invalid filter '{key}'"))
+    }
+    /// `daemon/network/filter.go`: a `type` other than `custom` or `builtin`.
+    pub fn invalid_type_filter(value: &str) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("invalid filter: 'type'='{value}'"),
+        )
+    }
+    /// `filters.Args.GetBoolOrDefault` on `dangling`.
+    pub fn invalid_dangling_filter() -> Error {
+        e(
+            Kind::InvalidParameter,
+            "invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" (or \"0\")".into(),
+        )
+    }
+    /// `daemon/list.go`: a `status` that is no container state.
+    pub fn invalid_status_filter(value: &str) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("invalid filter 'status={value}'"),
+        )
+    }
+
     // --- containers (container/view.go, daemon/*.go) ---
+
+    /// `container/view.go`: a prefix that several container IDs share.
+    pub fn container_ambiguous(term: &str) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("multiple IDs found with provided prefix: {term}"),
+        )
+    }
+    /// vnet's own: `container:<id>` network mode is not simulated.
+    pub fn container_network_mode() -> Error {
+        e(
+            Kind::System,
+            "vnet does not simulate the container: network mode".into(),
+        )
+    }
+    /// `daemon/create.go` (`verifyNetworkingConfig` / links): a `--link` target missing.
+    pub fn link_target_not_found(target: &str, err: impl Display) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("could not get container for {target}: {err}"),
+        )
+    }
+    /// `runconfig.ErrConflictHostNetworkAndLinks`.
+    pub fn conflict_host_network_and_links() -> Error {
+        e(
+            Kind::InvalidParameter,
+            "conflicting options: host type networking can't be used with links. This would result in undefined behavior".into(),
+        )
+    }
+    /// `daemon/rename.go`.
+    pub fn rename_same_name() -> Error {
+        e(
+            Kind::InvalidParameter,
+            "Renaming a container with the same name as its current name".into(),
+        )
+    }
+    /// `daemon/container_operations.go` `updateEndpointNetworkSettings` via `getLinkedContainer`.
+    pub fn link_to_stopped(target: &str, alias: &str) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("Cannot link to a non running container: {target} AS {alias}"),
+        )
+    }
+    /// `isLinkable`: the linked container is not on the default bridge.
+    pub fn link_outside_default_network(target: &str) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("Cannot link to {target}, as it does not belong to the default network"),
+        )
+    }
+    /// The port allocator with every ephemeral port taken.
+    pub fn no_free_host_port() -> Error {
+        e(Kind::System, "no free ephemeral host port".into())
+    }
+    /// A host port that is not a number.
+    pub fn invalid_host_port(port: &str) -> Error {
+        e(Kind::InvalidParameter, format!("invalid port {port}"))
+    }
+    /// The bridge driver's port mapper: the host port is taken.
+    pub fn port_already_allocated(
+        container: &str,
+        endpoint: &str,
+        host_ip: &str,
+        port: u16,
+    ) -> Error {
+        e(
+            Kind::System,
+            format!(
+                "driver failed programming external connectivity on endpoint {container} ({endpoint}): Bind for {host_ip}:{port} failed: port is already allocated"
+            ),
+        )
+    }
+    /// vnet's own: a stop without timeout of a process that ignores SIGTERM.
+    pub fn stop_needs_timeout(container: &str) -> Error {
+        e(
+            Kind::System,
+            format!(
+                "vnet cannot wait for ever: the main process of {container} ignores SIGTERM; give stop a timeout"
+            ),
+        )
+    }
+    /// `daemon/kill.go`.
+    pub fn kill_not_running(term: &str, id: &str) -> Error {
+        e(
+            Kind::Conflict,
+            format!("cannot kill container: {term}: container {id} is not running"),
+        )
+    }
+    /// `daemon/delete.go`.
+    pub fn remove_running(term: &str) -> Error {
+        e(
+            Kind::Conflict,
+            format!(
+                "cannot remove container \"{term}\": container is running: stop the container before removing or force remove"
+            ),
+        )
+    }
 
     /// `container/view.go`.
     pub fn no_such_container(name: &str) -> Error {

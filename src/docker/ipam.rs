@@ -275,10 +275,7 @@ impl Pool {
         if let Some(ip) = ip {
             if !self.subnet.contains(ip) {
                 // ipamapi.ErrIPOutOfRange
-                return Err(Error::new(
-                    super::error::Kind::InvalidParameter,
-                    "requested address is out of range",
-                ));
+                return Err(Error::address_out_of_range());
             }
             // The network and broadcast addresses are pre-reserved in the bitmap.
             if self.reserved(to_u128(ip)) || !self.allocated.insert(ip) {
@@ -304,7 +301,7 @@ impl Pool {
             candidate += 1;
         }
         if candidate > end || candidate < span.first() {
-            return Err(Error::new(super::error::Kind::Forbidden, "no free address"));
+            return Err(Error::no_free_address());
         }
         let ip = from_u128(candidate, v4);
         self.allocated.insert(ip);

@@ -21,10 +21,7 @@ impl Daemon {
                 .map_err(|e| e.prefixed(&format!("invalid config for network {shown}: ")))?;
         }
         if mode.starts_with("container:") {
-            return Err(Error::new(
-                Kind::System,
-                "vnet does not simulate the container: network mode",
-            ));
+            return Err(Error::container_network_mode());
         }
         let mut generated = 0;
         let name = match &req.name {
@@ -49,18 +46,12 @@ impl Daemon {
         if !is_user_defined(&mode) {
             for l in &req.links {
                 let (target, alias) = l.split_once(':').unwrap_or((l.as_str(), l.as_str()));
-                let tid = self.find_container(target).map_err(|e| {
-                    Error::new(
-                        Kind::InvalidParameter,
-                        format!("could not get container for {target}: {e}"),
-                    )
-                })?;
+                let tid = self
+                    .find_container(target)
+                    .map_err(|e| Error::link_target_not_found(target, &e))?;
                 let t = &self.state.containers[&tid];
                 if t.host_config.network_mode == "host" {
-                    return Err(Error::new(
-                        Kind::InvalidParameter,
-                        "conflicting options: host type networking can't be used with links. This would result in undefined behavior",
-                    ));
+                    return Err(Error::conflict_host_network_and_links());
                 }
                 links.push(format!("/{}:/{name}/{alias}", t.name));
             }

@@ -9,12 +9,7 @@ impl Daemon {
         let c = &self.state.containers[&cid];
         if c.is_running() {
             if !force {
-                return Err(Error::new(
-                    Kind::Conflict,
-                    format!(
-                        "cannot remove container \"{term}\": container is running: stop the container before removing or force remove"
-                    ),
-                ));
+                return Err(Error::remove_running(term));
             }
             self.exit(&cid, 137);
         }

@@ -23,16 +23,10 @@ impl Daemon {
         ];
         for (k, v) in terms {
             if !KEYS.contains(&k.as_str()) {
-                return Err(Error::new(
-                    Kind::InvalidParameter,
-                    format!("invalid filter '{k}'"),
-                ));
+                return Err(Error::invalid_filter(k));
             }
             if k == "status" && !STATES.contains(&v.as_str()) {
-                return Err(Error::new(
-                    Kind::InvalidParameter,
-                    format!("invalid filter 'status={v}'"),
-                ));
+                return Err(Error::invalid_status_filter(v));
             }
         }
         let matches = |c: &Container, k: &str, v: &str| match k {

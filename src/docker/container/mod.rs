@@ -9,7 +9,7 @@
 //! for the rest: `create.rs`, `start.rs` (with the networking a start sets up), `stop.rs`
 //! (stop, kill, restart, exits), `delete.rs`, `rename.rs`, `list.rs` (`docker ps`).
 
-use super::error::{Error, Kind, Result};
+use super::error::{Error, Result};
 use super::image;
 use super::network::{EndpointSettings, validate_endpoint_settings};
 use super::{Daemon, is_user_defined};
@@ -267,10 +267,7 @@ impl Daemon {
         match hits.len() {
             0 => Err(Error::no_such_container(term)),
             1 => Ok(hits[0].clone()),
-            _ => Err(Error::new(
-                Kind::InvalidParameter,
-                format!("multiple IDs found with provided prefix: {term}"),
-            )),
+            _ => Err(Error::container_ambiguous(term)),
         }
     }
 

@@ -14,10 +14,7 @@ impl Daemon {
         }
         let c = &self.state.containers[&cid];
         if c.name == new {
-            return Err(Error::new(
-                Kind::InvalidParameter,
-                "Renaming a container with the same name as its current name",
-            ));
+            return Err(Error::rename_same_name());
         }
         if let Some(owner) = self.name_owner(new) {
             return Err(Error::container_name_in_use(new, &owner.id)

@@ -60,19 +60,11 @@ impl Daemon {
                 .ok()
                 .map(|t| &self.state.containers[&t]);
             if !child.is_some_and(|t| t.is_running()) {
-                return Err(Error::new(
-                    Kind::InvalidParameter,
-                    format!("Cannot link to a non running container: {target} AS {alias}"),
-                ));
+                return Err(Error::link_to_stopped(target, alias));
             }
             // isLinkable: the child must be on the default bridge.
             if !child.is_some_and(|t| t.networks.contains_key("bridge")) {
-                return Err(Error::new(
-                    Kind::InvalidParameter,
-                    format!(
-                        "Cannot link to {target}, as it does not belong to the default network"
-                    ),
-                ));
+                return Err(Error::link_outside_default_network(target));
             }
         }
         let keys: Vec<String> = c.networks.keys().cloned().collect();
@@ -175,27 +167,19 @@ impl Daemon {
                 let port = if b.host_port.is_empty() {
                     (EPHEMERAL_PORT_START..=EPHEMERAL_PORT_END)
                         .find(|n| !used.contains(&(proto.clone(), *n)))
-                        .ok_or_else(|| Error::new(Kind::System, "no free ephemeral host port"))?
+                        .ok_or_else(|| Error::no_free_host_port())?
                 } else {
-                    let n: u16 = b.host_port.parse().map_err(|_| {
-                        Error::new(
-                            Kind::InvalidParameter,
-                            format!("invalid port {}", b.host_port),
-                        )
-                    })?;
+                    let n: u16 = b
+                        .host_port
+                        .parse()
+                        .map_err(|_| Error::invalid_host_port(&b.host_port))?;
                     if used.contains(&(proto.clone(), n)) {
                         let ep = c
                             .networks
                             .values()
                             .find_map(|s| s.endpoint_id.clone())
                             .unwrap_or_default();
-                        return Err(Error::new(
-                            Kind::System,
-                            format!(
-                                "driver failed programming external connectivity on endpoint {} ({ep}): Bind for {host_ip}:{n} failed: port is already allocated",
-                                c.name
-                            ),
-                        ));
+                        return Err(Error::port_already_allocated(&c.name, &ep, &host_ip, n));
                     }
                     n
                 };

@@ -67,13 +67,7 @@ impl Daemon {
         match timeout {
             None => Ok((137, DEFAULT_STOP_TIMEOUT)),
             Some(t) if t >= 0 => Ok((137, Duration::from_secs(t as u64))),
-            Some(_) => Err(Error::new(
-                Kind::System,
-                format!(
-                    "vnet cannot wait for ever: the main process of {} ignores SIGTERM; give stop a timeout",
-                    c.name
-                ),
-            )),
+            Some(_) => Err(Error::stop_needs_timeout(&c.name)),
         }
     }
 
@@ -82,10 +76,7 @@ impl Daemon {
         let cid = self.find_container(term)?;
         let c = &self.state.containers[&cid];
         if !c.is_running() {
-            return Err(Error::new(
-                Kind::Conflict,
-                format!("cannot kill container: {term}: container {cid} is not running"),
-            ));
+            return Err(Error::kill_not_running(term, &cid));
         }
         self.exit(&cid, 137);
         Ok(())

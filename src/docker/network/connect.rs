@@ -65,25 +65,16 @@ impl Daemon {
             return Err(Error::endpoint_exists(&c.name, &net.name));
         }
         if mode == "host" || mode.starts_with("container:") {
-            return Err(Error::new(
-                Kind::Forbidden,
-                "container sharing network namespace with another container or host cannot be connected to any other network",
-            ));
+            return Err(Error::conflict_shared_network());
         }
         if net.driver == "host" {
-            return Err(Error::new(
-                Kind::Forbidden,
-                "container cannot be disconnected from host network or connected to host network",
-            ));
+            return Err(Error::conflict_host_network());
         }
         let on_none = c.networks.keys().any(|k| k == "none");
         if (net.driver == "null" && !c.networks.is_empty() && !on_none)
             || (on_none && net.driver != "null")
         {
-            return Err(Error::new(
-                Kind::Forbidden,
-                "container cannot be connected to multiple networks with one of the networks in private (none) mode",
-            ));
+            return Err(Error::conflict_no_network());
         }
         validate_endpoint_settings(Some(net), &net.name, settings)
     }
@@ -108,10 +99,7 @@ impl Daemon {
         let host = self.host.name.clone();
         let net = self.state.networks.get_mut(nid).expect("network exists");
         if net.endpoints.values().any(|e| e.name == cname) {
-            return Err(Error::new(
-                Kind::Forbidden,
-                format!("container already connected to network {}", net.name),
-            ));
+            return Err(Error::already_connected(&net.name));
         }
         if net.driver == "bridge" || net.driver == "overlay" {
             let (name, id) = (net.name.clone(), net.id.clone());
@@ -269,10 +257,7 @@ impl Daemon {
         if let Ok(nid) = &found {
             let net = &self.state.networks[nid];
             if c.host_config.network_mode == "host" && net.driver == "host" {
-                return Err(Error::new(
-                    Kind::Forbidden,
-                    "cannot disconnect container from host network - container was created in host network mode",
-                ));
+                return Err(Error::disconnect_host_mode());
             }
         }
         if !c.is_running() || (found.is_err() && force) {

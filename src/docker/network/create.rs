@@ -15,18 +15,12 @@ impl Daemon {
             req.driver.as_str()
         };
         if driver == "overlay" && self.host.cluster_store.is_none() {
-            return Err(Error::new(
-                Kind::Forbidden,
-                "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.",
-            ));
+            return Err(Error::not_a_swarm_manager());
         }
         validate_ipam(&req.ipam_config, req.enable_ipv6)?;
         // libnetwork ErrInvalidName.
         if req.name.trim().is_empty() {
-            return Err(Error::new(
-                Kind::InvalidParameter,
-                format!("invalid name: {}", req.name),
-            ));
+            return Err(Error::invalid_network_name(&req.name));
         }
         if self.state.networks.values().any(|n| n.name == req.name) {
             return Err(Error::network_name_exists(&req.name));
@@ -35,22 +29,13 @@ impl Daemon {
             "bridge" | "overlay" => {}
             // Their driver refuses a second instance (drivers/host, drivers/null).
             "host" | "null" => {
-                return Err(Error::new(
-                    Kind::Forbidden,
-                    format!("only one instance of \"{driver}\" network is allowed"),
-                ));
+                return Err(Error::one_instance_only(driver));
             }
             "macvlan" | "ipvlan" => {
-                return Err(Error::new(
-                    Kind::System,
-                    format!("vnet does not simulate the {driver} driver"),
-                ));
+                return Err(Error::driver_not_simulated(driver));
             }
             other => {
-                return Err(Error::new(
-                    Kind::NotFound,
-                    format!("plugin \"{other}\" not found"),
-                ));
+                return Err(Error::plugin_not_found(other));
             }
         }
         let ipam_driver = if req.ipam_driver.is_empty() {
@@ -59,10 +44,7 @@ impl Daemon {
             req.ipam_driver.as_str()
         };
         if ipam_driver != "default" {
-            return Err(Error::new(
-                Kind::NotFound,
-                format!("plugin \"{ipam_driver}\" not found"),
-            ));
+            return Err(Error::plugin_not_found(ipam_driver));
         }
 
         // IPAM: one pool per configured subnet (IPv6 ones only with --ipv6), else a
@@ -94,21 +76,12 @@ impl Daemon {
             } else {
                 pool.request(Some(c.gateway.parse().expect("validated")))
             }
-            .map_err(|err| {
-                Error::new(
-                    Kind::System,
-                    format!("failed to allocate gateway ({}): {err}", c.gateway),
-                )
-            })?;
+            .map_err(|err| Error::gateway_allocation(&c.gateway, &err))?;
             pool.gateway = Some(gw);
             for (name, aux) in &c.aux_addresses {
                 let ip: IpAddr = aux.parse().expect("validated");
-                pool.request(Some(ip)).map_err(|err| {
-                    Error::new(
-                        Kind::System,
-                        format!("failed to allocate secondary ip address ({name}:{aux}): {err}"),
-                    )
-                })?;
+                pool.request(Some(ip))
+                    .map_err(|err| Error::aux_address_allocation(name, aux, &err))?;
                 pool.aux.insert(name.clone(), ip);
             }
             pools.push(pool);
@@ -187,13 +160,12 @@ impl Daemon {
                 None
             };
             if let Some(reason) = reason {
-                return Err(Error::new(
-                    Kind::Forbidden,
-                    format!(
-                        "cannot create network {new_id} ({new_bridge}): conflicts with network {} ({}): {reason}",
-                        other.id,
-                        other.bridge_name()
-                    ),
+                return Err(Error::bridge_conflict(
+                    &new_id,
+                    &new_bridge,
+                    &other.id,
+                    &other.bridge_name(),
+                    &reason,
                 ));
             }
         }

@@ -15,7 +15,7 @@ mod validate;
 
 pub use validate::{validate_endpoint_settings, validate_ipam};
 
-use super::error::{Error, Kind, Result};
+use super::error::{Error, Result};
 use super::ipam::{self, Pool, Prefix};
 use super::{Daemon, PREDEFINED_NETWORKS, is_user_defined};
 use crate::time::Instant;
@@ -405,22 +405,13 @@ impl Daemon {
     pub fn network_list(&self, filters: &NetworkFilters) -> Result<Vec<&Network>> {
         for (k, v) in &filters.terms {
             if !NETWORK_FILTER_KEYS.contains(&k.as_str()) {
-                return Err(Error::new(
-                    Kind::InvalidParameter,
-                    format!("invalid filter '{k}'"),
-                ));
+                return Err(Error::invalid_filter(k));
             }
             if k == "type" && v != "custom" && v != "builtin" {
-                return Err(Error::new(
-                    Kind::InvalidParameter,
-                    format!("invalid filter: 'type'='{v}'"),
-                ));
+                return Err(Error::invalid_type_filter(v));
             }
             if k == "dangling" && !["true", "false", "1", "0"].contains(&v.as_str()) {
-                return Err(Error::new(
-                    Kind::InvalidParameter,
-                    "invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" (or \"0\")",
-                ));
+                return Err(Error::invalid_dangling_filter());
             }
         }
         let matches = |n: &Network, key: &str, v: &str| -> bool {
@@ -464,13 +455,7 @@ impl Daemon {
     pub fn link_set(&mut self, term: &str, link: crate::engine::rule::LinkConfig) -> Result<()> {
         let id = self.find_network(term)?;
         if self.state.networks[&id].driver != "bridge" {
-            return Err(Error::new(
-                Kind::InvalidParameter,
-                format!(
-                    "network {term} has no links: its driver is {}",
-                    self.state.networks[&id].driver
-                ),
-            ));
+            return Err(Error::no_links(term, &self.state.networks[&id].driver));
         }
         if link == Default::default() {
             self.state.links.remove(&id);

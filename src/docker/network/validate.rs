@@ -93,10 +93,7 @@ pub fn validate_ipam(configs: &[IpamConfig], enable_ipv6: bool) -> Result<()> {
     if errs.is_empty() {
         Ok(())
     } else {
-        Err(Error::new(
-            Kind::InvalidParameter,
-            format!("invalid network config:\n{}", join_errors(&errs)),
-        ))
+        Err(Error::invalid_network_config(&join_errors(&errs)))
     }
 }
 
@@ -161,9 +158,6 @@ pub fn validate_endpoint_settings(
     if errs.is_empty() {
         Ok(())
     } else {
-        Err(Error::new(
-            Kind::InvalidParameter,
-            format!("invalid endpoint settings:\n{}", join_errors(&errs)),
-        ))
+        Err(Error::invalid_endpoint_settings(&join_errors(&errs)))
     }
 }
