@@ -167,7 +167,7 @@ impl Daemon {
                 let port = if b.host_port.is_empty() {
                     (EPHEMERAL_PORT_START..=EPHEMERAL_PORT_END)
                         .find(|n| !used.contains(&(proto.clone(), *n)))
-                        .ok_or_else(|| Error::no_free_host_port())?
+                        .ok_or_else(Error::no_free_host_port)?
                 } else {
                     let n: u16 = b
                         .host_port

@@ -165,7 +165,7 @@ impl Daemon {
                     &new_bridge,
                     &other.id,
                     &other.bridge_name(),
-                    &reason,
+                    reason,
                 ));
             }
         }
