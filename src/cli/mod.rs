@@ -13,8 +13,10 @@ pub mod format;
 pub mod gojson;
 mod help;
 mod host;
+mod inspect;
 mod link;
 mod network;
+mod opts;
 pub mod template;
 
 use crate::cluster::{Cluster, DEFAULT_HOST};

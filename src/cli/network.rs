@@ -2,7 +2,6 @@
 //! (`cli/command/network/*.go`) parses and prints them.
 
 use super::format::{self, Format};
-use super::template::Template;
 use super::{Outcome, Want, arity, confirm};
 use crate::docker::network::{EndpointIpamConfig, NetworkFilters};
 use crate::docker::{Daemon, EndpointSettings, IpamConfig, NetworkCreateRequest, split_kv};
@@ -422,57 +421,6 @@ fn ls(a: &LsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     }
 }
 
-/// Prints inspect results as docker/cli's inspector (`cli/command/inspect/inspector.go`)
-/// does: each lookup in order, found objects as one indented JSON array, or one template
-/// execution per object; the errors of the lookups and executions after it, status 1. A
-/// template that does not parse is `template parsing error: ...`, status 64.
-pub(super) fn print_inspect(
-    found: Vec<Result<Value, String>>,
-    format: Option<&str>,
-    o: &mut Outcome,
-) {
-    let mut errs = Vec::new();
-    match format.filter(|f| !f.is_empty() && *f != "json") {
-        None => {
-            let mut values = Vec::new();
-            for r in found {
-                match r {
-                    Ok(v) => values.push(v),
-                    Err(e) => errs.push(e),
-                }
-            }
-            if values.is_empty() {
-                o.outln("[]");
-            } else {
-                o.outln(super::gojson::encode_indent(&Value::Array(values)));
-            }
-        }
-        Some(f) => {
-            let tmpl = match Template::parse(&format::unescape_tabs(f)) {
-                Ok(t) => t,
-                Err(e) => {
-                    o.errln(format!("template parsing error: {e}"));
-                    o.code = 64;
-                    return;
-                }
-            };
-            for r in found {
-                // Fields missing from the object are errors (`missingkey=error`).
-                match r.and_then(|v| {
-                    tmpl.execute_strict(&v)
-                        .map_err(|e| format!("template parsing error: {e}"))
-                }) {
-                    Ok(s) => o.outln(s),
-                    Err(e) => errs.push(e),
-                }
-            }
-        }
-    }
-    if !errs.is_empty() {
-        o.fail(errs.join("\n"));
-    }
-}
-
 fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     if !arity(prog, "network inspect", a.args.len(), Want::AtLeast(1), o) {
         return;
@@ -486,7 +434,7 @@ fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
                 .map_err(|e| super::daemon_msg(&e))
         })
         .collect();
-    print_inspect(found, a.format.as_deref(), o);
+    super::inspect::print_inspect(found, a.format.as_deref(), o);
 }
 
 fn rm(a: &RmArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
@@ -566,7 +514,7 @@ fn connect(a: &ConnectArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
         ipv4_address: a.ip.clone().unwrap_or_default(),
         ipv6_address: a.ip6.clone().unwrap_or_default(),
     });
-    let links = match super::container::parse_links(&a.link) {
+    let links = match super::opts::parse_links(&a.link) {
         Ok(l) => l,
         Err(e) => return super::usage_error(o, prog, "network connect", &e),
     };
