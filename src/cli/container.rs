@@ -540,15 +540,7 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
             // Legacy link names (`parent/alias`) follow the name, shown with --no-trunc.
             let mut names = vec![c.name.clone()];
             if !trunc {
-                for p in d.state.containers.values() {
-                    for l in &p.host_config.links {
-                        if let Some((t, alias)) = l.split_once(':')
-                            && t == format!("/{}", c.name)
-                        {
-                            names.push(alias.trim_start_matches('/').to_string());
-                        }
-                    }
-                }
+                names.extend(d.link_names(c));
             }
             let mut nets: Vec<&String> = c.networks.keys().collect();
             nets.sort();

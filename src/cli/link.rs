@@ -61,7 +61,7 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
             let mut link = d
                 .find_network(&a.args[0])
                 .ok()
-                .and_then(|id| d.state.links.get(&id).copied())
+                .map(|id| d.link(&id))
                 .unwrap_or_default();
             if let Some(l) = &a.loss {
                 match l.trim_end_matches('%').parse::<f64>() {
@@ -99,7 +99,7 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
         }
         LinkCommand::Ls => {
             let mut t = String::from("NETWORK\tLOSS\tDELAY\tJITTER\n");
-            for (id, l) in &d.state.links {
+            for (id, l) in d.links() {
                 let name = &d.network(id).name;
                 t.push_str(&format!(
                     "{name}\t{}%\t{}\t{}\n",

@@ -420,13 +420,13 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::System {
             command: Some(SystemCommand::DnsOrder { order }),
         }) => match order.as_deref() {
-            None => o.outln(if daemon.state.dns_shuffle {
+            None => o.outln(if daemon.dns_shuffle() {
                 "shuffle"
             } else {
                 "registration"
             }),
-            Some("shuffle") => daemon.state.dns_shuffle = true,
-            Some("registration") => daemon.state.dns_shuffle = false,
+            Some("shuffle") => daemon.set_dns_shuffle(true),
+            Some("registration") => daemon.set_dns_shuffle(false),
             Some(other) => o.fail(format!(
                 "unknown DNS order {other:?}: give registration or shuffle"
             )),

@@ -91,7 +91,7 @@ impl State {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Daemon {
     /// The persistent state.
-    pub state: State,
+    pub(crate) state: State,
     /// Which host of a cluster this engine runs on (set by [`crate::cluster`]).
     pub host: HostContext,
 }

@@ -22,6 +22,17 @@ use std::net::{IpAddr, Ipv4Addr};
 type DnsEndpoint = (String, String, Vec<(String, String)>);
 
 impl Daemon {
+    /// Whether a name several containers share answers in Docker's shuffled order
+    /// (`vnet system dns-order shuffle`) rather than in registration order.
+    pub fn dns_shuffle(&self) -> bool {
+        self.state.dns_shuffle
+    }
+
+    /// `vnet system dns-order`: shuffled (Docker's) or registration order.
+    pub fn set_dns_shuffle(&mut self, shuffle: bool) {
+        self.state.dns_shuffle = shuffle;
+    }
+
     /// The running endpoints of `cid` on user-defined networks, in libnetwork's endpoint
     /// order (`Endpoint.Less`: internal networks last, then by network name).
     fn dns_endpoints(&self, cid: &str) -> Vec<DnsEndpoint> {

@@ -89,6 +89,23 @@ impl Daemon {
         }
     }
 
+    /// The names other containers' legacy links give `c` (`parent/alias`), in the order of
+    /// those containers: `daemon/list.go` lists them after the container's own name.
+    pub fn link_names(&self, c: &Container) -> Vec<String> {
+        let target = format!("/{}", c.name);
+        let mut names = Vec::new();
+        for p in self.state.containers.values() {
+            for l in &p.host_config.links {
+                if let Some((t, alias)) = l.split_once(':')
+                    && t == target
+                {
+                    names.push(alias.trim_start_matches('/').to_string());
+                }
+            }
+        }
+        names
+    }
+
     /// `GET /containers/json`: newest first.
     pub fn container_list(&self, all: bool) -> Vec<&Container> {
         self.state

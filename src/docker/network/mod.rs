@@ -451,6 +451,16 @@ impl Daemon {
             .collect())
     }
 
+    /// The link settings of a network (by ID), as `vnet link set` left them.
+    pub fn link(&self, id: &str) -> crate::engine::rule::LinkConfig {
+        self.state.links.get(id).copied().unwrap_or_default()
+    }
+
+    /// Every network's link settings that differ from a plain link, by network ID.
+    pub fn links(&self) -> impl Iterator<Item = (&str, &crate::engine::rule::LinkConfig)> {
+        self.state.links.iter().map(|(id, l)| (id.as_str(), l))
+    }
+
     /// `vnet link set`: loss, delay and jitter on the frames a network's bridge sends.
     pub fn link_set(&mut self, term: &str, link: crate::engine::rule::LinkConfig) -> Result<()> {
         let id = self.find_network(term)?;
