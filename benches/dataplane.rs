@@ -8,7 +8,7 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use vnet::engine::ping::{PingOptions, ping};
+use vnet::busybox::ping::{PingOptions, ping};
 use vnet::engine::udp;
 
 #[path = "common/forward.rs"]

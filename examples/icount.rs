@@ -14,8 +14,8 @@ mod pair;
 
 use forward_trace::{learned_bridge, run, run_vxlan, trace, tunnel};
 use std::hint::black_box;
+use vnet::busybox::ping::{PingOptions, PingResult, ping};
 use vnet::engine::World;
-use vnet::engine::ping::{PingOptions, PingResult, ping};
 use vnet::fabric::{Arena, Bridge, PortId};
 
 #[inline(never)]

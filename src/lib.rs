@@ -11,9 +11,13 @@
 //! - [`dns`]: DNS messages for the embedded resolver (hickory-proto), carried on loopback.
 //! - [`engine`]: the discrete-event world: virtual time, the event queue, link latency,
 //!   the host node (gateways, isolation), VTEPs and the underlay between hosts, and the
-//!   programs that run in it (`ping`, UDP streams), with tracing and packet capture.
+//!   programs that run in it (UDP streams), with tracing and packet capture.
 //! - [`docker`]: Docker's object model and rules (networks, IPAM, containers, endpoints) in
-//!   Docker's words; requests and answers shaped like the Engine API.
+//!   Docker's words; requests and answers shaped like the Engine API; a container's network
+//!   namespace (its sandbox) as a world to run commands in.
+//! - [`busybox`]: the shell inside a container and its applets (`ping`, `ifconfig`, `ip`,
+//!   `nslookup`, `cat`, ...), one file each, run in a container's sandbox; what `docker exec`
+//!   and `docker attach` reach.
 //! - [`cluster`]: several hosts in one state, and the cluster stores (key-value) their
 //!   global-scope (overlay) networks live in.
 //! - [`store`]: the state directory: versioned, locked, written atomically.
@@ -28,6 +32,7 @@
 // The container inspect JSON literal is deep.
 #![recursion_limit = "256"]
 
+pub mod busybox;
 pub mod cli;
 pub mod cluster;
 pub mod daemon;

@@ -5,7 +5,7 @@
 //! its network's gateway, each one frames on the simulated wire. Everything goes through the
 //! [`docker`](crate::docker) layer as the CLI's commands do, minus the command-line parsing.
 
-use crate::docker::exec::ExecOptions;
+use crate::busybox::{self, ExecOptions};
 use crate::docker::{ContainerCreateRequest, Daemon, IpamConfig, NetworkCreateRequest};
 
 /// Containers per network.
@@ -73,8 +73,7 @@ pub fn ping_gateways(d: &mut Daemon, ids: &[String]) -> usize {
     for (c, id) in ids.iter().enumerate() {
         let (_, gateway) = subnet(c / PER_NETWORK);
         let argv = ["ping", "-c", "1", gateway.as_str()].map(String::from);
-        let r = d
-            .exec(id, &argv, &ExecOptions::default())
+        let r = busybox::exec(d, id, &argv, &ExecOptions::default())
             .expect("exec in a running container");
         if r.code == 0 {
             answered += 1;

@@ -3,7 +3,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use vnet::engine::ping::{PingOptions, ping};
+use vnet::busybox::ping::{PingOptions, ping};
 
 #[path = "common/pair.rs"]
 mod pair;

@@ -634,15 +634,15 @@ pub struct AttachArgs {
     args: Vec<String>,
 }
 
-fn exec_options(cli: &super::Cli, tty: bool) -> crate::docker::exec::ExecOptions {
-    crate::docker::exec::ExecOptions {
+fn exec_options(cli: &super::Cli, tty: bool) -> crate::busybox::ExecOptions {
+    crate::busybox::ExecOptions {
         tty,
         trace: cli.trace,
         capture: cli.capture.is_some(),
     }
 }
 
-fn take_exec_result(r: crate::docker::exec::ExecResult, o: &mut Outcome) {
+fn take_exec_result(r: crate::busybox::ExecResult, o: &mut Outcome) {
     o.out(&r.stdout);
     o.stderr.push_str(&r.stderr);
     o.trace.extend(r.trace);
@@ -655,7 +655,7 @@ pub(super) fn exec(a: &ExecArgs, cli: &super::Cli, prog: &str, d: &mut Daemon, o
     if !arity(prog, "exec", a.args.len(), Want::AtLeast(2), o) {
         return;
     }
-    match d.exec(&a.args[0], &a.args[1..], &exec_options(cli, a.tty)) {
+    match crate::busybox::exec(d, &a.args[0], &a.args[1..], &exec_options(cli, a.tty)) {
         Ok(r) => {
             o.code = r.code;
             take_exec_result(r, o);
@@ -685,7 +685,7 @@ pub(super) fn attach(
     if !d.container(&cid).is_running() {
         return o.fail("You cannot attach to a stopped container, start it first");
     }
-    use crate::docker::exec::{AttachLine, DETACH_KEYS, PROMPT};
+    use crate::busybox::{AttachLine, DETACH_KEYS, PROMPT};
     let tty = d.container(&cid).config.tty;
     let mut line = String::new();
     loop {
@@ -703,7 +703,7 @@ pub(super) fn attach(
         if tty {
             o.outln(text);
         }
-        match d.attach_line(&cid, text, &exec_options(cli, tty)) {
+        match crate::busybox::attach_line(d, &cid, text, &exec_options(cli, tty)) {
             AttachLine::Ran(r) => take_exec_result(r, o),
             AttachLine::Exit(code) => {
                 o.code = code;

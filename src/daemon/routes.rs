@@ -9,7 +9,7 @@
 use super::api;
 use super::http::{self, Query, Reply, Target};
 use super::{ExecInstance, Host};
-use crate::docker::exec::ExecOptions;
+use crate::busybox::{self, ExecOptions};
 use crate::docker::network::NetworkFilters;
 use crate::docker::{Error, Kind};
 use bytes::Bytes;
@@ -713,7 +713,7 @@ async fn container_attach(
                 }
             }
         }
-        use crate::docker::exec::{AttachLine, PROMPT};
+        use crate::busybox::{AttachLine, PROMPT};
         let mut line = String::new();
         loop {
             if tty && wr.write_all(&send(PROMPT, "")).await.is_err() {
@@ -723,7 +723,7 @@ async fn container_attach(
             let n = tokio::io::AsyncBufReadExt::read_line(&mut rd, &mut line)
                 .await
                 .unwrap_or(0);
-            let n = if line.contains(crate::docker::exec::DETACH_KEYS) {
+            let n = if line.contains(crate::busybox::DETACH_KEYS) {
                 0
             } else {
                 n
@@ -745,7 +745,7 @@ async fn container_attach(
                             tty,
                             ..ExecOptions::default()
                         };
-                        Ok(Some(d.attach_line(&id, &text, &opts)))
+                        Ok(Some(busybox::attach_line(d, &id, &text, &opts)))
                     })
                 })
                 .await
@@ -872,7 +872,8 @@ async fn exec_start(
     let (cid, argv, tty) = (exec.container_id.clone(), exec.argv.clone(), exec.tty);
     let ran = blocking(host, move |h| {
         h.write(|d| {
-            d.exec(
+            busybox::exec(
+                d,
                 &cid,
                 &argv,
                 &ExecOptions {

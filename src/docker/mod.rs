@@ -18,12 +18,12 @@
 
 pub mod container;
 pub mod error;
-pub mod exec;
 pub mod image;
 pub mod inspect;
 pub mod ipam;
 pub mod network;
 pub mod resolver;
+pub mod sandbox;
 
 pub use container::{Container, ContainerCreateRequest, Status};
 pub use error::{Error, Kind, Result};

@@ -2,7 +2,7 @@
 //! programs that run inside it.
 //!
 //! Sans-IO and deterministic (style.md guidelines 1–3): the caller builds a [`World`] from a
-//! topology, starts a program ([`ping`]), and the world advances its clock from event to event,
+//! topology, starts a program (busybox's `ping`, a [`udp`] stream), and the world advances its clock from event to event,
 //! never reading the wall clock. Events are ordered by `(time, sequence)`, so two events due at
 //! the same microsecond run in the order they were scheduled. Every random draw (link jitter,
 //! stack seeds) comes from the seed the caller passes.
@@ -13,7 +13,6 @@
 //! receives it.
 
 pub mod host;
-pub mod ping;
 pub mod rule;
 pub mod trace;
 pub mod udp;
@@ -915,15 +914,10 @@ pub fn clock(micros: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::ping::{PingOptions, ping};
     use super::*;
 
     fn ip(s: &str) -> Ipv4Address {
         s.parse().unwrap()
-    }
-
-    fn two_on_a_bridge(icc: bool) -> World {
-        two_on_a_link(icc, rule::LinkConfig::default())
     }
 
     /// c2 (172.25.0.2) and c3 (172.25.3.3) on one bridge whose link follows `link`.
@@ -951,120 +945,5 @@ mod tests {
             });
         }
         w
-    }
-
-    #[test]
-    fn ping_across_a_bridge() {
-        let mut w = two_on_a_bridge(true);
-        w.enable_trace();
-        let o = PingOptions {
-            count: Some(2),
-            ..Default::default()
-        };
-        let r = ping(&mut w, 0, ip("172.25.3.3"), "172.25.3.3", &o);
-        assert_eq!(r.code, 0, "{}", r.stdout);
-        assert!(
-            r.stdout
-                .contains("2 packets transmitted, 2 packets received, 0% packet loss"),
-            "{}",
-            r.stdout
-        );
-        assert!(
-            r.stdout
-                .contains("64 bytes from 172.25.3.3: seq=1 ttl=64 time=0."),
-            "{}",
-            r.stdout
-        );
-        let t = w.trace_lines().join("\n");
-        assert!(
-            t.contains("ARP, Request who-has 172.25.3.3 tell 172.25.0.2"),
-            "{t}"
-        );
-        assert!(t.contains("ICMP echo reply"), "{t}");
-        // ARP request + 2 echo requests out; ARP reply + 2 echo replies in.
-        assert_eq!(w.counters(0).tx_packets, 3);
-        assert_eq!(w.counters(0).rx_packets, 3);
-        assert_eq!(w.neighbors(0)[0].0, ip("172.25.3.3"));
-        // Same seed, same bytes.
-        let mut w2 = two_on_a_bridge(true);
-        assert_eq!(ping(&mut w2, 0, ip("172.25.3.3"), "172.25.3.3", &o), r);
-    }
-
-    #[test]
-    fn gateway_answers_and_icc_off_blocks_peers() {
-        let mut w = two_on_a_bridge(false);
-        let o = PingOptions {
-            count: Some(1),
-            timeout: 2_000_000,
-            ..Default::default()
-        };
-        let r = ping(&mut w, 0, ip("172.25.0.1"), "172.25.0.1", &o);
-        assert_eq!(r.code, 0, "{}", r.stdout);
-        let r = ping(&mut w, 0, ip("172.25.3.3"), "172.25.3.3", &o);
-        assert_eq!(r.code, 1, "{}", r.stdout);
-        assert!(
-            r.stdout
-                .contains("1 packets transmitted, 0 packets received, 100% packet loss")
-        );
-    }
-
-    #[test]
-    fn stacks_are_built_only_when_needed() {
-        let mut w = World::new(3, "lazy", 1_000_000);
-        let b = w.add_bridge(BridgeSpec {
-            name: "big".into(),
-            gateway: Some(ip("10.0.0.1")),
-            host_mac: [2, 0x42, 9, 9, 9, 9],
-            icc: true,
-            link: Default::default(),
-            node: BridgeNode::Host,
-        });
-        for i in 0..100u8 {
-            w.add_nic(NicSpec {
-                container: format!("c{i}"),
-                ifname: "eth0".into(),
-                bridge: b,
-                mac: [2, 0x42, 10, 0, 0, 2 + i],
-                ipv4: (Ipv4Address::new(10, 0, 0, 2 + i), 24),
-                gateway: Some(ip("10.0.0.1")),
-                counters: Counters::default(),
-                neighbors: Vec::new(),
-                mtu: crate::stack::MTU,
-            });
-        }
-        let o = PingOptions {
-            count: Some(1),
-            ..Default::default()
-        };
-        // The gateway: only the sender's stack; the flooded ARP request still counts on
-        // every port.
-        assert_eq!(ping(&mut w, 0, ip("10.0.0.1"), "gw", &o).code, 0);
-        assert_eq!(w.stacks_built(), 1);
-        assert_eq!(w.counters(57).rx_packets, 1);
-        // A peer: its stack too.
-        assert_eq!(ping(&mut w, 0, ip("10.0.0.60"), "peer", &o).code, 0);
-        assert_eq!(w.stacks_built(), 2);
-    }
-
-    #[test]
-    fn deadline_stops_at_four_seconds() {
-        let mut w = two_on_a_bridge(true);
-        let start = w.now();
-        let o = PingOptions {
-            deadline: Some(4_000_000),
-            ..Default::default()
-        };
-        let r = ping(&mut w, 0, ip("172.25.3.3"), "container3", &o);
-        assert!(
-            r.stdout
-                .starts_with("PING container3 (172.25.3.3): 56 data bytes\n")
-        );
-        assert!(
-            r.stdout
-                .contains("4 packets transmitted, 4 packets received"),
-            "{}",
-            r.stdout
-        );
-        assert_eq!(w.now() - start, 4_000_000);
     }
 }

@@ -81,7 +81,7 @@ pub fn overlay_pair(seed: u64) -> World {
             ipv4: (ip(addrs[k]), 24),
             gateway: None,
             counters: Default::default(),
-            // The remote side's VTEP answers for the pinger at once (see docker/exec.rs).
+            // The remote side's VTEP answers for the pinger at once (see docker/sandbox.rs).
             neighbors: if k == 1 {
                 vec![(ip(addrs[0]), macs[0])]
             } else {

@@ -1,0 +1,612 @@
+//! `ping`, as busybox's (networking/ping.c) parses, runs and prints it, over a simulated stack.
+//!
+//! Echo requests go out of a smoltcp ICMP socket on the NIC the container's routing picked;
+//! replies are whatever came back across the simulated wire, timed in virtual microseconds.
+//! Timing rules are busybox's: one request per interval; with `-c N`, stop when N replies are
+//! in, or, once all N are sent, after twice the longest round trip (at least 1 s) if any reply
+//! came, else after `-W` (10 s); with `-w S`, stop at S seconds whatever happens. A ping of the
+//! container's own addresses never leaves it (the loopback).
+
+use super::{ExecOptions, ExecResult};
+use crate::docker::Daemon;
+use crate::docker::sandbox::mask;
+use crate::engine::World;
+use crate::time::{Duration, Instant};
+use smoltcp::phy::ChecksumCapabilities;
+use smoltcp::wire::{Icmpv4Packet, Icmpv4Repr, Ipv4Address};
+use std::net::Ipv4Addr;
+
+/// busybox's `MAXWAIT`: the default `-W`.
+pub const MAXWAIT_SECS: u64 = 10;
+
+/// How to ping.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PingOptions {
+    /// `-c`: requests to send.
+    pub count: Option<u64>,
+    /// `-w`: stop after this many microseconds.
+    pub deadline: Option<u64>,
+    /// `-W`: how long to wait for a reply after the last request, microseconds.
+    pub timeout: u64,
+    /// `-i`: between requests, microseconds.
+    pub interval: u64,
+    /// `-s`: data bytes.
+    pub size: usize,
+    /// `-q`: only the header and the statistics.
+    pub quiet: bool,
+    /// `-f`: flood; send the next request as soon as a reply is in.
+    pub flood: bool,
+}
+
+impl Default for PingOptions {
+    fn default() -> PingOptions {
+        PingOptions {
+            count: None,
+            deadline: None,
+            timeout: MAXWAIT_SECS * 1_000_000,
+            interval: 1_000_000,
+            size: 56,
+            quiet: false,
+            flood: false,
+        }
+    }
+}
+
+/// What a ping run printed and how it exited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PingResult {
+    /// Standard output.
+    pub stdout: String,
+    /// busybox's status: 0 if any reply came back, else 1.
+    pub code: i32,
+}
+
+fn ms(us: u64) -> String {
+    format!("{}.{:03}", us / 1000, us % 1000)
+}
+
+/// busybox's counts and its way of printing them.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    /// Requests sent.
+    pub sent: u64,
+    /// Replies received.
+    pub received: u64,
+    tmin: u64,
+    tmax: u64,
+    tsum: u64,
+}
+
+impl Tally {
+    /// The first line: `PING name (a.b.c.d): 56 data bytes`.
+    pub fn header(shown: &str, target: Ipv4Address, size: usize) -> String {
+        format!("PING {shown} ({target}): {size} data bytes\n")
+    }
+
+    /// Counts a reply.
+    pub fn record(&mut self, rtt: u64) {
+        if self.received == 0 {
+            self.tmin = rtt;
+        }
+        self.received += 1;
+        self.tmin = self.tmin.min(rtt);
+        self.tmax = self.tmax.max(rtt);
+        self.tsum += rtt;
+    }
+
+    /// A reply's line.
+    pub fn reply_line(size: usize, from: Ipv4Address, seq: u16, ttl: u8, rtt: u64) -> String {
+        format!(
+            "{} bytes from {from}: seq={seq} ttl={ttl} time={} ms\n",
+            size + 8,
+            ms(rtt)
+        )
+    }
+
+    /// The statistics block.
+    pub fn statistics(&self, shown: &str) -> String {
+        let loss = ((self.sent - self.received) * 100)
+            .checked_div(self.sent)
+            .unwrap_or(0);
+        let mut out = format!(
+            "\n--- {shown} ping statistics ---\n{} packets transmitted, {} packets received, {loss}% packet loss\n",
+            self.sent, self.received
+        );
+        if let Some(avg) = self.tsum.checked_div(self.received) {
+            out.push_str(&format!(
+                "round-trip min/avg/max = {}/{}/{} ms\n",
+                ms(self.tmin),
+                ms(avg),
+                ms(self.tmax)
+            ));
+        }
+        out
+    }
+
+    /// busybox's exit status.
+    pub fn code(&self) -> i32 {
+        if self.received > 0 { 0 } else { 1 }
+    }
+
+    /// The longest round trip so far.
+    pub fn tmax(&self) -> u64 {
+        self.tmax
+    }
+}
+
+/// Pings `target` from NIC `nic`; `shown` is the name as the user typed it.
+pub fn ping(
+    world: &mut World,
+    nic: usize,
+    target: Ipv4Address,
+    shown: &str,
+    o: &PingOptions,
+) -> PingResult {
+    let ident = (world.rng_u64() & 0xffff) as u16;
+    let h = world.nic_mut(nic).icmp_socket(ident);
+    let caps = ChecksumCapabilities::default();
+    let start = world.now();
+    let mut out = Tally::header(shown, target, o.size);
+    let mut tally = Tally::default();
+    let data = vec![0u8; o.size];
+    let mut sent_at: Vec<u64> = Vec::new();
+    let mut next_send = Some(start);
+    // busybox checks its deadline when it would send; after the last request it waits as -c
+    // says (-W, or two round trips).
+    let deadline = o.deadline.map(|d| start.saturating_add(d));
+    let mut stop_at: Option<u64> = None;
+    let flood_gap = 10_000;
+    loop {
+        let ev = world.next_event_time();
+        if let (Some(s), Some(d)) = (next_send, deadline)
+            && s >= d
+        {
+            // The next request would go out at or after the deadline: stop there.
+            next_send = None;
+            stop_at = Some(stop_at.map_or(d, |x| x.min(d)));
+        }
+        let send = next_send.filter(|s| ev.is_none_or(|e| *s <= e));
+        // The deadline comes first at equal times (busybox's alarm fires before the next send).
+        let due = [send, ev].into_iter().flatten().min();
+        if let Some(stop) = stop_at
+            && due.is_none_or(|d| d >= stop)
+        {
+            world.run_until(stop);
+            break;
+        }
+        let Some(due) = due else { break };
+        if send == Some(due) {
+            world.advance_to(due);
+            let seq = sent_at.len() as u16;
+            let req = Icmpv4Repr::EchoRequest {
+                ident,
+                seq_no: seq,
+                data: &data,
+            };
+            // A full socket buffer (requests waiting for ARP) drops the request; the
+            // sequence number moves on, as busybox's does.
+            if let Ok(buf) = world
+                .nic_mut(nic)
+                .icmp(h)
+                .send(req.buffer_len(), target.into())
+            {
+                req.emit(&mut Icmpv4Packet::new_unchecked(buf), &caps);
+            }
+            sent_at.push(due);
+            tally.sent += 1;
+            world.poll(nic);
+            // A zero interval disarms busybox's timer: one request, unless flooding.
+            let all_sent =
+                o.count.is_some_and(|c| tally.sent >= c) || (o.interval == 0 && !o.flood);
+            next_send = if all_sent {
+                // Wait for the last replies: busybox's `tmax / (512*1024)` seconds (about two
+                // round trips, at least 1 s) if any came, else -W.
+                let expire = if tally.received > 0 {
+                    (tally.tmax() / (512 * 1024)).max(1) * 1_000_000
+                } else {
+                    o.timeout
+                };
+                let end = due.saturating_add(expire);
+                stop_at = Some(stop_at.map_or(end, |s| s.min(end)));
+                None
+            } else if o.flood {
+                Some(due + flood_gap)
+            } else {
+                Some(due.saturating_add(o.interval))
+            };
+        } else {
+            world.step();
+        }
+        // Collect replies.
+        while let Ok((payload, _from)) = world.nic_mut(nic).icmp(h).recv() {
+            let Ok(pkt) = Icmpv4Packet::new_checked(payload) else {
+                continue;
+            };
+            let Ok(Icmpv4Repr::EchoReply {
+                ident: id, seq_no, ..
+            }) = Icmpv4Repr::parse(&pkt, &caps)
+            else {
+                continue;
+            };
+            // Sequence numbers are 16 bits and wrap: the reply is for the latest request
+            // that carried this number.
+            let n = sent_at.len();
+            if id != ident || n == 0 {
+                continue;
+            }
+            let back = (n - 1).wrapping_sub(seq_no as usize) % 65536;
+            let Some(&t0) = (n - 1).checked_sub(back).and_then(|k| sent_at.get(k)) else {
+                continue;
+            };
+            let rtt = world.now() - t0;
+            tally.record(rtt);
+            if !o.quiet && !o.flood {
+                out.push_str(&Tally::reply_line(
+                    o.size,
+                    target,
+                    seq_no,
+                    world.last_ttl(nic),
+                    rtt,
+                ));
+            }
+            if o.flood && next_send.is_some() {
+                next_send = Some(world.now());
+            }
+        }
+        if o.count.is_some_and(|c| tally.received >= c) {
+            break;
+        }
+    }
+    out.push_str(&tally.statistics(shown));
+    // busybox: status 1 with no reply, or with a deadline and fewer replies than -c asked.
+    let short = o.deadline.is_some() && o.count.is_some_and(|c| tally.received < c);
+    PingResult {
+        stdout: out,
+        code: if short { 1 } else { tally.code() },
+    }
+}
+
+impl Daemon {
+    pub(crate) fn ping_cmd(&mut self, cid: &str, args: &[&str], opts: &ExecOptions) -> ExecResult {
+        let (o, host) = match parse_ping(args) {
+            Ok(x) => x,
+            Err(e) => return ExecResult::err(e, 1),
+        };
+        if o.count.is_none() && o.deadline.is_none() {
+            return ExecResult::err(
+                "vnet: ping would run until interrupted; give -c COUNT or -w SECONDS\n".into(),
+                1,
+            );
+        }
+        if self.state.containers[cid].host_config.network_mode == "host" {
+            return ExecResult::err(
+                "vnet: a host-network container uses the host's own stack, which vnet does not simulate yet\n".into(),
+                1,
+            );
+        }
+        let (mut world, nics) = self.world(cid, opts.trace, opts.capture);
+        let Some(target) = self.resolve_host(&mut world, cid, &host) else {
+            self.write_back(&world, &nics);
+            let r = ExecResult::err(format!("ping: bad address '{host}'\n"), 1);
+            return self.finish(&world, r);
+        };
+        let ifaces = self.ifaces(cid);
+        if target.is_loopback() || ifaces.iter().any(|i| i.ip == target) {
+            self.write_back(&world, &nics);
+            let r = self.ping_local(cid, target, &host, &o);
+            return self.finish(&world, r);
+        }
+        // The route: the most specific connected subnet, else the default route.
+        let route = ifaces
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| u32::from(target) & mask(i.len) == u32::from(i.ip) & mask(i.len))
+            .max_by_key(|(_, i)| i.len)
+            .or_else(|| ifaces.iter().enumerate().find(|(_, i)| i.gateway.is_some()))
+            .map(|(k, _)| k);
+        let Some(route) = route else {
+            self.write_back(&world, &nics);
+            let r = ExecResult {
+                stdout: Tally::header(&host, target, o.size),
+                stderr: "ping: sendto: Network is unreachable\n".into(),
+                code: 1,
+                ..Default::default()
+            };
+            return self.finish(&world, r);
+        };
+        let src = nics
+            .iter()
+            .position(|n| {
+                n.network == ifaces[route].network && n.endpoint == ifaces[route].endpoint
+            })
+            .expect("the container's own NIC is in its world");
+        let r = ping(&mut world, src, target, &host, &o);
+        self.write_back(&world, &nics);
+        let r = ExecResult {
+            stdout: r.stdout,
+            code: r.code,
+            ..Default::default()
+        };
+        self.finish(&world, r)
+    }
+
+    /// A ping that never leaves the container: loopback, 98-byte frames on `lo`.
+    pub(crate) fn ping_local(
+        &mut self,
+        cid: &str,
+        target: Ipv4Addr,
+        host: &str,
+        o: &PingOptions,
+    ) -> ExecResult {
+        let mut out = Tally::header(host, target, o.size);
+        let mut tally = Tally::default();
+        let start = self.now();
+        let end = o.deadline.map(|d| Instant(start.0.saturating_add(d)));
+        let mut t = start;
+        loop {
+            if let Some(e) = end
+                && t >= e
+            {
+                t = e;
+                break;
+            }
+            tally.sent += 1;
+            let rtt = 15 + self.draw("loopback", 10);
+            tally.record(rtt);
+            if !o.quiet {
+                out.push_str(&Tally::reply_line(
+                    o.size,
+                    target,
+                    (tally.sent - 1) as u16,
+                    64,
+                    rtt,
+                ));
+            }
+            let frame = (o.size + 8 + 20 + 14) as u64;
+            let lo = &mut self.state.containers.get_mut(cid).expect("running").lo;
+            lo.tx_packets += 2;
+            lo.rx_packets += 2;
+            lo.tx_bytes += 2 * frame;
+            lo.rx_bytes += 2 * frame;
+            if o.count.is_some_and(|c| tally.sent >= c) || (o.interval == 0 && !o.flood) {
+                t = t + Duration(rtt);
+                break;
+            }
+            t = t + Duration(o.interval);
+        }
+        self.state.clock = t.max(self.state.clock);
+        out.push_str(&tally.statistics(host));
+        ExecResult {
+            stdout: out,
+            code: tally.code(),
+            ..Default::default()
+        }
+    }
+}
+
+/// busybox ping's options: `-c N -w N -W N -i SECS -s N -q -f`, combined or apart.
+fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), String> {
+    let mut o = PingOptions::default();
+    let mut host = None;
+    let mut it = args.iter().copied();
+    let number = |v: Option<&str>, what: char| -> std::result::Result<f64, String> {
+        let v = v.ok_or_else(|| format!("ping: option requires an argument -- '{what}'\n"))?;
+        // busybox reads -c, -w, -W and -s as whole numbers, -i as a duration.
+        let x = if what == 'i' {
+            v.parse::<f64>().ok().filter(|x| *x >= 0.0 && x.is_finite())
+        } else {
+            v.parse::<u64>().ok().map(|n| n as f64)
+        };
+        let x = x.ok_or_else(|| format!("ping: invalid number '{v}'\n"))?;
+        if what == 's' && x > 65535.0 {
+            return Err(format!("ping: number {v} is not in 0..65535 range\n"));
+        }
+        // Deadlines beyond any run anyone would wait for are capped (a day).
+        Ok(x.min(86_400.0 * 1e3))
+    };
+    while let Some(a) = it.next() {
+        let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) else {
+            if host.is_some() {
+                return Err(PING_USAGE.into());
+            }
+            host = Some(a.to_string());
+            continue;
+        };
+        for (i, f) in flags.char_indices() {
+            match f {
+                'q' => o.quiet = true,
+                'f' => o.flood = true,
+                'c' | 'w' | 'W' | 'i' | 's' => {
+                    let rest = &flags[i + 1..];
+                    let v = if rest.is_empty() {
+                        it.next()
+                    } else {
+                        Some(rest)
+                    };
+                    let x = number(v, f)?;
+                    match f {
+                        // busybox: a count of 0 means no limit.
+                        'c' => o.count = Some(x as u64).filter(|c| *c > 0),
+                        // busybox: -w 0 is no deadline.
+                        'w' => o.deadline = Some((x * 1e6) as u64).filter(|d| *d > 0),
+                        'W' => o.timeout = (x * 1e6) as u64,
+                        'i' => o.interval = (x * 1e6) as u64,
+                        _ => o.size = x as usize,
+                    }
+                    break;
+                }
+                other => return Err(format!("ping: invalid option -- '{other}'\n{PING_USAGE}")),
+            }
+        }
+    }
+    let host = host.ok_or_else(|| PING_USAGE.to_string())?;
+    Ok((o, host))
+}
+
+const PING_USAGE: &str = "BusyBox v1.36.1 multi-call binary.\n\nUsage: ping [OPTIONS] HOST\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{BridgeNode, BridgeSpec, NicSpec};
+
+    fn ip(s: &str) -> Ipv4Address {
+        s.parse().unwrap()
+    }
+
+    /// c2 (172.25.0.2) and c3 (172.25.3.3) on one bridge.
+    fn two_on_a_bridge(icc: bool) -> World {
+        let mut w = World::new(1, "test", 1_000_000);
+        let b = w.add_bridge(BridgeSpec {
+            name: "isolated_nw".into(),
+            gateway: Some(ip("172.25.0.1")),
+            host_mac: [2, 0x42, 0x11, 0, 0, 1],
+            icc,
+            link: Default::default(),
+            node: BridgeNode::Host,
+        });
+        for (name, addr, mac) in [("c2", "172.25.0.2", 2u8), ("c3", "172.25.3.3", 3)] {
+            w.add_nic(NicSpec {
+                container: name.into(),
+                ifname: "eth0".into(),
+                bridge: b,
+                mac: [2, 0x42, 0xac, 0x19, 0, mac],
+                ipv4: (ip(addr), 16),
+                gateway: Some(ip("172.25.0.1")),
+                counters: Default::default(),
+                neighbors: Vec::new(),
+                mtu: crate::stack::MTU,
+            });
+        }
+        w
+    }
+
+    #[test]
+    fn ping_options() {
+        let (o, h) = parse_ping(&["-w", "4", "container3"]).unwrap();
+        assert_eq!((o.deadline, h.as_str()), (Some(4_000_000), "container3"));
+        let (o, _) = parse_ping(&["-c2", "-qi", "0.5", "x"]).unwrap();
+        assert_eq!((o.count, o.quiet, o.interval), (Some(2), true, 500_000));
+        assert!(
+            parse_ping(&["-c", "x", "h"])
+                .unwrap_err()
+                .contains("invalid number 'x'")
+        );
+        assert!(parse_ping(&["-z", "h"]).is_err());
+    }
+
+    #[test]
+    fn ping_across_a_bridge() {
+        let mut w = two_on_a_bridge(true);
+        w.enable_trace();
+        let o = PingOptions {
+            count: Some(2),
+            ..Default::default()
+        };
+        let r = ping(&mut w, 0, ip("172.25.3.3"), "172.25.3.3", &o);
+        assert_eq!(r.code, 0, "{}", r.stdout);
+        assert!(
+            r.stdout
+                .contains("2 packets transmitted, 2 packets received, 0% packet loss"),
+            "{}",
+            r.stdout
+        );
+        assert!(
+            r.stdout
+                .contains("64 bytes from 172.25.3.3: seq=1 ttl=64 time=0."),
+            "{}",
+            r.stdout
+        );
+        let t = w.trace_lines().join("\n");
+        assert!(
+            t.contains("ARP, Request who-has 172.25.3.3 tell 172.25.0.2"),
+            "{t}"
+        );
+        assert!(t.contains("ICMP echo reply"), "{t}");
+        // ARP request + 2 echo requests out; ARP reply + 2 echo replies in.
+        assert_eq!(w.counters(0).tx_packets, 3);
+        assert_eq!(w.counters(0).rx_packets, 3);
+        assert_eq!(w.neighbors(0)[0].0, ip("172.25.3.3"));
+        // Same seed, same bytes.
+        let mut w2 = two_on_a_bridge(true);
+        assert_eq!(ping(&mut w2, 0, ip("172.25.3.3"), "172.25.3.3", &o), r);
+    }
+
+    #[test]
+    fn gateway_answers_and_icc_off_blocks_peers() {
+        let mut w = two_on_a_bridge(false);
+        let o = PingOptions {
+            count: Some(1),
+            timeout: 2_000_000,
+            ..Default::default()
+        };
+        let r = ping(&mut w, 0, ip("172.25.0.1"), "172.25.0.1", &o);
+        assert_eq!(r.code, 0, "{}", r.stdout);
+        let r = ping(&mut w, 0, ip("172.25.3.3"), "172.25.3.3", &o);
+        assert_eq!(r.code, 1, "{}", r.stdout);
+        assert!(
+            r.stdout
+                .contains("1 packets transmitted, 0 packets received, 100% packet loss")
+        );
+    }
+
+    #[test]
+    fn stacks_are_built_only_when_needed() {
+        let mut w = World::new(3, "lazy", 1_000_000);
+        let b = w.add_bridge(BridgeSpec {
+            name: "big".into(),
+            gateway: Some(ip("10.0.0.1")),
+            host_mac: [2, 0x42, 9, 9, 9, 9],
+            icc: true,
+            link: Default::default(),
+            node: BridgeNode::Host,
+        });
+        for i in 0..100u8 {
+            w.add_nic(NicSpec {
+                container: format!("c{i}"),
+                ifname: "eth0".into(),
+                bridge: b,
+                mac: [2, 0x42, 10, 0, 0, 2 + i],
+                ipv4: (Ipv4Address::new(10, 0, 0, 2 + i), 24),
+                gateway: Some(ip("10.0.0.1")),
+                counters: Default::default(),
+                neighbors: Vec::new(),
+                mtu: crate::stack::MTU,
+            });
+        }
+        let o = PingOptions {
+            count: Some(1),
+            ..Default::default()
+        };
+        // The gateway: only the sender's stack; the flooded ARP request still counts on
+        // every port.
+        assert_eq!(ping(&mut w, 0, ip("10.0.0.1"), "gw", &o).code, 0);
+        assert_eq!(w.stacks_built(), 1);
+        assert_eq!(w.counters(57).rx_packets, 1);
+        // A peer: its stack too.
+        assert_eq!(ping(&mut w, 0, ip("10.0.0.60"), "peer", &o).code, 0);
+        assert_eq!(w.stacks_built(), 2);
+    }
+
+    #[test]
+    fn deadline_stops_at_four_seconds() {
+        let mut w = two_on_a_bridge(true);
+        let start = w.now();
+        let o = PingOptions {
+            deadline: Some(4_000_000),
+            ..Default::default()
+        };
+        let r = ping(&mut w, 0, ip("172.25.3.3"), "container3", &o);
+        assert!(
+            r.stdout
+                .starts_with("PING container3 (172.25.3.3): 56 data bytes\n")
+        );
+        assert!(
+            r.stdout
+                .contains("4 packets transmitted, 4 packets received"),
+            "{}",
+            r.stdout
+        );
+        assert_eq!(w.now() - start, 4_000_000);
+    }
+}

@@ -1,0 +1,442 @@
+//! A container's network namespace, as libnetwork's sandbox (osl/sandbox) holds it: its
+//! interfaces, routes and neighbour caches, turned into a simulated [`World`] for one command
+//! and written back when the command is done.
+//!
+//! The world a command runs in holds every bridge on the host (the host owns all their
+//! gateways) and a stack for every running container that shares a network with the one the
+//! command runs in: no frame can reach anyone else, since the host forwards nothing between
+//! bridges. Counters and ARP caches are written back, and the clock moves by the time the
+//! command took.
+
+use super::Daemon;
+use super::network::{Endpoint, Network};
+use crate::engine::{BridgeNode, BridgeSpec, NicSpec, UnderlayHostSpec, VtepSpec, World};
+use crate::stack::Counters;
+use crate::time::{Duration, Instant};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Which endpoint a NIC of a world stands for, by its indices in the state's maps (which do
+/// not change while a command runs).
+#[derive(Clone, Copy, Debug)]
+pub struct NicRef {
+    /// The network's index in the state's networks.
+    pub network: usize,
+    /// The endpoint's index in that network's endpoints.
+    pub endpoint: usize,
+}
+
+/// An overlay interface's MTU: 1500 less VXLAN's 50 bytes (Docker's overlay driver).
+pub const OVERLAY_MTU: usize = crate::stack::MTU - crate::wire::vxlan::OVERHEAD;
+
+/// A container interface as the shell sees it.
+pub struct Iface {
+    /// `eth0`, `eth1`, ...
+    pub name: String,
+    /// The network's index in the state's networks.
+    pub network: usize,
+    /// The endpoint's index in that network's endpoints.
+    pub endpoint: usize,
+    /// Its MAC address.
+    pub mac: [u8; 6],
+    /// Its IPv4 address.
+    pub ip: Ipv4Addr,
+    /// The prefix length of its subnet.
+    pub len: u8,
+    /// The default route's gateway, on the interface that holds it.
+    pub gateway: Option<Ipv4Addr>,
+    /// What crossed it so far.
+    pub counters: Counters,
+    /// Its MTU.
+    pub mtu: usize,
+}
+
+pub(crate) fn parse_mac(s: &str) -> [u8; 6] {
+    let mut m = [0u8; 6];
+    for (i, p) in s.split(':').take(6).enumerate() {
+        m[i] = u8::from_str_radix(p, 16).unwrap_or(0);
+    }
+    m
+}
+
+/// The netmask of a prefix length, as a number.
+pub(crate) fn mask(len: u8) -> u32 {
+    if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len))
+    }
+}
+
+/// The host's MAC on a bridge (derived from the network ID, like a random bridge MAC).
+fn host_mac(net: &Network) -> [u8; 6] {
+    let b = |i: usize| u8::from_str_radix(&net.id[i..i + 2], 16).unwrap_or(0);
+    [0x02, 0x42, b(0), b(2), b(4), b(6)]
+}
+
+impl Daemon {
+    /// The container's interfaces in attach order (eth0, eth1, ...), and which one holds the
+    /// default route: libnetwork's `Endpoint.Less` puts internal networks last and orders the
+    /// rest by network name (all `GwPriority` being 0); the first one's gateway is the default.
+    pub(crate) fn ifaces(&self, cid: &str) -> Vec<Iface> {
+        let c = &self.state.containers[cid];
+        let mut out = Vec::new();
+        let default_net = c
+            .networks
+            .values()
+            .filter(|s| s.endpoint_id.is_some())
+            .filter_map(|s| self.state.networks.get_full(&s.network_id))
+            .filter(|(_, _, n)| !n.internal && n.driver == "bridge")
+            .min_by(|a, b| a.2.name.cmp(&b.2.name))
+            .map(|(k, _, _)| k);
+        for s in c.networks.values() {
+            let (Some(ep_id), Some((network, _, net))) =
+                (&s.endpoint_id, self.state.networks.get_full(&s.network_id))
+            else {
+                continue;
+            };
+            let Some((endpoint, _, ep)) = net.endpoints.get_full(ep_id) else {
+                continue;
+            };
+            let Some((IpAddr::V4(ip), len)) = ep.ipv4 else {
+                continue;
+            };
+            let gateway = match net.pool_v4().and_then(|p| p.gateway) {
+                Some(IpAddr::V4(gw)) if default_net == Some(network) => Some(gw),
+                _ => None,
+            };
+            out.push(Iface {
+                name: s
+                    .ifname
+                    .clone()
+                    .unwrap_or_else(|| format!("eth{}", out.len())),
+                network,
+                endpoint,
+                mac: parse_mac(ep.mac.as_deref().unwrap_or_default()),
+                ip,
+                len,
+                gateway,
+                counters: ep.counters,
+                // The driver's option, `com.docker.network.driver.mtu`; an overlay's
+                // interfaces leave room for VXLAN.
+                mtu: net
+                    .options
+                    .get("com.docker.network.driver.mtu")
+                    .and_then(|m| m.parse().ok())
+                    .filter(|m| (68..=65535).contains(m))
+                    .unwrap_or(if net.driver == "overlay" {
+                        OVERLAY_MTU
+                    } else {
+                        crate::stack::MTU
+                    }),
+            });
+        }
+        out
+    }
+
+    /// ARP entries still alive (smoltcp keeps a neighbour 60 s; shown REACHABLE for the
+    /// first 30 s as Linux's base_reachable_time, STALE after).
+    pub(crate) fn neighbors(&self, cid: &str) -> Vec<(String, Ipv4Addr, [u8; 6], bool)> {
+        let now = self.now();
+        let mut out = Vec::new();
+        for i in self.ifaces(cid) {
+            let ep = &self.state.networks[i.network].endpoints[i.endpoint];
+            for (ip, mac, at) in &ep.neighbors {
+                let age = now - *at;
+                if age <= Duration::from_secs(60) {
+                    out.push((i.name.clone(), *ip, *mac, age <= Duration::from_secs(30)));
+                }
+            }
+        }
+        out
+    }
+
+    /// A world with no stacks, for commands that only talk to the resolver.
+    pub(crate) fn bare_world(&mut self, trace: bool, capture: bool) -> World {
+        let n = self.state.counters.entry("world".into()).or_insert(0);
+        let label = format!("world/{n}");
+        *n += 1;
+        let mut world = World::new(self.state.seed, &label, self.now().0);
+        if trace {
+            world.enable_trace();
+        }
+        if capture {
+            world.enable_capture();
+        }
+        world
+    }
+
+    /// Builds the world a command in `cid` runs in. Returns it and, per NIC, the endpoint
+    /// it stands for.
+    ///
+    /// Only the bridges of `cid`'s networks and the running containers on them take part:
+    /// the host forwards nothing between bridges, so no frame of this command can reach
+    /// anyone else. The host still owns every other bridge's gateway address. NICs are added
+    /// in the order of the containers' creation, then of their interfaces, so each stack's
+    /// seed does not depend on the size of the host.
+    pub(crate) fn world(&mut self, cid: &str, trace: bool, capture: bool) -> (World, Vec<NicRef>) {
+        let mut world = self.bare_world(trace, capture);
+        let me = self.host.name.clone();
+        let mine: Vec<usize> = self.ifaces(cid).into_iter().map(|i| i.network).collect();
+        // Bridges by (network, host): a bridge network is on this host only; an overlay
+        // network has a bridge on every host with a container on it, joined by VXLAN.
+        let mut bridge_of: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+        let mut underlay: BTreeMap<&str, usize> = BTreeMap::new();
+        for (k, net) in self.state.networks.values().enumerate() {
+            let gateway = match net.pool_v4().and_then(|p| p.gateway) {
+                Some(IpAddr::V4(g)) => Some(g),
+                _ => None,
+            };
+            match net.driver.as_str() {
+                "bridge" if !mine.contains(&k) => {
+                    if let Some(g) = gateway {
+                        world.add_host_address(g);
+                    }
+                }
+                "bridge" => {
+                    let b = world.add_bridge(BridgeSpec {
+                        name: net.name.clone(),
+                        gateway,
+                        host_mac: host_mac(net),
+                        // The bridge driver reads the option with strconv.ParseBool.
+                        icc: !matches!(
+                            net.options
+                                .get("com.docker.network.bridge.enable_icc")
+                                .map(|v| v.as_str()),
+                            Some("0" | "f" | "F" | "FALSE" | "false" | "False")
+                        ),
+                        link: self.state.links.get(&net.id).copied().unwrap_or_default(),
+                        node: BridgeNode::Host,
+                    });
+                    bridge_of.insert((k, me.as_str()), b);
+                }
+                "overlay" if mine.contains(&k) => {
+                    let hosts: Vec<&(String, Ipv4Addr)> = self
+                        .host
+                        .peers
+                        .iter()
+                        .filter(|(h, _)| *h == me || net.endpoints.values().any(|e| e.host == *h))
+                        .collect();
+                    for (n, (h, _)) in hosts.iter().enumerate() {
+                        let mut mac = host_mac(net);
+                        mac[5] ^= n as u8;
+                        let b = world.add_bridge(BridgeSpec {
+                            name: format!("{}@{h}", net.name),
+                            gateway,
+                            host_mac: mac,
+                            icc: true,
+                            link: Default::default(),
+                            node: BridgeNode::Namespace,
+                        });
+                        bridge_of.insert((k, h.as_str()), b);
+                    }
+                    if hosts.len() < 2 {
+                        continue;
+                    }
+                    for (h, ip) in &hosts {
+                        underlay.entry(h.as_str()).or_insert_with(|| {
+                            let o = ip.octets();
+                            world.add_underlay_host(UnderlayHostSpec {
+                                name: h.clone(),
+                                ip: *ip,
+                                mac: [0x02, 0x00, o[0], o[1], o[2], o[3]],
+                            })
+                        });
+                    }
+                    for (h, _) in &hosts {
+                        let remote = net
+                            .endpoints
+                            .values()
+                            .filter(|e| e.host != *h)
+                            .filter_map(|e| {
+                                let there = *underlay.get(e.host.as_str())?;
+                                let Some((IpAddr::V4(ip), _)) = e.ipv4 else {
+                                    return None;
+                                };
+                                let vni = net.vni_for(IpAddr::V4(ip))?;
+                                Some((ip, parse_mac(e.mac.as_deref()?), there, vni))
+                            })
+                            .collect();
+                        world.add_vtep(VtepSpec {
+                            bridge: bridge_of[&(k, h.as_str())],
+                            host: underlay[h.as_str()],
+                            vnis: net.vnis.clone(),
+                            remote,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (a, b) in &self.host.cuts {
+            if let (Some(&x), Some(&y)) = (underlay.get(a.as_str()), underlay.get(b.as_str())) {
+                world.cut(x, y);
+            }
+        }
+        // The running containers of this host that share a network with `cid`, in creation
+        // order.
+        let mut containers: Vec<usize> = mine
+            .iter()
+            .flat_map(|&n| {
+                let net = &self.state.networks[n];
+                net.endpoints.values().filter(|e| net.is_local(e, &me))
+            })
+            .filter_map(|e| self.state.containers.get_index_of(&e.container_id))
+            .filter(|&k| self.state.containers[k].is_running())
+            .collect();
+        containers.sort_unstable();
+        containers.dedup();
+        // Each network's endpoints by address, for the ARP caches.
+        let by_ip: BTreeMap<usize, FxHashMap<Ipv4Addr, &Endpoint>> = mine
+            .iter()
+            .map(|&k| {
+                let m = self.state.networks[k]
+                    .endpoints
+                    .values()
+                    .filter_map(|e| match e.ipv4 {
+                        Some((IpAddr::V4(ip), _)) => Some((ip, e)),
+                        _ => None,
+                    })
+                    .collect();
+                (k, m)
+            })
+            .collect();
+        let mut nics = Vec::new();
+        let mut add = |world: &mut World,
+                       container: &str,
+                       i: Iface,
+                       bridge: usize,
+                       known: Vec<(Ipv4Addr, [u8; 6])>| {
+            let mut neighbors = self.restorable_neighbors(&i, &by_ip[&i.network]);
+            for k in known {
+                if !neighbors.contains(&k) {
+                    neighbors.push(k);
+                }
+            }
+            world.add_nic(NicSpec {
+                container: container.to_string(),
+                ifname: i.name,
+                bridge,
+                mac: i.mac,
+                ipv4: (i.ip, i.len),
+                gateway: i.gateway,
+                counters: i.counters,
+                neighbors,
+                mtu: i.mtu,
+            });
+            nics.push(NicRef {
+                network: i.network,
+                endpoint: i.endpoint,
+            });
+        };
+        for k in containers {
+            let c = &self.state.containers[k];
+            for i in self.ifaces(&c.id) {
+                if let Some(&b) = bridge_of.get(&(i.network, me.as_str())) {
+                    add(&mut world, &c.name, i, b, Vec::new());
+                }
+            }
+        }
+        // Other hosts' containers on the overlay networks, whose endpoints the store holds.
+        for &k in &mine {
+            let net = &self.state.networks[k];
+            if !net.global {
+                continue;
+            }
+            for (e, ep) in net.endpoints.values().enumerate() {
+                let Some(&b) = bridge_of.get(&(k, ep.host.as_str())) else {
+                    continue;
+                };
+                let Some((IpAddr::V4(ip), len)) = ep.ipv4 else {
+                    continue;
+                };
+                if ep.host == me || !self.host.live_endpoints.contains(&ep.id) {
+                    continue;
+                }
+                let i = Iface {
+                    name: if ep.ifname.is_empty() {
+                        "eth0".to_string()
+                    } else {
+                        ep.ifname.clone()
+                    },
+                    network: k,
+                    endpoint: e,
+                    mac: parse_mac(ep.mac.as_deref().unwrap_or_default()),
+                    ip,
+                    len,
+                    gateway: None,
+                    counters: ep.counters,
+                    mtu: OVERLAY_MTU,
+                };
+                // The peers its host's VTEP answers ARP for. A Linux stack would ask and
+                // queue its echo reply meanwhile; smoltcp would drop the reply, so the answer
+                // is taken as known (the pinger's side still asks, on the wire).
+                let known = net
+                    .endpoints
+                    .values()
+                    .filter(|o| o.host != ep.host)
+                    .filter_map(|o| match o.ipv4 {
+                        Some((IpAddr::V4(a), _)) => {
+                            Some((a, parse_mac(o.mac.as_deref().unwrap_or_default())))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                add(&mut world, &ep.name, i, b, known);
+            }
+        }
+        (world, nics)
+    }
+
+    /// The ARP entries a NIC starts a command with: those it learned less than 60 s ago
+    /// (smoltcp's lifetime) that still name a running endpoint with that address and MAC, and
+    /// whose owner knows this NIC too. (smoltcp drops an echo reply it cannot address rather
+    /// than queueing it behind an ARP request as Linux does; restoring only entries both sides
+    /// hold keeps that difference from showing.) `peers` are the network's endpoints by
+    /// address.
+    pub(crate) fn restorable_neighbors(
+        &self,
+        i: &Iface,
+        peers: &FxHashMap<Ipv4Addr, &Endpoint>,
+    ) -> Vec<(Ipv4Addr, [u8; 6])> {
+        let now = self.now();
+        let fresh = |at: Instant| now - at < Duration::from_secs(60);
+        let me = &self.state.networks[i.network].endpoints[i.endpoint];
+        me.neighbors
+            .iter()
+            .filter(|(_, _, at)| fresh(*at))
+            .filter(|(ip, mac, _)| {
+                peers.get(ip).is_some_and(|peer| {
+                    peer.mac.as_deref().map(parse_mac) == Some(*mac)
+                        && peer
+                            .neighbors
+                            .iter()
+                            .any(|(a, m, at)| *a == i.ip && *m == i.mac && fresh(*at))
+                })
+            })
+            .map(|(ip, mac, _)| (*ip, *mac))
+            .collect()
+    }
+
+    /// Keeps what the run changed: counters, ARP caches, the clock.
+    pub(crate) fn write_back(&mut self, world: &World, nics: &[NicRef]) {
+        for (k, n) in nics.iter().enumerate() {
+            let Some(e) = self
+                .state
+                .networks
+                .get_index_mut(n.network)
+                .and_then(|(_, net)| net.endpoints.get_index_mut(n.endpoint))
+                .map(|(_, e)| e)
+            else {
+                continue;
+            };
+            e.counters = world.counters(k);
+            for (ip, mac, at) in world.neighbors(k) {
+                e.neighbors.retain(|(a, _, _)| a != ip);
+                e.neighbors.push((*ip, *mac, Instant(*at)));
+            }
+        }
+        self.state.clock = Instant(world.now()).max(self.state.clock);
+    }
+}
