@@ -1,53 +1,62 @@
 //! `ifconfig [IFACE]`: busybox's networking/ifconfig.c, printing as libbb's interface.c
 //! does (`Link encap:Ethernet  HWaddr ...`, the counters with `print_bytes_scaled`).
 
-use crate::docker::Daemon;
-use crate::docker::sandbox::mask;
+use super::ExecResult;
+use crate::docker::sandbox::{Iface, Sandbox};
 use crate::engine::trace::colon_mac as mac_str;
 use crate::stack::Counters;
-use std::net::Ipv4Addr;
 
-impl Daemon {
-    pub(crate) fn ifconfig(&self, cid: &str, only: Option<&str>) -> String {
-        let mut out = String::new();
-        // busybox lists interfaces sorted by name.
-        let mut ifaces = self.ifaces(cid);
-        ifaces.sort_by(|a, b| a.name.cmp(&b.name));
-        for i in ifaces {
-            if only.is_some_and(|o| o != i.name) {
-                continue;
-            }
-            let m = i.mac;
-            out.push_str(&format!(
-                "{:<10}Link encap:Ethernet  HWaddr {}\n",
-                i.name,
-                mac_str(&m).to_uppercase()
-            ));
-            out.push_str(&format!(
-                "          inet addr:{}  Bcast:0.0.0.0  Mask:{}\n",
-                i.ip,
-                Ipv4Addr::from(mask(i.len))
-            ));
-            out.push_str(&format!(
-                "          inet6 addr: {}/64 Scope:Link\n",
-                link_local(&m)
-            ));
-            out.push_str(&format!(
-                "          UP BROADCAST RUNNING MULTICAST  MTU:{}  Metric:1\n",
-                i.mtu
-            ));
-            out.push_str(&counters_block(&i.counters));
-        }
-        if only.is_none_or(|o| o == "lo") {
-            let lo = self.state.containers[cid].lo;
-            out.push_str("lo        Link encap:Local Loopback\n");
-            out.push_str("          inet addr:127.0.0.1  Mask:255.0.0.0\n");
-            out.push_str("          inet6 addr: ::1/128 Scope:Host\n");
-            out.push_str("          UP LOOPBACK RUNNING  MTU:65536  Metric:1\n");
-            out.push_str(&counters_block(&lo));
-        }
-        out
+/// `ifconfig` (every interface) or `ifconfig IFACE`.
+pub fn run(sb: &Sandbox, only: Option<&str>) -> ExecResult {
+    let out = show(sb, only);
+    match only {
+        Some(name) if out.is_empty() => ExecResult::err(
+            format!("ifconfig: {name}: error fetching interface information: Device not found\n"),
+            1,
+        ),
+        _ => ExecResult::out(out),
     }
+}
+
+fn show(sb: &Sandbox, only: Option<&str>) -> String {
+    let mut out = String::new();
+    // busybox lists interfaces sorted by name.
+    let mut ifaces: Vec<&Iface> = sb.ifaces().iter().collect();
+    ifaces.sort_by(|a, b| a.name.cmp(&b.name));
+    for i in ifaces {
+        if only.is_some_and(|o| o != i.name) {
+            continue;
+        }
+        let m = i.mac;
+        out.push_str(&format!(
+            "{:<10}Link encap:Ethernet  HWaddr {}\n",
+            i.name,
+            mac_str(&m).to_uppercase()
+        ));
+        out.push_str(&format!(
+            "          inet addr:{}  Bcast:0.0.0.0  Mask:{}\n",
+            i.ip,
+            i.netmask()
+        ));
+        out.push_str(&format!(
+            "          inet6 addr: {}/64 Scope:Link\n",
+            link_local(&m)
+        ));
+        out.push_str(&format!(
+            "          UP BROADCAST RUNNING MULTICAST  MTU:{}  Metric:1\n",
+            i.mtu
+        ));
+        out.push_str(&counters_block(&i.counters));
+    }
+    if only.is_none_or(|o| o == "lo") {
+        let lo = sb.lo();
+        out.push_str("lo        Link encap:Local Loopback\n");
+        out.push_str("          inet addr:127.0.0.1  Mask:255.0.0.0\n");
+        out.push_str("          inet6 addr: ::1/128 Scope:Host\n");
+        out.push_str("          UP LOOPBACK RUNNING  MTU:65536  Metric:1\n");
+        out.push_str(&counters_block(&lo));
+    }
+    out
 }
 
 /// The IPv6 link-local address a MAC gives (EUI-64, RFC 4291 appendix A).

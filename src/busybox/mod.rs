@@ -7,8 +7,11 @@
 //! (coreutils/cat.c, echo.c, env.c, hostname) print the container's state in busybox's
 //! formats; [`nslookup`] (networking/nslookup.c, and `getent`) asks the embedded DNS over the
 //! loopback. This file is the shell (shell/ash.c): it splits a command line and dispatches on
-//! the applet's name; anything else is `sh: NAME: not found`, 127. The container's network
-//! namespace the applets run in is [`docker::sandbox`](crate::docker::sandbox).
+//! the applet's name; anything else is `sh: NAME: not found`, 127.
+//!
+//! Applets see the container through its [`Sandbox`] (interfaces, files, environment, the
+//! simulated world to send frames in), not through the whole engine; [`exec`] and
+//! [`attach_line`] are the ways in, for the CLI and the Engine API alike.
 
 pub mod files;
 pub mod ifconfig;
@@ -16,9 +19,9 @@ pub mod ip;
 pub mod nslookup;
 pub mod ping;
 
-use crate::docker::{Daemon, Error, Kind, Result};
+use crate::docker::sandbox::Sandbox;
+use crate::docker::{Daemon, Result};
 use crate::engine::World;
-use crate::time::Instant;
 
 /// How to run a command.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -61,14 +64,15 @@ pub struct ExecResult {
     /// A pcapng file, when asked for.
     pub capture: Option<Vec<u8>>,
 }
+
 impl ExecResult {
-    pub(crate) fn out(stdout: String) -> ExecResult {
+    fn out(stdout: String) -> ExecResult {
         ExecResult {
             stdout,
             ..Default::default()
         }
     }
-    pub(crate) fn err(stderr: String, code: i32) -> ExecResult {
+    fn err(stderr: String, code: i32) -> ExecResult {
         ExecResult {
             stderr,
             code,
@@ -79,17 +83,11 @@ impl ExecResult {
 
 /// `POST /containers/{id}/exec` + start: runs a command in a running container.
 pub fn exec(d: &mut Daemon, term: &str, argv: &[String], opts: &ExecOptions) -> Result<ExecResult> {
-    let cid = d.find_container(term)?;
-    if !d.state.containers[&cid].is_running() {
-        return Err(Error::new(
-            Kind::Conflict,
-            format!("container {cid} is not running"),
-        ));
-    }
-    Ok(shell(d, &cid, argv, opts))
+    let cid = d.exec_target(term)?;
+    Ok(shell(&mut d.sandbox(&cid), argv, opts))
 }
 
-/// One line typed into the attached shell of a running container (its main process,
+/// One line typed into the attached shell of running container `cid` (its main process,
 /// busybox `sh`): ctrl-p ctrl-q detaches, `exit [N]` ends the shell and so the container,
 /// anything else runs as a command.
 pub fn attach_line(d: &mut Daemon, cid: &str, line: &str, opts: &ExecOptions) -> AttachLine {
@@ -105,93 +103,57 @@ pub fn attach_line(d: &mut Daemon, cid: &str, line: &str, opts: &ExecOptions) ->
     if words.is_empty() {
         return AttachLine::Ran(ExecResult::default());
     }
-    AttachLine::Ran(shell(d, cid, &words, opts))
+    AttachLine::Ran(shell(&mut d.sandbox(cid), &words, opts))
 }
 
-/// One command line of the shell of a running container.
-pub fn shell(d: &mut Daemon, cid: &str, argv: &[String], opts: &ExecOptions) -> ExecResult {
+/// One command line of the shell, split into words: the applet it names runs.
+pub fn shell(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecResult {
     let Some(cmd) = argv.first() else {
         return ExecResult::default();
     };
     let args: Vec<&str> = argv[1..].iter().map(|s| s.as_str()).collect();
     match (cmd.as_str(), args.as_slice()) {
-        ("ping", _) => d.ping_cmd(cid, &args, opts),
-        ("ifconfig", []) => ExecResult::out(d.ifconfig(cid, None)),
-        ("ifconfig", [name]) => {
-            let out = d.ifconfig(cid, Some(name));
-            if out.is_empty() {
-                ExecResult::err(
-                    format!(
-                        "ifconfig: {name}: error fetching interface information: Device not found\n"
-                    ),
-                    1,
-                )
-            } else {
-                ExecResult::out(out)
-            }
-        }
+        ("ping", _) => ping::run(sb, &args, opts),
+        ("ifconfig", []) => ifconfig::run(sb, None),
+        ("ifconfig", [name]) => ifconfig::run(sb, Some(name)),
         ("ip", ["-4", rest @ ..]) => {
             let words: Vec<String> = std::iter::once("ip")
                 .chain(rest.iter().copied())
                 .map(String::from)
                 .collect();
-            shell(d, cid, &words, opts)
+            shell(sb, &words, opts)
         }
         (
             "ip",
             ["a" | "addr" | "address", "show" | "list", dev]
             | ["a" | "addr" | "address", "show" | "list", "dev", dev],
-        ) => {
-            let out = d.ip_addr(cid, Some(dev));
-            if out.is_empty() {
-                ExecResult::err(format!("ip: can't find device '{dev}'\n"), 1)
-            } else {
-                ExecResult::out(out)
-            }
-        }
+        ) => ip::addr(sb, Some(dev)),
         ("ip", [obj, rest @ ..]) if rest.is_empty() || rest == ["show"] || rest == ["list"] => {
-            match *obj {
-                "a" | "addr" | "address" => ExecResult::out(d.ip_addr(cid, None)),
-                "r" | "ro" | "route" => ExecResult::out(d.ip_route(cid)),
-                "n" | "neigh" | "neighbor" | "neighbour" => ExecResult::out(d.ip_neigh(cid)),
-                _ => ExecResult::err(format!("ip: unknown command \"{obj}\"\n"), 1),
-            }
+            ip::show(sb, obj)
         }
-        ("arp", [] | ["-a"] | ["-n"] | ["-an"] | ["-na"]) => ExecResult::out(d.arp(cid)),
-        ("hostname", []) => {
-            ExecResult::out(format!("{}\n", d.state.containers[cid].config.hostname))
-        }
-        ("cat", ["/etc/hosts"]) => ExecResult::out(d.etc_hosts(cid)),
-        ("cat", ["/etc/resolv.conf"]) => ExecResult::out(d.resolv_conf(cid)),
-        ("cat", ["/etc/hostname"]) => {
-            ExecResult::out(format!("{}\n", d.state.containers[cid].config.hostname))
-        }
-        ("cat", [path]) => ExecResult::err(
-            format!("cat: can't open '{path}': No such file or directory\n"),
-            1,
-        ),
-        ("env", []) => ExecResult::out(d.env(cid, opts.tty)),
-        ("nslookup", [name]) => d.nslookup(cid, name, None, opts),
-        ("nslookup", [name, server]) => d.nslookup(cid, name, Some(server), opts),
-        ("getent", ["hosts", name]) => d.getent_hosts(cid, name, opts),
+        ("arp", [] | ["-a"] | ["-n"] | ["-an"] | ["-na"]) => ip::arp(sb),
+        ("hostname", []) => files::hostname(sb),
+        ("cat", [path]) => files::cat(sb, path),
+        ("env", []) => files::env(sb, opts.tty),
+        ("nslookup", [name]) => nslookup::run(sb, name, None, opts),
+        ("nslookup", [name, server]) => nslookup::run(sb, name, Some(server), opts),
+        ("getent", ["hosts", name]) => nslookup::getent_hosts(sb, name, opts),
         ("true", _) => ExecResult::default(),
         ("false", _) => ExecResult::err(String::new(), 1),
-        ("echo", words) => ExecResult::out(format!("{}\n", words.join(" "))),
+        ("echo", words) => files::echo(words),
         ("sh", ["-c", line]) => {
             let words: Vec<String> = line.split_whitespace().map(String::from).collect();
-            shell(d, cid, &words, opts)
+            shell(sb, &words, opts)
         }
         (other, _) => ExecResult::err(format!("sh: {other}: not found\n"), 127),
     }
 }
 
-impl Daemon {
-    /// Ends a command: the clock moves to where the world's is, and the result carries what
-    /// the wire saw.
-    pub(crate) fn finish(&mut self, world: &World, mut r: ExecResult) -> ExecResult {
-        self.state.clock = Instant(world.now()).max(self.state.clock);
-        r.trace = world.trace_lines().to_vec();
-        r.capture = world.capture_bytes();
-        r
-    }
+/// Ends a command that ran in `world`: the sandbox keeps what changed (counters, ARP caches,
+/// the clock), and the result carries what the wire saw.
+fn finish(sb: &mut Sandbox, world: &World, mut r: ExecResult) -> ExecResult {
+    sb.write_back(world);
+    r.trace = world.trace_lines().to_vec();
+    r.capture = world.capture_bytes();
+    r
 }

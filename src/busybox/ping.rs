@@ -7,14 +7,121 @@
 //! came, else after `-W` (10 s); with `-w S`, stop at S seconds whatever happens. A ping of the
 //! container's own addresses never leaves it (the loopback).
 
-use super::{ExecOptions, ExecResult};
-use crate::docker::Daemon;
-use crate::docker::sandbox::mask;
+use super::nslookup::resolve_host;
+use super::{ExecOptions, ExecResult, finish};
+use crate::docker::sandbox::Sandbox;
 use crate::engine::World;
 use crate::time::{Duration, Instant};
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{Icmpv4Packet, Icmpv4Repr, Ipv4Address};
 use std::net::Ipv4Addr;
+
+/// `ping [OPTIONS] HOST` in the container: the name resolved as its libc would, the route
+/// its routing table gives, then echo requests on the wire (or on `lo` for its own addresses).
+pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
+    let (o, host) = match parse_ping(args) {
+        Ok(x) => x,
+        Err(e) => return ExecResult::err(e, 1),
+    };
+    if o.count.is_none() && o.deadline.is_none() {
+        return ExecResult::err(
+            "vnet: ping would run until interrupted; give -c COUNT or -w SECONDS\n".into(),
+            1,
+        );
+    }
+    if sb.host_network() {
+        return ExecResult::err(
+            "vnet: a host-network container uses the host's own stack, which vnet does not simulate yet\n".into(),
+            1,
+        );
+    }
+    let mut world = sb.world(opts.trace, opts.capture);
+    let Some(target) = resolve_host(sb, &mut world, &host) else {
+        let r = ExecResult::err(format!("ping: bad address '{host}'\n"), 1);
+        return finish(sb, &world, r);
+    };
+    if target.is_loopback() || sb.ifaces().iter().any(|i| i.ip == target) {
+        let r = ping_local(sb, Instant(world.now()), target, &host, &o);
+        return finish(sb, &world, r);
+    }
+    let Some(route) = sb.route(target) else {
+        let r = ExecResult {
+            stdout: Tally::header(&host, target, o.size),
+            stderr: "ping: sendto: Network is unreachable\n".into(),
+            code: 1,
+            ..Default::default()
+        };
+        return finish(sb, &world, r);
+    };
+    let r = ping(&mut world, sb.nic(route), target, &host, &o);
+    let r = ExecResult {
+        stdout: r.stdout,
+        code: r.code,
+        ..Default::default()
+    };
+    finish(sb, &world, r)
+}
+
+/// busybox ping's options: `-c N -w N -W N -i SECS -s N -q -f`, combined or apart.
+fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), String> {
+    let mut o = PingOptions::default();
+    let mut host = None;
+    let mut it = args.iter().copied();
+    let number = |v: Option<&str>, what: char| -> std::result::Result<f64, String> {
+        let v = v.ok_or_else(|| format!("ping: option requires an argument -- '{what}'\n"))?;
+        // busybox reads -c, -w, -W and -s as whole numbers, -i as a duration.
+        let x = if what == 'i' {
+            v.parse::<f64>().ok().filter(|x| *x >= 0.0 && x.is_finite())
+        } else {
+            v.parse::<u64>().ok().map(|n| n as f64)
+        };
+        let x = x.ok_or_else(|| format!("ping: invalid number '{v}'\n"))?;
+        if what == 's' && x > 65535.0 {
+            return Err(format!("ping: number {v} is not in 0..65535 range\n"));
+        }
+        // Deadlines beyond any run anyone would wait for are capped (a day).
+        Ok(x.min(86_400.0 * 1e3))
+    };
+    while let Some(a) = it.next() {
+        let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) else {
+            if host.is_some() {
+                return Err(PING_USAGE.into());
+            }
+            host = Some(a.to_string());
+            continue;
+        };
+        for (i, f) in flags.char_indices() {
+            match f {
+                'q' => o.quiet = true,
+                'f' => o.flood = true,
+                'c' | 'w' | 'W' | 'i' | 's' => {
+                    let rest = &flags[i + 1..];
+                    let v = if rest.is_empty() {
+                        it.next()
+                    } else {
+                        Some(rest)
+                    };
+                    let x = number(v, f)?;
+                    match f {
+                        // busybox: a count of 0 means no limit.
+                        'c' => o.count = Some(x as u64).filter(|c| *c > 0),
+                        // busybox: -w 0 is no deadline.
+                        'w' => o.deadline = Some((x * 1e6) as u64).filter(|d| *d > 0),
+                        'W' => o.timeout = (x * 1e6) as u64,
+                        'i' => o.interval = (x * 1e6) as u64,
+                        _ => o.size = x as usize,
+                    }
+                    break;
+                }
+                other => return Err(format!("ping: invalid option -- '{other}'\n{PING_USAGE}")),
+            }
+        }
+    }
+    let host = host.ok_or_else(|| PING_USAGE.to_string())?;
+    Ok((o, host))
+}
+
+const PING_USAGE: &str = "BusyBox v1.36.1 multi-call binary.\n\nUsage: ping [OPTIONS] HOST\n";
 
 /// busybox's `MAXWAIT`: the default `-W`.
 pub const MAXWAIT_SECS: u64 = 10;
@@ -266,184 +373,56 @@ pub fn ping(
     }
 }
 
-impl Daemon {
-    pub(crate) fn ping_cmd(&mut self, cid: &str, args: &[&str], opts: &ExecOptions) -> ExecResult {
-        let (o, host) = match parse_ping(args) {
-            Ok(x) => x,
-            Err(e) => return ExecResult::err(e, 1),
-        };
-        if o.count.is_none() && o.deadline.is_none() {
-            return ExecResult::err(
-                "vnet: ping would run until interrupted; give -c COUNT or -w SECONDS\n".into(),
-                1,
-            );
+/// A ping that never leaves the container, from `start`: loopback, 98-byte frames on `lo`.
+fn ping_local(
+    sb: &mut Sandbox,
+    start: Instant,
+    target: Ipv4Addr,
+    host: &str,
+    o: &PingOptions,
+) -> ExecResult {
+    let mut out = Tally::header(host, target, o.size);
+    let mut tally = Tally::default();
+    let end = o.deadline.map(|d| Instant(start.0.saturating_add(d)));
+    let mut t = start;
+    loop {
+        if let Some(e) = end
+            && t >= e
+        {
+            t = e;
+            break;
         }
-        if self.state.containers[cid].host_config.network_mode == "host" {
-            return ExecResult::err(
-                "vnet: a host-network container uses the host's own stack, which vnet does not simulate yet\n".into(),
-                1,
-            );
+        tally.sent += 1;
+        let rtt = 15 + sb.draw("loopback", 10);
+        tally.record(rtt);
+        if !o.quiet {
+            out.push_str(&Tally::reply_line(
+                o.size,
+                target,
+                (tally.sent - 1) as u16,
+                64,
+                rtt,
+            ));
         }
-        let (mut world, nics) = self.world(cid, opts.trace, opts.capture);
-        let Some(target) = self.resolve_host(&mut world, cid, &host) else {
-            self.write_back(&world, &nics);
-            let r = ExecResult::err(format!("ping: bad address '{host}'\n"), 1);
-            return self.finish(&world, r);
-        };
-        let ifaces = self.ifaces(cid);
-        if target.is_loopback() || ifaces.iter().any(|i| i.ip == target) {
-            self.write_back(&world, &nics);
-            let r = self.ping_local(cid, target, &host, &o);
-            return self.finish(&world, r);
+        // The request and the reply, each out on `lo` and so back in.
+        let frame = o.size + 8 + 20 + 14;
+        for _ in 0..2 {
+            sb.count_lo(frame);
         }
-        // The route: the most specific connected subnet, else the default route.
-        let route = ifaces
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| u32::from(target) & mask(i.len) == u32::from(i.ip) & mask(i.len))
-            .max_by_key(|(_, i)| i.len)
-            .or_else(|| ifaces.iter().enumerate().find(|(_, i)| i.gateway.is_some()))
-            .map(|(k, _)| k);
-        let Some(route) = route else {
-            self.write_back(&world, &nics);
-            let r = ExecResult {
-                stdout: Tally::header(&host, target, o.size),
-                stderr: "ping: sendto: Network is unreachable\n".into(),
-                code: 1,
-                ..Default::default()
-            };
-            return self.finish(&world, r);
-        };
-        let src = nics
-            .iter()
-            .position(|n| {
-                n.network == ifaces[route].network && n.endpoint == ifaces[route].endpoint
-            })
-            .expect("the container's own NIC is in its world");
-        let r = ping(&mut world, src, target, &host, &o);
-        self.write_back(&world, &nics);
-        let r = ExecResult {
-            stdout: r.stdout,
-            code: r.code,
-            ..Default::default()
-        };
-        self.finish(&world, r)
+        if o.count.is_some_and(|c| tally.sent >= c) || (o.interval == 0 && !o.flood) {
+            t = t + Duration(rtt);
+            break;
+        }
+        t = t + Duration(o.interval);
     }
-
-    /// A ping that never leaves the container: loopback, 98-byte frames on `lo`.
-    pub(crate) fn ping_local(
-        &mut self,
-        cid: &str,
-        target: Ipv4Addr,
-        host: &str,
-        o: &PingOptions,
-    ) -> ExecResult {
-        let mut out = Tally::header(host, target, o.size);
-        let mut tally = Tally::default();
-        let start = self.now();
-        let end = o.deadline.map(|d| Instant(start.0.saturating_add(d)));
-        let mut t = start;
-        loop {
-            if let Some(e) = end
-                && t >= e
-            {
-                t = e;
-                break;
-            }
-            tally.sent += 1;
-            let rtt = 15 + self.draw("loopback", 10);
-            tally.record(rtt);
-            if !o.quiet {
-                out.push_str(&Tally::reply_line(
-                    o.size,
-                    target,
-                    (tally.sent - 1) as u16,
-                    64,
-                    rtt,
-                ));
-            }
-            let frame = (o.size + 8 + 20 + 14) as u64;
-            let lo = &mut self.state.containers.get_mut(cid).expect("running").lo;
-            lo.tx_packets += 2;
-            lo.rx_packets += 2;
-            lo.tx_bytes += 2 * frame;
-            lo.rx_bytes += 2 * frame;
-            if o.count.is_some_and(|c| tally.sent >= c) || (o.interval == 0 && !o.flood) {
-                t = t + Duration(rtt);
-                break;
-            }
-            t = t + Duration(o.interval);
-        }
-        self.state.clock = t.max(self.state.clock);
-        out.push_str(&tally.statistics(host));
-        ExecResult {
-            stdout: out,
-            code: tally.code(),
-            ..Default::default()
-        }
+    sb.advance_to(t);
+    out.push_str(&tally.statistics(host));
+    ExecResult {
+        stdout: out,
+        code: tally.code(),
+        ..Default::default()
     }
 }
-
-/// busybox ping's options: `-c N -w N -W N -i SECS -s N -q -f`, combined or apart.
-fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), String> {
-    let mut o = PingOptions::default();
-    let mut host = None;
-    let mut it = args.iter().copied();
-    let number = |v: Option<&str>, what: char| -> std::result::Result<f64, String> {
-        let v = v.ok_or_else(|| format!("ping: option requires an argument -- '{what}'\n"))?;
-        // busybox reads -c, -w, -W and -s as whole numbers, -i as a duration.
-        let x = if what == 'i' {
-            v.parse::<f64>().ok().filter(|x| *x >= 0.0 && x.is_finite())
-        } else {
-            v.parse::<u64>().ok().map(|n| n as f64)
-        };
-        let x = x.ok_or_else(|| format!("ping: invalid number '{v}'\n"))?;
-        if what == 's' && x > 65535.0 {
-            return Err(format!("ping: number {v} is not in 0..65535 range\n"));
-        }
-        // Deadlines beyond any run anyone would wait for are capped (a day).
-        Ok(x.min(86_400.0 * 1e3))
-    };
-    while let Some(a) = it.next() {
-        let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) else {
-            if host.is_some() {
-                return Err(PING_USAGE.into());
-            }
-            host = Some(a.to_string());
-            continue;
-        };
-        for (i, f) in flags.char_indices() {
-            match f {
-                'q' => o.quiet = true,
-                'f' => o.flood = true,
-                'c' | 'w' | 'W' | 'i' | 's' => {
-                    let rest = &flags[i + 1..];
-                    let v = if rest.is_empty() {
-                        it.next()
-                    } else {
-                        Some(rest)
-                    };
-                    let x = number(v, f)?;
-                    match f {
-                        // busybox: a count of 0 means no limit.
-                        'c' => o.count = Some(x as u64).filter(|c| *c > 0),
-                        // busybox: -w 0 is no deadline.
-                        'w' => o.deadline = Some((x * 1e6) as u64).filter(|d| *d > 0),
-                        'W' => o.timeout = (x * 1e6) as u64,
-                        'i' => o.interval = (x * 1e6) as u64,
-                        _ => o.size = x as usize,
-                    }
-                    break;
-                }
-                other => return Err(format!("ping: invalid option -- '{other}'\n{PING_USAGE}")),
-            }
-        }
-    }
-    let host = host.ok_or_else(|| PING_USAGE.to_string())?;
-    Ok((o, host))
-}
-
-const PING_USAGE: &str = "BusyBox v1.36.1 multi-call binary.\n\nUsage: ping [OPTIONS] HOST\n";
 
 #[cfg(test)]
 mod tests {

@@ -682,8 +682,9 @@ pub(super) fn attach(
         Ok(c) => c,
         Err(e) => return o.daemon_error(&e),
     };
+    // The docker CLI's own check, before it asks the daemon.
     if !d.container(&cid).is_running() {
-        return o.fail("You cannot attach to a stopped container, start it first");
+        return o.fail(crate::docker::Error::attach_stopped().message);
     }
     use crate::busybox::{AttachLine, DETACH_KEYS, PROMPT};
     let tty = d.container(&cid).config.tty;

@@ -631,19 +631,9 @@ async fn container_attach(
 ) -> Reply {
     let found = blocking(host, move |h| {
         h.read(|d| {
-            let id = d.find_container(&term)?;
-            let c = d.container(&id);
-            match c.state.status {
-                crate::docker::Status::Running => Ok((id, c.config.tty)),
-                crate::docker::Status::Created => Err(Error::new(
-                    Kind::Conflict,
-                    "vnet runs containers detached only for now: add -d, then use exec",
-                )),
-                crate::docker::Status::Exited => Err(Error::new(
-                    Kind::Conflict,
-                    "You cannot attach to a stopped container, start it first",
-                )),
-            }
+            let id = d.attach_target(&term)?;
+            let tty = d.container(&id).config.tty;
+            Ok((id, tty))
         })
     })
     .await
@@ -798,21 +788,10 @@ async fn exec_create(host: &Arc<Host>, term: String, body: &Bytes) -> Reply {
             "No exec command specified",
         ));
     }
-    let found = blocking(host, move |h| {
-        h.read(|d| {
-            let id = d.find_container(&term)?;
-            if !d.container(&id).is_running() {
-                return Err(Error::new(
-                    Kind::Conflict,
-                    format!("container {id} is not running"),
-                ));
-            }
-            Ok(id)
-        })
-    })
-    .await
-    .and_then(|r| r)
-    .and_then(|r| r);
+    let found = blocking(host, move |h| h.read(|d| d.exec_target(&term)))
+        .await
+        .and_then(|r| r)
+        .and_then(|r| r);
     let container_id = match found {
         Ok(id) => id,
         Err(e) => return http::error(&e),

@@ -437,6 +437,26 @@ impl Error {
         )
     }
 
+    /// `errNotRunning` (daemon/errors.go): `docker exec` into a container that is not running.
+    pub fn container_not_running(id: &str) -> Error {
+        e(Kind::Conflict, format!("container {id} is not running"))
+    }
+    /// The docker CLI's `attach` check (cli/command/container/attach.go): the container is
+    /// not running.
+    pub fn attach_stopped() -> Error {
+        e(
+            Kind::Conflict,
+            "You cannot attach to a stopped container, start it first".into(),
+        )
+    }
+    /// vnet's own: attaching to a container that was created but never started.
+    pub fn attach_created() -> Error {
+        e(
+            Kind::Conflict,
+            "vnet runs containers detached only for now: add -d, then use exec".into(),
+        )
+    }
+
     /// `container/view.go`.
     pub fn no_such_container(name: &str) -> Error {
         e(Kind::NotFound, format!("No such container: {name}"))

@@ -1,6 +1,9 @@
-//! A container's network namespace, as libnetwork's sandbox (osl/sandbox) holds it: its
-//! interfaces, routes and neighbour caches, turned into a simulated [`World`] for one command
-//! and written back when the command is done.
+//! A container's sandbox, as libnetwork keeps it (sandbox.go, osl/namespace_linux.go): its
+//! network namespace (interfaces, routes, neighbour caches, the loopback), the files Docker
+//! writes into it (`/etc/hosts`, `/etc/resolv.conf`: sandbox_dns_unix.go) and the
+//! environment a process starts with. [`Sandbox`] is what a command inside the container sees
+//! ([`crate::busybox`] runs there): it builds the simulated [`World`] a command runs in and
+//! writes back what the command changed.
 //!
 //! The world a command runs in holds every bridge on the host (the host owns all their
 //! gateways) and a stack for every running container that shares a network with the one the
@@ -8,8 +11,10 @@
 //! bridges. Counters and ARP caches are written back, and the clock moves by the time the
 //! command took.
 
-use super::Daemon;
+use super::error::{Error, Result};
 use super::network::{Endpoint, Network};
+use super::{Daemon, Status};
+use crate::dns;
 use crate::engine::{BridgeNode, BridgeSpec, NicSpec, UnderlayHostSpec, VtepSpec, World};
 use crate::stack::Counters;
 use crate::time::{Duration, Instant};
@@ -17,27 +22,23 @@ use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-/// Which endpoint a NIC of a world stands for, by its indices in the state's maps (which do
-/// not change while a command runs).
-#[derive(Clone, Copy, Debug)]
-pub struct NicRef {
-    /// The network's index in the state's networks.
-    pub network: usize,
-    /// The endpoint's index in that network's endpoints.
-    pub endpoint: usize,
-}
-
 /// An overlay interface's MTU: 1500 less VXLAN's 50 bytes (Docker's overlay driver).
 pub const OVERLAY_MTU: usize = crate::stack::MTU - crate::wire::vxlan::OVERHEAD;
+
+/// A running container as one command inside it sees it. It holds the engine for as long as
+/// the command runs; nothing else can change meanwhile.
+pub struct Sandbox<'d> {
+    daemon: &'d mut Daemon,
+    cid: String,
+    ifaces: Vec<Iface>,
+    /// Which endpoint each NIC of the command's world stands for (empty until it has one).
+    nics: Vec<NicRef>,
+}
 
 /// A container interface as the shell sees it.
 pub struct Iface {
     /// `eth0`, `eth1`, ...
     pub name: String,
-    /// The network's index in the state's networks.
-    pub network: usize,
-    /// The endpoint's index in that network's endpoints.
-    pub endpoint: usize,
     /// Its MAC address.
     pub mac: [u8; 6],
     /// Its IPv4 address.
@@ -50,9 +51,283 @@ pub struct Iface {
     pub counters: Counters,
     /// Its MTU.
     pub mtu: usize,
+    /// Which endpoint it is.
+    at: NicRef,
 }
 
-pub(crate) fn parse_mac(s: &str) -> [u8; 6] {
+impl Iface {
+    /// Its subnet's mask.
+    pub fn netmask(&self) -> Ipv4Addr {
+        Ipv4Addr::from(mask(self.len))
+    }
+
+    /// Its subnet's address.
+    pub fn subnet(&self) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.ip) & mask(self.len))
+    }
+
+    /// Whether `ip` is on its subnet.
+    pub fn on_link(&self, ip: Ipv4Addr) -> bool {
+        u32::from(ip) & mask(self.len) == u32::from(self.subnet())
+    }
+}
+
+/// A live entry of a neighbour (ARP) cache.
+pub struct Neighbor {
+    /// The interface it was learned on.
+    pub dev: String,
+    /// The neighbour's address.
+    pub ip: Ipv4Addr,
+    /// Its MAC address.
+    pub mac: [u8; 6],
+    /// Confirmed recently (Linux's `REACHABLE`), else `STALE`.
+    pub reachable: bool,
+}
+
+/// Which endpoint a NIC of a world, or an interface, stands for, by its indices in the
+/// state's maps (which do not change while a command runs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct NicRef {
+    network: usize,
+    endpoint: usize,
+}
+
+impl Daemon {
+    /// The running container `term` names, where `docker exec` runs a command (moby's
+    /// `getActiveContainer`, daemon/exec.go).
+    pub fn exec_target(&self, term: &str) -> Result<String> {
+        let cid = self.find_container(term)?;
+        if !self.state.containers[&cid].is_running() {
+            return Err(Error::container_not_running(&cid));
+        }
+        Ok(cid)
+    }
+
+    /// The running container `term` names, whose shell `attach` joins. One created and never
+    /// started would need `docker start -a`, which vnet does not run.
+    pub fn attach_target(&self, term: &str) -> Result<String> {
+        let cid = self.find_container(term)?;
+        match self.state.containers[&cid].state.status {
+            Status::Running => Ok(cid),
+            Status::Created => Err(Error::attach_created()),
+            Status::Exited => Err(Error::attach_stopped()),
+        }
+    }
+
+    /// The sandbox of container `cid` (which exists; [`Daemon::exec_target`] checks that it
+    /// runs), for one command.
+    pub fn sandbox(&mut self, cid: &str) -> Sandbox<'_> {
+        let ifaces = self.ifaces(cid);
+        Sandbox {
+            daemon: self,
+            cid: cid.to_string(),
+            ifaces,
+            nics: Vec::new(),
+        }
+    }
+}
+
+impl Sandbox<'_> {
+    /// The container's name.
+    pub fn name(&self) -> &str {
+        &self.daemon.state.containers[&self.cid].name
+    }
+
+    /// Its hostname.
+    pub fn hostname(&self) -> &str {
+        &self.daemon.state.containers[&self.cid].config.hostname
+    }
+
+    /// Whether it shares the host's network namespace (`--network host`).
+    pub fn host_network(&self) -> bool {
+        self.daemon.state.containers[&self.cid]
+            .host_config
+            .network_mode
+            == "host"
+    }
+
+    /// Its interfaces besides `lo`, in attach order (eth0, eth1, ...).
+    pub fn ifaces(&self) -> &[Iface] {
+        &self.ifaces
+    }
+
+    /// What crossed its loopback so far.
+    pub fn lo(&self) -> Counters {
+        self.daemon.state.containers[&self.cid].lo
+    }
+
+    /// Counts a frame that went out on the loopback and so came back in.
+    pub fn count_lo(&mut self, len: usize) {
+        let lo = &mut self.daemon.state.containers[&self.cid].lo;
+        lo.tx_packets += 1;
+        lo.rx_packets += 1;
+        lo.tx_bytes += len as u64;
+        lo.rx_bytes += len as u64;
+    }
+
+    /// The route to `ip`, as the index of the interface it leaves by: the most specific
+    /// connected subnet, else the default route.
+    pub fn route(&self, ip: Ipv4Addr) -> Option<usize> {
+        let i = &self.ifaces;
+        i.iter()
+            .enumerate()
+            .filter(|(_, i)| i.on_link(ip))
+            .max_by_key(|(_, i)| i.len)
+            .or_else(|| i.iter().enumerate().find(|(_, i)| i.gateway.is_some()))
+            .map(|(k, _)| k)
+    }
+
+    /// ARP entries still alive (smoltcp keeps a neighbour 60 s; shown REACHABLE for the
+    /// first 30 s as Linux's base_reachable_time, STALE after).
+    pub fn neighbors(&self) -> Vec<Neighbor> {
+        let now = self.daemon.now();
+        let mut out = Vec::new();
+        for i in &self.ifaces {
+            let ep = &self.daemon.state.networks[i.at.network].endpoints[i.at.endpoint];
+            for (ip, mac, at) in &ep.neighbors {
+                let age = now - *at;
+                if age <= Duration::from_secs(60) {
+                    out.push(Neighbor {
+                        dev: i.name.clone(),
+                        ip: *ip,
+                        mac: *mac,
+                        reachable: age <= Duration::from_secs(30),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The files Docker writes into the container: `/etc/hosts`, `/etc/resolv.conf`,
+    /// `/etc/hostname`.
+    pub fn file(&self, path: &str) -> Option<String> {
+        match path {
+            "/etc/hosts" => Some(self.hosts()),
+            "/etc/resolv.conf" => Some(self.resolv_conf()),
+            "/etc/hostname" => Some(format!("{}\n", self.hostname())),
+            _ => None,
+        }
+    }
+
+    /// `/etc/hosts` (libnetwork's etchosts): the defaults, the legacy links, then the
+    /// container's own addresses under its hostname.
+    fn hosts(&self) -> String {
+        let c = &self.daemon.state.containers[&self.cid];
+        let mut out = String::from(
+            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
+        );
+        for (_, ip, names) in &c.link_hosts {
+            out.push_str(&format!("{ip}\t{names}\n"));
+        }
+        for i in &self.ifaces {
+            out.push_str(&format!("{}\t{}\n", i.ip, c.config.hostname));
+        }
+        out
+    }
+
+    /// `/etc/resolv.conf` as Docker 25+ writes it (libnetwork `resolvconf`, goldens
+    /// `TestRCTransformForIntNS`/`ForLegacyNw`). The simulated host's own resolv.conf points at
+    /// a local stub resolver (`nameserver 127.0.0.53`): the embedded DNS forwards to it; the
+    /// default bridge cannot use it and falls back to Google's servers.
+    fn resolv_conf(&self) -> String {
+        const HEADER: &str = "# Generated by Docker Engine.\n# This file can be edited; Docker Engine will not make further changes once it\n# has been modified.\n\n";
+        if self.uses_embedded_dns() {
+            format!(
+                "{HEADER}nameserver 127.0.0.11\noptions ndots:0\n\n# Based on host file: '/etc/resolv.conf' (internal resolver)\n# ExtServers: [host(127.0.0.53)]\n# Overrides: []\n# Option ndots from: internal\n"
+            )
+        } else {
+            format!(
+                "{HEADER}nameserver 8.8.8.8\nnameserver 8.8.4.4\n\n# Based on host file: '/etc/resolv.conf' (legacy)\n# Used default nameservers.\n# Overrides: []\n"
+            )
+        }
+    }
+
+    /// The environment a command starts with (moby's `CreateDaemonEnvironment`): the image's
+    /// `PATH`, `HOSTNAME`, `TERM` on a terminal, the legacy links' variables, the container's
+    /// own, and `HOME`.
+    pub fn env(&self, tty: bool) -> Vec<String> {
+        let c = &self.daemon.state.containers[&self.cid];
+        let mut vars: Vec<String> = Vec::new();
+        let path = c.config.env.iter().find(|e| e.starts_with("PATH="));
+        if let Some(p) = path {
+            vars.push(p.clone());
+        }
+        vars.push(format!("HOSTNAME={}", c.config.hostname));
+        if tty {
+            vars.push("TERM=xterm".to_string());
+        }
+        vars.extend(c.link_env.iter().cloned());
+        vars.extend(
+            c.config
+                .env
+                .iter()
+                .filter(|e| !e.starts_with("PATH="))
+                .cloned(),
+        );
+        vars.push("HOME=/root".to_string());
+        vars
+    }
+
+    /// Whether the container asks Docker's embedded DNS (127.0.0.11): it is on a
+    /// user-defined network.
+    pub fn uses_embedded_dns(&self) -> bool {
+        self.daemon.uses_embedded_dns(&self.cid)
+    }
+
+    /// The embedded DNS server's answer to a DNS message from this container.
+    pub fn embedded_dns(&self, request: &[u8]) -> Option<Vec<u8>> {
+        dns::answer(request, |n, t| self.daemon.dns_answer(&self.cid, n, t))
+    }
+
+    /// A derived number below `n` for the object named by `label` (see [`crate::rng`]).
+    pub fn draw(&mut self, label: &str, n: u64) -> u64 {
+        self.daemon.draw(label, n)
+    }
+
+    /// The virtual clock.
+    pub fn now(&self) -> Instant {
+        self.daemon.now()
+    }
+
+    /// Moves the virtual clock to `t`, unless it is past it already.
+    pub fn advance_to(&mut self, t: Instant) {
+        let clock = &mut self.daemon.state.clock;
+        *clock = t.max(*clock);
+    }
+
+    /// A world with no stacks, for commands that only talk over the loopback (to the
+    /// resolver). `trace` and `capture` record the frames.
+    pub fn bare_world(&mut self, trace: bool, capture: bool) -> World {
+        self.nics.clear();
+        self.daemon.bare_world(trace, capture)
+    }
+
+    /// The world a command in this container runs in, with its neighbours on the wire (see
+    /// the module's doc).
+    pub fn world(&mut self, trace: bool, capture: bool) -> World {
+        let (world, nics) = self.daemon.world(&self.cid, trace, capture);
+        self.nics = nics;
+        world
+    }
+
+    /// The NIC of the world that stands for interface `iface`.
+    pub fn nic(&self, iface: usize) -> usize {
+        let at = self.ifaces[iface].at;
+        self.nics
+            .iter()
+            .position(|n| *n == at)
+            .expect("the container's own NIC is in its world")
+    }
+
+    /// Keeps what the run changed: counters, ARP caches, the clock.
+    pub fn write_back(&mut self, world: &World) {
+        self.daemon.write_back(world, &self.nics);
+    }
+}
+
+/// `02:42:ac:11:00:02` (or upper case) as bytes; anything unreadable is zero.
+fn parse_mac(s: &str) -> [u8; 6] {
     let mut m = [0u8; 6];
     for (i, p) in s.split(':').take(6).enumerate() {
         m[i] = u8::from_str_radix(p, 16).unwrap_or(0);
@@ -60,8 +335,7 @@ pub(crate) fn parse_mac(s: &str) -> [u8; 6] {
     m
 }
 
-/// The netmask of a prefix length, as a number.
-pub(crate) fn mask(len: u8) -> u32 {
+fn mask(len: u8) -> u32 {
     if len == 0 {
         0
     } else {
@@ -79,7 +353,7 @@ impl Daemon {
     /// The container's interfaces in attach order (eth0, eth1, ...), and which one holds the
     /// default route: libnetwork's `Endpoint.Less` puts internal networks last and orders the
     /// rest by network name (all `GwPriority` being 0); the first one's gateway is the default.
-    pub(crate) fn ifaces(&self, cid: &str) -> Vec<Iface> {
+    fn ifaces(&self, cid: &str) -> Vec<Iface> {
         let c = &self.state.containers[cid];
         let mut out = Vec::new();
         let default_net = c
@@ -111,8 +385,7 @@ impl Daemon {
                     .ifname
                     .clone()
                     .unwrap_or_else(|| format!("eth{}", out.len())),
-                network,
-                endpoint,
+                at: NicRef { network, endpoint },
                 mac: parse_mac(ep.mac.as_deref().unwrap_or_default()),
                 ip,
                 len,
@@ -135,25 +408,8 @@ impl Daemon {
         out
     }
 
-    /// ARP entries still alive (smoltcp keeps a neighbour 60 s; shown REACHABLE for the
-    /// first 30 s as Linux's base_reachable_time, STALE after).
-    pub(crate) fn neighbors(&self, cid: &str) -> Vec<(String, Ipv4Addr, [u8; 6], bool)> {
-        let now = self.now();
-        let mut out = Vec::new();
-        for i in self.ifaces(cid) {
-            let ep = &self.state.networks[i.network].endpoints[i.endpoint];
-            for (ip, mac, at) in &ep.neighbors {
-                let age = now - *at;
-                if age <= Duration::from_secs(60) {
-                    out.push((i.name.clone(), *ip, *mac, age <= Duration::from_secs(30)));
-                }
-            }
-        }
-        out
-    }
-
-    /// A world with no stacks, for commands that only talk to the resolver.
-    pub(crate) fn bare_world(&mut self, trace: bool, capture: bool) -> World {
+    /// A world with no stacks: a fresh generator, at the engine's clock.
+    fn bare_world(&mut self, trace: bool, capture: bool) -> World {
         let n = self.state.counters.entry("world".into()).or_insert(0);
         let label = format!("world/{n}");
         *n += 1;
@@ -175,10 +431,10 @@ impl Daemon {
     /// anyone else. The host still owns every other bridge's gateway address. NICs are added
     /// in the order of the containers' creation, then of their interfaces, so each stack's
     /// seed does not depend on the size of the host.
-    pub(crate) fn world(&mut self, cid: &str, trace: bool, capture: bool) -> (World, Vec<NicRef>) {
+    fn world(&mut self, cid: &str, trace: bool, capture: bool) -> (World, Vec<NicRef>) {
         let mut world = self.bare_world(trace, capture);
         let me = self.host.name.clone();
-        let mine: Vec<usize> = self.ifaces(cid).into_iter().map(|i| i.network).collect();
+        let mine: Vec<usize> = self.ifaces(cid).into_iter().map(|i| i.at.network).collect();
         // Bridges by (network, host): a bridge network is on this host only; an overlay
         // network has a bridge on every host with a container on it, joined by VXLAN.
         let mut bridge_of: BTreeMap<(usize, &str), usize> = BTreeMap::new();
@@ -308,7 +564,7 @@ impl Daemon {
                        i: Iface,
                        bridge: usize,
                        known: Vec<(Ipv4Addr, [u8; 6])>| {
-            let mut neighbors = self.restorable_neighbors(&i, &by_ip[&i.network]);
+            let mut neighbors = self.restorable_neighbors(&i, &by_ip[&i.at.network]);
             for k in known {
                 if !neighbors.contains(&k) {
                     neighbors.push(k);
@@ -325,15 +581,12 @@ impl Daemon {
                 neighbors,
                 mtu: i.mtu,
             });
-            nics.push(NicRef {
-                network: i.network,
-                endpoint: i.endpoint,
-            });
+            nics.push(i.at);
         };
         for k in containers {
             let c = &self.state.containers[k];
             for i in self.ifaces(&c.id) {
-                if let Some(&b) = bridge_of.get(&(i.network, me.as_str())) {
+                if let Some(&b) = bridge_of.get(&(i.at.network, me.as_str())) {
                     add(&mut world, &c.name, i, b, Vec::new());
                 }
             }
@@ -360,8 +613,10 @@ impl Daemon {
                     } else {
                         ep.ifname.clone()
                     },
-                    network: k,
-                    endpoint: e,
+                    at: NicRef {
+                        network: k,
+                        endpoint: e,
+                    },
                     mac: parse_mac(ep.mac.as_deref().unwrap_or_default()),
                     ip,
                     len,
@@ -395,14 +650,14 @@ impl Daemon {
     /// than queueing it behind an ARP request as Linux does; restoring only entries both sides
     /// hold keeps that difference from showing.) `peers` are the network's endpoints by
     /// address.
-    pub(crate) fn restorable_neighbors(
+    fn restorable_neighbors(
         &self,
         i: &Iface,
         peers: &FxHashMap<Ipv4Addr, &Endpoint>,
     ) -> Vec<(Ipv4Addr, [u8; 6])> {
         let now = self.now();
         let fresh = |at: Instant| now - at < Duration::from_secs(60);
-        let me = &self.state.networks[i.network].endpoints[i.endpoint];
+        let me = &self.state.networks[i.at.network].endpoints[i.at.endpoint];
         me.neighbors
             .iter()
             .filter(|(_, _, at)| fresh(*at))
@@ -420,7 +675,7 @@ impl Daemon {
     }
 
     /// Keeps what the run changed: counters, ARP caches, the clock.
-    pub(crate) fn write_back(&mut self, world: &World, nics: &[NicRef]) {
+    fn write_back(&mut self, world: &World, nics: &[NicRef]) {
         for (k, n) in nics.iter().enumerate() {
             let Some(e) = self
                 .state
