@@ -5,6 +5,8 @@
 //! Layers depend only downward:
 //!
 //! - [`time`], [`rng`]: the virtual clock and seeded, per-object randomness.
+//! - [`golang`]: Go compatibility, a leaf: `text/template`, `fmt` verbs, `encoding/json`'s
+//!   formatting, `text/tabwriter`, as Docker's output shows them.
 //! - [`wire`]: frame views beyond smoltcp's (VXLAN).
 //! - [`fabric`]: the switch: a frame arena and learning bridges (no clock, no Docker).
 //! - [`stack`]: one smoltcp interface per container NIC, over the arena.
@@ -21,8 +23,9 @@
 //! - [`cluster`]: several hosts in one state, and the cluster stores (key-value) their
 //!   global-scope (overlay) networks live in.
 //! - [`store`]: the state directory: versioned, locked, written atomically.
-//! - [`cli`]: Docker's command-line syntax and output (tables, JSON, Go templates) over
-//!   [`cluster`] and [`docker`]; used by the `vnet` binary and, in-process, by anything that replays commands.
+//! - [`cli`]: Docker's command-line syntax and output (tables, JSON, Go templates with
+//!   docker/cli's template functions, over [`golang`]) over [`cluster`] and [`docker`];
+//!   used by the `vnet` binary and, in-process, by anything that replays commands.
 //! - [`scale`]: a large synthetic topology (the scale bench's workload).
 //! - [`scenario`]: YAML scenarios replayed through [`cli`], with reports (text, JUnit, JSON).
 //! - [`daemon`]: the Docker Engine API on a unix socket over [`cluster`], [`docker`] and
@@ -40,6 +43,7 @@ pub mod dns;
 pub mod docker;
 pub mod engine;
 pub mod fabric;
+pub mod golang;
 pub mod rng;
 pub mod scale;
 pub mod scenario;

@@ -3,9 +3,10 @@
 //! started with `--cluster-store`, `--cluster-store-opt` and `--cluster-advertise` (classic
 //! multi-host mode), and a client picks one with `-H`.
 
-use super::format::tabwriter;
 use super::{Outcome, Want, arity};
 use crate::cluster::{Cluster, HostConfig};
+use crate::golang::json::encode_indent;
+use crate::golang::tabwriter;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -102,7 +103,7 @@ pub(super) fn run(cmd: &HostCommand, prog: &str, c: &mut Cluster, o: &mut Outcom
                     h.cluster_store.as_deref().unwrap_or("")
                 ));
             }
-            o.out(tabwriter(&t, 0, 3));
+            o.out(tabwriter::align(&t, 0, 3));
         }
         HostCommand::Inspect(a) => {
             if !arity(prog, "host inspect", a.args.len(), Want::AtLeast(1), o) {
@@ -136,9 +137,7 @@ pub(super) fn run(cmd: &HostCommand, prog: &str, c: &mut Cluster, o: &mut Outcom
                 }
             }
             if !found.is_empty() || o.code == 0 {
-                o.outln(super::gojson::encode_indent(&serde_json::Value::Array(
-                    found,
-                )));
+                o.outln(encode_indent(&serde_json::Value::Array(found)));
             }
         }
         HostCommand::Rm(a) => {

@@ -3,7 +3,8 @@
 
 use super::Outcome;
 use super::format;
-use super::template::Template;
+use super::templates;
+use crate::golang::json::encode_indent;
 use serde_json::Value;
 
 /// Prints inspect results as docker/cli's inspector (`cli/command/inspect/inspector.go`)
@@ -28,11 +29,11 @@ pub(super) fn print_inspect(
             if values.is_empty() {
                 o.outln("[]");
             } else {
-                o.outln(super::gojson::encode_indent(&Value::Array(values)));
+                o.outln(encode_indent(&Value::Array(values)));
             }
         }
         Some(f) => {
-            let tmpl = match Template::parse(&format::unescape_tabs(f)) {
+            let tmpl = match templates::parse(&format::unescape_tabs(f)) {
                 Ok(t) => t,
                 Err(e) => {
                     o.errln(format!("template parsing error: {e}"));

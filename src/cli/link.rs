@@ -1,10 +1,10 @@
 //! `vnet link set|clear|ls`: vnet's own commands for link behaviour (loss, delay, jitter) on a
 //! network. Docker has no such command; on Linux this is `tc qdisc ... netem` on the bridge.
 
-use super::format::tabwriter;
 use super::{Outcome, Want, arity};
 use crate::docker::Daemon;
 use crate::engine::rule::LinkConfig;
+use crate::golang::tabwriter;
 use crate::time::parse_duration;
 use clap::{Args, Subcommand};
 
@@ -108,7 +108,7 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
                     micros(l.jitter)
                 ));
             }
-            o.out(tabwriter(&t, 10, 3));
+            o.out(tabwriter::align(&t, 10, 3));
         }
     }
 }

@@ -10,14 +10,13 @@
 
 mod container;
 pub mod format;
-pub mod gojson;
 mod help;
 mod host;
 mod inspect;
 mod link;
 mod network;
 mod opts;
-pub mod template;
+pub mod templates;
 
 use crate::cluster::{Cluster, DEFAULT_HOST};
 use crate::docker::{Daemon, Error as DaemonError};

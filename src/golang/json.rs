@@ -1,11 +1,13 @@
 //! JSON as Go's `encoding/json` writes it, which is what Docker prints.
 //!
-//! Differences from serde_json's writer that show in output: `<`, `>` and `&` are escaped as
-//! `\u003c`, `\u003e`, `\u0026` where Go's HTML-safe default applies (`json.Marshal`, which
-//! docker/cli's inspector uses; its template `json` function turns it off), U+2028 and U+2029
-//! are always escaped, floats print as Go prints them (`1e+21`), and the indented form is
-//! `json.Indent` with four spaces, where empty objects and arrays stay `{}` and `[]`. Key
-//! order is the value's own.
+//! Mirrors `encoding/json` (`encode.go`'s string and float encoding, `indent.go`) for a
+//! `serde_json::Value`. Differences from serde_json's writer that show in output: `<`, `>`
+//! and `&` are escaped as `\u003c`, `\u003e`, `\u0026` where Go's HTML-safe default applies
+//! (`json.Marshal`, which docker/cli's inspector uses; its template `json` function turns it
+//! off), U+2028 and U+2029 are always escaped, floats print as Go prints them (`1e+21`), and
+//! the indented form is `json.Indent` with four spaces, where empty objects and arrays stay
+//! `{}` and `[]`. Key order is the value's own (serde_json's `preserve_order`), as Go keeps a
+//! struct's field order.
 
 use serde_json::Value;
 
