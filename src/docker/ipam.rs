@@ -6,8 +6,12 @@
 //! addresses inside a subnet are handed out lowest free first, the network and (IPv4)
 //! broadcast addresses reserved, dynamic addresses drawn from the `--ip-range` when one is
 //! set. The default pools are `libnetwork/ipamutils/utils.go`'s `localScopeDefaultNetworks`.
+//!
+//! Prefixes parse by Go's `netip.ParsePrefix` rules (here, not `ipnet`'s parser, which takes
+//! `10.0.0.0/08`); the prefix arithmetic is `ipnet`'s.
 
 use super::error::{Error, Result};
+use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -29,51 +33,38 @@ impl Prefix {
         if self.addr.is_ipv4() { 32 } else { 128 }
     }
 
+    /// The prefix as an `ipnet` network (the parser has checked the length).
+    fn net(&self) -> IpNet {
+        IpNet::new_assert(self.addr, self.len)
+    }
+
     /// The prefix with host bits cleared (Go's `netip.Prefix.Masked`).
     pub fn masked(&self) -> Prefix {
         Prefix {
-            addr: from_u128(self.first(), self.addr.is_ipv4()),
+            addr: self.net().network(),
             len: self.len,
         }
     }
 
     /// The first address (host bits zero), as a number.
     pub fn first(&self) -> u128 {
-        let bits = u32::from(self.max_len());
-        let v = to_u128(self.addr);
-        let host = u32::from(self.max_len() - self.len);
-        if host >= 128 {
-            0
-        } else if host == 0 {
-            v
-        } else {
-            (v >> host) << host & mask(bits)
-        }
+        to_u128(self.net().network())
     }
 
     /// The last address (host bits one), as a number.
     pub fn last(&self) -> u128 {
-        let host = u32::from(self.max_len() - self.len);
-        if host >= 128 {
-            u128::MAX
-        } else {
-            self.first() | ((1u128 << host) - 1)
-        }
+        to_u128(self.net().broadcast())
     }
 
     /// Whether `ip` lies inside.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        ip.is_ipv4() == self.addr.is_ipv4() && {
-            let v = to_u128(ip);
-            v >= self.first() && v <= self.last()
-        }
+        self.net().contains(&ip)
     }
 
     /// Whether the two prefixes share an address (Go's `netip.Prefix.Overlaps`).
     pub fn overlaps(&self, other: &Prefix) -> bool {
-        self.addr.is_ipv4() == other.addr.is_ipv4()
-            && self.first() <= other.last()
-            && other.first() <= self.last()
+        let (a, b) = (self.net(), other.net());
+        a.contains(&b.network()) || b.contains(&a.network())
     }
 
     /// The number of addresses, saturating.
@@ -89,14 +80,6 @@ impl Prefix {
             u32::MAX << (32 - u32::from(self.len.min(32)))
         };
         Ipv4Addr::from(m).to_string()
-    }
-}
-
-fn mask(bits: u32) -> u128 {
-    if bits >= 128 {
-        u128::MAX
-    } else {
-        (1u128 << bits) - 1
     }
 }
 
