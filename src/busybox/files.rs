@@ -2,7 +2,7 @@
 //! into it (`/etc/hosts`, `/etc/resolv.conf`, `/etc/hostname`), `hostname`
 //! (networking/hostname.c), `env` (coreutils/env.c) and `echo` (coreutils/echo.c).
 
-use super::ExecResult;
+use super::applet::ExecResult;
 use crate::docker::sandbox::Sandbox;
 
 /// `cat FILE`.

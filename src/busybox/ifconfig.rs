@@ -1,7 +1,7 @@
 //! `ifconfig [IFACE]`: busybox's networking/ifconfig.c, printing as libbb's interface.c
 //! does (`Link encap:Ethernet  HWaddr ...`, the counters with `print_bytes_scaled`).
 
-use super::ExecResult;
+use super::applet::ExecResult;
 use crate::docker::sandbox::{Iface, Sandbox};
 use crate::engine::trace::colon_mac as mac_str;
 use crate::stack::Counters;

@@ -1,7 +1,7 @@
 //! `ip [-4] addr|route|neigh [show]` and `arp`: busybox's networking/libiproute (ipaddress.c,
 //! iproute.c, ipneigh.c) and networking/arp.c.
 
-use super::ExecResult;
+use super::applet::ExecResult;
 use crate::docker::sandbox::{Iface, Sandbox};
 use crate::engine::trace::colon_mac as mac_str;
 

@@ -7,32 +7,24 @@
 //! (coreutils/cat.c, echo.c, env.c, hostname) print the container's state in busybox's
 //! formats; [`nslookup`] (networking/nslookup.c, and `getent`) asks the embedded DNS over the
 //! loopback. This file is the shell (shell/ash.c): it splits a command line and dispatches on
-//! the applet's name; anything else is `sh: NAME: not found`, 127.
+//! the applet's name; anything else is `sh: NAME: not found`, 127. What every applet takes
+//! and gives is in [`applet`].
 //!
 //! Applets see the container through its [`Sandbox`] (interfaces, files, environment, the
 //! simulated world to send frames in), not through the whole engine; [`exec`] and
 //! [`attach_line`] are the ways in, for the CLI and the Engine API alike.
 
+pub mod applet;
 pub mod files;
 pub mod ifconfig;
 pub mod ip;
 pub mod nslookup;
 pub mod ping;
 
+pub use applet::{ExecOptions, ExecResult};
+
 use crate::docker::sandbox::Sandbox;
 use crate::docker::{Daemon, Result};
-use crate::engine::World;
-
-/// How to run a command.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ExecOptions {
-    /// `-t`: a terminal (`TERM=xterm` in the environment).
-    pub tty: bool,
-    /// Record a tcpdump-like line per frame.
-    pub trace: bool,
-    /// Record a pcapng capture.
-    pub capture: bool,
-}
 
 /// busybox sh's prompt as root, shown on a terminal before each line.
 pub const PROMPT: &str = "/ # ";
@@ -48,37 +40,6 @@ pub enum AttachLine {
     Exit(i32),
     /// The detach keys: the client lets go, the container keeps running.
     Detach,
-}
-
-/// What a command printed, its status, and what the wire saw.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ExecResult {
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-    /// Exit status.
-    pub code: i32,
-    /// Trace lines, when asked for.
-    pub trace: Vec<String>,
-    /// A pcapng file, when asked for.
-    pub capture: Option<Vec<u8>>,
-}
-
-impl ExecResult {
-    fn out(stdout: String) -> ExecResult {
-        ExecResult {
-            stdout,
-            ..Default::default()
-        }
-    }
-    fn err(stderr: String, code: i32) -> ExecResult {
-        ExecResult {
-            stderr,
-            code,
-            ..Default::default()
-        }
-    }
 }
 
 /// `POST /containers/{id}/exec` + start: runs a command in a running container.
@@ -147,13 +108,4 @@ pub fn shell(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecResul
         }
         (other, _) => ExecResult::err(format!("sh: {other}: not found\n"), 127),
     }
-}
-
-/// Ends a command that ran in `world`: the sandbox keeps what changed (counters, ARP caches,
-/// the clock), and the result carries what the wire saw.
-fn finish(sb: &mut Sandbox, world: &World, mut r: ExecResult) -> ExecResult {
-    sb.write_back(world);
-    r.trace = world.trace_lines().to_vec();
-    r.capture = world.capture_bytes();
-    r
 }

@@ -3,7 +3,7 @@
 //! `/etc/hosts`, then a question to Docker's embedded DNS at 127.0.0.11, carried over the
 //! container's loopback.
 
-use super::{ExecOptions, ExecResult, finish};
+use super::applet::{ExecOptions, ExecResult, finish};
 use crate::dns;
 use crate::docker::sandbox::Sandbox;
 use crate::engine::World;

@@ -7,8 +7,8 @@
 //! came, else after `-W` (10 s); with `-w S`, stop at S seconds whatever happens. A ping of the
 //! container's own addresses never leaves it (the loopback).
 
+use super::applet::{ExecOptions, ExecResult, finish};
 use super::nslookup::resolve_host;
-use super::{ExecOptions, ExecResult, finish};
 use crate::docker::sandbox::Sandbox;
 use crate::engine::World;
 use crate::time::{Duration, Instant};
