@@ -323,6 +323,10 @@ impl Sandbox<'_> {
     /// Keeps what the run changed: counters, ARP caches, the clock.
     pub fn write_back(&mut self, world: &World) {
         self.daemon.write_back(world, &self.nics);
+        if !self.nics.is_empty() {
+            // The interfaces' counters are the engine's again.
+            self.ifaces = self.daemon.ifaces(&self.cid);
+        }
     }
 }
 
