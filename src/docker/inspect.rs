@@ -7,7 +7,7 @@
 //! is built sorted; structs keep their declaration order (serde_json's `preserve_order`).
 
 use super::Daemon;
-use super::container::{Container, Status};
+use super::container::{Container, NetworkMode, Status};
 use super::network::{EndpointSettings, Network};
 use serde_json::{Map, Value, json};
 
@@ -71,7 +71,7 @@ impl Daemon {
                     json!({
                         "Name": name,
                         "EndpointID": ep.id,
-                        "MacAddress": ep.mac.clone().unwrap_or_default(),
+                        "MacAddress": ep.mac.map(|m| m.to_string()).unwrap_or_default(),
                         "IPv4Address": addr(&ep.ipv4),
                         "IPv6Address": addr(&ep.ipv6),
                     }),
@@ -126,7 +126,7 @@ impl Daemon {
         });
         let (mac, gw, ip, len, gw6, ip6, len6) = match ep {
             Some((n, ep)) => (
-                ep.mac.clone().unwrap_or_default(),
+                ep.mac.map(|m| m.to_string()).unwrap_or_default(),
                 ep.ipv4
                     .and(n.pool_v4().and_then(|p| p.gateway))
                     .map_or(String::new(), |g| g.to_string()),
@@ -203,7 +203,7 @@ impl Daemon {
         let bridge = c
             .networks
             .get("bridge")
-            .filter(|_| c.host_config.network_mode == "bridge");
+            .filter(|_| c.host_config.network_mode == NetworkMode::Bridge);
         let legacy = bridge.map(|s| self.endpoint_settings_json(s));
         let leg = |k: &str| {
             legacy.as_ref().map_or_else(

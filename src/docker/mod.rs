@@ -26,9 +26,9 @@ pub mod network;
 pub mod resolver;
 pub mod sandbox;
 
-pub use container::{Container, ContainerCreateRequest, Status};
+pub use container::{Container, ContainerCreateRequest, NetworkMode, Status};
 pub use error::{Error, Kind, Result};
-pub use network::{EndpointSettings, IpamConfig, Network, NetworkCreateRequest};
+pub use network::{Driver, EndpointSettings, IpamConfig, Network, NetworkCreateRequest};
 
 use crate::rng;
 use crate::time::{EPOCH, Instant};

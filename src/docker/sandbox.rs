@@ -12,8 +12,8 @@
 //! command took.
 
 use super::error::{Error, Result};
-use super::network::{Endpoint, Network};
-use super::{Daemon, Status};
+use super::network::{Driver, Endpoint, Network};
+use super::{Daemon, NetworkMode, Status};
 use crate::dns;
 use crate::engine::{BridgeNode, BridgeSpec, NicSpec, UnderlayHostSpec, VtepSpec, World};
 use crate::stack::Counters;
@@ -143,7 +143,7 @@ impl Sandbox<'_> {
         self.daemon.state.containers[&self.cid]
             .host_config
             .network_mode
-            == "host"
+            == NetworkMode::Host
     }
 
     /// Its interfaces besides `lo`, in attach order (eth0, eth1, ...).
@@ -331,14 +331,6 @@ impl Sandbox<'_> {
 }
 
 /// `02:42:ac:11:00:02` (or upper case) as bytes; anything unreadable is zero.
-fn parse_mac(s: &str) -> [u8; 6] {
-    let mut m = [0u8; 6];
-    for (i, p) in s.split(':').take(6).enumerate() {
-        m[i] = u8::from_str_radix(p, 16).unwrap_or(0);
-    }
-    m
-}
-
 fn mask(len: u8) -> u32 {
     if len == 0 {
         0
@@ -365,7 +357,7 @@ impl Daemon {
             .values()
             .filter(|s| s.endpoint_id.is_some())
             .filter_map(|s| self.state.networks.get_full(&s.network_id))
-            .filter(|(_, _, n)| !n.internal && n.driver == "bridge")
+            .filter(|(_, _, n)| !n.internal && n.driver == Driver::Bridge)
             .min_by(|a, b| a.2.name.cmp(&b.2.name))
             .map(|(k, _, _)| k);
         for s in c.networks.values() {
@@ -390,7 +382,7 @@ impl Daemon {
                     .clone()
                     .unwrap_or_else(|| format!("eth{}", out.len())),
                 at: NicRef { network, endpoint },
-                mac: parse_mac(ep.mac.as_deref().unwrap_or_default()),
+                mac: ep.mac.unwrap_or_default().0,
                 ip,
                 len,
                 gateway,
@@ -402,7 +394,7 @@ impl Daemon {
                     .get("com.docker.network.driver.mtu")
                     .and_then(|m| m.parse().ok())
                     .filter(|m| (68..=65535).contains(m))
-                    .unwrap_or(if net.driver == "overlay" {
+                    .unwrap_or(if net.driver == Driver::Overlay {
                         OVERLAY_MTU
                     } else {
                         crate::stack::MTU
@@ -448,13 +440,13 @@ impl Daemon {
                 Some(IpAddr::V4(g)) => Some(g),
                 _ => None,
             };
-            match net.driver.as_str() {
-                "bridge" if !mine.contains(&k) => {
+            match net.driver {
+                Driver::Bridge if !mine.contains(&k) => {
                     if let Some(g) = gateway {
                         world.add_host_address(g);
                     }
                 }
-                "bridge" => {
+                Driver::Bridge => {
                     let b = world.add_bridge(BridgeSpec {
                         name: net.name.clone(),
                         gateway,
@@ -471,7 +463,7 @@ impl Daemon {
                     });
                     bridge_of.insert((k, me.as_str()), b);
                 }
-                "overlay" if mine.contains(&k) => {
+                Driver::Overlay if mine.contains(&k) => {
                     let hosts: Vec<&(String, Ipv4Addr)> = self
                         .host
                         .peers
@@ -515,7 +507,7 @@ impl Daemon {
                                     return None;
                                 };
                                 let vni = net.vni_for(IpAddr::V4(ip))?;
-                                Some((ip, parse_mac(e.mac.as_deref()?), there, vni))
+                                Some((ip, e.mac?.0, there, vni))
                             })
                             .collect();
                         world.add_vtep(VtepSpec {
@@ -621,7 +613,7 @@ impl Daemon {
                         network: k,
                         endpoint: e,
                     },
-                    mac: parse_mac(ep.mac.as_deref().unwrap_or_default()),
+                    mac: ep.mac.unwrap_or_default().0,
                     ip,
                     len,
                     gateway: None,
@@ -636,9 +628,7 @@ impl Daemon {
                     .values()
                     .filter(|o| o.host != ep.host)
                     .filter_map(|o| match o.ipv4 {
-                        Some((IpAddr::V4(a), _)) => {
-                            Some((a, parse_mac(o.mac.as_deref().unwrap_or_default())))
-                        }
+                        Some((IpAddr::V4(a), _)) => Some((a, o.mac.unwrap_or_default().0)),
                         _ => None,
                     })
                     .collect();
@@ -667,7 +657,7 @@ impl Daemon {
             .filter(|(_, _, at)| fresh(*at))
             .filter(|(ip, mac, _)| {
                 peers.get(ip).is_some_and(|peer| {
-                    peer.mac.as_deref().map(parse_mac) == Some(*mac)
+                    peer.mac.map(|m| m.0) == Some(*mac)
                         && peer
                             .neighbors
                             .iter()

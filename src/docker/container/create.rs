@@ -6,10 +6,7 @@ use super::*;
 impl Daemon {
     /// `POST /containers/create`. Returns the new container's ID.
     pub fn container_create(&mut self, req: ContainerCreateRequest) -> Result<String> {
-        let mode = match req.network_mode.as_str() {
-            "" | "default" => "bridge".to_string(),
-            m => m.to_string(),
-        };
+        let mode = NetworkMode::from(req.network_mode.as_str());
         // validateNetworkingConfig: each endpoint's settings, before anything is reserved.
         for (key, s) in &req.endpoints {
             let shown = if key == "default" { "bridge" } else { key };
@@ -20,7 +17,7 @@ impl Daemon {
             validate_endpoint_settings(net, shown, s)
                 .map_err(|e| e.prefixed(&format!("invalid config for network {shown}: ")))?;
         }
-        if mode.starts_with("container:") {
+        if let NetworkMode::Container(_) = mode {
             return Err(Error::container_network_mode());
         }
         let mut generated = 0;
@@ -43,14 +40,14 @@ impl Daemon {
         };
         // Legacy links (default bridge only): the target must exist now.
         let mut links = Vec::new();
-        if !is_user_defined(&mode) {
+        if !mode.is_user_defined() {
             for l in &req.links {
                 let (target, alias) = l.split_once(':').unwrap_or((l.as_str(), l.as_str()));
                 let tid = self
                     .find_container(target)
                     .map_err(|e| Error::link_target_not_found(target, &e))?;
                 let t = &self.state.containers[&tid];
-                if t.host_config.network_mode == "host" {
+                if t.host_config.network_mode == NetworkMode::Host {
                     return Err(Error::conflict_host_network_and_links());
                 }
                 links.push(format!("/{}:/{name}/{alias}", t.name));
@@ -58,10 +55,7 @@ impl Daemon {
         }
         let img = image::lookup(&req.image);
         let mut endpoints: IndexMap<String, EndpointSettings> = IndexMap::new();
-        let primary = match mode.as_str() {
-            "bridge" => "bridge".to_string(),
-            m => m.to_string(),
-        };
+        let primary = mode.as_str().to_string();
         let primary_settings = req
             .endpoints
             .get(&primary)

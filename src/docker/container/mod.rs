@@ -9,10 +9,10 @@
 //! for the rest: `create.rs`, `start.rs` (with the networking a start sets up), `stop.rs`
 //! (stop, kill, restart, exits), `delete.rs`, `rename.rs`, `list.rs` (`docker ps`).
 
+use super::Daemon;
 use super::error::{Error, Result};
 use super::image;
-use super::network::{EndpointSettings, validate_endpoint_settings};
-use super::{Daemon, is_user_defined};
+use super::network::{Driver, EndpointSettings, validate_endpoint_settings};
 use crate::time::{Duration, Instant};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -113,11 +113,71 @@ pub struct Config {
     pub exposed_ports: Vec<String>,
 }
 
+/// `HostConfig.NetworkMode` (moby's `container.NetworkMode`), stored and shown as its string.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum NetworkMode {
+    /// `bridge` (also what `default` and an empty mode mean).
+    Bridge,
+    /// `host`: the host's namespace.
+    Host,
+    /// `none`: loopback only.
+    None,
+    /// `container:NAME|ID`: another container's namespace.
+    Container(String),
+    /// A user-defined network, by the name or ID given.
+    Network(String),
+}
+
+impl NetworkMode {
+    /// The mode's string, as inspect shows it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            NetworkMode::Bridge => "bridge",
+            NetworkMode::Host => "host",
+            NetworkMode::None => "none",
+            NetworkMode::Container(s) | NetworkMode::Network(s) => s,
+        }
+    }
+
+    /// `IsUserDefined`: neither a predefined network nor another container's namespace.
+    pub fn is_user_defined(&self) -> bool {
+        matches!(self, NetworkMode::Network(_))
+    }
+}
+
+impl From<&str> for NetworkMode {
+    fn from(s: &str) -> NetworkMode {
+        match s {
+            "" | "default" | "bridge" => NetworkMode::Bridge,
+            "host" => NetworkMode::Host,
+            "none" => NetworkMode::None,
+            c if c.starts_with("container:") => NetworkMode::Container(c.to_string()),
+            n => NetworkMode::Network(n.to_string()),
+        }
+    }
+}
+
+impl From<String> for NetworkMode {
+    fn from(s: String) -> NetworkMode {
+        NetworkMode::from(s.as_str())
+    }
+}
+
+impl From<NetworkMode> for String {
+    fn from(m: NetworkMode) -> String {
+        match m {
+            NetworkMode::Container(s) | NetworkMode::Network(s) => s,
+            other => other.as_str().to_string(),
+        }
+    }
+}
+
 /// `HostConfig`: how the container is wired to the host.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostConfig {
     /// `bridge`, `host`, `none`, `container:ID` or a network name.
-    pub network_mode: String,
+    pub network_mode: NetworkMode,
     /// `-p`.
     pub port_bindings: BTreeMap<String, Vec<PortBinding>>,
     /// `-P`.

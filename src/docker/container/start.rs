@@ -114,7 +114,7 @@ impl Daemon {
             .networks
             .values()
             .filter_map(|s| self.state.networks.get(&s.network_id))
-            .find(|n| n.driver == "bridge")
+            .find(|n| n.driver == Driver::Bridge)
             .map(|n| n.host_binding_ipv4());
         let mut ports: BTreeMap<String, Vec<PortBinding>> = BTreeMap::new();
         let Some(binding_ip) = binding_ip else {

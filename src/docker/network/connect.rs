@@ -59,20 +59,20 @@ impl Daemon {
     fn check_connect(&self, cid: &str, nid: &str, settings: &EndpointSettings) -> Result<()> {
         let c = &self.state.containers[cid];
         let net = &self.state.networks[nid];
-        let mode = c.host_config.network_mode.as_str();
-        if mode == "host" && net.driver == "host" {
+        let mode = &c.host_config.network_mode;
+        if *mode == NetworkMode::Host && net.driver == Driver::Host {
             // Already there: libnetwork reports the endpoint.
             return Err(Error::endpoint_exists(&c.name, &net.name));
         }
-        if mode == "host" || mode.starts_with("container:") {
+        if matches!(mode, NetworkMode::Host | NetworkMode::Container(_)) {
             return Err(Error::conflict_shared_network());
         }
-        if net.driver == "host" {
+        if net.driver == Driver::Host {
             return Err(Error::conflict_host_network());
         }
         let on_none = c.networks.keys().any(|k| k == "none");
-        if (net.driver == "null" && !c.networks.is_empty() && !on_none)
-            || (on_none && net.driver != "null")
+        if (net.driver == Driver::Null && !c.networks.is_empty() && !on_none)
+            || (on_none && net.driver != Driver::Null)
         {
             return Err(Error::conflict_no_network());
         }
@@ -101,7 +101,7 @@ impl Daemon {
         if net.endpoints.values().any(|e| e.name == cname) {
             return Err(Error::already_connected(&net.name));
         }
-        if net.driver == "bridge" || net.driver == "overlay" {
+        if net.driver == Driver::Bridge || net.driver == Driver::Overlay {
             let (name, id) = (net.name.clone(), net.id.clone());
             for pool in net.ipam.pools.iter_mut() {
                 let v4 = pool.subnet.addr.is_ipv4();
@@ -133,20 +133,12 @@ impl Daemon {
             }
         }
         let mac = match ipv4 {
-            Some((IpAddr::V4(a), _)) => {
-                let o = a.octets();
-                Some(format!(
-                    "02:42:{:02x}:{:02x}:{:02x}:{:02x}",
-                    o[0], o[1], o[2], o[3]
-                ))
+            Some((IpAddr::V4(a), _)) => Some(Mac::from_ipv4(a)),
+            // No IPv4 address: bytes of the endpoint ID stand in (a random MAC in Docker).
+            _ if net.driver == Driver::Bridge || net.driver == Driver::Overlay => {
+                let b = |i: usize| u8::from_str_radix(&ep_id[i..i + 2], 16).unwrap_or(0);
+                Some(Mac([0x02, 0x42, b(0), b(2), b(4), b(6)]))
             }
-            _ if net.driver == "bridge" || net.driver == "overlay" => Some(format!(
-                "02:42:{}:{}:{}:{}",
-                &ep_id[0..2],
-                &ep_id[2..4],
-                &ep_id[4..6],
-                &ep_id[6..8]
-            )),
             _ => None,
         };
         net.endpoints.insert(
@@ -256,7 +248,7 @@ impl Daemon {
         let c = &self.state.containers[&cid];
         if let Ok(nid) = &found {
             let net = &self.state.networks[nid];
-            if c.host_config.network_mode == "host" && net.driver == "host" {
+            if c.host_config.network_mode == NetworkMode::Host && net.driver == Driver::Host {
                 return Err(Error::disconnect_host_mode());
             }
         }

@@ -25,19 +25,15 @@ impl Daemon {
         if self.state.networks.values().any(|n| n.name == req.name) {
             return Err(Error::network_name_exists(&req.name));
         }
-        match driver {
-            "bridge" | "overlay" => {}
+        let driver = match Driver::from_name(driver) {
+            Some(d @ (Driver::Bridge | Driver::Overlay)) => d,
             // Their driver refuses a second instance (drivers/host, drivers/null).
-            "host" | "null" => {
-                return Err(Error::one_instance_only(driver));
-            }
-            "macvlan" | "ipvlan" => {
+            Some(Driver::Host | Driver::Null) => return Err(Error::one_instance_only(driver)),
+            None if driver == "macvlan" || driver == "ipvlan" => {
                 return Err(Error::driver_not_simulated(driver));
             }
-            other => {
-                return Err(Error::plugin_not_found(other));
-            }
-        }
+            None => return Err(Error::plugin_not_found(driver)),
+        };
         let ipam_driver = if req.ipam_driver.is_empty() {
             "default"
         } else {
@@ -87,7 +83,7 @@ impl Daemon {
             pools.push(pool);
         }
         let mut shown_config: Vec<IpamConfig> = configs.iter().map(|c| (*c).clone()).collect();
-        let overlay = driver == "overlay";
+        let overlay = driver == Driver::Overlay;
         if !pools.iter().any(|p| p.subnet.addr.is_ipv4()) {
             let subnet = if overlay {
                 ipam::allocate_global_v4(&taken)?
@@ -140,7 +136,7 @@ impl Daemon {
             .state
             .networks
             .values()
-            .filter(|n| n.driver == "bridge" && !overlay)
+            .filter(|n| n.driver == Driver::Bridge && !overlay)
         {
             let reason = if other.bridge_name() == new_bridge {
                 Some("networks have same bridge name")
@@ -190,7 +186,7 @@ impl Daemon {
         let net = Network {
             id: id.clone(),
             name: req.name.clone(),
-            driver: driver.to_string(),
+            driver,
             created: self.now(),
             enable_ipv4: true,
             enable_ipv6: req.enable_ipv6,

@@ -17,7 +17,7 @@ pub use validate::{validate_endpoint_settings, validate_ipam};
 
 use super::error::{Error, Result};
 use super::ipam::{self, Pool, Prefix};
-use super::{Daemon, PREDEFINED_NETWORKS, is_user_defined};
+use super::{Daemon, NetworkMode, PREDEFINED_NETWORKS, is_user_defined};
 use crate::time::Instant;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -76,6 +76,62 @@ pub struct NetworkIpam {
     pub pools: Vec<Pool>,
 }
 
+/// A MAC address, stored and shown as Docker shows it (`02:42:ac:11:00:02`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Mac(pub [u8; 6]);
+
+impl Mac {
+    /// The address Engine 27 and earlier derive from an IPv4 address: `02:42` and its four
+    /// bytes (libnetwork `netutils.GenerateMACFromIP`).
+    pub fn from_ipv4(ip: std::net::Ipv4Addr) -> Mac {
+        let o = ip.octets();
+        Mac([0x02, 0x42, o[0], o[1], o[2], o[3]])
+    }
+}
+
+impl std::fmt::Display for Mac {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
+impl std::str::FromStr for Mac {
+    type Err = String;
+    /// Six colon-separated hex bytes (Go's `net.ParseMAC` for the 48-bit form).
+    fn from_str(s: &str) -> std::result::Result<Mac, String> {
+        let mut m = [0u8; 6];
+        let parts: Vec<&str> = s.split(':').collect();
+        if parts.len() != 6 {
+            return Err(format!("invalid MAC address: {s}"));
+        }
+        for (b, p) in m.iter_mut().zip(&parts) {
+            if p.len() != 2 {
+                return Err(format!("invalid MAC address: {s}"));
+            }
+            *b = u8::from_str_radix(p, 16).map_err(|_| format!("invalid MAC address: {s}"))?;
+        }
+        Ok(Mac(m))
+    }
+}
+
+impl Serialize for Mac {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Mac {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Mac, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A joined container's presence on a network (libnetwork's endpoint).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
@@ -84,7 +140,7 @@ pub struct Endpoint {
     /// The container it belongs to.
     pub container_id: String,
     /// The MAC address, `None` for host and none networks.
-    pub mac: Option<String>,
+    pub mac: Option<Mac>,
     /// IPv4 address and prefix length.
     pub ipv4: Option<(IpAddr, u8)>,
     /// IPv6 address and prefix length.
@@ -111,6 +167,45 @@ pub struct Endpoint {
     pub ifname: String,
 }
 
+/// The network drivers vnet simulates (libnetwork's `drivers/`), named as Docker names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Driver {
+    /// `bridge`: a Linux bridge on the host (drivers/bridge).
+    Bridge,
+    /// `host`: the host's own namespace (drivers/host).
+    Host,
+    /// `null`: no networking, the `none` network (drivers/null).
+    Null,
+    /// `overlay`: VXLAN between hosts of a cluster store (drivers/overlay, classic mode).
+    Overlay,
+}
+
+impl Driver {
+    /// The driver's name, as `-d` takes it and inspect shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Driver::Bridge => "bridge",
+            Driver::Host => "host",
+            Driver::Null => "null",
+            Driver::Overlay => "overlay",
+        }
+    }
+
+    /// The driver of a name, if vnet has it.
+    pub fn from_name(name: &str) -> Option<Driver> {
+        [Driver::Bridge, Driver::Host, Driver::Null, Driver::Overlay]
+            .into_iter()
+            .find(|d| d.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A network.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Network {
@@ -118,8 +213,8 @@ pub struct Network {
     pub id: String,
     /// Unique name.
     pub name: String,
-    /// `bridge`, `host` or `null`.
-    pub driver: String,
+    /// Its driver.
+    pub driver: Driver,
     /// When it was created.
     pub created: Instant,
     /// `EnableIPv4`.
@@ -271,13 +366,17 @@ impl Daemon {
         pool.preferred = true;
         let gw = pool.request(None).expect("empty pool");
         pool.gateway = Some(gw);
-        for (name, driver) in [("bridge", "bridge"), ("host", "host"), ("none", "null")] {
+        for (name, driver) in [
+            ("bridge", Driver::Bridge),
+            ("host", Driver::Host),
+            ("none", Driver::Null),
+        ] {
             let id = self.new_id(&format!("network/{name}"));
             let is_bridge = name == "bridge";
             let net = Network {
                 id: id.clone(),
                 name: name.to_string(),
-                driver: driver.to_string(),
+                driver,
                 created: now,
                 enable_ipv4: true,
                 enable_ipv6: false,
@@ -416,7 +515,7 @@ impl Daemon {
         }
         let matches = |n: &Network, key: &str, v: &str| -> bool {
             match key {
-                "driver" => n.driver == v,
+                "driver" => n.driver.as_str() == v,
                 "id" => n.id.starts_with(v),
                 "name" => n.name.contains(v),
                 "scope" => v == n.scope(),
@@ -464,8 +563,8 @@ impl Daemon {
     /// `vnet link set`: loss, delay and jitter on the frames a network's bridge sends.
     pub fn link_set(&mut self, term: &str, link: crate::engine::rule::LinkConfig) -> Result<()> {
         let id = self.find_network(term)?;
-        if self.state.networks[&id].driver != "bridge" {
-            return Err(Error::no_links(term, &self.state.networks[&id].driver));
+        if self.state.networks[&id].driver != Driver::Bridge {
+            return Err(Error::no_links(term, self.state.networks[&id].driver));
         }
         if link == Default::default() {
             self.state.links.remove(&id);
