@@ -10,9 +10,12 @@
 //! nothing, so `state.json` stays byte for byte as it was.
 //!
 //! Files: `http.rs` (paths, versions, queries, bodies, errors and headers: moby's
-//! `api/server` and `httputils`), `api.rs` (request bodies: moby's `api/types`), `routes.rs`
-//! (the routes: moby's `api/server/router/{system,network,container,image,swarm}`).
-//! engine-api.md describes what the clients send and expect.
+//! `api/server` and `httputils`), `api.rs` (request bodies: moby's `api/types`), `host.rs`
+//! (what requests share: the state's lock-load-save cycle and the exec instances),
+//! `stream.rs` (hijacked streams: the 101 upgrade, stdcopy frames, TTY output), `routes/`
+//! (the dispatch table in `mod.rs` and one file per moby router of `api/server/router`:
+//! `system.rs`, `network.rs`, `container.rs`, `exec.rs`, `image.rs`). engine-api.md
+//! describes what the clients send and expect.
 //!
 //! The socket is created owner-only (bound under a temporary name, set to mode 0600, then
 //! renamed into place), a live socket at the path is never replaced (a stale one is), and
@@ -20,17 +23,18 @@
 //! (each saves before it answers), removes the socket and exits.
 
 pub mod api;
+mod host;
 pub mod http;
 mod routes;
+mod stream;
 
-use crate::cluster::Cluster;
-use crate::docker::{Daemon, Error, Kind};
-use crate::store::Store;
-use indexmap::IndexMap;
+use crate::cluster::HostError;
+use crate::store::{Store, StoreError};
+use host::Host;
 use std::io;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// How to run the daemon.
 #[derive(Clone, Debug)]
@@ -45,159 +49,44 @@ pub struct Options {
     pub host: String,
 }
 
-/// An exec instance (`POST /containers/{id}/exec`), kept in the daemon's memory as moby
-/// keeps them (they do not survive a restart).
-#[derive(Clone, Debug)]
-pub(crate) struct ExecInstance {
-    pub id: String,
-    pub container_id: String,
-    pub argv: Vec<String>,
-    pub tty: bool,
-    pub attach_stdin: bool,
-    pub attach_stdout: bool,
-    pub attach_stderr: bool,
-    pub started: bool,
-    pub exit_code: Option<i32>,
-}
-
-/// How many exec instances the daemon remembers.
-const MAX_EXECS: usize = 4096;
-
-/// What every request shares: where the state lives, which simulated host it serves, and
-/// the exec instances.
-pub(crate) struct Host {
-    dir: PathBuf,
-    seed: Option<u64>,
-    name: String,
-    execs: Mutex<(u64, IndexMap<String, ExecInstance>)>,
-    /// The last `state.json` parsed, and the served host's engine in it (global networks
-    /// included, as a command sees them).
-    parsed: Mutex<Option<(Vec<u8>, Arc<Daemon>)>>,
-}
-
-fn store_error(e: impl std::fmt::Display) -> Error {
-    Error::new(Kind::System, e.to_string())
-}
-
-impl Host {
-    fn new(dir: PathBuf, seed: Option<u64>, name: String) -> Host {
-        Host {
-            dir,
-            seed,
-            name,
-            execs: Mutex::new((0, IndexMap::new())),
-            parsed: Mutex::new(None),
-        }
-    }
-
-    /// Loads the state under the lock: the bytes of `state.json` are read fresh every time,
-    /// and parsed unless they are byte for byte the ones parsed last (then that parse is
-    /// reused: same bytes, same state).
-    fn load(&self, store: &Store) -> Result<(Cluster, Option<Vec<u8>>), Error> {
-        match store.read().map_err(store_error)? {
-            None => Ok((
-                Cluster::new(self.seed.unwrap_or(crate::rng::DEFAULT_SEED)),
-                None,
-            )),
-            Some(bytes) => Ok((
-                store.decode(&bytes, self.seed).map_err(store_error)?,
-                Some(bytes),
-            )),
-        }
-    }
-
-    /// The served host's engine, checked out of a cluster (which keeps the rest).
-    fn engine(&self, mut c: Cluster) -> Result<(Cluster, Daemon), Error> {
-        let d = c
-            .checkout(&self.name)
-            .map_err(|e| Error::new(Kind::NotFound, e.to_string()))?;
-        Ok((c, d))
-    }
-
-    /// Runs `f` on the state, under the lock, without saving. The bytes of `state.json` are
-    /// read fresh every time, and parsed unless they are byte for byte the ones parsed last
-    /// (then that engine is reused: same bytes, same state).
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Daemon) -> T) -> Result<T, Error> {
-        let store = Store::open(&self.dir).map_err(store_error)?;
-        let bytes = store.read().map_err(store_error)?;
-        let mut cache = self.parsed.lock().unwrap_or_else(|p| p.into_inner());
-        if let (Some(bytes), Some((b, d))) = (&bytes, cache.as_ref())
-            && b == bytes
-        {
-            return Ok(f(d));
-        }
-        let (_, d) = self.engine(self.load(&store)?.0)?;
-        let d = Arc::new(d);
-        if let Some(bytes) = bytes {
-            *cache = Some((bytes, d.clone()));
-        }
-        Ok(f(&d))
-    }
-
-    /// Runs `f` on the state, under the lock, and saves what it changed if it succeeded.
-    pub(crate) fn write<T>(
-        &self,
-        f: impl FnOnce(&mut Daemon) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let store = Store::open(&self.dir).map_err(store_error)?;
-        let (c, before) = self.load(&store)?;
-        let (mut c, mut d) = self.engine(c)?;
-        let out = f(&mut d)?;
-        c.checkin(d);
-        let after = Store::encode(&c);
-        if before.as_deref() != Some(after.as_slice()) {
-            store.save(&after).map_err(store_error)?;
-        }
-        Ok(out)
-    }
-
-    /// Stores a new exec instance and returns its ID (64 hex, derived from the seed and a
-    /// counter, like every other ID).
-    pub(crate) fn add_exec(&self, mut e: ExecInstance) -> String {
-        let mut g = self.execs.lock().unwrap_or_else(|p| p.into_inner());
-        let seed = self.seed.unwrap_or(crate::rng::DEFAULT_SEED);
-        let id = crate::rng::hex_id(seed, &format!("exec/{}", g.0));
-        g.0 += 1;
-        e.id = id.clone();
-        // moby forgets exec instances once they are done; keep the last ones only, so a
-        // long-running daemon does not grow without bound.
-        while g.1.len() >= MAX_EXECS {
-            let Some(done) =
-                g.1.values()
-                    .position(|x| x.exit_code.is_some() || !x.started)
-            else {
-                break;
-            };
-            g.1.shift_remove_index(done);
-        }
-        g.1.insert(id.clone(), e);
-        id
-    }
-
-    /// Runs `f` on an exec instance found by ID (or unique ID prefix, as moby's store).
-    pub(crate) fn with_exec<T>(
-        &self,
-        term: &str,
-        f: impl FnOnce(&mut ExecInstance) -> T,
-    ) -> Result<T, Error> {
-        let mut g = self.execs.lock().unwrap_or_else(|p| p.into_inner());
-        let key = if g.1.contains_key(term) {
-            Some(term.to_string())
-        } else {
-            let hits: Vec<&String> =
-                g.1.keys()
-                    .filter(|k| !term.is_empty() && k.starts_with(term))
-                    .collect();
-            (hits.len() == 1).then(|| hits[0].clone())
-        };
-        match key.and_then(|k| g.1.get_mut(&k)) {
-            Some(e) => Ok(f(e)),
-            None => Err(Error::new(
-                Kind::NotFound,
-                format!("No such exec instance: {term}"),
-            )),
-        }
-    }
+/// Why the daemon cannot start or stopped serving (a request's own failure is its reply).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DaemonError {
+    /// Something other than a socket is at the socket's path.
+    #[error("{} exists and is not a socket; remove it or choose another --socket", .0.display())]
+    NotASocket(PathBuf),
+    /// A daemon answers on the socket already.
+    #[error(
+        "another daemon is listening on {}; stop it or choose another --socket",
+        .0.display()
+    )]
+    SocketInUse(PathBuf),
+    /// Whether the socket is live cannot be told.
+    #[error("cannot check the socket {}: {error}", path.display())]
+    SocketCheck {
+        /// The socket.
+        path: PathBuf,
+        /// What connecting to it said (part of the message, not a separate cause).
+        error: io::Error,
+    },
+    /// The socket cannot be bound.
+    #[error("cannot listen on {}: {error}", path.display())]
+    Listen {
+        /// The temporary name it is bound under.
+        path: PathBuf,
+        /// What binding said (part of the message, not a separate cause).
+        error: io::Error,
+    },
+    /// The state directory cannot be used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The state has no such host.
+    #[error(transparent)]
+    Host(#[from] HostError),
+    /// A file system, runtime or signal operation failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
 }
 
 /// The default socket of a state directory.
@@ -207,23 +96,22 @@ pub fn default_socket(dir: &Path) -> PathBuf {
 
 /// Binds the socket: refuses a live one, replaces a stale one, and makes it owner-only
 /// before it appears at `path`.
-fn bind(path: &Path) -> anyhow::Result<std::os::unix::net::UnixListener> {
+fn bind(path: &Path) -> Result<std::os::unix::net::UnixListener, DaemonError> {
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if !meta.file_type().is_socket() {
-            anyhow::bail!(
-                "{} exists and is not a socket; remove it or choose another --socket",
-                path.display()
-            );
+            return Err(DaemonError::NotASocket(path.to_path_buf()));
         }
         match std::os::unix::net::UnixStream::connect(path) {
-            Ok(_) => anyhow::bail!(
-                "another daemon is listening on {}; stop it or choose another --socket",
-                path.display()
-            ),
+            Ok(_) => return Err(DaemonError::SocketInUse(path.to_path_buf())),
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
                 std::fs::remove_file(path)?;
             }
-            Err(e) => anyhow::bail!("cannot check the socket {}: {e}", path.display()),
+            Err(error) => {
+                return Err(DaemonError::SocketCheck {
+                    path: path.to_path_buf(),
+                    error,
+                });
+            }
         }
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -233,8 +121,11 @@ fn bind(path: &Path) -> anyhow::Result<std::os::unix::net::UnixListener> {
     tmp.push(format!(".tmp-{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let _ = std::fs::remove_file(&tmp);
-    let listener = std::os::unix::net::UnixListener::bind(&tmp)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", tmp.display()))?;
+    let listener =
+        std::os::unix::net::UnixListener::bind(&tmp).map_err(|error| DaemonError::Listen {
+            path: tmp.clone(),
+            error,
+        })?;
     std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
     std::fs::rename(&tmp, path)?;
     Ok(listener)
@@ -242,7 +133,7 @@ fn bind(path: &Path) -> anyhow::Result<std::os::unix::net::UnixListener> {
 
 /// `vnet daemon`: serves until SIGTERM or SIGINT. `ready` is told the socket's path once it
 /// accepts connections.
-pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> anyhow::Result<()> {
+pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> {
     std::fs::create_dir_all(&opts.state_dir)?;
     // Fail now, not on the first request, on a state this vnet cannot use; and create it
     // (with the seed) if there is none, as any `vnet` command does, so that commands run
@@ -280,7 +171,7 @@ pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> anyhow::Result<()> {
     result
 }
 
-async fn serve(listener: tokio::net::UnixListener, host: Arc<Host>) -> anyhow::Result<()> {
+async fn serve(listener: tokio::net::UnixListener, host: Arc<Host>) -> Result<(), DaemonError> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;

@@ -1,0 +1,322 @@
+//! The container routes: create, list, inspect, start, stop, restart, kill, wait, rename,
+//! delete, resize, and attach (the container's main process, busybox `sh`, on a hijacked
+//! stream).
+//!
+//! Mirrors moby v28.2.2 `api/server/router/container/container_routes.go`
+//! (`postContainersCreate`, `getContainersJSON`, `getContainersByName`,
+//! `postContainersStart`, `postContainersStop`, `postContainersRestart`,
+//! `postContainersKill`, `postContainersWait`, `postContainerRename`, `deleteContainers`,
+//! `postContainersResize`, `postContainersAttach`). The exec routes of the same router are
+//! in `exec.rs`.
+
+use crate::busybox::{self, ExecOptions};
+use crate::daemon::api;
+use crate::daemon::host::{self, Host};
+use crate::daemon::http::{self, Query, Reply};
+use crate::daemon::stream::{self, Output};
+use crate::docker::{Error, Kind};
+use bytes::Bytes;
+use hyper::header::{self, HeaderValue};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+/// `POST /containers/create`.
+pub(super) async fn create(host: &Arc<Host>, q: &Query, body: &[u8]) -> Result<Reply, Error> {
+    let req =
+        http::decode::<api::ContainerCreate>(body)?.into_request(q.get("name").map(str::to_string));
+    host::write_json(host, 201, move |d| {
+        let id = d.container_create(req)?;
+        Ok(json!({ "Id": id, "Warnings": [] }))
+    })
+    .await
+}
+
+/// `GET /containers/json`.
+pub(super) async fn list(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
+    let terms = q.filters()?;
+    let limit = q.int("limit")?.filter(|n| *n > 0).map(|n| n as usize);
+    let all = q.bool("all");
+    host::read_json(host, move |d| {
+        let list = d.container_ps(all, limit, &terms)?;
+        let v: Vec<Value> = list.into_iter().map(|c| d.container_summary(c)).collect();
+        Ok(Value::Array(v))
+    })
+    .await
+}
+
+/// `GET /containers/{id}/json`.
+pub(super) async fn inspect(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
+    host::read_json(host, move |d| {
+        let id = d.find_container(&term)?;
+        Ok(d.container_inspect(d.container(&id)))
+    })
+    .await
+}
+
+/// `POST /containers/{id}/start`: 304 if it runs already.
+pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
+    let code = host::write(host, move |d| {
+        let id = d.find_container(&term)?;
+        if d.container(&id).is_running() {
+            return Ok(304);
+        }
+        d.container_start(&id)?;
+        Ok(204)
+    })
+    .await?;
+    Ok(http::status(code))
+}
+
+/// `POST /containers/{id}/stop` (304 if it is not running) and `/restart`.
+pub(super) async fn stop(
+    host: &Arc<Host>,
+    term: String,
+    q: &Query,
+    restart: bool,
+) -> Result<Reply, Error> {
+    let t = q.int("t")?;
+    let code = host::write(host, move |d| {
+        let id = d.find_container(&term)?;
+        if restart {
+            d.container_restart(&term, t)?;
+            return Ok(204);
+        }
+        if !d.container(&id).is_running() {
+            return Ok(304);
+        }
+        d.container_stop(&term, t)?;
+        Ok(204)
+    })
+    .await?;
+    Ok(http::status(code))
+}
+
+/// `POST /containers/{id}/kill`: SIGKILL only.
+pub(super) async fn kill(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
+    let signal = q.get("signal").unwrap_or_default().to_uppercase();
+    if !matches!(signal.as_str(), "" | "KILL" | "SIGKILL" | "9") {
+        return Err(Error::new(
+            Kind::InvalidParameter,
+            format!("vnet delivers only SIGKILL, not {signal}"),
+        ));
+    }
+    host::write(host, move |d| d.container_kill(&term)).await?;
+    Ok(http::status(204))
+}
+
+/// `POST /containers/{id}/rename`.
+pub(super) async fn rename(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
+    let name = q.get("name").unwrap_or_default().to_string();
+    host::write(host, move |d| d.container_rename(&term, &name)).await?;
+    Ok(http::status(204))
+}
+
+/// `DELETE /containers/{id}`.
+pub(super) async fn remove(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
+    let force = q.bool("force");
+    host::write(host, move |d| d.container_remove(&term, force)).await?;
+    Ok(http::status(204))
+}
+
+/// `POST /containers/{id}/resize`: there is no terminal to resize; the container must exist.
+pub(super) async fn resize(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
+    host::read(host, move |d| d.find_container(&term)).await?;
+    Ok(http::status(200))
+}
+
+/// What `wait` watches: whether the container exists, runs, and when it last stopped.
+type Seen = Option<(bool, Option<crate::time::Instant>, i32)>;
+
+/// `POST /containers/{id}/wait`: the headers at once, the exit code when the condition
+/// holds.
+pub(super) async fn wait(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
+    let condition = q.get("condition").unwrap_or_default().to_string();
+    if !matches!(
+        condition.as_str(),
+        "" | "not-running" | "next-exit" | "removed"
+    ) {
+        return Err(Error::new(
+            Kind::InvalidParameter,
+            format!("invalid condition: \"{condition}\""),
+        ));
+    }
+    let probe = move |h: &Host, id: &str| -> Result<Seen, Error> {
+        h.read(|d| {
+            d.state
+                .containers
+                .get(id)
+                .map(|c| (c.is_running(), c.state.finished_at, c.state.exit_code))
+        })
+    };
+    let (id, first) = host::blocking(host, move |h| {
+        let id = h.read(|d| d.find_container(&term))??;
+        let seen = probe(h, &id)?;
+        Ok::<_, Error>((id, seen))
+    })
+    .await??;
+    // moby sends the headers at once (API ≥ 1.30), then the result when the condition
+    // holds; `docker run` waits for them before it starts the container.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(1);
+    let host = host.clone();
+    tokio::spawn(async move {
+        let first_finish = first.and_then(|s| s.1);
+        let mut last_code = first.map_or(0, |s| s.2);
+        loop {
+            let id2 = id.clone();
+            let seen = match host::blocking(&host, move |h| probe(h, &id2)).await {
+                Ok(Ok(s)) => s,
+                _ => return,
+            };
+            if let Some((_, _, code)) = seen {
+                last_code = code;
+            }
+            let done = match (condition.as_str(), seen) {
+                ("removed", s) => s.is_none(),
+                (_, None) => true,
+                ("next-exit", Some((running, finished, _))) => {
+                    !running && finished.is_some() && finished != first_finish
+                }
+                (_, Some((running, _, _))) => !running,
+            };
+            if done {
+                let mut body = serde_json::to_vec(&json!({"StatusCode": last_code, "Error": null}))
+                    .expect("serialises");
+                body.push(b'\n');
+                let _ = tx.send(Bytes::from(body)).await;
+                return;
+            }
+            if tx.is_closed() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let mut r = hyper::Response::new(http_body_util::BodyExt::boxed_unsync(http::ChannelBody(rx)));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(r)
+}
+
+/// `POST /containers/{id}/attach`: the container's main process, busybox `sh`, on the
+/// hijacked stream. With `stdin=1` each line the client sends runs in the shell (with a
+/// TTY the prompt and the echo show, lines end in CRLF; without one the output comes in
+/// stdcopy frames); `exit [N]` ends the shell and the container; the end of the input or
+/// ctrl-p ctrl-q detaches. Without stdin the stream stays open until the container stops.
+/// vnet runs containers detached: a container that has not started yet (a foreground
+/// `docker run`) cannot be attached to, as `vnet run` without `-d` is refused.
+pub(super) async fn attach(
+    host: &Arc<Host>,
+    term: String,
+    q: &Query,
+    upgrade: Option<hyper::upgrade::OnUpgrade>,
+) -> Result<Reply, Error> {
+    let (cid, tty) = host::read(host, move |d| {
+        let id = d.attach_target(&term)?;
+        let tty = d.container(&id).config.tty;
+        Ok((id, tty))
+    })
+    .await?;
+    let Some(on_upgrade) = upgrade else {
+        return Err(Error::new(
+            Kind::InvalidParameter,
+            "attach needs a connection upgrade (Connection: Upgrade, Upgrade: tcp)",
+        ));
+    };
+    let stdin = q.bool("stdin");
+    let output = Output {
+        tty,
+        raw: tty,
+        stdout: q.bool("stdout"),
+        stderr: q.bool("stderr"),
+    };
+    let host = host.clone();
+    Ok(stream::hijack(on_upgrade, output, move |io| async move {
+        let (rd, mut wr) = tokio::io::split(io);
+        let mut rd = tokio::io::BufReader::new(rd);
+        if !stdin {
+            // Nothing to read: hold the stream until the container stops or the client goes.
+            let mut buf = [0u8; 256];
+            loop {
+                tokio::select! {
+                    n = tokio::io::AsyncReadExt::read(&mut rd, &mut buf) => {
+                        if matches!(n, Ok(0) | Err(_)) { return; }
+                    }
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                        let id = cid.clone();
+                        let running = host::read(&host, move |d| {
+                            Ok(d.state.containers.get(&id).is_some_and(|c| c.is_running()))
+                        })
+                        .await;
+                        if !matches!(running, Ok(true)) {
+                            let _ = wr.shutdown().await;
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        use crate::busybox::{AttachLine, PROMPT};
+        let mut line = String::new();
+        loop {
+            if tty && wr.write_all(&output.encode(PROMPT, "")).await.is_err() {
+                return;
+            }
+            line.clear();
+            let n = tokio::io::AsyncBufReadExt::read_line(&mut rd, &mut line)
+                .await
+                .unwrap_or(0);
+            let n = if line.contains(crate::busybox::DETACH_KEYS) {
+                0
+            } else {
+                n
+            };
+            let text = line.trim_end_matches(['\n', '\r']).to_string();
+            if tty && n > 0 {
+                let _ = wr.write_all(&output.encode(&format!("{text}\n"), "")).await;
+            }
+            let step = if n == 0 {
+                Ok(AttachLine::Detach)
+            } else {
+                let id = cid.clone();
+                host::write(&host, move |d| {
+                    if !d.state.containers.get(&id).is_some_and(|c| c.is_running()) {
+                        return Ok(None);
+                    }
+                    let opts = ExecOptions {
+                        tty,
+                        ..ExecOptions::default()
+                    };
+                    Ok(Some(busybox::attach_line(d, &id, &text, &opts)))
+                })
+                .await
+                .map(|o| o.unwrap_or(AttachLine::Exit(0)))
+            };
+            match step {
+                Ok(AttachLine::Ran(r)) => {
+                    if wr
+                        .write_all(&output.encode(&r.stdout, &r.stderr))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Ok(AttachLine::Detach) => {
+                    if tty {
+                        let _ = wr.write_all(&output.encode("\n", "")).await;
+                    }
+                    break;
+                }
+                // `exit`, or the container stopped meanwhile.
+                _ => break,
+            }
+        }
+        // Half-close, then drop what the client still sends until it closes (see exec).
+        let _ = wr.shutdown().await;
+        stream::drain(&mut rd).await;
+    }))
+}

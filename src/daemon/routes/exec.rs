@@ -1,0 +1,154 @@
+//! The exec routes: create, start (on a hijacked stream, or detached), inspect, resize.
+//!
+//! Mirrors moby v28.2.2 `api/server/router/container/exec.go` (`postContainerExecCreate`,
+//! `postContainerExecStart`, `getExecByID`, `postContainerExecResize`); the instances live in
+//! the daemon's memory, as moby's `daemon/exec` store (see [`Host`]).
+
+use crate::busybox::{self, ExecOptions};
+use crate::daemon::api;
+use crate::daemon::host::{self, ExecInstance, Host};
+use crate::daemon::http::{self, Reply};
+use crate::daemon::stream::{self, Output};
+use crate::docker::{Error, Kind};
+use hyper::header::{self, HeaderValue};
+use serde_json::json;
+use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
+
+/// `POST /containers/{id}/exec`: the container must be running.
+pub(super) async fn create(host: &Arc<Host>, term: String, body: &[u8]) -> Result<Reply, Error> {
+    let mut req = http::decode::<api::ExecCreate>(body)?;
+    let argv = req.argv();
+    if argv.is_empty() {
+        return Err(Error::new(
+            Kind::InvalidParameter,
+            "No exec command specified",
+        ));
+    }
+    let container_id = host::read(host, move |d| d.exec_target(&term)).await?;
+    let id = host.add_exec(ExecInstance {
+        id: String::new(),
+        container_id,
+        argv,
+        tty: req.tty.unwrap_or(false),
+        attach_stdin: req.attach_stdin.unwrap_or(false),
+        attach_stdout: req.attach_stdout.unwrap_or(false),
+        attach_stderr: req.attach_stderr.unwrap_or(false),
+        started: false,
+        exit_code: None,
+    });
+    Ok(http::json(201, &json!({ "Id": id })))
+}
+
+/// `POST /exec/{id}/start`: runs the command to its end, then answers its output: on the
+/// hijacked stream, in the body without an upgrade, or not at all when detached.
+pub(super) async fn start(
+    host: &Arc<Host>,
+    term: String,
+    body: &[u8],
+    upgrade: Option<hyper::upgrade::OnUpgrade>,
+) -> Result<Reply, Error> {
+    let start = http::decode_or_default::<api::ExecStart>(body)?;
+    let exec = host.with_exec(&term, |e| {
+        if e.started {
+            let how = if e.exit_code.is_some() {
+                "has already run"
+            } else {
+                "is already running"
+            };
+            return Err(Error::new(
+                Kind::Conflict,
+                format!("Error: Exec command {} {how}", e.id),
+            ));
+        }
+        e.started = true;
+        Ok(e.clone())
+    })??;
+    let (cid, argv, tty) = (exec.container_id.clone(), exec.argv.clone(), exec.tty);
+    let ran = host::write(host, move |d| {
+        busybox::exec(
+            d,
+            &cid,
+            &argv,
+            &ExecOptions {
+                tty,
+                ..ExecOptions::default()
+            },
+        )
+    })
+    .await;
+    let result = match ran {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = host.with_exec(&exec.id, |x| x.started = false);
+            return Err(e);
+        }
+    };
+    let _ = host.with_exec(&exec.id, |x| x.exit_code = Some(result.code));
+    // What the client reads: with a pseudo-terminal (the create's Tty) stdout and stderr
+    // share it and lines end in CRLF; the framing follows the start's Tty.
+    let output = Output {
+        tty: exec.tty,
+        raw: start.tty.unwrap_or(false),
+        stdout: exec.attach_stdout,
+        stderr: exec.attach_stderr,
+    };
+    let out = output.encode(&result.stdout, &result.stderr);
+    if start.detach.unwrap_or(false) {
+        return Ok(http::status(200));
+    }
+    let Some(on_upgrade) = upgrade else {
+        let mut r = hyper::Response::new(http::full(out));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(output.content_type()),
+        );
+        return Ok(r);
+    };
+    Ok(stream::hijack(
+        on_upgrade,
+        output,
+        move |mut io| async move {
+            if !out.is_empty() {
+                let _ = io.write_all(&out).await;
+            }
+            let _ = io.flush().await;
+            // Half-close: the client reads the end of the output; its stdin (with -i) is dropped.
+            let _ = io.shutdown().await;
+            stream::drain(&mut io).await;
+        },
+    ))
+}
+
+/// `GET /exec/{id}/json`.
+pub(super) fn inspect(host: &Arc<Host>, term: &str) -> Result<Reply, Error> {
+    let e = host.with_exec(term, |e| e.clone())?;
+    Ok(http::json(
+        200,
+        &json!({
+            "ID": e.id,
+            "Running": false,
+            "ExitCode": e.exit_code,
+            "ProcessConfig": {
+                "arguments": e.argv[1..],
+                "entrypoint": e.argv[0],
+                "privileged": false,
+                "tty": e.tty,
+                "user": "",
+            },
+            "OpenStdin": e.attach_stdin,
+            "OpenStderr": e.attach_stderr,
+            "OpenStdout": e.attach_stdout,
+            "CanRemove": false,
+            "ContainerID": e.container_id,
+            "DetachKeys": "",
+            "Pid": 0,
+        }),
+    ))
+}
+
+/// `POST /exec/{id}/resize`: there is no terminal to resize; the instance must exist.
+pub(super) fn resize(host: &Arc<Host>, term: &str) -> Result<Reply, Error> {
+    host.with_exec(term, |_| ())?;
+    Ok(http::status(200))
+}

@@ -1,0 +1,108 @@
+//! The network routes: list, inspect, create, connect, disconnect, delete, prune.
+//!
+//! Mirrors moby v28.2.2 `api/server/router/network/network_routes.go` (`getNetworksList`,
+//! `getNetwork`, `postNetworkCreate`, `postNetworkConnect`, `postNetworkDisconnect`,
+//! `deleteNetwork`, `postNetworksPrune`).
+
+use crate::daemon::api;
+use crate::daemon::host::{self, Host};
+use crate::daemon::http::{self, Query, Reply};
+use crate::docker::network::NetworkFilters;
+use crate::docker::{Error, Kind};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// `GET /networks`.
+pub(super) async fn list(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
+    let terms = q.filters()?;
+    host::read_json(host, move |d| {
+        let filters = NetworkFilters { terms };
+        let nets = d.network_list(&filters)?;
+        // The list leaves `Containers` empty (moby fills it only for inspect).
+        let list: Vec<Value> = nets
+            .into_iter()
+            .map(|n| {
+                let mut v = d.network_inspect(n);
+                v["Containers"] = json!({});
+                v
+            })
+            .collect();
+        Ok(Value::Array(list))
+    })
+    .await
+}
+
+/// `GET /networks/{id}`.
+pub(super) async fn inspect(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
+    host::read_json(host, move |d| {
+        let id = d.find_network(&term)?;
+        Ok(d.network_inspect(d.network(&id)))
+    })
+    .await
+}
+
+/// `POST /networks/create`.
+pub(super) async fn create(host: &Arc<Host>, body: &[u8]) -> Result<Reply, Error> {
+    let req = http::decode::<api::NetworkCreate>(body)?.into_request();
+    host::write_json(host, 201, move |d| {
+        let id = d.network_create(req)?;
+        Ok(json!({ "Id": id, "Warning": "" }))
+    })
+    .await
+}
+
+/// `DELETE /networks/{id}`.
+pub(super) async fn remove(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
+    host::write(host, move |d| d.network_remove(&term)).await?;
+    Ok(http::status(204))
+}
+
+/// `POST /networks/prune`: only the `label` filters (moby's `until` is not served yet).
+pub(super) async fn prune(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
+    let mut labels = Vec::new();
+    for (k, v) in q.filters()? {
+        match k.as_str() {
+            "label" | "label!" => labels.push((k, v)),
+            "until" => {
+                return Err(Error::new(
+                    Kind::InvalidParameter,
+                    "vnet does not support the until filter of network prune yet",
+                ));
+            }
+            _ => {
+                return Err(Error::new(
+                    Kind::InvalidParameter,
+                    format!("invalid filter '{k}'"),
+                ));
+            }
+        }
+    }
+    host::write_json(host, 200, move |d| {
+        let names = d.network_prune(&labels)?;
+        let deleted = if names.is_empty() {
+            Value::Null
+        } else {
+            json!(names)
+        };
+        Ok(json!({ "NetworksDeleted": deleted }))
+    })
+    .await
+}
+
+/// `POST /networks/{id}/connect`.
+pub(super) async fn connect(host: &Arc<Host>, net: String, body: &[u8]) -> Result<Reply, Error> {
+    let req = http::decode::<api::NetworkConnect>(body)?;
+    let container = req.container.unwrap_or_default();
+    let settings = req.endpoint_config.unwrap_or_default().into_settings();
+    host::write(host, move |d| d.network_connect(&net, &container, settings)).await?;
+    Ok(http::status(200))
+}
+
+/// `POST /networks/{id}/disconnect`.
+pub(super) async fn disconnect(host: &Arc<Host>, net: String, body: &[u8]) -> Result<Reply, Error> {
+    let req = http::decode::<api::NetworkDisconnect>(body)?;
+    let container = req.container.unwrap_or_default();
+    let force = req.force.unwrap_or(false);
+    host::write(host, move |d| d.network_disconnect(&net, &container, force)).await?;
+    Ok(http::status(200))
+}

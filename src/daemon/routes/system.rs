@@ -1,0 +1,121 @@
+//! `/_ping`, `/version`, `/info`, and `POST /swarm/leave` (vnet is never part of a swarm).
+//!
+//! Mirrors moby v28.2.2 `api/server/router/system/system_routes.go` (`pingHandler`,
+//! `getVersion`, `getInfo`) and, for the one swarm route, the answer of
+//! `api/server/router/swarm/cluster_routes.go` on a node outside a swarm.
+
+use crate::daemon::host::{self, Host};
+use crate::daemon::http::{self, Reply};
+use crate::docker::Error;
+use hyper::header::{self, HeaderValue};
+use serde_json::json;
+use std::sync::Arc;
+
+/// `GET|HEAD /_ping`.
+pub(super) fn ping(head: bool) -> Reply {
+    let mut r = if head {
+        http::status(200)
+    } else {
+        let mut r = hyper::Response::new(http::full("OK"));
+        *r.status_mut() = hyper::StatusCode::OK;
+        r
+    };
+    let h = r.headers_mut();
+    for (k, v) in [
+        ("cache-control", "no-cache, no-store, must-revalidate"),
+        ("pragma", "no-cache"),
+        ("swarm", "inactive"),
+        ("content-type", "text/plain; charset=utf-8"),
+    ] {
+        h.insert(k, HeaderValue::from_static(v));
+    }
+    if head {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+    }
+    r
+}
+
+/// `GET /version`.
+pub(super) fn version() -> Reply {
+    let details = json!({
+        "ApiVersion": http::API_VERSION,
+        "Arch": "amd64",
+        "BuildTime": "",
+        "Experimental": "false",
+        "GitCommit": "",
+        "GoVersion": "",
+        "KernelVersion": "",
+        "MinAPIVersion": http::MIN_API_VERSION,
+        "Os": "linux",
+    });
+    http::json(
+        200,
+        &json!({
+            "Platform": { "Name": format!("vnet {}", env!("CARGO_PKG_VERSION")) },
+            "Components": [{
+                "Name": "Engine",
+                "Version": http::ENGINE_VERSION,
+                "Details": details,
+            }],
+            "Version": http::ENGINE_VERSION,
+            "ApiVersion": http::API_VERSION,
+            "MinAPIVersion": http::MIN_API_VERSION,
+            "GitCommit": "",
+            "GoVersion": "",
+            "Os": "linux",
+            "Arch": "amd64",
+            "KernelVersion": "",
+            "BuildTime": "",
+        }),
+    )
+}
+
+/// `GET /info`.
+pub(super) async fn info(host: &Arc<Host>) -> Result<Reply, Error> {
+    host::read_json(host, |d| {
+        let cs = &d.state.containers;
+        let running = cs.values().filter(|c| c.is_running()).count();
+        let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(json!({
+            "ID": crate::rng::hex_id(d.state.seed, "host")[..36].to_string(),
+            "Containers": cs.len(),
+            "ContainersRunning": running,
+            "ContainersPaused": 0,
+            "ContainersStopped": cs.len() - running,
+            "Images": 0,
+            "Driver": "overlay2",
+            "Plugins": {
+                "Volume": ["local"],
+                "Network": ["bridge", "host", "null"],
+                "Authorization": null,
+                "Log": ["json-file"],
+            },
+            "Debug": false,
+            "NCPU": ncpu,
+            "MemTotal": 0,
+            "Name": "vnet",
+            "ServerVersion": http::ENGINE_VERSION,
+            "OperatingSystem": "vnet (simulated Docker networking)",
+            "OSType": "linux",
+            "Architecture": "x86_64",
+            "KernelVersion": "",
+            "Swarm": {
+                "NodeID": "",
+                "NodeAddr": "",
+                "LocalNodeState": "inactive",
+                "ControlAvailable": false,
+                "Error": "",
+                "RemoteManagers": null,
+            },
+            "Runtimes": { "runc": { "path": "runc" } },
+            "DefaultRuntime": "runc",
+            "Warnings": null,
+        }))
+    })
+    .await
+}
+
+/// `POST /swarm/leave`: moby's answer on a node that is not part of a swarm.
+pub(super) fn swarm_leave() -> Reply {
+    http::error_status(503, "This node is not part of a swarm")
+}
