@@ -1,11 +1,13 @@
 //! Large hosts: N containers over N/100 networks, each pinging its gateway once
-//! (`vnet::scale`), N = 1k and 10k. The 100k run is `cargo run --release --example scale`.
+//! (`common/scale.rs`), N = 1k and 10k. The 100k run is `cargo run --release --example scale`.
 //!
 //! `cargo bench --bench scale`. Figures and the machine go in BENCHMARKS.md.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use vnet::scale;
+
+#[path = "common/scale.rs"]
+mod scale;
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("scale");

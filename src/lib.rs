@@ -26,7 +26,6 @@
 //! - [`cli`]: Docker's command-line syntax and output (tables, JSON, Go templates with
 //!   docker/cli's template functions, over [`golang`]) over [`cluster`] and [`docker`];
 //!   used by the `vnet` binary and, in-process, by anything that replays commands.
-//! - [`scale`]: a large synthetic topology (the scale bench's workload).
 //! - [`scenario`]: YAML scenarios replayed through [`cli`], with reports (text, JUnit, JSON).
 //! - [`daemon`]: the Docker Engine API on a unix socket over [`cluster`], [`docker`] and
 //!   [`store`], for the docker CLI and docker-py (`vnet daemon`), serving one host.
@@ -45,7 +44,6 @@ pub mod engine;
 pub mod fabric;
 pub mod golang;
 pub mod rng;
-pub mod scale;
 pub mod scenario;
 pub mod stack;
 pub mod store;
