@@ -1,7 +1,8 @@
 //! The `vnet` binary: parse, load the state directory, run, save, print.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use vnet::cli::{self, Command, Outcome, SystemCommand};
 use vnet::store::{self, Store};
 
@@ -34,13 +35,37 @@ fn main() -> ExitCode {
     ExitCode::from(outcome.code.clamp(0, 255) as u8)
 }
 
+/// `vnet scenario run`: colour on a terminal, and a progress bar on stderr while several files
+/// replay.
+fn scenario_run(args: &cli::ScenarioArgs) -> Outcome {
+    let bar = io::stderr().is_terminal();
+    let drawn = AtomicBool::new(false);
+    let progress = |done: usize, total: usize| {
+        if bar && total > 1 {
+            drawn.store(true, Ordering::Relaxed);
+            let width = 30;
+            let filled = done * width / total;
+            eprint!(
+                "\r[{}{}] {done}/{total}",
+                "#".repeat(filled),
+                " ".repeat(width - filled)
+            );
+        }
+    };
+    let outcome = vnet::scenario::main(args, io::stdout().is_terminal(), &progress);
+    if drawn.load(Ordering::Relaxed) {
+        eprintln!();
+    }
+    outcome
+}
+
 fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
     if let Some(Command::Scenario {
         command: Some(cli::ScenarioCommand::Run(args)),
     }) = &parsed.command
         && !parsed.help
     {
-        return Ok(vnet::scenario::main(args));
+        return Ok(scenario_run(args));
     }
     let dir = store::resolve_dir(parsed.state_dir.as_deref())?;
     let seed = match parsed.seed {

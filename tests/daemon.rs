@@ -11,6 +11,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+use vnet::scenario::Action;
 
 /// A running `vnet daemon` on its own state directory and socket; stopped with SIGTERM.
 struct DaemonProc {
@@ -308,18 +309,20 @@ fn docker_cli_replays_the_seed_walkthrough() {
     std::fs::create_dir_all(&config).unwrap();
     let mut commands: Vec<Vec<String>> = Vec::new();
     for step in &sc.steps {
-        if let Some(line) = &step.value.run {
-            let words = vnet::scenario::split_words(line).unwrap();
-            assert_eq!(words[0], "docker", "{line}");
-            commands.push(words[1..].to_vec());
-        } else if let Some(a) = &step.value.attach {
-            for l in &a.input {
-                let mut words = vec!["exec".to_string(), a.container.clone()];
-                words.extend(vnet::scenario::split_words(l).unwrap());
-                commands.push(words);
+        match &step.value.action {
+            Action::Run(r) => {
+                let words = vnet::scenario::split_words(&r.line).unwrap();
+                assert_eq!(words[0], "docker", "{}", r.line);
+                commands.push(words[1..].to_vec());
             }
-        } else {
-            panic!("the walkthrough has a step this test does not replay");
+            Action::Attach(a) => {
+                for l in &a.input {
+                    let mut words = vec!["exec".to_string(), a.container.clone()];
+                    words.extend(vnet::scenario::split_words(l).unwrap());
+                    commands.push(words);
+                }
+            }
+            _ => panic!("the walkthrough has a step this test does not replay"),
         }
     }
     assert!(commands.len() > 50, "{} commands", commands.len());
@@ -960,16 +963,20 @@ fn docker_cli_replays_every_scenario() {
                     // Several simulated hosts (`vnet host`, `docker -H HOST`): one daemon
                     // serves one host's state.
                     let multi_host = sc.steps.iter().any(|s| {
-                        s.value.run.as_deref().is_some_and(|r| {
-                            let w = vnet::scenario::split_words(r).unwrap_or_default();
-                            w.get(1).is_some_and(|a| a.starts_with('-'))
-                                || (w.first().map(|s| s.as_str()) == Some("vnet")
-                                    && w.get(1).map(|s| s.as_str()) == Some("host"))
-                        })
+                        let Action::Run(r) = &s.value.action else {
+                            return false;
+                        };
+                        let w = vnet::scenario::split_words(&r.line).unwrap_or_default();
+                        w.get(1).is_some_and(|a| a.starts_with('-'))
+                            || (w.first().map(|s| s.as_str()) == Some("vnet")
+                                && w.get(1).map(|s| s.as_str()) == Some("host"))
                     });
                     if sc.pending.is_some()
                         || multi_host
-                        || sc.steps.iter().any(|s| s.value.advance.is_some())
+                        || sc
+                            .steps
+                            .iter()
+                            .any(|s| matches!(s.value.action, Action::Advance(_)))
                     {
                         results.lock().unwrap().1.push(name);
                         continue;
@@ -1033,42 +1040,50 @@ fn replay_file(cli: &Path, sc: &vnet::scenario::Scenario, name: &str) -> (Option
         let line = step.referenced.line();
         // (arguments, input, through the vnet CLI on both sides)
         let mut cmds: Vec<(Vec<String>, String, bool)> = Vec::new();
-        if let Some(r) = &s.run {
-            let w = words(r);
-            let input: String = s.input.iter().map(|l| format!("{l}\n")).collect();
-            cmds.push((w[1..].to_vec(), input, w[0] == "vnet"));
-        } else if let Some(e) = &s.exec {
-            let mut w = vec!["exec".to_string(), e.container.clone()];
-            w.extend(words(&e.command));
-            cmds.push((w, String::new(), false));
-        } else if let Some(a) = &s.attach {
-            for l in &a.input {
-                let mut w = vec!["exec".to_string(), a.container.clone()];
-                w.extend(words(l));
-                if w.len() > 2 {
-                    cmds.push((w, String::new(), false));
+        match &s.action {
+            Action::Run(r) => {
+                let w = words(&r.line);
+                let input: String = r.input.iter().map(|l| format!("{l}\n")).collect();
+                cmds.push((w[1..].to_vec(), input, w[0] == "vnet"));
+            }
+            Action::Exec(e) => {
+                let mut w = vec!["exec".to_string(), e.container.clone()];
+                w.extend(words(&e.command));
+                cmds.push((w, String::new(), false));
+            }
+            Action::Attach(a) => {
+                for l in &a.input {
+                    let mut w = vec!["exec".to_string(), a.container.clone()];
+                    w.extend(words(l));
+                    if w.len() > 2 {
+                        cmds.push((w, String::new(), false));
+                    }
                 }
             }
-        } else if let Some(r) = &s.reach {
-            let w = format!("exec {} ping -c 1 -W 1 {}", r.from, r.to);
-            cmds.push((words(&w), String::new(), false));
-        } else if let Some(r) = &s.resolves {
-            let w = format!("exec {} getent hosts {}", r.from, r.name);
-            cmds.push((words(&w), String::new(), false));
-        } else if let Some(l) = &s.link {
-            let mut w = vec!["link".to_string(), "set".to_string()];
-            for (flag, val) in [
-                ("--loss", &l.loss),
-                ("--delay", &l.delay),
-                ("--jitter", &l.jitter),
-            ] {
-                if let Some(val) = val {
-                    w.push(flag.to_string());
-                    w.push(val.clone());
-                }
+            Action::Reach(r) => {
+                let w = format!("exec {} ping -c 1 -W 1 {}", r.from, r.to);
+                cmds.push((words(&w), String::new(), false));
             }
-            w.push(l.network.clone());
-            cmds.push((w, String::new(), true));
+            Action::Resolves(r) => {
+                let w = format!("exec {} getent hosts {}", r.from, r.name);
+                cmds.push((words(&w), String::new(), false));
+            }
+            Action::Link(l) => {
+                let mut w = vec!["link".to_string(), "set".to_string()];
+                for (flag, val) in [
+                    ("--loss", &l.loss),
+                    ("--delay", &l.delay),
+                    ("--jitter", &l.jitter),
+                ] {
+                    if let Some(val) = val {
+                        w.push(flag.to_string());
+                        w.push(val.clone());
+                    }
+                }
+                w.push(l.network.clone());
+                cmds.push((w, String::new(), true));
+            }
+            Action::Advance(_) => {}
         }
         for (args, input, through_vnet) in cmds {
             n += 1;

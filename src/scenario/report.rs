@@ -1,8 +1,81 @@
 //! Reports of scenario runs: for people (with diffs, colour on a terminal), JUnit XML for CI
 //! systems, and JSON. The text report ends with `N passed, N failed` (`, N skipped` for
-//! pending files), as test runners do.
+//! pending files), as test runners do. [`FileReport`] and [`StepReport`] are what a replay
+//! found, and what all three are made from.
 
-use super::FileReport;
+use std::path::Path;
+
+/// What one step did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StepReport {
+    /// 1-based.
+    pub index: usize,
+    /// Line in the file.
+    pub line: u64,
+    /// The step as a command line.
+    pub command: String,
+    /// What failed; empty when it passed.
+    pub failures: Vec<String>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Exit status.
+    pub code: i32,
+}
+
+/// What one file did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FileReport {
+    /// The file.
+    pub path: String,
+    /// The scenario's name.
+    pub name: String,
+    /// Why it did not run, if pending.
+    pub pending: Option<String>,
+    /// A file that could not be read or parsed: `file:line:column: what`.
+    pub error: Option<String>,
+    /// The steps run (up to and including the first failing one).
+    pub steps: Vec<StepReport>,
+    /// Virtual seconds the replay took.
+    pub virtual_seconds: f64,
+    /// Whether a second replay matched the first byte for byte (when checked).
+    pub deterministic: Option<bool>,
+    /// Everything the replay printed and every frame it moved, for determinism checks.
+    #[serde(skip)]
+    pub transcript: String,
+}
+
+impl FileReport {
+    /// Whether the file passed (pending files do not fail).
+    pub fn passed(&self) -> bool {
+        self.error.is_none()
+            && self.steps.iter().all(|s| s.failures.is_empty())
+            && self.deterministic != Some(false)
+    }
+
+    /// The report of `path` before anything ran.
+    pub(super) fn blank(path: &Path) -> FileReport {
+        FileReport {
+            path: path.display().to_string(),
+            name: String::new(),
+            pending: None,
+            error: None,
+            steps: Vec::new(),
+            virtual_seconds: 0.0,
+            deterministic: None,
+            transcript: String::new(),
+        }
+    }
+
+    /// The report of a file that could not be read or parsed.
+    pub(super) fn broken(path: &Path, error: String) -> FileReport {
+        FileReport {
+            error: Some(error),
+            ..FileReport::blank(path)
+        }
+    }
+}
 
 /// Indents a block for a report.
 pub fn indent(s: &str) -> String {
