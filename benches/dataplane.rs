@@ -15,7 +15,7 @@ use vnet::engine::udp;
 mod forward_trace;
 #[path = "../tests/common/pair.rs"]
 mod pair;
-use forward_trace::{bridge_with, learned_bridge, run, run_vxlan, trace, tunnel};
+use forward_trace::{NOW, bridge_with, learned_bridge, port, run, run_vxlan, trace, tunnel};
 use vnet::fabric::{Arena, Forward};
 use vnet::wire::vxlan;
 
@@ -63,6 +63,7 @@ fn forward_overlay(c: &mut Criterion) {
     });
     let mut a = learned();
     let mut under = bridge_with(2);
+    let under_in = port(0);
     let mut bb = learned();
     g.bench_function("64B_4ports_64macs/overlay_two_hosts", |b| {
         b.iter(|| {
@@ -70,16 +71,16 @@ fn forward_overlay(c: &mut Criterion) {
             for (p, f) in &t {
                 let id = arena.alloc(f.len());
                 arena.get_mut(id).copy_from_slice(f);
-                if let Forward::One(q) = a.forward(1, *p, arena.get(id)) {
+                if let Forward::One(q) = a.forward(NOW, *p, arena.get(id)) {
                     out += u64::from(q);
                 }
                 encap.write(f.len(), 49152, arena.push_head(id, vxlan::OVERHEAD));
-                if let Forward::One(q) = under.forward(1, 0, arena.get(id)) {
+                if let Forward::One(q) = under.forward(NOW, under_in, arena.get(id)) {
                     out += u64::from(q);
                 }
                 let (_, off) = vxlan::decapsulate(arena.get(id)).expect("VXLAN");
                 arena.pull_head(id, off);
-                if let Forward::One(q) = bb.forward(1, *p, arena.get(id)) {
+                if let Forward::One(q) = bb.forward(NOW, *p, arena.get(id)) {
                     out += u64::from(q);
                 }
                 arena.release(id);
@@ -104,7 +105,7 @@ fn e2e(c: &mut Criterion) {
     g.bench_function("ping_round_trips", |b| {
         b.iter_batched(
             || pair::pair(1),
-            |mut w| black_box(ping(&mut w, 0, target, "t", &o)),
+            |mut w| black_box(ping(&mut w, pair::C0, target, "t", &o)),
             BatchSize::LargeInput,
         )
     });
@@ -112,7 +113,7 @@ fn e2e(c: &mut Criterion) {
         b.iter_batched(
             || pair::overlay_pair(1),
             |mut w| {
-                let r = ping(&mut w, 0, target, "t", &o);
+                let r = ping(&mut w, pair::C0, target, "t", &o);
                 assert!(r.stdout.contains(&format!("{n} packets received")));
                 black_box(r)
             },
@@ -126,7 +127,7 @@ fn e2e(c: &mut Criterion) {
             b.iter_batched(
                 || pair::pair(1),
                 |mut w| {
-                    let r = udp::stream(&mut w, 0, 1, target, 5001, size, n);
+                    let r = udp::stream(&mut w, pair::C0, pair::C1, target, 5001, size, n);
                     assert_eq!(r.received, n);
                     black_box(r)
                 },

@@ -31,7 +31,7 @@ fn measured_overlay(br: &mut Bridge, arena: &mut Arena, t: &[(PortId, Vec<u8>)])
 
 #[inline(never)]
 fn measured_e2e(w: &mut World, o: &PingOptions) -> PingResult {
-    ping(w, 0, "10.0.0.3".parse().expect("an address"), "t", o)
+    ping(w, pair::C0, "10.0.0.3".parse().expect("an address"), "t", o)
 }
 
 fn main() {

@@ -5,6 +5,12 @@
 //! command takes time in Docker too (`stop` waits out the grace period of a process that
 //! ignores SIGTERM). Timestamps print as Docker prints them: RFC 3339 with nanoseconds
 //! (Go's `time.RFC3339Nano`) in JSON, and go-units' `HumanDuration` in tables.
+//!
+//! Arithmetic saturates: a virtual clock never wraps, and a span never goes negative (an
+//! earlier instant minus a later one is zero), as smoltcp's `Instant` and `std::time` would
+//! rather panic. Both types are one `u64` of microseconds (`repr(transparent)`), so they cost
+//! nothing over the bare number; the number itself appears only where a value is serialised or
+//! handed to smoltcp.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -15,16 +21,28 @@ use std::ops::{Add, Sub};
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(transparent)]
+#[repr(transparent)]
 pub struct Instant(pub u64);
 
 /// A span of virtual time in microseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+#[repr(transparent)]
 pub struct Duration(pub u64);
 
 /// Where every new state's clock starts: 2026-01-01T00:00:00Z.
 pub const EPOCH: Instant = Instant(1_767_225_600 * 1_000_000);
 
 impl Duration {
+    /// No time at all.
+    pub const ZERO: Duration = Duration(0);
+
+    /// `n` microseconds.
+    pub const fn from_micros(n: u64) -> Duration {
+        Duration(n)
+    }
     /// `n` seconds.
     pub const fn from_secs(n: u64) -> Duration {
         Duration(n.saturating_mul(1_000_000))
@@ -37,23 +55,62 @@ impl Duration {
     pub const fn as_secs(self) -> u64 {
         self.0 / 1_000_000
     }
+    /// Microseconds.
+    pub const fn as_micros(self) -> u64 {
+        self.0
+    }
+    /// Whether it is no time at all.
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
 }
 
 impl Add<Duration> for Instant {
     type Output = Instant;
+    #[inline]
     fn add(self, d: Duration) -> Instant {
         Instant(self.0.saturating_add(d.0))
     }
 }
 
+impl Sub<Duration> for Instant {
+    type Output = Instant;
+    #[inline]
+    fn sub(self, d: Duration) -> Instant {
+        Instant(self.0.saturating_sub(d.0))
+    }
+}
+
 impl Sub for Instant {
     type Output = Duration;
+    #[inline]
     fn sub(self, earlier: Instant) -> Duration {
         Duration(self.0.saturating_sub(earlier.0))
     }
 }
 
+impl Add for Duration {
+    type Output = Duration;
+    #[inline]
+    fn add(self, d: Duration) -> Duration {
+        Duration(self.0.saturating_add(d.0))
+    }
+}
+
+impl Sub for Duration {
+    type Output = Duration;
+    #[inline]
+    fn sub(self, d: Duration) -> Duration {
+        Duration(self.0.saturating_sub(d.0))
+    }
+}
+
 impl Instant {
+    /// Microseconds since the Unix epoch.
+    pub const fn as_micros(self) -> u64 {
+        self.0
+    }
+
     /// Seconds since the Unix epoch (what the Engine API's `Created` integers carry).
     pub const fn unix_secs(self) -> u64 {
         self.0 / 1_000_000
@@ -209,6 +266,16 @@ mod tests {
         assert_eq!(human_duration(s(15 * 86400)), "2 weeks");
         assert_eq!(human_duration(s(61 * 86400)), "2 months");
         assert_eq!(human_duration(s(800 * 86400)), "2 years");
+    }
+
+    #[test]
+    fn arithmetic_saturates() {
+        assert_eq!(Instant(u64::MAX) + Duration(1), Instant(u64::MAX));
+        assert_eq!(Instant(1) - Instant(5), Duration::ZERO);
+        assert_eq!(Instant(1) - Duration(5), Instant(0));
+        assert_eq!(Duration(u64::MAX) + Duration(1), Duration(u64::MAX));
+        assert_eq!(Duration(1) - Duration(2), Duration::ZERO);
+        assert_eq!(Instant(10) + Duration(5), Instant(15));
     }
 
     #[test]

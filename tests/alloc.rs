@@ -7,7 +7,8 @@ use vnet::busybox::ping::{PingOptions, ping};
 
 #[path = "common/pair.rs"]
 mod pair;
-use vnet::fabric::{Arena, Bridge, Forward};
+use vnet::fabric::{Arena, Bridge, Forward, PortId};
+use vnet::time::Instant;
 
 struct Counting;
 
@@ -55,7 +56,7 @@ fn bridge_steady_state_allocates_nothing() {
         f
     };
     // 64 stations, 16 behind each port; learn them all.
-    let frames: Vec<(u16, Vec<u8>)> = (0..64u8)
+    let frames: Vec<(PortId, Vec<u8>)> = (0..64u8)
         .map(|i| {
             (
                 ports[(i % 4) as usize],
@@ -64,7 +65,7 @@ fn bridge_steady_state_allocates_nothing() {
         })
         .collect();
     for (p, f) in &frames {
-        br.forward(0, *p, f);
+        br.forward(Instant(0), *p, f);
     }
     let before = allocs();
     let mut forwarded = 0;
@@ -72,7 +73,7 @@ fn bridge_steady_state_allocates_nothing() {
         for (p, f) in &frames {
             let id = arena.alloc(f.len());
             arena.get_mut(id).copy_from_slice(f);
-            if let Forward::One(_) = br.forward(round, *p, arena.get(id)) {
+            if let Forward::One(_) = br.forward(Instant(round), *p, arena.get(id)) {
                 forwarded += 1;
             }
             arena.release(id);
@@ -91,12 +92,12 @@ fn flood_allocations(mut w: vnet::engine::World) -> (u64, u64) {
         ..Default::default()
     };
     let target = "10.0.0.3".parse().unwrap();
-    ping(&mut w, 0, target, "t", &flood(1000)); // warm up: ARP, queues, arena
+    ping(&mut w, pair::C0, target, "t", &flood(1000)); // warm up: ARP, queues, arena
     let a = allocs();
-    ping(&mut w, 0, target, "t", &flood(10_000));
+    ping(&mut w, pair::C0, target, "t", &flood(10_000));
     let ten_k = allocs() - a;
     let b = allocs();
-    ping(&mut w, 0, target, "t", &flood(40_000));
+    ping(&mut w, pair::C0, target, "t", &flood(40_000));
     let forty_k = allocs() - b;
     (ten_k, forty_k)
 }

@@ -4,7 +4,16 @@
 //! or without a VTEP's VXLAN encapsulation and decapsulation around it.
 
 use vnet::fabric::{Arena, Bridge, Forward, PortId};
+use vnet::time::Instant;
 use vnet::wire::vxlan;
+
+/// The time every frame of a run is forwarded at (the stations never age out).
+pub const NOW: Instant = Instant(1);
+
+/// Port `i`.
+pub fn port(i: u32) -> PortId {
+    PortId::new(i as usize).expect("a port")
+}
 
 /// The MAC of station `i`.
 pub fn mac(i: u32) -> [u8; 6] {
@@ -26,7 +35,7 @@ pub fn trace(ports: u32, macs: u32, n: usize, size: usize) -> Vec<(PortId, Vec<u
             f[0..6].copy_from_slice(&mac(dst));
             f[6..12].copy_from_slice(&mac(src));
             f[12..14].copy_from_slice(&[0x08, 0x00]);
-            ((src % ports) as PortId, f)
+            (port(src % ports), f)
         })
         .collect()
 }
@@ -46,7 +55,7 @@ pub fn run(br: &mut Bridge, arena: &mut Arena, t: &[(PortId, Vec<u8>)]) -> u64 {
     for (p, f) in t {
         let id = arena.alloc(f.len());
         arena.get_mut(id).copy_from_slice(f);
-        if let Forward::One(q) = br.forward(1, *p, arena.get(id)) {
+        if let Forward::One(q) = br.forward(NOW, *p, arena.get(id)) {
             out += u64::from(q);
         }
         arena.release(id);
@@ -62,7 +71,7 @@ pub fn learned_bridge(ports: u32, macs: u32) -> Bridge {
         let mut f = vec![0u8; 64];
         f[0..6].copy_from_slice(&[0xff; 6]);
         f[6..12].copy_from_slice(&mac(i));
-        br.forward(0, (i % ports) as PortId, &f);
+        br.forward(Instant(0), port(i % ports), &f);
     }
     br
 }
@@ -91,7 +100,7 @@ pub fn run_vxlan(
     for (p, f) in t {
         let id = arena.alloc(f.len());
         arena.get_mut(id).copy_from_slice(f);
-        if let Forward::One(q) = br.forward(1, *p, arena.get(id)) {
+        if let Forward::One(q) = br.forward(NOW, *p, arena.get(id)) {
             out += u64::from(q);
         }
         encap.write(f.len(), 49152, arena.push_head(id, vxlan::OVERHEAD));

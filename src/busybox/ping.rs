@@ -10,7 +10,7 @@
 use super::applet::{ExecOptions, ExecResult, finish};
 use super::nslookup::resolve_host;
 use crate::docker::sandbox::Sandbox;
-use crate::engine::World;
+use crate::engine::{NicId, World};
 use crate::time::{Duration, Instant};
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{Icmpv4Packet, Icmpv4Repr, Ipv4Address};
@@ -41,7 +41,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         return finish(sb, &world, r);
     };
     if target.is_loopback() || sb.ifaces().iter().any(|i| i.ip == target) {
-        let r = ping_local(sb, Instant(world.now()), target, &host, &o);
+        let r = ping_local(sb, world.now(), target, &host, &o);
         return finish(sb, &world, r);
     }
     let Some(route) = sb.route(target) else {
@@ -106,9 +106,9 @@ fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), Strin
                         // busybox: a count of 0 means no limit.
                         'c' => o.count = Some(x as u64).filter(|c| *c > 0),
                         // busybox: -w 0 is no deadline.
-                        'w' => o.deadline = Some((x * 1e6) as u64).filter(|d| *d > 0),
-                        'W' => o.timeout = (x * 1e6) as u64,
-                        'i' => o.interval = (x * 1e6) as u64,
+                        'w' => o.deadline = Some(seconds(x)).filter(|d| !d.is_zero()),
+                        'W' => o.timeout = seconds(x),
+                        'i' => o.interval = seconds(x),
                         _ => o.size = x as usize,
                     }
                     break;
@@ -121,6 +121,11 @@ fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), Strin
     Ok((o, host))
 }
 
+/// A number of seconds from the command line, to the microsecond.
+fn seconds(x: f64) -> Duration {
+    Duration((x * 1e6) as u64)
+}
+
 const PING_USAGE: &str = "BusyBox v1.36.1 multi-call binary.\n\nUsage: ping [OPTIONS] HOST\n";
 
 /// busybox's `MAXWAIT`: the default `-W`.
@@ -131,12 +136,12 @@ pub const MAXWAIT_SECS: u64 = 10;
 pub struct PingOptions {
     /// `-c`: requests to send.
     pub count: Option<u64>,
-    /// `-w`: stop after this many microseconds.
-    pub deadline: Option<u64>,
-    /// `-W`: how long to wait for a reply after the last request, microseconds.
-    pub timeout: u64,
-    /// `-i`: between requests, microseconds.
-    pub interval: u64,
+    /// `-w`: stop after this long.
+    pub deadline: Option<Duration>,
+    /// `-W`: how long to wait for a reply after the last request.
+    pub timeout: Duration,
+    /// `-i`: between requests.
+    pub interval: Duration,
     /// `-s`: data bytes.
     pub size: usize,
     /// `-q`: only the header and the statistics.
@@ -150,8 +155,8 @@ impl Default for PingOptions {
         PingOptions {
             count: None,
             deadline: None,
-            timeout: MAXWAIT_SECS * 1_000_000,
-            interval: 1_000_000,
+            timeout: Duration::from_secs(MAXWAIT_SECS),
+            interval: Duration::from_secs(1),
             size: 56,
             quiet: false,
             flood: false,
@@ -168,7 +173,9 @@ pub struct PingResult {
     pub code: i32,
 }
 
-fn ms(us: u64) -> String {
+/// A round trip as busybox prints it: milliseconds with three decimals.
+fn ms(d: Duration) -> String {
+    let us = d.as_micros();
     format!("{}.{:03}", us / 1000, us % 1000)
 }
 
@@ -179,9 +186,9 @@ pub struct Tally {
     pub sent: u64,
     /// Replies received.
     pub received: u64,
-    tmin: u64,
-    tmax: u64,
-    tsum: u64,
+    tmin: Duration,
+    tmax: Duration,
+    tsum: Duration,
 }
 
 impl Tally {
@@ -191,18 +198,18 @@ impl Tally {
     }
 
     /// Counts a reply.
-    pub fn record(&mut self, rtt: u64) {
+    pub fn record(&mut self, rtt: Duration) {
         if self.received == 0 {
             self.tmin = rtt;
         }
         self.received += 1;
         self.tmin = self.tmin.min(rtt);
         self.tmax = self.tmax.max(rtt);
-        self.tsum += rtt;
+        self.tsum = self.tsum + rtt;
     }
 
     /// A reply's line.
-    pub fn reply_line(size: usize, from: Ipv4Address, seq: u16, ttl: u8, rtt: u64) -> String {
+    pub fn reply_line(size: usize, from: Ipv4Address, seq: u16, ttl: u8, rtt: Duration) -> String {
         format!(
             "{} bytes from {from}: seq={seq} ttl={ttl} time={} ms\n",
             size + 8,
@@ -219,11 +226,11 @@ impl Tally {
             "\n--- {shown} ping statistics ---\n{} packets transmitted, {} packets received, {loss}% packet loss\n",
             self.sent, self.received
         );
-        if let Some(avg) = self.tsum.checked_div(self.received) {
+        if let Some(avg) = self.tsum.as_micros().checked_div(self.received) {
             out.push_str(&format!(
                 "round-trip min/avg/max = {}/{}/{} ms\n",
                 ms(self.tmin),
-                ms(avg),
+                ms(Duration(avg)),
                 ms(self.tmax)
             ));
         }
@@ -236,7 +243,7 @@ impl Tally {
     }
 
     /// The longest round trip so far.
-    pub fn tmax(&self) -> u64 {
+    pub fn tmax(&self) -> Duration {
         self.tmax
     }
 }
@@ -244,7 +251,7 @@ impl Tally {
 /// Pings `target` from NIC `nic`; `shown` is the name as the user typed it.
 pub fn ping(
     world: &mut World,
-    nic: usize,
+    nic: NicId,
     target: Ipv4Address,
     shown: &str,
     o: &PingOptions,
@@ -256,13 +263,13 @@ pub fn ping(
     let mut out = Tally::header(shown, target, o.size);
     let mut tally = Tally::default();
     let data = vec![0u8; o.size];
-    let mut sent_at: Vec<u64> = Vec::new();
+    let mut sent_at: Vec<Instant> = Vec::new();
     let mut next_send = Some(start);
     // busybox checks its deadline when it would send; after the last request it waits as -c
     // says (-W, or two round trips).
-    let deadline = o.deadline.map(|d| start.saturating_add(d));
-    let mut stop_at: Option<u64> = None;
-    let flood_gap = 10_000;
+    let deadline = o.deadline.map(|d| start + d);
+    let mut stop_at: Option<Instant> = None;
+    let flood_gap = Duration::from_millis(10);
     loop {
         let ev = world.next_event_time();
         if let (Some(s), Some(d)) = (next_send, deadline)
@@ -304,22 +311,22 @@ pub fn ping(
             world.poll(nic);
             // A zero interval disarms busybox's timer: one request, unless flooding.
             let all_sent =
-                o.count.is_some_and(|c| tally.sent >= c) || (o.interval == 0 && !o.flood);
+                o.count.is_some_and(|c| tally.sent >= c) || (o.interval.is_zero() && !o.flood);
             next_send = if all_sent {
                 // Wait for the last replies: busybox's `tmax / (512*1024)` seconds (about two
                 // round trips, at least 1 s) if any came, else -W.
                 let expire = if tally.received > 0 {
-                    (tally.tmax() / (512 * 1024)).max(1) * 1_000_000
+                    Duration::from_secs((tally.tmax().as_micros() / (512 * 1024)).max(1))
                 } else {
                     o.timeout
                 };
-                let end = due.saturating_add(expire);
+                let end = due + expire;
                 stop_at = Some(stop_at.map_or(end, |s| s.min(end)));
                 None
             } else if o.flood {
                 Some(due + flood_gap)
             } else {
-                Some(due.saturating_add(o.interval))
+                Some(due + o.interval)
             };
         } else {
             world.step();
@@ -383,7 +390,7 @@ fn ping_local(
 ) -> ExecResult {
     let mut out = Tally::header(host, target, o.size);
     let mut tally = Tally::default();
-    let end = o.deadline.map(|d| Instant(start.0.saturating_add(d)));
+    let end = o.deadline.map(|d| start + d);
     let mut t = start;
     loop {
         if let Some(e) = end
@@ -393,7 +400,7 @@ fn ping_local(
             break;
         }
         tally.sent += 1;
-        let rtt = 15 + sb.draw("loopback", 10);
+        let rtt = Duration(15 + sb.draw("loopback", 10));
         tally.record(rtt);
         if !o.quiet {
             out.push_str(&Tally::reply_line(
@@ -409,11 +416,11 @@ fn ping_local(
         for _ in 0..2 {
             sb.count_lo(frame);
         }
-        if o.count.is_some_and(|c| tally.sent >= c) || (o.interval == 0 && !o.flood) {
-            t = t + Duration(rtt);
+        if o.count.is_some_and(|c| tally.sent >= c) || (o.interval.is_zero() && !o.flood) {
+            t = t + rtt;
             break;
         }
-        t = t + Duration(o.interval);
+        t = t + o.interval;
     }
     sb.advance_to(t);
     out.push_str(&tally.statistics(host));
@@ -427,45 +434,25 @@ fn ping_local(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::tests::{NIC0, two_on_a_bridge};
     use crate::engine::{BridgeNode, BridgeSpec, NicSpec};
 
     fn ip(s: &str) -> Ipv4Address {
         s.parse().unwrap()
     }
 
-    /// c2 (172.25.0.2) and c3 (172.25.3.3) on one bridge.
-    fn two_on_a_bridge(icc: bool) -> World {
-        let mut w = World::new(1, "test", 1_000_000);
-        let b = w.add_bridge(BridgeSpec {
-            name: "isolated_nw".into(),
-            gateway: Some(ip("172.25.0.1")),
-            host_mac: [2, 0x42, 0x11, 0, 0, 1],
-            icc,
-            link: Default::default(),
-            node: BridgeNode::Host,
-        });
-        for (name, addr, mac) in [("c2", "172.25.0.2", 2u8), ("c3", "172.25.3.3", 3)] {
-            w.add_nic(NicSpec {
-                container: name.into(),
-                ifname: "eth0".into(),
-                bridge: b,
-                mac: [2, 0x42, 0xac, 0x19, 0, mac],
-                ipv4: (ip(addr), 16),
-                gateway: Some(ip("172.25.0.1")),
-                counters: Default::default(),
-                neighbors: Vec::new(),
-                mtu: crate::stack::MTU,
-            });
-        }
-        w
-    }
-
     #[test]
     fn ping_options() {
         let (o, h) = parse_ping(&["-w", "4", "container3"]).unwrap();
-        assert_eq!((o.deadline, h.as_str()), (Some(4_000_000), "container3"));
+        assert_eq!(
+            (o.deadline, h.as_str()),
+            (Some(Duration::from_secs(4)), "container3")
+        );
         let (o, _) = parse_ping(&["-c2", "-qi", "0.5", "x"]).unwrap();
-        assert_eq!((o.count, o.quiet, o.interval), (Some(2), true, 500_000));
+        assert_eq!(
+            (o.count, o.quiet, o.interval),
+            (Some(2), true, Duration::from_millis(500))
+        );
         assert!(
             parse_ping(&["-c", "x", "h"])
                 .unwrap_err()
@@ -482,7 +469,7 @@ mod tests {
             count: Some(2),
             ..Default::default()
         };
-        let r = ping(&mut w, 0, ip("172.25.3.3"), "172.25.3.3", &o);
+        let r = ping(&mut w, NIC0, ip("172.25.3.3"), "172.25.3.3", &o);
         assert_eq!(r.code, 0, "{}", r.stdout);
         assert!(
             r.stdout
@@ -503,12 +490,12 @@ mod tests {
         );
         assert!(t.contains("ICMP echo reply"), "{t}");
         // ARP request + 2 echo requests out; ARP reply + 2 echo replies in.
-        assert_eq!(w.counters(0).tx_packets, 3);
-        assert_eq!(w.counters(0).rx_packets, 3);
-        assert_eq!(w.neighbors(0)[0].0, ip("172.25.3.3"));
+        assert_eq!(w.counters(NIC0).tx_packets, 3);
+        assert_eq!(w.counters(NIC0).rx_packets, 3);
+        assert_eq!(w.neighbors(NIC0)[0].0, ip("172.25.3.3"));
         // Same seed, same bytes.
         let mut w2 = two_on_a_bridge(true);
-        assert_eq!(ping(&mut w2, 0, ip("172.25.3.3"), "172.25.3.3", &o), r);
+        assert_eq!(ping(&mut w2, NIC0, ip("172.25.3.3"), "172.25.3.3", &o), r);
     }
 
     #[test]
@@ -516,12 +503,12 @@ mod tests {
         let mut w = two_on_a_bridge(false);
         let o = PingOptions {
             count: Some(1),
-            timeout: 2_000_000,
+            timeout: Duration::from_secs(2),
             ..Default::default()
         };
-        let r = ping(&mut w, 0, ip("172.25.0.1"), "172.25.0.1", &o);
+        let r = ping(&mut w, NIC0, ip("172.25.0.1"), "172.25.0.1", &o);
         assert_eq!(r.code, 0, "{}", r.stdout);
-        let r = ping(&mut w, 0, ip("172.25.3.3"), "172.25.3.3", &o);
+        let r = ping(&mut w, NIC0, ip("172.25.3.3"), "172.25.3.3", &o);
         assert_eq!(r.code, 1, "{}", r.stdout);
         assert!(
             r.stdout
@@ -531,7 +518,7 @@ mod tests {
 
     #[test]
     fn stacks_are_built_only_when_needed() {
-        let mut w = World::new(3, "lazy", 1_000_000);
+        let mut w = World::new(3, "lazy", Instant(1_000_000));
         let b = w.add_bridge(BridgeSpec {
             name: "big".into(),
             gateway: Some(ip("10.0.0.1")),
@@ -559,11 +546,11 @@ mod tests {
         };
         // The gateway: only the sender's stack; the flooded ARP request still counts on
         // every port.
-        assert_eq!(ping(&mut w, 0, ip("10.0.0.1"), "gw", &o).code, 0);
+        assert_eq!(ping(&mut w, NIC0, ip("10.0.0.1"), "gw", &o).code, 0);
         assert_eq!(w.stacks_built(), 1);
-        assert_eq!(w.counters(57).rx_packets, 1);
+        assert_eq!(w.counters(NicId::new(57).unwrap()).rx_packets, 1);
         // A peer: its stack too.
-        assert_eq!(ping(&mut w, 0, ip("10.0.0.60"), "peer", &o).code, 0);
+        assert_eq!(ping(&mut w, NIC0, ip("10.0.0.60"), "peer", &o).code, 0);
         assert_eq!(w.stacks_built(), 2);
     }
 
@@ -572,10 +559,10 @@ mod tests {
         let mut w = two_on_a_bridge(true);
         let start = w.now();
         let o = PingOptions {
-            deadline: Some(4_000_000),
+            deadline: Some(Duration::from_secs(4)),
             ..Default::default()
         };
-        let r = ping(&mut w, 0, ip("172.25.3.3"), "container3", &o);
+        let r = ping(&mut w, NIC0, ip("172.25.3.3"), "container3", &o);
         assert!(
             r.stdout
                 .starts_with("PING container3 (172.25.3.3): 56 data bytes\n")
@@ -586,6 +573,6 @@ mod tests {
             "{}",
             r.stdout
         );
-        assert_eq!(w.now() - start, 4_000_000);
+        assert_eq!(w.now() - start, Duration::from_secs(4));
     }
 }

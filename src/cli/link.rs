@@ -76,7 +76,7 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
             for (value, slot) in [(&a.delay, &mut link.delay), (&a.jitter, &mut link.jitter)] {
                 if let Some(v) = value {
                     match parse_duration(v) {
-                        Some(t) => *slot = t.0,
+                        Some(t) => *slot = t,
                         None => {
                             return o.fail(format!(
                                 "invalid duration {v:?}: give one like 5ms or 1.5s"
@@ -104,8 +104,8 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
                 t.push_str(&format!(
                     "{name}\t{}%\t{}\t{}\n",
                     l.loss * 100.0,
-                    micros(l.delay),
-                    micros(l.jitter)
+                    micros(l.delay.as_micros()),
+                    micros(l.jitter.as_micros())
                 ));
             }
             o.out(tabwriter::align(&t, 10, 3));

@@ -15,7 +15,10 @@ use super::error::{Error, Result};
 use super::network::{Driver, Endpoint, Network};
 use super::{Daemon, NetworkMode, Status};
 use crate::dns;
-use crate::engine::{BridgeNode, BridgeSpec, NicSpec, UnderlayHostSpec, VtepSpec, World};
+use crate::engine::{
+    BridgeId, BridgeNode, BridgeSpec, HostId, NicId, NicSpec, Remote, UnderlayHostSpec, VtepSpec,
+    World,
+};
 use crate::stack::Counters;
 use crate::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
@@ -312,11 +315,12 @@ impl Sandbox<'_> {
     }
 
     /// The NIC of the world that stands for interface `iface`.
-    pub fn nic(&self, iface: usize) -> usize {
+    pub fn nic(&self, iface: usize) -> NicId {
         let at = self.ifaces[iface].at;
         self.nics
             .iter()
             .position(|n| *n == at)
+            .and_then(NicId::new)
             .expect("the container's own NIC is in its world")
     }
 
@@ -409,7 +413,7 @@ impl Daemon {
         let n = self.state.counters.entry("world".into()).or_insert(0);
         let label = format!("world/{n}");
         *n += 1;
-        let mut world = World::new(self.state.seed, &label, self.now().0);
+        let mut world = World::new(self.state.seed, &label, self.now());
         if trace {
             world.enable_trace();
         }
@@ -433,8 +437,8 @@ impl Daemon {
         let mine: Vec<usize> = self.ifaces(cid).into_iter().map(|i| i.at.network).collect();
         // Bridges by (network, host): a bridge network is on this host only; an overlay
         // network has a bridge on every host with a container on it, joined by VXLAN.
-        let mut bridge_of: BTreeMap<(usize, &str), usize> = BTreeMap::new();
-        let mut underlay: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut bridge_of: BTreeMap<(usize, &str), BridgeId> = BTreeMap::new();
+        let mut underlay: BTreeMap<&str, HostId> = BTreeMap::new();
         for (k, net) in self.state.networks.values().enumerate() {
             let gateway = match net.pool_v4().and_then(|p| p.gateway) {
                 Some(IpAddr::V4(g)) => Some(g),
@@ -507,7 +511,12 @@ impl Daemon {
                                     return None;
                                 };
                                 let vni = net.vni_for(IpAddr::V4(ip))?;
-                                Some((ip, e.mac?.0, there, vni))
+                                Some(Remote {
+                                    ip,
+                                    mac: e.mac?.0,
+                                    host: there,
+                                    vni,
+                                })
                             })
                             .collect();
                         world.add_vtep(VtepSpec {
@@ -558,7 +567,7 @@ impl Daemon {
         let mut add = |world: &mut World,
                        container: &str,
                        i: Iface,
-                       bridge: usize,
+                       bridge: BridgeId,
                        known: Vec<(Ipv4Addr, [u8; 6])>| {
             let mut neighbors = self.restorable_neighbors(&i, &by_ip[&i.at.network]);
             for k in known {
@@ -680,12 +689,13 @@ impl Daemon {
             else {
                 continue;
             };
+            let k = NicId::new(k).expect("a NIC of this world");
             e.counters = world.counters(k);
             for (ip, mac, at) in world.neighbors(k) {
                 e.neighbors.retain(|(a, _, _)| a != ip);
-                e.neighbors.push((*ip, *mac, Instant(*at)));
+                e.neighbors.push((*ip, *mac, *at));
             }
         }
-        self.state.clock = Instant(world.now()).max(self.state.clock);
+        self.state.clock = world.now().max(self.state.clock);
     }
 }

@@ -1,10 +1,22 @@
-//! Link behaviour as composable rules: loss, delay, jitter.
+//! What happens to a frame on a hop, as a chain of named rules: Docker's isolation, underlay
+//! partitions, and a link's loss, delay and jitter.
 //!
-//! A rule looks at a frame about to cross a link and answers [`Verdict::Pass`] (no opinion),
+//! A rule looks at a frame about to cross a hop and answers [`Verdict::Pass`] (no opinion),
 //! [`Verdict::Deliver`] (after this much extra time) or [`Verdict::Drop`]; the first rule that
-//! does not pass decides (turmoil-net's `Rule`). Closures are rules too. Every random draw comes
-//! from the world's seeded generator, so a lossy run replays exactly.
+//! does not pass decides (turmoil-net's `Rule`), and the [`Ruling`] names it. Closures are
+//! rules too. Every random draw comes from the world's seeded generator, and a rule that
+//! decides stops the chain before the next one draws, so a lossy run replays exactly.
+//!
+//! The built-in rules, in the order a bridge's chain holds them:
+//! - [`Icc`]: `com.docker.network.bridge.enable_icc=false`, Docker's `-i br -o br -j DROP`:
+//!   IP between two containers on the bridge is dropped; ARP and the host's traffic pass.
+//! - [`Loss`], [`Delay`]: a network's `vnet link set` ([`LinkConfig`]), netem-like.
+//!
+//! The underlay between hosts has its own chain, asked when a VTEP sends a frame to another
+//! host: [`Partition`] (`vnet host partition A B`) drops what goes between two hosts.
 
+use crate::fabric::HostId;
+use crate::time::Duration;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::Rng;
 use serde::{Deserialize, Serialize};
@@ -14,21 +26,201 @@ use serde::{Deserialize, Serialize};
 pub enum Verdict {
     /// No opinion: the next rule decides, or the link's own latency applies.
     Pass,
-    /// Delivered, this many microseconds later than the link alone would.
-    Deliver(u64),
+    /// Delivered, this much later than the link alone would.
+    Deliver(Duration),
     /// Lost.
     Drop,
 }
 
-/// A rule on the frames leaving one bridge.
-pub trait Rule {
-    /// Decides a frame's fate.
-    fn on_frame(&mut self, rng: &mut ChaCha20Rng, frame: &[u8]) -> Verdict;
+/// One end of a hop: what is attached where the frame comes from or goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// The bridge's own node: the Docker host, or an overlay network's namespace.
+    Node,
+    /// A container's interface.
+    Container,
+    /// A VTEP on an overlay bridge.
+    Vtep,
+    /// A host on the underlay.
+    Host(HostId),
+    /// Nothing is attached.
+    Nothing,
 }
 
-impl<F: FnMut(&mut ChaCha20Rng, &[u8]) -> Verdict> Rule for F {
-    fn on_frame(&mut self, rng: &mut ChaCha20Rng, frame: &[u8]) -> Verdict {
-        self(rng, frame)
+/// Where a frame is crossing: it came in from `from` and goes out to `to`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hop {
+    /// What sent it.
+    pub from: End,
+    /// What it goes to.
+    pub to: End,
+}
+
+/// A rule on the frames crossing a hop.
+pub trait Rule {
+    /// Its name, for traces that say which rule dropped a frame.
+    fn name(&self) -> &'static str {
+        "rule"
+    }
+
+    /// Decides a frame's fate.
+    fn on_frame(&mut self, hop: &Hop, rng: &mut ChaCha20Rng, frame: &[u8]) -> Verdict;
+}
+
+impl<F: FnMut(&Hop, &mut ChaCha20Rng, &[u8]) -> Verdict> Rule for F {
+    fn on_frame(&mut self, hop: &Hop, rng: &mut ChaCha20Rng, frame: &[u8]) -> Verdict {
+        self(hop, rng, frame)
+    }
+}
+
+/// What a chain decided, and which rule did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ruling {
+    /// The verdict: the first that is not `Pass`, else `Pass`.
+    pub verdict: Verdict,
+    /// The name of the rule that gave it, if one did.
+    pub by: Option<&'static str>,
+}
+
+/// Rules asked in order.
+#[derive(Default)]
+pub struct Chain {
+    rules: Vec<Box<dyn Rule>>,
+}
+
+impl Chain {
+    /// Whether there is no rule (every frame passes, with no draw).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Adds a rule at the end.
+    pub fn push(&mut self, rule: Box<dyn Rule>) {
+        self.rules.push(rule);
+    }
+
+    /// The rules' names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.rules.iter().map(|r| r.name())
+    }
+
+    /// Runs the chain: the first verdict that is not `Pass`, and whose it is.
+    pub fn evaluate(&mut self, hop: &Hop, rng: &mut ChaCha20Rng, frame: &[u8]) -> Ruling {
+        for r in self.rules.iter_mut() {
+            match r.on_frame(hop, rng, frame) {
+                Verdict::Pass => continue,
+                verdict => {
+                    return Ruling {
+                        verdict,
+                        by: Some(r.name()),
+                    };
+                }
+            }
+        }
+        Ruling {
+            verdict: Verdict::Pass,
+            by: None,
+        }
+    }
+}
+
+/// `enable_icc=false`: IPv4 from one container to another on the same bridge is dropped.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Icc;
+
+impl Rule for Icc {
+    fn name(&self) -> &'static str {
+        "icc"
+    }
+
+    fn on_frame(&mut self, hop: &Hop, _: &mut ChaCha20Rng, frame: &[u8]) -> Verdict {
+        let is_ip = frame.get(12..14) == Some(&[0x08, 0x00]);
+        if is_ip && hop.from == End::Container && hop.to == End::Container {
+            Verdict::Drop
+        } else {
+            Verdict::Pass
+        }
+    }
+}
+
+/// `vnet host partition A B`: the underlay between two hosts is cut, both ways.
+#[derive(Clone, Copy, Debug)]
+pub struct Partition {
+    a: HostId,
+    b: HostId,
+}
+
+impl Partition {
+    /// A cut between `a` and `b`.
+    pub fn new(a: HostId, b: HostId) -> Partition {
+        Partition { a, b }
+    }
+}
+
+impl Rule for Partition {
+    fn name(&self) -> &'static str {
+        "partition"
+    }
+
+    fn on_frame(&mut self, hop: &Hop, _: &mut ChaCha20Rng, _: &[u8]) -> Verdict {
+        let (a, b) = (End::Host(self.a), End::Host(self.b));
+        if (hop.from == a && hop.to == b) || (hop.from == b && hop.to == a) {
+            Verdict::Drop
+        } else {
+            Verdict::Pass
+        }
+    }
+}
+
+/// A share of frames lost, drawn per frame.
+#[derive(Clone, Copy, Debug)]
+pub struct Loss {
+    /// A draw below this is a loss.
+    below: u64,
+}
+
+impl Loss {
+    /// Loses `share` (0.0–1.0) of the frames.
+    pub fn new(share: f64) -> Loss {
+        Loss {
+            below: (share.clamp(0.0, 1.0) * u64::MAX as f64) as u64,
+        }
+    }
+}
+
+impl Rule for Loss {
+    fn name(&self) -> &'static str {
+        "loss"
+    }
+
+    fn on_frame(&mut self, _: &Hop, rng: &mut ChaCha20Rng, _: &[u8]) -> Verdict {
+        if rng.next_u64() < self.below {
+            Verdict::Drop
+        } else {
+            Verdict::Pass
+        }
+    }
+}
+
+/// A fixed extra delay plus a uniform jitter, drawn per frame.
+#[derive(Clone, Copy, Debug)]
+pub struct Delay {
+    /// The fixed part.
+    pub delay: Duration,
+    /// Up to this much more.
+    pub jitter: Duration,
+}
+
+impl Rule for Delay {
+    fn name(&self) -> &'static str {
+        "delay"
+    }
+
+    fn on_frame(&mut self, _: &Hop, rng: &mut ChaCha20Rng, _: &[u8]) -> Verdict {
+        let j = self.jitter.as_micros();
+        let extra = if j > 0 { rng.next_u64() % (j + 1) } else { 0 };
+        Verdict::Deliver(self.delay + Duration(extra))
     }
 }
 
@@ -37,50 +229,46 @@ impl<F: FnMut(&mut ChaCha20Rng, &[u8]) -> Verdict> Rule for F {
 pub struct LinkConfig {
     /// Share of frames lost, 0.0–1.0.
     pub loss: f64,
-    /// Extra one-way delay, microseconds.
-    pub delay: u64,
-    /// Extra random delay, up to this many microseconds.
-    pub jitter: u64,
+    /// Extra one-way delay (microseconds in the state file).
+    pub delay: Duration,
+    /// Extra random delay, up to this much (microseconds in the state file).
+    pub jitter: Duration,
 }
 
 impl LinkConfig {
-    /// The rules, in order: loss, then delay with jitter.
-    pub fn rules(self) -> Vec<Box<dyn Rule>> {
-        let mut v: Vec<Box<dyn Rule>> = Vec::new();
+    /// Adds its rules to `chain`, in order: loss, then delay with jitter.
+    pub fn add_rules(self, chain: &mut Chain) {
         if self.loss > 0.0 {
-            let p = (self.loss.clamp(0.0, 1.0) * u64::MAX as f64) as u64;
-            v.push(Box::new(move |rng: &mut ChaCha20Rng, _: &[u8]| {
-                if rng.next_u64() < p {
-                    Verdict::Drop
-                } else {
-                    Verdict::Pass
-                }
+            chain.push(Box::new(Loss::new(self.loss)));
+        }
+        if !self.delay.is_zero() || !self.jitter.is_zero() {
+            chain.push(Box::new(Delay {
+                delay: self.delay,
+                jitter: self.jitter,
             }));
         }
-        if self.delay > 0 || self.jitter > 0 {
-            let (d, j) = (self.delay, self.jitter);
-            v.push(Box::new(move |rng: &mut ChaCha20Rng, _: &[u8]| {
-                Verdict::Deliver(d + if j > 0 { rng.next_u64() % (j + 1) } else { 0 })
-            }));
-        }
-        v
     }
-}
 
-/// Runs a chain: the first verdict that is not `Pass`.
-pub fn evaluate(rules: &mut [Box<dyn Rule>], rng: &mut ChaCha20Rng, frame: &[u8]) -> Verdict {
-    for r in rules.iter_mut() {
-        match r.on_frame(rng, frame) {
-            Verdict::Pass => continue,
-            v => return v,
-        }
+    /// Its rules as a chain of their own.
+    pub fn rules(self) -> Chain {
+        let mut c = Chain::default();
+        self.add_rules(&mut c);
+        c
     }
-    Verdict::Pass
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ANY: Hop = Hop {
+        from: End::Node,
+        to: End::Container,
+    };
+
+    fn verdict(chain: &mut Chain, rng: &mut ChaCha20Rng, hop: &Hop, frame: &[u8]) -> Verdict {
+        chain.evaluate(hop, rng, frame).verdict
+    }
 
     #[test]
     fn loss_is_seeded_and_proportional() {
@@ -92,7 +280,7 @@ mod tests {
             let mut rng = crate::rng::derive(seed, "t");
             let mut rules = cfg.rules();
             (0..10_000)
-                .filter(|_| evaluate(&mut rules, &mut rng, &[]) == Verdict::Drop)
+                .filter(|_| verdict(&mut rules, &mut rng, &ANY, &[]) == Verdict::Drop)
                 .count()
         };
         let a = count(1);
@@ -101,22 +289,88 @@ mod tests {
     }
 
     #[test]
-    fn first_non_pass_wins() {
+    fn first_non_pass_wins_and_is_named() {
         let cfg = LinkConfig {
             loss: 1.0,
-            delay: 5,
-            jitter: 0,
+            delay: Duration(5),
+            jitter: Duration::ZERO,
         };
         let mut rng = crate::rng::derive(0, "t");
-        assert_eq!(evaluate(&mut cfg.rules(), &mut rng, &[]), Verdict::Drop);
+        let mut chain = cfg.rules();
+        assert_eq!(chain.names().collect::<Vec<_>>(), ["loss", "delay"]);
+        assert_eq!(
+            chain.evaluate(&ANY, &mut rng, &[]),
+            Ruling {
+                verdict: Verdict::Drop,
+                by: Some("loss")
+            }
+        );
         let cfg = LinkConfig {
-            delay: 5,
+            delay: Duration(5),
             ..Default::default()
         };
         assert_eq!(
-            evaluate(&mut cfg.rules(), &mut rng, &[]),
-            Verdict::Deliver(5)
+            cfg.rules().evaluate(&ANY, &mut rng, &[]),
+            Ruling {
+                verdict: Verdict::Deliver(Duration(5)),
+                by: Some("delay")
+            }
         );
-        assert_eq!(evaluate(&mut [], &mut rng, &[]), Verdict::Pass);
+        assert_eq!(
+            Chain::default().evaluate(&ANY, &mut rng, &[]),
+            Ruling {
+                verdict: Verdict::Pass,
+                by: None
+            }
+        );
+        // A closure is a rule.
+        let mut c = Chain::default();
+        c.push(Box::new(|_: &Hop, _: &mut ChaCha20Rng, _: &[u8]| {
+            Verdict::Drop
+        }));
+        assert_eq!(c.evaluate(&ANY, &mut rng, &[]).by, Some("rule"));
+    }
+
+    #[test]
+    fn icc_drops_ip_between_containers_only() {
+        let mut rng = crate::rng::derive(0, "t");
+        let mut ip = [0u8; 34];
+        ip[12..14].copy_from_slice(&[0x08, 0x00]);
+        let mut arp = [0u8; 42];
+        arp[12..14].copy_from_slice(&[0x08, 0x06]);
+        let c2c = Hop {
+            from: End::Container,
+            to: End::Container,
+        };
+        let to_host = Hop {
+            from: End::Container,
+            to: End::Node,
+        };
+        assert_eq!(Icc.on_frame(&c2c, &mut rng, &ip), Verdict::Drop);
+        assert_eq!(Icc.on_frame(&c2c, &mut rng, &arp), Verdict::Pass);
+        assert_eq!(Icc.on_frame(&to_host, &mut rng, &ip), Verdict::Pass);
+    }
+
+    #[test]
+    fn a_partition_cuts_both_ways_between_its_hosts() {
+        let mut rng = crate::rng::derive(0, "t");
+        let h = |i| End::Host(HostId::new(i).unwrap());
+        let mut p = Partition::new(HostId::new(0).unwrap(), HostId::new(2).unwrap());
+        let hop = |from, to| Hop { from, to };
+        assert_eq!(p.on_frame(&hop(h(0), h(2)), &mut rng, &[]), Verdict::Drop);
+        assert_eq!(p.on_frame(&hop(h(2), h(0)), &mut rng, &[]), Verdict::Drop);
+        assert_eq!(p.on_frame(&hop(h(0), h(1)), &mut rng, &[]), Verdict::Pass);
+    }
+
+    #[test]
+    fn link_config_serialises_microseconds() {
+        let cfg = LinkConfig {
+            loss: 0.5,
+            delay: Duration(5000),
+            jitter: Duration(10),
+        };
+        let j = serde_json::to_string(&cfg).unwrap();
+        assert_eq!(j, r#"{"loss":0.5,"delay":5000,"jitter":10}"#);
+        assert_eq!(serde_json::from_str::<LinkConfig>(&j).unwrap(), cfg);
     }
 }

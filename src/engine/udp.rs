@@ -5,7 +5,7 @@
 //! The sender keeps at most [`WINDOW`] datagrams in flight; when the wire falls silent with
 //! datagrams still out (a link rule dropped them), they count as lost and sending goes on.
 
-use super::World;
+use super::{NicId, World};
 use smoltcp::wire::{IpEndpoint, Ipv4Address};
 
 /// Datagrams in flight at most (below the sockets' 64-datagram buffers).
@@ -26,8 +26,8 @@ pub struct UdpResult {
 /// `to_ip:port` on NIC `to`, and receives them there.
 pub fn stream(
     world: &mut World,
-    from: usize,
-    to: usize,
+    from: NicId,
+    to: NicId,
     to_ip: Ipv4Address,
     port: u16,
     size: usize,
@@ -76,7 +76,7 @@ pub fn stream(
 mod tests {
     use super::*;
     use crate::engine::rule::LinkConfig;
-    use crate::engine::tests::two_on_a_link;
+    use crate::engine::tests::{NIC0, NIC1, two_on_a_link};
 
     fn c3() -> Ipv4Address {
         Ipv4Address::new(172, 25, 3, 3)
@@ -85,7 +85,7 @@ mod tests {
     #[test]
     fn every_datagram_arrives_on_a_clean_link() {
         let mut w = two_on_a_link(true, LinkConfig::default());
-        let r = stream(&mut w, 0, 1, c3(), 5001, 1472, 1000);
+        let r = stream(&mut w, NIC0, NIC1, c3(), 5001, 1472, 1000);
         assert_eq!(
             r,
             UdpResult {
@@ -95,7 +95,7 @@ mod tests {
             }
         );
         // 1000 datagrams of 14 + 20 + 8 + 1472 bytes, plus one ARP request and its reply.
-        let c = w.counters(1);
+        let c = w.counters(NIC1);
         assert_eq!(c.rx_packets, 1001);
         assert_eq!(c.rx_bytes, 1000 * 1514 + 42);
     }
@@ -107,7 +107,7 @@ mod tests {
             ..LinkConfig::default()
         };
         let mut w = two_on_a_link(true, link);
-        let r = stream(&mut w, 0, 1, c3(), 5001, 64, 2000);
+        let r = stream(&mut w, NIC0, NIC1, c3(), 5001, 64, 2000);
         assert_eq!(r.sent, 2000);
         assert!((1500..2000).contains(&r.received), "{r:?}");
         assert_eq!(r.bytes, r.received * 64);
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn icc_off_drops_the_stream() {
         let mut w = two_on_a_link(false, LinkConfig::default());
-        let r = stream(&mut w, 0, 1, c3(), 5001, 64, 100);
+        let r = stream(&mut w, NIC0, NIC1, c3(), 5001, 64, 100);
         assert_eq!((r.sent, r.received), (100, 0));
     }
 }

@@ -6,13 +6,12 @@
 //! [`DEFAULT_AGEING`] without traffic (Linux `ageing_time`, 300 s). The bridge keeps no clock:
 //! the caller passes the time in.
 
+use super::PortId;
 use super::fdb::Fdb;
+use crate::time::{Duration, Instant};
 
-/// A port of one bridge.
-pub type PortId = u16;
-
-/// Linux bridge `ageing_time`: 300 s, in microseconds.
-pub const DEFAULT_AGEING: u64 = 300_000_000;
+/// Linux bridge `ageing_time`: 300 s.
+pub const DEFAULT_AGEING: Duration = Duration::from_secs(300);
 
 /// Where a frame goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +29,7 @@ pub enum Forward {
 pub struct Bridge {
     attached: Vec<bool>,
     fdb: Fdb,
-    ageing: u64,
+    ageing: Duration,
 }
 
 /// A 6-byte MAC as a number.
@@ -53,17 +52,22 @@ impl Bridge {
 
     /// Attaches a new port.
     pub fn add_port(&mut self) -> PortId {
-        if let Some(free) = self.attached.iter().position(|a| !a) {
+        let free = match self.attached.iter().position(|a| !a) {
+            Some(free) => free,
+            None => self.attached.len(),
+        };
+        let port = PortId::new(free).expect("a bridge has at most 32768 ports");
+        if free == self.attached.len() {
+            self.attached.push(true);
+        } else {
             self.attached[free] = true;
-            return free as PortId;
         }
-        self.attached.push(true);
-        (self.attached.len() - 1) as PortId
+        port
     }
 
     /// Detaches a port and forgets what was learned on it.
     pub fn remove_port(&mut self, port: PortId) {
-        self.attached[port as usize] = false;
+        self.attached[port.index()] = false;
         self.fdb.retain(|(_, p, _)| *p != port);
     }
 
@@ -73,14 +77,14 @@ impl Bridge {
             .iter()
             .enumerate()
             .filter(|(_, a)| **a)
-            .map(|(i, _)| i as PortId)
+            .map(|(i, _)| PortId(i as u16))
     }
 
     /// Learns from a frame entering on `ingress` and decides where it goes.
     /// `frame` must hold at least the 12 address bytes of an Ethernet header.
     // Always inlined: it is the fast path, and called from one place per caller's loop.
     #[inline(always)]
-    pub fn forward(&mut self, now: u64, ingress: PortId, frame: &[u8]) -> Forward {
+    pub fn forward(&mut self, now: Instant, ingress: PortId, frame: &[u8]) -> Forward {
         if frame.len() < 12 {
             return Forward::Drop;
         }
@@ -98,7 +102,7 @@ impl Bridge {
             return Forward::Flood;
         }
         match self.fdb.get(dst) {
-            Some((port, seen)) if now.saturating_sub(seen) <= self.ageing => {
+            Some((port, seen)) if now - seen <= self.ageing => {
                 if port == ingress {
                     Forward::Drop
                 } else {
@@ -110,14 +114,13 @@ impl Bridge {
     }
 
     /// Drops entries older than the ageing time.
-    pub fn age(&mut self, now: u64) {
+    pub fn age(&mut self, now: Instant) {
         let ageing = self.ageing;
-        self.fdb
-            .retain(|(_, _, seen)| now.saturating_sub(*seen) <= ageing);
+        self.fdb.retain(|(_, _, seen)| now - *seen <= ageing);
     }
 
     /// The learned table, sorted by MAC: `(mac, port, last seen)`.
-    pub fn fdb(&self) -> Vec<(u64, PortId, u64)> {
+    pub fn fdb(&self) -> Vec<(u64, PortId, Instant)> {
         let mut v: Vec<_> = self.fdb.entries().collect();
         v.sort_unstable();
         v
@@ -127,6 +130,10 @@ impl Bridge {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn t(micros: u64) -> Instant {
+        Instant(micros)
+    }
 
     fn frame(dst: [u8; 6], src: [u8; 6]) -> Vec<u8> {
         let mut f = dst.to_vec();
@@ -142,30 +149,30 @@ mod tests {
     fn learns_floods_and_forwards() {
         let mut br = Bridge::new();
         let (p0, p1, _p2) = (br.add_port(), br.add_port(), br.add_port());
-        assert_eq!(br.forward(0, p0, &frame(BCAST, A)), Forward::Flood);
-        assert_eq!(br.forward(1, p1, &frame(A, B)), Forward::One(p0));
-        assert_eq!(br.forward(2, p0, &frame(B, A)), Forward::One(p1));
+        assert_eq!(br.forward(t(0), p0, &frame(BCAST, A)), Forward::Flood);
+        assert_eq!(br.forward(t(1), p1, &frame(A, B)), Forward::One(p0));
+        assert_eq!(br.forward(t(2), p0, &frame(B, A)), Forward::One(p1));
         // A frame for a MAC that lives on the ingress port goes nowhere.
-        assert_eq!(br.forward(3, p0, &frame(A, A)), Forward::Drop);
+        assert_eq!(br.forward(t(3), p0, &frame(A, A)), Forward::Drop);
         // A station that moves is relearned.
-        assert_eq!(br.forward(4, p1, &frame(BCAST, A)), Forward::Flood);
-        assert_eq!(br.forward(5, p0, &frame(A, B)), Forward::One(p1));
+        assert_eq!(br.forward(t(4), p1, &frame(BCAST, A)), Forward::Flood);
+        assert_eq!(br.forward(t(5), p0, &frame(A, B)), Forward::One(p1));
     }
 
     #[test]
     fn entries_age_out() {
         let mut br = Bridge::new();
         let (p0, p1) = (br.add_port(), br.add_port());
-        br.forward(0, p0, &frame(BCAST, A));
+        br.forward(t(0), p0, &frame(BCAST, A));
         assert_eq!(
-            br.forward(DEFAULT_AGEING, p1, &frame(A, B)),
+            br.forward(Instant(0) + DEFAULT_AGEING, p1, &frame(A, B)),
             Forward::One(p0)
         );
         assert_eq!(
-            br.forward(2 * DEFAULT_AGEING + 1, p1, &frame(A, B)),
+            br.forward(t(2 * DEFAULT_AGEING.as_micros() + 1), p1, &frame(A, B)),
             Forward::Flood
         );
-        br.age(4 * DEFAULT_AGEING);
+        br.age(t(4 * DEFAULT_AGEING.as_micros()));
         assert!(br.fdb().is_empty());
     }
 
@@ -173,10 +180,10 @@ mod tests {
     fn removed_ports_are_forgotten() {
         let mut br = Bridge::new();
         let (p0, p1) = (br.add_port(), br.add_port());
-        br.forward(0, p0, &frame(BCAST, A));
+        br.forward(t(0), p0, &frame(BCAST, A));
         br.remove_port(p0);
         assert_eq!(br.ports().collect::<Vec<_>>(), vec![p1]);
-        assert_eq!(br.forward(1, p1, &frame(A, B)), Forward::Flood);
+        assert_eq!(br.forward(t(1), p1, &frame(A, B)), Forward::Flood);
         assert_eq!(br.add_port(), p0);
     }
 }

@@ -6,7 +6,8 @@
 //! table doubles when it is half full (the only time it allocates) and is rebuilt when
 //! entries are dropped (ageing, a port going away), which is rare next to lookups.
 
-use super::bridge::PortId;
+use super::PortId;
+use crate::time::Instant;
 
 const USED: u64 = 1 << 63;
 const MAC: u64 = (1 << 48) - 1;
@@ -17,18 +18,19 @@ const KEY: u64 = USED | MAC;
 struct Slot {
     /// `USED | port << 48 | mac`, or 0 when free.
     key: u64,
-    /// When the station was last seen (µs).
-    seen: u64,
+    /// When the station was last seen.
+    seen: Instant,
 }
 
 impl Slot {
     fn port(&self) -> PortId {
-        ((self.key & !USED) >> 48) as PortId
+        PortId(((self.key & !USED) >> 48) as u16)
     }
 }
 
 fn pack(mac: u64, port: PortId) -> u64 {
-    USED | (u64::from(port & 0x7fff) << 48) | mac
+    // A port index has 15 bits (`PortId::MAX`).
+    USED | (u64::from(port) << 48) | mac
 }
 
 /// MAC → (port, last seen).
@@ -75,14 +77,14 @@ impl Fdb {
 
     /// The port and last-seen time of `mac`.
     #[inline(always)]
-    pub fn get(&self, mac: u64) -> Option<(PortId, u64)> {
+    pub fn get(&self, mac: u64) -> Option<(PortId, Instant)> {
         let s = &self.slots[self.find(mac)];
         (s.key != 0).then(|| (s.port(), s.seen))
     }
 
     /// Records that `mac` was seen on `port` at `now`.
     #[inline(always)]
-    pub fn learn(&mut self, mac: u64, port: PortId, now: u64) {
+    pub fn learn(&mut self, mac: u64, port: PortId, now: Instant) {
         let i = self.find(mac);
         let s = &mut self.slots[i];
         let fresh = s.key == 0;
@@ -99,11 +101,11 @@ impl Fdb {
     }
 
     /// Keeps only the entries `keep` accepts.
-    pub fn retain(&mut self, keep: impl Fn(&(u64, PortId, u64)) -> bool) {
+    pub fn retain(&mut self, keep: impl Fn(&(u64, PortId, Instant)) -> bool) {
         self.rebuild(self.slots.len().trailing_zeros(), keep);
     }
 
-    fn rebuild(&mut self, bits: u32, keep: impl Fn(&(u64, PortId, u64)) -> bool) {
+    fn rebuild(&mut self, bits: u32, keep: impl Fn(&(u64, PortId, Instant)) -> bool) {
         let old = std::mem::replace(self, Fdb::with_bits(bits));
         for (mac, port, seen) in old.entries().filter(|e| keep(e)) {
             self.learn(mac, port, seen);
@@ -111,7 +113,7 @@ impl Fdb {
     }
 
     /// Every entry: (MAC, port, last seen), in table order.
-    pub fn entries(&self) -> impl Iterator<Item = (u64, PortId, u64)> + '_ {
+    pub fn entries(&self) -> impl Iterator<Item = (u64, PortId, Instant)> + '_ {
         self.slots
             .iter()
             .filter(|s| s.key != 0)
@@ -123,26 +125,34 @@ impl Fdb {
 mod tests {
     use super::*;
 
+    fn p(i: u64) -> PortId {
+        PortId::new(i as usize).unwrap()
+    }
+
     #[test]
     fn learns_grows_and_forgets() {
         let mut f = Fdb::default();
         for m in 0..1000u64 {
-            f.learn(m * 7919, (m % 5) as PortId, m);
+            f.learn(m * 7919, p(m % 5), Instant(m));
         }
         for m in 0..1000u64 {
-            assert_eq!(f.get(m * 7919), Some(((m % 5) as PortId, m)));
+            assert_eq!(f.get(m * 7919), Some((p(m % 5), Instant(m))));
         }
         assert_eq!(f.get(3), None);
-        f.learn(0, 9, 5);
-        assert_eq!(f.get(0), Some((9, 5)), "the all-zero MAC is a key too");
-        f.retain(|(_, port, _)| *port != 2);
+        f.learn(0, p(9), Instant(5));
+        assert_eq!(
+            f.get(0),
+            Some((p(9), Instant(5))),
+            "the all-zero MAC is a key too"
+        );
+        f.retain(|(_, port, _)| *port != p(2));
         // MAC 0 moved to port 9; the 200 on port 2 are gone.
         assert_eq!(f.entries().count(), 800);
-        assert_eq!(f.get(0), Some((9, 5)));
-        // Times of the virtual clock (µs since 1970) fit.
-        f.learn(42, 1, 1_767_225_600_000_000);
-        assert_eq!(f.get(42), Some((1, 1_767_225_600_000_000)));
+        assert_eq!(f.get(0), Some((p(9), Instant(5))));
+        // Times of the virtual clock (µs since 1970) fit, and the highest port.
+        f.learn(42, p(PortId::MAX as u64), crate::time::EPOCH);
+        assert_eq!(f.get(42), Some((p(PortId::MAX as u64), crate::time::EPOCH)));
         assert_eq!(f.get(2 * 7919), None);
-        assert_eq!(f.get(3 * 7919), Some((3, 3)));
+        assert_eq!(f.get(3 * 7919), Some((p(3), Instant(3))));
     }
 }

@@ -209,9 +209,7 @@ fn run_step(
             }
             for (v, slot) in [(&l.delay, &mut cfg.delay), (&l.jitter, &mut cfg.jitter)] {
                 if let Some(v) = v {
-                    *slot = parse_duration(v)
-                        .ok_or_else(|| format!("link: bad duration {v:?}"))?
-                        .0;
+                    *slot = parse_duration(v).ok_or_else(|| format!("link: bad duration {v:?}"))?;
                 }
             }
             let host = l.host.as_deref().unwrap_or(DEFAULT_HOST);

@@ -10,6 +10,7 @@
 //! would. This is the only module where smoltcp's interface and socket types appear.
 
 use crate::fabric::{Arena, FrameId};
+use crate::time::Instant;
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
 use smoltcp::socket::{icmp, udp};
@@ -143,7 +144,7 @@ impl Nic {
         mtu: usize,
         seed: u64,
         arena: &RefCell<Arena>,
-        now: u64,
+        now: Instant,
     ) -> Nic {
         let mut config = Config::new(HardwareAddress::Ethernet(EthernetAddress(mac)));
         config.random_seed = seed;
@@ -182,7 +183,7 @@ impl Nic {
 
     /// Lets the stack process what arrived and send what it has; returns when it next
     /// needs to run (a retransmission, an ARP retry), if ever.
-    pub fn poll(&mut self, now: u64, arena: &RefCell<Arena>) -> Option<u64> {
+    pub fn poll(&mut self, now: Instant, arena: &RefCell<Arena>) -> Option<Instant> {
         let mut dev = Dev {
             mtu: self.mtu,
             rx: &mut self.rx,
@@ -194,7 +195,7 @@ impl Nic {
         self.iface.poll(t, &mut dev, &mut self.sockets);
         self.iface
             .poll_at(t, &self.sockets)
-            .map(|at| at.total_micros().max(0) as u64)
+            .map(|at| Instant(at.total_micros().max(0) as u64))
     }
 
     /// Adds an ICMP socket bound to echo identifier `ident`.
@@ -227,7 +228,7 @@ impl Nic {
     }
 }
 
-/// Virtual microseconds as smoltcp's instant.
-pub fn smol(micros: u64) -> SmolInstant {
-    SmolInstant::from_micros(micros as i64)
+/// A virtual instant as smoltcp's.
+pub fn smol(t: Instant) -> SmolInstant {
+    SmolInstant::from_micros(t.as_micros() as i64)
 }

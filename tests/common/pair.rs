@@ -2,12 +2,21 @@
 //! smallest world, shared by tests/alloc.rs and benches/dataplane.rs; and the same two on an
 //! overlay network, one per host, joined by VXLAN.
 
-use vnet::engine::{BridgeNode, BridgeSpec, NicSpec, UnderlayHostSpec, VtepSpec, World};
+use vnet::engine::{
+    BridgeNode, BridgeSpec, HostId, NicId, NicSpec, Remote, UnderlayHostSpec, VtepSpec, World,
+};
+use vnet::time::Instant;
+
+/// The first NIC (10.0.0.2, the pinger) of either world.
+pub const C0: NicId = NicId::new(0).unwrap();
+/// The second NIC (10.0.0.3).
+#[allow(dead_code)]
+pub const C1: NicId = NicId::new(1).unwrap();
 
 /// The pair, with the world's generator seeded by `seed`.
 pub fn pair(seed: u64) -> World {
     let ip = |s: &str| s.parse().unwrap();
-    let mut w = World::new(seed, "pair", 1_000_000);
+    let mut w = World::new(seed, "pair", Instant(1_000_000));
     let b = w.add_bridge(BridgeSpec {
         name: "n".into(),
         gateway: Some(ip("10.0.0.1")),
@@ -37,7 +46,7 @@ pub fn pair(seed: u64) -> World {
 #[allow(dead_code)]
 pub fn overlay_pair(seed: u64) -> World {
     let ip = |s: &str| s.parse().unwrap();
-    let mut w = World::new(seed, "overlay-pair", 1_000_000);
+    let mut w = World::new(seed, "overlay-pair", Instant(1_000_000));
     let hosts = [("a", "198.18.0.2"), ("b", "198.18.0.3")];
     let mut bridges = Vec::new();
     for (k, (h, _)) in hosts.iter().enumerate() {
@@ -50,7 +59,7 @@ pub fn overlay_pair(seed: u64) -> World {
             node: BridgeNode::Namespace,
         }));
     }
-    let under: Vec<usize> = hosts
+    let under: Vec<HostId> = hosts
         .iter()
         .enumerate()
         .map(|(k, (h, a))| {
@@ -69,7 +78,12 @@ pub fn overlay_pair(seed: u64) -> World {
             bridge: bridges[k],
             host: under[k],
             vnis: vec![256],
-            remote: vec![(ip(addrs[other]), macs[other], under[other], 256)],
+            remote: vec![Remote {
+                ip: ip(addrs[other]),
+                mac: macs[other],
+                host: under[other],
+                vni: 256,
+            }],
         });
     }
     for k in 0..2 {

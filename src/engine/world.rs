@@ -1,0 +1,439 @@
+//! The [`World`]: the virtual clock, the event queue, the bridges, and the path of a frame
+//! from port to port.
+//!
+//! Each bridge is a Linux bridge ([`crate::fabric::Bridge`]) with its node (the Docker host,
+//! an overlay namespace, or nobody) on port 0 and a rule chain on what leaves its ports. Links
+//! are veth pairs: a traversal takes [`DEFAULT_LATENCY`](super::DEFAULT_LATENCY) plus a
+//! seeded jitter. The host answers as [`super::host`] says; container NICs live in
+//! [`super::nic`], VTEPs and the underlay in [`super::overlay`].
+
+use super::nic::NicNode;
+use super::overlay::{UnderlayHost, Vtep};
+use super::rule::{self, Chain, End, Hop};
+use super::taps::{Tap, Taps};
+use super::{BridgeId, BridgeNode, BridgeSpec, DEFAULT_JITTER, DEFAULT_LATENCY, LO_LATENCY, NicId};
+use crate::fabric::{Arena, Bridge, Forward, FrameId, HostId, PortId};
+use crate::time::{Duration, Instant};
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::Rng;
+use smoltcp::wire::Ipv4Address;
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Ev {
+    /// A frame reaches its bridge through a port.
+    ToBridge {
+        bridge: BridgeId,
+        port: PortId,
+        frame: FrameId,
+    },
+    /// A frame leaves a bridge port and reaches what is attached.
+    ToPeer {
+        bridge: BridgeId,
+        port: PortId,
+        frame: FrameId,
+    },
+    /// A stack asked to run again (timers).
+    Wake { nic: NicId },
+}
+
+/// What is attached to a bridge port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Peer {
+    /// The bridge's node (see [`BridgeNode`]).
+    Host,
+    Nic(NicId),
+    /// A VTEP on an overlay bridge.
+    Vtep(usize),
+    /// A host's NIC on the underlay.
+    Underlay(HostId),
+}
+
+impl Peer {
+    fn end(p: Option<Peer>) -> End {
+        match p {
+            Some(Peer::Host) => End::Node,
+            Some(Peer::Nic(_)) => End::Container,
+            Some(Peer::Vtep(_)) => End::Vtep,
+            Some(Peer::Underlay(h)) => End::Host(h),
+            None => End::Nothing,
+        }
+    }
+}
+
+pub(super) struct Br {
+    /// Built-in isolation first, then the link's rules.
+    rules: Chain,
+    spec: BridgeSpec,
+    bridge: Bridge,
+    /// By port index.
+    peers: Vec<Option<Peer>>,
+    host_port: PortId,
+}
+
+/// The simulated host and everything attached to it, for one command's run.
+pub struct World {
+    pub(super) now: Instant,
+    seq: u64,
+    queue: BinaryHeap<Reverse<(Instant, u64, Ev)>>,
+    pub(super) arena: RefCell<Arena>,
+    bridges: Vec<Br>,
+    pub(super) nics: Vec<NicNode>,
+    host_ips: Vec<Ipv4Address>,
+    pub(super) rng: ChaCha20Rng,
+    latency: Duration,
+    jitter: Duration,
+    pub(super) scratch: Vec<u8>,
+    flood: Vec<PortId>,
+    pub(super) spare: Vec<FrameId>,
+    taps: Taps,
+    pub(super) underlay: Option<BridgeId>,
+    pub(super) underlay_hosts: Vec<UnderlayHost>,
+    pub(super) vteps: Vec<Vtep>,
+    /// Asked when a VTEP sends a frame to another host (partitions).
+    pub(super) underlay_rules: Chain,
+}
+
+impl World {
+    /// An empty world whose clock reads `now`.
+    pub fn new(seed: u64, label: &str, now: Instant) -> World {
+        World {
+            now,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            arena: RefCell::new(Arena::with_capacity(256)),
+            bridges: Vec::new(),
+            nics: Vec::new(),
+            host_ips: Vec::new(),
+            rng: crate::rng::derive(seed, label),
+            latency: DEFAULT_LATENCY,
+            jitter: DEFAULT_JITTER,
+            scratch: vec![0; 2048],
+            flood: Vec::new(),
+            spare: Vec::new(),
+            taps: Taps::default(),
+            underlay: None,
+            underlay_hosts: Vec::new(),
+            vteps: Vec::new(),
+            underlay_rules: Chain::default(),
+        }
+    }
+
+    /// Records a tcpdump-like line per frame.
+    pub fn enable_trace(&mut self) {
+        self.taps.trace();
+    }
+
+    /// Records every frame for a pcapng file.
+    pub fn enable_capture(&mut self) {
+        self.taps.capture();
+    }
+
+    /// The trace lines so far.
+    pub fn trace_lines(&self) -> &[String] {
+        self.taps.tracer().map(|t| t.lines()).unwrap_or_default()
+    }
+
+    /// The capture file, if capturing.
+    pub fn capture_bytes(&self) -> Option<Vec<u8>> {
+        self.taps.pcap().map(|c| c.bytes())
+    }
+
+    /// The virtual clock.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// Adds a bridge with its node (the host, an overlay namespace, or nobody) attached.
+    pub fn add_bridge(&mut self, spec: BridgeSpec) -> BridgeId {
+        let mut bridge = Bridge::new();
+        let host_port = bridge.add_port();
+        if let (Some(gw), BridgeNode::Host) = (spec.gateway, spec.node) {
+            self.host_ips.push(gw);
+        }
+        let mut rules = Chain::default();
+        if !spec.icc {
+            rules.push(Box::new(rule::Icc));
+        }
+        spec.link.add_rules(&mut rules);
+        let id = BridgeId::new(self.bridges.len()).expect("a world's bridges fit in 32 bits");
+        self.bridges.push(Br {
+            rules,
+            spec,
+            bridge,
+            peers: vec![Some(Peer::Host)],
+            host_port,
+        });
+        id
+    }
+
+    fn br(&self, b: BridgeId) -> &Br {
+        &self.bridges[b.index()]
+    }
+
+    /// Attaches `peer` to a new port of bridge `b`.
+    pub(super) fn attach(&mut self, b: BridgeId, peer: Peer) -> PortId {
+        let br = &mut self.bridges[b.index()];
+        let port = br.bridge.add_port();
+        if br.peers.len() <= port.index() {
+            br.peers.resize(port.index() + 1, None);
+        }
+        br.peers[port.index()] = Some(peer);
+        port
+    }
+
+    /// Gives the host one more address, the gateway of a bridge that is not in this world
+    /// (the host answers for all its addresses on every bridge).
+    pub fn add_host_address(&mut self, ip: Ipv4Address) {
+        self.host_ips.push(ip);
+    }
+
+    fn schedule(&mut self, at: Instant, ev: Ev) {
+        self.seq += 1;
+        self.queue.push(Reverse((at, self.seq, ev)));
+    }
+
+    /// A frame enters bridge `b` by `port` after a link's delay.
+    pub(super) fn enter_bridge(&mut self, b: BridgeId, port: PortId, frame: FrameId) {
+        let at = self.now + self.link_delay();
+        self.schedule(
+            at,
+            Ev::ToBridge {
+                bridge: b,
+                port,
+                frame,
+            },
+        );
+    }
+
+    /// A frame enters bridge `b` by `port` after a link's delay and `extra`.
+    pub(super) fn enter_bridge_after(
+        &mut self,
+        b: BridgeId,
+        port: PortId,
+        frame: FrameId,
+        extra: Duration,
+    ) {
+        let at = self.now + self.link_delay() + extra;
+        self.schedule(
+            at,
+            Ev::ToBridge {
+                bridge: b,
+                port,
+                frame,
+            },
+        );
+    }
+
+    /// A NIC's stack wrote a frame: it enters its bridge at `now` plus a link's delay.
+    pub(super) fn send_from_nic(&mut self, now: Instant, n: NicId, frame: FrameId) {
+        let node = &self.nics[n.index()];
+        let (bridge, port) = (node.spec.bridge, node.port);
+        let at = now + self.link_delay();
+        self.schedule(
+            at,
+            Ev::ToBridge {
+                bridge,
+                port,
+                frame,
+            },
+        );
+    }
+
+    /// Asks for NIC `n`'s stack to run at `at`.
+    pub(super) fn wake_at(&mut self, at: Instant, n: NicId) {
+        self.schedule(at, Ev::Wake { nic: n });
+    }
+
+    fn link_delay(&mut self) -> Duration {
+        let j = self.jitter.as_micros();
+        self.latency
+            + Duration(if j > 0 {
+                self.rng.next_u64() % (j + 1)
+            } else {
+                0
+            })
+    }
+
+    /// A frame on a container's loopback (`lo`): the taps see it like any other, and
+    /// [`LO_LATENCY`] later it has arrived. Nothing else sees it.
+    pub fn loopback(&mut self, container: &str, frame: &[u8]) {
+        if self.taps.is_on() {
+            let name = format!("{container} lo");
+            self.taps.frame(self.now, &name, frame);
+        }
+        self.now = self.now + LO_LATENCY;
+    }
+
+    /// A random draw from the world's seeded generator.
+    pub fn rng_u64(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
+
+    /// Moves the clock forward without an event (a program's own timer).
+    pub fn advance_to(&mut self, t: Instant) {
+        self.now = self.now.max(t);
+    }
+
+    /// Runs every event due up to `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: Instant) {
+        while self.next_event_time().is_some_and(|e| e <= t) {
+            self.step();
+        }
+        self.advance_to(t);
+    }
+
+    /// When the next event is due.
+    pub fn next_event_time(&self) -> Option<Instant> {
+        self.queue.peek().map(|Reverse((t, _, _))| *t)
+    }
+
+    /// Runs the next event (moving the clock to it). Returns false if there is none.
+    pub fn step(&mut self) -> bool {
+        let Some(Reverse((t, _, ev))) = self.queue.pop() else {
+            return false;
+        };
+        self.now = self.now.max(t);
+        match ev {
+            Ev::ToBridge {
+                bridge,
+                port,
+                frame,
+            } => self.bridge_ingress(bridge, port, frame),
+            Ev::ToPeer {
+                bridge,
+                port,
+                frame,
+            } => self.port_egress(bridge, port, frame),
+            Ev::Wake { nic } => self.wake(nic, t),
+        }
+        true
+    }
+
+    fn port_name(&self, b: BridgeId, port: PortId) -> String {
+        let br = self.br(b);
+        match br.peers.get(port.index()).copied().flatten() {
+            Some(Peer::Host) => format!("{} host", br.spec.name),
+            Some(Peer::Nic(i)) => {
+                let spec = &self.nics[i.index()].spec;
+                format!("{} {}.{}", br.spec.name, spec.container, spec.ifname)
+            }
+            Some(Peer::Vtep(_)) => format!("{} vxlan0", br.spec.name),
+            Some(Peer::Underlay(h)) => {
+                let host = &self.underlay_hosts[h.index()].spec.name;
+                format!("{} {host}.eth0", br.spec.name)
+            }
+            None => format!("{} port{port}", br.spec.name),
+        }
+    }
+
+    fn bridge_ingress(&mut self, b: BridgeId, ingress: PortId, frame: FrameId) {
+        if self.taps.is_on() {
+            let name = self.port_name(b, ingress);
+            let arena = self.arena.borrow();
+            self.taps.frame(self.now, &name, arena.get(frame));
+        }
+        let decision = {
+            let arena = self.arena.borrow();
+            self.bridges[b.index()]
+                .bridge
+                .forward(self.now, ingress, arena.get(frame))
+        };
+        match decision {
+            Forward::One(p) => self.send_out(b, ingress, p, frame),
+            Forward::Flood => {
+                let mut ports = std::mem::take(&mut self.flood);
+                ports.clear();
+                ports.extend(self.br(b).bridge.ports().filter(|p| *p != ingress));
+                for &p in &ports {
+                    self.send_out(b, ingress, p, frame);
+                }
+                self.flood = ports;
+            }
+            Forward::Drop => {}
+        }
+        self.arena.borrow_mut().release(frame);
+    }
+
+    /// A frame that came in by `ingress` leaves bridge `b` by port `p`: the bridge's rules
+    /// decide, then the link's latency applies.
+    fn send_out(&mut self, b: BridgeId, ingress: PortId, p: PortId, frame: FrameId) {
+        let br = &mut self.bridges[b.index()];
+        let extra = if br.rules.is_empty() {
+            Duration::ZERO
+        } else {
+            let hop = Hop {
+                from: Peer::end(br.peers[ingress.index()]),
+                to: Peer::end(br.peers[p.index()]),
+            };
+            let arena = self.arena.borrow();
+            match br
+                .rules
+                .evaluate(&hop, &mut self.rng, arena.get(frame))
+                .verdict
+            {
+                rule::Verdict::Drop => return,
+                rule::Verdict::Deliver(d) => d,
+                rule::Verdict::Pass => Duration::ZERO,
+            }
+        };
+        self.arena.borrow_mut().share(frame);
+        let at = self.now + self.link_delay() + extra;
+        self.schedule(
+            at,
+            Ev::ToPeer {
+                bridge: b,
+                port: p,
+                frame,
+            },
+        );
+    }
+
+    fn port_egress(&mut self, b: BridgeId, port: PortId, frame: FrameId) {
+        match self.br(b).peers.get(port.index()).copied().flatten() {
+            Some(Peer::Nic(n)) => self.nic_receive(n, frame),
+            Some(Peer::Vtep(v)) => self.vtep_egress(v, frame),
+            Some(Peer::Underlay(h)) => self.underlay_egress(h, frame),
+            Some(Peer::Host) => {
+                let spec = &self.bridges[b.index()].spec;
+                let mac = spec.host_mac;
+                let ips: &[Ipv4Address] = match spec.node {
+                    BridgeNode::Host => &self.host_ips,
+                    BridgeNode::Namespace => spec.gateway.as_slice(),
+                    BridgeNode::Nobody => &[],
+                };
+                let reply = {
+                    let arena = self.arena.borrow();
+                    super::host::respond(ips, mac, arena.get(frame), &mut self.scratch)
+                };
+                self.arena.borrow_mut().release(frame);
+                if let Some(len) = reply {
+                    let id = self.arena.borrow_mut().alloc(len);
+                    self.arena
+                        .borrow_mut()
+                        .get_mut(id)
+                        .copy_from_slice(&self.scratch[..len]);
+                    let host_port = self.br(b).host_port;
+                    self.enter_bridge(b, host_port, id);
+                }
+            }
+            None => self.arena.borrow_mut().release(frame),
+        }
+    }
+
+    /// A frame this holder may write: itself, or a copy when others hold it too.
+    pub(super) fn own(&mut self, frame: FrameId) -> FrameId {
+        let mut arena = self.arena.borrow_mut();
+        if !arena.is_shared(frame) {
+            return frame;
+        }
+        let len = arena.get(frame).len();
+        let copy = arena.alloc(len);
+        self.scratch[..len].copy_from_slice(arena.get(frame));
+        arena.get_mut(copy).copy_from_slice(&self.scratch[..len]);
+        arena.release(frame);
+        copy
+    }
+}
