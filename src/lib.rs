@@ -8,12 +8,14 @@
 //! - [`golang`]: Go compatibility, a leaf: `text/template`, `fmt` verbs, `encoding/json`'s
 //!   formatting, `text/tabwriter`, as Docker's output shows them.
 //! - [`wire`]: frame views beyond smoltcp's (VXLAN).
-//! - [`fabric`]: the switch: a frame arena and learning bridges (no clock, no Docker).
+//! - [`fabric`]: the switch: a frame arena, learning bridges and the VTEP's forwarding
+//!   decision (no clock, no Docker).
 //! - [`stack`]: one smoltcp interface per container NIC, over the arena.
 //! - [`dns`]: DNS messages for the embedded resolver (hickory-proto), carried on loopback.
 //! - [`engine`]: the discrete-event world: virtual time, the event queue, link latency,
-//!   the host node (gateways, isolation), VTEPs and the underlay between hosts, and the
-//!   programs that run in it (UDP streams), with tracing and packet capture.
+//!   the host node (gateways), rule chains (isolation, partitions, loss, delay), VTEPs and
+//!   the underlay between hosts, and the programs that run in it (UDP streams), with taps
+//!   for tracing and packet capture.
 //! - [`docker`]: Docker's object model and rules (networks, IPAM, containers, endpoints) in
 //!   Docker's words; requests and answers shaped like the Engine API; a container's network
 //!   namespace (its sandbox) as a world to run commands in.
