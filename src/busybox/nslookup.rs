@@ -37,13 +37,16 @@ fn exchange(
     let port = 32768 + sb.draw("dns/port", 28232) as u16;
     let q = dns::query(id, name, rtype)?;
     let frame = dns::udp_frame((Ipv4Addr::LOCALHOST, port), (dns::RESOLVER, 53), &q);
-    world.loopback(sb.name(), &frame);
+    let lo = world.loopback(sb.name());
+    world.loopback_send(lo, &frame);
     sb.count_lo(frame.len());
+    let frame = world.loopback_wait(lo)?;
     let request = dns::udp_payload(&frame)?;
     let answer = sb.embedded_dns(request)?;
     let frame = dns::udp_frame((dns::RESOLVER, 53), (Ipv4Addr::LOCALHOST, port), &answer);
-    world.loopback(sb.name(), &frame);
+    world.loopback_send(lo, &frame);
     sb.count_lo(frame.len());
+    let frame = world.loopback_wait(lo)?;
     dns::read_reply(dns::udp_payload(&frame)?, id)
 }
 

@@ -16,6 +16,7 @@
 //! - [`nic`]: container NICs, whose smoltcp stacks are built on first need.
 //! - [`overlay`]: VTEPs on overlay bridges and the underlay between hosts (RFC 7348).
 //! - [`host`]: the Docker host as a node on each bridge (Linux's weak host model).
+//! - [`loopback`]: a container's `lo`, where the embedded DNS answers.
 //! - [`rule`]: named rules on hops: ICC, partitions, loss, delay.
 //! - [`taps`]: tcpdump-like tracing and pcapng capture, wrapping the ports (smoltcp's
 //!   `phy::Tracer` and `phy::PcapWriter`); [`trace`] formats what they record.
@@ -23,6 +24,7 @@
 //!   world from [`crate::busybox`]).
 
 pub mod host;
+pub mod loopback;
 pub mod nic;
 pub mod overlay;
 pub mod rule;
@@ -36,6 +38,7 @@ pub(crate) mod tests;
 
 pub use crate::fabric::HostId;
 pub use crate::fabric::vtep::Remote;
+pub use loopback::LoopbackId;
 pub use nic::Neighbor;
 pub use world::World;
 

@@ -7,11 +7,12 @@
 //! seeded jitter. The host answers as [`super::host`] says; container NICs live in
 //! [`super::nic`], VTEPs and the underlay in [`super::overlay`].
 
+use super::loopback::{Loopback, LoopbackId};
 use super::nic::NicNode;
 use super::overlay::{UnderlayHost, Vtep};
 use super::rule::{self, Chain, End, Hop};
 use super::taps::{Tap, Taps};
-use super::{BridgeId, BridgeNode, BridgeSpec, DEFAULT_JITTER, DEFAULT_LATENCY, LO_LATENCY, NicId};
+use super::{BridgeId, BridgeNode, BridgeSpec, DEFAULT_JITTER, DEFAULT_LATENCY, NicId};
 use crate::fabric::{Arena, Bridge, Forward, FrameId, HostId, PortId};
 use crate::time::{Duration, Instant};
 use rand_chacha::ChaCha20Rng;
@@ -37,6 +38,8 @@ pub(super) enum Ev {
     },
     /// A stack asked to run again (timers).
     Wake { nic: NicId },
+    /// The oldest frame in flight on a loopback comes out.
+    Loopback { lo: LoopbackId },
 }
 
 /// What is attached to a bridge port.
@@ -88,7 +91,8 @@ pub struct World {
     pub(super) scratch: Vec<u8>,
     flood: Vec<PortId>,
     pub(super) spare: Vec<FrameId>,
-    taps: Taps,
+    pub(super) taps: Taps,
+    pub(super) loopbacks: Vec<Loopback>,
     pub(super) underlay: Option<BridgeId>,
     pub(super) underlay_hosts: Vec<UnderlayHost>,
     pub(super) vteps: Vec<Vtep>,
@@ -114,6 +118,7 @@ impl World {
             flood: Vec::new(),
             spare: Vec::new(),
             taps: Taps::default(),
+            loopbacks: Vec::new(),
             underlay: None,
             underlay_hosts: Vec::new(),
             vteps: Vec::new(),
@@ -247,6 +252,11 @@ impl World {
         self.schedule(at, Ev::Wake { nic: n });
     }
 
+    /// A frame sent on loopback `lo` comes out at `at`.
+    pub(super) fn loopback_due(&mut self, at: Instant, lo: LoopbackId) {
+        self.schedule(at, Ev::Loopback { lo });
+    }
+
     fn link_delay(&mut self) -> Duration {
         let j = self.jitter.as_micros();
         self.latency
@@ -255,16 +265,6 @@ impl World {
             } else {
                 0
             })
-    }
-
-    /// A frame on a container's loopback (`lo`): the taps see it like any other, and
-    /// [`LO_LATENCY`] later it has arrived. Nothing else sees it.
-    pub fn loopback(&mut self, container: &str, frame: &[u8]) {
-        if self.taps.is_on() {
-            let name = format!("{container} lo");
-            self.taps.frame(self.now, &name, frame);
-        }
-        self.now = self.now + LO_LATENCY;
     }
 
     /// A random draw from the world's seeded generator.
@@ -308,6 +308,7 @@ impl World {
                 frame,
             } => self.port_egress(bridge, port, frame),
             Ev::Wake { nic } => self.wake(nic, t),
+            Ev::Loopback { lo } => self.loopback_out(lo),
         }
         true
     }

@@ -1,0 +1,132 @@
+//! A container's loopback (`lo`) as a port of the world, as Linux's loopback device is: a
+//! frame sent on it comes back out of it, to whatever listens in the same namespace (Docker's
+//! embedded DNS at 127.0.0.11 answers from behind it).
+//!
+//! The taps see a frame when it is sent, under the port name `CONTAINER lo`; it comes out
+//! [`LO_LATENCY`] later, through the event queue like any other frame, into the loopback's
+//! inbox. A program sends, runs the world until the frame is out ([`World::loopback_wait`]),
+//! and answers. Frames are held as bytes, not in the arena: `lo`'s MTU (65536) is larger than
+//! a slot. Every trip takes the same time, so frames come out in the order they went in.
+
+use super::LO_LATENCY;
+use super::taps::Tap;
+use super::world::World;
+use std::collections::VecDeque;
+
+/// A container's loopback in a world: the index [`World::loopback`] gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct LoopbackId(u32);
+
+impl LoopbackId {
+    /// Index `i`, if it fits (the event queue holds indices in 32 bits).
+    #[inline]
+    pub const fn new(i: usize) -> Option<LoopbackId> {
+        if i <= u32::MAX as usize {
+            Some(LoopbackId(i as u32))
+        } else {
+            None
+        }
+    }
+
+    /// The index.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+pub(super) struct Loopback {
+    container: String,
+    /// The port's name for the taps.
+    name: String,
+    /// Sent, not yet out, oldest first.
+    in_flight: VecDeque<Vec<u8>>,
+    /// Out, not yet read.
+    inbox: VecDeque<Vec<u8>>,
+}
+
+impl World {
+    /// `container`'s loopback, made on first use.
+    pub fn loopback(&mut self, container: &str) -> LoopbackId {
+        if let Some(i) = self.loopbacks.iter().position(|l| l.container == container) {
+            return LoopbackId(i as u32);
+        }
+        let id = LoopbackId::new(self.loopbacks.len()).expect("loopbacks fit in 32 bits");
+        self.loopbacks.push(Loopback {
+            container: container.to_string(),
+            name: format!("{container} lo"),
+            in_flight: VecDeque::new(),
+            inbox: VecDeque::new(),
+        });
+        id
+    }
+
+    /// Sends `frame` on loopback `lo`: the taps see it now, and [`LO_LATENCY`] later it
+    /// comes out.
+    pub fn loopback_send(&mut self, lo: LoopbackId, frame: &[u8]) {
+        let l = &mut self.loopbacks[lo.index()];
+        if self.taps.is_on() {
+            self.taps.frame(self.now, &l.name, frame);
+        }
+        l.in_flight.push_back(frame.to_vec());
+        let at = self.now + LO_LATENCY;
+        self.loopback_due(at, lo);
+    }
+
+    /// The oldest frame that came out of loopback `lo` and was not read yet.
+    pub fn loopback_recv(&mut self, lo: LoopbackId) -> Option<Vec<u8>> {
+        self.loopbacks[lo.index()].inbox.pop_front()
+    }
+
+    /// Runs the world until a frame comes out of loopback `lo`, and returns it; `None` if
+    /// the world falls quiet first.
+    pub fn loopback_wait(&mut self, lo: LoopbackId) -> Option<Vec<u8>> {
+        loop {
+            if let Some(f) = self.loopback_recv(lo) {
+                return Some(f);
+            }
+            if !self.step() {
+                return None;
+            }
+        }
+    }
+
+    /// The oldest frame in flight on `lo` comes out.
+    pub(super) fn loopback_out(&mut self, lo: LoopbackId) {
+        let l = &mut self.loopbacks[lo.index()];
+        if let Some(f) = l.in_flight.pop_front() {
+            l.inbox.push_back(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{Duration, Instant};
+
+    #[test]
+    fn a_frame_comes_back_out_after_the_loopback_latency() {
+        let mut w = World::new(1, "lo", Instant(1_000_000));
+        w.enable_trace();
+        let lo = w.loopback("c1");
+        assert_eq!(w.loopback("c1"), lo);
+        assert_ne!(w.loopback("c2"), lo);
+        w.loopback_send(lo, &[1; 10]);
+        w.loopback_send(lo, &[2; 10]);
+        assert_eq!(w.loopback_recv(lo), None);
+        assert_eq!(w.loopback_wait(lo), Some(vec![1; 10]));
+        assert_eq!(w.now(), Instant(1_000_000) + LO_LATENCY);
+        assert_eq!(w.loopback_wait(lo), Some(vec![2; 10]));
+        assert_eq!(w.loopback_wait(lo), None);
+        assert_eq!(w.now() - Instant(1_000_000), Duration(25));
+        assert_eq!(
+            w.trace_lines(),
+            [
+                "00:00:01.000000 c1 lo > malformed frame, length 10",
+                "00:00:01.000000 c1 lo > malformed frame, length 10"
+            ]
+        );
+    }
+}
