@@ -8,49 +8,16 @@
 //! and answers. Frames are held as bytes, not in the arena: `lo`'s MTU (65536) is larger than
 //! a slot. Every trip takes the same time, so frames come out in the order they went in.
 
-use super::LO_LATENCY;
 use super::taps::Tap;
-use super::world::World;
+use super::world::{Loopback, World};
+use super::{LO_LATENCY, LoopbackId};
 use std::collections::VecDeque;
-
-/// A container's loopback in a world: the index [`World::loopback`] gave it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(transparent)]
-pub struct LoopbackId(u32);
-
-impl LoopbackId {
-    /// Index `i`, if it fits (the event queue holds indices in 32 bits).
-    #[inline]
-    pub const fn new(i: usize) -> Option<LoopbackId> {
-        if i <= u32::MAX as usize {
-            Some(LoopbackId(i as u32))
-        } else {
-            None
-        }
-    }
-
-    /// The index.
-    #[inline]
-    pub const fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-pub(super) struct Loopback {
-    container: String,
-    /// The port's name for the taps.
-    name: String,
-    /// Sent, not yet out, oldest first.
-    in_flight: VecDeque<Vec<u8>>,
-    /// Out, not yet read.
-    inbox: VecDeque<Vec<u8>>,
-}
 
 impl World {
     /// `container`'s loopback, made on first use.
     pub fn loopback(&mut self, container: &str) -> LoopbackId {
         if let Some(i) = self.loopbacks.iter().position(|l| l.container == container) {
-            return LoopbackId(i as u32);
+            return LoopbackId::new(i).expect("an index of the list");
         }
         let id = LoopbackId::new(self.loopbacks.len()).expect("loopbacks fit in 32 bits");
         self.loopbacks.push(Loopback {

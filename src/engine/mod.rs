@@ -38,8 +38,6 @@ pub(crate) mod tests;
 
 pub use crate::fabric::HostId;
 pub use crate::fabric::vtep::Remote;
-pub use loopback::LoopbackId;
-pub use nic::Neighbor;
 pub use world::World;
 
 use crate::stack::Counters;
@@ -64,6 +62,14 @@ pub struct NicId(u32);
 #[repr(transparent)]
 pub struct BridgeId(u32);
 
+/// A container's loopback in a world: the index [`World::loopback`] gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct LoopbackId(u32);
+
+/// What a NIC learned from ARP: `(address, MAC, when)`.
+pub type Neighbor = (Ipv4Address, [u8; 6], Instant);
+
 macro_rules! index {
     ($t:ident) => {
         impl $t {
@@ -87,6 +93,7 @@ macro_rules! index {
 }
 index!(NicId);
 index!(BridgeId);
+index!(LoopbackId);
 
 /// A network as the engine sees it.
 #[derive(Clone, Debug)]

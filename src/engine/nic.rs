@@ -8,30 +8,15 @@
 //! simulation"). The engine also mirrors what each stack's ARP cache learns (RFC 826 as
 //! smoltcp applies it) so a command can hand the cache to the next one.
 
-use super::world::{Peer, World};
+use super::world::{NicNode, Peer, World};
 use super::{NicId, NicSpec};
-use crate::fabric::{FrameId, PortId};
+use crate::fabric::FrameId;
 use crate::stack::{Counters, Nic};
 use crate::time::{Duration, Instant};
 use rand_chacha::rand_core::Rng;
 use smoltcp::wire::{
     ArpOperation, ArpPacket, ArpRepr, EthernetFrame, EthernetProtocol, Ipv4Address, Ipv4Packet,
 };
-
-/// What a NIC learned from ARP: `(address, MAC, when)`.
-pub type Neighbor = (Ipv4Address, [u8; 6], Instant);
-
-pub(super) struct NicNode {
-    pub(super) spec: NicSpec,
-    /// Built on first need (see [`World::add_nic`]).
-    nic: Option<Nic>,
-    seed: u64,
-    pub(super) port: PortId,
-    counters: Counters,
-    neighbors: Vec<Neighbor>,
-    next_wake: Option<Instant>,
-    last_ttl: u8,
-}
 
 impl World {
     /// Adds a container NIC on a bridge. Its smoltcp stack is built when it is first needed
@@ -138,7 +123,7 @@ impl World {
     }
 
     /// What a NIC learned by ARP during this run.
-    pub fn neighbors(&self, nic: NicId) -> &[Neighbor] {
+    pub fn neighbors(&self, nic: NicId) -> &[super::Neighbor] {
         &self.node(nic).neighbors
     }
 

@@ -10,24 +10,12 @@
 //! decides whether it gets there.
 
 use super::rule::{self, End, Hop, Partition};
-use super::world::{Peer, World};
+use super::world::{Peer, UnderlayHost, Vtep, World};
 use super::{BridgeId, BridgeNode, BridgeSpec, UnderlayHostSpec, VtepSpec};
 use crate::fabric::vtep::{self, Decision};
 use crate::fabric::{FrameId, HostId, PortId};
 use crate::time::Duration;
 use crate::wire::vxlan;
-
-pub(super) struct UnderlayHost {
-    pub(super) spec: UnderlayHostSpec,
-    port: PortId,
-}
-
-pub(super) struct Vtep {
-    spec: VtepSpec,
-    port: PortId,
-    /// Prepared outer headers, by remote underlay host and VNI.
-    encaps: Vec<(HostId, u32, vxlan::Encap)>,
-}
 
 impl World {
     /// Puts a host on the underlay LAN (made on first use).

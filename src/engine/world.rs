@@ -7,20 +7,22 @@
 //! seeded jitter. The host answers as [`super::host`] says; container NICs live in
 //! [`super::nic`], VTEPs and the underlay in [`super::overlay`].
 
-use super::loopback::{Loopback, LoopbackId};
-use super::nic::NicNode;
-use super::overlay::{UnderlayHost, Vtep};
 use super::rule::{self, Chain, End, Hop};
 use super::taps::{Tap, Taps};
-use super::{BridgeId, BridgeNode, BridgeSpec, DEFAULT_JITTER, DEFAULT_LATENCY, NicId};
+use super::{
+    BridgeId, BridgeNode, BridgeSpec, DEFAULT_JITTER, DEFAULT_LATENCY, LoopbackId, Neighbor, NicId,
+    NicSpec, UnderlayHostSpec, VtepSpec,
+};
 use crate::fabric::{Arena, Bridge, Forward, FrameId, HostId, PortId};
+use crate::stack::{Counters, Nic};
 use crate::time::{Duration, Instant};
+use crate::wire::vxlan;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::Rng;
 use smoltcp::wire::Ipv4Address;
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Ev {
@@ -74,6 +76,44 @@ pub(super) struct Br {
     /// By port index.
     peers: Vec<Option<Peer>>,
     host_port: PortId,
+}
+
+/// A container NIC of the world (its behaviour is in [`super::nic`]).
+pub(super) struct NicNode {
+    pub(super) spec: NicSpec,
+    /// Built on first need (see [`World::add_nic`]).
+    pub(super) nic: Option<Nic>,
+    pub(super) seed: u64,
+    pub(super) port: PortId,
+    pub(super) counters: Counters,
+    pub(super) neighbors: Vec<Neighbor>,
+    pub(super) next_wake: Option<Instant>,
+    pub(super) last_ttl: u8,
+}
+
+/// A host on the underlay (see [`super::overlay`]).
+pub(super) struct UnderlayHost {
+    pub(super) spec: UnderlayHostSpec,
+    pub(super) port: PortId,
+}
+
+/// A VTEP on an overlay bridge (see [`super::overlay`]).
+pub(super) struct Vtep {
+    pub(super) spec: VtepSpec,
+    pub(super) port: PortId,
+    /// Prepared outer headers, by remote underlay host and VNI.
+    pub(super) encaps: Vec<(HostId, u32, vxlan::Encap)>,
+}
+
+/// A container's loopback (see [`super::loopback`]).
+pub(super) struct Loopback {
+    pub(super) container: String,
+    /// The port's name for the taps.
+    pub(super) name: String,
+    /// Sent, not yet out, oldest first.
+    pub(super) in_flight: VecDeque<Vec<u8>>,
+    /// Out, not yet read.
+    pub(super) inbox: VecDeque<Vec<u8>>,
 }
 
 /// The simulated host and everything attached to it, for one command's run.
