@@ -156,8 +156,27 @@ pub struct ConnectArgs {
     /// Add network-scoped alias for the container
     #[arg(long)]
     alias: Vec<String>,
+    /// driver options for the network
+    #[arg(long = "driver-opt")]
+    driver_opt: Vec<String>,
     /// NETWORK CONTAINER
     args: Vec<String>,
+}
+
+/// docker/cli `convertDriverOpt` (`network/connect.go`): `KEY=VALUE` pairs (a `strings` flag:
+/// comma-separated values), trimmed, into the map the CLI always sends, empty without
+/// `--driver-opt`.
+fn convert_driver_opt(opts: &[String]) -> Result<BTreeMap<String, String>, String> {
+    let mut m = BTreeMap::new();
+    for opt in opts.iter().flat_map(|o| o.split(',')) {
+        match opt.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                m.insert(k.trim().to_string(), v.trim().to_string());
+            }
+            _ => return Err("invalid key/value pair format in driver options".into()),
+        }
+    }
+    Ok(m)
 }
 
 /// `network disconnect` flags.
@@ -510,7 +529,8 @@ fn connect(a: &ConnectArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
     if !arity(prog, "network connect", a.args.len(), Want::Exactly(2), o) {
         return;
     }
-    let ipam = (a.ip.is_some() || a.ip6.is_some()).then(|| EndpointIpamConfig {
+    // docker/cli `runConnect` always sends an `IPAMConfig` and a `DriverOpts` map.
+    let ipam = Some(EndpointIpamConfig {
         ipv4_address: a.ip.clone().unwrap_or_default(),
         ipv6_address: a.ip6.clone().unwrap_or_default(),
     });
@@ -518,8 +538,13 @@ fn connect(a: &ConnectArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
         Ok(l) => l,
         Err(e) => return super::usage_error(o, prog, "network connect", &e),
     };
+    let driver_opts = match convert_driver_opt(&a.driver_opt) {
+        Ok(m) => m,
+        Err(e) => return o.fail(e),
+    };
     let settings = EndpointSettings {
         ipam_config: ipam,
+        driver_opts: Some(driver_opts),
         links,
         aliases: a.alias.clone(),
         ..EndpointSettings::default()

@@ -99,20 +99,20 @@ pub struct Endpoint {
     ipam_config: Option<EndpointIpam>,
     links: Option<Vec<String>>,
     aliases: Option<Vec<String>>,
+    driver_opts: Option<BTreeMap<String, String>>,
 }
 
 impl Endpoint {
     /// The docker layer's settings.
     pub fn into_settings(self) -> EndpointSettings {
         EndpointSettings {
-            // An empty `IPAMConfig` (the docker CLI sends `{}`) asks for nothing.
-            ipam_config: self
-                .ipam_config
-                .map(|c| EndpointIpamConfig {
-                    ipv4_address: c.ipv4_address.unwrap_or_default(),
-                    ipv6_address: c.ipv6_address.unwrap_or_default(),
-                })
-                .filter(|c| !(c.ipv4_address.is_empty() && c.ipv6_address.is_empty())),
+            // Stored as sent: an empty `IPAMConfig` (`docker network connect` sends `{}`)
+            // asks for no address and shows as `{}` in inspect, as moby keeps it.
+            ipam_config: self.ipam_config.map(|c| EndpointIpamConfig {
+                ipv4_address: c.ipv4_address.unwrap_or_default(),
+                ipv6_address: c.ipv6_address.unwrap_or_default(),
+            }),
+            driver_opts: self.driver_opts,
             links: self.links.unwrap_or_default(),
             aliases: self.aliases.unwrap_or_default(),
             ..EndpointSettings::default()

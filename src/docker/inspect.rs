@@ -105,8 +105,9 @@ impl Daemon {
 
     /// One `NetworkSettings.Networks` entry.
     pub fn endpoint_settings_json(&self, s: &EndpointSettings) -> Value {
+        // Go's `omitempty` fields: an empty request shows as `{}`, none as `null`.
         let ipam = match &s.ipam_config {
-            Some(c) if !(c.ipv4_address.is_empty() && c.ipv6_address.is_empty()) => {
+            Some(c) => {
                 let mut m = Map::new();
                 if !c.ipv4_address.is_empty() {
                     m.insert("IPv4Address".into(), json!(c.ipv4_address));
@@ -116,7 +117,7 @@ impl Daemon {
                 }
                 Value::Object(m)
             }
-            _ => Value::Null,
+            None => Value::Null,
         };
         let ep = s.endpoint_id.as_ref().and_then(|id| {
             self.state
@@ -145,7 +146,7 @@ impl Daemon {
             "Links": string_list_or_null(&s.links),
             "Aliases": string_list_or_null(&s.aliases),
             "MacAddress": mac,
-            "DriverOpts": null,
+            "DriverOpts": s.driver_opts.as_ref().map_or(Value::Null, |m| json!(m)),
             "GwPriority": 0,
             "NetworkID": s.network_id,
             "EndpointID": s.endpoint_id.clone().unwrap_or_default(),

@@ -319,8 +319,15 @@ pub struct EndpointIpamConfig {
 /// configured half; the operational half lives in the network's [`Endpoint`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointSettings {
-    /// Static addresses.
+    /// Static addresses, as the client sent them: `docker network connect` always sends an
+    /// object (`{}` without `--ip`), `docker run` only with `--ip`/`--ip6`; inspect shows
+    /// what was stored (docker/cli `network/connect.go` `runConnect`,
+    /// `container/opts.go` `parseNetworkAttachmentOpt`).
     pub ipam_config: Option<EndpointIpamConfig>,
+    /// `DriverOpts`, as the client sent them: `docker network connect` sends a map, empty
+    /// without `--driver-opt` (docker/cli `convertDriverOpt`); `docker run` none.
+    #[serde(default)]
+    pub driver_opts: Option<BTreeMap<String, String>>,
     /// `--link` on a user-defined network: `target:alias`.
     pub links: Vec<String>,
     /// `--alias` / `--network-alias`.
