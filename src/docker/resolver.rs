@@ -59,10 +59,13 @@ impl Daemon {
         eps.into_iter().map(|(_, e)| e).collect()
     }
 
-    /// Whether a container asks the embedded DNS (it has a running endpoint on a
-    /// user-defined network).
+    /// Whether a container asks the embedded DNS: its sandbox started the resolver (it joined
+    /// a user-defined network since it started, see [`Container::resolver`]), so its
+    /// resolv.conf names 127.0.0.11, even after it left that network.
+    ///
+    /// [`Container::resolver`]: super::container::Container::resolver
     pub fn uses_embedded_dns(&self, cid: &str) -> bool {
-        !self.dns_endpoints(cid).is_empty()
+        self.state.containers[cid].resolver || !self.dns_endpoints(cid).is_empty()
     }
 
     /// `Network.ResolveName`: the IPv4 addresses registered under `name` on a network, in join

@@ -143,6 +143,7 @@ impl Daemon {
             link_env: Vec::new(),
             link_hosts: Vec::new(),
             next_ifindex: 0,
+            resolver: false,
         };
         self.state.names.insert(c.name.clone(), id.clone());
         self.state.containers.insert(id.clone(), c);

@@ -234,6 +234,13 @@ pub struct Container {
     /// The next interface index of the running container's network namespace.
     #[serde(default)]
     pub next_ifindex: u32,
+    /// Whether the running container's sandbox started the embedded resolver: it joined a
+    /// user-defined network since it started. libnetwork starts it once per sandbox
+    /// (`sandbox_dns_unix.go` `startResolver`, `resolverOnce`) and rewrites resolv.conf to
+    /// 127.0.0.11 then; leaving that network rewrites nothing (`sandbox.go`
+    /// `clearNetworkResources`), so only a new sandbox (the next start) goes back.
+    #[serde(default)]
+    pub resolver: bool,
 }
 
 impl Container {

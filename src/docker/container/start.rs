@@ -211,5 +211,6 @@ impl Daemon {
             s.ifname = None;
         }
         c.ports.clear();
+        c.resolver = false;
     }
 }

@@ -125,6 +125,7 @@ impl Daemon {
                 s.ifname = None;
             }
             c.ports.clear();
+            c.resolver = false;
             c.state.status = Status::Exited;
             c.state.pid = 0;
             c.state.exit_code = 255;

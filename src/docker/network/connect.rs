@@ -176,6 +176,10 @@ impl Daemon {
             .expect("joining container");
         settings.ifname = Some(format!("eth{}", c.next_ifindex));
         c.next_ifindex += 1;
+        // libnetwork `populateNetworkResources`: `if ep.needResolver() { startResolver }`;
+        // the daemon disables resolution on the predefined networks (daemon/network.go
+        // `buildCreateEndpointOptions`, `CreateOptionDisableResolution`).
+        c.resolver |= settings.dns_names.is_some();
         Ok(())
     }
 
