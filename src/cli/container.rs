@@ -135,6 +135,9 @@ pub struct PsArgs {
     /// Show n last created containers (includes all states)
     #[arg(short = 'n', long = "last", allow_negative_numbers = true)]
     last: Option<i64>,
+    /// Display total file sizes
+    #[arg(short, long)]
+    size: bool,
     /// (none accepted)
     #[arg(hide = true)]
     args: Vec<String>,
@@ -554,9 +557,11 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
                 "Mounts": "",
                 "Names": names.join(","),
                 "Networks": nets.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+                // No image manifest descriptor: `Platform()` is nil.
+                "Platform": null,
                 "Ports": displayable_ports(c),
                 "RunningFor": format!("{} ago", human_duration(now - c.created)),
-                "Size": "0B",
+                "Size": format::container_size(0, crate::docker::image::size(&c.config.image)),
                 "State": c.state.status.as_str(),
                 "Status": status,
             })
@@ -565,10 +570,16 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     let header = json!({
         "Command": "COMMAND", "CreatedAt": "CREATED AT", "ID": "CONTAINER ID", "Image": "IMAGE",
         "Labels": "LABELS", "LocalVolumes": "LOCAL VOLUMES", "Mounts": "MOUNTS", "Names": "NAMES",
-        "Networks": "NETWORKS", "Ports": "PORTS", "RunningFor": "CREATED", "Size": "SIZE",
-        "State": "STATE", "Status": "STATUS",
+        "Networks": "NETWORKS", "Platform": "PLATFORM", "Ports": "PORTS", "RunningFor": "CREATED",
+        "Size": "SIZE", "State": "STATE", "Status": "STATUS",
     });
-    let fmt = Format::parse(a.format.as_deref(), PS_TABLE);
+    // NewContainerFormat: -s adds the SIZE column to the default table.
+    let table = if a.size {
+        format!("{PS_TABLE}\t{{{{.Size}}}}")
+    } else {
+        PS_TABLE.to_string()
+    };
+    let fmt = Format::parse(a.format.as_deref(), &table);
     match format::render(&fmt, &header, &rows) {
         Ok(s) => o.out(s),
         Err(e) => o.fail(e),

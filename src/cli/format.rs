@@ -91,6 +91,31 @@ pub fn ellipsis(s: &str, max: usize) -> String {
     r
 }
 
+/// go-units `HumanSizeWithPrecision(size, 3)`: decimal units (`B`, `kB`, `MB`, ...), Go's
+/// `%.3g`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    let mut size = bytes as f64;
+    let mut i = 0;
+    while size >= 1000.0 && i < UNITS.len() - 1 {
+        size /= 1000.0;
+        i += 1;
+    }
+    let n = crate::golang::fmt::sprintf("%.3g", &[serde_json::json!(size)]);
+    format!("{n}{}", UNITS[i])
+}
+
+/// docker/cli `ContainerContext.Size` (formatter/container.go): the writable layer's size,
+/// and the image's (`virtual`) when the daemon reports one.
+pub fn container_size(size_rw: u64, size_root_fs: u64) -> String {
+    let rw = human_size(size_rw);
+    if size_root_fs > 0 {
+        format!("{rw} (virtual {})", human_size(size_root_fs))
+    } else {
+        rw
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +127,16 @@ mod tests {
             "\"docker-entrypoint.…"
         );
         assert_eq!(ellipsis("\"sh\"", 20), "\"sh\"");
+    }
+
+    /// go-units `HumanSizeWithPrecision(size, 3)` (its size_test.go cases).
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_size(0), "0B");
+        assert_eq!(human_size(1000), "1kB");
+        assert_eq!(human_size(1024), "1.02kB");
+        assert_eq!(human_size(4_430_000), "4.43MB");
+        assert_eq!(container_size(0, 0), "0B");
+        assert_eq!(container_size(0, 4_430_000), "0B (virtual 4.43MB)");
     }
 }

@@ -79,6 +79,17 @@ pub fn lookup(reference: &str) -> Image {
     }
 }
 
+/// The image's size in bytes (`Size` in `GET /images/{name}/json`, `SizeRootFs` of its
+/// containers): busybox:latest as Docker Engine 28 reports it, `4.43MB` in `docker ps -s`
+/// and `docker images` (go-units' three significant digits: the Engine transcript
+/// gives no more, so the bytes are that figure). Other images count 0, shown as no size.
+pub fn size(reference: &str) -> u64 {
+    match official(reference) {
+        Some(("busybox", "latest")) => 4_430_000,
+        _ => 0,
+    }
+}
+
 /// The repositories whose defaults [`lookup`] knows (Docker Hub's official images).
 const KNOWN: [&str; 7] = [
     "alpine", "busybox", "debian", "nginx", "postgres", "redis", "ubuntu",
@@ -124,6 +135,9 @@ mod tests {
         assert!(is_known("docker.io/library/alpine:3.10"));
         assert!(!is_known("example.com/busybox"));
         assert!(!is_known("nosuchimage"));
+        assert_eq!(size("busybox"), 4_430_000);
+        assert_eq!(size("docker.io/library/busybox:latest"), 4_430_000);
+        assert_eq!(size("redis"), 0);
         assert_eq!(
             familiar_tagged("docker.io/library/busybox"),
             "busybox:latest"

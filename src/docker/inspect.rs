@@ -420,7 +420,10 @@ impl Daemon {
 impl Daemon {
     /// One `GET /containers/json` entry: `container.Summary` (moby v28 `daemon/list.go`
     /// `refreshImage`/`transformContainer`), in Go's field order.
-    pub fn container_summary(&self, c: &Container) -> Value {
+    ///
+    /// With `size` (`GET /containers/json?size=1`), `SizeRw` and `SizeRootFs` (the image's
+    /// size: nothing is ever written), both `omitempty` in moby's `container.Summary`.
+    pub fn container_summary(&self, c: &Container, size: bool) -> Value {
         let mut names = vec![format!("/{}", c.name)];
         // Legacy links name the target as `/parent/alias` too.
         for p in self.state.containers.values() {
@@ -457,7 +460,7 @@ impl Daemon {
                 ports.push(Value::Object(m));
             }
         }
-        json!({
+        let mut v = json!({
             "Id": c.id,
             "Names": names,
             "Image": c.config.image,
@@ -471,7 +474,14 @@ impl Daemon {
             "HostConfig": { "NetworkMode": c.host_config.network_mode },
             "NetworkSettings": { "Networks": self.networks_json(c) },
             "Mounts": [],
-        })
+        });
+        let root_fs = super::image::size(&c.config.image);
+        if size && root_fs > 0 {
+            let m = v.as_object_mut().expect("object");
+            let at = m.keys().position(|k| k == "Ports").expect("Ports") + 1;
+            m.shift_insert(at, "SizeRootFs".into(), json!(root_fs));
+        }
+        v
     }
 
     /// `GET /images/{name}/json` for the images vnet knows (`image::is_known`): the
@@ -514,7 +524,7 @@ impl Daemon {
             "Config": config,
             "Architecture": "amd64",
             "Os": "linux",
-            "Size": 0,
+            "Size": super::image::size(reference),
             "GraphDriver": { "Data": null, "Name": "overlayfs" },
             "RootFS": { "Type": "layers" },
             "Metadata": { "LastTagTime": ZERO_TIME },

@@ -38,9 +38,13 @@ pub(super) async fn list(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
     let terms = q.filters()?;
     let limit = q.int("limit")?.filter(|n| *n > 0).map(|n| n as usize);
     let all = q.bool("all");
+    let size = q.bool("size");
     host::read_json(host, move |d| {
         let list = d.container_ps(all, limit, &terms)?;
-        let v: Vec<Value> = list.into_iter().map(|c| d.container_summary(c)).collect();
+        let v: Vec<Value> = list
+            .into_iter()
+            .map(|c| d.container_summary(c, size))
+            .collect();
         Ok(Value::Array(v))
     })
     .await
