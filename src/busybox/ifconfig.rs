@@ -2,9 +2,9 @@
 //! does (`Link encap:Ethernet  HWaddr ...`, the counters with `print_bytes_scaled`).
 
 use super::applet::ExecResult;
+use crate::docker::network::InterfaceCounters;
 use crate::docker::sandbox::{Iface, Sandbox};
 use crate::engine::trace::colon_mac as mac_str;
-use crate::stack::Counters;
 
 /// `ifconfig` (every interface) or `ifconfig IFACE`.
 pub fn run(sb: &Sandbox, only: Option<&str>) -> ExecResult {
@@ -88,7 +88,7 @@ fn scaled(n: u64) -> String {
     format!("{n} ({int}.{frac} {ext}B)")
 }
 
-fn counters_block(c: &Counters) -> String {
+fn counters_block(c: &InterfaceCounters) -> String {
     format!(
         "          RX packets:{} errors:0 dropped:0 overruns:0 frame:0\n          TX packets:{} errors:0 dropped:0 overruns:0 carrier:0\n          collisions:0 txqueuelen:0\n          RX bytes:{}  TX bytes:{}\n\n",
         c.rx_packets,

@@ -3,7 +3,7 @@
 
 use super::{Outcome, Want, arity};
 use crate::docker::Daemon;
-use crate::engine::rule::LinkConfig;
+use crate::docker::network::LinkSettings;
 use crate::golang::tabwriter;
 use crate::time::parse_duration;
 use clap::{Args, Subcommand};
@@ -93,7 +93,7 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
             if !arity(prog, "link clear", a.args.len(), Want::Exactly(1), o) {
                 return;
             }
-            if let Err(e) = d.link_set(&a.args[0], LinkConfig::default()) {
+            if let Err(e) = d.link_set(&a.args[0], LinkSettings::default()) {
                 o.daemon_error(&e);
             }
         }

@@ -52,7 +52,7 @@ pub struct State {
     pub containers: IndexMap<String, Container>,
     /// Link rules (loss, delay, jitter) by network ID (`vnet link set`).
     #[serde(default)]
-    pub links: BTreeMap<String, crate::engine::rule::LinkConfig>,
+    pub links: BTreeMap<String, network::LinkSettings>,
     /// Docker's shuffle of a shared name's addresses (`vnet system dns-order shuffle`);
     /// registration order when off.
     #[serde(default)]

@@ -12,14 +12,13 @@
 //! command took.
 
 use super::error::{Error, Result};
-use super::network::{Driver, Endpoint, Network};
+use super::network::{Driver, Endpoint, InterfaceCounters, Network};
 use super::{Daemon, NetworkMode, Status};
 use crate::dns;
 use crate::engine::{
     BridgeId, BridgeNode, BridgeSpec, HostId, NicId, NicSpec, Remote, UnderlayHostSpec, VtepSpec,
     World,
 };
-use crate::stack::Counters;
 use crate::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
@@ -51,7 +50,7 @@ pub struct Iface {
     /// The default route's gateway, on the interface that holds it.
     pub gateway: Option<Ipv4Addr>,
     /// What crossed it so far.
-    pub counters: Counters,
+    pub counters: InterfaceCounters,
     /// Its MTU.
     pub mtu: usize,
     /// Which endpoint it is.
@@ -155,7 +154,7 @@ impl Sandbox<'_> {
     }
 
     /// What crossed its loopback so far.
-    pub fn lo(&self) -> Counters {
+    pub fn lo(&self) -> InterfaceCounters {
         self.daemon.state.containers[&self.cid].lo
     }
 
@@ -462,7 +461,7 @@ impl Daemon {
                                 .map(|v| v.as_str()),
                             Some("0" | "f" | "F" | "FALSE" | "false" | "False")
                         ),
-                        link: self.state.links.get(&net.id).copied().unwrap_or_default(),
+                        link: self.link(&net.id).into(),
                         node: BridgeNode::Host,
                     });
                     bridge_of.insert((k, me.as_str()), b);
@@ -582,7 +581,7 @@ impl Daemon {
                 mac: i.mac,
                 ipv4: (i.ip, i.len),
                 gateway: i.gateway,
-                counters: i.counters,
+                counters: i.counters.into(),
                 neighbors,
                 mtu: i.mtu,
             });
@@ -690,7 +689,7 @@ impl Daemon {
                 continue;
             };
             let k = NicId::new(k).expect("a NIC of this world");
-            e.counters = world.counters(k);
+            e.counters = world.counters(k).into();
             for (ip, mac, at) in world.neighbors(k) {
                 e.neighbors.retain(|(a, _, _)| a != ip);
                 e.neighbors.push((*ip, *mac, *at));

@@ -8,7 +8,7 @@ use super::report::{FileReport, StepReport};
 use super::schema::{Action, Scenario, Step, parse};
 use crate::cli::{self, Outcome};
 use crate::cluster::{Cluster, DEFAULT_HOST};
-use crate::engine::rule::LinkConfig;
+use crate::docker::network::LinkSettings;
 use crate::time::parse_duration;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -199,7 +199,7 @@ fn run_step(
             Ok((format!("advance {t}"), Outcome::default()))
         }
         Action::Link(l) => {
-            let mut cfg = LinkConfig::default();
+            let mut cfg = LinkSettings::default();
             if let Some(p) = &l.loss {
                 cfg.loss = p
                     .trim_end_matches('%')

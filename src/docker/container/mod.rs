@@ -224,7 +224,7 @@ pub struct Container {
     pub ports: BTreeMap<String, Vec<PortBinding>>,
     /// The loopback interface's counters while running.
     #[serde(default)]
-    pub lo: crate::stack::Counters,
+    pub lo: super::network::InterfaceCounters,
     /// Legacy links' environment, fixed when the container started.
     #[serde(default)]
     pub link_env: Vec<String>,

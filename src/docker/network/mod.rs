@@ -18,7 +18,7 @@ pub use validate::{validate_endpoint_settings, validate_ipam};
 use super::error::{Error, Result};
 use super::ipam::{self, Pool, Prefix};
 use super::{Daemon, NetworkMode, PREDEFINED_NETWORKS, is_user_defined};
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -74,6 +74,64 @@ pub struct NetworkIpam {
     pub config: Option<Vec<IpamConfig>>,
     /// The address pools, IPv4 first.
     pub pools: Vec<Pool>,
+}
+
+/// An interface's packet and byte counters, as `ifconfig` shows them; they live as long as
+/// the endpoint (Linux keeps a veth's counters until it is deleted).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterfaceCounters {
+    /// Frames received.
+    pub rx_packets: u64,
+    /// Bytes received.
+    pub rx_bytes: u64,
+    /// Frames sent.
+    pub tx_packets: u64,
+    /// Bytes sent.
+    pub tx_bytes: u64,
+}
+
+impl From<crate::stack::Counters> for InterfaceCounters {
+    fn from(c: crate::stack::Counters) -> InterfaceCounters {
+        InterfaceCounters {
+            rx_packets: c.rx_packets,
+            rx_bytes: c.rx_bytes,
+            tx_packets: c.tx_packets,
+            tx_bytes: c.tx_bytes,
+        }
+    }
+}
+
+impl From<InterfaceCounters> for crate::stack::Counters {
+    fn from(c: InterfaceCounters) -> crate::stack::Counters {
+        crate::stack::Counters {
+            rx_packets: c.rx_packets,
+            rx_bytes: c.rx_bytes,
+            tx_packets: c.tx_packets,
+            tx_bytes: c.tx_bytes,
+        }
+    }
+}
+
+/// `vnet link set`'s settings for a network: what its bridge's links add to each frame
+/// (Linux `tc netem` on the veths).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkSettings {
+    /// Share of frames lost, 0.0–1.0.
+    pub loss: f64,
+    /// Extra one-way delay (microseconds in the state file).
+    pub delay: Duration,
+    /// Extra random delay, up to this much (microseconds in the state file).
+    pub jitter: Duration,
+}
+
+impl From<LinkSettings> for crate::engine::rule::LinkConfig {
+    fn from(l: LinkSettings) -> crate::engine::rule::LinkConfig {
+        crate::engine::rule::LinkConfig {
+            loss: l.loss,
+            delay: l.delay,
+            jitter: l.jitter,
+        }
+    }
 }
 
 /// A MAC address, stored and shown as Docker shows it (`02:42:ac:11:00:02`).
@@ -147,7 +205,7 @@ pub struct Endpoint {
     pub ipv6: Option<(IpAddr, u8)>,
     /// The interface's packet and byte counters (they live as long as the endpoint).
     #[serde(default)]
-    pub counters: crate::stack::Counters,
+    pub counters: InterfaceCounters,
     /// The container's ARP cache on this interface: address, MAC, when learned.
     #[serde(default)]
     pub neighbors: Vec<(std::net::Ipv4Addr, [u8; 6], Instant)>,
@@ -558,17 +616,17 @@ impl Daemon {
     }
 
     /// The link settings of a network (by ID), as `vnet link set` left them.
-    pub fn link(&self, id: &str) -> crate::engine::rule::LinkConfig {
+    pub fn link(&self, id: &str) -> LinkSettings {
         self.state.links.get(id).copied().unwrap_or_default()
     }
 
     /// Every network's link settings that differ from a plain link, by network ID.
-    pub fn links(&self) -> impl Iterator<Item = (&str, &crate::engine::rule::LinkConfig)> {
+    pub fn links(&self) -> impl Iterator<Item = (&str, &LinkSettings)> {
         self.state.links.iter().map(|(id, l)| (id.as_str(), l))
     }
 
     /// `vnet link set`: loss, delay and jitter on the frames a network's bridge sends.
-    pub fn link_set(&mut self, term: &str, link: crate::engine::rule::LinkConfig) -> Result<()> {
+    pub fn link_set(&mut self, term: &str, link: LinkSettings) -> Result<()> {
         let id = self.find_network(term)?;
         if self.state.networks[&id].driver != Driver::Bridge {
             return Err(Error::no_links(term, self.state.networks[&id].driver));
