@@ -27,6 +27,7 @@ pub fn text(path: &str) -> Option<&'static str> {
         "inspect" => include_str!("help/inspect.txt"),
         "exec" => include_str!("help/exec.txt"),
         "attach" => include_str!("help/attach.txt"),
+        "port" => include_str!("help/port.txt"),
         "link" => include_str!("help/link.txt"),
         "link set" => include_str!("help/link-set.txt"),
         "link clear" => include_str!("help/link-clear.txt"),

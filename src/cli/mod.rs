@@ -16,6 +16,7 @@ mod inspect;
 mod link;
 mod network;
 mod opts;
+mod port;
 pub mod templates;
 
 use crate::cluster::{Cluster, DEFAULT_HOST};
@@ -113,7 +114,7 @@ impl Cli {
                     | Some(Command::Run(_) | Command::Create(_) | Command::Start(_))
                     | Some(Command::Stop(_) | Command::Restart(_) | Command::Rm(_))
                     | Some(Command::Rename(_) | Command::Ps(_) | Command::Inspect(_))
-                    | Some(Command::Exec(_) | Command::Attach(_))
+                    | Some(Command::Exec(_) | Command::Attach(_) | Command::Port(_))
                     | Some(Command::Link { command: Some(_) })
                     | Some(Command::Host { command: Some(_) })
             )
@@ -151,6 +152,8 @@ pub enum Command {
     Exec(container::ExecArgs),
     /// Attach local standard input, output, and error streams to a running container
     Attach(container::AttachArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(port::PortArgs),
     /// Set loss, delay and jitter on a network's links (vnet's own)
     Link {
         /// The link command.
@@ -400,6 +403,7 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::Inspect(a)) => container::inspect(a, prog, daemon, &mut o),
         Some(Command::Exec(a)) => container::exec(a, cli, prog, daemon, &mut o),
         Some(Command::Attach(a)) => container::attach(a, cli, prog, daemon, input, &mut o),
+        Some(Command::Port(a)) => port::port(a, prog, daemon, &mut o),
         Some(Command::Link { command: None }) => {
             o.stderr.push_str(&help::render("link", prog));
         }
@@ -463,6 +467,7 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::Inspect(_)) => "inspect",
         Some(Command::Exec(_)) => "exec",
         Some(Command::Attach(_)) => "attach",
+        Some(Command::Port(_)) => "port",
         Some(Command::Link { command }) => match command {
             None => "link",
             Some(link::LinkCommand::Set(_)) => "link set",
@@ -506,6 +511,8 @@ enum Want {
     Exactly(usize),
     /// At least this many.
     AtLeast(usize),
+    /// From the first to the second (`cli.RequiresRangeArgs`).
+    Range(usize, usize),
 }
 
 /// cobra's argument-count errors as docker/cli 28 prints them (`cli/required.go`).
@@ -518,6 +525,11 @@ fn arity(prog: &str, path: &str, n: usize, want: Want, o: &mut Outcome) -> bool 
             n >= k,
             format!("requires at least {k} {}", plural(k)),
             "See",
+        ),
+        Want::Range(lo, hi) => (
+            (lo..=hi).contains(&n),
+            format!("requires at least {lo} and at most {hi} {}", plural(hi)),
+            "Run",
         ),
     };
     if !ok {

@@ -1,0 +1,193 @@
+//! `docker port CONTAINER [PRIVATE_PORT[/PROTO]]`: docker/cli
+//! `cli/command/container/port.go` (`runPort`). The CLI inspects the container and prints
+//! its `NetworkSettings.Ports`: every binding as `PORT/PROTO -> HOST:PORT`, or one private
+//! port's bindings as `HOST:PORT` (TCP unless a protocol is given), in natural order
+//! (`github.com/fvbommel/sortorder` `NaturalLess`), host and port joined as Go's
+//! `net.JoinHostPort` does (`[::]:8080`).
+
+use super::{Outcome, Want, arity};
+use crate::docker::Daemon;
+use clap::Args;
+use serde_json::Value;
+use std::cmp::Ordering;
+
+/// `port` arguments.
+#[derive(Args, Debug)]
+#[command(args_override_self = true)]
+pub struct PortArgs {
+    /// CONTAINER [PRIVATE_PORT[/PROTO]]
+    args: Vec<String>,
+}
+
+/// `runPort`.
+pub(super) fn port(a: &PortArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
+    if !arity(prog, "port", a.args.len(), Want::Range(1, 2), o) {
+        return;
+    }
+    let term = &a.args[0];
+    let id = match d.find_container(term) {
+        Ok(id) => id,
+        Err(e) => return o.daemon_error(&e),
+    };
+    let inspect = d.container_inspect(d.container(&id));
+    let ports = &inspect["NetworkSettings"]["Ports"];
+    let frontend = |b: &Value| {
+        join_host_port(
+            b["HostIp"].as_str().unwrap_or_default(),
+            b["HostPort"].as_str().unwrap_or_default(),
+        )
+    };
+    let mut out: Vec<String> = Vec::new();
+    if let Some(spec) = a.args.get(1) {
+        let (port, proto) = spec.split_once('/').unwrap_or((spec, ""));
+        let proto = if proto.is_empty() { "tcp" } else { proto };
+        if let Err(e) = parse_port(port) {
+            return o.fail(format!("Error: invalid port ({port}): {e}"));
+        }
+        let bindings = ports
+            .get(format!("{port}/{proto}"))
+            .and_then(Value::as_array)
+            .filter(|b| !b.is_empty());
+        let Some(bindings) = bindings else {
+            return o.fail(format!(
+                "Error: No public port '{spec}' published for {term}"
+            ));
+        };
+        out.extend(bindings.iter().map(frontend));
+    } else if let Some(ports) = ports.as_object() {
+        for (from, bindings) in ports {
+            for b in bindings.as_array().into_iter().flatten() {
+                out.push(format!("{from} -> {}", frontend(b)));
+            }
+        }
+    }
+    if !out.is_empty() {
+        out.sort_by(|x, y| natural_cmp(x, y));
+        o.outln(out.join("\n"));
+    }
+}
+
+/// `strconv.ParseUint(s, 10, 16)`'s errors: a non-digit is a syntax error, and a value
+/// past 65535 a range error as soon as its digits pass it.
+fn parse_port(s: &str) -> Result<u16, String> {
+    let q = crate::golang::strconv::quote(s);
+    let syntax = || format!("strconv.ParseUint: parsing {q}: invalid syntax");
+    if s.is_empty() {
+        return Err(syntax());
+    }
+    let mut n: u32 = 0;
+    for c in s.bytes() {
+        if !c.is_ascii_digit() {
+            return Err(syntax());
+        }
+        n = n * 10 + u32::from(c - b'0');
+        if n > u32::from(u16::MAX) {
+            return Err(format!(
+                "strconv.ParseUint: parsing {q}: value out of range"
+            ));
+        }
+    }
+    Ok(n as u16)
+}
+
+/// Go's `net.JoinHostPort`: an IPv6 host in brackets.
+pub(super) fn join_host_port(host: &str, port: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// `sortorder.NaturalLess` as an ordering: runs of digits compare as numbers (leading zeros
+/// ignored, fewer zeros first on a tie), digits before other bytes, other bytes bytewise.
+fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (s1, s2) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < s1.len() && j < s2.len() {
+        let (c1, c2) = (s1[i], s2[j]);
+        let (d1, d2) = (c1.is_ascii_digit(), c2.is_ascii_digit());
+        if d1 != d2 {
+            return if d1 {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        if !d1 {
+            if c1 != c2 {
+                return c1.cmp(&c2);
+            }
+            i += 1;
+            j += 1;
+            continue;
+        }
+        while i < s1.len() && s1[i] == b'0' {
+            i += 1;
+        }
+        while j < s2.len() && s2[j] == b'0' {
+            j += 1;
+        }
+        let (nz1, nz2) = (i, j);
+        while i < s1.len() && s1[i].is_ascii_digit() {
+            i += 1;
+        }
+        while j < s2.len() && s2[j].is_ascii_digit() {
+            j += 1;
+        }
+        let (n1, n2) = (&s1[nz1..i], &s2[nz2..j]);
+        let by_number = n1.len().cmp(&n2.len()).then_with(|| n1.cmp(n2));
+        if by_number != Ordering::Equal {
+            return by_number;
+        }
+        if nz1 != nz2 {
+            return nz1.cmp(&nz2);
+        }
+    }
+    s1.len().cmp(&s2.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// sortorder's natsort_test.go cases, and the bindings `docker port` sorts.
+    #[test]
+    fn natural_order() {
+        let mut v = vec!["a10", "a2", "a1", "b", "a01", "a"];
+        v.sort_by(|x, y| natural_cmp(x, y));
+        assert_eq!(v, ["a", "a1", "a01", "a2", "a10", "b"]);
+        let mut p = vec![
+            "6379/tcp -> [::]:32768",
+            "80/tcp -> 0.0.0.0:8080",
+            "6379/tcp -> 0.0.0.0:32768",
+        ];
+        p.sort_by(|x, y| natural_cmp(x, y));
+        assert_eq!(
+            p,
+            [
+                "80/tcp -> 0.0.0.0:8080",
+                "6379/tcp -> 0.0.0.0:32768",
+                "6379/tcp -> [::]:32768"
+            ]
+        );
+    }
+
+    /// strconv.ParseUint(s, 10, 16) errors, as `docker port c1 abc` prints them.
+    #[test]
+    fn port_errors() {
+        assert_eq!(parse_port("80"), Ok(80));
+        assert_eq!(
+            parse_port("abc"),
+            Err("strconv.ParseUint: parsing \"abc\": invalid syntax".into())
+        );
+        assert_eq!(
+            parse_port("99999"),
+            Err("strconv.ParseUint: parsing \"99999\": value out of range".into())
+        );
+        assert_eq!(
+            parse_port(""),
+            Err("strconv.ParseUint: parsing \"\": invalid syntax".into())
+        );
+    }
+}
