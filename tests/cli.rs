@@ -225,9 +225,9 @@ fn ps_table_and_ports() {
     assert_eq!(
         v.ok(&["ps"]),
         format!(
-            "CONTAINER ID   IMAGE     COMMAND                  CREATED                  STATUS                  PORTS                        NAMES\n\
-             {}   nginx     \"/docker-entrypoint.…\"   Less than a second ago   Up Less than a second   0.0.0.0:8080->80/tcp         web\n\
-             {}   redis     \"docker-entrypoint.s…\"   Less than a second ago   Up Less than a second   172.23.0.1:32768->6379/tcp   redis\n",
+            "CONTAINER ID   IMAGE     COMMAND                  CREATED                  STATUS                  PORTS                                     NAMES\n\
+             {}   nginx     \"/docker-entrypoint.…\"   Less than a second ago   Up Less than a second   0.0.0.0:8080->80/tcp, [::]:8080->80/tcp   web\n\
+             {}   redis     \"docker-entrypoint.s…\"   Less than a second ago   Up Less than a second   172.23.0.1:32768->6379/tcp                redis\n",
             id("web"),
             id("redis")
         )

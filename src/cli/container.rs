@@ -447,7 +447,7 @@ fn displayable_ports(c: &Container) -> String {
             g = format!("{g}-{last}");
         }
         if !ip.is_empty() {
-            g = format!("{ip}:{g}->{g}");
+            g = format!("{}->{g}", super::port::join_host_port(ip, &g));
         }
         format!("{g}/{proto}")
     };
@@ -458,11 +458,7 @@ fn displayable_ports(c: &Container) -> String {
         let mut key = p.proto.clone();
         if !p.ip.is_empty() {
             if p.public != p.private {
-                let host = if p.ip.contains(':') {
-                    format!("[{}]:{}", p.ip, p.public)
-                } else {
-                    format!("{}:{}", p.ip, p.public)
-                };
+                let host = super::port::join_host_port(&p.ip, &p.public.to_string());
                 mappings.push(format!("{host}->{}/{}", p.private, p.proto));
                 continue;
             }

@@ -159,11 +159,23 @@ impl Daemon {
             let proto = proto_of(p).to_string();
             let mut bound = Vec::new();
             for b in requested {
-                let host_ip = if b.host_ip.is_empty() {
-                    binding_ip.clone()
+                // Engine 28 on a host with IPv6 (libnetwork drivers/bridge/
+                // port_mapping_linux.go, addPortMappings, configurePortBindingIPv4 and
+                // configurePortBindingIPv6): a binding with no host address takes the
+                // network's default, and when that is 0.0.0.0 also [::], on the same port
+                // (through the userland proxy for an IPv4-only container). An explicit or
+                // specific default address binds that family only.
+                let host_ips: Vec<String> = if b.host_ip.is_empty() {
+                    match binding_ip.parse::<std::net::IpAddr>() {
+                        Ok(std::net::IpAddr::V4(a)) if a.is_unspecified() => {
+                            vec![binding_ip.clone(), "::".to_string()]
+                        }
+                        _ => vec![binding_ip.clone()],
+                    }
                 } else {
-                    b.host_ip.clone()
+                    vec![b.host_ip.clone()]
                 };
+                let host_ip = host_ips[0].clone();
                 let port = if b.host_port.is_empty() {
                     (EPHEMERAL_PORT_START..=EPHEMERAL_PORT_END)
                         .find(|n| !used.contains(&(proto.clone(), *n)))
@@ -184,10 +196,10 @@ impl Daemon {
                     n
                 };
                 used.push((proto.clone(), port));
-                bound.push(PortBinding {
+                bound.extend(host_ips.into_iter().map(|host_ip| PortBinding {
                     host_ip,
                     host_port: port.to_string(),
-                });
+                }));
             }
             ports.insert(p.clone(), bound);
         }
