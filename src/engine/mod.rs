@@ -12,8 +12,8 @@
 //! rule chain (isolation, then the link's loss and delay) filters → each link carries it on →
 //! a stack, the host node, or a VTEP receives it.
 //!
-//! - [`world`]: the [`World`], its clock and queue, bridges and the path of a frame.
-//! - [`nic`]: container NICs, whose smoltcp stacks are built on first need.
+//! - [`world`]: the [`World`], its clock and queue, bridges and the path of a frame, and the
+//!   container NICs, whose smoltcp stacks are built on first need.
 //! - [`overlay`]: VTEPs on overlay bridges and the underlay between hosts (RFC 7348).
 //! - [`host`]: the Docker host as a node on each bridge (Linux's weak host model).
 //! - [`loopback`]: a container's `lo`, where the embedded DNS answers.
@@ -25,7 +25,6 @@
 
 pub mod host;
 pub mod loopback;
-pub mod nic;
 pub mod overlay;
 pub mod rule;
 pub mod taps;
