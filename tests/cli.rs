@@ -202,9 +202,12 @@ fn seed_control_plane_facts() {
 #[test]
 fn ps_table_and_ports() {
     let v = Vnet::new("ps");
+    // 172.23.0.1 is the network's own gateway: an address the host has.
     v.ok(&[
         "network",
         "create",
+        "--subnet",
+        "172.23.0.0/16",
         "-o",
         "com.docker.network.bridge.host_binding_ipv4=172.23.0.1",
         "my-network",

@@ -411,6 +411,23 @@ impl Error {
             ),
         )
     }
+    /// The bridge driver could not bind a published port's host address (Engine 28:
+    /// libnetwork drivers/bridge/port_mapping_linux.go `bindTCPOrUDP`, `failed to bind host
+    /// port for HOSTIP:HOSTPORT:IP:PORT/PROTO: ERRNO`, under `driver failed programming
+    /// external connectivity`).
+    pub fn bind_host_port_failed(
+        container: &str,
+        endpoint: &str,
+        mapping: &str,
+        errno: &str,
+    ) -> Error {
+        e(
+            Kind::System,
+            format!(
+                "driver failed programming external connectivity on endpoint {container} ({endpoint}): failed to bind host port for {mapping}: {errno}"
+            ),
+        )
+    }
     /// vnet's own: a stop without timeout of a process that ignores SIGTERM.
     pub fn stop_needs_timeout(container: &str) -> Error {
         e(

@@ -110,12 +110,17 @@ impl Daemon {
     /// Binds the container's published ports (`-p`, and every exposed port with `-P`).
     fn publish_ports(&mut self, cid: &str) -> Result<()> {
         let c = &self.state.containers[cid];
-        let binding_ip = c
+        let gateway_net = c
             .networks
             .values()
             .filter_map(|s| self.state.networks.get(&s.network_id))
-            .find(|n| n.driver == Driver::Bridge)
-            .map(|n| n.host_binding_ipv4());
+            .find(|n| n.driver == Driver::Bridge);
+        let binding_ip = gateway_net.map(|n| n.host_binding_ipv4());
+        // The container's side of a mapping, as moby's errors print it.
+        let container_ip = gateway_net
+            .and_then(|n| n.endpoint_of(cid))
+            .and_then(|ep| ep.ipv4)
+            .map_or(String::new(), |(a, _)| a.to_string());
         let mut ports: BTreeMap<String, Vec<PortBinding>> = BTreeMap::new();
         let Some(binding_ip) = binding_ip else {
             return Ok(()); // host/none: nothing to publish
@@ -195,6 +200,29 @@ impl Daemon {
                     }
                     n
                 };
+                // bindTCPOrUDP: bind(2) on an address the host does not have fails.
+                if let Some(ip) = host_ips.iter().find(|ip| !self.host_owns(ip)) {
+                    let ep = c
+                        .networks
+                        .values()
+                        .find_map(|s| s.endpoint_id.clone())
+                        .unwrap_or_default();
+                    let (private, _) = port_sort_key(p);
+                    let mapping = format!(
+                        "{}:{port}:{container_ip}:{private}/{proto}",
+                        if ip.contains(':') {
+                            format!("[{ip}]")
+                        } else {
+                            ip.clone()
+                        }
+                    );
+                    return Err(Error::bind_host_port_failed(
+                        &c.name,
+                        &ep,
+                        &mapping,
+                        "cannot assign requested address",
+                    ));
+                }
                 used.push((proto.clone(), port));
                 bound.extend(host_ips.into_iter().map(|host_ip| PortBinding {
                     host_ip,
@@ -224,5 +252,24 @@ impl Daemon {
         }
         c.ports.clear();
         c.resolver = false;
+    }
+
+    /// Whether the simulated host has address `ip` to bind a published port to: the
+    /// wildcard and loopback addresses, every bridge network's gateway (the bridge interfaces
+    /// carry them), and its own underlay address.
+    fn host_owns(&self, ip: &str) -> bool {
+        let Ok(ip) = ip.parse::<std::net::IpAddr>() else {
+            return false;
+        };
+        ip.is_unspecified()
+            || ip.is_loopback()
+            || self.state.networks.values().any(|n| {
+                n.driver == Driver::Bridge && n.ipam.pools.iter().any(|p| p.gateway == Some(ip))
+            })
+            || self
+                .host
+                .peers
+                .iter()
+                .any(|(name, a)| *name == self.host.name && std::net::IpAddr::V4(*a) == ip)
     }
 }
