@@ -146,6 +146,11 @@ impl Daemon {
         }
     }
 
+    /// The engine's ID (`docker info`'s `ID`), derived from the seed.
+    pub fn engine_id(&self) -> String {
+        rng::hex_id(self.state.seed, "host")[..36].to_string()
+    }
+
     /// The virtual clock.
     pub fn now(&self) -> Instant {
         self.state.clock

@@ -148,9 +148,7 @@ pub(super) async fn wait(host: &Arc<Host>, term: String, q: &Query) -> Result<Re
     }
     let probe = move |h: &Host, id: &str| -> Result<Seen, Error> {
         h.read(|d| {
-            d.state
-                .containers
-                .get(id)
+            d.get_container(id)
                 .map(|c| (c.is_running(), c.state.finished_at, c.state.exit_code))
         })
     };
@@ -252,7 +250,7 @@ pub(super) async fn attach(
                     _ = tokio::time::sleep(Duration::from_millis(100)) => {
                         let id = cid.clone();
                         let running = host::read(&host, move |d| {
-                            Ok(d.state.containers.get(&id).is_some_and(|c| c.is_running()))
+                            Ok(d.is_running(&id))
                         })
                         .await;
                         if !matches!(running, Ok(true)) {
@@ -287,7 +285,7 @@ pub(super) async fn attach(
             } else {
                 let id = cid.clone();
                 host::write(&host, move |d| {
-                    if !d.state.containers.get(&id).is_some_and(|c| c.is_running()) {
+                    if !d.is_running(&id) {
                         return Ok(None);
                     }
                     let opts = ExecOptions {

@@ -73,15 +73,15 @@ pub(super) fn version() -> Reply {
 /// `GET /info`.
 pub(super) async fn info(host: &Arc<Host>) -> Result<Reply, Error> {
     host::read_json(host, |d| {
-        let cs = &d.state.containers;
-        let running = cs.values().filter(|c| c.is_running()).count();
+        let all = d.container_list(true).len();
+        let running = d.container_list(false).len();
         let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(json!({
-            "ID": crate::rng::hex_id(d.state.seed, "host")[..36].to_string(),
-            "Containers": cs.len(),
+            "ID": d.engine_id(),
+            "Containers": all,
             "ContainersRunning": running,
             "ContainersPaused": 0,
-            "ContainersStopped": cs.len() - running,
+            "ContainersStopped": all - running,
             "Images": 0,
             "Driver": "overlay2",
             "Plugins": {

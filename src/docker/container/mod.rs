@@ -343,6 +343,16 @@ impl Daemon {
         &self.state.containers[id]
     }
 
+    /// A container by ID, if it still exists (it may have been removed meanwhile).
+    pub fn get_container(&self, id: &str) -> Option<&Container> {
+        self.state.containers.get(id)
+    }
+
+    /// Whether the container with this ID exists and runs.
+    pub fn is_running(&self, id: &str) -> bool {
+        self.get_container(id).is_some_and(|c| c.is_running())
+    }
+
     fn name_owner(&self, name: &str) -> Option<&Container> {
         let id = self.state.names.get(name)?;
         self.state.containers.get(id)
