@@ -1065,7 +1065,7 @@ fn replay_file(cli: &Path, sc: &vnet::scenario::Scenario, name: &str) -> (Option
                 cmds.push((words(&w), String::new(), false));
             }
             Action::Resolves(r) => {
-                let w = format!("exec {} getent hosts {}", r.from, r.name);
+                let w = format!("exec {} nslookup {}", r.from, r.name);
                 cmds.push((words(&w), String::new(), false));
             }
             Action::Link(l) => {

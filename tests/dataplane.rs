@@ -104,7 +104,8 @@ fn counters_come_from_frames_and_persist() {
     );
     assert_eq!(
         v.ok(&["exec", "container1", "ip", "neigh"]),
-        "172.17.0.3 dev eth0 lladdr 02:42:ac:11:00:03 REACHABLE\n"
+        // ipneigh.c print_neigh (xshow_stats 3): ref, used, probes before the state.
+        "172.17.0.3 dev eth0 lladdr 02:42:ac:11:00:03 ref 1 used 0/0/0 probes 4 REACHABLE\n"
     );
     // A restart makes a new veth: counters start again.
     v.ok(&["restart", "container1"]);
@@ -179,7 +180,23 @@ fn exec_errors_and_shell() {
     let v = Vnet::new("exec");
     v.ok(&["run", "-itd", "--name", "c1", "busybox"]);
     v.ok(&["create", "--name", "c2", "busybox"]);
-    v.fails(&["exec", "c1", "nosuch"], "sh: nosuch: not found\n", 127);
+    // No shell between `docker exec` and the program: runc's error, which the daemon writes
+    // on the output stream as stdout with CRLF (moby postContainerExecStart), status 126.
+    let r = v.run(&["exec", "c1", "nosuch"]);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str(), r.code),
+        (
+            "OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuch\": executable file not found in $PATH: unknown\r\n",
+            "",
+            126
+        )
+    );
+    // Through a shell it is the shell's own message.
+    v.fails(
+        &["exec", "c1", "sh", "-c", "nosuch arg"],
+        "sh: nosuch: not found\n",
+        127,
+    );
     let c2 = v.id("c2");
     v.fails(
         &["exec", "c2", "ifconfig"],

@@ -29,6 +29,11 @@ pub struct ExecResult {
     pub trace: Vec<String>,
     /// A pcapng file, when asked for.
     pub capture: Option<Vec<u8>>,
+    /// The OCI runtime's error when the program could not be started at all (status 126).
+    /// moby's exec start writes it on the attached output as the stdout stream, followed by
+    /// CRLF (api/server/router/container/exec.go `postContainerExecStart`), so the docker CLI
+    /// prints it on its standard output (docker/cli#2025, docker/cli#4847).
+    pub start_error: Option<String>,
 }
 
 impl ExecResult {

@@ -1,10 +1,12 @@
 //! `ifconfig [IFACE]`: busybox's networking/ifconfig.c, printing as libbb's interface.c
-//! does (`Link encap:Ethernet  HWaddr ...`, the counters with `print_bytes_scaled`).
+//! does (`ife_print`, `ife_print6`, `print_bytes_scaled`), blanks at the ends of lines
+//! included.
 
 use super::applet::ExecResult;
 use crate::docker::network::InterfaceCounters;
 use crate::docker::sandbox::{Iface, Sandbox};
 use crate::engine::trace::colon_mac as mac_str;
+use std::net::Ipv4Addr;
 
 /// `ifconfig` (every interface) or `ifconfig IFACE`.
 pub fn run(sb: &Sandbox, only: Option<&str>) -> ExecResult {
@@ -20,57 +22,60 @@ pub fn run(sb: &Sandbox, only: Option<&str>) -> ExecResult {
 
 fn show(sb: &Sandbox, only: Option<&str>) -> String {
     let mut out = String::new();
-    // busybox lists interfaces sorted by name.
+    // busybox lists interfaces sorted by name (interface.c `add_interface`), so `lo` last.
     let mut ifaces: Vec<&Iface> = sb.ifaces().iter().collect();
     ifaces.sort_by(|a, b| a.name.cmp(&b.name));
     for i in ifaces {
-        if only.is_some_and(|o| o != i.name) {
-            continue;
+        if only.is_none_or(|o| o == i.name) {
+            out.push_str(&ethernet(i));
         }
-        let m = i.mac;
-        out.push_str(&format!(
-            "{:<10}Link encap:Ethernet  HWaddr {}\n",
-            i.name,
-            mac_str(&m).to_uppercase()
-        ));
-        out.push_str(&format!(
-            "          inet addr:{}  Bcast:0.0.0.0  Mask:{}\n",
-            i.ip,
-            i.netmask()
-        ));
-        out.push_str(&format!(
-            "          inet6 addr: {}/64 Scope:Link\n",
-            link_local(&m)
-        ));
-        out.push_str(&format!(
-            "          UP BROADCAST RUNNING MULTICAST  MTU:{}  Metric:1\n",
-            i.mtu
-        ));
-        out.push_str(&counters_block(&i.counters));
     }
     if only.is_none_or(|o| o == "lo") {
-        let lo = sb.lo();
-        out.push_str("lo        Link encap:Local Loopback\n");
+        // The loopback hwtype has no `print`: no HWaddr, the two blanks stay. Engine 26+
+        // leaves IPv6 on in the namespace, so `lo` keeps ::1 (moby#47062).
+        out.push_str("lo        Link encap:Local Loopback  \n");
         out.push_str("          inet addr:127.0.0.1  Mask:255.0.0.0\n");
         out.push_str("          inet6 addr: ::1/128 Scope:Host\n");
         out.push_str("          UP LOOPBACK RUNNING  MTU:65536  Metric:1\n");
-        out.push_str(&counters_block(&lo));
+        // Linux's loopback has txqueuelen 1000 (drivers/net/loopback.c).
+        out.push_str(&counters_block(&sb.lo(), 1000));
     }
     out
 }
 
-/// The IPv6 link-local address a MAC gives (EUI-64, RFC 4291 appendix A).
-fn link_local(m: &[u8; 6]) -> std::net::Ipv6Addr {
-    std::net::Ipv6Addr::new(
-        0xfe80,
-        0,
-        0,
-        0,
-        u16::from_be_bytes([m[0] ^ 2, m[1]]),
-        u16::from_be_bytes([m[2], 0xff]),
-        u16::from_be_bytes([0xfe, m[3]]),
-        u16::from_be_bytes([m[4], m[5]]),
-    )
+/// ife_print for a container's veth.
+fn ethernet(i: &Iface) -> String {
+    // `printf("%-9s Link encap:%s  ")`, then `printf("HWaddr %s  ")`: both leave their two
+    // blanks before the newline.
+    let mut out = format!(
+        "{:<9} Link encap:Ethernet  HWaddr {}  \n",
+        i.name,
+        mac_str(&i.mac).to_uppercase()
+    );
+    // ` Bcast:%s `: a veth has IFF_BROADCAST; with no broadcast address set (a /31 or /32)
+    // the kernel reports 0.0.0.0.
+    out.push_str(&format!(
+        "          inet addr:{}  Bcast:{}  Mask:{}\n",
+        i.ip,
+        i.broadcast().unwrap_or(Ipv4Addr::UNSPECIFIED),
+        i.netmask()
+    ));
+    // ife_print6, a line per /proc/net/if_inet6 entry: none where IPv6 is off. That file's
+    // order is the kernel's address hash, which differs per namespace; vnet prints the
+    // global address first, as `ip addr` lists them.
+    if let Some((a, len)) = i.ipv6 {
+        out.push_str(&format!("          inet6 addr: {a}/{len} Scope:Global\n"));
+    }
+    if let Some(ll) = i.link_local() {
+        out.push_str(&format!("          inet6 addr: {ll}/64 Scope:Link\n"));
+    }
+    out.push_str(&format!(
+        "          UP BROADCAST RUNNING MULTICAST  MTU:{}  Metric:1\n",
+        i.mtu
+    ));
+    // A veth has no queue: txqueuelen 0.
+    out.push_str(&counters_block(&i.counters, 0));
+    out
 }
 
 /// busybox's `print_bytes_scaled`: `648 (648.0 B)`, `1536 (1.5 KiB)`.
@@ -88,9 +93,11 @@ fn scaled(n: u64) -> String {
     format!("{n} ({int}.{frac} {ext}B)")
 }
 
-fn counters_block(c: &InterfaceCounters) -> String {
+/// ife_print's statistics: `collisions:%lu ` and `txqueuelen:%d ` each end in a blank, then
+/// the byte counters and the blank line that ends every interface.
+fn counters_block(c: &InterfaceCounters, txqueuelen: u32) -> String {
     format!(
-        "          RX packets:{} errors:0 dropped:0 overruns:0 frame:0\n          TX packets:{} errors:0 dropped:0 overruns:0 carrier:0\n          collisions:0 txqueuelen:0\n          RX bytes:{}  TX bytes:{}\n\n",
+        "          RX packets:{} errors:0 dropped:0 overruns:0 frame:0\n          TX packets:{} errors:0 dropped:0 overruns:0 carrier:0\n          collisions:0 txqueuelen:{txqueuelen} \n          RX bytes:{}  TX bytes:{}\n\n",
         c.rx_packets,
         c.tx_packets,
         scaled(c.rx_bytes),
@@ -110,11 +117,19 @@ mod tests {
         assert_eq!(scaled(5 * 1024 * 1024 + 1), "5242881 (5.0 MiB)");
     }
 
+    /// The counters block, as ife_print's printf calls lay it out (`txqueuelen:%d `, then
+    /// `\n          R` + `X bytes:...`).
     #[test]
-    fn link_local_from_mac() {
+    fn counters_block_has_busybox_blanks() {
+        let c = InterfaceCounters {
+            rx_packets: 2,
+            tx_packets: 3,
+            rx_bytes: 140,
+            tx_bytes: 1536,
+        };
         assert_eq!(
-            link_local(&[0x02, 0x42, 0xac, 0x11, 0x00, 0x03]).to_string(),
-            "fe80::42:acff:fe11:3"
+            counters_block(&c, 1000),
+            "          RX packets:2 errors:0 dropped:0 overruns:0 frame:0\n          TX packets:3 errors:0 dropped:0 overruns:0 carrier:0\n          collisions:0 txqueuelen:1000 \n          RX bytes:140 (140.0 B)  TX bytes:1536 (1.5 KiB)\n\n"
         );
     }
 }

@@ -5,10 +5,11 @@
 //! the simulated wire (the [`engine`](crate::engine)); [`ifconfig`] (networking/ifconfig.c,
 //! libbb interface.c), [`ip`] (networking/libiproute, networking/arp.c) and [`files`]
 //! (coreutils/cat.c, echo.c, env.c, hostname) print the container's state in busybox's
-//! formats; [`nslookup`] (networking/nslookup.c, and `getent`) asks the embedded DNS over the
-//! loopback. This file is the shell (shell/ash.c): it splits a command line and dispatches on
-//! the applet's name; anything else is `sh: NAME: not found`, 127. What every applet takes
-//! and gives is in [`applet`].
+//! formats; [`nslookup`] (networking/nslookup.c) asks the embedded DNS over the loopback.
+//! This file starts programs as `docker exec` does (no shell: a program the image lacks is
+//! the runtime's error, 126) and is the shell (shell/ash.c) that `attach` and `sh -c` reach:
+//! it splits a command line and dispatches on the applet's name; anything else is
+//! `sh: NAME: not found`, 127. What every applet takes and gives is in [`applet`].
 //!
 //! Applets see the container through its [`Sandbox`] (interfaces, files, environment, the
 //! simulated world to send frames in), not through the whole engine; [`exec`] and
@@ -42,10 +43,13 @@ pub enum AttachLine {
     Detach,
 }
 
-/// `POST /containers/{id}/exec` + start: runs a command in a running container.
+/// `POST /containers/{id}/exec` + start: runs a program in a running container. No shell is
+/// involved: the runtime looks `argv[0]` up in the image's `$PATH` (`sh -c "LINE"` is the way
+/// to a shell), and a program the image lacks fails to start (runc's `exec: "X": executable
+/// file not found in $PATH`, status 126: moby daemon/exec.go sets 126 when the start fails).
 pub fn exec(d: &mut Daemon, term: &str, argv: &[String], opts: &ExecOptions) -> Result<ExecResult> {
     let cid = d.exec_target(term)?;
-    Ok(shell(&mut d.sandbox(&cid), argv, opts))
+    Ok(program(&mut d.sandbox(&cid), argv, opts))
 }
 
 /// One line typed into the attached shell of running container `cid` (its main process,
@@ -61,51 +65,74 @@ pub fn attach_line(d: &mut Daemon, cid: &str, line: &str, opts: &ExecOptions) ->
         d.container_exit(cid, code);
         return AttachLine::Exit(code);
     }
-    if words.is_empty() {
-        return AttachLine::Ran(ExecResult::default());
-    }
     AttachLine::Ran(shell(&mut d.sandbox(cid), &words, opts))
 }
 
-/// One command line of the shell, split into words: the applet it names runs.
-pub fn shell(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecResult {
+/// A program started directly (`docker exec`, the runtime's `execve`): an applet of the
+/// image, `sh`, or the runtime's error.
+pub fn program(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecResult {
     let Some(cmd) = argv.first() else {
         return ExecResult::default();
     };
     let args: Vec<&str> = argv[1..].iter().map(|s| s.as_str()).collect();
     match (cmd.as_str(), args.as_slice()) {
-        ("ping", _) => ping::run(sb, &args, opts),
-        ("ifconfig", []) => ifconfig::run(sb, None),
-        ("ifconfig", [name]) => ifconfig::run(sb, Some(name)),
-        ("ip", ["-4", rest @ ..]) => {
-            let words: Vec<String> = std::iter::once("ip")
-                .chain(rest.iter().copied())
-                .map(String::from)
-                .collect();
+        ("sh", ["-c", line, ..]) => {
+            let words: Vec<String> = line.split_whitespace().map(String::from).collect();
             shell(sb, &words, opts)
         }
-        (
-            "ip",
-            ["a" | "addr" | "address", "show" | "list", dev]
-            | ["a" | "addr" | "address", "show" | "list", "dev", dev],
-        ) => ip::addr(sb, Some(dev)),
-        ("ip", [obj, rest @ ..]) if rest.is_empty() || rest == ["show"] || rest == ["list"] => {
-            ip::show(sb, obj)
+        // `sh` with no command reads its standard input, which `exec` without `-i` closes.
+        ("sh", []) => ExecResult::default(),
+        _ => applet(sb, cmd, &args, opts).unwrap_or_else(|| not_in_image(cmd)),
+    }
+}
+
+/// The error runc gives for a program the image does not have, as moby passes it on
+/// (runc libcontainer `exec: %q: executable file not found in $PATH`, wrapped by runc's
+/// `exec failed: unable to start container process: ` and containerd's `OCI runtime exec
+/// failed: `, with its `: unknown` code).
+fn not_in_image(cmd: &str) -> ExecResult {
+    ExecResult {
+        code: 126,
+        start_error: Some(format!(
+            "OCI runtime exec failed: exec failed: unable to start container process: exec: \"{cmd}\": executable file not found in $PATH: unknown"
+        )),
+        ..Default::default()
+    }
+}
+
+/// One command line of the shell (shell/ash.c), split into words: the applet it names runs;
+/// a name the shell cannot find is `sh: NAME: not found`, 127.
+pub fn shell(sb: &mut Sandbox, words: &[String], opts: &ExecOptions) -> ExecResult {
+    let Some(cmd) = words.first() else {
+        return ExecResult::default();
+    };
+    let args: Vec<&str> = words[1..].iter().map(|s| s.as_str()).collect();
+    match (cmd.as_str(), args.as_slice()) {
+        ("sh", ["-c", line, ..]) => {
+            let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+            shell(sb, &words, opts)
         }
+        _ => applet(sb, cmd, &args, opts)
+            .unwrap_or_else(|| ExecResult::err(format!("sh: {cmd}: not found\n"), 127)),
+    }
+}
+
+/// The applets vnet has, by name, with the arguments it takes; `None` for anything else.
+fn applet(sb: &mut Sandbox, cmd: &str, args: &[&str], opts: &ExecOptions) -> Option<ExecResult> {
+    Some(match (cmd, args) {
+        ("ping", _) => ping::run(sb, args, opts),
+        ("ifconfig", []) => ifconfig::run(sb, None),
+        ("ifconfig", [name]) => ifconfig::run(sb, Some(name)),
+        ("ip", _) => return ip::run(sb, args),
         ("arp", [] | ["-a"] | ["-n"] | ["-an"] | ["-na"]) => ip::arp(sb),
         ("hostname", []) => files::hostname(sb),
         ("cat", [path]) => files::cat(sb, path),
         ("env", []) => files::env(sb, opts.tty),
         ("nslookup", [name]) => nslookup::run(sb, name, None, opts),
         ("nslookup", [name, server]) => nslookup::run(sb, name, Some(server), opts),
-        ("getent", ["hosts", name]) => nslookup::getent_hosts(sb, name, opts),
         ("true", _) => ExecResult::default(),
         ("false", _) => ExecResult::err(String::new(), 1),
         ("echo", words) => files::echo(words),
-        ("sh", ["-c", line]) => {
-            let words: Vec<String> = line.split_whitespace().map(String::from).collect();
-            shell(sb, &words, opts)
-        }
-        (other, _) => ExecResult::err(format!("sh: {other}: not found\n"), 127),
-    }
+        _ => return None,
+    })
 }

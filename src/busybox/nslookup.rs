@@ -1,5 +1,5 @@
-//! `nslookup NAME [SERVER]` (networking/nslookup.c) and `getent hosts` (glibc's getent), and
-//! the resolver's way to a name that `ping` shares (glibc's `getaddrinfo`): a literal,
+//! `nslookup NAME [SERVER]` (networking/nslookup.c), and the resolver's way to a name that
+//! `ping` shares (glibc's `getaddrinfo`): a literal,
 //! `/etc/hosts`, then a question to Docker's embedded DNS at 127.0.0.11, carried over the
 //! container's loopback.
 
@@ -11,9 +11,8 @@ use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
 use std::net::Ipv4Addr;
 
-/// `/etc/hosts` as the resolver reads it: the first line naming `name`, as (address,
-/// its names).
-fn hosts_entry(sb: &Sandbox, name: &str) -> Option<(Ipv4Addr, String)> {
+/// `/etc/hosts` as the resolver reads it: the address of the first line naming `name`.
+fn hosts_entry(sb: &Sandbox, name: &str) -> Option<Ipv4Addr> {
     let name = name.to_lowercase();
     hosts(sb).lines().find_map(|l| {
         let (a, names) = l.split_once('\t')?;
@@ -21,7 +20,7 @@ fn hosts_entry(sb: &Sandbox, name: &str) -> Option<(Ipv4Addr, String)> {
         names
             .split_whitespace()
             .any(|w| w.to_lowercase() == name)
-            .then(|| (ip, names.to_string()))
+            .then_some(ip)
     })
 }
 
@@ -57,7 +56,7 @@ pub fn resolve_host(sb: &mut Sandbox, world: &mut World, host: &str) -> Option<I
     if let Ok(ip) = host.parse::<Ipv4Addr>() {
         return Some(ip);
     }
-    if let Some((ip, _)) = hosts_entry(sb, host) {
+    if let Some(ip) = hosts_entry(sb, host) {
         return Some(ip);
     }
     if !sb.uses_embedded_dns() {
@@ -71,8 +70,15 @@ pub fn resolve_host(sb: &mut Sandbox, world: &mut World, host: &str) -> Option<I
 /// busybox `nslookup NAME [SERVER]`: A then AAAA (PTR for an address).
 pub fn run(sb: &mut Sandbox, name: &str, server: Option<&str>, opts: &ExecOptions) -> ExecResult {
     let embedded = sb.uses_embedded_dns();
-    let default_server = if embedded { "127.0.0.11" } else { "8.8.8.8" };
-    let server = server.unwrap_or(default_server);
+    // The first `nameserver` of /etc/resolv.conf (nslookup.c `parse_resolvconf`).
+    let conf = sb.file("/etc/resolv.conf").unwrap_or_default();
+    let default_server = conf
+        .lines()
+        .find_map(|l| l.strip_prefix("nameserver "))
+        .map(str::trim)
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    let server = server.unwrap_or(&default_server);
     let mut world = sb.bare_world(opts.trace, opts.capture);
     let mut out = format!("Server:\t\t{server}\nAddress:\t{server}:53\n\n");
     let ptr = name.parse::<Ipv4Addr>().ok();
@@ -82,6 +88,16 @@ pub fn run(sb: &mut Sandbox, name: &str, server: Option<&str>, opts: &ExecOption
         &[RecordType::A, RecordType::AAAA]
     };
     let qname = ptr.map_or(name.trim_end_matches('.').to_string(), dns::reverse_name);
+    if sb.ifaces().is_empty() && !sb.host_network() {
+        // No route to the server: send_queries' xconnect fails, and libbb's
+        // bb_perror_msg_and_die reports it with errno's words and status 1
+        // (libbb/xconnect.c `xconnect`); nothing was printed before.
+        let r = ExecResult::err(
+            format!("nslookup: can't connect to remote host ({server}): Network is unreachable\n"),
+            1,
+        );
+        return finish(sb, &world, r);
+    }
     if sb.ifaces().is_empty() {
         let r = ExecResult {
             stdout: ";; connection timed out; no servers could be reached\n\n".into(),
@@ -92,7 +108,7 @@ pub fn run(sb: &mut Sandbox, name: &str, server: Option<&str>, opts: &ExecOption
     }
     if server != "127.0.0.11" || !embedded {
         // Only the embedded resolver is reachable; the host's upstream knows no container.
-        if server != default_server {
+        if server != default_server.as_str() {
             return finish(
                 sb,
                 &world,
@@ -158,44 +174,6 @@ pub fn run(sb: &mut Sandbox, name: &str, server: Option<&str>, opts: &ExecOption
             ..Default::default()
         },
     )
-}
-
-/// `getent hosts NAME|ADDRESS`: glibc's `print_hosts`, `ADDRESS  NAME [ALIASES]`
-/// (`%-15s %s`), a line per address; status 2 when unknown.
-pub fn getent_hosts(sb: &mut Sandbox, name: &str, opts: &ExecOptions) -> ExecResult {
-    let mut world = sb.bare_world(opts.trace, opts.capture);
-    let line = |ip: Ipv4Addr, names: &str| format!("{:<15} {names}\n", ip.to_string());
-    let r = if let Ok(ip) = name.parse::<Ipv4Addr>() {
-        // gethostbyaddr: the hosts file, then a PTR query.
-        let from_hosts = hosts(sb).lines().find_map(|l| {
-            let (a, rest) = l.split_once('\t')?;
-            (a.parse::<Ipv4Addr>().ok()? == ip).then(|| rest.to_string())
-        });
-        let names = match from_hosts {
-            Some(n) => Some(n),
-            None if sb.uses_embedded_dns() => {
-                exchange(sb, &mut world, &dns::reverse_name(ip), RecordType::PTR)
-                    .and_then(|r| r.names.first().map(|n| n.trim_end_matches('.').to_string()))
-            }
-            None => None,
-        };
-        match names {
-            Some(n) => ExecResult::out(line(ip, &n)),
-            None => ExecResult::err(String::new(), 2),
-        }
-    } else if let Some((ip, names)) = hosts_entry(sb, name) {
-        ExecResult::out(line(ip, &names))
-    } else if sb.uses_embedded_dns() {
-        let a = exchange(sb, &mut world, name, RecordType::A);
-        let _ = exchange(sb, &mut world, name, RecordType::AAAA);
-        match a.map(|r| r.addresses).filter(|v| !v.is_empty()) {
-            Some(ips) => ExecResult::out(ips.iter().map(|ip| line(*ip, name)).collect()),
-            None => ExecResult::err(String::new(), 2),
-        }
-    } else {
-        ExecResult::err(String::new(), 2)
-    };
-    finish(sb, &world, r)
 }
 
 /// The hosts file, as the resolver reads it.

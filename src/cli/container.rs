@@ -651,6 +651,11 @@ fn exec_options(cli: &super::Cli, tty: bool) -> crate::busybox::ExecOptions {
 
 fn take_exec_result(r: crate::busybox::ExecResult, o: &mut Outcome) {
     o.out(&r.stdout);
+    // The daemon's start error comes on the output stream, CRLF-ended, and the CLI copies it
+    // to its standard output (see `ExecResult::start_error`).
+    if let Some(e) = &r.start_error {
+        o.out(format!("{e}\r\n"));
+    }
     o.stderr.push_str(&r.stderr);
     o.trace.extend(r.trace);
     if let Some(c) = r.capture {

@@ -22,7 +22,7 @@ use crate::engine::{
 use crate::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// An overlay interface's MTU: 1500 less VXLAN's 50 bytes (Docker's overlay driver).
 pub const OVERLAY_MTU: usize = crate::stack::MTU - crate::wire::vxlan::OVERHEAD;
@@ -47,6 +47,17 @@ pub struct Iface {
     pub ip: Ipv4Addr,
     /// The prefix length of its subnet.
     pub len: u8,
+    /// Whether IPv6 is on for it: its network was created with `--ipv6`. On an IPv4-only
+    /// network Engine 26.1+ sets `disable_ipv6` on the interface, so it has no IPv6 address at
+    /// all, not even a link-local one (libnetwork osl/interface_linux.go `setIPv6`).
+    pub ipv6_enabled: bool,
+    /// Its global IPv6 address and prefix length, on an IPv6 network.
+    pub ipv6: Option<(Ipv6Addr, u8)>,
+    /// Its interface index in the container's namespace (`ip addr`'s `N: eth0@ifM`), and
+    /// `M`, the index of the veth's other end on the host: see [`link_index`].
+    pub index: u32,
+    /// The index of its peer (the host-side veth).
+    pub peer_index: u32,
     /// The default route's gateway, on the interface that holds it.
     pub gateway: Option<Ipv4Addr>,
     /// What crossed it so far.
@@ -68,6 +79,30 @@ impl Iface {
         Ipv4Addr::from(u32::from(self.ip) & mask(self.len))
     }
 
+    /// Its subnet's broadcast address. vishvananda/netlink's `AddrAdd` (which libnetwork
+    /// uses) sets one only for prefixes shorter than /31 (`addrHandle`, nl/addr_linux.go).
+    pub fn broadcast(&self) -> Option<Ipv4Addr> {
+        (self.len < 31).then(|| Ipv4Addr::from(u32::from(self.ip) | !mask(self.len)))
+    }
+
+    /// Its IPv6 link-local address, from its MAC (EUI-64, RFC 4291 appendix A; the kernel's
+    /// default `addr_gen_mode`), when IPv6 is on.
+    pub fn link_local(&self) -> Option<Ipv6Addr> {
+        let m = self.mac;
+        self.ipv6_enabled.then(|| {
+            Ipv6Addr::new(
+                0xfe80,
+                0,
+                0,
+                0,
+                u16::from_be_bytes([m[0] ^ 2, m[1]]),
+                u16::from_be_bytes([m[2], 0xff]),
+                u16::from_be_bytes([0xfe, m[3]]),
+                u16::from_be_bytes([m[4], m[5]]),
+            )
+        })
+    }
+
     /// Whether `ip` is on its subnet.
     pub fn on_link(&self, ip: Ipv4Addr) -> bool {
         u32::from(ip) & mask(self.len) == u32::from(self.subnet())
@@ -84,6 +119,8 @@ pub struct Neighbor {
     pub mac: [u8; 6],
     /// Confirmed recently (Linux's `REACHABLE`), else `STALE`.
     pub reachable: bool,
+    /// When it was learned.
+    pub learned: Instant,
 }
 
 /// Which endpoint a NIC of a world, or an interface, stands for, by its indices in the
@@ -194,6 +231,7 @@ impl Sandbox<'_> {
                         ip: *ip,
                         mac: *mac,
                         reachable: age <= Duration::from_secs(30),
+                        learned: *at,
                     });
                 }
             }
@@ -342,6 +380,26 @@ fn mask(len: u8) -> u32 {
     }
 }
 
+/// The interface index of a container's `k`-th interface (eth`k`), and of its veth peer on
+/// the host.
+///
+/// Linux numbers interfaces per host as they are created; a veth pair's container end is
+/// registered first (drivers/net/veth.c `veth_newlink`), so it gets `n` and the host end
+/// `n + 1`, and the container end keeps `n` when it moves into the namespace
+/// (`dev_change_net_namespace`), hence `5886: eth0@if5887`. vnet keeps no host-wide count:
+/// it derives `n` for eth0 from the container's ID (the host's own interfaces taking the
+/// indices below 6), then 2 more for each further interface (`ethK`: `n + 2K`), so indices
+/// are even, grow with the interface number, stay the same for the container's life and are
+/// the same on every replay.
+pub fn link_index(cid: &str, k: usize) -> (u32, u32) {
+    let h = cid
+        .get(..3)
+        .and_then(|x| u32::from_str_radix(x, 16).ok())
+        .unwrap_or(0);
+    let n = 6 + 2 * (h % 1000) + 2 * k as u32;
+    (n, n + 1)
+}
+
 /// The host's MAC on a bridge (derived from the network ID, like a random bridge MAC).
 fn host_mac(net: &Network) -> [u8; 6] {
     let b = |i: usize| u8::from_str_radix(&net.id[i..i + 2], 16).unwrap_or(0);
@@ -379,15 +437,28 @@ impl Daemon {
                 Some(IpAddr::V4(gw)) if default_net == Some(network) => Some(gw),
                 _ => None,
             };
+            let name = s
+                .ifname
+                .clone()
+                .unwrap_or_else(|| format!("eth{}", out.len()));
+            let k = name
+                .strip_prefix("eth")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(out.len());
+            let (index, peer_index) = link_index(cid, k);
             out.push(Iface {
-                name: s
-                    .ifname
-                    .clone()
-                    .unwrap_or_else(|| format!("eth{}", out.len())),
+                name,
                 at: NicRef { network, endpoint },
                 mac: ep.mac.unwrap_or_default().0,
                 ip,
                 len,
+                ipv6_enabled: net.enable_ipv6,
+                ipv6: match ep.ipv6 {
+                    Some((IpAddr::V6(a), l)) if net.enable_ipv6 => Some((a, l)),
+                    _ => None,
+                },
+                index,
+                peer_index,
                 gateway,
                 counters: ep.counters,
                 // The driver's option, `com.docker.network.driver.mtu`; an overlay's
@@ -624,6 +695,10 @@ impl Daemon {
                     mac: ep.mac.unwrap_or_default().0,
                     ip,
                     len,
+                    ipv6_enabled: net.enable_ipv6,
+                    ipv6: None,
+                    index: 0,
+                    peer_index: 0,
                     gateway: None,
                     counters: ep.counters,
                     mtu: OVERLAY_MTU,

@@ -132,10 +132,14 @@ pub fn reach(r: &Reach, out: &Outcome) -> Option<String> {
     })
 }
 
-/// `resolves:`: whether `getent hosts`'s first address is the expected one (or none); a
-/// failure otherwise.
+/// `resolves:`: whether the first address `nslookup` answers is the expected one (or none); a
+/// failure otherwise. The answer's lines are `Address: IP`; the server's own line has a tab.
 pub fn resolves(r: &Resolves, out: &Outcome) -> Option<String> {
-    let got = out.stdout.split_whitespace().next().map(String::from);
+    let got = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Address: "))
+        .map(String::from);
     (got != r.to).then(|| {
         format!(
             "{} resolves {} to {}, expected {}",

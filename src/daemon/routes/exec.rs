@@ -93,7 +93,22 @@ pub(super) async fn start(
         stdout: exec.attach_stdout,
         stderr: exec.attach_stderr,
     };
-    let out = output.encode(&result.stdout, &result.stderr);
+    let mut out = output.encode(&result.stdout, &result.stderr);
+    // A program that could not start: moby writes the error on the hijacked stream with its
+    // stdout writer (a stdcopy frame unless the start asked for a raw stream), not through
+    // the terminal, followed by CRLF; a detached start answers it as an error
+    // (api/server/router/container/exec.go `postContainerExecStart`).
+    if let Some(e) = &result.start_error {
+        if start.detach.unwrap_or(false) {
+            return Err(Error::new(Kind::System, e.clone()));
+        }
+        let text = format!("{e}\r\n");
+        if output.raw {
+            out.extend_from_slice(text.as_bytes());
+        } else {
+            out.extend(stream::frame(1, text.as_bytes()));
+        }
+    }
     if start.detach.unwrap_or(false) {
         return Ok(http::status(200));
     }
