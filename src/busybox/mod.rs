@@ -82,8 +82,33 @@ pub fn program(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecRes
         }
         // `sh` with no command reads its standard input, which `exec` without `-i` closes.
         ("sh", []) => ExecResult::default(),
-        _ => applet(sb, cmd, &args, opts).unwrap_or_else(|| not_in_image(cmd)),
+        _ => applet(sb, cmd, &args, opts).unwrap_or_else(|| {
+            if APPLETS.contains(&cmd.as_str()) {
+                not_simulated(cmd, &args)
+            } else {
+                not_in_image(cmd)
+            }
+        }),
     }
+}
+
+/// The programs vnet's busybox image has: the applets it simulates, and `sh`.
+const APPLETS: &[&str] = &[
+    "arp", "cat", "echo", "env", "false", "hostname", "ifconfig", "ip", "nslookup", "ping", "sh",
+    "true",
+];
+
+/// An applet vnet has, called with arguments it does not simulate: said plainly rather than
+/// passed off as busybox's answer.
+fn not_simulated(cmd: &str, args: &[&str]) -> ExecResult {
+    let line = std::iter::once(cmd)
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    ExecResult::err(
+        format!("vnet: `{line}`: these arguments are not simulated\n"),
+        1,
+    )
 }
 
 /// The error runc gives for a program the image does not have, as moby passes it on
@@ -112,8 +137,13 @@ pub fn shell(sb: &mut Sandbox, words: &[String], opts: &ExecOptions) -> ExecResu
             let words: Vec<String> = line.split_whitespace().map(String::from).collect();
             shell(sb, &words, opts)
         }
-        _ => applet(sb, cmd, &args, opts)
-            .unwrap_or_else(|| ExecResult::err(format!("sh: {cmd}: not found\n"), 127)),
+        _ => applet(sb, cmd, &args, opts).unwrap_or_else(|| {
+            if APPLETS.contains(&cmd.as_str()) {
+                not_simulated(cmd, &args)
+            } else {
+                ExecResult::err(format!("sh: {cmd}: not found\n"), 127)
+            }
+        }),
     }
 }
 
