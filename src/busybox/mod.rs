@@ -105,10 +105,7 @@ fn not_simulated(cmd: &str, args: &[&str]) -> ExecResult {
         .chain(args.iter().copied())
         .collect::<Vec<_>>()
         .join(" ");
-    ExecResult::err(
-        format!("vnet: `{line}`: these arguments are not simulated\n"),
-        1,
-    )
+    ExecResult::err(format!("{cmd}: arguments not simulated: {line}\n"), 1)
 }
 
 /// The error runc gives for a program the image does not have, as moby passes it on
