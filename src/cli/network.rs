@@ -489,10 +489,7 @@ fn prune(a: &PruneArgs, prog: &str, d: &mut Daemon, input: &mut dyn BufRead, o: 
                 return o.fail("vnet does not support the until filter of network prune yet");
             }
             Some((k, _)) => {
-                return o.daemon_error(&crate::docker::Error::new(
-                    crate::docker::Kind::InvalidParameter,
-                    format!("invalid filter '{k}'"),
-                ));
+                return o.daemon_error(&crate::docker::Error::invalid_filter(k));
             }
             None => {
                 let msg = format!(

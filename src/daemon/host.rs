@@ -162,10 +162,7 @@ impl Host {
         };
         match key.and_then(|k| g.1.get_mut(&k)) {
             Some(e) => Ok(f(e)),
-            None => Err(Error::new(
-                Kind::NotFound,
-                format!("No such exec instance: {term}"),
-            )),
+            None => Err(Error::no_such_exec(term)),
         }
     }
 }

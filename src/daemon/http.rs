@@ -98,7 +98,7 @@ pub fn bad_request(message: impl Into<String>) -> Error {
 
 /// moby's `notFoundHandler`.
 pub fn page_not_found() -> Reply {
-    error(&Error::new(Kind::NotFound, "page not found"))
+    error(&Error::page_not_found())
 }
 
 /// The headers moby puts on every response.

@@ -494,4 +494,62 @@ impl Error {
             format!("Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"),
         )
     }
+
+    // --- the Engine API's routers (api/server/router/*, api/server/server.go) ---
+
+    /// `daemon/exec.go` `getExecConfig`.
+    pub fn no_such_exec(term: &str) -> Error {
+        e(Kind::NotFound, format!("No such exec instance: {term}"))
+    }
+    /// `api/server/router/container/exec.go`: an exec create without a command.
+    pub fn no_exec_command() -> Error {
+        e(Kind::InvalidParameter, "No exec command specified".into())
+    }
+    /// `daemon/exec.go` `ContainerExecStart`: the exec instance already ran or runs.
+    pub fn exec_command(id: &str, how: &str) -> Error {
+        e(Kind::Conflict, format!("Error: Exec command {id} {how}"))
+    }
+    /// `api/server/router/container/container_routes.go` `postContainersWait`.
+    pub fn invalid_wait_condition(condition: &str) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("invalid condition: \"{condition}\""),
+        )
+    }
+    /// `daemon/images` `GetImage`.
+    pub fn no_such_image(reference: &str) -> Error {
+        e(Kind::NotFound, format!("No such image: {reference}"))
+    }
+    /// `api/server/router/image/image_routes.go` `postImagesCreate`.
+    pub fn from_image_required() -> Error {
+        e(
+            Kind::InvalidParameter,
+            "fromImage or fromSrc is required".into(),
+        )
+    }
+    /// `api/server/server.go` `notFoundHandler`.
+    pub fn page_not_found() -> Error {
+        e(Kind::NotFound, "page not found".into())
+    }
+    /// vnet's own: `network prune --filter until=...` is not built.
+    pub fn prune_until_unsupported() -> Error {
+        e(
+            Kind::InvalidParameter,
+            "vnet does not support the until filter of network prune yet".into(),
+        )
+    }
+    /// vnet's own: `kill` with a signal other than SIGKILL.
+    pub fn signal_unsupported(signal: &str) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("vnet delivers only SIGKILL, not {signal}"),
+        )
+    }
+    /// vnet's own: an attach request that does not ask to upgrade the connection.
+    pub fn attach_needs_upgrade() -> Error {
+        e(
+            Kind::InvalidParameter,
+            "attach needs a connection upgrade (Connection: Upgrade, Upgrade: tcp)".into(),
+        )
+    }
 }

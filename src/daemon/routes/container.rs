@@ -14,7 +14,7 @@ use crate::daemon::api;
 use crate::daemon::host::{self, Host};
 use crate::daemon::http::{self, Query, Reply};
 use crate::daemon::stream::{self, Output};
-use crate::docker::{Error, Kind};
+use crate::docker::Error;
 use bytes::Bytes;
 use hyper::header::{self, HeaderValue};
 use serde_json::{Value, json};
@@ -101,10 +101,7 @@ pub(super) async fn stop(
 pub(super) async fn kill(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
     let signal = q.get("signal").unwrap_or_default().to_uppercase();
     if !matches!(signal.as_str(), "" | "KILL" | "SIGKILL" | "9") {
-        return Err(Error::new(
-            Kind::InvalidParameter,
-            format!("vnet delivers only SIGKILL, not {signal}"),
-        ));
+        return Err(Error::signal_unsupported(&signal));
     }
     host::write(host, move |d| d.container_kill(&term)).await?;
     Ok(http::status(204))
@@ -141,10 +138,7 @@ pub(super) async fn wait(host: &Arc<Host>, term: String, q: &Query) -> Result<Re
         condition.as_str(),
         "" | "not-running" | "next-exit" | "removed"
     ) {
-        return Err(Error::new(
-            Kind::InvalidParameter,
-            format!("invalid condition: \"{condition}\""),
-        ));
+        return Err(Error::invalid_wait_condition(&condition));
     }
     let probe = move |h: &Host, id: &str| -> Result<Seen, Error> {
         h.read(|d| {
@@ -223,10 +217,7 @@ pub(super) async fn attach(
     })
     .await?;
     let Some(on_upgrade) = upgrade else {
-        return Err(Error::new(
-            Kind::InvalidParameter,
-            "attach needs a connection upgrade (Connection: Upgrade, Upgrade: tcp)",
-        ));
+        return Err(Error::attach_needs_upgrade());
     };
     let stdin = q.bool("stdin");
     let output = Output {

@@ -9,7 +9,7 @@ use crate::daemon::api;
 use crate::daemon::host::{self, ExecInstance, Host};
 use crate::daemon::http::{self, Reply};
 use crate::daemon::stream::{self, Output};
-use crate::docker::{Error, Kind};
+use crate::docker::Error;
 use hyper::header::{self, HeaderValue};
 use serde_json::json;
 use std::sync::Arc;
@@ -20,10 +20,7 @@ pub(super) async fn create(host: &Arc<Host>, term: String, body: &[u8]) -> Resul
     let mut req = http::decode::<api::ExecCreate>(body)?;
     let argv = req.argv();
     if argv.is_empty() {
-        return Err(Error::new(
-            Kind::InvalidParameter,
-            "No exec command specified",
-        ));
+        return Err(Error::no_exec_command());
     }
     let container_id = host::read(host, move |d| d.exec_target(&term)).await?;
     let id = host.add_exec(ExecInstance {
@@ -56,10 +53,7 @@ pub(super) async fn start(
             } else {
                 "is already running"
             };
-            return Err(Error::new(
-                Kind::Conflict,
-                format!("Error: Exec command {} {how}", e.id),
-            ));
+            return Err(Error::exec_command(&e.id, how));
         }
         e.started = true;
         Ok(e.clone())

@@ -6,7 +6,7 @@
 
 use crate::daemon::host::{self, Host};
 use crate::daemon::http::{self, Query, Reply};
-use crate::docker::{Error, Kind};
+use crate::docker::Error;
 use hyper::header::{self, HeaderValue};
 use serde_json::json;
 use std::sync::Arc;
@@ -14,15 +14,8 @@ use std::sync::Arc;
 /// `GET /images/{name}/json`.
 pub(super) async fn inspect(host: &Arc<Host>, name: String) -> Result<Reply, Error> {
     host::read_json(host, move |d| {
-        d.image_inspect(&name).ok_or_else(|| {
-            Error::new(
-                Kind::NotFound,
-                format!(
-                    "No such image: {}",
-                    crate::docker::image::familiar_tagged(&name)
-                ),
-            )
-        })
+        d.image_inspect(&name)
+            .ok_or_else(|| Error::no_such_image(&crate::docker::image::familiar_tagged(&name)))
     })
     .await
 }
@@ -32,10 +25,7 @@ pub(super) fn pull(q: &Query) -> Result<Reply, Error> {
     let from = q.get("fromImage").unwrap_or_default();
     let tag = q.get("tag").filter(|t| !t.is_empty()).unwrap_or("latest");
     if from.is_empty() {
-        return Err(Error::new(
-            Kind::InvalidParameter,
-            "fromImage or fromSrc is required",
-        ));
+        return Err(Error::from_image_required());
     }
     // `docker.io/library/busybox` pulls from `library/busybox` and is called `busybox`.
     let name = from.strip_prefix("docker.io/").unwrap_or(from);

@@ -7,8 +7,8 @@
 use crate::daemon::api;
 use crate::daemon::host::{self, Host};
 use crate::daemon::http::{self, Query, Reply};
+use crate::docker::Error;
 use crate::docker::network::NetworkFilters;
-use crate::docker::{Error, Kind};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -64,16 +64,10 @@ pub(super) async fn prune(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
         match k.as_str() {
             "label" | "label!" => labels.push((k, v)),
             "until" => {
-                return Err(Error::new(
-                    Kind::InvalidParameter,
-                    "vnet does not support the until filter of network prune yet",
-                ));
+                return Err(Error::prune_until_unsupported());
             }
             _ => {
-                return Err(Error::new(
-                    Kind::InvalidParameter,
-                    format!("invalid filter '{k}'"),
-                ));
+                return Err(Error::invalid_filter(&k));
             }
         }
     }
