@@ -552,4 +552,9 @@ impl Error {
             "attach needs a connection upgrade (Connection: Upgrade, Upgrade: tcp)".into(),
         )
     }
+    /// `daemon/exec.go` `ContainerExecStart`: the program could not start (the OCI runtime's
+    /// message, made by the container's side).
+    pub fn exec_failed(message: &str) -> Error {
+        e(Kind::System, message.to_string())
+    }
 }

@@ -94,7 +94,7 @@ pub(super) async fn start(
     // (api/server/router/container/exec.go `postContainerExecStart`).
     if let Some(e) = &result.start_error {
         if start.detach.unwrap_or(false) {
-            return Err(Error::new(Kind::System, e.clone()));
+            return Err(Error::exec_failed(e));
         }
         let text = format!("{e}\r\n");
         if output.raw {
