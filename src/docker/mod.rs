@@ -70,6 +70,14 @@ impl State {
             .values()
             .map(|c| (c.name.clone(), c.id.clone()))
             .collect();
+        // A state saved before containers kept `resolver`: one running on a user-defined
+        // network started its resolver when it joined (a no-op for newer states).
+        for c in self.containers.values_mut() {
+            c.resolver |= c.is_running()
+                && c.networks
+                    .values()
+                    .any(|s| s.endpoint_id.is_some() && s.dns_names.is_some());
+        }
     }
 
     /// A state with nothing in it (not even the predefined networks): what a fresh engine
@@ -213,6 +221,20 @@ mod tests {
             ..Default::default()
         })
         .unwrap()
+    }
+
+    /// A running container of an older state, which did not store `resolver`, keeps the
+    /// embedded resolver after it leaves its user-defined network.
+    #[test]
+    fn a_state_without_resolver_derives_it() {
+        let mut d = Daemon::new(1);
+        create(&mut d, "n1");
+        let cid = container_on(&mut d, "c1", "n1");
+        d.container_start(&cid).unwrap();
+        let mut state = d.state.clone();
+        state.containers[&cid].resolver = false;
+        let d = Daemon::from_state(state);
+        assert!(d.state.containers[&cid].resolver);
     }
 
     #[test]
