@@ -237,6 +237,17 @@ mod tests {
         assert!(d.state.containers[&cid].resolver);
     }
 
+    /// Fields added since: absent when unset, so an older state saves back as it was.
+    #[test]
+    fn unset_new_fields_stay_out_of_the_state_file() {
+        let mut d = Daemon::new(1);
+        let cid = container_on(&mut d, "c1", "bridge");
+        d.container_start(&cid).unwrap();
+        let json = serde_json::to_string(&d.state).unwrap();
+        assert!(!json.contains("driver_opts"), "{json}");
+        assert!(!json.contains("resolver"), "{json}");
+    }
+
     #[test]
     fn ids_do_not_shift() {
         let mut a = Daemon::new(1);

@@ -238,8 +238,9 @@ pub struct Container {
     /// user-defined network since it started. libnetwork starts it once per sandbox
     /// (`sandbox_dns_unix.go` `startResolver`, `resolverOnce`) and rewrites resolv.conf to
     /// 127.0.0.11 then; leaving that network rewrites nothing (`sandbox.go`
-    /// `clearNetworkResources`), so only a new sandbox (the next start) goes back.
-    #[serde(default)]
+    /// `clearNetworkResources`), so only a new sandbox (the next start) goes back. Absent
+    /// from the state file when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub resolver: bool,
 }
 

@@ -383,8 +383,9 @@ pub struct EndpointSettings {
     /// `container/opts.go` `parseNetworkAttachmentOpt`).
     pub ipam_config: Option<EndpointIpamConfig>,
     /// `DriverOpts`, as the client sent them: `docker network connect` sends a map, empty
-    /// without `--driver-opt` (docker/cli `convertDriverOpt`); `docker run` none.
-    #[serde(default)]
+    /// without `--driver-opt` (docker/cli `convertDriverOpt`); `docker run` none (then
+    /// absent from the state file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub driver_opts: Option<BTreeMap<String, String>>,
     /// `--link` on a user-defined network: `target:alias`.
     pub links: Vec<String>,
