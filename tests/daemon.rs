@@ -265,9 +265,15 @@ fn vnet(v: &Vnet, args: &[String]) -> Printed {
 /// time; vnet's clock is virtual (it starts at 2026-01-01), so that one cell differs by
 /// design. Everything else in the table must match.
 fn mask_ps_created(args: &[String], p: &mut Printed) {
-    if args.first().map(|s| s.as_str()) != Some("ps")
-        || args.iter().any(|a| a.starts_with("--format"))
-    {
+    if args.first().map(|s| s.as_str()) != Some("ps") {
+        return;
+    }
+    if args.iter().any(|a| a.starts_with("--format")) {
+        // The same cell as JSON (`--format json`, `{{json .}}`).
+        let re = regex::Regex::new(r#""RunningFor":"[^"]*""#).unwrap();
+        p.stdout = re
+            .replace_all(&p.stdout, r#""RunningFor":"<created>""#)
+            .into_owned();
         return;
     }
     let re = regex::Regex::new("  +").unwrap();

@@ -512,6 +512,15 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
         Err(e) => return o.daemon_error(&e),
     };
     let trunc = !a.no_trunc;
+    // docker/cli `buildContainerListOptions`: sizes are asked of the daemon with -s, or when
+    // the template uses `.Size` (`{{json .}}` marshals every field, `.Size` included); the
+    // keyword `--format json` is parsed as plain text there, so it asks for none. Without
+    // sizes the daemon sends no SizeRootFs and Size shows no virtual part.
+    let sized = a.size
+        || a.format.as_deref().is_some_and(|f| {
+            f.contains(".Size")
+                || regex::Regex::new(r"json\s+\.\s*[})]").is_ok_and(|r| r.is_match(f))
+        });
     if a.quiet {
         for c in list {
             o.outln(if trunc { c.short_id() } else { &c.id });
@@ -557,7 +566,10 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
                 "Platform": null,
                 "Ports": displayable_ports(c),
                 "RunningFor": format!("{} ago", human_duration(now - c.created)),
-                "Size": format::container_size(0, crate::docker::image::size(&c.config.image)),
+                "Size": format::container_size(
+                    0,
+                    if sized { crate::docker::image::size(&c.config.image) } else { 0 },
+                ),
                 "State": c.state.status.as_str(),
                 "Status": status,
             })

@@ -32,14 +32,6 @@ pub struct Bridge {
     ageing: Duration,
 }
 
-/// A 6-byte MAC as a number.
-#[inline]
-pub fn mac_key(mac: &[u8]) -> u64 {
-    let m: &[u8; 6] = mac[..6].try_into().expect("six bytes");
-    (u64::from(u32::from_be_bytes([m[0], m[1], m[2], m[3]])) << 16)
-        | u64::from(u16::from_be_bytes([m[4], m[5]]))
-}
-
 impl Bridge {
     /// An empty bridge with Linux's ageing time.
     pub fn new() -> Bridge {
