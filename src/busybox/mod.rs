@@ -71,25 +71,11 @@ pub fn attach_line(d: &mut Daemon, cid: &str, line: &str, opts: &ExecOptions) ->
 /// A program started directly (`docker exec`, the runtime's `execve`): an applet of the
 /// image, `sh`, or the runtime's error.
 pub fn program(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecResult {
-    let Some(cmd) = argv.first() else {
+    // `sh` with no command reads its standard input, which `exec` without `-i` closes.
+    if argv.len() == 1 && argv[0] == "sh" {
         return ExecResult::default();
-    };
-    let args: Vec<&str> = argv[1..].iter().map(|s| s.as_str()).collect();
-    match (cmd.as_str(), args.as_slice()) {
-        ("sh", ["-c", line, ..]) => {
-            let words: Vec<String> = line.split_whitespace().map(String::from).collect();
-            shell(sb, &words, opts)
-        }
-        // `sh` with no command reads its standard input, which `exec` without `-i` closes.
-        ("sh", []) => ExecResult::default(),
-        _ => applet(sb, cmd, &args, opts).unwrap_or_else(|| {
-            if APPLETS.contains(&cmd.as_str()) {
-                not_simulated(cmd, &args)
-            } else {
-                not_in_image(cmd)
-            }
-        }),
     }
+    run(sb, argv, opts, not_in_image)
 }
 
 /// The programs vnet's busybox image has: the applets it simulates, and `sh`.
@@ -125,6 +111,19 @@ fn not_in_image(cmd: &str) -> ExecResult {
 /// One command line of the shell (shell/ash.c), split into words: the applet it names runs;
 /// a name the shell cannot find is `sh: NAME: not found`, 127.
 pub fn shell(sb: &mut Sandbox, words: &[String], opts: &ExecOptions) -> ExecResult {
+    run(sb, words, opts, |cmd| {
+        ExecResult::err(format!("sh: {cmd}: not found\n"), 127)
+    })
+}
+
+/// Runs `words`: `sh -c LINE` as a shell line, an applet by name, else what `missing` says
+/// of a program the image does not have.
+fn run(
+    sb: &mut Sandbox,
+    words: &[String],
+    opts: &ExecOptions,
+    missing: fn(&str) -> ExecResult,
+) -> ExecResult {
     let Some(cmd) = words.first() else {
         return ExecResult::default();
     };
@@ -138,7 +137,7 @@ pub fn shell(sb: &mut Sandbox, words: &[String], opts: &ExecOptions) -> ExecResu
             if APPLETS.contains(&cmd.as_str()) {
                 not_simulated(cmd, &args)
             } else {
-                ExecResult::err(format!("sh: {cmd}: not found\n"), 127)
+                missing(cmd)
             }
         }),
     }
