@@ -3,8 +3,9 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use vnet::cli::StateCommand;
 use vnet::cli::{self, Command, Outcome, SystemCommand};
-use vnet::store::{self, Store};
+use vnet::store::{self, Scope, Store};
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
@@ -97,10 +98,28 @@ fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
         })?;
         return Ok(Outcome::default());
     }
-    let store = Store::open(&dir)?;
-    if !parsed.needs_state() {
+    if !parsed.needs_state() && !matches!(parsed.command, Some(Command::State { .. })) {
         let mut c = vnet::cluster::Cluster::new(0);
         return Ok(cli::execute(parsed, "vnet", &mut c, &mut io::empty()));
+    }
+    let reset = matches!(
+        &parsed.command,
+        Some(Command::System {
+            command: Some(SystemCommand::Reset { .. })
+        })
+    );
+    let mut store = match Store::open(&dir, seed) {
+        // A state this vnet cannot read is still one `system reset` can remove.
+        Err(store::StoreError::Corrupt { .. } | store::StoreError::TooNew { .. }) if reset => {
+            store::remove(&dir)?;
+            Store::open(&dir, seed)?
+        }
+        r => r?,
+    };
+    if let Some(Command::State { command: Some(c) }) = &parsed.command
+        && !parsed.help
+    {
+        return state_command(c, &mut store, seed);
     }
     if let Some(Command::System {
         command: Some(SystemCommand::Reset { force }),
@@ -119,22 +138,28 @@ fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
                 return Ok(o);
             }
         }
-        store.reset()?;
-        if let Some(seed) = seed {
-            let c = vnet::cluster::Cluster::new(seed);
-            store.save(&Store::encode(&c))?;
-        }
+        store.reset(seed)?;
         o.stdout = format!("Removed the state in {}\n", dir.display());
         return Ok(o);
     }
-    let (mut cluster, before) = store.load(seed)?;
     let stdin = io::stdin();
     let mut input = stdin.lock();
-    let outcome = cli::execute(parsed, "vnet", &mut cluster, &mut input);
-    let after = Store::encode(&cluster);
-    if before.as_deref() != Some(after.as_slice()) {
-        store.save(&after)?;
-    }
+    let writes = parsed.writes();
+    let mut scope = parsed.scope();
+    let outcome = loop {
+        let mut loaded = store.load(&scope, writes, seed)?;
+        let outcome = cli::execute(parsed, "vnet", &mut loaded.cluster, &mut input);
+        if !writes {
+            break outcome;
+        }
+        match loaded.commit() {
+            Ok(_) => break outcome,
+            // The command reached past what it loaded: nothing was written; run it again
+            // on the whole state.
+            Err(store::CommitError::ScopeMiss) if scope != Scope::All => scope = Scope::All,
+            Err(e) => return Err(e.into()),
+        }
+    };
     if let Some(path) = &parsed.capture {
         // Written even when the command moved no frame, so the file always opens.
         let bytes = outcome
@@ -145,4 +170,35 @@ fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
             .map_err(|e| anyhow::anyhow!("cannot write the capture {}: {e}", path.display()))?;
     }
     Ok(outcome)
+}
+
+/// `vnet state export|import|check`.
+fn state_command(
+    c: &StateCommand,
+    store: &mut Store,
+    seed: Option<u64>,
+) -> anyhow::Result<Outcome> {
+    let mut o = Outcome::default();
+    match c {
+        StateCommand::Export => {
+            let loaded = store.load(&Scope::All, false, seed)?;
+            o.stdout = String::from_utf8(Store::encode(&loaded.cluster))?;
+        }
+        StateCommand::Import { file } => {
+            let bytes = if file.as_os_str() == "-" {
+                let mut b = Vec::new();
+                io::Read::read_to_end(&mut io::stdin(), &mut b)?;
+                b
+            } else {
+                std::fs::read(file)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?
+            };
+            store.import(&bytes, file)?;
+        }
+        StateCommand::Check => {
+            store.check()?;
+            o.stdout = "ok\n".to_string();
+        }
+    }
+    Ok(o)
 }

@@ -344,7 +344,7 @@ fn docker_cli_replays_the_seed_walkthrough() {
         let mut d = d;
         let r = d.stop();
         let (a, b) = (
-            String::from_utf8(std::fs::read(d.state.state_file()).unwrap()).unwrap(),
+            String::from_utf8(d.state.state_bytes()).unwrap(),
             String::from_utf8(v.state_bytes()).unwrap(),
         );
         let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
@@ -821,7 +821,7 @@ fn ten_thousand_malformed_requests_change_nothing() {
     let d = std::sync::Arc::new(DaemonProc::start("malformed", 1));
     let (s, _) = d.json("POST", "/networks/create", Some(r#"{"Name":"n1"}"#));
     assert_eq!(s, 201);
-    let before = std::fs::read(d.state.state_file()).unwrap();
+    let before = d.state.state_bytes();
     let post = |path: &str, body: &str| {
         format!(
             "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -884,11 +884,7 @@ fn ten_thousand_malformed_requests_change_nothing() {
         t.join().expect("a malformed request got no 4xx");
     }
     assert_eq!(d.request("GET", "/_ping", None).status, 200);
-    assert_eq!(
-        std::fs::read(d.state.state_file()).unwrap(),
-        before,
-        "state.json changed"
-    );
+    assert_eq!(d.state.state_bytes(), before, "state.json changed");
     let (s, v) = d.json("GET", "/networks/n1", None);
     assert_eq!((s, v["Name"].as_str()), (200, Some("n1")));
 }

@@ -186,31 +186,68 @@ fn same_seed_same_output() {
 fn corrupt_truncated_or_newer_state_is_refused_and_kept() {
     let v = Vnet::new("corrupt");
     v.ok(&["network", "create", "n1"]);
-    let good = v.state_bytes();
-    std::fs::write(v.state_file(), &good[..good.len() / 2]).unwrap();
-    let r = v.run(&["network", "create", "n2"]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.starts_with("vnet: state file "), "{}", r.stderr);
-    assert!(r.stderr.contains("is corrupt"), "{}", r.stderr);
-    assert_eq!(v.state_bytes(), &good[..good.len() / 2]);
-
+    let good = std::fs::read(v.state_file()).unwrap();
+    // Not a database at all.
     std::fs::write(
         v.state_file(),
-        br#"{"format":"vnet-state","version":3,"cluster":{}}"#,
+        b"this is not a database, but it is long enough to read",
     )
     .unwrap();
+    let r = v.run(&["network", "create", "n2"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with("vnet: state "), "{}", r.stderr);
+    assert!(r.stderr.contains("is corrupt"), "{}", r.stderr);
+    assert!(r.stderr.contains("state.db"), "{}", r.stderr);
+    assert!(
+        std::fs::read(v.state_file())
+            .unwrap()
+            .starts_with(b"this is not a database")
+    );
+    // Truncated.
+    std::fs::write(v.state_file(), &good[..good.len() / 2]).unwrap();
+    let r = v.run(&["network", "ls"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("is corrupt"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read(v.state_file()).unwrap(),
+        &good[..good.len() / 2]
+    );
+    // Written by a newer vnet (a later schema).
+    std::fs::write(v.state_file(), &good).unwrap();
+    let db = rusqlite::Connection::open(v.state_file()).unwrap();
+    db.pragma_update(None, "user_version", 99).unwrap();
+    drop(db);
     let r = v.run(&["network", "ls"]);
     assert_eq!(r.code, 1);
     assert!(
         r.stderr
-            .contains("has format version 3, newer than this vnet reads (2)"),
+            .contains("has format version 99, newer than this vnet reads (1)"),
         "{}",
         r.stderr
     );
+    // Inconsistent: an endpoint naming a container that does not exist.
+    std::fs::write(v.state_file(), &good).unwrap();
+    let db = rusqlite::Connection::open(v.state_file()).unwrap();
+    db.execute(
+        "INSERT INTO endpoints (host, network_id, id, seq, container_id, json)
+         SELECT host, id, 'e0', 0, 'c0', '{\"id\":\"e0\",\"container_id\":\"c0\",\"mac\":null,\"ipv4\":null,\"ipv6\":null}'
+         FROM networks WHERE name = 'n1'",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let r = v.run(&["network", "inspect", "n1"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("is corrupt"), "{}", r.stderr);
+    let r = v.run(&["state", "check"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("names container c0"), "{}", r.stderr);
 
-    // system reset starts over.
+    // system reset starts over, whatever the file holds.
+    std::fs::write(v.state_file(), b"garbage").unwrap();
     assert_eq!(v.run(&["system", "reset", "-f"]).code, 0);
     assert_eq!(v.ok(&["network", "ls", "-q"]).lines().count(), 3);
+    assert_eq!(v.ok(&["state", "check"]), "ok\n");
 }
 
 #[test]

@@ -9,6 +9,7 @@ use super::{Outcome, Want, arity};
 use crate::docker::container::{PortBinding, port_sort_key, proto_of};
 use crate::docker::network::EndpointIpamConfig;
 use crate::docker::{Container, ContainerCreateRequest, Daemon, EndpointSettings};
+use crate::store::Scope;
 use crate::time::human_duration;
 use clap::Args;
 use indexmap::IndexMap;
@@ -69,6 +70,31 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
+    /// What `run`/`create` loads: the networks it joins, the container it shares a stack
+    /// with, its links' targets and its own name (a conflict shows at once). Publishing a
+    /// port looks at every container's ports: that loads the whole state.
+    pub(super) fn scope(&self) -> Scope {
+        if self.publish_all || !self.publish.is_empty() {
+            return Scope::All;
+        }
+        let mut containers: Vec<String> = self.name.iter().cloned().collect();
+        let mut networks = Vec::new();
+        for n in &self.network {
+            match n.strip_prefix("container:") {
+                Some(c) => containers.push(c.to_string()),
+                None if n == "default" => networks.push("bridge".to_string()),
+                None => networks.push(n.clone()),
+            }
+        }
+        if self.network.is_empty() {
+            networks.push("bridge".to_string());
+        }
+        for l in &self.link {
+            containers.push(l.split(':').next().unwrap_or_default().to_string());
+        }
+        Scope::of(&containers, &networks)
+    }
+
     /// IMAGE and the command after it, as positional arguments.
     fn positional(&self) -> Vec<String> {
         self.image.iter().chain(&self.command).cloned().collect()
@@ -111,6 +137,51 @@ pub struct RmArgs {
 }
 
 /// `ps` flags.
+impl StopArgs {
+    /// The containers named.
+    pub(super) fn scope(&self) -> Scope {
+        Scope::of(&self.args, &[])
+    }
+}
+
+impl RmArgs {
+    /// The containers named.
+    pub(super) fn scope(&self) -> Scope {
+        Scope::of(&self.args, &[])
+    }
+}
+
+impl PsArgs {
+    /// `ps --filter name=…` loads the containers whose names match; any other listing
+    /// reads them all.
+    pub(super) fn scope(&self) -> Scope {
+        let names: Option<Vec<String>> = self
+            .filter
+            .iter()
+            .map(|f| {
+                f.strip_prefix("name=")
+                    .map(|v| v.trim_start_matches('/').to_string())
+            })
+            .collect();
+        match names {
+            Some(names) if !names.is_empty() && !self.latest && self.last.is_none() => {
+                Scope::Part(crate::store::Want {
+                    names_containing: names,
+                    ..Default::default()
+                })
+            }
+            _ => Scope::All,
+        }
+    }
+}
+
+impl InspectArgs {
+    /// Each name, as a container's and as a network's.
+    pub(super) fn scope(&self) -> Scope {
+        Scope::of(&self.args, &self.args)
+    }
+}
+
 #[derive(Args, Debug)]
 #[command(args_override_self = true)]
 pub struct PsArgs {
@@ -646,6 +717,17 @@ pub struct ExecArgs {
 }
 
 /// `attach` flags.
+impl ExecArgs {
+    /// The container (and what its frames can reach). With `-i` the command reads standard
+    /// input, which a second run could not read again: the whole state.
+    pub(super) fn scope(&self) -> Scope {
+        match self.args.first() {
+            Some(c) if !self.interactive => Scope::of(std::slice::from_ref(c), &[]),
+            _ => Scope::All,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 #[command(args_override_self = true)]
 pub struct AttachArgs {

@@ -35,6 +35,10 @@ pub fn text(path: &str) -> Option<&'static str> {
         "system" => include_str!("help/system.txt"),
         "system reset" => include_str!("help/system-reset.txt"),
         "system dns-order" => include_str!("help/system-dns-order.txt"),
+        "state" => include_str!("help/state.txt"),
+        "state export" => include_str!("help/state-export.txt"),
+        "state import" => include_str!("help/state-import.txt"),
+        "state check" => include_str!("help/state-check.txt"),
         "host" => include_str!("help/host.txt"),
         "host create" => include_str!("help/host-create.txt"),
         "host ls" => include_str!("help/host-ls.txt"),
@@ -86,9 +90,9 @@ pub fn flag_display(path: &str, long: &str) -> String {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 16] = [
+    const TOP: [&str; 17] = [
         "network", "run", "create", "start", "stop", "restart", "rm", "rename", "ps", "inspect",
-        "system", "exec", "attach", "link", "scenario", "daemon",
+        "system", "exec", "attach", "link", "scenario", "daemon", "state",
     ];
     const NETWORK: [&str; 9] = [
         "create",
@@ -107,7 +111,7 @@ pub fn path_of(argv: &[String]) -> String {
     };
     let sub = match top {
         "network" => words.find(|w| NETWORK.contains(w) || !w.starts_with('-')),
-        "system" | "link" | "scenario" => words.find(|w| !w.starts_with('-')),
+        "system" | "link" | "scenario" | "state" => words.find(|w| !w.starts_with('-')),
         _ => None,
     };
     match sub {
@@ -118,6 +122,7 @@ pub fn path_of(argv: &[String]) -> String {
         Some("dns-order") if top == "system" => "system dns-order".to_string(),
         Some(s @ ("set" | "clear" | "ls")) if top == "link" => format!("link {s}"),
         Some("run") if top == "scenario" => "scenario run".to_string(),
+        Some(s @ ("export" | "import" | "check")) if top == "state" => format!("state {s}"),
         _ => top.to_string(),
     }
 }

@@ -21,6 +21,7 @@ pub mod templates;
 
 use crate::cluster::{Cluster, DEFAULT_HOST};
 use crate::docker::{Daemon, Error as DaemonError};
+use crate::store::Scope;
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -119,6 +120,43 @@ impl Cli {
                     | Some(Command::Host { command: Some(_) })
             )
     }
+
+    /// What the command loads of the state ([`Scope::All`] unless it names what it
+    /// touches). A narrow load that turns out too narrow costs a second run, never a wrong
+    /// answer (see [`crate::store::scope`]).
+    pub fn scope(&self) -> Scope {
+        if self.help {
+            return Scope::All;
+        }
+        match &self.command {
+            Some(Command::Network { command: Some(c) }) => c.scope(),
+            Some(Command::Run(a) | Command::Create(a)) => a.scope(),
+            Some(Command::Stop(a)) => a.scope(),
+            Some(Command::Rm(a)) => a.scope(),
+            Some(Command::Ps(a)) => a.scope(),
+            Some(Command::Inspect(a)) => a.scope(),
+            Some(Command::Exec(a)) => a.scope(),
+            _ => Scope::All,
+        }
+    }
+
+    /// Whether the command may change the state (a reader never waits for a writer).
+    pub fn writes(&self) -> bool {
+        use network::NetworkCommand as N;
+        !matches!(
+            &self.command,
+            Some(Command::Ps(_) | Command::Inspect(_) | Command::Port(_))
+                | Some(Command::Network {
+                    command: Some(N::Ls(_) | N::Inspect(_))
+                })
+                | Some(Command::Link {
+                    command: Some(link::LinkCommand::Ls)
+                })
+                | Some(Command::Host {
+                    command: Some(host::HostCommand::Ls | host::HostCommand::Inspect(_))
+                })
+        )
+    }
 }
 
 /// Top-level commands.
@@ -174,6 +212,12 @@ pub enum Command {
     },
     /// Serve the Docker Engine API on a unix socket (vnet's own)
     Daemon(DaemonArgs),
+    /// Export, import or check the state database (vnet's own)
+    State {
+        /// The state command.
+        #[command(subcommand)]
+        command: Option<StateCommand>,
+    },
     /// Manage vnet itself
     System {
         /// The system command.
@@ -216,6 +260,20 @@ pub struct ScenarioArgs {
     pub check_determinism: bool,
     /// FILE|DIR...
     pub paths: Vec<PathBuf>,
+}
+
+/// `vnet state ...`: the state database as one JSON document.
+#[derive(Subcommand, Debug)]
+pub enum StateCommand {
+    /// Print the whole state as one JSON document
+    Export,
+    /// Replace the state with a document's (from `vnet state export` or a state.json)
+    Import {
+        /// The document (`-` for standard input)
+        file: PathBuf,
+    },
+    /// Check the database's integrity and the state's cross-references
+    Check,
 }
 
 /// `vnet system ...`.
@@ -437,6 +495,12 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::System { command: Some(_) }) => {
             o.fail("vnet system reset acts on the state directory; run it with the vnet binary");
         }
+        Some(Command::State { command: None }) => {
+            o.stderr.push_str(&help::render("state", prog));
+        }
+        Some(Command::State { command: Some(_) }) => {
+            o.fail("vnet state acts on the state directory; run it with the vnet binary");
+        }
     }
     o
 }
@@ -492,6 +556,16 @@ fn command_path(cli: &Cli) -> String {
         },
         Some(Command::Daemon(_)) => "daemon",
         Some(Command::System { command: Some(_) }) => "system reset",
+        Some(Command::State { command: None }) => "state",
+        Some(Command::State {
+            command: Some(StateCommand::Export),
+        }) => "state export",
+        Some(Command::State {
+            command: Some(StateCommand::Import { .. }),
+        }) => "state import",
+        Some(Command::State {
+            command: Some(StateCommand::Check),
+        }) => "state check",
     }
     .to_string()
 }

@@ -5,6 +5,7 @@ use super::format::{self, Format};
 use super::{Outcome, Want, arity, confirm};
 use crate::docker::network::{EndpointIpamConfig, NetworkFilters};
 use crate::docker::{Daemon, EndpointSettings, IpamConfig, NetworkCreateRequest, split_kv};
+use crate::store::Scope;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -180,6 +181,35 @@ fn convert_driver_opt(opts: &[String]) -> Result<BTreeMap<String, String>, Strin
 }
 
 /// `network disconnect` flags.
+impl NetworkCommand {
+    /// What a network command loads: `ls` the networks' own fields (their endpoints too
+    /// for a `dangling` filter, so everything), `inspect`, `connect` and `disconnect` what
+    /// they name.
+    pub(super) fn scope(&self) -> Scope {
+        match self {
+            NetworkCommand::Ls(a) if !a.filter.iter().any(|f| f.starts_with("dangling")) => {
+                Scope::Part(crate::store::Want {
+                    networks_only: true,
+                    ..Default::default()
+                })
+            }
+            NetworkCommand::Inspect(a) => Scope::of(&[], &a.args),
+            NetworkCommand::Connect(a) => {
+                let mut containers: Vec<String> = a.args.iter().skip(1).cloned().collect();
+                for l in &a.link {
+                    containers.push(l.split(':').next().unwrap_or_default().to_string());
+                }
+                Scope::of(&containers, &a.args[..a.args.len().min(1)])
+            }
+            NetworkCommand::Disconnect(a) => Scope::of(
+                &a.args.iter().skip(1).cloned().collect::<Vec<_>>(),
+                &a.args[..a.args.len().min(1)],
+            ),
+            _ => Scope::All,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 #[command(args_override_self = true)]
 pub struct DisconnectArgs {

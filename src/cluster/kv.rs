@@ -35,6 +35,18 @@ pub struct MemStore {
     entries: BTreeMap<String, String>,
 }
 
+impl MemStore {
+    /// Every entry, in key order (what the state database stores).
+    pub fn entries(&self) -> &BTreeMap<String, String> {
+        &self.entries
+    }
+
+    /// A store holding these entries.
+    pub fn from_entries(entries: BTreeMap<String, String>) -> MemStore {
+        MemStore { entries }
+    }
+}
+
 impl KvStore for MemStore {
     fn get(&self, key: &str) -> Option<String> {
         self.entries.get(key).cloned()

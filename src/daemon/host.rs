@@ -1,15 +1,14 @@
 //! What every request shares: the state directory, the simulated host the daemon serves, and
-//! the exec instances; and the per-request cycle on the state (take the directory's lock,
-//! load the state fresh, apply, save if it changed, release the lock) on a blocking thread,
-//! so a handler is its Docker logic only.
+//! the exec instances; and the per-request cycle on the state (a transaction on the state
+//! database: reuse the daemon's copy unless another command changed the database, apply,
+//! save what changed, commit) on a blocking thread, so a handler is its Docker logic only.
 //!
 //! The exec instances mirror moby v28.2.2 `daemon/exec/exec.go` (`Config` and its `Store`,
 //! found by ID or unique ID prefix); the JSON helpers end as moby's `httputils.WriteJSON`.
 
 use super::http::{self, Reply};
-use crate::cluster::Cluster;
 use crate::docker::{Daemon, Error, Kind};
-use crate::store::Store;
+use crate::store::{Cached, Store};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -40,9 +39,9 @@ pub(crate) struct Host {
     seed: Option<u64>,
     name: String,
     execs: Mutex<(u64, IndexMap<String, ExecInstance>)>,
-    /// The last `state.json` parsed, and the served host's engine in it (global networks
-    /// included, as a command sees them).
-    parsed: Mutex<Option<(Vec<u8>, Arc<Daemon>)>>,
+    /// The open database and the daemon's copy of the state (reused while no other command
+    /// changed the database). Requests take turns on it.
+    state: Mutex<(Option<Store>, Option<Cached>)>,
 }
 
 fn store_error(e: impl std::fmt::Display) -> Error {
@@ -56,69 +55,56 @@ impl Host {
             seed,
             name,
             execs: Mutex::new((0, IndexMap::new())),
-            parsed: Mutex::new(None),
+            state: Mutex::new((None, None)),
         }
     }
 
-    /// Loads the state under the lock: the bytes of `state.json` are read fresh every time,
-    /// and parsed unless they are byte for byte the ones parsed last (then that parse is
-    /// reused: same bytes, same state).
-    fn load(&self, store: &Store) -> Result<(Cluster, Option<Vec<u8>>), Error> {
-        match store.read().map_err(store_error)? {
-            None => Ok((
-                Cluster::new(self.seed.unwrap_or(crate::rng::DEFAULT_SEED)),
-                None,
-            )),
-            Some(bytes) => Ok((
-                store.decode(&bytes, self.seed).map_err(store_error)?,
-                Some(bytes),
-            )),
+    /// Runs `f` on the served host's engine, in a transaction on the database: a read when
+    /// `write` is false, else under the write lock, saving what `f` changed if it succeeded
+    /// (committed before the answer goes out).
+    fn with_state<T>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&mut Daemon) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (store, cached) = &mut *g;
+        if store.is_none() {
+            *store = Some(Store::open(&self.dir, self.seed).map_err(store_error)?);
         }
-    }
-
-    /// The served host's engine, checked out of a cluster (which keeps the rest).
-    fn engine(&self, mut c: Cluster) -> Result<(Cluster, Daemon), Error> {
-        let d = c
+        let store = store.as_mut().expect("opened");
+        let mut loaded = store
+            .load_cached(write, self.seed, cached.take())
+            .map_err(store_error)?;
+        let mut d = loaded
+            .cluster
             .checkout(&self.name)
             .map_err(|e| Error::new(Kind::NotFound, e.to_string()))?;
-        Ok((c, d))
+        let out = f(&mut d);
+        loaded.cluster.checkin(d);
+        if !write || out.is_err() {
+            // A failed request changed nothing (the engine's rule): keep the copy as read.
+            *cached = Some(loaded.keep());
+            return out;
+        }
+        match loaded.commit_keep() {
+            Ok(c) => *cached = Some(c),
+            Err(e) => return Err(store_error(e)),
+        }
+        out
     }
 
-    /// Runs `f` on the state, under the lock, without saving. The bytes of `state.json` are
-    /// read fresh every time, and parsed unless they are byte for byte the ones parsed last
-    /// (then that engine is reused: same bytes, same state).
+    /// Runs `f` on the state, without saving.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Daemon) -> T) -> Result<T, Error> {
-        let store = Store::open(&self.dir).map_err(store_error)?;
-        let bytes = store.read().map_err(store_error)?;
-        let mut cache = self.parsed.lock().unwrap_or_else(|p| p.into_inner());
-        if let (Some(bytes), Some((b, d))) = (&bytes, cache.as_ref())
-            && b == bytes
-        {
-            return Ok(f(d));
-        }
-        let (_, d) = self.engine(self.load(&store)?.0)?;
-        let d = Arc::new(d);
-        if let Some(bytes) = bytes {
-            *cache = Some((bytes, d.clone()));
-        }
-        Ok(f(&d))
+        self.with_state(false, |d| Ok(f(d)))
     }
 
-    /// Runs `f` on the state, under the lock, and saves what it changed if it succeeded.
+    /// Runs `f` on the state and saves what it changed if it succeeded.
     pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&mut Daemon) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let store = Store::open(&self.dir).map_err(store_error)?;
-        let (c, before) = self.load(&store)?;
-        let (mut c, mut d) = self.engine(c)?;
-        let out = f(&mut d)?;
-        c.checkin(d);
-        let after = Store::encode(&c);
-        if before.as_deref() != Some(after.as_slice()) {
-            store.save(&after).map_err(store_error)?;
-        }
-        Ok(out)
+        self.with_state(true, f)
     }
 
     /// Stores a new exec instance and returns its ID (64 hex, derived from the seed and a

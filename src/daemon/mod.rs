@@ -139,12 +139,9 @@ pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> 
     // (with the seed) if there is none, as any `vnet` command does, so that commands run
     // alongside find the same seed.
     {
-        let store = Store::open(&opts.state_dir)?;
-        let (c, before) = store.load(opts.seed)?;
-        c.host(&opts.host)?;
-        if before.is_none() {
-            store.save(&Store::encode(&c))?;
-        }
+        let mut store = Store::open(&opts.state_dir, opts.seed)?;
+        let loaded = store.load(&crate::store::Scope::All, false, opts.seed)?;
+        loaded.cluster.host(&opts.host)?;
     }
     let socket = opts
         .socket

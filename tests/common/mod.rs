@@ -73,12 +73,20 @@ impl Vnet {
         );
     }
 
+    /// The state database.
     pub fn state_file(&self) -> PathBuf {
-        self.dir.join("state.json")
+        self.dir.join("state.db")
     }
 
+    /// The whole state as one document (`vnet state export`), or nothing when the state
+    /// cannot be read.
     pub fn state_bytes(&self) -> Vec<u8> {
-        std::fs::read(self.state_file()).unwrap_or_default()
+        let out = self.cmd(&["state", "export"]).output().expect("vnet runs");
+        if out.status.success() {
+            out.stdout
+        } else {
+            Vec::new()
+        }
     }
 
     /// `{{.Id}}` of a network or container.
