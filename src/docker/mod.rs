@@ -60,6 +60,10 @@ pub struct State {
     /// Container IDs by name: an index over `containers`, rebuilt on load, never stored.
     #[serde(skip)]
     pub(crate) names: FxHashMap<String, String>,
+    /// The gateways of the bridge networks a partial load left out (the host still owns
+    /// them: a container can ping them); empty when every network is loaded. Never stored.
+    #[serde(skip)]
+    pub(crate) unloaded_gateways: Vec<std::net::Ipv4Addr>,
 }
 
 impl State {
@@ -92,6 +96,7 @@ impl State {
             links: BTreeMap::new(),
             dns_shuffle: false,
             names: FxHashMap::default(),
+            unloaded_gateways: Vec::new(),
         }
     }
 }

@@ -600,6 +600,9 @@ impl Daemon {
                 _ => {}
             }
         }
+        for &g in &self.state.unloaded_gateways {
+            world.add_host_address(g);
+        }
         for (a, b) in &self.host.cuts {
             if let (Some(&x), Some(&y)) = (underlay.get(a.as_str()), underlay.get(b.as_str())) {
                 world.cut(x, y);

@@ -658,16 +658,30 @@ mod tests {
         run(&mut l.cluster, "a1", "n1");
         run(&mut l.cluster, "a2", "n1");
         run(&mut l.cluster, "b1", "n2");
+        l.cluster
+            .with_host("default", |d| {
+                d.network_connect("n2", "a2", Default::default())
+            })
+            .unwrap()
+            .unwrap();
         let whole = Store::encode(&l.cluster);
         l.commit().unwrap();
-        // c1's part: its network with both endpoints, not n2's container.
+        // a1's part: its network with both endpoints, a2's other network without its
+        // endpoints (so not b1), no other network.
         let l = s.load(&Scope::of(&["a1".into()], &[]), true, None).unwrap();
         let e = &l.cluster.hosts["default"].engine;
         let names: Vec<&str> = e.containers.values().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["a1", "a2"]);
-        assert_eq!(e.networks.len(), 5);
+        let nets: Vec<(&str, usize)> = e
+            .networks
+            .values()
+            .map(|n| (n.name.as_str(), n.endpoints.len()))
+            .collect();
+        assert_eq!(nets, [("n1", 2), ("n2", 0)]);
+        // The host still owns the other bridges' gateways.
+        assert_eq!(e.unloaded_gateways.len(), 1);
         drop(l);
-        // A new container on n2 reaches a network read without its endpoints: caught.
+        // A new container on n2 joins a network read without its endpoints: caught.
         let mut l = s.load(&Scope::of(&["a1".into()], &[]), true, None).unwrap();
         run(&mut l.cluster, "b2", "n2");
         assert!(matches!(l.commit(), Err(CommitError::ScopeMiss)));

@@ -75,6 +75,8 @@ pub struct Snapshot {
     hosts: IndexMap<String, (i64, Host)>,
     networks: FxHashMap<(String, String), NetworkRow>,
     containers: FxHashMap<(String, String), (i64, Container)>,
+    /// Per-object counters read, by host and label.
+    counters: FxHashMap<(String, String), u64>,
     kv: BTreeMap<String, BTreeMap<String, String>>,
 }
 
@@ -99,15 +101,32 @@ fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("state serialises")
 }
 
-/// Runs `f` on a host with its engine's networks, containers and name index taken out.
+/// Whether a counter label names one object (its own row of `counters`).
+fn per_object(label: &str) -> bool {
+    ["container/", "network/", "endpoint/"]
+        .iter()
+        .any(|p| label.starts_with(p))
+}
+
+/// Runs `f` on a host with its engine's networks, containers, name index and per-object
+/// counters taken out.
 fn bare_host<R>(h: &mut Host, f: impl FnOnce(&Host) -> R) -> R {
     let nets = std::mem::take(&mut h.engine.networks);
     let cons = std::mem::take(&mut h.engine.containers);
     let names = std::mem::take(&mut h.engine.names);
+    let gateways = std::mem::take(&mut h.engine.unloaded_gateways);
+    let counters = std::mem::take(&mut h.engine.counters);
+    h.engine.counters = counters
+        .iter()
+        .filter(|(k, _)| !per_object(k))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
     let r = f(h);
     h.engine.networks = nets;
     h.engine.containers = cons;
     h.engine.names = names;
+    h.engine.unloaded_gateways = gateways;
+    h.engine.counters = counters;
     r
 }
 
@@ -221,6 +240,39 @@ fn networks_of(conn: &Connection, host: &str) -> rusqlite::Result<Vec<(i64, Netw
     Ok(out)
 }
 
+/// The addresses each of a network's IPAM pools has handed out, read into `net`.
+fn fill_allocated(conn: &Connection, host: &str, net: &mut Network) -> rusqlite::Result<()> {
+    let mut st =
+        conn.prepare_cached("SELECT allocated FROM networks WHERE host = ?1 AND id = ?2")?;
+    let json: String = st.query_row(params![host, net.id], |r| r.get(0))?;
+    let sets: Vec<BTreeSet<std::net::IpAddr>> = from_json(&json, "network addresses")?;
+    for (p, set) in net.ipam.pools.iter_mut().zip(sets) {
+        p.allocated = set;
+    }
+    Ok(())
+}
+
+/// The IPv4 gateway a bridge network gives the host.
+fn bridge_gateway(net: &Network) -> Option<String> {
+    match (net.driver, net.pool_v4().and_then(|p| p.gateway)) {
+        (crate::docker::Driver::Bridge, Some(std::net::IpAddr::V4(g))) => Some(g.to_string()),
+        _ => None,
+    }
+}
+
+/// A network's row: its JSON without endpoints or handed-out addresses, and those addresses.
+fn network_row(net: &Network) -> (String, String) {
+    let allocated: Vec<&BTreeSet<std::net::IpAddr>> =
+        net.ipam.pools.iter().map(|p| &p.allocated).collect();
+    let allocated = to_json(&allocated);
+    let mut bare = net.clone();
+    bare.endpoints.clear();
+    for p in &mut bare.ipam.pools {
+        p.allocated.clear();
+    }
+    (to_json(&bare), allocated)
+}
+
 fn endpoints_of(
     conn: &Connection,
     host: &str,
@@ -251,6 +303,7 @@ fn load_host_whole(
     snap: &mut Snapshot,
 ) -> rusqlite::Result<()> {
     for (seq, mut net) in networks_of(conn, name)? {
+        fill_allocated(conn, name, &mut net)?;
         let eps = endpoints_of(conn, name, &net.id)?;
         net.endpoints = eps
             .iter()
@@ -281,7 +334,93 @@ fn load_host_whole(
             .insert((name.to_string(), c.id.clone()), (seq, c.clone()));
         host.engine.containers.insert(c.id.clone(), c);
     }
+    let mut st = conn.prepare_cached("SELECT label, n FROM counters WHERE host = ?1")?;
+    let rows = st.query_map(params![name], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (label, n) = row?;
+        add_counter(name, host, snap, label, n);
+    }
     Ok(())
+}
+
+fn add_counter(host_name: &str, host: &mut Host, snap: &mut Snapshot, label: String, n: i64) {
+    let n = u64::try_from(n).unwrap_or(0);
+    snap.counters
+        .insert((host_name.to_string(), label.clone()), n);
+    host.engine.counters.insert(label, n);
+}
+
+/// Reads the per-object counters whose labels begin with `prefix` (or equal it, `exact`).
+fn load_counters(
+    conn: &Connection,
+    name: &str,
+    host: &mut Host,
+    snap: &mut Snapshot,
+    prefix: &str,
+    exact: bool,
+) -> rusqlite::Result<()> {
+    let mut st = conn.prepare_cached(
+        "SELECT label, n FROM counters WHERE host = ?1 AND label >= ?2 AND label < ?3",
+    )?;
+    let end = if exact {
+        format!("{prefix}\0")
+    } else {
+        format!("{prefix}\u{10FFFF}")
+    };
+    let rows = st.query_map(params![name, prefix, end], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (label, n) = row?;
+        add_counter(name, host, snap, label, n);
+    }
+    Ok(())
+}
+
+/// One network's own fields, by ID.
+fn network_by_id(
+    conn: &Connection,
+    host: &str,
+    id: &str,
+) -> rusqlite::Result<Option<(i64, Network)>> {
+    let mut st =
+        conn.prepare_cached("SELECT seq, json FROM networks WHERE host = ?1 AND id = ?2")?;
+    let row = st
+        .query_row(params![host, id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })
+        .optional()?;
+    match row {
+        Some((seq, json)) => Ok(Some((seq, from_json(&json, "network")?))),
+        None => Ok(None),
+    }
+}
+
+/// IDs of `host`'s networks that `term` may name (`findUniqueNetwork`'s candidates): its
+/// ID, every network of that name, every ID it begins.
+fn resolve_network(conn: &Connection, host: &str, term: &str) -> rusqlite::Result<Vec<String>> {
+    let mut out = Vec::new();
+    if term.is_empty() {
+        return Ok(out);
+    }
+    for sql in [
+        "SELECT id FROM networks WHERE host = ?1 AND id = ?2",
+        "SELECT id FROM networks WHERE host = ?1 AND name = ?2",
+    ] {
+        let mut st = conn.prepare_cached(sql)?;
+        for id in st.query_map(params![host, term], |r| r.get::<_, String>(0))? {
+            out.push(id?);
+        }
+    }
+    let mut st =
+        conn.prepare_cached("SELECT id FROM networks WHERE host = ?1 AND id >= ?2 AND id < ?3")?;
+    let end = format!("{term}\u{10FFFF}");
+    for id in st.query_map(params![host, term, end], |r| r.get::<_, String>(0))? {
+        out.push(id?);
+    }
+    Ok(out)
 }
 
 /// IDs of `host`'s containers that `term` names: its ID, its name, or (at most two, enough
@@ -292,10 +431,15 @@ fn resolve_container(conn: &Connection, host: &str, term: &str) -> rusqlite::Res
     if term.is_empty() {
         return Ok(out);
     }
-    let mut st = conn
-        .prepare_cached("SELECT id FROM containers WHERE host = ?1 AND (id = ?2 OR name = ?2)")?;
-    for id in st.query_map(params![host, term], |r| r.get::<_, String>(0))? {
-        out.push(id?);
+    // Two lookups, each on its index (an OR of both would scan every name).
+    for sql in [
+        "SELECT id FROM containers WHERE host = ?1 AND id = ?2",
+        "SELECT id FROM containers WHERE host = ?1 AND name = ?2",
+    ] {
+        let mut st = conn.prepare_cached(sql)?;
+        for id in st.query_map(params![host, term], |r| r.get::<_, String>(0))? {
+            out.push(id?);
+        }
     }
     let mut st = conn.prepare_cached(
         "SELECT id FROM containers WHERE host = ?1 AND id >= ?2 AND id < ?3 ORDER BY id LIMIT 2",
@@ -314,14 +458,25 @@ fn load_host_part(
     snap: &mut Snapshot,
     want: &Want,
 ) -> rusqlite::Result<()> {
-    let networks = networks_of(conn, name)?;
+    if want.networks_only {
+        for (seq, net) in networks_of(conn, name)? {
+            snap.networks.insert(
+                (name.to_string(), net.id.clone()),
+                NetworkRow {
+                    seq,
+                    meta_only: true,
+                    net: net.clone(),
+                    endpoints: IndexMap::new(),
+                },
+            );
+            host.engine.networks.insert(net.id.clone(), net);
+        }
+        return Ok(());
+    }
+    // Networks with their endpoints: those named and those of the named containers.
     let mut full: BTreeSet<String> = BTreeSet::new();
     for term in &want.networks {
-        for (_, n) in &networks {
-            if !term.is_empty() && (n.id == *term || n.name == *term || n.id.starts_with(term)) {
-                full.insert(n.id.clone());
-            }
-        }
+        full.extend(resolve_network(conn, name, term)?);
     }
     // Containers: those named (and what they reach), then the neighbours on full networks.
     let mut loaded: FxHashMap<String, (i64, Container)> = FxHashMap::default();
@@ -330,16 +485,30 @@ fn load_host_part(
         for term in &want.containers {
             queue.extend(resolve_container(conn, name, term)?);
         }
+        // Listed, not entered: these and the parents of their legacy links (`ps` names a
+        // link's target after its parent), not their networks' endpoints.
         let mut st = conn.prepare_cached(
-            "SELECT id FROM containers WHERE host = ?1 AND instr(name, ?2) > 0 ORDER BY seq",
+            "SELECT id, name FROM containers INDEXED BY containers_name
+             WHERE host = ?1 AND instr(name, ?2) > 0",
         )?;
+        let mut listed: Vec<(String, String)> = Vec::new();
         for part in &want.names_containing {
-            for id in st.query_map(params![name, part], |r| r.get::<_, String>(0))? {
-                queue.push(id?);
+            for row in st.query_map(params![name, part], |r| Ok((r.get(0)?, r.get(1)?)))? {
+                listed.push(row?);
+            }
+        }
+        let mut st = conn.prepare_cached(
+            "SELECT parent_id FROM legacy_links WHERE host = ?1 AND child_name = ?2",
+        )?;
+        for (id, cname) in listed {
+            load_container(conn, name, &id, &mut loaded)?;
+            for p in st.query_map(params![name, cname], |r| r.get::<_, String>(0))? {
+                load_container(conn, name, &p?, &mut loaded)?;
             }
         }
     }
     let mut expanded: FxHashSet<String> = FxHashSet::default();
+    let mut mode_networks: Vec<String> = Vec::new();
     while let Some(id) = queue.pop() {
         if !expanded.insert(id.clone()) {
             continue;
@@ -353,13 +522,10 @@ fn load_host_part(
             }
         }
         let mut terms: Vec<String> = Vec::new();
-        if let Some(t) = c
-            .host_config
-            .network_mode
-            .as_str()
-            .strip_prefix("container:")
-        {
-            terms.push(t.to_string());
+        let mode = c.host_config.network_mode.as_str();
+        match mode.strip_prefix("container:") {
+            Some(t) => terms.push(t.to_string()),
+            None => mode_networks.push(mode.to_string()),
         }
         for l in &c.host_config.links {
             if let Some((child, _)) = l.split_once(':') {
@@ -380,43 +546,104 @@ fn load_host_part(
             queue.push(p?);
         }
     }
-    for (seq, mut net) in networks {
-        let key = (name.to_string(), net.id.clone());
-        if full.contains(&net.id) {
-            let eps = endpoints_of(conn, name, &net.id)?;
-            for (_, e) in eps.values() {
-                load_container(conn, name, &e.container_id, &mut loaded)?;
-            }
-            net.endpoints = eps
-                .iter()
-                .map(|(k, (_, e))| (k.clone(), e.clone()))
-                .collect();
-            let mut bare = net.clone();
-            bare.endpoints.clear();
-            snap.networks.insert(
-                key,
-                NetworkRow {
-                    seq,
-                    meta_only: false,
-                    net: bare,
-                    endpoints: eps,
-                },
-            );
-        } else {
-            snap.networks.insert(
-                key,
-                NetworkRow {
-                    seq,
-                    meta_only: true,
-                    net: net.clone(),
-                    endpoints: IndexMap::new(),
-                },
-            );
+    for term in &mode_networks {
+        full.extend(resolve_network(conn, name, term)?);
+    }
+    let mut networks: Vec<(i64, Network)> = Vec::new();
+    for id in &full {
+        let Some((seq, mut net)) = network_by_id(conn, name, id)? else {
+            continue;
+        };
+        fill_allocated(conn, name, &mut net)?;
+        let eps = endpoints_of(conn, name, &net.id)?;
+        for (_, e) in eps.values() {
+            load_container(conn, name, &e.container_id, &mut loaded)?;
         }
+        net.endpoints = eps
+            .iter()
+            .map(|(k, (_, e))| (k.clone(), e.clone()))
+            .collect();
+        let mut bare = net.clone();
+        bare.endpoints.clear();
+        snap.networks.insert(
+            (name.to_string(), net.id.clone()),
+            NetworkRow {
+                seq,
+                meta_only: false,
+                net: bare,
+                endpoints: eps,
+            },
+        );
+        networks.push((seq, net));
+    }
+    // Networks' own fields: those the loaded containers are attached to.
+    let attached: BTreeSet<String> = loaded
+        .values()
+        .flat_map(|(_, c)| c.networks.values().map(|s| s.network_id.clone()))
+        .filter(|id| !id.is_empty() && !full.contains(id))
+        .collect();
+    for id in &attached {
+        let Some((seq, net)) = network_by_id(conn, name, id)? else {
+            continue;
+        };
+        snap.networks.insert(
+            (name.to_string(), net.id.clone()),
+            NetworkRow {
+                seq,
+                meta_only: true,
+                net: net.clone(),
+                endpoints: IndexMap::new(),
+            },
+        );
+        networks.push((seq, net));
+    }
+    networks.sort_by_key(|(seq, _)| *seq);
+    for (_, net) in networks {
         host.engine.networks.insert(net.id.clone(), net);
+    }
+    // The host owns every bridge's gateway, read or not.
+    let mut st = conn.prepare_cached(
+        "SELECT id, gateway4 FROM networks INDEXED BY networks_gateway
+         WHERE host = ?1 AND gateway4 IS NOT NULL",
+    )?;
+    for row in st.query_map(params![name], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })? {
+        let (id, g) = row?;
+        if !host.engine.networks.contains_key(&id)
+            && let Ok(g) = g.parse()
+        {
+            host.engine.unloaded_gateways.push(g);
+        }
     }
     let mut cons: Vec<(i64, Container)> = loaded.into_values().collect();
     cons.sort_by_key(|(seq, _)| *seq);
+    // The counters of what the command names and reads (any other it takes is checked at
+    // save: a counter the database holds but the load did not read is a miss).
+    for term in &want.containers {
+        load_counters(conn, name, host, snap, &format!("container/{term}"), true)?;
+    }
+    for term in &want.networks {
+        load_counters(conn, name, host, snap, &format!("network/{term}"), true)?;
+    }
+    for (_, c) in &cons {
+        load_counters(
+            conn,
+            name,
+            host,
+            snap,
+            &format!("container/{}", c.name),
+            true,
+        )?;
+        load_counters(
+            conn,
+            name,
+            host,
+            snap,
+            &format!("endpoint/{}/", c.id),
+            false,
+        )?;
+    }
     for (seq, c) in cons {
         snap.containers
             .insert((name.to_string(), c.id.clone()), (seq, c.clone()));
@@ -538,6 +765,7 @@ pub fn save(conn: &Connection, c: &mut Cluster, snap: &mut Snapshot) -> Result<b
         .cloned()
         .chain(snap.networks.keys().map(|(h, _)| h.clone()))
         .chain(snap.containers.keys().map(|(h, _)| h.clone()))
+        .chain(snap.counters.keys().map(|(h, _)| h.clone()))
         .collect();
     let mut empty = crate::docker::State::placeholder();
     for host in names {
@@ -547,6 +775,7 @@ pub fn save(conn: &Connection, c: &mut Cluster, snap: &mut Snapshot) -> Result<b
         };
         changed |= save_networks(conn, &host, &mut engine.networks, snap)?;
         changed |= save_containers(conn, &host, &engine.containers, snap)?;
+        changed |= save_counters(conn, &host, &engine.counters, snap)?;
     }
     // Cluster stores (only a whole load has them).
     if snap.full {
@@ -667,11 +896,21 @@ fn save_network(
     *last = seq;
     let same = old.is_some_and(|o| o.seq == seq && o.net == *net);
     if !same {
+        let (json, allocated) = network_row(net);
         conn.execute(
-            "INSERT INTO networks (host, id, seq, name, json) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (host, id) DO UPDATE
-             SET seq = excluded.seq, name = excluded.name, json = excluded.json",
-            params![key.0, key.1, seq, net.name, to_json(net)],
+            "INSERT INTO networks (host, id, seq, name, json, allocated, gateway4)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (host, id) DO UPDATE SET seq = excluded.seq, name = excluded.name,
+             json = excluded.json, allocated = excluded.allocated, gateway4 = excluded.gateway4",
+            params![
+                key.0,
+                key.1,
+                seq,
+                net.name,
+                json,
+                allocated,
+                bridge_gateway(net)
+            ],
         )?;
         changed = true;
     }
@@ -839,6 +1078,56 @@ fn save_containers(
     Ok(changed)
 }
 
+fn save_counters(
+    conn: &Connection,
+    host: &str,
+    counters: &BTreeMap<String, u64>,
+    snap: &mut Snapshot,
+) -> Result<bool, SaveError> {
+    let mut changed = false;
+    for (label, &n) in counters.iter().filter(|(k, _)| per_object(k)) {
+        let key = (host.to_string(), label.clone());
+        match snap.counters.get(&key) {
+            Some(&old) if old == n => continue,
+            None if !snap.full => {
+                // Taken from zero: right only if the database has no count for it.
+                let held: bool = conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM counters WHERE host = ?1 AND label = ?2)",
+                    params![host, label],
+                    |r| r.get(0),
+                )?;
+                if held {
+                    return Err(SaveError::ScopeMiss);
+                }
+            }
+            _ => {}
+        }
+        let v = i64::try_from(n).unwrap_or(i64::MAX);
+        conn.execute(
+            "INSERT INTO counters (host, label, n) VALUES (?1, ?2, ?3)
+             ON CONFLICT (host, label) DO UPDATE SET n = excluded.n",
+            params![host, label, v],
+        )?;
+        snap.counters.insert(key, n);
+        changed = true;
+    }
+    let gone: Vec<(String, String)> = snap
+        .counters
+        .keys()
+        .filter(|(h, l)| h == host && !counters.contains_key(l))
+        .cloned()
+        .collect();
+    for key in gone {
+        conn.execute(
+            "DELETE FROM counters WHERE host = ?1 AND label = ?2",
+            params![key.0, key.1],
+        )?;
+        snap.counters.remove(&key);
+        changed = true;
+    }
+    Ok(changed)
+}
+
 /// Replaces whatever the database holds with `c` (an import, a migration, a new state).
 pub fn replace(conn: &Connection, c: &mut Cluster) -> Result<(), SaveError> {
     for t in [
@@ -848,6 +1137,7 @@ pub fn replace(conn: &Connection, c: &mut Cluster) -> Result<(), SaveError> {
         "endpoints",
         "containers",
         "legacy_links",
+        "counters",
         "kv",
     ] {
         conn.execute(&format!("DELETE FROM {t}"), [])?;

@@ -16,11 +16,18 @@ pub const SCHEMA_VERSION: i64 = 1;
 ///
 /// - `meta`: `cluster` (the cluster's own fields: seed, hosts created, partitions) and
 ///   `generation` (bumped by every change, so a daemon knows whether its copy is current).
-/// - `hosts`: a simulated Docker host with its engine's own fields (seed, clock, ID
-///   counters, link rules) but not its networks or containers.
-/// - `networks` (without endpoints), `endpoints`, `containers`: a host's objects.
+/// - `hosts`: a simulated Docker host with its engine's own fields (seed, clock, the
+///   counters of unnamed draws, link rules) but not its networks, containers or
+///   per-object counters.
+/// - `networks` (without endpoints; the addresses each IPAM pool has handed out in a column
+///   of their own, read only with the network's endpoints), `endpoints`, `containers`: a
+///   host's objects. A bridge network's IPv4 gateway has a column too: the host owns it
+///   even for a command that does not read the network.
 /// - `legacy_links`: which containers name which child in a legacy link (an index over the
 ///   containers' JSON, kept with them).
+/// - `counters`: how many IDs were derived for each named object (`container/NAME`,
+///   `network/NAME`, `endpoint/CID/NID`): the per-object part of a host's RNG state, one
+///   row each, so that a command reads only its objects' (the host row keeps the rest).
 /// - `kv`: the embedded cluster stores' keys (libnetwork's layout).
 const V1: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -34,10 +41,14 @@ CREATE TABLE networks (
     id TEXT NOT NULL,
     seq INTEGER NOT NULL,
     name TEXT NOT NULL,
+    gateway4 TEXT,
     json TEXT NOT NULL,
+    allocated TEXT NOT NULL,
     PRIMARY KEY (host, id)
 );
 CREATE INDEX networks_seq ON networks (host, seq);
+CREATE INDEX networks_name ON networks (host, name);
+CREATE INDEX networks_gateway ON networks (host, gateway4, id);
 CREATE TABLE endpoints (
     host TEXT NOT NULL,
     network_id TEXT NOT NULL,
@@ -57,7 +68,7 @@ CREATE TABLE containers (
     json TEXT NOT NULL,
     PRIMARY KEY (host, id)
 );
-CREATE UNIQUE INDEX containers_name ON containers (host, name);
+CREATE UNIQUE INDEX containers_name ON containers (host, name, id);
 CREATE INDEX containers_seq ON containers (host, seq);
 CREATE TABLE legacy_links (
     host TEXT NOT NULL,
@@ -66,6 +77,12 @@ CREATE TABLE legacy_links (
     PRIMARY KEY (host, parent_id, child_name)
 ) WITHOUT ROWID;
 CREATE INDEX legacy_links_child ON legacy_links (host, child_name);
+CREATE TABLE counters (
+    host TEXT NOT NULL,
+    label TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (host, label)
+) WITHOUT ROWID;
 CREATE TABLE kv (
     store TEXT NOT NULL,
     key TEXT NOT NULL,
