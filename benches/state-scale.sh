@@ -36,7 +36,7 @@
 #   VNET_AFTER    the "after" binary (default: this repository's target/release/vnet, built
 #                 beforehand with cargo build --release);
 #                 empty: no after column
-#   SIZES         container counts (default "100 10000 100000")
+#   SIZES         container counts (default "100 10000 100000"; empty: no per-command table)
 #   RUNS          timed runs per command (default 5)
 #   SLOW_RUNS     runs per command for the before binary at N >= 100000 (default 3)
 #   BUILD_RUNS    also build a lab of this many containers command by command (default: no)
@@ -48,7 +48,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-SIZES=${SIZES:-"100 10000 100000"}
+SIZES=${SIZES-"100 10000 100000"}
 RUNS=${RUNS:-5}
 SLOW_RUNS=${SLOW_RUNS:-3}
 BUILD_RUNS=${BUILD_RUNS:-}
