@@ -24,7 +24,8 @@
 //!   and `docker attach` reach.
 //! - [`cluster`]: several hosts in one state, and the cluster stores (key-value) their
 //!   global-scope (overlay) networks live in.
-//! - [`store`]: the state directory: versioned, locked, written atomically.
+//! - [`store`]: the state database (SQLite): one row per object, each command one
+//!   transaction that reads what it touches and writes the rows it changed.
 //! - [`cli`]: Docker's command-line syntax and output (tables, JSON, Go templates with
 //!   docker/cli's template functions, over [`golang`]) over [`cluster`] and [`docker`];
 //!   used by the `vnet` binary and, in-process, by anything that replays commands.

@@ -286,11 +286,14 @@ impl Store {
             .transaction_with_behavior(behavior)
             .map_err(|e| db_error(&path, e))?;
         let generation = rows::generation(&tx).map_err(|e| db_error(&path, e))?;
-        let (cluster, snapshot) = match cached {
+        let (cluster, snapshot, fresh) = match cached {
             Some(c) if c.generation == generation && c.snapshot.is_full() => {
-                (c.cluster, c.snapshot)
+                (c.cluster, c.snapshot, false)
             }
-            _ => rows::load(&tx, scope).map_err(|e| db_error(&path, e))?,
+            _ => {
+                let (c, s) = rows::load(&tx, scope).map_err(|e| db_error(&path, e))?;
+                (c, s, true)
+            }
         };
         if let Some(s) = seed
             && s != cluster.seed
@@ -301,10 +304,12 @@ impl Store {
                 requested: s,
             });
         }
-        rows::check(&cluster, &snapshot).map_err(|detail| StoreError::Corrupt {
-            path: path.clone(),
-            detail,
-        })?;
+        if fresh {
+            rows::check(&cluster, &snapshot).map_err(|detail| StoreError::Corrupt {
+                path: path.clone(),
+                detail,
+            })?;
+        }
         Ok(Loaded {
             tx,
             path,
