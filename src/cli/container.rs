@@ -142,6 +142,18 @@ impl StopArgs {
     pub(super) fn scope(&self) -> Scope {
         Scope::of(&self.args, &[])
     }
+
+    /// `restart`: the containers named, or everything if one publishes ports.
+    pub(super) fn restart_scope(&self) -> Scope {
+        Scope::starting(&self.args)
+    }
+}
+
+impl NamesArgs {
+    /// `start`: the containers named, or everything if one publishes ports.
+    pub(super) fn start_scope(&self) -> Scope {
+        Scope::starting(&self.args)
+    }
 }
 
 impl RmArgs {

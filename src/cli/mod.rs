@@ -132,6 +132,8 @@ impl Cli {
             Some(Command::Network { command: Some(c) }) => c.scope(),
             Some(Command::Run(a) | Command::Create(a)) => a.scope(),
             Some(Command::Stop(a)) => a.scope(),
+            Some(Command::Restart(a)) => a.restart_scope(),
+            Some(Command::Start(a)) => a.start_scope(),
             Some(Command::Rm(a)) => a.scope(),
             Some(Command::Ps(a)) => a.scope(),
             Some(Command::Inspect(a)) => a.scope(),

@@ -8,7 +8,7 @@
 
 use super::http::{self, Reply};
 use crate::docker::{Daemon, Error, Kind};
-use crate::store::{Cached, Store};
+use crate::store::{Cached, CommitError, Scope, Store};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -92,6 +92,44 @@ impl Host {
             Err(e) => return Err(store_error(e)),
         }
         out
+    }
+
+    /// Runs `f` on the part of the state `scope` names, in a transaction of its own (a
+    /// write saves what `f` changed if it succeeded). A part too narrow for what `f` changed
+    /// is caught at the save, and `f` runs again on the whole state.
+    fn with_part<T>(
+        &self,
+        scope: &Scope,
+        write: bool,
+        f: impl Fn(&mut Daemon) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        if *scope == Scope::All {
+            return self.with_state(write, f);
+        }
+        {
+            let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let (store, _) = &mut *g;
+            if store.is_none() {
+                *store = Some(Store::open(&self.dir, self.seed).map_err(store_error)?);
+            }
+            let store = store.as_mut().expect("opened");
+            let mut loaded = store.load(scope, write, self.seed).map_err(store_error)?;
+            let mut d = loaded
+                .cluster
+                .checkout(&self.name)
+                .map_err(|e| Error::new(Kind::NotFound, e.to_string()))?;
+            let out = f(&mut d);
+            loaded.cluster.checkin(d);
+            if !write || out.is_err() {
+                return out;
+            }
+            match loaded.commit() {
+                Ok(_) => return out,
+                Err(CommitError::ScopeMiss) => {}
+                Err(e) => return Err(store_error(e)),
+            }
+        }
+        self.with_state(write, f)
     }
 
     /// Runs `f` on the state, without saving.
@@ -181,6 +219,47 @@ pub(crate) async fn write<T: Send + 'static>(
     f: impl FnOnce(&mut Daemon) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
     blocking(host, move |h| h.write(f)).await.and_then(|r| r)
+}
+
+/// [`read`] of the part of the state `scope` names (see [`Scope`]).
+pub(crate) async fn read_in<T: Send + 'static>(
+    host: &Arc<Host>,
+    scope: Scope,
+    f: impl Fn(&Daemon) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    blocking(host, move |h| h.with_part(&scope, false, |d| f(d)))
+        .await
+        .and_then(|r| r)
+}
+
+/// [`write`] on the part of the state `scope` names; the whole state if `f` reaches past it.
+pub(crate) async fn write_in<T: Send + 'static>(
+    host: &Arc<Host>,
+    scope: Scope,
+    f: impl Fn(&mut Daemon) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    blocking(host, move |h| h.with_part(&scope, true, f))
+        .await
+        .and_then(|r| r)
+}
+
+/// [`read_in`], answered as JSON with 200.
+pub(crate) async fn read_json_in(
+    host: &Arc<Host>,
+    scope: Scope,
+    f: impl Fn(&Daemon) -> Result<Value, Error> + Send + 'static,
+) -> Result<Reply, Error> {
+    Ok(http::json(200, &read_in(host, scope, f).await?))
+}
+
+/// [`write_in`], answered as JSON with `code`.
+pub(crate) async fn write_json_in(
+    host: &Arc<Host>,
+    scope: Scope,
+    code: u16,
+    f: impl Fn(&mut Daemon) -> Result<Value, Error> + Send + 'static,
+) -> Result<Reply, Error> {
+    Ok(http::json(code, &write_in(host, scope, f).await?))
 }
 
 /// [`read`], answered as JSON with 200.

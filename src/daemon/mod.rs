@@ -140,7 +140,11 @@ pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> 
     // alongside find the same seed.
     {
         let mut store = Store::open(&opts.state_dir, opts.seed)?;
-        let loaded = store.load(&crate::store::Scope::All, false, opts.seed)?;
+        let hosts_only = crate::store::Scope::Part(crate::store::Want {
+            networks_only: true,
+            ..Default::default()
+        });
+        let loaded = store.load(&hosts_only, false, opts.seed)?;
         loaded.cluster.host(&opts.host)?;
     }
     let socket = opts

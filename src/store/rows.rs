@@ -204,7 +204,11 @@ pub fn load(conn: &Connection, scope: &Scope) -> rusqlite::Result<(Cluster, Snap
     for (name, (_, mut host)) in hosts {
         match want {
             None => load_host_whole(conn, &name, &mut host, &mut snap)?,
-            Some(w) => load_host_part(conn, &name, &mut host, &mut snap, w)?,
+            Some(w) => {
+                if !load_host_part(conn, &name, &mut host, &mut snap, w)? {
+                    return load(conn, &Scope::All);
+                }
+            }
         }
         host.engine.reindex();
         cluster.hosts.insert(name, host);
@@ -451,13 +455,15 @@ fn resolve_container(conn: &Connection, host: &str, term: &str) -> rusqlite::Res
     Ok(out)
 }
 
+/// Reads a host's part; `false` if the command needs the whole state after all (a named
+/// container publishes ports and `want` says that matters).
 fn load_host_part(
     conn: &Connection,
     name: &str,
     host: &mut Host,
     snap: &mut Snapshot,
     want: &Want,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<bool> {
     if want.networks_only {
         for (seq, net) in networks_of(conn, name)? {
             snap.networks.insert(
@@ -471,7 +477,7 @@ fn load_host_part(
             );
             host.engine.networks.insert(net.id.clone(), net);
         }
-        return Ok(());
+        return Ok(true);
     }
     // Networks with their endpoints: those named and those of the named containers.
     let mut full: BTreeSet<String> = BTreeSet::new();
@@ -484,6 +490,15 @@ fn load_host_part(
     if !want.networks_only {
         for term in &want.containers {
             queue.extend(resolve_container(conn, name, term)?);
+        }
+        if want.whole_if_publishing {
+            for id in queue.clone() {
+                if let Some(c) = load_container(conn, name, &id, &mut loaded)?
+                    && (!c.host_config.port_bindings.is_empty() || c.host_config.publish_all_ports)
+                {
+                    return Ok(false);
+                }
+            }
         }
         // Listed, not entered: these and the parents of their legacy links (`ps` names a
         // link's target after its parent), not their networks' endpoints.
@@ -649,7 +664,7 @@ fn load_host_part(
             .insert((name.to_string(), c.id.clone()), (seq, c.clone()));
         host.engine.containers.insert(c.id.clone(), c);
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Reads container `id` into `loaded` unless it is there; returns it.

@@ -30,9 +30,22 @@ pub struct Want {
     pub names_containing: Vec<String>,
     /// Only the networks' own fields: no container, no endpoint (`network ls`).
     pub networks_only: bool,
+    /// Load everything if a named container publishes ports (a start binds host ports,
+    /// which every running container's bindings decide).
+    pub whole_if_publishing: bool,
 }
 
 impl Scope {
+    /// A partial load of these containers that becomes a whole one if any of them publishes
+    /// ports (`start`, `restart`).
+    pub fn starting(containers: &[String]) -> Scope {
+        Scope::Part(Want {
+            containers: containers.to_vec(),
+            whole_if_publishing: true,
+            ..Want::default()
+        })
+    }
+
     /// A partial load of these containers and networks.
     pub fn of(containers: &[String], networks: &[String]) -> Scope {
         Scope::Part(Want {

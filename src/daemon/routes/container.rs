@@ -15,6 +15,7 @@ use crate::daemon::host::{self, Host};
 use crate::daemon::http::{self, Query, Reply};
 use crate::daemon::stream::{self, Output};
 use crate::docker::Error;
+use crate::store::Scope;
 use bytes::Bytes;
 use hyper::header::{self, HeaderValue};
 use serde_json::{Value, json};
@@ -26,11 +27,34 @@ use tokio::io::AsyncWriteExt;
 pub(super) async fn create(host: &Arc<Host>, q: &Query, body: &[u8]) -> Result<Reply, Error> {
     let req =
         http::decode::<api::ContainerCreate>(body)?.into_request(q.get("name").map(str::to_string));
-    host::write_json(host, 201, move |d| {
-        let id = d.container_create(req)?;
+    let scope = create_scope(&req);
+    host::write_json_in(host, scope, 201, move |d| {
+        let id = d.container_create(req.clone())?;
         Ok(json!({ "Id": id, "Warnings": [] }))
     })
     .await
+}
+
+/// What a create reads: its name, the networks it joins, the container whose stack it
+/// shares, its links' targets; publishing ports reads every container's.
+fn create_scope(req: &crate::docker::ContainerCreateRequest) -> Scope {
+    if !req.port_bindings.is_empty() || req.publish_all_ports {
+        return Scope::All;
+    }
+    let mut containers: Vec<String> = req.name.iter().cloned().collect();
+    let mut networks: Vec<String> = req.endpoints.keys().cloned().collect();
+    match req.network_mode.as_str() {
+        "" | "default" => networks.push("bridge".to_string()),
+        m => match m.strip_prefix("container:") {
+            Some(c) => containers.push(c.to_string()),
+            None => networks.push(m.to_string()),
+        },
+    }
+    for l in &req.links {
+        let target = l.split(':').next().unwrap_or_default();
+        containers.push(target.trim_start_matches('/').to_string());
+    }
+    Scope::of(&containers, &networks)
 }
 
 /// `GET /containers/json`.
@@ -39,7 +63,19 @@ pub(super) async fn list(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
     let limit = q.int("limit")?.filter(|n| *n > 0).map(|n| n as usize);
     let all = q.bool("all");
     let size = q.bool("size");
-    host::read_json(host, move |d| {
+    // Only name filters: the containers whose names match (and their links' parents).
+    let names: Option<Vec<String>> = terms
+        .iter()
+        .map(|(k, v)| (k == "name").then(|| v.trim_start_matches('/').to_string()))
+        .collect();
+    let scope = match names {
+        Some(names) if !names.is_empty() && limit.is_none() => Scope::Part(crate::store::Want {
+            names_containing: names,
+            ..Default::default()
+        }),
+        _ => Scope::All,
+    };
+    host::read_json_in(host, scope, move |d| {
         let list = d.container_ps(all, limit, &terms)?;
         let v: Vec<Value> = list
             .into_iter()
@@ -52,16 +88,21 @@ pub(super) async fn list(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
 
 /// `GET /containers/{id}/json`.
 pub(super) async fn inspect(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
-    host::read_json(host, move |d| {
-        let id = d.find_container(&term)?;
-        Ok(d.container_inspect(d.container(&id)))
-    })
+    host::read_json_in(
+        host,
+        Scope::of(std::slice::from_ref(&term), &[]),
+        move |d| {
+            let id = d.find_container(&term)?;
+            Ok(d.container_inspect(d.container(&id)))
+        },
+    )
     .await
 }
 
 /// `POST /containers/{id}/start`: 304 if it runs already.
 pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
-    let code = host::write(host, move |d| {
+    let scope = Scope::starting(std::slice::from_ref(&term));
+    let code = host::write_in(host, scope, move |d| {
         let id = d.find_container(&term)?;
         if d.container(&id).is_running() {
             return Ok(304);
@@ -81,7 +122,12 @@ pub(super) async fn stop(
     restart: bool,
 ) -> Result<Reply, Error> {
     let t = q.int("t")?;
-    let code = host::write(host, move |d| {
+    let scope = if restart {
+        Scope::starting(std::slice::from_ref(&term))
+    } else {
+        Scope::of(std::slice::from_ref(&term), &[])
+    };
+    let code = host::write_in(host, scope, move |d| {
         let id = d.find_container(&term)?;
         if restart {
             d.container_restart(&term, t)?;
@@ -103,7 +149,8 @@ pub(super) async fn kill(host: &Arc<Host>, term: String, q: &Query) -> Result<Re
     if !matches!(signal.as_str(), "" | "KILL" | "SIGKILL" | "9") {
         return Err(Error::signal_unsupported(&signal));
     }
-    host::write(host, move |d| d.container_kill(&term)).await?;
+    let scope = Scope::of(std::slice::from_ref(&term), &[]);
+    host::write_in(host, scope, move |d| d.container_kill(&term)).await?;
     Ok(http::status(204))
 }
 
@@ -117,7 +164,8 @@ pub(super) async fn rename(host: &Arc<Host>, term: String, q: &Query) -> Result<
 /// `DELETE /containers/{id}`.
 pub(super) async fn remove(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
     let force = q.bool("force");
-    host::write(host, move |d| d.container_remove(&term, force)).await?;
+    let scope = Scope::of(std::slice::from_ref(&term), &[]);
+    host::write_in(host, scope, move |d| d.container_remove(&term, force)).await?;
     Ok(http::status(204))
 }
 

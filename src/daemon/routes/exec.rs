@@ -10,6 +10,7 @@ use crate::daemon::host::{self, ExecInstance, Host};
 use crate::daemon::http::{self, Reply};
 use crate::daemon::stream::{self, Output};
 use crate::docker::Error;
+use crate::store::Scope;
 use hyper::header::{self, HeaderValue};
 use serde_json::json;
 use std::sync::Arc;
@@ -22,7 +23,8 @@ pub(super) async fn create(host: &Arc<Host>, term: String, body: &[u8]) -> Resul
     if argv.is_empty() {
         return Err(Error::no_exec_command());
     }
-    let container_id = host::read(host, move |d| d.exec_target(&term)).await?;
+    let scope = Scope::of(std::slice::from_ref(&term), &[]);
+    let container_id = host::read_in(host, scope, move |d| d.exec_target(&term)).await?;
     let id = host.add_exec(ExecInstance {
         id: String::new(),
         container_id,
@@ -59,7 +61,8 @@ pub(super) async fn start(
         Ok(e.clone())
     })??;
     let (cid, argv, tty) = (exec.container_id.clone(), exec.argv.clone(), exec.tty);
-    let ran = host::write(host, move |d| {
+    let scope = Scope::of(std::slice::from_ref(&cid), &[]);
+    let ran = host::write_in(host, scope, move |d| {
         busybox::exec(
             d,
             &cid,

@@ -9,14 +9,25 @@ use crate::daemon::host::{self, Host};
 use crate::daemon::http::{self, Query, Reply};
 use crate::docker::Error;
 use crate::docker::network::NetworkFilters;
+use crate::store::Scope;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// `GET /networks`.
 pub(super) async fn list(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
     let terms = q.filters()?;
-    host::read_json(host, move |d| {
-        let filters = NetworkFilters { terms };
+    let scope = if terms.iter().any(|(k, _)| k == "dangling") {
+        Scope::All
+    } else {
+        Scope::Part(crate::store::Want {
+            networks_only: true,
+            ..Default::default()
+        })
+    };
+    host::read_json_in(host, scope, move |d| {
+        let filters = NetworkFilters {
+            terms: terms.clone(),
+        };
         let nets = d.network_list(&filters)?;
         // The list leaves `Containers` empty (moby fills it only for inspect).
         let list: Vec<Value> = nets
@@ -34,10 +45,14 @@ pub(super) async fn list(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
 
 /// `GET /networks/{id}`.
 pub(super) async fn inspect(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
-    host::read_json(host, move |d| {
-        let id = d.find_network(&term)?;
-        Ok(d.network_inspect(d.network(&id)))
-    })
+    host::read_json_in(
+        host,
+        Scope::of(&[], std::slice::from_ref(&term)),
+        move |d| {
+            let id = d.find_network(&term)?;
+            Ok(d.network_inspect(d.network(&id)))
+        },
+    )
     .await
 }
 
@@ -53,7 +68,8 @@ pub(super) async fn create(host: &Arc<Host>, body: &[u8]) -> Result<Reply, Error
 
 /// `DELETE /networks/{id}`.
 pub(super) async fn remove(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
-    host::write(host, move |d| d.network_remove(&term)).await?;
+    let scope = Scope::of(&[], std::slice::from_ref(&term));
+    host::write_in(host, scope, move |d| d.network_remove(&term)).await?;
     Ok(http::status(204))
 }
 
@@ -88,7 +104,16 @@ pub(super) async fn connect(host: &Arc<Host>, net: String, body: &[u8]) -> Resul
     let req = http::decode::<api::NetworkConnect>(body)?;
     let container = req.container.unwrap_or_default();
     let settings = req.endpoint_config.unwrap_or_default().into_settings();
-    host::write(host, move |d| d.network_connect(&net, &container, settings)).await?;
+    let mut containers = vec![container.clone()];
+    for l in &settings.links {
+        let target = l.split(':').next().unwrap_or_default();
+        containers.push(target.trim_start_matches('/').to_string());
+    }
+    let scope = Scope::of(&containers, std::slice::from_ref(&net));
+    host::write_in(host, scope, move |d| {
+        d.network_connect(&net, &container, settings.clone())
+    })
+    .await?;
     Ok(http::status(200))
 }
 
@@ -97,6 +122,10 @@ pub(super) async fn disconnect(host: &Arc<Host>, net: String, body: &[u8]) -> Re
     let req = http::decode::<api::NetworkDisconnect>(body)?;
     let container = req.container.unwrap_or_default();
     let force = req.force.unwrap_or(false);
-    host::write(host, move |d| d.network_disconnect(&net, &container, force)).await?;
+    let scope = Scope::of(std::slice::from_ref(&container), std::slice::from_ref(&net));
+    host::write_in(host, scope, move |d| {
+        d.network_disconnect(&net, &container, force)
+    })
+    .await?;
     Ok(http::status(200))
 }
