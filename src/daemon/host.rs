@@ -132,6 +132,11 @@ impl Host {
         self.with_state(write, f)
     }
 
+    /// Runs `f` on the part of the state `scope` names, without saving.
+    pub(crate) fn read_part<T>(&self, scope: &Scope, f: impl Fn(&Daemon) -> T) -> Result<T, Error> {
+        self.with_part(scope, false, |d| Ok(f(d)))
+    }
+
     /// Runs `f` on the state, without saving.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Daemon) -> T) -> Result<T, Error> {
         self.with_state(false, |d| Ok(f(d)))

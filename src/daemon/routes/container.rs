@@ -171,7 +171,8 @@ pub(super) async fn remove(host: &Arc<Host>, term: String, q: &Query) -> Result<
 
 /// `POST /containers/{id}/resize`: there is no terminal to resize; the container must exist.
 pub(super) async fn resize(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
-    host::read(host, move |d| d.find_container(&term)).await?;
+    let scope = Scope::of(std::slice::from_ref(&term), &[]);
+    host::read_in(host, scope, move |d| d.find_container(&term)).await?;
     Ok(http::status(200))
 }
 
@@ -188,14 +189,17 @@ pub(super) async fn wait(host: &Arc<Host>, term: String, q: &Query) -> Result<Re
     ) {
         return Err(Error::invalid_wait_condition(&condition));
     }
+    // Each look reads the one container (a poll must not read a large state whole).
     let probe = move |h: &Host, id: &str| -> Result<Seen, Error> {
-        h.read(|d| {
+        h.read_part(&Scope::of(&[id.to_string()], &[]), |d| {
             d.get_container(id)
                 .map(|c| (c.is_running(), c.state.finished_at, c.state.exit_code))
         })
     };
     let (id, first) = host::blocking(host, move |h| {
-        let id = h.read(|d| d.find_container(&term))??;
+        let id = h.read_part(&Scope::of(std::slice::from_ref(&term), &[]), |d| {
+            d.find_container(&term)
+        })??;
         let seen = probe(h, &id)?;
         Ok::<_, Error>((id, seen))
     })
@@ -258,7 +262,8 @@ pub(super) async fn attach(
     q: &Query,
     upgrade: Option<hyper::upgrade::OnUpgrade>,
 ) -> Result<Reply, Error> {
-    let (cid, tty) = host::read(host, move |d| {
+    let scope = Scope::of(std::slice::from_ref(&term), &[]);
+    let (cid, tty) = host::read_in(host, scope, move |d| {
         let id = d.attach_target(&term)?;
         let tty = d.container(&id).config.tty;
         Ok((id, tty))
@@ -288,7 +293,8 @@ pub(super) async fn attach(
                     }
                     _ = tokio::time::sleep(Duration::from_millis(100)) => {
                         let id = cid.clone();
-                        let running = host::read(&host, move |d| {
+                        let scope = Scope::of(std::slice::from_ref(&id), &[]);
+                        let running = host::read_in(&host, scope, move |d| {
                             Ok(d.is_running(&id))
                         })
                         .await;
@@ -323,7 +329,8 @@ pub(super) async fn attach(
                 Ok(AttachLine::Detach)
             } else {
                 let id = cid.clone();
-                host::write(&host, move |d| {
+                let scope = Scope::of(std::slice::from_ref(&id), &[]);
+                host::write_in(&host, scope, move |d| {
                     if !d.is_running(&id) {
                         return Ok(None);
                     }

@@ -7,13 +7,15 @@
 use crate::daemon::host::{self, Host};
 use crate::daemon::http::{self, Query, Reply};
 use crate::docker::Error;
+use crate::store::Scope;
 use hyper::header::{self, HeaderValue};
 use serde_json::json;
 use std::sync::Arc;
 
 /// `GET /images/{name}/json`.
 pub(super) async fn inspect(host: &Arc<Host>, name: String) -> Result<Reply, Error> {
-    host::read_json(host, move |d| {
+    // An image is no object of the state: read none.
+    host::read_json_in(host, Scope::of(&[], &[]), move |d| {
         d.image_inspect(&name)
             .ok_or_else(|| Error::no_such_image(&crate::docker::image::familiar_tagged(&name)))
     })
