@@ -361,8 +361,9 @@ impl Daemon {
 }
 
 /// Whether the container's process ends as soon as it starts, and with what status: a shell
-/// with no stdin to read (`docker run -d busybox`: `sh` reads EOF and exits 0), `true`,
-/// `false`, `echo`. Everything else runs until it is stopped.
+/// with no stdin to read (`docker run -d busybox`: `sh` reads EOF and exits 0; with `-t` it
+/// reads the terminal dockerd holds open, and waits), `true`, `false`, `echo`. Everything
+/// else runs until it is stopped.
 pub fn exits_at_once(c: &Container) -> Option<i32> {
     let argv: Vec<&str> = c
         .config
@@ -373,7 +374,7 @@ pub fn exits_at_once(c: &Container) -> Option<i32> {
         .collect();
     let prog = argv.first()?.rsplit('/').next()?;
     match (prog, argv.len()) {
-        ("sh" | "ash" | "bash", 1) if !c.config.open_stdin => Some(0),
+        ("sh" | "ash" | "bash", 1) if !c.config.open_stdin && !c.config.tty => Some(0),
         ("true", _) => Some(0),
         ("false", _) => Some(1),
         ("echo", _) => Some(0),
