@@ -170,15 +170,12 @@ impl PsArgs {
         let names: Option<Vec<String>> = self
             .filter
             .iter()
-            .map(|f| {
-                f.strip_prefix("name=")
-                    .map(|v| v.trim_start_matches('/').to_string())
-            })
+            .map(|f| f.strip_prefix("name=").map(str::to_string))
             .collect();
         match names {
             Some(names) if !names.is_empty() && !self.latest && self.last.is_none() => {
                 Scope::Part(crate::store::Want {
-                    names_containing: names,
+                    name_patterns: names,
                     ..Default::default()
                 })
             }

@@ -502,15 +502,9 @@ fn load_host_part(
         }
         // Listed, not entered: these and the parents of their legacy links (`ps` names a
         // link's target after its parent), not their networks' endpoints.
-        let mut st = conn.prepare_cached(
-            "SELECT id, name FROM containers INDEXED BY containers_name
-             WHERE host = ?1 AND instr(name, ?2) > 0",
-        )?;
         let mut listed: Vec<(String, String)> = Vec::new();
-        for part in &want.names_containing {
-            for row in st.query_map(params![name, part], |r| Ok((r.get(0)?, r.get(1)?)))? {
-                listed.push(row?);
-            }
+        for pattern in &want.name_patterns {
+            listed.extend(names_matching(conn, name, pattern)?);
         }
         let mut st = conn.prepare_cached(
             "SELECT parent_id FROM legacy_links WHERE host = ?1 AND child_name = ?2",
@@ -665,6 +659,49 @@ fn load_host_part(
         host.engine.containers.insert(c.id.clone(), c);
     }
     Ok(true)
+}
+
+/// `(id, name)` of the containers whose stored name (`/NAME`) is `pattern` or matches it as
+/// a regular expression (moby's `filters.Args.Match`). A literal pattern is a substring
+/// search on the name index; a real expression scans the names (as moby does); one that
+/// does not compile matches by equality only.
+fn names_matching(
+    conn: &Connection,
+    host: &str,
+    pattern: &str,
+) -> rusqlite::Result<Vec<(String, String)>> {
+    let row = |r: &rusqlite::Row<'_>| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
+    let mut out = Vec::new();
+    if regex::escape(pattern) == pattern {
+        let mut st = conn.prepare_cached(
+            "SELECT id, name FROM containers INDEXED BY containers_name
+             WHERE host = ?1 AND instr('/' || name, ?2) > 0",
+        )?;
+        for r in st.query_map(params![host, pattern], row)? {
+            out.push(r?);
+        }
+        return Ok(out);
+    }
+    let Ok(re) = regex::Regex::new(pattern) else {
+        if let Some(n) = pattern.strip_prefix('/') {
+            let mut st = conn
+                .prepare_cached("SELECT id, name FROM containers WHERE host = ?1 AND name = ?2")?;
+            for r in st.query_map(params![host, n], row)? {
+                out.push(r?);
+            }
+        }
+        return Ok(out);
+    };
+    let mut st = conn.prepare_cached(
+        "SELECT id, name FROM containers INDEXED BY containers_name WHERE host = ?1",
+    )?;
+    for r in st.query_map(params![host], row)? {
+        let (id, n) = r?;
+        if re.is_match(&format!("/{n}")) {
+            out.push((id, n));
+        }
+    }
+    Ok(out)
 }
 
 /// Reads container `id` into `loaded` unless it is there; returns it.

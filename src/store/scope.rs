@@ -26,8 +26,9 @@ pub struct Want {
     pub containers: Vec<String>,
     /// Networks by ID, ID prefix or name.
     pub networks: Vec<String>,
-    /// Containers whose name contains one of these (`ps --filter name=`).
-    pub names_containing: Vec<String>,
+    /// Containers whose stored name (`/NAME`) is one of these or matches it as a regular
+    /// expression (`ps --filter name=`, moby's `filters.Args.Match`).
+    pub name_patterns: Vec<String>,
     /// Only the networks' own fields: no container, no endpoint (`network ls`).
     pub networks_only: bool,
     /// Load everything if a named container publishes ports (a start binds host ports,

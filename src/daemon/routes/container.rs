@@ -66,11 +66,11 @@ pub(super) async fn list(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
     // Only name filters: the containers whose names match (and their links' parents).
     let names: Option<Vec<String>> = terms
         .iter()
-        .map(|(k, v)| (k == "name").then(|| v.trim_start_matches('/').to_string()))
+        .map(|(k, v)| (k == "name").then(|| v.clone()))
         .collect();
     let scope = match names {
         Some(names) if !names.is_empty() && limit.is_none() => Scope::Part(crate::store::Want {
-            names_containing: names,
+            name_patterns: names,
             ..Default::default()
         }),
         _ => Scope::All,

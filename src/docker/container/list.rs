@@ -4,7 +4,8 @@
 use super::*;
 
 impl Daemon {
-    /// `GET /containers/json?filters=`: `id` (prefix), `name` (substring), `status`,
+    /// `GET /containers/json?filters=`: `id` (prefix), `name` (a regular expression over
+    /// `/NAME`), `status`,
     /// `exited`, `network` (name or ID); values of one key are alternatives, keys all apply.
     pub fn container_filter(
         &self,
@@ -29,9 +30,23 @@ impl Daemon {
                 return Err(Error::invalid_status_filter(v));
             }
         }
+        // moby's `filters.Args.Match`: the name as stored (`/web`), exactly or by a regular
+        // expression (one that does not compile matches nothing).
+        let names: Vec<(&str, Option<regex::Regex>)> = terms
+            .iter()
+            .filter(|(k, _)| k == "name")
+            .map(|(_, v)| (v.as_str(), regex::Regex::new(v).ok()))
+            .collect();
+        let name_matches = |name: &str, v: &str| {
+            let stored = format!("/{name}");
+            stored == v
+                || names
+                    .iter()
+                    .any(|(p, re)| *p == v && re.as_ref().is_some_and(|r| r.is_match(&stored)))
+        };
         let matches = |c: &Container, k: &str, v: &str| match k {
             "id" => c.id.starts_with(v),
-            "name" => c.name.contains(v.trim_start_matches('/')),
+            "name" => name_matches(&c.name, v),
             "status" => c.state.status.as_str() == v,
             "exited" => c.state.status == Status::Exited && v.parse() == Ok(c.state.exit_code),
             "network" => c.networks.iter().any(|(name, s)| {
