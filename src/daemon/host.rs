@@ -61,11 +61,15 @@ impl Host {
 
     /// Runs `f` on the served host's engine, in a transaction on the database: a read when
     /// `write` is false, else under the write lock, saving what `f` changed if it succeeded
-    /// (committed before the answer goes out).
-    fn with_state<T>(
+    /// (committed before the answer goes out). The whole state is the daemon's copy, kept
+    /// while no other command changes the database; a part (`scope`) is read for the one
+    /// request, and one too narrow for what `f` changed is caught at the save: `f` runs
+    /// again on the whole state.
+    fn run_on<T>(
         &self,
+        scope: &Scope,
         write: bool,
-        f: impl FnOnce(&mut Daemon) -> Result<T, Error>,
+        mut f: impl FnMut(&mut Daemon) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let (store, cached) = &mut *g;
@@ -73,47 +77,15 @@ impl Host {
             *store = Some(Store::open(&self.dir, self.seed).map_err(store_error)?);
         }
         let store = store.as_mut().expect("opened");
-        let mut loaded = store
-            .load_cached(write, self.seed, cached.take())
-            .map_err(store_error)?;
-        let mut d = loaded
-            .cluster
-            .checkout(&self.name)
-            .map_err(|e| Error::new(Kind::NotFound, e.to_string()))?;
-        let out = f(&mut d);
-        loaded.cluster.checkin(d);
-        if !write || out.is_err() {
-            // A failed request changed nothing (the engine's rule): keep the copy as read.
-            *cached = Some(loaded.keep());
-            return out;
-        }
-        match loaded.commit_keep() {
-            Ok(c) => *cached = Some(c),
-            Err(e) => return Err(store_error(e)),
-        }
-        out
-    }
-
-    /// Runs `f` on the part of the state `scope` names, in a transaction of its own (a
-    /// write saves what `f` changed if it succeeded). A part too narrow for what `f` changed
-    /// is caught at the save, and `f` runs again on the whole state.
-    fn with_part<T>(
-        &self,
-        scope: &Scope,
-        write: bool,
-        f: impl Fn(&mut Daemon) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        if *scope == Scope::All {
-            return self.with_state(write, f);
-        }
-        {
-            let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            let (store, _) = &mut *g;
-            if store.is_none() {
-                *store = Some(Store::open(&self.dir, self.seed).map_err(store_error)?);
+        let mut scope = scope.clone();
+        loop {
+            let whole = scope == Scope::All;
+            let mut loaded = if whole {
+                store.load_cached(write, self.seed, cached.take())
+            } else {
+                store.load(&scope, write, self.seed)
             }
-            let store = store.as_mut().expect("opened");
-            let mut loaded = store.load(scope, write, self.seed).map_err(store_error)?;
+            .map_err(store_error)?;
             let mut d = loaded
                 .cluster
                 .checkout(&self.name)
@@ -121,15 +93,44 @@ impl Host {
             let out = f(&mut d);
             loaded.cluster.checkin(d);
             if !write || out.is_err() {
+                // A failed request changed nothing (the engine's rule): keep the copy as read.
+                if whole {
+                    *cached = Some(loaded.keep());
+                }
+                return out;
+            }
+            if whole {
+                *cached = Some(loaded.commit_keep().map_err(store_error)?);
                 return out;
             }
             match loaded.commit() {
                 Ok(_) => return out,
-                Err(CommitError::ScopeMiss) => {}
+                Err(CommitError::ScopeMiss) => scope = Scope::All,
                 Err(e) => return Err(store_error(e)),
             }
         }
-        self.with_state(write, f)
+    }
+
+    /// Runs `f` once on the whole state.
+    fn with_state<T>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&mut Daemon) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut f = Some(f);
+        self.run_on(&Scope::All, write, |d| {
+            (f.take().expect("a whole-state run is never repeated"))(d)
+        })
+    }
+
+    /// Runs `f` on the part of the state `scope` names (see [`Host::run_on`]).
+    fn with_part<T>(
+        &self,
+        scope: &Scope,
+        write: bool,
+        f: impl Fn(&mut Daemon) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.run_on(scope, write, f)
     }
 
     /// Runs `f` on the part of the state `scope` names, without saving.
