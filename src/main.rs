@@ -144,22 +144,9 @@ fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
     }
     let stdin = io::stdin();
     let mut input = stdin.lock();
-    let writes = parsed.writes();
-    let mut scope = parsed.scope();
-    let outcome = loop {
-        let mut loaded = store.load(&scope, writes, seed)?;
-        let outcome = cli::execute(parsed, "vnet", &mut loaded.cluster, &mut input);
-        if !writes {
-            break outcome;
-        }
-        match loaded.commit() {
-            Ok(_) => break outcome,
-            // The command reached past what it loaded: nothing was written; run it again
-            // on the whole state.
-            Err(store::CommitError::ScopeMiss) if scope != Scope::All => scope = Scope::All,
-            Err(e) => return Err(e.into()),
-        }
-    };
+    let outcome = store.run(&parsed.scope(), parsed.writes(), seed, |cluster| {
+        cli::execute(parsed, "vnet", cluster, &mut input)
+    })?;
     if let Some(path) = &parsed.capture {
         // Written even when the command moved no frame, so the file always opens.
         let bytes = outcome

@@ -319,6 +319,35 @@ impl Store {
         })
     }
 
+    /// Runs one command: loads what `scope` names, runs `f` on it, and (for a `write`)
+    /// saves what it changed. If the load was too narrow for what `f` changed, nothing is
+    /// written and `f` runs again on the whole state; so `f` must be repeatable (it is the
+    /// command, run on a fresh load each time).
+    pub fn run<R>(
+        &mut self,
+        scope: &Scope,
+        write: bool,
+        seed: Option<u64>,
+        mut f: impl FnMut(&mut Cluster) -> R,
+    ) -> Result<R, StoreError> {
+        let mut scope = scope.clone();
+        loop {
+            let mut loaded = self.load(&scope, write, seed)?;
+            let out = f(&mut loaded.cluster);
+            if !write {
+                return Ok(out);
+            }
+            match loaded.commit() {
+                Ok(_) => return Ok(out),
+                Err(CommitError::ScopeMiss) if scope != Scope::All => scope = Scope::All,
+                Err(CommitError::ScopeMiss) => {
+                    return Err(save_error(&self.path, SaveError::ScopeMiss));
+                }
+                Err(CommitError::Store(e)) => return Err(e),
+            }
+        }
+    }
+
     /// The change counter: it moves whenever any command changes the state.
     pub fn generation(&self) -> Result<u64, StoreError> {
         rows::generation(&self.conn).map_err(|e| db_error(&self.path, e))

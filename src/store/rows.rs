@@ -403,7 +403,7 @@ fn network_by_id(
 }
 
 /// IDs of `host`'s networks that `term` may name (`findUniqueNetwork`'s candidates): its
-/// ID, every network of that name, every ID it begins.
+/// ID and every network of that name, else every ID it begins.
 fn resolve_network(conn: &Connection, host: &str, term: &str) -> rusqlite::Result<Vec<String>> {
     let mut out = Vec::new();
     if term.is_empty() {
@@ -418,6 +418,10 @@ fn resolve_network(conn: &Connection, host: &str, term: &str) -> rusqlite::Resul
             out.push(id?);
         }
     }
+    // `findUniqueNetwork` looks at prefixes only when neither the ID nor a name matched.
+    if !out.is_empty() {
+        return Ok(out);
+    }
     let mut st =
         conn.prepare_cached("SELECT id FROM networks WHERE host = ?1 AND id >= ?2 AND id < ?3")?;
     let end = format!("{term}\u{10FFFF}");
@@ -427,8 +431,8 @@ fn resolve_network(conn: &Connection, host: &str, term: &str) -> rusqlite::Resul
     Ok(out)
 }
 
-/// IDs of `host`'s containers that `term` names: its ID, its name, or (at most two, enough
-/// to tell an ambiguous prefix) IDs it begins.
+/// IDs of `host`'s containers that `term` names: its ID or its name, else (at most two,
+/// enough to tell an ambiguous prefix) IDs it begins.
 fn resolve_container(conn: &Connection, host: &str, term: &str) -> rusqlite::Result<Vec<String>> {
     let term = term.strip_prefix('/').unwrap_or(term);
     let mut out = Vec::new();
@@ -444,6 +448,10 @@ fn resolve_container(conn: &Connection, host: &str, term: &str) -> rusqlite::Res
         for id in st.query_map(params![host, term], |r| r.get::<_, String>(0))? {
             out.push(id?);
         }
+    }
+    // `GetContainer` looks at prefixes only when neither the ID nor the name matched.
+    if !out.is_empty() {
+        return Ok(out);
     }
     let mut st = conn.prepare_cached(
         "SELECT id FROM containers WHERE host = ?1 AND id >= ?2 AND id < ?3 ORDER BY id LIMIT 2",
