@@ -354,15 +354,19 @@ impl Store {
     }
 
     /// `vnet system reset`: removes every object and the clock; with `seed`, starts a fresh
-    /// state on it (else the next command starts one).
+    /// state on it (else the next command starts one, on its own seed).
     pub fn reset(&mut self, seed: Option<u64>) -> Result<(), StoreError> {
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| db_error(&path, e))?;
-        let mut c = Cluster::new(seed.unwrap_or(crate::rng::DEFAULT_SEED));
-        rows::replace(&tx, &mut c).map_err(|e| save_error(&path, e))?;
+        match seed {
+            Some(seed) => {
+                rows::replace(&tx, &mut Cluster::new(seed)).map_err(|e| save_error(&path, e))?
+            }
+            None => rows::clear(&tx).map_err(|e| db_error(&path, e))?,
+        }
         tx.commit().map_err(|e| db_error(&path, e))?;
         Ok(())
     }
@@ -744,6 +748,26 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(matches!(l.commit(), Err(CommitError::ScopeMiss)));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_reset_without_a_seed_leaves_the_seed_to_the_next_command() {
+        let dir = tempdir("reset");
+        let mut s = Store::open(&dir, Some(3)).unwrap();
+        let g = s.generation().unwrap();
+        s.reset(None).unwrap();
+        assert!(s.generation().unwrap() > g, "the change counter moves on");
+        drop(s);
+        let mut s = Store::open(&dir, Some(5)).unwrap();
+        let l = s.load(&Scope::All, false, Some(5)).unwrap();
+        assert_eq!(l.cluster.seed, 5);
+        drop(l);
+        s.reset(Some(9)).unwrap();
+        assert!(matches!(
+            s.load(&Scope::All, false, Some(5)),
+            Err(StoreError::SeedMismatch { existing: 9, .. })
+        ));
         fs::remove_dir_all(&dir).unwrap();
     }
 

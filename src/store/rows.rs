@@ -1190,6 +1190,19 @@ fn save_counters(
 
 /// Replaces whatever the database holds with `c` (an import, a migration, a new state).
 pub fn replace(conn: &Connection, c: &mut Cluster) -> Result<(), SaveError> {
+    clear(conn)?;
+    let mut snap = Snapshot {
+        full: true,
+        ..Snapshot::default()
+    };
+    save(conn, c, &mut snap)?;
+    Ok(())
+}
+
+/// Removes every object (the next open makes a fresh state). The change counter only moves
+/// on, so that a copy read before is never taken for current.
+pub fn clear(conn: &Connection) -> rusqlite::Result<()> {
+    let g = generation(conn)?;
     for t in [
         "meta",
         "hosts",
@@ -1202,11 +1215,10 @@ pub fn replace(conn: &Connection, c: &mut Cluster) -> Result<(), SaveError> {
     ] {
         conn.execute(&format!("DELETE FROM {t}"), [])?;
     }
-    let mut snap = Snapshot {
-        full: true,
-        ..Snapshot::default()
-    };
-    save(conn, c, &mut snap)?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('generation', ?1)",
+        params![(g + 1).to_string()],
+    )?;
     Ok(())
 }
 
