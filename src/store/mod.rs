@@ -286,10 +286,17 @@ impl Store {
             .transaction_with_behavior(behavior)
             .map_err(|e| db_error(&path, e))?;
         let generation = rows::generation(&tx).map_err(|e| db_error(&path, e))?;
+        let exists = rows::exists(&tx).map_err(|e| db_error(&path, e))?;
         let (cluster, snapshot, fresh) = match cached {
             Some(c) if c.generation == generation && c.snapshot.is_full() => {
                 (c.cluster, c.snapshot, false)
             }
+            // Reset since it was opened: a fresh state, saved by the first write.
+            _ if !exists => (
+                Cluster::new(seed.unwrap_or(crate::rng::DEFAULT_SEED)),
+                Snapshot::whole_new(),
+                false,
+            ),
             _ => {
                 let (c, s) = rows::load(&tx, scope).map_err(|e| db_error(&path, e))?;
                 (c, s, true)

@@ -85,6 +85,14 @@ impl Snapshot {
     pub fn is_full(&self) -> bool {
         self.full
     }
+
+    /// The snapshot of an empty database: a save writes everything.
+    pub fn whole_new() -> Snapshot {
+        Snapshot {
+            full: true,
+            ..Snapshot::default()
+        }
+    }
 }
 
 fn from_json<T: for<'de> Deserialize<'de>>(s: &str, what: &str) -> rusqlite::Result<T> {
@@ -1191,11 +1199,7 @@ fn save_counters(
 /// Replaces whatever the database holds with `c` (an import, a migration, a new state).
 pub fn replace(conn: &Connection, c: &mut Cluster) -> Result<(), SaveError> {
     clear(conn)?;
-    let mut snap = Snapshot {
-        full: true,
-        ..Snapshot::default()
-    };
-    save(conn, c, &mut snap)?;
+    save(conn, c, &mut Snapshot::whole_new())?;
     Ok(())
 }
 
