@@ -779,6 +779,52 @@ mod tests {
     }
 
     #[test]
+    fn a_part_naming_a_new_container_reads_the_parents_linking_to_its_name() {
+        let dir = tempdir("parents");
+        let mut s = Store::open(&dir, Some(4)).unwrap();
+        let mut l = s.load(&Scope::All, true, None).unwrap();
+        run(&mut l.cluster, "child", "bridge");
+        l.cluster
+            .with_host("default", |d| {
+                let id = d.container_create(ContainerCreateRequest {
+                    name: Some("parent".into()),
+                    image: "busybox".into(),
+                    tty: true,
+                    open_stdin: true,
+                    network_mode: "bridge".into(),
+                    links: vec!["child:kid".into()],
+                    ..Default::default()
+                })?;
+                d.container_start(&id)?;
+                d.container_stop("parent", None)?;
+                d.container_remove("child", true)
+            })
+            .unwrap()
+            .unwrap();
+        // Another container takes the child's address: the next child gets a new one.
+        run(&mut l.cluster, "filler", "bridge");
+        l.commit().unwrap();
+        let mut whole = s.load(&Scope::All, false, None).unwrap().cluster;
+        run(&mut whole, "child", "bridge");
+        // The stopped parent has no endpoint: only the link's name leads to it.
+        let mut l = s
+            .load(
+                &Scope::of(&["child".into()], &["bridge".into()]),
+                true,
+                None,
+            )
+            .unwrap();
+        let e = &l.cluster.hosts["default"].engine;
+        assert!(e.containers.values().any(|c| c.name == "parent"));
+        run(&mut l.cluster, "child", "bridge");
+        l.commit().unwrap();
+        let l = s.load(&Scope::All, false, None).unwrap();
+        assert_eq!(Store::encode(&l.cluster), Store::encode(&whole));
+        drop(l);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_version_1_document_becomes_the_default_host() {
         let mut d = crate::docker::Daemon::new(5);
         d.network_create(NetworkCreateRequest {

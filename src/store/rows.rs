@@ -504,8 +504,17 @@ fn load_host_part(
     let mut loaded: FxHashMap<String, (i64, Container)> = FxHashMap::default();
     let mut queue: Vec<String> = Vec::new();
     if !want.networks_only {
+        let mut parents = conn.prepare_cached(
+            "SELECT parent_id FROM legacy_links WHERE host = ?1 AND child_name = ?2",
+        )?;
         for term in &want.containers {
             queue.extend(resolve_container(conn, name, term)?);
+            // A name no container has yet may be a legacy link's target: its parents (a
+            // stopped one has no endpoint to be reached by) take its address when it starts.
+            let child = term.strip_prefix('/').unwrap_or(term);
+            for p in parents.query_map(params![name, child], |r| r.get::<_, String>(0))? {
+                queue.push(p?);
+            }
         }
         if want.whole_if_publishing {
             for id in queue.clone() {
@@ -522,12 +531,9 @@ fn load_host_part(
         for pattern in &want.name_patterns {
             listed.extend(names_matching(conn, name, pattern)?);
         }
-        let mut st = conn.prepare_cached(
-            "SELECT parent_id FROM legacy_links WHERE host = ?1 AND child_name = ?2",
-        )?;
         for (id, cname) in listed {
             load_container(conn, name, &id, &mut loaded)?;
-            for p in st.query_map(params![name, cname], |r| r.get::<_, String>(0))? {
+            for p in parents.query_map(params![name, cname], |r| r.get::<_, String>(0))? {
                 load_container(conn, name, &p?, &mut loaded)?;
             }
         }

@@ -3,11 +3,11 @@
 //! A partial load is complete for the command that asked for it: the containers it names
 //! (by ID, ID prefix or name) and the networks it names, with every endpoint of those
 //! networks and of the named containers' networks, the containers behind those endpoints,
-//! the containers at either end of a legacy link with any of them, and every network's own
-//! fields (never its endpoints unless reached). What the command then changes outside that
-//! part is caught when it is saved ([`SaveError::ScopeMiss`](super::SaveError)), and the
-//! command runs again on the whole state, so a narrow load can cost time, never
-//! correctness.
+//! the containers at either end of a legacy link with any of them, the parents of legacy
+//! links to a name it names that no container has yet, and every network's own fields
+//! (never its endpoints unless reached). What the command then changes outside that part
+//! is caught when it is saved ([`SaveError::ScopeMiss`](super::SaveError)), and the command
+//! runs again on the whole state, so a narrow load can cost time, never correctness.
 
 /// What to load.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
