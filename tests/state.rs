@@ -1,11 +1,12 @@
-//! The state directory under concurrency, crashes and replays.
+//! The state directory under concurrency, crashes and replays: parallel writers, SIGKILL,
+//! readers beside a writer that holds the lock, `state export`/`import`, broken files.
 
 mod common;
 
 use common::Vnet;
 use std::collections::BTreeSet;
 use std::process::Child;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// 50 `network create` processes at once: every one lands, no subnet is handed out twice.
 #[test]
@@ -262,4 +263,144 @@ fn seed_is_fixed_at_creation() {
         r.stderr
     );
     v.ok(&["network", "ls"]);
+}
+
+/// While another transaction holds the write lock (with an uncommitted change): a reader
+/// answers at once from the last committed state; a writer waits for the lock, then lands.
+#[test]
+fn readers_never_wait_for_a_writer_and_writers_wait_for_each_other() {
+    let v = common::seed_topology("locks");
+    let reads: [&[&str]; 5] = [
+        &["ps"],
+        &["ps", "--filter", "name=container3"],
+        &["network", "ls"],
+        &["inspect", "container3"],
+        &["network", "inspect", "isolated_nw"],
+    ];
+    let before: Vec<String> = reads.iter().map(|a| v.ok(a)).collect();
+    let db = rusqlite::Connection::open(v.state_file()).unwrap();
+    db.execute_batch("BEGIN IMMEDIATE; DELETE FROM containers WHERE name = 'container3';")
+        .unwrap();
+    for (args, want) in reads.iter().zip(&before) {
+        // A reader that waited would wait for the busy timeout (a minute).
+        let mut reader = v.cmd(args).spawn().unwrap();
+        let t = Instant::now();
+        while reader.try_wait().unwrap().is_none() {
+            if t.elapsed() > Duration::from_secs(10) {
+                let _ = reader.kill();
+                panic!("vnet {args:?} waited beside a writer");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let out = reader.wait_with_output().unwrap();
+        assert!(out.status.success(), "vnet {args:?}");
+        assert_eq!(
+            &String::from_utf8(out.stdout).unwrap(),
+            want,
+            "vnet {args:?}"
+        );
+    }
+    let mut writer = v.cmd(&["network", "create", "x"]).spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        writer.try_wait().unwrap().is_none(),
+        "network create did not wait for the write lock"
+    );
+    assert!(!v.ok(&["network", "ls"]).contains(" x "));
+    db.execute_batch("ROLLBACK").unwrap();
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = writer.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "network create still waits after the lock was released"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = writer.wait_with_output().unwrap();
+    assert!(status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(v.ok(&["network", "ls"]).contains(" x "));
+    assert_eq!(v.ok(&["inspect", "container3"]), before[3]);
+}
+
+/// `state export` then `state import` after a reset gives the same state back; a truncated
+/// or inconsistent document is refused, naming the file, and leaves the state as it was.
+#[test]
+fn state_import_round_trips_and_refuses_a_broken_document() {
+    let v = common::seed_topology("import");
+    v.ok(&["exec", "container2", "ping", "-c", "1", "container3"]);
+    let doc = v.state_bytes();
+    assert!(!doc.is_empty());
+    let file = |name: &str| {
+        std::env::temp_dir().join(format!("vnet-import-{}-{name}", std::process::id()))
+    };
+    let good = file("good.json");
+    std::fs::write(&good, &doc).unwrap();
+    let good_s = good.to_str().unwrap();
+    v.ok(&["system", "reset", "-f"]);
+    assert_ne!(v.state_bytes(), doc);
+    assert_eq!(v.ok(&["state", "import", good_s]), "");
+    assert!(v.state_bytes() == doc, "the imported state differs");
+    assert_eq!(v.ok(&["state", "check"]), "ok\n");
+    let r = v.run(&["exec", "container2", "ping", "-c", "1", "container3"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let now = v.state_bytes();
+
+    // Truncated.
+    let cut = file("cut.json");
+    std::fs::write(&cut, &doc[..doc.len() / 2]).unwrap();
+    let r = v.run(&["state", "import", cut.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .starts_with(&format!("vnet: state {} is corrupt (", cut.display())),
+        "{}",
+        r.stderr
+    );
+    assert!(v.state_bytes() == now, "a refused import changed the state");
+
+    // An endpoint naming a container that is not there.
+    let mut j: serde_json::Value = serde_json::from_slice(&doc).unwrap();
+    let nets = j["cluster"]["hosts"]["default"]["engine"]["networks"]
+        .as_object_mut()
+        .unwrap();
+    let net = nets
+        .values_mut()
+        .find(|n| n["name"] == "isolated_nw")
+        .unwrap();
+    let ep = net["endpoints"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+        .next()
+        .unwrap();
+    ep["container_id"] = serde_json::Value::String("f".repeat(64));
+    let bad = file("bad.json");
+    std::fs::write(&bad, serde_json::to_vec(&j).unwrap()).unwrap();
+    let r = v.run(&["state", "import", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .starts_with(&format!("vnet: state {} is corrupt (", bad.display())),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains(&format!("names container {}", "f".repeat(64))),
+        "{}",
+        r.stderr
+    );
+    assert!(v.state_bytes() == now, "a refused import changed the state");
+
+    // A file that is not there.
+    let r = v.run(&["state", "import", file("missing.json").to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("missing.json"), "{}", r.stderr);
+    assert!(v.state_bytes() == now);
+    for f in [good, cut, bad] {
+        let _ = std::fs::remove_file(f);
+    }
 }
