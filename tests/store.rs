@@ -1,10 +1,10 @@
-//! Partial loads against the whole state. Every command line of the one-host scenarios, and
-//! a script aimed at the partial paths, runs twice through the library: once as the binary
-//! runs it (its own transaction on a state database, loading what `Cli::scope` names,
-//! saving the changed rows, and running again on the whole state when the save finds the
-//! load too narrow), once on one in-memory cluster that holds everything. Each command must
-//! print the same bytes (stdout, stderr, frame trace), exit the same, and leave the same
-//! state (`Store::encode`, compared after every command).
+//! Partial loads against the whole state. Every command line of the one-host scenarios, a
+//! script aimed at the partial paths and commands drawn at random run twice through the
+//! library: once as the binary runs each (its own transaction on a state database, loading
+//! what `Cli::scope` names, saving the changed rows, and running again on the whole state
+//! when the save finds the load too narrow), once on one in-memory cluster that holds
+//! everything. Each command must print the same bytes (stdout, stderr, frame trace), exit
+//! the same, and leave the same state (`Store::encode`, compared after every command).
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -539,5 +539,73 @@ fn partial_paths_print_the_same() {
         ["script: vnet --trace run -itd busybox"],
         "the retry path was not taken as planned"
     );
+    assert!(t.diffs.is_empty(), "{}", t.diffs.join("\n\n"));
+}
+
+/// A tiny deterministic generator.
+fn lcg(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *state >> 33
+}
+
+/// Commands drawn at random (a fixed seed) over a few names: containers come and go, are
+/// renamed, join and leave networks, link to each other, ping each other by name, alias and
+/// address.
+#[test]
+fn random_commands_print_the_same() {
+    let mut t = Twin::new("random", "random", 5);
+    let mut r = 99u64;
+    fn pick(r: &mut u64, xs: &[&str]) -> String {
+        xs[(lcg(r) % xs.len() as u64) as usize].to_string()
+    }
+    let cons = ["ca", "cb", "cc", "cd", "ce", "cf"];
+    let nets = ["bridge", "na", "nb", "nc"];
+    let aliases = ["xa", "xb"];
+    let mut lines = Vec::new();
+    for _ in 0..400 {
+        let c = pick(&mut r, &cons);
+        let c2 = pick(&mut r, &cons);
+        let n = pick(&mut r, &nets);
+        let a = pick(&mut r, &aliases);
+        let target = match lcg(&mut r) % 6 {
+            0 => pick(&mut r, &cons),
+            1 => pick(&mut r, &aliases),
+            2 => format!("172.{}.0.{}", 17 + lcg(&mut r) % 4, 1 + lcg(&mut r) % 5),
+            3 => "kid".to_string(),
+            _ => c2.clone(),
+        };
+        let line = match lcg(&mut r) % 26 {
+            0 => format!("network create {}", pick(&mut r, &nets[1..])),
+            1 => format!("network rm {}", pick(&mut r, &nets[1..])),
+            2 | 3 => format!("run -itd --name {c} --network {n} busybox"),
+            4 => format!("run -itd --name {c} --link {c2}:kid busybox"),
+            5 => format!("run -itd --name {c} --network {n} --network-alias {a} busybox"),
+            6 => format!("network connect --alias {a} {n} {c}"),
+            7 => format!("network connect --link {c2}:kid {n} {c}"),
+            8 => format!("network disconnect {n} {c}"),
+            9 => format!("stop {c}"),
+            10 => format!("start {c}"),
+            11 => format!("rm -f {c}"),
+            12 => format!("ps -a --no-trunc --filter name={c} --filter name={c2}"),
+            13 => format!("inspect {c}"),
+            14 => format!("network inspect {n}"),
+            15 => "run -itd busybox".to_string(),
+            16 => format!("exec {c} nslookup {target}"),
+            17 => format!("network create --internal {}", pick(&mut r, &nets[1..])),
+            18 => format!("exec {c} cat /etc/hosts"),
+            19 => format!("create -it --name {c} --network {n} busybox"),
+            20 => format!("restart {c}"),
+            21 => format!("run -itd --name {c} --network {n} --link {c2}:kid busybox"),
+            22 => format!("rename {c} {c2}"),
+            _ => format!("exec {c} ping -c 1 -W 1 {target}"),
+        };
+        lines.push(line);
+    }
+    let ok = lines.iter().filter(|l| t.vnet(l).code == 0).count();
+    eprintln!("{} ({ok} succeeded)", summary(&t));
+    // Most draws fail (no such container, already connected); enough must not.
+    assert!(ok >= 100, "only {ok} of {} commands succeeded", lines.len());
     assert!(t.diffs.is_empty(), "{}", t.diffs.join("\n\n"));
 }
