@@ -423,6 +423,9 @@ fn partial_paths_print_the_same() {
         "ps --filter name=nosuch",
         "ps -q --filter name=bravo",
         "ps -a --no-trunc --filter name=kid --filter name=up",
+        "ps -a --filter name=^/c --format {{.Names}}",
+        "ps -a --filter name=^ch.ld$ --filter name=/alpha --format {{.Names}}",
+        "ps -a --filter name=[ --format {{.Names}}",
         // A network and a container of one name.
         "network create same",
         "run -itd --name same --network same busybox",
@@ -477,6 +480,20 @@ fn partial_paths_print_the_same() {
         "start child",
         "exec child2 ping -c 1 kid2",
         "exec parent2 ping -c 1 kid",
+        // The child returns, by start, at another address while its parent is stopped.
+        "stop parent2",
+        "stop child",
+        "run -itd --name filler2 busybox",
+        "start child",
+        "start parent2",
+        "exec parent2 cat /etc/hosts",
+        "exec parent2 ping -c 1 kid",
+        "stop parent2",
+        "stop child",
+        "rm -f filler2",
+        "restart child",
+        "restart parent2",
+        "exec parent2 ping -c 1 kid",
         "rm -f grandparent shared",
         "network rm n3",
         "network rm same",
@@ -505,6 +522,7 @@ fn partial_paths_print_the_same() {
         .expect("two IDs share a first character")
         .to_string();
     let net_id = t.ok("network inspect -f {{.Id}} n1").trim().to_string();
+    let child_id = t.ok("inspect -f {{.Id}} child").trim().to_string();
     for l in [
         format!("inspect -f {{{{.Name}}}} {}", &a_id[..12]),
         format!("inspect -f {{{{.Name}}}} {unique}"),
@@ -525,6 +543,14 @@ fn partial_paths_print_the_same() {
         format!("rm {unique}"),
         format!("rm -f {unique}"),
         format!("inspect {unique}"),
+        // The child returns at another address, named by its ID, while its parent is
+        // stopped.
+        "stop parent2".to_string(),
+        format!("stop {}", &child_id[..12]),
+        "run -itd --name filler3 busybox".to_string(),
+        format!("start {}", &child_id[..12]),
+        "start parent2".to_string(),
+        "exec parent2 ping -c 1 kid".to_string(),
         "ps -a --no-trunc".to_string(),
     ] {
         t.vnet(&l);
