@@ -684,9 +684,11 @@ fn load_host_part(
 }
 
 /// `(id, name)` of the containers whose stored name (`/NAME`) is `pattern` or matches it as
-/// a regular expression (moby's `filters.Args.Match`). A literal pattern is a substring
-/// search on the name index; a real expression scans the names (as moby does); one that
-/// does not compile matches by equality only.
+/// a regular expression (moby's `filters.Args.Match`). `^/NAME$` and `^/PREFIX` are
+/// lookups on the name index, a literal pattern of three characters or more one in the
+/// trigram index, a shorter one a substring search
+/// over the name index; a real expression scans the names (as moby does); one that does not
+/// compile matches by equality only.
 fn names_matching(
     conn: &Connection,
     host: &str,
@@ -694,7 +696,46 @@ fn names_matching(
 ) -> rusqlite::Result<Vec<(String, String)>> {
     let row = |r: &rusqlite::Row<'_>| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
     let mut out = Vec::new();
-    if regex::escape(pattern) == pattern {
+    // `^/NAME$` (a name exactly) and `^/PREFIX` (names beginning so): the name index.
+    if let Some(rest) = pattern.strip_prefix("^/") {
+        let (lit, exact) = match rest.strip_suffix('$') {
+            Some(l) => (l, true),
+            None => (rest, false),
+        };
+        if !lit.is_empty()
+            && lit
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            let end = if exact {
+                format!("{lit}\0")
+            } else {
+                format!("{lit}\u{10FFFF}")
+            };
+            let mut st = conn.prepare_cached(
+                "SELECT id, name FROM containers WHERE host = ?1 AND name >= ?2 AND name < ?3",
+            )?;
+            for r in st.query_map(params![host, lit, end], row)? {
+                out.push(r?);
+            }
+            return Ok(out);
+        }
+    }
+    let literal = pattern
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '/');
+    if literal && pattern.len() >= 3 {
+        // A trigram index finds the names holding a literal of three characters or more.
+        let mut st = conn.prepare_cached(
+            "SELECT c.id, c.name FROM container_names f JOIN containers c ON c.rowid = f.rowid
+             WHERE f.name GLOB '*' || ?2 || '*' AND c.host = ?1",
+        )?;
+        for r in st.query_map(params![host, pattern], row)? {
+            out.push(r?);
+        }
+        return Ok(out);
+    }
+    if literal {
         let mut st = conn.prepare_cached(
             "SELECT id, name FROM containers INDEXED BY containers_name
              WHERE host = ?1 AND instr('/' || name, ?2) > 0",
@@ -1070,6 +1111,11 @@ fn save_containers(
         .collect();
     for key in gone {
         conn.execute(
+            "DELETE FROM container_names WHERE rowid =
+             (SELECT rowid FROM containers WHERE host = ?1 AND id = ?2)",
+            params![key.0, key.1],
+        )?;
+        conn.execute(
             "DELETE FROM containers WHERE host = ?1 AND id = ?2",
             params![key.0, key.1],
         )?;
@@ -1132,6 +1178,21 @@ fn save_containers(
             r => {
                 r?;
             }
+        }
+        if old.is_none_or(|(_, o)| o.name != c.name) {
+            let rowid: i64 = conn.query_row(
+                "SELECT rowid FROM containers WHERE host = ?1 AND id = ?2",
+                params![key.0, key.1],
+                |r| r.get(0),
+            )?;
+            conn.execute(
+                "DELETE FROM container_names WHERE rowid = ?1",
+                params![rowid],
+            )?;
+            conn.execute(
+                "INSERT INTO container_names (rowid, name) VALUES (?1, ?2)",
+                params![rowid, format!("/{}", c.name)],
+            )?;
         }
         if links_changed {
             conn.execute(
@@ -1220,6 +1281,7 @@ pub fn clear(conn: &Connection) -> rusqlite::Result<()> {
         "endpoints",
         "containers",
         "legacy_links",
+        "container_names",
         "counters",
         "kv",
     ] {

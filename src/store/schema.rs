@@ -23,6 +23,9 @@ pub const SCHEMA_VERSION: i64 = 1;
 ///   of their own, read only with the network's endpoints), `endpoints`, `containers`: a
 ///   host's objects. A bridge network's IPv4 gateway has a column too: the host owns it
 ///   even for a command that does not read the network.
+/// - `container_names`: each container's stored name (`/NAME`) under its row's rowid, in an
+///   FTS5 trigram index, so that `ps --filter name=PART` finds the names holding PART
+///   without reading every name.
 /// - `legacy_links`: which containers name which child in a legacy link (an index over the
 ///   containers' JSON, kept with them).
 /// - `counters`: how many IDs were derived for each named object (`container/NAME`,
@@ -70,6 +73,7 @@ CREATE TABLE containers (
 );
 CREATE UNIQUE INDEX containers_name ON containers (host, name, id);
 CREATE INDEX containers_seq ON containers (host, seq);
+CREATE VIRTUAL TABLE container_names USING fts5 (name, tokenize = 'trigram case_sensitive 1');
 CREATE TABLE legacy_links (
     host TEXT NOT NULL,
     parent_id TEXT NOT NULL,
