@@ -300,6 +300,17 @@ fn readers_never_wait_for_a_writer_and_writers_wait_for_each_other() {
             "vnet {args:?}"
         );
     }
+    // Past the busy timeout a writer gives up with the path and what to do, changing nothing.
+    let mut impatient = v.cmd(&["network", "create", "y"]);
+    impatient.env("VNET_BUSY_TIMEOUT", "1");
+    let out = impatient.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("vnet: state database ")
+            && err.contains("state.db is busy: another vnet command has held it for 1s"),
+        "{err}"
+    );
     let mut writer = v.cmd(&["network", "create", "x"]).spawn().unwrap();
     std::thread::sleep(Duration::from_secs(1));
     assert!(
@@ -322,6 +333,7 @@ fn readers_never_wait_for_a_writer_and_writers_wait_for_each_other() {
     let out = writer.wait_with_output().unwrap();
     assert!(status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(v.ok(&["network", "ls"]).contains(" x "));
+    assert!(!v.ok(&["network", "ls"]).contains(" y "));
     assert_eq!(v.ok(&["inspect", "container3"]), before[3]);
 }
 

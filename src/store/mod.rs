@@ -2,7 +2,7 @@
 //!
 //! One SQLite database, `state.db` (WAL mode), holds every host, network, endpoint,
 //! container and cluster-store key as rows ([`schema`]). A command opens one transaction:
-//! a writer takes SQLite's write lock (`BEGIN IMMEDIATE`, waiting up to [`BUSY_TIMEOUT`] for
+//! a writer takes SQLite's write lock (`BEGIN IMMEDIATE`, waiting up to [`busy_timeout`] for
 //! another writer), a reader reads a consistent snapshot and never waits. It loads what it
 //! touches ([`Scope`], [`rows::load`]) and saves what it changed as row updates
 //! ([`rows::save`]); a crash or SIGKILL at any point leaves the last committed state.
@@ -31,8 +31,17 @@ use std::time::Duration;
 pub const DB_FILE: &str = "state.db";
 const LEGACY_FILE: &str = "state.json";
 const MIGRATING_FILE: &str = "state.db.migrating";
-/// How long a writer waits for another writer before giving up.
+/// How long a writer waits for another writer before giving up, unless
+/// `VNET_BUSY_TIMEOUT` (whole seconds) says otherwise.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The busy timeout in force: `VNET_BUSY_TIMEOUT` seconds, else [`BUSY_TIMEOUT`].
+pub fn busy_timeout() -> Duration {
+    std::env::var("VNET_BUSY_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(BUSY_TIMEOUT, |s| Duration::from_secs(s.min(86_400)))
+}
 
 /// What can go wrong with the state directory.
 #[derive(Debug, thiserror::Error)]
@@ -61,12 +70,14 @@ pub enum StoreError {
     },
     /// Another command held the write lock too long.
     #[error(
-        "state database {path} is busy: another vnet command has held it for {}s; try again when it ends",
-        BUSY_TIMEOUT.as_secs()
+        "state database {path} is busy: another vnet command has held it for {}s; try again when it ends (VNET_BUSY_TIMEOUT sets how long to wait, in seconds)",
+        waited.as_secs()
     )]
     Busy {
         /// The database.
         path: PathBuf,
+        /// How long this command waited.
+        waited: Duration,
     },
     /// The state does not parse or fails its integrity check.
     #[error(
@@ -487,7 +498,7 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
             | OpenFlags::SQLITE_OPEN_URI,
     )
     .map_err(|e| db_error(path, e))?;
-    conn.busy_timeout(BUSY_TIMEOUT)
+    conn.busy_timeout(busy_timeout())
         .map_err(|e| db_error(path, e))?;
     // WAL: readers never wait for the writer. FULL: a commit is on disk before the command
     // answers.
@@ -506,6 +517,7 @@ fn db_error(path: &Path, e: rusqlite::Error) -> StoreError {
         {
             StoreError::Busy {
                 path: path.to_path_buf(),
+                waited: busy_timeout(),
             }
         }
         rusqlite::Error::SqliteFailure(f, _)
