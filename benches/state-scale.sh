@@ -20,7 +20,8 @@
 #   ps --filter name=c99                           (a substring: c99, c990.., c9900..)
 # With N < 800 the networks named above do not all exist: the last network stands in for
 # net7, and `bridge` for net3. Then the state's size on disk: the generated state.json, and
-# each binary's directory after its runs.
+# each binary's directory after its runs, in all and file by file (state.json; or state.db
+# with its -wal while present, and the state.json.bak a migration keeps).
 #
 # With BUILD_RUNS=N it also builds a lab of N containers through each binary, one process per
 # command (`network create --subnet 10.H.L.0/24 netK`, then `run -dit --name cI --network
@@ -121,7 +122,7 @@ mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 mib_bytes() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
 
 # RESULT[key] = "ms|MiB", key = "CMDINDEX N SIDE"; LABEL[CMDINDEX N] = the command as run.
-declare -A RESULT LABEL SIZE_JSON SIZE_DIR
+declare -A RESULT LABEL SIZE_JSON SIZE_DIR SIZE_FILES
 COMMANDS=(first run connect exec inspect netls ps)
 
 # bench_side N SIDE LAB: copies LAB and times every command on it with SIDE's binary.
@@ -171,6 +172,13 @@ bench_side() {
         log "$side N=$n ${LABEL[$key]}: ${RESULT[$key $side]} (ms|MiB, ${#walls[@]} runs)"
     done
     SIZE_DIR[$n $side]=$(du -sb "$dir" | cut -f1)
+    # Each file of the state directory with its size (state.json; or state.db, its -wal and
+    # -shm while present, and state.json.bak after a migration).
+    local f files=()
+    for f in "$dir"/*; do
+        [[ -f $f ]] && files+=("$(basename "$f") $(mib_bytes "$(stat -c %s "$f")")")
+    done
+    SIZE_FILES[$n $side]=$(IFS=,; echo "${files[*]}" | sed 's/,/, /g')
     rm -rf "$dir"
 }
 
@@ -211,8 +219,8 @@ if [[ -n $SIZES ]]; then
     echo
     echo "Median of $RUNS runs (before binary at N >= 100000: $SLOW_RUNS; the first command: 1)."
     echo
-    echo "| N | generated state.json MiB | before dir MiB | after dir MiB |"
-    echo "|---:|---:|---:|---:|"
+    echo "| N | generated state.json MiB | before dir MiB | after dir MiB | before files MiB | after files MiB |"
+    echo "|---:|---:|---:|---:|---|---|"
     for n in $SIZES; do
         row="| $n | $(mib_bytes "${SIZE_JSON[$n]}")"
         for side in before after; do
@@ -222,10 +230,13 @@ if [[ -n $SIZES ]]; then
                 row+=" | -"
             fi
         done
+        for side in before after; do
+            row+=" | ${SIZE_FILES[$n $side]:--}"
+        done
         echo "$row |"
     done
     echo
-    echo "Directory sizes are apparent bytes (du -sb) after the timed runs."
+    echo "Directory sizes are apparent bytes (du -sb) after the timed runs, and so are the files'."
 fi
 
 # Building a lab command by command.
