@@ -12,7 +12,7 @@
 # EPOCHREALTIME around the docker process), the time from the daemon's start until its socket
 # is there (polled every 10 ms), and the daemon's peak RSS (VmHWM) after the runs:
 #   docker network ls
-#   docker run -d -t --name tI --network net7 busybox     (the container's sh exits at once)
+#   docker run -d -t --name tI --network net7 busybox     (sh with a terminal keeps running)
 #   docker run -dit --name iI --network net7 busybox      (sh keeps running, as the lab's do)
 # and, for scale, `docker --version` (the CLI's start-up alone, no request).
 # Each daemon is stopped (SIGTERM) before the next side starts.
