@@ -231,57 +231,42 @@ fn network_by_id(
 /// IDs of `host`'s networks that `term` may name (`findUniqueNetwork`'s candidates): its
 /// ID and every network of that name, else every ID it begins.
 fn resolve_network(conn: &Connection, host: &str, term: &str) -> rusqlite::Result<Vec<String>> {
-    let mut out = Vec::new();
-    if term.is_empty() {
-        return Ok(out);
-    }
-    for sql in [
-        "SELECT id FROM networks WHERE host = ?1 AND id = ?2",
-        "SELECT id FROM networks WHERE host = ?1 AND name = ?2",
-    ] {
-        let mut st = conn.prepare_cached(sql)?;
-        for id in st.query_map(params![host, term], |r| r.get::<_, String>(0))? {
-            out.push(id?);
-        }
-    }
-    // `findUniqueNetwork` looks at prefixes only when neither the ID nor a name matched.
-    if !out.is_empty() {
-        return Ok(out);
-    }
-    let mut st =
-        conn.prepare_cached("SELECT id FROM networks WHERE host = ?1 AND id >= ?2 AND id < ?3")?;
-    let end = format!("{term}\u{10FFFF}");
-    for id in st.query_map(params![host, term, end], |r| r.get::<_, String>(0))? {
-        out.push(id?);
-    }
-    Ok(out)
+    resolve(conn, "networks", host, term, "")
 }
 
 /// IDs of `host`'s containers that `term` names: its ID or its name, else (at most two,
 /// enough to tell an ambiguous prefix) IDs it begins.
 fn resolve_container(conn: &Connection, host: &str, term: &str) -> rusqlite::Result<Vec<String>> {
     let term = term.strip_prefix('/').unwrap_or(term);
+    resolve(conn, "containers", host, term, " ORDER BY id LIMIT 2")
+}
+
+/// IDs of `table`'s rows whose ID or name is `term`, else whose ID begins with it (moby looks
+/// at prefixes only when neither matched). Two lookups, each on its index: an OR of both
+/// would scan every name.
+fn resolve(
+    conn: &Connection,
+    table: &str,
+    host: &str,
+    term: &str,
+    prefixes: &str,
+) -> rusqlite::Result<Vec<String>> {
     let mut out = Vec::new();
     if term.is_empty() {
         return Ok(out);
     }
-    // Two lookups, each on its index (an OR of both would scan every name).
-    for sql in [
-        "SELECT id FROM containers WHERE host = ?1 AND id = ?2",
-        "SELECT id FROM containers WHERE host = ?1 AND name = ?2",
-    ] {
-        let mut st = conn.prepare_cached(sql)?;
+    for column in ["id", "name"] {
+        let sql = format!("SELECT id FROM {table} WHERE host = ?1 AND {column} = ?2");
+        let mut st = conn.prepare_cached(&sql)?;
         for id in st.query_map(params![host, term], |r| r.get::<_, String>(0))? {
             out.push(id?);
         }
     }
-    // `GetContainer` looks at prefixes only when neither the ID nor the name matched.
     if !out.is_empty() {
         return Ok(out);
     }
-    let mut st = conn.prepare_cached(
-        "SELECT id FROM containers WHERE host = ?1 AND id >= ?2 AND id < ?3 ORDER BY id LIMIT 2",
-    )?;
+    let sql = format!("SELECT id FROM {table} WHERE host = ?1 AND id >= ?2 AND id < ?3{prefixes}");
+    let mut st = conn.prepare_cached(&sql)?;
     let end = format!("{term}\u{10FFFF}");
     for id in st.query_map(params![host, term, end], |r| r.get::<_, String>(0))? {
         out.push(id?);
