@@ -138,6 +138,7 @@ impl Cli {
             Some(Command::Ps(a)) => a.scope(),
             Some(Command::Inspect(a)) => a.scope(),
             Some(Command::Exec(a)) => a.scope(),
+            Some(Command::Port(a)) => a.scope(),
             _ => Scope::All,
         }
     }

@@ -182,9 +182,9 @@ fn convert_driver_opt(opts: &[String]) -> Result<BTreeMap<String, String>, Strin
 
 /// `network disconnect` flags.
 impl NetworkCommand {
-    /// What a network command loads: `ls` the networks' own fields (their endpoints too
-    /// for a `dangling` filter, so everything), `inspect`, `connect` and `disconnect` what
-    /// they name.
+    /// What a network command loads: `ls` and `create` the networks' own fields (`ls`
+    /// their endpoints too for a `dangling` filter, so everything), `inspect`, `rm`,
+    /// `connect` and `disconnect` what they name; `prune` everything.
     pub(super) fn scope(&self) -> Scope {
         match self {
             NetworkCommand::Ls(a) if !a.filter.iter().any(|f| f.starts_with("dangling")) => {
@@ -193,7 +193,15 @@ impl NetworkCommand {
                     ..Default::default()
                 })
             }
+            // A new network meets every other one's name, bridge and subnets, never their
+            // endpoints.
+            NetworkCommand::Create(a) => Scope::Part(crate::store::Want {
+                networks_only: true,
+                networks: a.args.clone(),
+                ..Default::default()
+            }),
             NetworkCommand::Inspect(a) => Scope::of(&[], &a.args),
+            NetworkCommand::Rm(a) => Scope::of(&[], &a.args),
             NetworkCommand::Connect(a) => {
                 let mut containers: Vec<String> = a.args.iter().skip(1).cloned().collect();
                 for l in &a.link {

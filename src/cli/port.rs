@@ -19,6 +19,13 @@ pub struct PortArgs {
     args: Vec<String>,
 }
 
+impl PortArgs {
+    /// The container named.
+    pub(super) fn scope(&self) -> crate::store::Scope {
+        crate::store::Scope::of(&self.args[..self.args.len().min(1)], &[])
+    }
+}
+
 /// `runPort`.
 pub(super) fn port(a: &PortArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     if !arity(prog, "port", a.args.len(), Want::Range(1, 2), o) {

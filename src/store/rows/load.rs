@@ -296,6 +296,9 @@ fn load_host_part(
             );
             host.engine.networks.insert(net.id.clone(), net);
         }
+        for term in &want.networks {
+            load_counters(conn, name, host, snap, &format!("network/{term}"), true)?;
+        }
         return Ok(true);
     }
     // Networks with their endpoints: those named and those of the named containers.
