@@ -59,8 +59,14 @@ pub(super) async fn inspect(host: &Arc<Host>, term: String) -> Result<Reply, Err
 /// `POST /networks/create`.
 pub(super) async fn create(host: &Arc<Host>, body: &[u8]) -> Result<Reply, Error> {
     let req = http::decode::<api::NetworkCreate>(body)?.into_request();
-    host::write_json(host, 201, move |d| {
-        let id = d.network_create(req)?;
+    // A new network meets every other one's name, bridge and subnets, never their endpoints.
+    let scope = Scope::Part(crate::store::Want {
+        networks_only: true,
+        networks: vec![req.name.clone()],
+        ..Default::default()
+    });
+    host::write_json_in(host, scope, 201, move |d| {
+        let id = d.network_create(req.clone())?;
         Ok(json!({ "Id": id, "Warning": "" }))
     })
     .await
