@@ -132,24 +132,8 @@ fn load_host_whole(
     host: &mut Host,
     snap: &mut Snapshot,
 ) -> rusqlite::Result<()> {
-    for (seq, mut net) in networks_of(conn, name)? {
-        fill_allocated(conn, name, &mut net)?;
-        let eps = endpoints_of(conn, name, &net.id)?;
-        net.endpoints = eps
-            .iter()
-            .map(|(k, (_, e))| (k.clone(), e.clone()))
-            .collect();
-        let mut bare = net.clone();
-        bare.endpoints.clear();
-        snap.networks.insert(
-            (name.to_string(), net.id.clone()),
-            NetworkRow {
-                seq,
-                meta_only: false,
-                net: bare,
-                endpoints: eps,
-            },
-        );
+    for (seq, net) in networks_of(conn, name)? {
+        let net = whole_network(conn, name, seq, net, snap)?;
         host.engine.networks.insert(net.id.clone(), net);
     }
     let mut st =
@@ -226,6 +210,30 @@ fn network_by_id(
         Some((seq, json)) => Ok(Some((seq, from_json(&json, "network")?))),
         None => Ok(None),
     }
+}
+
+/// A network read with its endpoints and handed-out addresses (`net` has its own fields),
+/// noted in the snapshot.
+fn whole_network(
+    conn: &Connection,
+    host: &str,
+    seq: i64,
+    mut net: Network,
+    snap: &mut Snapshot,
+) -> rusqlite::Result<Network> {
+    fill_allocated(conn, host, &mut net)?;
+    let eps = endpoints_of(conn, host, &net.id)?;
+    snap.networks.insert(
+        (host.to_string(), net.id.clone()),
+        NetworkRow {
+            seq,
+            meta_only: false,
+            net: net.clone(),
+            endpoints: eps.clone(),
+        },
+    );
+    net.endpoints = eps.into_iter().map(|(k, (_, e))| (k, e)).collect();
+    Ok(net)
 }
 
 /// IDs of `host`'s networks that `term` may name (`findUniqueNetwork`'s candidates): its
@@ -388,29 +396,13 @@ fn load_host_part(
     }
     let mut networks: Vec<(i64, Network)> = Vec::new();
     for id in &full {
-        let Some((seq, mut net)) = network_by_id(conn, name, id)? else {
+        let Some((seq, net)) = network_by_id(conn, name, id)? else {
             continue;
         };
-        fill_allocated(conn, name, &mut net)?;
-        let eps = endpoints_of(conn, name, &net.id)?;
-        for (_, e) in eps.values() {
+        let net = whole_network(conn, name, seq, net, snap)?;
+        for e in net.endpoints.values() {
             load_container(conn, name, &e.container_id, &mut loaded)?;
         }
-        net.endpoints = eps
-            .iter()
-            .map(|(k, (_, e))| (k.clone(), e.clone()))
-            .collect();
-        let mut bare = net.clone();
-        bare.endpoints.clear();
-        snap.networks.insert(
-            (name.to_string(), net.id.clone()),
-            NetworkRow {
-                seq,
-                meta_only: false,
-                net: bare,
-                endpoints: eps,
-            },
-        );
         networks.push((seq, net));
     }
     // Networks' own fields: those the loaded containers are attached to.
