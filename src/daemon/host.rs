@@ -123,19 +123,9 @@ impl Host {
         })
     }
 
-    /// Runs `f` on the part of the state `scope` names (see [`Host::run_on`]).
-    fn with_part<T>(
-        &self,
-        scope: &Scope,
-        write: bool,
-        f: impl Fn(&mut Daemon) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        self.run_on(scope, write, f)
-    }
-
     /// Runs `f` on the part of the state `scope` names, without saving.
     pub(crate) fn read_part<T>(&self, scope: &Scope, f: impl Fn(&Daemon) -> T) -> Result<T, Error> {
-        self.with_part(scope, false, |d| Ok(f(d)))
+        self.run_on(scope, false, |d| Ok(f(d)))
     }
 
     /// Runs `f` on the state, without saving.
@@ -233,7 +223,7 @@ pub(crate) async fn read_in<T: Send + 'static>(
     scope: Scope,
     f: impl Fn(&Daemon) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
-    blocking(host, move |h| h.with_part(&scope, false, |d| f(d)))
+    blocking(host, move |h| h.run_on(&scope, false, |d| f(d)))
         .await
         .and_then(|r| r)
 }
@@ -244,7 +234,7 @@ pub(crate) async fn write_in<T: Send + 'static>(
     scope: Scope,
     f: impl Fn(&mut Daemon) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
-    blocking(host, move |h| h.with_part(&scope, true, f))
+    blocking(host, move |h| h.run_on(&scope, true, f))
         .await
         .and_then(|r| r)
 }

@@ -148,15 +148,7 @@ fn load_host_whole(
             .insert((name.to_string(), c.id.clone()), (seq, c.clone()));
         host.engine.containers.insert(c.id.clone(), c);
     }
-    let mut st = conn.prepare_cached("SELECT label, n FROM counters WHERE host = ?1")?;
-    let rows = st.query_map(params![name], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-    })?;
-    for row in rows {
-        let (label, n) = row?;
-        add_counter(name, host, snap, label, n);
-    }
-    Ok(())
+    load_counters(conn, name, host, snap, "", false)
 }
 
 fn add_counter(host_name: &str, host: &mut Host, snap: &mut Snapshot, label: String, n: i64) {
