@@ -7,13 +7,31 @@ use vnet::cli::StateCommand;
 use vnet::cli::{self, Command, Outcome, SystemCommand};
 use vnet::store::{self, Scope, Store};
 
+/// The command line as text. An argument that is not UTF-8 (the OS hands bytes) is refused,
+/// named by its place (the program is argument 0) and shown with its bytes escaped.
+fn utf8_args(args: impl Iterator<Item = std::ffi::OsString>) -> Result<Vec<String>, Outcome> {
+    args.enumerate()
+        .map(|(i, a)| {
+            a.into_string().map_err(|a| Outcome {
+                stderr: format!(
+                    "vnet: argument {i} is not valid UTF-8: \"{}\"\n",
+                    a.as_encoded_bytes().escape_ascii()
+                ),
+                code: 125,
+                ..Outcome::default()
+            })
+        })
+        .collect()
+}
+
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().collect();
-    let mut argv0 = argv.clone();
-    if let Some(first) = argv0.first_mut() {
-        *first = "vnet".to_string();
-    }
-    let outcome = match cli::parse(&argv0) {
+    let parsed = utf8_args(std::env::args_os()).and_then(|mut argv| {
+        if let Some(first) = argv.first_mut() {
+            *first = "vnet".to_string();
+        }
+        cli::parse(&argv)
+    });
+    let outcome = match parsed {
         Ok(mut parsed) => {
             // `-H` wins over VNET_HOST, as it does over DOCKER_HOST.
             if parsed.host.is_none() {

@@ -3,6 +3,17 @@
 
 use super::*;
 
+/// How long a stop waits for a process that ignores SIGTERM, given `-t SECONDS` (not
+/// negative): moby's `wait = time.Duration(stopTimeout) * time.Second`, Go's `int64`
+/// nanoseconds, which wrap. A wait that wrapped to zero or below has expired before it began
+/// (`context.WithTimeout` with a deadline in the past), so SIGKILL follows at once: `docker
+/// stop -t 9223372036854775807` kills at once, and no wait is longer than Go's longest
+/// `Duration` (about 292 years), so the clock stays in range.
+fn grace_period(seconds: i64) -> Duration {
+    let nanos = seconds.wrapping_mul(1_000_000_000);
+    Duration::from_micros(u64::try_from(nanos).unwrap_or(0) / 1_000)
+}
+
 impl Daemon {
     /// `POST /containers/{id}/stop?t=N`: SIGTERM, then SIGKILL after `timeout` seconds if
     /// the process ignores SIGTERM (a shell as PID 1 does); a negative timeout waits for
@@ -66,7 +77,7 @@ impl Daemon {
         }
         match timeout {
             None => Ok((137, DEFAULT_STOP_TIMEOUT)),
-            Some(t) if t >= 0 => Ok((137, Duration::from_secs(t as u64))),
+            Some(t) if t >= 0 => Ok((137, grace_period(t))),
             Some(_) => Err(Error::stop_needs_timeout(&c.name)),
         }
     }
@@ -155,5 +166,27 @@ impl Daemon {
         self.container_stop(term, timeout)?;
         self.container_start(term)
             .map_err(|e| e.prefixed(&format!("Cannot restart container {term}: ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grace_periods_wrap_as_go_durations_do() {
+        assert_eq!(grace_period(0), Duration::ZERO);
+        assert_eq!(grace_period(10), Duration::from_secs(10));
+        // The longest wait that does not wrap: 292 years.
+        assert_eq!(
+            grace_period(9_223_372_036),
+            Duration::from_secs(9_223_372_036)
+        );
+        // (2^63 - 1) * 10^9 wraps to -10^9: expired at once.
+        assert_eq!(grace_period(i64::MAX), Duration::ZERO);
+        // 9223372037 * 10^9 is past 2^63: negative, expired.
+        assert_eq!(grace_period(9_223_372_037), Duration::ZERO);
+        // 2^64 / 10^9 + 1 seconds wraps past zero to a short positive wait.
+        assert_eq!(grace_period(18_446_744_074), Duration::from_micros(290_448));
     }
 }
