@@ -2,7 +2,10 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU8;
 use std::sync::atomic::{AtomicBool, Ordering};
+use vnet::busybox::applet::{Console, Terminal};
 use vnet::cli::StateCommand;
 use vnet::cli::{self, Command, Outcome, SystemCommand};
 use vnet::store::{self, Scope, Store};
@@ -37,7 +40,7 @@ fn main() -> ExitCode {
             if parsed.host.is_none() {
                 parsed.host = std::env::var("VNET_HOST").ok().filter(|h| !h.is_empty());
             }
-            run(&parsed).unwrap_or_else(|e| Outcome {
+            run(&mut parsed).unwrap_or_else(|e| Outcome {
                 stderr: format!("vnet: {e:#}\n"),
                 code: 1,
                 ..Outcome::default()
@@ -78,7 +81,7 @@ fn scenario_run(args: &cli::ScenarioArgs) -> Outcome {
     outcome
 }
 
-fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
+fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
     if let Some(Command::Scenario {
         command: Some(cli::ScenarioCommand::Run(args)),
     }) = &parsed.command
@@ -162,9 +165,29 @@ fn run(parsed: &cli::Cli) -> anyhow::Result<Outcome> {
     }
     let stdin = io::stdin();
     let mut input = stdin.lock();
-    let outcome = store.run(&parsed.scope(), parsed.writes(), seed, |cluster| {
-        cli::execute(parsed, "vnet", cluster, &mut input)
-    })?;
+    let outcome = if parsed.detached() {
+        // An exec or an attach: no lock held while it runs, its output on the terminal as it
+        // comes, Ctrl-C ends it.
+        // An attach's prompts and echo are gathered with its output, in order.
+        if matches!(parsed.command, Some(Command::Exec(_))) {
+            parsed.terminal = Some(Console(Arc::new(Tty::open()?)));
+        }
+        let parsed = &*parsed;
+        let (mut outcome, saved) = store.run_detached(&parsed.scope(), seed, |cluster| {
+            cli::execute(parsed, "vnet", cluster, &mut input)
+        })?;
+        if let Err(e) = saved {
+            outcome.stderr.push_str(&format!("vnet: {e}\n"));
+            if outcome.code == 0 {
+                outcome.code = 1;
+            }
+        }
+        outcome
+    } else {
+        store.run(&parsed.scope(), parsed.writes(), seed, |cluster| {
+            cli::execute(parsed, "vnet", cluster, &mut input)
+        })?
+    };
     if let Some(path) = &parsed.capture {
         // Written even when the command moved no frame, so the file always opens.
         let bytes = outcome
@@ -206,4 +229,53 @@ fn state_command(
         }
     }
     Ok(o)
+}
+
+/// The terminal `vnet exec` runs on: output written and flushed as the simulation produces
+/// it; SIGINT (Ctrl-C), SIGTERM, SIGHUP or a closed standard output interrupt the command, which
+/// then ends as the real one would (ping prints its statistics). A second signal kills vnet.
+struct Tty {
+    opened: std::time::Instant,
+    /// 0: running; 1: interrupted by a signal; 2: standard output is gone.
+    interrupt: Arc<AtomicU8>,
+    signalled: Arc<AtomicBool>,
+}
+
+impl Tty {
+    fn open() -> anyhow::Result<Tty> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let signalled = Arc::new(AtomicBool::new(false));
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            // The second signal ends vnet at once (status 128+N as the shell reports it).
+            signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, signalled.clone())
+                .and_then(|_| signal_hook::flag::register(sig, signalled.clone()))
+                .map_err(|e| anyhow::anyhow!("cannot handle signal {sig}: {e}"))?;
+        }
+        Ok(Tty {
+            opened: std::time::Instant::now(),
+            interrupt: Arc::new(AtomicU8::new(0)),
+            signalled,
+        })
+    }
+}
+
+impl Terminal for Tty {
+    fn write(&self, s: &str) {
+        let mut out = io::stdout().lock();
+        if out
+            .write_all(s.as_bytes())
+            .and_then(|_| out.flush())
+            .is_err()
+        {
+            self.interrupt.store(2, Ordering::Relaxed);
+        }
+    }
+
+    fn interrupted(&self) -> bool {
+        self.signalled.load(Ordering::Relaxed) || self.interrupt.load(Ordering::Relaxed) != 0
+    }
+
+    fn pace(&self, elapsed: vnet::time::Duration) {
+        vnet::busybox::applet::pace_wall_clock(self.opened, elapsed, &|| self.interrupted());
+    }
 }

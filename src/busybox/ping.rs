@@ -7,7 +7,7 @@
 //! came, else after `-W` (10 s); with `-w S`, stop at S seconds whatever happens. A ping of the
 //! container's own addresses never leaves it (the loopback).
 
-use super::applet::{ExecOptions, ExecResult, finish};
+use super::applet::{ExecOptions, ExecResult, Output, finish};
 use super::nslookup::resolve_host;
 use crate::docker::sandbox::Sandbox;
 use crate::engine::{NicId, World};
@@ -23,7 +23,8 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         Ok(x) => x,
         Err(e) => return ExecResult::err(e, 1),
     };
-    if o.count.is_none() && o.deadline.is_none() {
+    // Without a terminal nothing could interrupt it.
+    if o.count.is_none() && o.deadline.is_none() && opts.terminal.is_none() {
         return ExecResult::err(
             "vnet: ping would run until interrupted; give -c COUNT or -w SECONDS\n".into(),
             1,
@@ -40,9 +41,13 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         let r = ExecResult::err(format!("ping: bad address '{host}'\n"), 1);
         return finish(sb, &world, r);
     };
+    let mut out = Output::new(opts);
+    // Paced to the wall clock: a ping without an end (it runs until interrupted, as the real
+    // one does), or any under `--realtime`.
+    let paced = opts.realtime || (o.count.is_none() && o.deadline.is_none());
     if target.is_loopback() || sb.ifaces().iter().any(|i| i.ip == target) {
-        let r = ping_local(sb, world.now(), target, &host, &o);
-        return finish(sb, &world, r);
+        let code = ping_local(sb, world.now(), target, &host, &o, &mut out, paced);
+        return finish(sb, &world, gathered(out, code));
     }
     let Some(route) = sb.route(target) else {
         let r = ExecResult {
@@ -53,13 +58,34 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         };
         return finish(sb, &world, r);
     };
-    let r = ping(&mut world, sb.nic(route), target, &host, &o);
-    let r = ExecResult {
-        stdout: r.stdout,
-        code: r.code,
-        ..Default::default()
-    };
-    finish(sb, &world, r)
+    let code = ping_on(
+        &mut world,
+        sb.nic(route),
+        target,
+        &host,
+        &o,
+        &mut out,
+        paced,
+    );
+    finish(sb, &world, gathered(out, code))
+}
+
+/// The result of a ping whose output went to `out`.
+fn gathered(out: Output, code: i32) -> ExecResult {
+    let (stdout, stopped) = out.finish();
+    match stopped {
+        Some(why) => ExecResult {
+            stdout,
+            stderr: why,
+            code: 1,
+            ..Default::default()
+        },
+        None => ExecResult {
+            stdout,
+            code,
+            ..Default::default()
+        },
+    }
 }
 
 /// busybox ping's options: `-c N -w N -W N -i SECS -s N -q -f`, combined or apart.
@@ -256,11 +282,31 @@ pub fn ping(
     shown: &str,
     o: &PingOptions,
 ) -> PingResult {
+    let mut out = Output::new(&ExecOptions::default());
+    let code = ping_on(world, nic, target, shown, o, &mut out, false);
+    PingResult {
+        stdout: out.finish().0,
+        code,
+    }
+}
+
+/// Pings as [`ping`] does, writing to `out` as replies come, and stopping when `out` is
+/// interrupted (busybox's SIGINT handler: the statistics, then the status); `paced` waits
+/// for the wall clock before each request. Returns busybox's status.
+fn ping_on(
+    world: &mut World,
+    nic: NicId,
+    target: Ipv4Address,
+    shown: &str,
+    o: &PingOptions,
+    out: &mut Output,
+    paced: bool,
+) -> i32 {
     let ident = (world.rng_u64() & 0xffff) as u16;
     let h = world.nic_mut(nic).icmp_socket(ident);
     let caps = ChecksumCapabilities::default();
     let start = world.now();
-    let mut out = Tally::header(shown, target, o.size);
+    out.push(&Tally::header(shown, target, o.size));
     let mut tally = Tally::default();
     let data = vec![0u8; o.size];
     let mut sent_at: Vec<Instant> = Vec::new();
@@ -271,6 +317,9 @@ pub fn ping(
     let mut stop_at: Option<Instant> = None;
     let flood_gap = Duration::from_millis(10);
     loop {
+        if out.stopped() {
+            break;
+        }
         let ev = world.next_event_time();
         if let (Some(s), Some(d)) = (next_send, deadline)
             && s >= d
@@ -290,6 +339,12 @@ pub fn ping(
         }
         let Some(due) = due else { break };
         if send == Some(due) {
+            if paced {
+                out.pace(due - start);
+                if out.stopped() {
+                    break;
+                }
+            }
             world.advance_to(due);
             let seq = sent_at.len() as u16;
             let req = Icmpv4Repr::EchoRequest {
@@ -355,7 +410,7 @@ pub fn ping(
             let rtt = world.now() - t0;
             tally.record(rtt);
             if !o.quiet && !o.flood {
-                out.push_str(&Tally::reply_line(
+                out.push(&Tally::reply_line(
                     o.size,
                     target,
                     seq_no,
@@ -371,13 +426,10 @@ pub fn ping(
             break;
         }
     }
-    out.push_str(&tally.statistics(shown));
+    out.push(&tally.statistics(shown));
     // busybox: status 1 with no reply, or with a deadline and fewer replies than -c asked.
     let short = o.deadline.is_some() && o.count.is_some_and(|c| tally.received < c);
-    PingResult {
-        stdout: out,
-        code: if short { 1 } else { tally.code() },
-    }
+    if short { 1 } else { tally.code() }
 }
 
 /// A ping that never leaves the container, from `start`: loopback, 98-byte frames on `lo`.
@@ -387,12 +439,20 @@ fn ping_local(
     target: Ipv4Addr,
     host: &str,
     o: &PingOptions,
-) -> ExecResult {
-    let mut out = Tally::header(host, target, o.size);
+    out: &mut Output,
+    paced: bool,
+) -> i32 {
+    out.push(&Tally::header(host, target, o.size));
     let mut tally = Tally::default();
     let end = o.deadline.map(|d| start + d);
     let mut t = start;
     loop {
+        if paced {
+            out.pace(t - start);
+        }
+        if out.stopped() {
+            break;
+        }
         if let Some(e) = end
             && t >= e
         {
@@ -403,7 +463,7 @@ fn ping_local(
         let rtt = Duration(15 + sb.draw("loopback", 10));
         tally.record(rtt);
         if !o.quiet {
-            out.push_str(&Tally::reply_line(
+            out.push(&Tally::reply_line(
                 o.size,
                 target,
                 (tally.sent - 1) as u16,
@@ -423,12 +483,8 @@ fn ping_local(
         t = t + o.interval;
     }
     sb.advance_to(t);
-    out.push_str(&tally.statistics(host));
-    ExecResult {
-        stdout: out,
-        code: tally.code(),
-        ..Default::default()
-    }
+    out.push(&tally.statistics(host));
+    tally.code()
 }
 
 #[cfg(test)]

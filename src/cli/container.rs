@@ -749,6 +749,8 @@ fn exec_options(cli: &super::Cli, tty: bool) -> crate::busybox::ExecOptions {
         tty,
         trace: cli.trace,
         capture: cli.capture.is_some(),
+        terminal: cli.terminal.clone(),
+        realtime: cli.realtime,
     }
 }
 

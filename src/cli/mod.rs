@@ -99,6 +99,14 @@ pub struct Cli {
     /// The simulated host to talk to (default: $VNET_HOST, else "default")
     #[arg(short = 'H', long = "host", global = true, value_name = "NAME")]
     pub host: Option<String>,
+    /// Pace every command to the wall clock, one virtual second a second (commands without
+    /// an end, such as `ping` without -c, always are)
+    #[arg(long, global = true)]
+    pub realtime: bool,
+    /// The user's terminal, set by the front end that has one: a running command's output
+    /// goes there as it comes, and its interrupt ends the command.
+    #[arg(skip)]
+    pub terminal: Option<crate::busybox::applet::Console>,
     /// The command.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -119,6 +127,13 @@ impl Cli {
                     | Some(Command::Link { command: Some(_) })
                     | Some(Command::Host { command: Some(_) })
             )
+    }
+
+    /// Whether the command may run as long as its user wants (`exec`, `attach`): it then
+    /// runs without the state's write lock and saves its changes at the end, merged with
+    /// what other commands saved meanwhile ([`crate::store::Store::run_detached`]).
+    pub fn detached(&self) -> bool {
+        !self.help && matches!(&self.command, Some(Command::Exec(_) | Command::Attach(_)))
     }
 
     /// What the command loads of the state ([`Scope::All`] unless it names what it

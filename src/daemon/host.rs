@@ -111,6 +111,40 @@ impl Host {
         }
     }
 
+    /// Runs `f` (an exec, which may run until its client goes away) on the part of the
+    /// state `scope` names without holding the state while it runs: other requests, and
+    /// other vnet commands, go on meanwhile. What `f` changed is then saved, merged with what
+    /// they saved (see [`Store::run_detached`]); the inner result is that save's.
+    pub(crate) fn run_detached<T>(
+        &self,
+        scope: &Scope,
+        f: impl FnOnce(&mut Daemon) -> Result<T, Error>,
+    ) -> Result<(T, Result<(), Error>), Error> {
+        let (read, mut cluster) = self.with_store(|s| s.read_detached(scope, self.seed))?;
+        let mut d = cluster
+            .checkout(&self.name)
+            .map_err(|e| Error::new(Kind::NotFound, e.to_string()))?;
+        let out = f(&mut d);
+        cluster.checkin(d);
+        // A failed request changed nothing (the engine's rule).
+        let out = out?;
+        let saved = self.with_store(|s| s.write_detached(read, cluster, self.seed));
+        Ok((out, saved))
+    }
+
+    /// Runs `f` on the open database, under the state's lock.
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError>,
+    ) -> Result<T, Error> {
+        let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let store = match &mut g.0 {
+            Some(s) => s,
+            s => s.insert(Store::open(&self.dir, self.seed).map_err(store_error)?),
+        };
+        f(store).map_err(store_error)
+    }
+
     /// Runs `f` once on the whole state.
     fn with_state<T>(
         &self,

@@ -9,6 +9,7 @@
 //! in CRLF); engine-api.md describes what the clients read.
 
 use super::http::{self, Reply};
+use crate::busybox::applet::{Terminal, pace_wall_clock};
 use hyper::header::{self, HeaderValue};
 use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
@@ -73,6 +74,41 @@ impl Output {
         } else {
             "application/vnd.docker.multiplexed-stream"
         }
+    }
+}
+
+/// A running exec's terminal on a hijacked connection: what the command prints goes to
+/// the connection's writer through a channel as it is produced; the client going away (the
+/// writer fails, and so drops the channel's end) interrupts the command.
+pub(crate) struct StreamTerminal {
+    tx: tokio::sync::mpsc::Sender<String>,
+    opened: std::time::Instant,
+}
+
+impl StreamTerminal {
+    /// A terminal, and the receiving end its output comes out of.
+    pub(crate) fn open() -> (StreamTerminal, tokio::sync::mpsc::Receiver<String>) {
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let t = StreamTerminal {
+            tx,
+            opened: std::time::Instant::now(),
+        };
+        (t, rx)
+    }
+}
+
+impl Terminal for StreamTerminal {
+    fn write(&self, s: &str) {
+        // Blocks while the client reads slowly; fails once the writer has gone.
+        let _ = self.tx.blocking_send(s.to_string());
+    }
+
+    fn interrupted(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    fn pace(&self, elapsed: crate::time::Duration) {
+        pace_wall_clock(self.opened, elapsed, &|| self.interrupted());
     }
 }
 

@@ -11,6 +11,7 @@
 //! use and kept as `state.json.bak`. `vnet state export` prints the same document.
 
 pub mod document;
+pub mod merge;
 pub mod rows;
 pub mod schema;
 pub mod scope;
@@ -101,6 +102,17 @@ pub enum StoreError {
         /// The newest this vnet reads.
         supported: i64,
     },
+    /// A command that ran without the write lock changed what another command changed
+    /// meanwhile; its changes were not saved.
+    #[error(
+        "{object} changed in {path} while the command ran; what the command changed (counters, caches, the clock) was not saved"
+    )]
+    Conflict {
+        /// The database.
+        path: PathBuf,
+        /// The object both changed.
+        object: String,
+    },
     /// `--seed` disagrees with the state's seed.
     #[error(
         "the state in {dir} was created with seed {existing}, not {requested}; run `vnet system reset -f --seed {requested}` to start over with that seed"
@@ -159,6 +171,15 @@ pub struct Cached {
     pub cluster: Cluster,
     /// What was read, to save against.
     pub snapshot: Snapshot,
+}
+
+/// What a detached command read ([`Store::read_detached`]), to save its result against.
+#[derive(Debug)]
+pub struct DetachedRead {
+    scope: Scope,
+    generation: u64,
+    snapshot: Snapshot,
+    base: Cluster,
 }
 
 /// A state loaded in a transaction: save it, then commit.
@@ -357,6 +378,94 @@ impl Store {
             }
             match loaded.commit() {
                 Ok(_) => return Ok(out),
+                Err(CommitError::ScopeMiss) if scope != Scope::All => scope = Scope::All,
+                Err(CommitError::ScopeMiss) => {
+                    return Err(save_error(&self.path, SaveError::ScopeMiss));
+                }
+                Err(CommitError::Store(e)) => return Err(e),
+            }
+        }
+    }
+
+    /// Runs one command that may take as long as its user wants (`exec`, `attach`): loads
+    /// what `scope` names in a read transaction and lets go of the database, runs `f` with no
+    /// lock held (other commands proceed), then takes the write lock and saves what `f`
+    /// changed, merged with what other commands saved meanwhile ([`merge`]). `f` runs once
+    /// (its output may already be on the user's terminal). The outer error is the load's;
+    /// the inner one is the write-back's (a [`StoreError::Conflict`] leaves the database as
+    /// the other commands left it).
+    pub fn run_detached<R>(
+        &mut self,
+        scope: &Scope,
+        seed: Option<u64>,
+        f: impl FnOnce(&mut Cluster) -> R,
+    ) -> Result<(R, Result<(), StoreError>), StoreError> {
+        let (read, mut ours) = self.read_detached(scope, seed)?;
+        let out = f(&mut ours);
+        Ok((out, self.write_detached(read, ours, seed)))
+    }
+
+    /// The first half of [`Store::run_detached`]: what `scope` names, read in a transaction
+    /// that has ended when this returns; run the command on the cluster, then hand both to
+    /// [`Store::write_detached`].
+    pub fn read_detached(
+        &mut self,
+        scope: &Scope,
+        seed: Option<u64>,
+    ) -> Result<(DetachedRead, Cluster), StoreError> {
+        let Cached {
+            generation,
+            cluster,
+            snapshot,
+        } = self.load(scope, false, seed)?.keep();
+        let read = DetachedRead {
+            scope: scope.clone(),
+            generation,
+            snapshot,
+            base: cluster.clone(),
+        };
+        Ok((read, cluster))
+    }
+
+    /// The second half of [`Store::run_detached`]: saves `ours`, the command's result from
+    /// `read`, merging it with whatever was saved since.
+    pub fn write_detached(
+        &mut self,
+        read: DetachedRead,
+        ours: Cluster,
+        seed: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let DetachedRead {
+            scope,
+            generation,
+            snapshot,
+            base,
+        } = read;
+        if ours == base {
+            return Ok(());
+        }
+        let mut snapshot = Some(snapshot);
+        let mut scope = scope;
+        let path = self.path.clone();
+        loop {
+            let mut loaded = self.load(&scope, true, seed)?;
+            match snapshot.take() {
+                // Nothing saved since: save against what was read.
+                Some(s) if loaded.generation == generation => {
+                    loaded.cluster = ours.clone();
+                    loaded.snapshot = s;
+                }
+                _ => {
+                    loaded.cluster = merge::merge(&base, &ours, &loaded.cluster).map_err(|c| {
+                        StoreError::Conflict {
+                            path: path.clone(),
+                            object: c.object,
+                        }
+                    })?;
+                }
+            }
+            match loaded.commit() {
+                Ok(_) => return Ok(()),
                 Err(CommitError::ScopeMiss) if scope != Scope::All => scope = Scope::All,
                 Err(CommitError::ScopeMiss) => {
                     return Err(save_error(&self.path, SaveError::ScopeMiss));

@@ -4,11 +4,12 @@
 //! `postContainerExecStart`, `getExecByID`, `postContainerExecResize`); the instances live in
 //! the daemon's memory, as moby's `daemon/exec` store (see [`Host`]).
 
+use crate::busybox::applet::Console;
 use crate::busybox::{self, ExecOptions};
 use crate::daemon::api;
 use crate::daemon::host::{self, ExecInstance, Host};
 use crate::daemon::http::{self, Reply};
-use crate::daemon::stream::{self, Output};
+use crate::daemon::stream::{self, Output, StreamTerminal};
 use crate::docker::Error;
 use crate::store::Scope;
 use hyper::header::{self, HeaderValue};
@@ -62,6 +63,37 @@ pub(super) async fn start(
     })??;
     let (cid, argv, tty) = (exec.container_id.clone(), exec.argv.clone(), exec.tty);
     let scope = Scope::of(std::slice::from_ref(&cid), &[]);
+    // What the client reads: with a pseudo-terminal (the create's Tty) stdout and stderr
+    // share it and lines end in CRLF; the framing follows the start's Tty.
+    let output = Output {
+        tty: exec.tty,
+        raw: start.tty.unwrap_or(false),
+        stdout: exec.attach_stdout,
+        stderr: exec.attach_stderr,
+    };
+    if !start.detach.unwrap_or(false)
+        && let Some(on_upgrade) = upgrade
+    {
+        // Errors the start answers before the upgrade (the container stopped meanwhile).
+        let (c, id) = (cid.clone(), exec.id.clone());
+        let checked = host::read_in(host, scope.clone(), move |d| d.exec_target(&c).map(drop));
+        if let Err(e) = checked.await {
+            let _ = host.with_exec(&id, |x| x.started = false);
+            return Err(e);
+        }
+        let run = Run {
+            host: host.clone(),
+            exec_id: exec.id,
+            cid,
+            argv,
+            tty,
+            scope,
+            output,
+        };
+        return Ok(stream::hijack(on_upgrade, output, move |io| {
+            run.streamed(io)
+        }));
+    }
     let ran = host::write_in(host, scope, move |d| {
         busybox::exec(
             d,
@@ -82,14 +114,6 @@ pub(super) async fn start(
         }
     };
     let _ = host.with_exec(&exec.id, |x| x.exit_code = Some(result.code));
-    // What the client reads: with a pseudo-terminal (the create's Tty) stdout and stderr
-    // share it and lines end in CRLF; the framing follows the start's Tty.
-    let output = Output {
-        tty: exec.tty,
-        raw: start.tty.unwrap_or(false),
-        stdout: exec.attach_stdout,
-        stderr: exec.attach_stderr,
-    };
     let mut out = output.encode(&result.stdout, &result.stderr);
     // A program that could not start: moby writes the error on the hijacked stream with its
     // stdout writer (a stdcopy frame unless the start asked for a raw stream), not through
@@ -99,12 +123,7 @@ pub(super) async fn start(
         if start.detach.unwrap_or(false) {
             return Err(Error::exec_failed(e));
         }
-        let text = format!("{e}\r\n");
-        if output.raw {
-            out.extend_from_slice(text.as_bytes());
-        } else {
-            out.extend(stream::frame(1, text.as_bytes()));
-        }
+        out.extend(start_error(&output, e));
     }
     if start.detach.unwrap_or(false) {
         return Ok(http::status(200));
@@ -132,6 +151,86 @@ pub(super) async fn start(
     ))
 }
 
+/// An exec started on a hijacked connection.
+struct Run {
+    host: Arc<Host>,
+    exec_id: String,
+    cid: String,
+    argv: Vec<String>,
+    tty: bool,
+    scope: Scope,
+    output: Output,
+}
+
+impl Run {
+    /// Runs the command with the connection as its terminal: output written as the
+    /// simulation produces it, the state not held meanwhile, and the command interrupted
+    /// (as Ctrl-C would) once the client has gone.
+    async fn streamed<IO>(self, mut io: IO)
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let Run {
+            host,
+            exec_id,
+            cid,
+            argv,
+            tty,
+            scope,
+            output,
+        } = self;
+        let (terminal, mut rx) = StreamTerminal::open();
+        let opts = ExecOptions {
+            tty,
+            terminal: Some(Console(Arc::new(terminal))),
+            ..ExecOptions::default()
+        };
+        let h = host.clone();
+        let job = tokio::task::spawn_blocking(move || {
+            h.run_detached(&scope, |d| busybox::exec(d, &cid, &argv, &opts))
+        });
+        // The channel ends when the command has (its terminal is dropped with it).
+        while let Some(chunk) = rx.recv().await {
+            let bytes = output.encode(&chunk, "");
+            if io.write_all(&bytes).await.is_err() || io.flush().await.is_err() {
+                rx.close();
+            }
+        }
+        let (code, tail) = match job.await {
+            Ok(Ok((r, saved))) => {
+                let mut tail = output.encode(&r.stdout, &r.stderr);
+                if let Some(e) = &r.start_error {
+                    tail.extend(start_error(&output, e));
+                }
+                if let Err(e) = saved {
+                    tail.extend(output.encode("", &format!("vnet: {}\n", e.message)));
+                }
+                (r.code, tail)
+            }
+            Ok(Err(e)) => (126, start_error(&output, &e.message)),
+            Err(e) => (126, start_error(&output, &e.to_string())),
+        };
+        // Before the end of the stream: the client asks for the exit code once it has it.
+        let _ = host.with_exec(&exec_id, |x| x.exit_code = Some(code));
+        let _ = io.write_all(&tail).await;
+        let _ = io.flush().await;
+        // Half-close: the client reads the end of the output; its stdin (with -i) is dropped.
+        let _ = io.shutdown().await;
+        stream::drain(&mut io).await;
+    }
+}
+
+/// An error starting the program as moby writes it on the stream: with its stdout writer
+/// (a stdcopy frame unless raw), CRLF-ended.
+fn start_error(output: &Output, e: &str) -> Vec<u8> {
+    let text = format!("{e}\r\n");
+    if output.raw {
+        text.into_bytes()
+    } else {
+        stream::frame(1, text.as_bytes())
+    }
+}
+
 /// `GET /exec/{id}/json`.
 pub(super) fn inspect(host: &Arc<Host>, term: &str) -> Result<Reply, Error> {
     let e = host.with_exec(term, |e| e.clone())?;
@@ -139,7 +238,7 @@ pub(super) fn inspect(host: &Arc<Host>, term: &str) -> Result<Reply, Error> {
         200,
         &json!({
             "ID": e.id,
-            "Running": false,
+            "Running": e.started && e.exit_code.is_none(),
             "ExitCode": e.exit_code,
             "ProcessConfig": {
                 "arguments": e.argv[1..],
