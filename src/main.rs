@@ -163,9 +163,19 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
         o.stdout = format!("Removed the state in {}\n", dir.display());
         return Ok(o);
     }
+    // Opened before the command runs, so that a capture that cannot be written stops it
+    // before it changes anything.
+    let capture = match &parsed.capture {
+        Some(path) => Some((
+            path.clone(),
+            std::fs::File::create(path)
+                .map_err(|e| anyhow::anyhow!("cannot write the capture {}: {e}", path.display()))?,
+        )),
+        None => None,
+    };
     let stdin = io::stdin();
     let mut input = stdin.lock();
-    let outcome = if parsed.detached() {
+    let mut outcome = if parsed.detached() {
         // An exec or an attach: no lock held while it runs, its output on the terminal as it
         // comes, Ctrl-C ends it.
         // An attach's prompts and echo are gathered with its output, in order.
@@ -188,14 +198,19 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
             cli::execute(parsed, "vnet", cluster, &mut input)
         })?
     };
-    if let Some(path) = &parsed.capture {
+    if let Some((path, mut file)) = capture {
         // Written even when the command moved no frame, so the file always opens.
         let bytes = outcome
             .capture
-            .clone()
+            .take()
             .unwrap_or_else(|| vnet::engine::trace::Pcapng::default().bytes());
-        std::fs::write(path, bytes)
-            .map_err(|e| anyhow::anyhow!("cannot write the capture {}: {e}", path.display()))?;
+        if let Err(e) = file.write_all(&bytes).and_then(|_| file.sync_all()) {
+            outcome.stderr.push_str(&format!(
+                "vnet: the command's changes were saved, but the capture {} failed: {e}\n",
+                path.display()
+            ));
+            outcome.code = outcome.code.max(1);
+        }
     }
     Ok(outcome)
 }

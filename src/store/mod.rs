@@ -54,12 +54,20 @@ pub enum StoreError {
     )]
     NoDirectory,
     /// A file system operation failed.
-    #[error("state directory {path}: {source}")]
+    #[error("state directory {path}: {reason}")]
     Io {
         /// The file or directory.
         path: PathBuf,
         /// The cause.
-        source: io::Error,
+        reason: io::Error,
+    },
+    /// A file or directory of the state is not one vnet may trust.
+    #[error("state {path} {why}")]
+    Unsafe {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        why: String,
     },
     /// The database refused an operation.
     #[error("state database {path}: {detail}")]
@@ -147,9 +155,9 @@ pub fn resolve_dir(flag: Option<&Path>) -> Result<PathBuf, StoreError> {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
+    move |reason| StoreError::Io {
         path: path.to_path_buf(),
-        source,
+        reason,
     }
 }
 
@@ -198,11 +206,25 @@ impl Store {
     /// needed, migrating an earlier `state.json`, and making a fresh state (with `seed`, else
     /// the default) if there is none.
     pub fn open(dir: &Path, seed: Option<u64>) -> Result<Store, StoreError> {
+        if let Ok(m) = fs::symlink_metadata(dir)
+            && m.file_type().is_symlink()
+            && fs::metadata(dir).is_err()
+        {
+            let to = fs::read_link(dir).unwrap_or_default();
+            return Err(StoreError::Unsafe {
+                path: dir.to_path_buf(),
+                why: format!(
+                    "is a symbolic link to {}, which does not exist: create that directory, or remove the link",
+                    to.display()
+                ),
+            });
+        }
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
             .map_err(io_err(dir))?;
+        check_dir(dir)?;
         let path = dir.join(DB_FILE);
         let legacy = dir.join(LEGACY_FILE);
         if !path.exists() && legacy.exists() {
@@ -603,6 +625,7 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI,
     )
@@ -708,6 +731,52 @@ pub fn remove(dir: &Path) -> Result<(), StoreError> {
 /// renamed into place when complete, then the old file renamed to `state.json.bak`. A crash
 /// at any point leaves either the old file alone (the migration runs again) or the database
 /// (and the old file, renamed on the next open).
+/// The files vnet creates in the state directory, none of which may be a symbolic link.
+const OWN_FILES: [&str; 5] = [
+    DB_FILE,
+    "state.db-wal",
+    "state.db-shm",
+    "state.db-journal",
+    MIGRATING_FILE,
+];
+
+/// Refuses a state directory that another user owns (they could read or change every
+/// container's state, or plant links), that is not a directory, or where one of vnet's own
+/// files is a symbolic link (a write through it would land elsewhere).
+fn check_dir(dir: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::MetadataExt;
+    let unsafe_ = |path: &Path, why: String| StoreError::Unsafe {
+        path: path.to_path_buf(),
+        why,
+    };
+    let m = fs::metadata(dir).map_err(io_err(dir))?;
+    if !m.is_dir() {
+        return Err(unsafe_(dir, "is not a directory".into()));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if m.uid() != me {
+        return Err(unsafe_(
+            dir,
+            format!(
+                "is owned by user {}, not by you (user {me}): vnet keeps its state only in a directory of your own; choose another with --state-dir or VNET_STATE_DIR",
+                m.uid()
+            ),
+        ));
+    }
+    for name in OWN_FILES {
+        let p = dir.join(name);
+        if fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(unsafe_(
+                &p,
+                "is a symbolic link, and vnet follows no link in its state directory: remove it"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn migrate_legacy(dir: &Path, legacy: &Path, path: &Path) -> Result<(), StoreError> {
     let bytes = fs::read(legacy).map_err(io_err(legacy))?;
     let mut c = decode_checked(&bytes, legacy)?;
