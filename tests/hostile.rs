@@ -167,3 +167,66 @@ fn a_stop_timeout_past_gos_duration_kills_at_once() {
         r.stderr
     );
 }
+
+#[test]
+fn a_link_delay_near_two_to_the_64_is_refused_or_queued_within_the_limit() {
+    let v = Vnet::new("hostile-netem");
+    v.ok(&["network", "create", "n1"]);
+    v.ok(&["run", "-itd", "--name", "c2", "--net", "n1", "busybox"]);
+    v.ok(&["run", "-itd", "--name", "c3", "--net", "n1", "busybox"]);
+    let before = v.state_bytes();
+    for (args, err) in [
+        (
+            &["link", "set", "--delay", "5124095576030431s", "n1"][..],
+            "invalid duration \"5124095576030431s\": netem takes at most 2562047h47m16.854775807s (64-bit nanoseconds)\n",
+        ),
+        (
+            &["link", "set", "--jitter", "2562048h", "n1"][..],
+            "invalid duration \"2562048h\": netem takes at most 2562047h47m16.854775807s (64-bit nanoseconds)\n",
+        ),
+        (
+            &["link", "set", "--limit", "4294967296", "n1"][..],
+            "invalid limit \"4294967296\": give a number of packets from 0 to 4294967295\n",
+        ),
+    ] {
+        let r = hostile(&v, args);
+        assert_eq!((r.stderr.as_str(), r.code), (err, 1), "{args:?}");
+        assert_eq!(v.state_bytes(), before, "{args:?} changed nothing");
+    }
+    // The longest delay netem takes: every request waits in the queue of the ports it goes
+    // out of, up to netem's 1000 frames; the rest are dropped.
+    v.ok(&["link", "set", "--delay", "2562047h", "n1"]);
+    let r = hostile(&v, &["exec", "c2", "ping", "-f", "-c", "20000", "c3"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .ends_with("20000 packets transmitted, 0 packets received, 100% packet loss\n"),
+        "{}",
+        r.stdout
+    );
+    // tc netem's `limit`, as small as one frame: with the neighbours known, the second
+    // request in flight is dropped, and the trace says so.
+    v.ok(&["link", "clear", "n1"]);
+    v.ok(&["exec", "c2", "ping", "-c", "1", "c3"]);
+    v.ok(&["link", "set", "--delay", "1s", "--limit", "1", "n1"]);
+    let r = hostile(
+        &v,
+        &[
+            "--trace", "exec", "c2", "ping", "-c", "2", "-i", "0.1", "c3",
+        ],
+    );
+    let dropped: Vec<&str> = r.stderr.lines().filter(|l| l.contains("dropped")).collect();
+    assert!(
+        dropped.iter().any(|l| l
+            .contains(" n1 c3.eth0 > IP 172.18.0.2 > 172.18.0.3: ICMP echo request, id ")
+            && l.ends_with(", seq 1, length 64, dropped: queue full (limit 1)")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout
+            .contains("2 packets transmitted, 1 packets received"),
+        "{}",
+        r.stdout
+    );
+}

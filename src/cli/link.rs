@@ -4,6 +4,7 @@
 use super::{Outcome, Want, arity};
 use crate::docker::Daemon;
 use crate::docker::network::LinkSettings;
+use crate::engine::rule::MAX_DELAY;
 use crate::golang::tabwriter;
 use crate::time::parse_duration;
 use clap::{Args, Subcommand};
@@ -32,6 +33,9 @@ pub struct SetArgs {
     /// Extra random delay, up to this much (e.g. "1ms")
     #[arg(long)]
     jitter: Option<String>,
+    /// Frames each port holds queued before it drops (tc netem's limit; default 1000)
+    #[arg(long)]
+    limit: Option<String>,
     /// NETWORK
     args: Vec<String>,
 }
@@ -76,12 +80,28 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
             for (value, slot) in [(&a.delay, &mut link.delay), (&a.jitter, &mut link.jitter)] {
                 if let Some(v) = value {
                     match parse_duration(v) {
-                        Some(t) => *slot = t,
+                        Some(t) if t <= MAX_DELAY => *slot = t,
+                        Some(_) => {
+                            return o.fail(format!(
+                                "invalid duration {v:?}: netem takes at most 2562047h47m16.854775807s (64-bit nanoseconds)"
+                            ));
+                        }
                         None => {
                             return o.fail(format!(
                                 "invalid duration {v:?}: give one like 5ms or 1.5s"
                             ));
                         }
+                    }
+                }
+            }
+            if let Some(v) = &a.limit {
+                // tc reads the limit as an unsigned 32-bit count of packets.
+                match v.parse::<u32>() {
+                    Ok(n) => link.limit = n,
+                    Err(_) => {
+                        return o.fail(format!(
+                            "invalid limit {v:?}: give a number of packets from 0 to 4294967295"
+                        ));
                     }
                 }
             }

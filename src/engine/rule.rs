@@ -12,6 +12,10 @@
 //!   IP between two containers on the bridge is dropped; ARP and the host's traffic pass.
 //! - [`Loss`], [`Delay`]: a network's `vnet link set` ([`LinkConfig`]), netem-like.
 //!
+//! A [`LinkConfig`] also carries netem's queue `limit`, which the world applies to every port
+//! of a bridge (see [`crate::engine::world`]): a frame that would make the queue longer is
+//! dropped, so no delay can make frames pile up without bound.
+//!
 //! The underlay between hosts has its own chain, asked when a VTEP sends a frame to another
 //! host: [`Partition`] (`vnet host partition A B`) drops what goes between two hosts.
 
@@ -224,8 +228,26 @@ impl Rule for Delay {
     }
 }
 
-/// The link settings a network can carry (`vnet link set`): each becomes a rule.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// netem's default `limit`: packets a link holds queued before it drops (iproute2's
+/// `tc/q_netem.c`, `struct tc_netem_qopt opt = { .limit = 1000 }`).
+pub const DEFAULT_LIMIT: u32 = 1000;
+
+/// The longest delay or jitter netem carries: the kernel takes them as signed 64-bit
+/// nanoseconds (`TCA_NETEM_LATENCY64`, `TCA_NETEM_JITTER64`), the same bound as Go's longest
+/// `time.Duration`, 2562047h47m16.854775807s (to the microsecond here).
+pub const MAX_DELAY: Duration = Duration(i64::MAX as u64 / 1_000);
+
+fn default_limit() -> u32 {
+    DEFAULT_LIMIT
+}
+
+fn is_default_limit(l: &u32) -> bool {
+    *l == DEFAULT_LIMIT
+}
+
+/// The link settings a network can carry (`vnet link set`): each becomes a rule, and the
+/// queue `limit` bounds the frames each of the bridge's ports holds in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkConfig {
     /// Share of frames lost, 0.0–1.0.
     pub loss: f64,
@@ -233,6 +255,21 @@ pub struct LinkConfig {
     pub delay: Duration,
     /// Extra random delay, up to this much (microseconds in the state file).
     pub jitter: Duration,
+    /// netem's `limit`: frames queued on one port of the bridge (sent, not yet delivered)
+    /// beyond which the next is dropped.
+    #[serde(default = "default_limit", skip_serializing_if = "is_default_limit")]
+    pub limit: u32,
+}
+
+impl Default for LinkConfig {
+    fn default() -> LinkConfig {
+        LinkConfig {
+            loss: 0.0,
+            delay: Duration::ZERO,
+            jitter: Duration::ZERO,
+            limit: DEFAULT_LIMIT,
+        }
+    }
 }
 
 impl LinkConfig {
@@ -293,7 +330,7 @@ mod tests {
         let cfg = LinkConfig {
             loss: 1.0,
             delay: Duration(5),
-            jitter: Duration::ZERO,
+            ..Default::default()
         };
         let mut rng = crate::rng::derive(0, "t");
         let mut chain = cfg.rules();
@@ -364,13 +401,20 @@ mod tests {
 
     #[test]
     fn link_config_serialises_microseconds() {
-        let cfg = LinkConfig {
+        let mut cfg = LinkConfig {
             loss: 0.5,
             delay: Duration(5000),
             jitter: Duration(10),
+            ..Default::default()
         };
         let j = serde_json::to_string(&cfg).unwrap();
         assert_eq!(j, r#"{"loss":0.5,"delay":5000,"jitter":10}"#);
         assert_eq!(serde_json::from_str::<LinkConfig>(&j).unwrap(), cfg);
+        // netem's default limit is not written; another is.
+        cfg.limit = 5;
+        let j = serde_json::to_string(&cfg).unwrap();
+        assert_eq!(j, r#"{"loss":0.5,"delay":5000,"jitter":10,"limit":5}"#);
+        assert_eq!(serde_json::from_str::<LinkConfig>(&j).unwrap(), cfg);
+        assert_eq!(MAX_DELAY, Duration(9_223_372_036_854_775));
     }
 }

@@ -92,6 +92,18 @@ impl Taps {
     pub fn pcap(&self) -> Option<&PcapWriter> {
         self.pcap.as_ref()
     }
+
+    /// A frame that was about to leave by `port` at `at` was dropped, for `why`: a line for
+    /// the tracer (the capture records only frames that crossed).
+    pub fn dropped(&mut self, at: Instant, port: &str, frame: &[u8], why: &str) {
+        if let Some(t) = &mut self.tracer {
+            t.lines.push(format!(
+                "{} {port} > {}, dropped: {why}",
+                clock(at),
+                trace::summary(frame)
+            ));
+        }
+    }
 }
 
 impl Tap for Taps {

@@ -114,6 +114,38 @@ mod tests {
     }
 
     #[test]
+    fn a_full_queue_drops_what_the_limit_does_not_hold() {
+        // A burst of 32 datagrams onto a slow link that queues 10 frames a port.
+        let link = LinkConfig {
+            delay: crate::time::Duration::from_secs(1),
+            limit: 10,
+            ..LinkConfig::default()
+        };
+        let mut w = two_on_a_link(true, link);
+        w.enable_trace();
+        let r = stream(&mut w, NIC0, NIC1, c3(), 5001, 64, 100);
+        assert_eq!(r.sent, 100);
+        assert!(r.received < 100 && r.received > 0, "{r:?}");
+        assert!(w.queue_drops() > 0);
+        let dropped = w
+            .trace_lines()
+            .iter()
+            .filter(|l| l.ends_with(", dropped: queue full (limit 10)"))
+            .count() as u64;
+        assert_eq!(dropped, w.queue_drops());
+        // Netem's default holds a whole window.
+        let mut w = two_on_a_link(
+            true,
+            LinkConfig {
+                delay: crate::time::Duration::from_secs(1),
+                ..LinkConfig::default()
+            },
+        );
+        let r = stream(&mut w, NIC0, NIC1, c3(), 5001, 64, 100);
+        assert_eq!((r.received, w.queue_drops()), (100, 0));
+    }
+
+    #[test]
     fn icc_off_drops_the_stream() {
         let mut w = two_on_a_link(false, LinkConfig::default());
         let r = stream(&mut w, NIC0, NIC1, c3(), 5001, 64, 100);

@@ -89,6 +89,10 @@ pub(super) struct Br {
     bridge: Bridge,
     /// By port index.
     peers: Vec<Option<Peer>>,
+    /// By port index: frames sent out of the port and not yet delivered (netem's queue).
+    queued: Vec<u32>,
+    /// How many `queued` may reach before the next frame is dropped (netem's `limit`).
+    limit: u32,
     host_port: PortId,
 }
 
@@ -152,6 +156,8 @@ pub struct World {
     pub(super) vteps: Vec<Vtep>,
     /// Asked when a VTEP sends a frame to another host (partitions).
     pub(super) underlay_rules: Chain,
+    /// Frames dropped because a port's queue was full.
+    queue_drops: u64,
 }
 
 impl World {
@@ -177,6 +183,7 @@ impl World {
             underlay_hosts: Vec::new(),
             vteps: Vec::new(),
             underlay_rules: Chain::default(),
+            queue_drops: 0,
         }
     }
 
@@ -220,9 +227,11 @@ impl World {
         let id = BridgeId::new(self.bridges.len()).expect("a world's bridges fit in 32 bits");
         self.bridges.push(Br {
             rules,
+            limit: spec.link.limit,
             spec,
             bridge,
             peers: vec![Some(Peer::Host)],
+            queued: vec![0],
             host_port,
         });
         id
@@ -238,6 +247,7 @@ impl World {
         let port = br.bridge.add_port();
         if br.peers.len() <= port.index() {
             br.peers.resize(port.index() + 1, None);
+            br.queued.resize(port.index() + 1, 0);
         }
         br.peers[port.index()] = Some(peer);
         port
@@ -412,7 +422,8 @@ impl World {
     }
 
     /// A frame that came in by `ingress` leaves bridge `b` by port `p`: the bridge's rules
-    /// decide, then the link's latency applies.
+    /// decide, then the port's queue takes it if it is not full (netem: loss first, then
+    /// the limit), then the link's latency applies.
     fn send_out(&mut self, b: BridgeId, ingress: PortId, p: PortId, frame: FrameId) {
         let br = &mut self.bridges[b.index()];
         let extra = if br.rules.is_empty() {
@@ -433,6 +444,14 @@ impl World {
                 rule::Verdict::Pass => Duration::ZERO,
             }
         };
+        let br = &mut self.bridges[b.index()];
+        let queued = &mut br.queued[p.index()];
+        if *queued >= br.limit {
+            let limit = br.limit;
+            self.queue_full(b, p, frame, limit);
+            return;
+        }
+        *queued += 1;
         self.arena.borrow_mut().share(frame);
         let at = self.now + self.link_delay() + extra;
         self.schedule(
@@ -445,7 +464,27 @@ impl World {
         );
     }
 
+    /// A frame leaving by `port` is dropped: the port's queue holds `limit` already.
+    #[cold]
+    fn queue_full(&mut self, b: BridgeId, port: PortId, frame: FrameId, limit: u32) {
+        self.queue_drops += 1;
+        if self.taps.tracer().is_some() {
+            let name = self.port_name(b, port);
+            let arena = self.arena.borrow();
+            let why = format!("queue full (limit {limit})");
+            self.taps.dropped(self.now, &name, arena.get(frame), &why);
+        }
+    }
+
+    /// How many frames were dropped because a port's queue was full (netem's `limit`).
+    pub fn queue_drops(&self) -> u64 {
+        self.queue_drops
+    }
+
     fn port_egress(&mut self, b: BridgeId, port: PortId, frame: FrameId) {
+        if let Some(q) = self.bridges[b.index()].queued.get_mut(port.index()) {
+            *q = q.saturating_sub(1);
+        }
         match self.br(b).peers.get(port.index()).copied().flatten() {
             Some(Peer::Nic(n)) => self.nic_receive(n, frame),
             Some(Peer::Vtep(v)) => self.vtep_egress(v, frame),

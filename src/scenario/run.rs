@@ -209,7 +209,9 @@ fn run_step(
             }
             for (v, slot) in [(&l.delay, &mut cfg.delay), (&l.jitter, &mut cfg.jitter)] {
                 if let Some(v) = v {
-                    *slot = parse_duration(v).ok_or_else(|| format!("link: bad duration {v:?}"))?;
+                    *slot = parse_duration(v)
+                        .filter(|d| *d <= crate::engine::rule::MAX_DELAY)
+                        .ok_or_else(|| format!("link: bad duration {v:?}"))?;
                 }
             }
             let host = l.host.as_deref().unwrap_or(DEFAULT_HOST);

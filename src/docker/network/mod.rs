@@ -114,7 +114,7 @@ impl From<InterfaceCounters> for crate::stack::Counters {
 
 /// `vnet link set`'s settings for a network: what its bridge's links add to each frame
 /// (Linux `tc netem` on the veths).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkSettings {
     /// Share of frames lost, 0.0–1.0.
     pub loss: f64,
@@ -122,6 +122,32 @@ pub struct LinkSettings {
     pub delay: Duration,
     /// Extra random delay, up to this much (microseconds in the state file).
     pub jitter: Duration,
+    /// netem's `limit`: frames each port holds queued before it drops (not written when it
+    /// is netem's default, 1000).
+    #[serde(
+        default = "default_link_limit",
+        skip_serializing_if = "is_default_link_limit"
+    )]
+    pub limit: u32,
+}
+
+fn default_link_limit() -> u32 {
+    crate::engine::rule::DEFAULT_LIMIT
+}
+
+fn is_default_link_limit(l: &u32) -> bool {
+    *l == crate::engine::rule::DEFAULT_LIMIT
+}
+
+impl Default for LinkSettings {
+    fn default() -> LinkSettings {
+        LinkSettings {
+            loss: 0.0,
+            delay: Duration::ZERO,
+            jitter: Duration::ZERO,
+            limit: crate::engine::rule::DEFAULT_LIMIT,
+        }
+    }
 }
 
 impl From<LinkSettings> for crate::engine::rule::LinkConfig {
@@ -130,6 +156,7 @@ impl From<LinkSettings> for crate::engine::rule::LinkConfig {
             loss: l.loss,
             delay: l.delay,
             jitter: l.jitter,
+            limit: l.limit,
         }
     }
 }
