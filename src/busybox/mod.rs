@@ -72,7 +72,7 @@ pub fn attach_line(d: &mut Daemon, cid: &str, line: &str, opts: &ExecOptions) ->
 /// image, `sh`, or the runtime's error.
 pub fn program(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecResult {
     // `sh` with no command reads its standard input, which `exec` without `-i` closes.
-    if argv.len() == 1 && argv[0] == "sh" {
+    if argv == ["sh"] {
         return ExecResult::default();
     }
     run(sb, argv, opts, not_in_image)
@@ -124,10 +124,10 @@ fn run(
     opts: &ExecOptions,
     missing: fn(&str) -> ExecResult,
 ) -> ExecResult {
-    let Some(cmd) = words.first() else {
+    let Some((cmd, rest)) = words.split_first() else {
         return ExecResult::default();
     };
-    let args: Vec<&str> = words[1..].iter().map(|s| s.as_str()).collect();
+    let args: Vec<&str> = rest.iter().map(|s| s.as_str()).collect();
     match (cmd.as_str(), args.as_slice()) {
         ("sh", ["-c", line, ..]) => {
             let words: Vec<String> = line.split_whitespace().map(String::from).collect();

@@ -119,6 +119,7 @@ impl Cluster {
 
     /// A cluster whose `default` host is `d` (a state saved before hosts existed).
     pub fn from_daemon(d: Daemon) -> Cluster {
+        let seed = d.state.seed;
         let mut hosts = IndexMap::new();
         hosts.insert(
             DEFAULT_HOST.to_string(),
@@ -132,7 +133,7 @@ impl Cluster {
             },
         );
         Cluster {
-            seed: hosts[DEFAULT_HOST].engine.seed,
+            seed,
             hosts,
             hosts_created: 0,
             stores: BTreeMap::new(),
@@ -175,8 +176,8 @@ impl Cluster {
     /// Give it back with [`Cluster::checkin`].
     pub fn checkout(&mut self, name: &str) -> Result<Daemon, HostError> {
         let now = self.now();
-        self.host(name)?;
-        let host = self.hosts.get_mut(name).expect("checked");
+        let missing = || HostError(format!("no such host: {name}"));
+        let host = self.hosts.get_mut(name).ok_or_else(missing)?;
         let mut d = Daemon {
             state: std::mem::replace(&mut host.engine, State::placeholder()),
             host: HostContext::default(),
@@ -207,8 +208,8 @@ impl Cluster {
                 .flat_map(|c| c.networks.values().filter_map(|s| s.endpoint_id.clone()))
                 .collect();
         }
-        let host = &self.hosts[name];
-        if let Some(store) = host.cluster_store.as_ref().and_then(|u| self.stores.get(u)) {
+        let url = self.hosts.get(name).and_then(|h| h.cluster_store.as_ref());
+        if let Some(store) = url.and_then(|u| self.stores.get(u)) {
             match load_networks(store) {
                 Ok(nets) => {
                     for net in nets {
@@ -217,7 +218,9 @@ impl Cluster {
                 }
                 Err(e) => {
                     // Put the engine back untouched and report.
-                    self.hosts.get_mut(name).expect("checked").engine = d.state;
+                    if let Some(h) = self.hosts.get_mut(name) {
+                        h.engine = d.state;
+                    }
                     return Err(e);
                 }
             }
@@ -238,6 +241,9 @@ impl Cluster {
             .iter()
             .filter_map(|id| d.state.networks.shift_remove(id))
             .collect();
+        // `d` was checked out of this cluster, whose hosts only `host rm` removes, which
+        // runs on the cluster, never while an engine is out.
+        #[allow(clippy::expect_used)]
         let host = self
             .hosts
             .get_mut(&d.host.name)
@@ -359,7 +365,9 @@ impl Cluster {
                 "host {name} has {running} running container(s): stop them first or use -f"
             ));
         }
-        let h = self.hosts.shift_remove(name).expect("checked");
+        let Some(h) = self.hosts.shift_remove(name) else {
+            return err(format!("no such host: {name}"));
+        };
         if let Some(url) = &h.cluster_store
             && let Some(store) = self.stores.get_mut(url)
         {
@@ -494,6 +502,8 @@ fn save_networks(store: &mut impl KvStore, nets: &[Network]) {
     for net in nets {
         let mut bare = net.clone();
         bare.endpoints.clear();
+        // Plain data (strings, numbers, maps with string keys): serialising cannot fail.
+        #[allow(clippy::expect_used)]
         let json = serde_json::to_string(&bare).expect("a network serialises");
         put_changed(store, &format!("{ROOT}network/{}", net.id), json);
         put_changed(
@@ -512,6 +522,7 @@ fn save_networks(store: &mut impl KvStore, nets: &[Network]) {
                 seq,
                 endpoint: ep.clone(),
             };
+            #[allow(clippy::expect_used)] // plain data, as above
             let json = serde_json::to_string(&stored).expect("an endpoint serialises");
             put_changed(store, &format!("{prefix}{}", ep.id), json);
         }
@@ -525,11 +536,8 @@ fn save_networks(store: &mut impl KvStore, nets: &[Network]) {
     vnis.sort_unstable();
     let idm = format!("{ROOT}idm/vxlan-id");
     if !vnis.is_empty() || store.get(&idm).is_some() {
-        put_changed(
-            store,
-            &idm,
-            serde_json::to_string(&vnis).expect("numbers serialise"),
-        );
+        let ids: Vec<String> = vnis.iter().map(u32::to_string).collect();
+        put_changed(store, &idm, format!("[{}]", ids.join(",")));
     }
 }
 

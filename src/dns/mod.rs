@@ -186,10 +186,8 @@ pub fn udp_payload(frame: &[u8]) -> Option<&[u8]> {
     if repr.next_header != IpProtocol::Udp {
         return None;
     }
-    let ip = Ipv4Packet::new_checked(&frame[14..]).ok()?;
-    let udp = UdpPacket::new_checked(&frame[14 + ip.header_len() as usize..]).ok()?;
-    let len = udp.len() as usize;
-    Some(&frame[14 + ip.header_len() as usize + 8..14 + ip.header_len() as usize + len])
+    let udp = UdpPacket::new_checked(ip.payload()).ok()?;
+    Some(udp.payload())
 }
 
 #[cfg(test)]

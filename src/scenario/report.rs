@@ -82,35 +82,67 @@ pub fn indent(s: &str) -> String {
     s.lines().map(|l| format!("    {l}\n")).collect()
 }
 
+/// The longest-common-subsequence table is at most this many cells; past it (outputs of
+/// many thousands of differing lines) the diff is the expected lines, then the actual ones.
+const MAX_DIFF_CELLS: usize = 1 << 22;
+
+/// `a` against `b`, line by line: ` ` in both, `-` only in `a`, `+` only in `b`.
+fn lines_diff(a: &[&str], b: &[&str]) -> Vec<String> {
+    let (n, m) = (a.len(), b.len());
+    let width = m + 1;
+    let cells = (n + 1).saturating_mul(width);
+    if cells > MAX_DIFF_CELLS {
+        let minus = a.iter().map(|l| format!("-{l}"));
+        return minus.chain(b.iter().map(|l| format!("+{l}"))).collect();
+    }
+    // lcs[i * width + j]: the longest common subsequence of a[i..] and b[j..].
+    let mut lcs = vec![0u32; cells];
+    let at = |t: &[u32], i: usize, j: usize| t.get(i * width + j).copied().unwrap_or(0);
+    for (i, x) in a.iter().enumerate().rev() {
+        for (j, y) in b.iter().enumerate().rev() {
+            let v = if x == y {
+                at(&lcs, i + 1, j + 1) + 1
+            } else {
+                at(&lcs, i + 1, j).max(at(&lcs, i, j + 1))
+            };
+            if let Some(c) = lcs.get_mut(i * width + j) {
+                *c = v;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                out.push(format!(" {x}"));
+                i += 1;
+                j += 1;
+            }
+            (Some(x), None) => {
+                out.push(format!("-{x}"));
+                i += 1;
+            }
+            (Some(x), Some(_)) if at(&lcs, i + 1, j) >= at(&lcs, i, j + 1) => {
+                out.push(format!("-{x}"));
+                i += 1;
+            }
+            (_, Some(y)) => {
+                out.push(format!("+{y}"));
+                j += 1;
+            }
+            (None, None) => return out,
+        }
+    }
+}
+
 /// A line diff: `-` expected, `+` actual, ` ` both (longest common subsequence).
 pub fn diff(expected: &str, actual: &str) -> String {
     let a: Vec<&str> = expected.lines().collect();
     let b: Vec<&str> = actual.lines().collect();
-    let (n, m) = (a.len(), b.len());
-    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
     let mut out = String::from("    --- expected\n    +++ actual\n");
-    while i < n || j < m {
-        if i < n && j < m && a[i] == b[j] {
-            out.push_str(&format!("     {}\n", a[i]));
-            i += 1;
-            j += 1;
-        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            out.push_str(&format!("    -{}\n", a[i]));
-            i += 1;
-        } else {
-            out.push_str(&format!("    +{}\n", b[j]));
-            j += 1;
-        }
+    for line in lines_diff(&a, &b) {
+        out.push_str(&format!("    {line}\n"));
     }
     if expected.ends_with('\n') != actual.ends_with('\n') {
         out.push_str("    (the final newline differs)\n");
@@ -234,7 +266,11 @@ pub fn junit(reports: &[FileReport]) -> String {
                 xml(&r.path)
             ));
             if !s.failures.is_empty() {
-                let first = s.failures[0].lines().next().unwrap_or_default();
+                let first = s
+                    .failures
+                    .first()
+                    .and_then(|f| f.lines().next())
+                    .unwrap_or_default();
                 out.push_str(&format!(
                     "      <failure message=\"{}\">{}</failure>\n",
                     xml(first),
@@ -251,6 +287,22 @@ pub fn junit(reports: &[FileReport]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_diff_of_huge_outputs_is_bounded() {
+        let a: Vec<String> = (0..3000).map(|i| format!("a{i}")).collect();
+        let b: Vec<String> = (0..3000).map(|i| format!("b{i}")).collect();
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let b: Vec<&str> = b.iter().map(String::as_str).collect();
+        let d = super::lines_diff(&a, &b);
+        assert_eq!(d.len(), 6000);
+        assert_eq!((d[0].as_str(), d[3000].as_str()), ("-a0", "+b0"));
+        // Small ones keep the common lines.
+        assert_eq!(
+            super::lines_diff(&["x", "y", "z"], &["x", "z", "w"]),
+            [" x", "-y", " z", "+w"]
+        );
+    }
+
     use super::*;
 
     #[test]

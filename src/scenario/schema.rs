@@ -365,7 +365,7 @@ impl<'de> Visitor<'de> for StepVisitor {
             (_, Some(_)) => {
                 return Err(de::Error::custom(format!(
                     "input answers the prompts of a run command; this step has {} (attach takes its own input)",
-                    named[0]
+                    named.first().copied().unwrap_or_default()
                 )));
             }
         }

@@ -159,11 +159,15 @@ impl Nic {
             buf: &buf,
         };
         let mut iface = Interface::new(config, &mut dev, smol(now));
+        // A fresh interface has room for smoltcp's IFACE_MAX_ADDR_COUNT addresses and
+        // IFACE_MAX_ROUTE_COUNT routes; it gets one of each.
+        #[allow(clippy::expect_used)]
         iface.update_ip_addrs(|a| {
             a.push(IpCidr::new(ipv4.0.into(), ipv4.1))
                 .expect("room for one address");
         });
         if let Some(gw) = gateway {
+            #[allow(clippy::expect_used)]
             iface
                 .routes_mut()
                 .add_default_ipv4_route(gw)
@@ -203,6 +207,8 @@ impl Nic {
         let rx = icmp::PacketBuffer::new(vec![icmp::PacketMetadata::EMPTY; 64], vec![0; 64 * 1024]);
         let tx = icmp::PacketBuffer::new(vec![icmp::PacketMetadata::EMPTY; 64], vec![0; 64 * 1024]);
         let mut s = icmp::Socket::new(rx, tx);
+        // A socket fails to bind only if already bound or given an unspecified endpoint.
+        #[allow(clippy::expect_used)]
         s.bind(icmp::Endpoint::Ident(ident))
             .expect("a fresh socket binds");
         self.sockets.add(s)
@@ -213,6 +219,9 @@ impl Nic {
         let rx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 64], vec![0; 96 * 1024]);
         let tx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; 64], vec![0; 96 * 1024]);
         let mut s = udp::Socket::new(rx, tx);
+        // Fails only if already bound, or for port 0: the programs that open UDP sockets bind
+        // fixed, non-zero ports (no user input reaches it).
+        #[allow(clippy::expect_used)]
         s.bind(port).expect("a fresh socket binds");
         self.sockets.add(s)
     }

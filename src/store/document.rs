@@ -55,6 +55,8 @@ pub fn encode(c: &Cluster) -> Vec<u8> {
         version: DOCUMENT_VERSION,
         cluster: c,
     };
+    // Plain data, as the rows are (see `rows::to_json`).
+    #[allow(clippy::expect_used)]
     let mut v = serde_json::to_vec(&env).expect("state serialises");
     v.push(b'\n');
     v

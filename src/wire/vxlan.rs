@@ -50,35 +50,50 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(Packet { buffer })
     }
 
+    /// The header: a view made by [`Packet::new_checked`] has one; an unchecked view of a
+    /// shorter buffer reads as zeros.
+    fn header(&self) -> [u8; HEADER_LEN] {
+        self.buffer
+            .as_ref()
+            .first_chunk::<HEADER_LEN>()
+            .copied()
+            .unwrap_or_default()
+    }
+
     /// The flags byte.
     pub fn flags(&self) -> u8 {
-        self.buffer.as_ref()[0]
+        self.header()[0]
     }
 
     /// The 24-bit VNI.
     pub fn vni(&self) -> u32 {
-        let b = self.buffer.as_ref();
+        let b = self.header();
         u32::from_be_bytes([0, b[4], b[5], b[6]])
     }
 
     /// The inner frame.
     pub fn payload(&self) -> &[u8] {
-        &self.buffer.as_ref()[HEADER_LEN..]
+        self.buffer.as_ref().get(HEADER_LEN..).unwrap_or_default()
     }
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
-    /// Writes the flags byte.
+    /// Writes the flags byte (into a buffer with room for the header; else nothing).
     pub fn set_flags(&mut self, flags: u8) {
-        self.buffer.as_mut()[0] = flags;
+        if let Some(b) = self.buffer.as_mut().first_chunk_mut::<HEADER_LEN>() {
+            b[0] = flags;
+        }
     }
 
-    /// Writes the VNI (and clears the reserved bytes).
+    /// Writes the VNI and clears the reserved bytes (into a buffer with room for the header;
+    /// else nothing).
     pub fn set_vni(&mut self, vni: u32) {
-        let b = self.buffer.as_mut();
-        b[1..4].fill(0);
-        b[4..7].copy_from_slice(&vni.to_be_bytes()[1..]);
-        b[7] = 0;
+        if let Some(b) = self.buffer.as_mut().first_chunk_mut::<HEADER_LEN>() {
+            let [_, v1, v2, v3] = vni.to_be_bytes();
+            b[1..4].fill(0);
+            b[4..7].copy_from_slice(&[v1, v2, v3]);
+            b[7] = 0;
+        }
     }
 }
 
@@ -148,9 +163,7 @@ pub fn encapsulate(t: &Tunnel, inner_len: usize, buf: &mut [u8]) {
     udp.set_dst_port(PORT);
     udp.set_len(udp_len as u16);
     udp.set_checksum(0);
-    Repr { vni: t.vni }.emit(&mut Packet::new_unchecked(
-        &mut udp.payload_mut()[..HEADER_LEN],
-    ));
+    Repr { vni: t.vni }.emit(&mut Packet::new_unchecked(udp.payload_mut()));
 }
 
 /// A tunnel's outer headers, built once. Per frame only the IPv4 total length and checksum,
@@ -169,11 +182,12 @@ impl Encap {
     pub fn new(t: &Tunnel) -> Encap {
         let mut hdr = [0u8; OVERHEAD];
         encapsulate(t, 0, &mut hdr);
-        let base = hdr[14..34]
-            .chunks_exact(2)
+        let (words, _) = hdr[14..34].as_chunks::<2>();
+        let base = words
+            .iter()
             .enumerate()
             .filter(|(k, _)| *k != 1 && *k != 5)
-            .map(|(_, w)| u32::from(u16::from_be_bytes([w[0], w[1]])))
+            .map(|(_, w)| u32::from(u16::from_be_bytes(*w)))
             .sum();
         Encap { hdr, base }
     }
@@ -182,7 +196,11 @@ impl Encap {
     /// bytes sent from UDP port `src_port`; the same bytes as [`encapsulate`].
     #[inline]
     pub fn write(&self, inner_len: usize, src_port: u16, buf: &mut [u8]) {
-        let h: &mut [u8; OVERHEAD] = buf.first_chunk_mut().expect("room for the headers");
+        // The fabric gives every frame room for the headers in front (its arena's slots).
+        let Some(h) = buf.first_chunk_mut::<OVERHEAD>() else {
+            debug_assert!(false, "no room for the outer headers");
+            return;
+        };
         *h = self.hdr;
         let total = (20 + 8 + HEADER_LEN + inner_len) as u16;
         h[16..18].copy_from_slice(&total.to_be_bytes());

@@ -154,7 +154,7 @@ fn save_networks(
         .cloned()
         .collect();
     for key in gone {
-        if snap.networks[&key].meta_only {
+        if snap.networks.get(&key).is_some_and(|n| n.meta_only) {
             return Err(SaveError::ScopeMiss);
         }
         conn.execute(
@@ -183,8 +183,7 @@ fn save_network(
 ) -> Result<bool, SaveError> {
     let mut changed = false;
     let old = snap.networks.get(key);
-    if old.is_some_and(|o| o.meta_only) {
-        let o = &snap.networks[key];
+    if let Some(o) = old.filter(|o| o.meta_only) {
         if o.net != *net || !eps.is_empty() || o.seq <= *last {
             return Err(SaveError::ScopeMiss);
         }
