@@ -306,3 +306,75 @@ fn docker_cli() -> Option<&'static Path> {
         .map(Path::new)
         .find(|p| p.exists())
 }
+
+/// The peak resident memory of process `pid`, in KiB (Linux's VmHWM).
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("VmHWM")
+}
+
+#[test]
+fn a_huge_count_streams_in_bounded_memory_until_interrupted() {
+    let v = lab("huge-count");
+    let mut child = v
+        .cmd(&["exec", "c1", "ping", "-c", "99999999", "c2"])
+        .spawn()
+        .expect("vnet runs");
+    let mut out = BufReader::new(child.stdout.take().expect("piped"));
+    // Virtual time: the replies come as fast as the simulation makes them.
+    let t = Instant::now();
+    let mut lines = 0u64;
+    let mut line = String::new();
+    while t.elapsed() < Duration::from_secs(3) {
+        line.clear();
+        assert!(out.read_line(&mut line).expect("reads") > 0);
+        lines += 1;
+    }
+    assert!(lines > 1000, "{lines} lines in 3 s");
+    let kib = peak_rss_kib(child.id());
+    assert!(kib < 256 * 1024, "{kib} KiB");
+    interrupt(&child);
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).expect("reads");
+    assert_eq!(child.wait().expect("ends").code(), Some(0));
+    assert!(rest.contains("packets transmitted"), "{rest}");
+}
+
+#[test]
+fn the_daemon_ends_a_huge_count_when_the_client_goes() {
+    let v = lab("daemon-huge");
+    let d = Daemon::start(&v);
+    let (code, body) = d.request(
+        "POST",
+        "/containers/c1/exec",
+        r#"{"Cmd":["ping","-c","99999999","c2"],"AttachStdout":true}"#,
+    );
+    assert_eq!(code, 201, "{body}");
+    let id = exec_id(&body);
+    let mut s = d.connect();
+    let start = r#"{"Detach":false,"Tty":false}"#;
+    write!(
+        s,
+        "POST /exec/{id}/start HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{start}",
+        start.len()
+    )
+    .expect("writes");
+    let mut buf = vec![0u8; 64 * 1024];
+    let t = Instant::now();
+    let mut read = 0usize;
+    while t.elapsed() < Duration::from_secs(2) {
+        let n = s.read(&mut buf).expect("reads");
+        assert!(n > 0);
+        read += n;
+    }
+    assert!(read > 64 * 1024, "{read} bytes in 2 s");
+    drop(s);
+    assert_eq!(exit_code(&d, &id), "0");
+    let kib = peak_rss_kib(d.child.id());
+    assert!(kib < 256 * 1024, "{kib} KiB");
+}
