@@ -57,6 +57,35 @@ fn main() -> ExitCode {
     ExitCode::from(outcome.code.clamp(0, 255) as u8)
 }
 
+/// What one command's simulation may spend: vnet's defaults, or `VNET_MAX_EVENTS`,
+/// `VNET_MAX_IN_FLIGHT` (whole numbers) and `VNET_MAX_VIRTUAL_TIME` (a duration: `48h`).
+fn budget() -> anyhow::Result<vnet::engine::budget::Budget> {
+    let mut b = vnet::engine::budget::Budget::default();
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let whole = |name: &str, v: String| {
+        v.parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| anyhow::anyhow!("{name} must be a whole number above 0, not {v:?}"))
+    };
+    if let Some(v) = var("VNET_MAX_EVENTS") {
+        b.events = whole("VNET_MAX_EVENTS", v)?;
+    }
+    if let Some(v) = var("VNET_MAX_IN_FLIGHT") {
+        b.in_flight = usize::try_from(whole("VNET_MAX_IN_FLIGHT", v)?).unwrap_or(usize::MAX);
+    }
+    if let Some(v) = var("VNET_MAX_VIRTUAL_TIME") {
+        b.time = vnet::time::parse_duration(&v)
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "VNET_MAX_VIRTUAL_TIME must be a duration above 0 such as 24h or 90m, not {v:?}"
+                )
+            })?;
+    }
+    Ok(b)
+}
+
 /// `vnet scenario run`: colour on a terminal, and a progress bar on stderr while several files
 /// replay.
 fn scenario_run(args: &cli::ScenarioArgs) -> Outcome {
@@ -100,6 +129,7 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
             _ => None,
         },
     };
+    let budget = budget()?;
     if let Some(Command::Daemon(args)) = &parsed.command
         && !parsed.help
     {
@@ -112,6 +142,7 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
                 .host
                 .clone()
                 .unwrap_or_else(|| vnet::cluster::DEFAULT_HOST.to_string()),
+            budget,
         };
         vnet::daemon::run(opts, |socket| {
             println!("API listen on {}", socket.display());
@@ -184,6 +215,7 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
         }
         let parsed = &*parsed;
         let (mut outcome, saved) = store.run_detached(&parsed.scope(), seed, |cluster| {
+            cluster.budget = budget;
             cli::execute(parsed, "vnet", cluster, &mut input)
         })?;
         if let Err(e) = saved {
@@ -195,6 +227,7 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
         outcome
     } else {
         store.run(&parsed.scope(), parsed.writes(), seed, |cluster| {
+            cluster.budget = budget;
             cli::execute(parsed, "vnet", cluster, &mut input)
         })?
     };

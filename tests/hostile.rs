@@ -230,3 +230,131 @@ fn a_link_delay_near_two_to_the_64_is_refused_or_queued_within_the_limit() {
         r.stdout
     );
 }
+
+/// A lab of two containers on one user network.
+fn two_on_n1(tag: &str) -> Vnet {
+    let v = Vnet::new(tag);
+    v.ok(&["network", "create", "n1"]);
+    v.ok(&["run", "-itd", "--name", "c2", "--net", "n1", "busybox"]);
+    v.ok(&["run", "-itd", "--name", "c3", "--net", "n1", "busybox"]);
+    v
+}
+
+/// Runs `vnet ARGS` with `env` set, bounded as [`hostile`] checks.
+fn hostile_env(v: &Vnet, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let mut cmd = v.cmd(args);
+    for (k, val) in env {
+        cmd.env(k, val);
+    }
+    let (run, kib) = measured(cmd);
+    assert_bounded(&(env, args), &run, kib);
+    run
+}
+
+#[test]
+fn a_ping_of_99999999_stops_at_a_day_of_virtual_time() {
+    let v = two_on_n1("hostile-ping-count");
+    let r = hostile(&v, &["exec", "c2", "ping", "-q", "-c", "99999999", "c3"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "vnet: the simulation stopped: more than 24h0m0s of virtual time in one command (VNET_MAX_VIRTUAL_TIME)\n"
+    );
+    assert!(
+        r.stdout.contains(
+            "\n--- c3 ping statistics ---\n86401 packets transmitted, 86400 packets received, 0% packet loss\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    // The clock moved the day the command ran, no more.
+    assert_eq!(
+        v.ok(&["ps", "--format", "{{.RunningFor}}", "-f", "name=c2"]),
+        "24 hours ago\n"
+    );
+    // Its own address (never on the wire) is bounded the same way.
+    let r = hostile_env(
+        &v,
+        &[("VNET_MAX_VIRTUAL_TIME", "90m")],
+        &["exec", "c2", "ping", "-q", "-c", "99999999", "127.0.0.1"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("5401 packets transmitted, 5401 packets received"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.ends_with(
+            "more than 1h30m0s of virtual time in one command (VNET_MAX_VIRTUAL_TIME)\n"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_flood_stops_at_its_event_budget() {
+    let v = two_on_n1("hostile-ping-flood");
+    let env = [("VNET_MAX_EVENTS", "200000")];
+    let r = hostile_env(
+        &v,
+        &env,
+        &["exec", "c2", "ping", "-f", "-c", "99999999", "c3"],
+    );
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        (
+            "vnet: the simulation stopped: more than 200000 events in one command (VNET_MAX_EVENTS)\n",
+            1
+        )
+    );
+    assert!(r.stdout.contains(" packets transmitted, "), "{}", r.stdout);
+    // Through a loopback exchange that counts its own events too.
+    let r = hostile_env(
+        &v,
+        &env,
+        &[
+            "exec",
+            "c2",
+            "ping",
+            "-f",
+            "-i",
+            "0",
+            "-c",
+            "99999999",
+            "127.0.0.1",
+        ],
+    );
+    assert!(r.stderr.ends_with("(VNET_MAX_EVENTS)\n"), "{}", r.stderr);
+    // Frames held on a slow link fill the world's queue.
+    v.ok(&["link", "set", "--delay", "1s", "n1"]);
+    let r = hostile_env(
+        &v,
+        &[("VNET_MAX_IN_FLIGHT", "100")],
+        &["exec", "c2", "ping", "-f", "-c", "5000", "c3"],
+    );
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        (
+            "vnet: the simulation stopped: more than 100 frames in flight at once (VNET_MAX_IN_FLIGHT)\n",
+            1
+        )
+    );
+    // A budget that is not a number is refused before anything runs.
+    let before = v.state_bytes();
+    let r = hostile_env(
+        &v,
+        &[("VNET_MAX_EVENTS", "lots")],
+        &["exec", "c2", "ping", "-c", "1", "c3"],
+    );
+    assert_eq!(
+        (r.stderr.as_str(), r.code),
+        (
+            "vnet: VNET_MAX_EVENTS must be a whole number above 0, not \"lots\"\n",
+            1
+        )
+    );
+    assert_eq!(v.state_bytes(), before);
+}

@@ -159,8 +159,13 @@ impl ExecResult {
 }
 
 /// Ends a command that ran in `world`: the sandbox keeps what changed (counters, ARP caches,
-/// the clock), and the result carries what the wire saw.
+/// the clock), and the result carries what the wire saw. A world that ran out of its budget
+/// stopped the command: it says so after what the command printed, with status 1.
 pub(super) fn finish(sb: &mut Sandbox, world: &World, mut r: ExecResult) -> ExecResult {
+    if let Some(why) = world.budget_exceeded() {
+        r.stderr.push_str(&format!("vnet: {why}\n"));
+        r.code = 1;
+    }
     sb.write_back(world);
     r.trace = world.trace_lines().to_vec();
     r.capture = world.capture_bytes();

@@ -45,8 +45,12 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
     // Paced to the wall clock: a ping without an end (it runs until interrupted, as the real
     // one does), or any under `--realtime`.
     let paced = opts.realtime || (o.count.is_none() && o.deadline.is_none());
+    if paced {
+        // Its virtual time is wall time, which the user ends.
+        world.unbounded_time();
+    }
     if target.is_loopback() || sb.ifaces().iter().any(|i| i.ip == target) {
-        let code = ping_local(sb, world.now(), target, &host, &o, &mut out, paced);
+        let code = ping_local(sb, &mut world, target, &host, &o, &mut out, paced);
         return finish(sb, &world, gathered(out, code));
     }
     let Some(route) = sb.route(target) else {
@@ -309,6 +313,8 @@ fn ping_on(
     out.push(&Tally::header(shown, target, o.size));
     let mut tally = Tally::default();
     let data = vec![0u8; o.size];
+    // When each sequence number (16 bits) last went out: a reply is for the latest request
+    // that carried its number.
     let mut sent_at: Vec<Instant> = Vec::new();
     let mut next_send = Some(start);
     // busybox checks its deadline when it would send; after the last request it waits as -c
@@ -317,7 +323,7 @@ fn ping_on(
     let mut stop_at: Option<Instant> = None;
     let flood_gap = Duration::from_millis(10);
     loop {
-        if out.stopped() {
+        if out.stopped() || world.budget_exceeded().is_some() {
             break;
         }
         let ev = world.next_event_time();
@@ -346,7 +352,7 @@ fn ping_on(
                 }
             }
             world.advance_to(due);
-            let seq = sent_at.len() as u16;
+            let seq = tally.sent as u16;
             let req = Icmpv4Repr::EchoRequest {
                 ident,
                 seq_no: seq,
@@ -361,7 +367,10 @@ fn ping_on(
             {
                 req.emit(&mut Icmpv4Packet::new_unchecked(buf), &caps);
             }
-            sent_at.push(due);
+            match sent_at.get_mut(usize::from(seq)) {
+                Some(t) => *t = due,
+                None => sent_at.push(due),
+            }
             tally.sent += 1;
             world.poll(nic);
             // A zero interval disarms busybox's timer: one request, unless flooding.
@@ -399,12 +408,10 @@ fn ping_on(
             };
             // Sequence numbers are 16 bits and wrap: the reply is for the latest request
             // that carried this number.
-            let n = sent_at.len();
-            if id != ident || n == 0 {
+            if id != ident {
                 continue;
             }
-            let back = (n - 1).wrapping_sub(seq_no as usize) % 65536;
-            let Some(&t0) = (n - 1).checked_sub(back).and_then(|k| sent_at.get(k)) else {
+            let Some(&t0) = sent_at.get(usize::from(seq_no)) else {
                 continue;
             };
             let rtt = world.now() - t0;
@@ -432,10 +439,11 @@ fn ping_on(
     if short { 1 } else { tally.code() }
 }
 
-/// A ping that never leaves the container, from `start`: loopback, 98-byte frames on `lo`.
+/// A ping that never leaves the container: loopback, 98-byte frames on `lo`, timed here and
+/// counted against `world`'s budget.
 fn ping_local(
     sb: &mut Sandbox,
-    start: Instant,
+    world: &mut World,
     target: Ipv4Addr,
     host: &str,
     o: &PingOptions,
@@ -444,13 +452,14 @@ fn ping_local(
 ) -> i32 {
     out.push(&Tally::header(host, target, o.size));
     let mut tally = Tally::default();
+    let start = world.now();
     let end = o.deadline.map(|d| start + d);
     let mut t = start;
     loop {
         if paced {
             out.pace(t - start);
         }
-        if out.stopped() {
+        if out.stopped() || world.budget_exceeded().is_some() {
             break;
         }
         if let Some(e) = end
@@ -481,8 +490,11 @@ fn ping_local(
             break;
         }
         t = t + o.interval;
+        world.charge(2);
+        world.advance_to(t);
     }
-    sb.advance_to(t);
+    world.advance_to(t);
+    sb.advance_to(world.now());
     out.push(&tally.statistics(host));
     tally.code()
 }

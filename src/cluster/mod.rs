@@ -75,6 +75,9 @@ pub struct Cluster {
     /// Cut underlay links, as pairs of host names (smaller first).
     #[serde(default)]
     pub partitions: BTreeSet<(String, String)>,
+    /// What one command's simulation may spend: the front end's setting, not state.
+    #[serde(skip)]
+    pub budget: crate::engine::budget::Budget,
 }
 
 /// What a host command refuses.
@@ -138,6 +141,7 @@ impl Cluster {
             hosts_created: 0,
             stores: BTreeMap::new(),
             partitions: BTreeSet::new(),
+            budget: Default::default(),
         }
     }
 
@@ -190,6 +194,7 @@ impl Cluster {
             peers: Vec::new(),
             cuts: Vec::new(),
             live_endpoints: BTreeSet::new(),
+            budget: self.budget,
         };
         if store.is_some() {
             d.host.peers = self

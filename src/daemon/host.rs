@@ -42,6 +42,8 @@ pub(crate) struct Host {
     /// The open database and the daemon's copy of the state (reused while no other command
     /// changed the database). Requests take turns on it.
     state: Mutex<(Option<Store>, Option<Cached>)>,
+    /// What one request's simulation may spend.
+    budget: crate::engine::budget::Budget,
 }
 
 fn store_error(e: impl std::fmt::Display) -> Error {
@@ -56,7 +58,13 @@ impl Host {
             name,
             execs: Mutex::new((0, IndexMap::new())),
             state: Mutex::new((None, None)),
+            budget: Default::default(),
         }
+    }
+
+    /// The same host, whose requests' simulations may spend `budget`.
+    pub(crate) fn with_budget(self, budget: crate::engine::budget::Budget) -> Host {
+        Host { budget, ..self }
     }
 
     /// Runs `f` on the served host's engine, in a transaction on the database: a read when
@@ -86,6 +94,7 @@ impl Host {
                 store.load(&scope, write, self.seed)
             }
             .map_err(store_error)?;
+            loaded.cluster.budget = self.budget;
             let mut d = loaded
                 .cluster
                 .checkout(&self.name)
@@ -121,6 +130,7 @@ impl Host {
         f: impl FnOnce(&mut Daemon) -> Result<T, Error>,
     ) -> Result<(T, Result<(), Error>), Error> {
         let (read, mut cluster) = self.with_store(|s| s.read_detached(scope, self.seed))?;
+        cluster.budget = self.budget;
         let mut d = cluster
             .checkout(&self.name)
             .map_err(|e| Error::new(Kind::NotFound, e.to_string()))?;

@@ -47,6 +47,8 @@ pub struct Options {
     pub socket: Option<PathBuf>,
     /// The simulated host whose engine it serves (`-H`; `default`).
     pub host: String,
+    /// What one request's simulation may spend (`VNET_MAX_EVENTS` and the others).
+    pub budget: crate::engine::budget::Budget,
 }
 
 /// Why the daemon cannot start or stopped serving (a request's own failure is its reply).
@@ -156,11 +158,9 @@ pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let host = Arc::new(Host::new(
-        opts.state_dir.clone(),
-        opts.seed,
-        opts.host.clone(),
-    ));
+    let host = Arc::new(
+        Host::new(opts.state_dir.clone(), opts.seed, opts.host.clone()).with_budget(opts.budget),
+    );
     let result = rt.block_on(async {
         let listener = tokio::net::UnixListener::from_std(listener)?;
         ready(&socket);

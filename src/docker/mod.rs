@@ -126,6 +126,8 @@ pub struct HostContext {
     /// The endpoints (by ID) that running containers of those hosts hold: the others in the
     /// store are stale, with nothing behind them to answer.
     pub live_endpoints: std::collections::BTreeSet<String>,
+    /// What a command's simulation may spend (the front end's setting).
+    pub budget: crate::engine::budget::Budget,
 }
 
 /// Names that `docker network create` refuses and `IsUserDefined` excludes.

@@ -484,6 +484,7 @@ impl Daemon {
         let label = format!("world/{n}");
         *n += 1;
         let mut world = World::new(self.state.seed, &label, self.now());
+        world.set_budget(self.host.budget);
         if trace {
             world.enable_trace();
         }

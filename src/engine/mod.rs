@@ -14,6 +14,8 @@
 //!
 //! - [`world`]: the [`World`], its clock and queue, bridges and the path of a frame, and the
 //!   container NICs, whose smoltcp stacks are built on first need.
+//! - [`budget`]: how much one command's world may do (events, frames in flight, virtual
+//!   time) before it stops.
 //! - [`overlay`]: VTEPs on overlay bridges and the underlay between hosts (RFC 7348).
 //! - [`host`]: the Docker host as a node on each bridge (Linux's weak host model).
 //! - [`loopback`]: a container's `lo`, where the embedded DNS answers.
@@ -23,6 +25,7 @@
 //! - [`udp`]: a UDP stream between two NICs (busybox's applets, `ping` among them, run on the
 //!   world from [`crate::busybox`]).
 
+pub mod budget;
 pub mod host;
 pub mod loopback;
 pub mod overlay;

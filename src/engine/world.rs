@@ -19,6 +19,7 @@
 //! simulation"). The engine also mirrors what each stack's ARP cache learns (RFC 826 as
 //! smoltcp applies it) so a command can hand the cache to the next one.
 
+use super::budget::{Budget, Exceeded};
 use super::rule::{self, Chain, End, Hop};
 use super::taps::{Tap, Taps};
 use super::{
@@ -158,6 +159,12 @@ pub struct World {
     pub(super) underlay_rules: Chain,
     /// Frames dropped because a port's queue was full.
     queue_drops: u64,
+    /// What the command may spend, what it spent, and whether it ran out (see
+    /// [`super::budget`]).
+    pub(super) budget: Budget,
+    pub(super) events: u64,
+    pub(super) time_limit: Instant,
+    pub(super) exceeded: Option<Exceeded>,
 }
 
 impl World {
@@ -184,6 +191,10 @@ impl World {
             vteps: Vec::new(),
             underlay_rules: Chain::default(),
             queue_drops: 0,
+            budget: Budget::default(),
+            events: 0,
+            time_limit: now + Budget::default().time,
+            exceeded: None,
         }
     }
 
@@ -260,6 +271,10 @@ impl World {
     }
 
     fn schedule(&mut self, at: Instant, ev: Ev) {
+        if self.queue.len() >= self.budget.in_flight {
+            self.exceed(Exceeded::InFlight(self.budget.in_flight));
+            return;
+        }
         self.seq += 1;
         self.queue.push(Reverse((at, self.seq, ev)));
     }
@@ -336,14 +351,20 @@ impl World {
     }
 
     /// Moves the clock forward without an event (a program's own timer).
+    /// Past the budget's virtual time the clock stops there and the world stops.
     pub fn advance_to(&mut self, t: Instant) {
-        self.now = self.now.max(t);
+        if t > self.time_limit {
+            self.exceed(Exceeded::Time(self.budget.time));
+        }
+        self.now = self.now.max(t.min(self.time_limit));
     }
 
     /// Runs every event due up to `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: Instant) {
         while self.next_event_time().is_some_and(|e| e <= t) {
-            self.step();
+            if !self.step() {
+                break;
+            }
         }
         self.advance_to(t);
     }
@@ -353,11 +374,20 @@ impl World {
         self.queue.peek().map(|Reverse((t, _, _))| *t)
     }
 
-    /// Runs the next event (moving the clock to it). Returns false if there is none.
+    /// Runs the next event (moving the clock to it). Returns false if there is none, or if
+    /// the world ran out of its budget (the event is not run).
     pub fn step(&mut self) -> bool {
+        if self.exceeded.is_some() {
+            return false;
+        }
         let Some(Reverse((t, _, ev))) = self.queue.pop() else {
             return false;
         };
+        if t > self.time_limit || self.events >= self.budget.events {
+            self.out_of_budget(t);
+            return false;
+        }
+        self.events += 1;
         self.now = self.now.max(t);
         match ev {
             Ev::ToBridge {

@@ -47,6 +47,7 @@ pub fn load(conn: &Connection, scope: &Scope) -> rusqlite::Result<(Cluster, Snap
         hosts_created: meta.hosts_created,
         stores: BTreeMap::new(),
         partitions: meta.partitions.clone(),
+        budget: Default::default(),
     };
     for (name, (_, mut host)) in hosts {
         match want {
