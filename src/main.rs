@@ -143,6 +143,7 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
                 .clone()
                 .unwrap_or_else(|| vnet::cluster::DEFAULT_HOST.to_string()),
             budget,
+            limits: vnet::daemon::Limits::from_env()?,
         };
         vnet::daemon::run(opts, |socket| {
             println!("API listen on {}", socket.display());

@@ -16,6 +16,7 @@ use serde_json::Value;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// The API version vnet speaks (docker CLI 28.2.2's own).
 pub const API_VERSION: &str = "1.50";
@@ -101,15 +102,20 @@ pub fn page_not_found() -> Reply {
     error(&Error::page_not_found())
 }
 
-/// The headers moby puts on every response.
-pub fn add_common_headers(r: &mut Reply) {
-    let h = r.headers_mut();
-    for (k, v) in [
+/// The headers moby puts on every response, as names and values.
+pub fn common_headers() -> [(&'static str, &'static str); 4] {
+    [
         ("api-version", API_VERSION),
         ("docker-experimental", "false"),
         ("ostype", "linux"),
         ("server", "Docker/28.2.2 (linux)"),
-    ] {
+    ]
+}
+
+/// Puts [`common_headers`] on a response.
+pub fn add_common_headers(r: &mut Reply) {
+    let h = r.headers_mut();
+    for (k, v) in common_headers() {
         h.insert(k, hyper::header::HeaderValue::from_static(v));
     }
 }
@@ -255,22 +261,31 @@ impl Query {
     }
 }
 
-/// 413: a body over [`MAX_BODY`].
+/// 413: a body over [`MAX_BODY`] (vnet's own limit: moby reads any body its decoder takes).
 pub fn body_too_large() -> Reply {
     error_status(
         413,
-        &format!("request body is larger than {MAX_BODY} bytes"),
+        &format!("vnet: request body too large: the limit is {MAX_BODY} bytes"),
     )
 }
 
-/// Reads a whole request body, at most [`MAX_BODY`] bytes (413 beyond).
-pub async fn read_body(body: hyper::body::Incoming) -> Result<Bytes, Reply> {
-    match http_body_util::Limited::new(body, MAX_BODY).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(body_too_large()),
-        Err(e) => Err(error(&bad_request(format!(
+/// Reads a whole request body, at most [`MAX_BODY`] bytes (413 beyond), arriving within
+/// `within` (408 after; vnet's own limit, as the connection's header timeout).
+pub async fn read_body(body: hyper::body::Incoming, within: Duration) -> Result<Bytes, Reply> {
+    let read = http_body_util::Limited::new(body, MAX_BODY).collect();
+    match tokio::time::timeout(within, read).await {
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(body_too_large()),
+        Ok(Err(e)) => Err(error(&bad_request(format!(
             "error reading the request body: {e}"
         )))),
+        Err(_) => Err(error_status(
+            408,
+            &format!(
+                "vnet: request body timeout: the body did not arrive within {}s",
+                within.as_secs()
+            ),
+        )),
     }
 }
 

@@ -18,15 +18,20 @@
 //! describes what the clients send and expect.
 //!
 //! The socket is created owner-only (bound under a temporary name, set to mode 0600, then
-//! renamed into place), a live socket at the path is never replaced (a stale one is), and
+//! renamed into place), a live socket at the path is never replaced (a stale one is, and
+//! only a socket: a symlink or any other file there is refused, never followed), and
 //! SIGTERM or SIGINT stop the daemon: it stops accepting, lets requests in flight finish
-//! (each saves before it answers), removes the socket and exits.
+//! (each saves before it answers), removes the socket and exits. `conn.rs` keeps it serving
+//! under load: header and idle timeouts, a connection limit, the client-gone signal.
 
 pub mod api;
+mod conn;
 mod host;
 pub mod http;
 mod routes;
 mod stream;
+
+pub use conn::{BadSetting, Limits, raise_fd_limit};
 
 use crate::cluster::HostError;
 use crate::store::{Store, StoreError};
@@ -49,6 +54,8 @@ pub struct Options {
     pub host: String,
     /// What one request's simulation may spend (`VNET_MAX_EVENTS` and the others).
     pub budget: crate::engine::budget::Budget,
+    /// Timeouts and the connection limit ([`Limits::from_env`]).
+    pub limits: Limits,
 }
 
 /// Why the daemon cannot start or stopped serving (a request's own failure is its reply).
@@ -80,6 +87,19 @@ pub enum DaemonError {
         /// What binding said (part of the message, not a separate cause).
         error: io::Error,
     },
+    /// A file operation on the socket's path failed.
+    #[error("cannot {what} {}: {error}", path.display())]
+    SocketFile {
+        /// What was being done: `remove the stale socket`, `create the directory`, ….
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// What the system said (part of the message, not a separate cause).
+        error: io::Error,
+    },
+    /// A daemon setting in the environment is not valid.
+    #[error(transparent)]
+    Setting(#[from] BadSetting),
     /// The state directory cannot be used.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -96,47 +116,74 @@ pub fn default_socket(dir: &Path) -> PathBuf {
     dir.join("vnet.sock")
 }
 
+/// An error on the socket's path, naming it and the system's reason.
+fn socket_file(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> DaemonError {
+    let path = path.to_path_buf();
+    move |error| DaemonError::SocketFile { what, path, error }
+}
+
 /// Binds the socket: refuses a live one, replaces a stale one, and makes it owner-only
-/// before it appears at `path`.
+/// before it appears at `path`. Nothing at `path` is followed: a symlink there is not a
+/// socket, and only a socket is ever removed.
 fn bind(path: &Path) -> Result<std::os::unix::net::UnixListener, DaemonError> {
-    if let Ok(meta) = std::fs::symlink_metadata(path) {
-        if !meta.file_type().is_socket() {
-            return Err(DaemonError::NotASocket(path.to_path_buf()));
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => {
+            if !meta.file_type().is_socket() {
+                return Err(DaemonError::NotASocket(path.to_path_buf()));
+            }
+            match std::os::unix::net::UnixStream::connect(path) {
+                Ok(_) => return Err(DaemonError::SocketInUse(path.to_path_buf())),
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                    std::fs::remove_file(path)
+                        .map_err(socket_file("remove the stale socket", path))?;
+                }
+                Err(error) => {
+                    return Err(DaemonError::SocketCheck {
+                        path: path.to_path_buf(),
+                        error,
+                    });
+                }
+            }
         }
-        match std::os::unix::net::UnixStream::connect(path) {
-            Ok(_) => return Err(DaemonError::SocketInUse(path.to_path_buf())),
-            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                std::fs::remove_file(path)?;
-            }
-            Err(error) => {
-                return Err(DaemonError::SocketCheck {
-                    path: path.to_path_buf(),
-                    error,
-                });
-            }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(error) => {
+            return Err(DaemonError::SocketCheck {
+                path: path.to_path_buf(),
+                error,
+            });
         }
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
+        std::fs::create_dir_all(parent).map_err(socket_file("create the directory", parent))?;
     }
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp-{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
-    let _ = std::fs::remove_file(&tmp);
+    // A socket left by an earlier daemon of the same process ID; anything else stays and
+    // makes the bind fail, with its path.
+    if std::fs::symlink_metadata(&tmp).is_ok_and(|m| m.file_type().is_socket()) {
+        std::fs::remove_file(&tmp).map_err(socket_file("remove the stale socket", &tmp))?;
+    }
     let listener =
         std::os::unix::net::UnixListener::bind(&tmp).map_err(|error| DaemonError::Listen {
             path: tmp.clone(),
             error,
         })?;
-    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
-    std::fs::rename(&tmp, path)?;
+    let placed = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
+        .map_err(socket_file("set the mode of", &tmp))
+        .and_then(|()| {
+            std::fs::rename(&tmp, path).map_err(socket_file("rename the socket to", path))
+        });
+    if let Err(e) = placed {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     Ok(listener)
 }
 
 /// `vnet daemon`: serves until SIGTERM or SIGINT. `ready` is told the socket's path once it
 /// accepts connections.
 pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> {
-    std::fs::create_dir_all(&opts.state_dir)?;
     // Fail now, not on the first request, on a state this vnet cannot use; and create it
     // (with the seed) if there is none, as any `vnet` command does, so that commands run
     // alongside find the same seed.
@@ -153,6 +200,7 @@ pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> 
         .socket
         .clone()
         .unwrap_or_else(|| default_socket(&opts.state_dir));
+    let nofile = raise_fd_limit();
     let listener = bind(&socket)?;
     listener.set_nonblocking(true)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -161,10 +209,11 @@ pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> 
     let host = Arc::new(
         Host::new(opts.state_dir.clone(), opts.seed, opts.host.clone()).with_budget(opts.budget),
     );
+    let conns = conn::Conns::new(opts.limits, opts.limits.connections(nofile));
     let result = rt.block_on(async {
         let listener = tokio::net::UnixListener::from_std(listener)?;
         ready(&socket);
-        serve(listener, host).await
+        serve(listener, host, conns).await
     });
     let _ = std::fs::remove_file(&socket);
     // Dropping the runtime waits for blocking tasks (state writes) in flight.
@@ -172,7 +221,11 @@ pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> 
     result
 }
 
-async fn serve(listener: tokio::net::UnixListener, host: Arc<Host>) -> Result<(), DaemonError> {
+async fn serve(
+    listener: tokio::net::UnixListener,
+    host: Arc<Host>,
+    conns: Arc<conn::Conns>,
+) -> Result<(), DaemonError> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
@@ -180,27 +233,11 @@ async fn serve(listener: tokio::net::UnixListener, host: Arc<Host>) -> Result<()
         tokio::select! {
             _ = term.recv() => return Ok(()),
             _ = int.recv() => return Ok(()),
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((s, _)) => s,
-                    // Out of descriptors or a connection reset before accept: keep serving.
-                    Err(_) => {
-                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                        continue;
-                    }
-                };
-                let host = host.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let host = host.clone();
-                        async move { Ok::<_, std::convert::Infallible>(routes::handle(host, req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .with_upgrades()
-                        .await;
-                });
-            }
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => conns.accept(stream, &host).await,
+                // Out of descriptors or a connection reset before accept: keep serving.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+            },
         }
     }
 }

@@ -8,13 +8,22 @@
 //! TTY is framed with) and a pseudo-terminal's output (stdout and stderr merged, lines ended
 //! in CRLF); engine-api.md describes what the clients read.
 
+use super::conn::{Busy, ClientGone};
 use super::http::{self, Reply};
 use crate::busybox::applet::{Terminal, pace_wall_clock};
+use bytes::{Buf, Bytes};
+use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
-use hyper::upgrade::{OnUpgrade, Upgraded};
+use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::UnixStream;
 
 /// How a process's output reaches the client.
 #[derive(Clone, Copy, Debug)]
@@ -121,21 +130,161 @@ pub(crate) fn frame(stream: u8, data: &[u8]) -> Vec<u8> {
     v
 }
 
+/// What a hijacking route takes from its request before it answers `101`: hyper's upgrade
+/// handle, a [`Busy`] mark that keeps the connection from being taken for idle while the
+/// stream lives, and the request's [`ClientGone`].
+pub(crate) struct Upgrade {
+    on: OnUpgrade,
+    busy: Option<Busy>,
+    gone: ClientGone,
+}
+
+impl Upgrade {
+    /// Takes the upgrade of `req` (before its body is read).
+    pub(crate) fn take(req: &mut hyper::Request<Incoming>) -> Upgrade {
+        Upgrade {
+            busy: Busy::of(req),
+            gone: ClientGone::of(req),
+            on: hyper::upgrade::on(req),
+        }
+    }
+
+    /// Set once the client of the stream has gone (see [`ClientGone`]).
+    pub(crate) fn client_gone(&self) -> &ClientGone {
+        &self.gone
+    }
+}
+
+/// A hijacked connection, as its session reads and writes it: what hyper had read past the
+/// request first, then the socket. A write that fails, or a read that fails other than at
+/// the end of the client's input, sets the [`ClientGone`].
+pub(crate) struct Hijacked {
+    rest: Bytes,
+    io: Arc<UnixStream>,
+    gone: ClientGone,
+}
+
+impl Hijacked {
+    fn failed<T>(&self, r: io::Result<T>) -> io::Result<T> {
+        if r.is_err() {
+            self.gone.set();
+        }
+        r
+    }
+}
+
+impl AsyncRead for Hijacked {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        if me.rest.has_remaining() {
+            let n = me.rest.len().min(buf.remaining());
+            buf.put_slice(&me.rest.split_to(n));
+            return Poll::Ready(Ok(()));
+        }
+        loop {
+            let ready = ready!(me.io.poll_read_ready(cx));
+            me.failed(ready)?;
+            match me.io.try_read(buf.initialize_unfilled()) {
+                Ok(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(me.failed(Err(e))),
+            }
+        }
+    }
+}
+
+impl AsyncWrite for Hijacked {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        loop {
+            let ready = ready!(me.io.poll_write_ready(cx));
+            me.failed(ready)?;
+            match me.io.try_write(data) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                r => return Poll::Ready(me.failed(r)),
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let r =
+            rustix::net::shutdown(&*self.io, rustix::net::Shutdown::Write).map_err(io::Error::from);
+        Poll::Ready(self.failed(r))
+    }
+}
+
+/// Sets `gone` once the client has closed the connection altogether (the socket hangs up;
+/// the end of its input alone does not), looking every 100 ms; never returns.
+async fn watch_hangup(io: Arc<UnixStream>, gone: ClientGone) {
+    use rustix::event::{PollFd, PollFlags};
+    let zero = rustix::event::Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    while !gone.is_gone() {
+        tick.tick().await;
+        let mut fds = [PollFd::new(&*io, PollFlags::empty())];
+        if rustix::event::poll(&mut fds, Some(&zero)).is_ok()
+            && fds[0].revents().intersects(PollFlags::HUP | PollFlags::ERR)
+        {
+            gone.set();
+        }
+    }
+    std::future::pending::<()>().await
+}
+
 /// Answers `101` (`Connection: Upgrade`, `Upgrade: tcp`, the output's content type) and,
-/// once hyper hands the connection over, runs `session` on it.
-pub(crate) fn hijack<F, Fut>(on_upgrade: OnUpgrade, output: Output, session: F) -> Reply
+/// once hyper hands the connection over, runs `session` on it, while the connection is
+/// watched for the client hanging up (see [`ClientGone`]).
+pub(crate) fn hijack<F, Fut>(upgrade: Upgrade, output: Output, session: F) -> Reply
 where
-    F: FnOnce(TokioIo<Upgraded>) -> Fut + Send + 'static,
+    F: FnOnce(Hijacked) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     tokio::spawn(async move {
-        let Ok(upgraded) = on_upgrade.await else {
+        let Upgrade { on, busy, gone } = upgrade;
+        let _busy = busy;
+        let parts = match on.await {
+            Ok(upgraded) => upgraded.downcast::<TokioIo<UnixStream>>(),
+            Err(_) => {
+                gone.set();
+                return;
+            }
+        };
+        // The daemon serves unix sockets only: anything else is not served.
+        let Ok(parts) = parts else {
+            gone.set();
             return;
         };
+        let io = Arc::new(parts.io.into_inner());
         // docker-py reads frames from the socket under its buffered HTTP reader and loses
         // bytes that arrive together with the 101 (docker/docker-py#3332).
         tokio::time::sleep(Duration::from_millis(20)).await;
-        session(TokioIo::new(upgraded)).await;
+        let hijacked = Hijacked {
+            rest: parts.read_buf,
+            io: io.clone(),
+            gone: gone.clone(),
+        };
+        tokio::select! {
+            _ = session(hijacked) => {}
+            _ = watch_hangup(io, gone) => {}
+        }
     });
     let mut r = http::status(101);
     let h = r.headers_mut();
@@ -165,6 +314,54 @@ pub(crate) async fn drain(rd: &mut (impl tokio::io::AsyncRead + Unpin)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn pair() -> (Hijacked, UnixStream, ClientGone) {
+        let (server, client) = UnixStream::pair().unwrap();
+        let gone = ClientGone::default();
+        let h = Hijacked {
+            rest: Bytes::from_static(b"read "),
+            io: Arc::new(server),
+            gone: gone.clone(),
+        };
+        (h, client, gone)
+    }
+
+    #[tokio::test]
+    async fn a_hijacked_stream_reads_what_hyper_kept_first() {
+        let (mut h, mut client, gone) = pair();
+        client.write_all(b"ahead").await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut got = String::new();
+        h.read_to_string(&mut got).await.unwrap();
+        assert_eq!(got, "read ahead");
+        h.write_all(b"out").await.unwrap();
+        h.shutdown().await.unwrap();
+        let mut out = String::new();
+        client.read_to_string(&mut out).await.unwrap();
+        assert_eq!(out, "out");
+        // The end of the client's input is not the client going.
+        assert!(!gone.is_gone());
+    }
+
+    #[tokio::test]
+    async fn the_client_is_gone_when_it_hangs_up_not_when_its_input_ends() {
+        let (h, mut client, gone) = pair();
+        let watch = tokio::spawn(watch_hangup(h.io.clone(), gone.clone()));
+        client.shutdown().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!gone.is_gone(), "half-closed: still there");
+        drop(client);
+        tokio::time::timeout(Duration::from_secs(5), gone.gone())
+            .await
+            .expect("hung up: gone");
+        watch.abort();
+        // A write to a client that has gone fails, and says so.
+        let (mut h, client, gone) = pair();
+        drop(client);
+        assert!(h.write_all(&[0u8; 1 << 16]).await.is_err());
+        assert!(gone.is_gone());
+    }
 
     #[test]
     fn stdcopy_and_tty_output() {

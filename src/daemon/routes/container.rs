@@ -260,7 +260,7 @@ pub(super) async fn attach(
     host: &Arc<Host>,
     term: String,
     q: &Query,
-    upgrade: Option<hyper::upgrade::OnUpgrade>,
+    upgrade: Option<stream::Upgrade>,
 ) -> Result<Reply, Error> {
     let scope = Scope::of(std::slice::from_ref(&term), &[]);
     let (cid, tty) = host::read_in(host, scope, move |d| {

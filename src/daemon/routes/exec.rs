@@ -7,6 +7,7 @@
 use crate::busybox::applet::Console;
 use crate::busybox::{self, ExecOptions};
 use crate::daemon::api;
+use crate::daemon::conn::ClientGone;
 use crate::daemon::host::{self, ExecInstance, Host};
 use crate::daemon::http::{self, Reply};
 use crate::daemon::stream::{self, Output, StreamTerminal};
@@ -46,7 +47,7 @@ pub(super) async fn start(
     host: &Arc<Host>,
     term: String,
     body: &[u8],
-    upgrade: Option<hyper::upgrade::OnUpgrade>,
+    upgrade: Option<stream::Upgrade>,
 ) -> Result<Reply, Error> {
     let start = http::decode_or_default::<api::ExecStart>(body)?;
     let exec = host.with_exec(&term, |e| {
@@ -89,6 +90,7 @@ pub(super) async fn start(
             tty,
             scope,
             output,
+            gone: on_upgrade.client_gone().clone(),
         };
         return Ok(stream::hijack(on_upgrade, output, move |io| {
             run.streamed(io)
@@ -160,6 +162,7 @@ struct Run {
     tty: bool,
     scope: Scope,
     output: Output,
+    gone: ClientGone,
 }
 
 impl Run {
@@ -178,6 +181,7 @@ impl Run {
             tty,
             scope,
             output,
+            gone,
         } = self;
         let (terminal, mut rx) = StreamTerminal::open();
         let opts = ExecOptions {
@@ -190,10 +194,21 @@ impl Run {
             h.run_detached(&scope, |d| busybox::exec(d, &cid, &argv, &opts))
         });
         // The channel ends when the command has (its terminal is dropped with it).
-        while let Some(chunk) = rx.recv().await {
-            let bytes = output.encode(&chunk, "");
-            if io.write_all(&bytes).await.is_err() || io.flush().await.is_err() {
-                rx.close();
+        // The client hanging up interrupts the command even while it prints nothing.
+        let mut hung_up = false;
+        loop {
+            tokio::select! {
+                chunk = rx.recv() => {
+                    let Some(chunk) = chunk else { break };
+                    let bytes = output.encode(&chunk, "");
+                    if io.write_all(&bytes).await.is_err() || io.flush().await.is_err() {
+                        rx.close();
+                    }
+                }
+                () = gone.gone(), if !hung_up => {
+                    hung_up = true;
+                    rx.close();
+                }
             }
         }
         let (code, tail) = match job.await {

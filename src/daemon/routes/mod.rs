@@ -43,7 +43,7 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
         )
         && req.headers().contains_key(header::UPGRADE)
     {
-        Some(hyper::upgrade::on(&mut req))
+        Some(super::stream::Upgrade::take(&mut req))
     } else {
         None
     };
@@ -57,7 +57,8 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
     {
         return http::body_too_large();
     }
-    let body = match http::read_body(req.into_body()).await {
+    let within = super::conn::body_timeout(&req);
+    let body = match http::read_body(req.into_body(), within).await {
         Ok(b) => b,
         Err(rep) => return rep,
     };
