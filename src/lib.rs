@@ -55,6 +55,12 @@ pub mod cli;
     clippy::indexing_slicing
 )]
 pub mod cluster;
+#[deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 pub mod daemon;
 #[deny(
     clippy::unwrap_used,

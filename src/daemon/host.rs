@@ -81,10 +81,10 @@ impl Host {
     ) -> Result<T, Error> {
         let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let (store, cached) = &mut *g;
-        if store.is_none() {
-            *store = Some(Store::open(&self.dir, self.seed).map_err(store_error)?);
-        }
-        let store = store.as_mut().expect("opened");
+        let store = match store {
+            Some(s) => s,
+            s => s.insert(Store::open(&self.dir, self.seed).map_err(store_error)?),
+        };
         let mut scope = scope.clone();
         loop {
             let whole = scope == Scope::All;
@@ -162,8 +162,11 @@ impl Host {
         f: impl FnOnce(&mut Daemon) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let mut f = Some(f);
-        self.run_on(&Scope::All, write, |d| {
-            (f.take().expect("a whole-state run is never repeated"))(d)
+        // A run on the whole state is never repeated (only a partial load that turns out too
+        // narrow is).
+        self.run_on(&Scope::All, write, |d| match f.take() {
+            Some(f) => f(d),
+            None => Err(Error::new(Kind::System, "a request ran twice")),
         })
     }
 
@@ -222,7 +225,10 @@ impl Host {
                 g.1.keys()
                     .filter(|k| !term.is_empty() && k.starts_with(term))
                     .collect();
-            (hits.len() == 1).then(|| hits[0].clone())
+            match hits.as_slice() {
+                [one] => Some((*one).clone()),
+                _ => None,
+            }
         };
         match key.and_then(|k| g.1.get_mut(&k)) {
             Some(e) => Ok(f(e)),

@@ -62,16 +62,22 @@ impl http_body::Body for ChannelBody {
 /// A reply with a status and no body.
 pub fn status(code: u16) -> Reply {
     let mut r = Response::new(empty());
-    *r.status_mut() = StatusCode::from_u16(code).expect("valid status");
+    *r.status_mut() = status_code(code);
     r
+}
+
+/// The status `code` (the routes give valid ones; anything else would be a server error).
+fn status_code(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// JSON as moby's `WriteJSON` writes it: compact, no HTML escaping, a final newline.
 pub fn json(code: u16, v: &Value) -> Reply {
-    let mut bytes = serde_json::to_vec(v).expect("JSON values serialise");
+    // A `Value`'s Display is its compact JSON, and cannot fail.
+    let mut bytes = v.to_string().into_bytes();
     bytes.push(b'\n');
     let mut r = Response::new(full(bytes));
-    *r.status_mut() = StatusCode::from_u16(code).expect("valid status");
+    *r.status_mut() = status_code(code);
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("application/json"),

@@ -229,8 +229,9 @@ pub(super) async fn wait(host: &Arc<Host>, term: String, q: &Query) -> Result<Re
                 (_, Some((running, _, _))) => !running,
             };
             if done {
-                let mut body = serde_json::to_vec(&json!({"StatusCode": last_code, "Error": null}))
-                    .expect("serialises");
+                let mut body = json!({"StatusCode": last_code, "Error": null})
+                    .to_string()
+                    .into_bytes();
                 body.push(b'\n');
                 let _ = tx.send(Bytes::from(body)).await;
                 return;

@@ -256,8 +256,8 @@ pub(super) fn inspect(host: &Arc<Host>, term: &str) -> Result<Reply, Error> {
             "Running": e.started && e.exit_code.is_none(),
             "ExitCode": e.exit_code,
             "ProcessConfig": {
-                "arguments": e.argv[1..],
-                "entrypoint": e.argv[0],
+                "arguments": e.argv.get(1..).unwrap_or_default(),
+                "entrypoint": e.argv.first(),
                 "privileged": false,
                 "tty": e.tty,
                 "user": "",

@@ -44,7 +44,7 @@ pub(super) fn pull(q: &Query) -> Result<Reply, Error> {
     ];
     let mut body = Vec::new();
     for l in lines {
-        body.extend(serde_json::to_vec(&l).expect("serialises"));
+        body.extend(l.to_string().into_bytes());
         body.extend_from_slice(b"\r\n");
     }
     let mut r = hyper::Response::new(http::full(body));

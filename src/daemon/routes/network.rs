@@ -34,7 +34,9 @@ pub(super) async fn list(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
             .into_iter()
             .map(|n| {
                 let mut v = d.network_inspect(n);
-                v["Containers"] = json!({});
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("Containers".into(), json!({}));
+                }
                 v
             })
             .collect();
