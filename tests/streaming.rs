@@ -182,6 +182,25 @@ impl Daemon {
     }
 }
 
+impl Daemon {
+    /// Creates an exec in container `c` with `create` as its body and starts it on a
+    /// hijacked connection, as the docker CLI does: its ID and the connection.
+    fn exec_upgraded(&self, c: &str, create: &str) -> (String, UnixStream) {
+        let (code, body) = self.request("POST", &format!("/containers/{c}/exec"), create);
+        assert_eq!(code, 201, "{body}");
+        let id = exec_id(&body);
+        let mut s = self.connect();
+        let start = r#"{"Detach":false,"Tty":false}"#;
+        write!(
+            s,
+            "POST /exec/{id}/start HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{start}",
+            start.len()
+        )
+        .expect("writes");
+        (id, s)
+    }
+}
+
 impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -217,21 +236,10 @@ fn the_daemon_streams_an_exec_and_ends_it_when_the_client_goes() {
     let v = lab("daemon-stream");
     let before = rx_packets(&v, "c1");
     let d = Daemon::start(&v);
-    let (code, body) = d.request(
-        "POST",
-        "/containers/c1/exec",
+    let (id, mut s) = d.exec_upgraded(
+        "c1",
         r#"{"Cmd":["ping","c2"],"AttachStdout":true,"AttachStderr":true}"#,
     );
-    assert_eq!(code, 201, "{body}");
-    let id = exec_id(&body);
-    let mut s = d.connect();
-    let start = r#"{"Detach":false,"Tty":false}"#;
-    write!(
-        s,
-        "POST /exec/{id}/start HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{start}",
-        start.len()
-    )
-    .expect("writes");
     // The 101, then stdcopy frames as the replies come.
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
@@ -349,21 +357,10 @@ fn a_huge_count_streams_in_bounded_memory_until_interrupted() {
 fn the_daemon_ends_a_huge_count_when_the_client_goes() {
     let v = lab("daemon-huge");
     let d = Daemon::start(&v);
-    let (code, body) = d.request(
-        "POST",
-        "/containers/c1/exec",
+    let (id, mut s) = d.exec_upgraded(
+        "c1",
         r#"{"Cmd":["ping","-c","99999999","c2"],"AttachStdout":true}"#,
     );
-    assert_eq!(code, 201, "{body}");
-    let id = exec_id(&body);
-    let mut s = d.connect();
-    let start = r#"{"Detach":false,"Tty":false}"#;
-    write!(
-        s,
-        "POST /exec/{id}/start HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{start}",
-        start.len()
-    )
-    .expect("writes");
     let mut buf = vec![0u8; 64 * 1024];
     let t = Instant::now();
     let mut read = 0usize;
