@@ -358,3 +358,119 @@ fn a_flood_stops_at_its_event_budget() {
     );
     assert_eq!(v.state_bytes(), before);
 }
+
+/// Runs `line` (words split on spaces) on `c` in this process, insisting on success.
+fn lab(c: &mut vnet::cluster::Cluster, line: &str) {
+    let argv: Vec<String> = std::iter::once("vnet")
+        .chain(line.split(' '))
+        .map(String::from)
+        .collect();
+    let o = vnet::cli::run_line(&argv, c, &mut std::io::empty());
+    assert_eq!(o.code, 0, "{line}: {}", o.stderr);
+}
+
+#[test]
+fn a_bridge_refuses_its_1024th_port_as_linux_does() {
+    // 1023 running containers on one bridge network, built in this process and imported.
+    let mut c = vnet::cluster::Cluster::new(1);
+    lab(&mut c, "network create --subnet 10.9.0.0/16 n1");
+    for i in 0..1023 {
+        lab(&mut c, &format!("run -itd --name c{i} --net n1 busybox"));
+    }
+    let v = Vnet::new("hostile-ports");
+    let doc = v.dir.with_extension("json");
+    std::fs::write(&doc, vnet::store::Store::encode(&c)).unwrap();
+    v.ok(&["state", "import", doc.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&doc);
+    let bridge = format!("br-{}", &v.id("n1")[..12]);
+    // The 1024th: run creates the container, and its start fails in the driver.
+    let r = hostile(
+        &v,
+        &["run", "-itd", "--name", "c1023", "--net", "n1", "busybox"],
+    );
+    let want =
+        |c: &str| format!("failed to create endpoint {c} on network n1: adding interface veth");
+    assert_eq!(r.code, 125, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!(
+            "vnet: Error response from daemon: failed to set up container networking: {}",
+            want("c1023")
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains(&format!(" to bridge {bridge} failed: exchange full")),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        v.ok(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{len .NetworkSettings.Networks}}",
+            "c1023"
+        ]),
+        "created 1\n"
+    );
+    // Connecting a running container: the same from the driver, nothing changed.
+    v.ok(&["run", "-itd", "--name", "other", "busybox"]);
+    let before = v.state_bytes();
+    let r = hostile(&v, &["network", "connect", "n1", "other"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with(&format!("Error response from daemon: {}", want("other"))),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(v.state_bytes(), before, "nothing was connected");
+    // One port freed, one taken.
+    v.ok(&["stop", "-t", "0", "c0"]);
+    v.ok(&["network", "connect", "n1", "other"]);
+}
+
+#[test]
+fn an_overlay_bridge_refuses_its_1024th_port_too() {
+    // On each host, an overlay network's bridge holds the VXLAN device and the containers'
+    // veths there: 1022 containers fill it.
+    let mut c = vnet::cluster::Cluster::new(1);
+    lab(
+        &mut c,
+        "host create --cluster-store consul://10.0.0.5:8500 host1",
+    );
+    lab(
+        &mut c,
+        "-H host1 network create -d overlay --subnet 10.8.0.0/16 ov",
+    );
+    for i in 0..1022 {
+        lab(
+            &mut c,
+            &format!("-H host1 run -itd --name c{i} --net ov busybox"),
+        );
+    }
+    let v = Vnet::new("hostile-overlay-ports");
+    let doc = v.dir.with_extension("json");
+    std::fs::write(&doc, vnet::store::Store::encode(&c)).unwrap();
+    v.ok(&["state", "import", doc.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&doc);
+    let id = v.ok(&["-H", "host1", "network", "inspect", "-f", "{{.Id}}", "ov"]);
+    let r = hostile(
+        &v,
+        &[
+            "-H", "host1", "run", "-itd", "--name", "late", "--net", "ov", "busybox",
+        ],
+    );
+    assert_eq!(r.code, 125, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(
+            "vnet: Error response from daemon: failed to set up container networking: could not add veth pair inside the network sandbox: error setting interface \"veth"
+        ) && r.stderr.contains(&format!(
+            "\" master to \"ov-000100-{}\": exchange full\n",
+            &id[..5]
+        )),
+        "{}",
+        r.stderr
+    );
+}

@@ -428,6 +428,30 @@ impl Error {
             ),
         )
     }
+    /// The bridge driver could not add the endpoint's veth to a bridge that has all its
+    /// ports (Linux's `EXFULL`, Go's "exchange full"): libnetwork drivers/bridge
+    /// `createEndpoint` (`adding interface %s to bridge %s failed: %v`) under network.go
+    /// `addEndpoint` (`failed to create endpoint %s on network %s: %v`).
+    pub fn bridge_ports_full(container: &str, network: &str, veth: &str, bridge: &str) -> Error {
+        e(
+            Kind::System,
+            format!(
+                "failed to create endpoint {container} on network {network}: adding interface {veth} to bridge {bridge} failed: exchange full"
+            ),
+        )
+    }
+    /// The overlay driver could not add the container's veth to the network's bridge on this
+    /// host, which has all its ports: libnetwork drivers/overlay `Join` (`could not add veth
+    /// pair inside the network sandbox: %v`) over osl `configureInterface` (`error setting
+    /// interface %q master to %q: %v`).
+    pub fn overlay_ports_full(veth: &str, bridge: &str) -> Error {
+        e(
+            Kind::System,
+            format!(
+                "could not add veth pair inside the network sandbox: error setting interface {veth:?} master to {bridge:?}: exchange full"
+            ),
+        )
+    }
     /// vnet's own: a stop without timeout of a process that ignores SIGTERM.
     pub fn stop_needs_timeout(container: &str) -> Error {
         e(

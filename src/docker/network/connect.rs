@@ -3,6 +3,40 @@
 
 use super::*;
 
+/// Linux's `BR_MAX_PORTS`: a bridge numbers its ports in 10 bits, and port 0 is reserved, so
+/// it takes 1023 interfaces; the next is refused with `EXFULL` (net/bridge/br_if.c
+/// `find_portno`).
+pub const BRIDGE_MAX_PORTS: usize = 1024;
+
+/// Whether the Linux bridge behind `net` has a port for one more endpoint of host `host`:
+/// a bridge network's bridge holds one veth per endpoint; an overlay network's bridge on each
+/// host holds its containers' veths there and the VXLAN device. When it is full, the error the
+/// driver reports, with the host-side veth named as the driver names it (`veth` and 7 hex
+/// digits, drawn here by `draw`).
+fn bridge_port_free(
+    net: &Network,
+    container: &str,
+    host: &str,
+    draw: impl Fn(&str) -> String,
+) -> Result<()> {
+    let taken = match net.driver {
+        Driver::Bridge => net.endpoints.len(),
+        Driver::Overlay => 1 + net.endpoints.values().filter(|e| e.host == host).count(),
+        _ => return Ok(()),
+    };
+    if taken < BRIDGE_MAX_PORTS - 1 {
+        return Ok(());
+    }
+    let veth = format!("veth{}", draw("veth").get(..7).unwrap_or("0000000"));
+    Err(if net.driver == Driver::Bridge {
+        Error::bridge_ports_full(container, &net.name, &veth, &net.bridge_name())
+    } else {
+        let vni = net.vnis.first().copied().unwrap_or(0);
+        let id = net.id.get(..5).unwrap_or(&net.id);
+        Error::overlay_ports_full(&veth, &format!("ov-{vni:06x}-{id}"))
+    })
+}
+
 impl Daemon {
     /// `POST /networks/{id}/connect`.
     pub fn network_connect(
@@ -131,6 +165,17 @@ impl Daemon {
                     }
                 }
             }
+        }
+        let seed = self.state.seed;
+        let draw = |what: &str| crate::rng::hex_id(seed, &format!("{what}/{ep_id}"));
+        if let Err(e) = bridge_port_free(net, &cname, &host, draw) {
+            // libnetwork hands the addresses back when the driver fails.
+            for (ip, _) in [ipv4, ipv6].into_iter().flatten() {
+                for p in net.ipam.pools.iter_mut() {
+                    p.release(ip);
+                }
+            }
+            return Err(e);
         }
         let mac = match ipv4 {
             Some((IpAddr::V4(a), _)) => Some(Mac::from_ipv4(a)),
