@@ -251,8 +251,10 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
     if !arity(prog, verb, args.len(), Want::AtLeast(1), o) {
         return;
     }
+    let Some((image, cmd)) = args.split_first() else {
+        return;
+    };
     // distribution/reference's checks, made by the client before anything is sent.
-    let image = &args[0];
     if image.is_empty() || image.contains(char::is_whitespace) || image.starts_with(['-', ':', '/'])
     {
         return run_error(o, prog, verb, "invalid reference format");
@@ -370,8 +372,8 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
     }
     let req = ContainerCreateRequest {
         name: a.name.clone(),
-        image: args[0].clone(),
-        cmd: args[1..].to_vec(),
+        image: image.clone(),
+        cmd: cmd.to_vec(),
         hostname: a.hostname.clone().unwrap_or_default(),
         env,
         tty: a.tty,
@@ -473,7 +475,10 @@ pub(super) fn rename(a: &super::container::NamesArgs, prog: &str, d: &mut Daemon
     if !arity(prog, "rename", a.args.len(), Want::Exactly(2), o) {
         return;
     }
-    let (old, new) = (a.args[0].trim(), a.args[1].trim());
+    let [old, new] = a.args.as_slice() else {
+        return;
+    };
+    let (old, new) = (old.trim(), new.trim());
     if old.is_empty() || new.is_empty() {
         return o.fail("Error: Neither old nor new names may be empty");
     }
@@ -772,7 +777,10 @@ pub(super) fn exec(a: &ExecArgs, cli: &super::Cli, prog: &str, d: &mut Daemon, o
     if !arity(prog, "exec", a.args.len(), Want::AtLeast(2), o) {
         return;
     }
-    match crate::busybox::exec(d, &a.args[0], &a.args[1..], &exec_options(cli, a.tty)) {
+    let Some((container, argv)) = a.args.split_first() else {
+        return;
+    };
+    match crate::busybox::exec(d, container, argv, &exec_options(cli, a.tty)) {
         Ok(r) => {
             o.code = r.code;
             take_exec_result(r, o);
@@ -795,7 +803,10 @@ pub(super) fn attach(
     if !arity(prog, "attach", a.args.len(), Want::Exactly(1), o) {
         return;
     }
-    let cid = match d.find_container(&a.args[0]) {
+    let [container] = a.args.as_slice() else {
+        return;
+    };
+    let cid = match d.find_container(container) {
         Ok(c) => c,
         Err(e) => return o.daemon_error(&e),
     };

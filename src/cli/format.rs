@@ -96,13 +96,16 @@ pub fn ellipsis(s: &str, max: usize) -> String {
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
     let mut size = bytes as f64;
-    let mut i = 0;
-    while size >= 1000.0 && i < UNITS.len() - 1 {
+    let mut unit = "B";
+    for next in UNITS.iter().skip(1) {
+        if size < 1000.0 {
+            break;
+        }
         size /= 1000.0;
-        i += 1;
+        unit = next;
     }
     let n = crate::golang::fmt::sprintf("%.3g", &[serde_json::json!(size)]);
-    format!("{n}{}", UNITS[i])
+    format!("{n}{unit}")
 }
 
 /// docker/cli `ContainerContext.Size` (formatter/container.go): the writable layer's size,

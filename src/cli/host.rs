@@ -87,8 +87,11 @@ pub(super) fn run(cmd: &HostCommand, prog: &str, c: &mut Cluster, o: &mut Outcom
                 cluster_store_opts: a.cluster_store_opt.clone(),
                 cluster_advertise: a.cluster_advertise.clone(),
             };
-            match c.host_create(&a.args[0], &cfg) {
-                Ok(()) => o.outln(&a.args[0]),
+            let [name] = a.args.as_slice() else {
+                return;
+            };
+            match c.host_create(name, &cfg) {
+                Ok(()) => o.outln(name),
                 Err(e) => o.fail(e.to_string()),
             }
         }
@@ -158,8 +161,11 @@ pub(super) fn run(cmd: &HostCommand, prog: &str, c: &mut Cluster, o: &mut Outcom
             if !arity(prog, "host restart", a.args.len(), Want::Exactly(1), o) {
                 return;
             }
-            match c.host_restart(&a.args[0], a.unclean) {
-                Ok(()) => o.outln(&a.args[0]),
+            let [name] = a.args.as_slice() else {
+                return;
+            };
+            match c.host_restart(name, a.unclean) {
+                Ok(()) => o.outln(name),
                 Err(e) => o.fail(e.to_string()),
             }
         }
@@ -167,7 +173,10 @@ pub(super) fn run(cmd: &HostCommand, prog: &str, c: &mut Cluster, o: &mut Outcom
             if !arity(prog, "host partition", a.args.len(), Want::Exactly(2), o) {
                 return;
             }
-            if let Err(e) = c.partition(&a.args[0], &a.args[1]) {
+            let [h1, h2] = a.args.as_slice() else {
+                return;
+            };
+            if let Err(e) = c.partition(h1, h2) {
                 o.fail(e.to_string());
             }
         }

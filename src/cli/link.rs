@@ -62,8 +62,11 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
             if !arity(prog, "link set", a.args.len(), Want::Exactly(1), o) {
                 return;
             }
+            let [network] = a.args.as_slice() else {
+                return;
+            };
             let mut link = d
-                .find_network(&a.args[0])
+                .find_network(network)
                 .ok()
                 .map(|id| d.link(&id))
                 .unwrap_or_default();
@@ -105,7 +108,7 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
                     }
                 }
             }
-            if let Err(e) = d.link_set(&a.args[0], link) {
+            if let Err(e) = d.link_set(network, link) {
                 o.daemon_error(&e);
             }
         }
@@ -113,7 +116,10 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
             if !arity(prog, "link clear", a.args.len(), Want::Exactly(1), o) {
                 return;
             }
-            if let Err(e) = d.link_set(&a.args[0], LinkSettings::default()) {
+            let [network] = a.args.as_slice() else {
+                return;
+            };
+            if let Err(e) = d.link_set(network, LinkSettings::default()) {
                 o.daemon_error(&e);
             }
         }

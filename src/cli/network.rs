@@ -5,6 +5,7 @@ use super::format::{self, Format};
 use super::{Outcome, Want, arity, confirm};
 use crate::docker::network::{EndpointIpamConfig, NetworkFilters};
 use crate::docker::{Daemon, EndpointSettings, IpamConfig, NetworkCreateRequest, split_kv};
+use crate::golang::sortorder::natural_cmp;
 use crate::store::Scope;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
@@ -207,11 +208,11 @@ impl NetworkCommand {
                 for l in &a.link {
                     containers.push(l.split(':').next().unwrap_or_default().to_string());
                 }
-                Scope::of(&containers, &a.args[..a.args.len().min(1)])
+                Scope::of(&containers, first(&a.args))
             }
             NetworkCommand::Disconnect(a) => Scope::of(
                 &a.args.iter().skip(1).cloned().collect::<Vec<_>>(),
-                &a.args[..a.args.len().min(1)],
+                first(&a.args),
             ),
             _ => Scope::All,
         }
@@ -346,16 +347,24 @@ fn kv_map(items: &[String]) -> BTreeMap<String, String> {
     items.iter().map(|s| split_kv(s)).collect()
 }
 
+/// The first of `args` (the network a `connect` or `disconnect` names), as a slice.
+pub(super) fn first(args: &[String]) -> &[String] {
+    args.get(..1).unwrap_or_default()
+}
+
 fn create(a: &CreateArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
     if !arity(prog, "network create", a.args.len(), Want::Exactly(1), o) {
         return;
     }
+    let [name] = a.args.as_slice() else {
+        return;
+    };
     let ipam_config = match create_ipam_config(a) {
         Ok(c) => c,
         Err(e) => return o.fail(e),
     };
     let req = NetworkCreateRequest {
-        name: a.args[0].clone(),
+        name: name.clone(),
         driver: a.driver.clone(),
         internal: a.internal.unwrap_or(false),
         attachable: a.attachable.unwrap_or(false),
@@ -386,41 +395,6 @@ fn parse_filters(items: &[String]) -> Result<NetworkFilters, String> {
         }
     }
     Ok(f)
-}
-
-/// docker/cli sorts names with `sortorder.NaturalLess`: digit runs compare as numbers.
-pub(super) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    let (ab, bb) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    while i < ab.len() && j < bb.len() {
-        if ab[i].is_ascii_digit() && bb[j].is_ascii_digit() {
-            let si = i;
-            while i < ab.len() && ab[i].is_ascii_digit() {
-                i += 1;
-            }
-            let sj = j;
-            while j < bb.len() && bb[j].is_ascii_digit() {
-                j += 1;
-            }
-            let na = a[si..i].trim_start_matches('0');
-            let nb = b[sj..j].trim_start_matches('0');
-            let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
-            if ord != std::cmp::Ordering::Equal {
-                return ord;
-            }
-            let ord = (i - si).cmp(&(j - sj));
-            if ord != std::cmp::Ordering::Equal {
-                return ord;
-            }
-        } else {
-            if ab[i] != bb[j] {
-                return ab[i].cmp(&bb[j]);
-            }
-            i += 1;
-            j += 1;
-        }
-    }
-    (ab.len() - i).cmp(&(bb.len() - j))
 }
 
 const NETWORK_LS_TABLE: &str = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
@@ -584,7 +558,10 @@ fn connect(a: &ConnectArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
         aliases: a.alias.clone(),
         ..EndpointSettings::default()
     };
-    if let Err(e) = d.network_connect(&a.args[0], &a.args[1], settings) {
+    let [network, container] = a.args.as_slice() else {
+        return;
+    };
+    if let Err(e) = d.network_connect(network, container, settings) {
         o.daemon_error(&e);
     }
 }
@@ -599,21 +576,10 @@ fn disconnect(a: &DisconnectArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
     ) {
         return;
     }
-    if let Err(e) = d.network_disconnect(&a.args[0], &a.args[1], a.force) {
+    let [network, container] = a.args.as_slice() else {
+        return;
+    };
+    if let Err(e) = d.network_disconnect(network, container, a.force) {
         o.daemon_error(&e);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::cmp::Ordering::*;
-
-    #[test]
-    fn natural_order() {
-        assert_eq!(natural_cmp("net2", "net10"), Less);
-        assert_eq!(natural_cmp("bridge", "host"), Less);
-        assert_eq!(natural_cmp("a", "a"), Equal);
-        assert_eq!(natural_cmp("a1b", "a1"), Greater);
     }
 }

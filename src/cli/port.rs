@@ -7,9 +7,9 @@
 
 use super::{Outcome, Want, arity};
 use crate::docker::Daemon;
+use crate::golang::sortorder::natural_cmp;
 use clap::Args;
 use serde_json::Value;
-use std::cmp::Ordering;
 
 /// `port` arguments.
 #[derive(Args, Debug)]
@@ -22,7 +22,7 @@ pub struct PortArgs {
 impl PortArgs {
     /// The container named.
     pub(super) fn scope(&self) -> crate::store::Scope {
-        crate::store::Scope::of(&self.args[..self.args.len().min(1)], &[])
+        crate::store::Scope::of(super::network::first(&self.args), &[])
     }
 }
 
@@ -31,13 +31,18 @@ pub(super) fn port(a: &PortArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     if !arity(prog, "port", a.args.len(), Want::Range(1, 2), o) {
         return;
     }
-    let term = &a.args[0];
+    let Some(term) = a.args.first() else {
+        return;
+    };
     let id = match d.find_container(term) {
         Ok(id) => id,
         Err(e) => return o.daemon_error(&e),
     };
     let inspect = d.container_inspect(d.container(&id));
-    let ports = &inspect["NetworkSettings"]["Ports"];
+    let ports = inspect
+        .get("NetworkSettings")
+        .and_then(|s| s.get("Ports"))
+        .unwrap_or(&Value::Null);
     let frontend = |b: &Value| {
         join_host_port(
             b["HostIp"].as_str().unwrap_or_default(),
@@ -104,54 +109,6 @@ pub(super) fn join_host_port(host: &str, port: &str) -> String {
     } else {
         format!("{host}:{port}")
     }
-}
-
-/// `sortorder.NaturalLess` as an ordering: runs of digits compare as numbers (leading zeros
-/// ignored, fewer zeros first on a tie), digits before other bytes, other bytes bytewise.
-fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let (s1, s2) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    while i < s1.len() && j < s2.len() {
-        let (c1, c2) = (s1[i], s2[j]);
-        let (d1, d2) = (c1.is_ascii_digit(), c2.is_ascii_digit());
-        if d1 != d2 {
-            return if d1 {
-                Ordering::Less
-            } else {
-                Ordering::Greater
-            };
-        }
-        if !d1 {
-            if c1 != c2 {
-                return c1.cmp(&c2);
-            }
-            i += 1;
-            j += 1;
-            continue;
-        }
-        while i < s1.len() && s1[i] == b'0' {
-            i += 1;
-        }
-        while j < s2.len() && s2[j] == b'0' {
-            j += 1;
-        }
-        let (nz1, nz2) = (i, j);
-        while i < s1.len() && s1[i].is_ascii_digit() {
-            i += 1;
-        }
-        while j < s2.len() && s2[j].is_ascii_digit() {
-            j += 1;
-        }
-        let (n1, n2) = (&s1[nz1..i], &s2[nz2..j]);
-        let by_number = n1.len().cmp(&n2.len()).then_with(|| n1.cmp(n2));
-        if by_number != Ordering::Equal {
-            return by_number;
-        }
-        if nz1 != nz2 {
-            return nz1.cmp(&nz2);
-        }
-    }
-    s1.len().cmp(&s2.len())
 }
 
 #[cfg(test)]

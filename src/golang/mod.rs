@@ -7,6 +7,8 @@
 //!   functions registered the way a `template.FuncMap` adds them.
 //! - [`fmt`]: `fmt`'s verbs, as `print`, `printf` and `println` need them.
 //! - [`json`]: `encoding/json`'s formatting and escaping (`Marshal`, `MarshalIndent`).
+//! - [`sortorder`]: `github.com/fvbommel/sortorder`'s natural order, which docker/cli
+//!   vendors and sorts names with.
 //! - [`tabwriter`]: `text/tabwriter`'s column layout.
 //! - [`strconv`]: `strconv.Quote` and `strconv.Unquote`.
 //! - [`strings`]: `strings.Title` (docker/cli's `title` calls it).
@@ -16,6 +18,7 @@
 
 pub mod fmt;
 pub mod json;
+pub mod sortorder;
 pub mod strconv;
 pub mod strings;
 pub mod tabwriter;
