@@ -8,7 +8,9 @@
 //! [`crate::golang`].
 
 use crate::golang::fmt::sprint_value;
-use crate::golang::template::{Error, Func, Template, int_arg, string_arg, wrong_type};
+use crate::golang::template::{
+    Error, Func, MAX_VALUE, Template, int_arg, string_arg, value_too_large, wrong_type,
+};
 use crate::golang::{json, strings};
 use serde_json::Value;
 
@@ -61,50 +63,65 @@ pub fn parse(format: &str) -> Result<Template, Error> {
     Template::parse_with(format, BASIC_FUNCTIONS)
 }
 
-fn count_arg(v: &Value) -> Result<usize, String> {
-    usize::try_from(int_arg(v)?).map_err(|_| "negative count".to_string())
-}
-
-/// `strings.Split`; an empty separator splits after each character.
+/// `strings.Split`; an empty separator splits after each character. The parts (a value
+/// of 32 bytes each, and their text) fit vnet's [`MAX_VALUE`].
 fn split(v: &[Value]) -> Result<Value, String> {
     let (text, sep) = (string_arg(&v[0])?, string_arg(&v[1])?);
+    let parts = match sep {
+        "" => text.chars().count(),
+        _ => text.matches(sep).count() + 1,
+    };
+    if parts.saturating_mul(32).saturating_add(text.len()) > MAX_VALUE {
+        return Err(value_too_large());
+    }
     Ok(Value::Array(match sep {
         "" => text.chars().map(|c| c.to_string().into()).collect(),
         _ => text.split(sep).map(Value::from).collect(),
     }))
 }
 
-/// `strings.Join` over the elements' `%v`.
+/// `strings.Join` over the elements' `%v`, within vnet's [`MAX_VALUE`].
 fn join(v: &[Value]) -> Result<Value, String> {
     match &v[0] {
-        Value::Array(a) => Ok(a
-            .iter()
-            .map(sprint_value)
-            .collect::<Vec<_>>()
-            .join(string_arg(&v[1])?)
-            .into()),
+        Value::Array(a) => {
+            let sep = string_arg(&v[1])?;
+            let mut out = String::new();
+            for (i, e) in a.iter().enumerate() {
+                out.push_str(if i > 0 { sep } else { "" });
+                out.push_str(&sprint_value(e));
+                if out.len() > MAX_VALUE {
+                    return Err(value_too_large());
+                }
+            }
+            Ok(out.into())
+        }
         Value::Null => Ok("".into()),
         x => Err(wrong_type("[]string", x)),
     }
 }
 
-/// Spaces before and after a non-empty string.
+/// Spaces before and after a non-empty string. A negative count fails as Go's
+/// `strings.Repeat` does (its panic, which the template reports); the result fits vnet's
+/// [`MAX_VALUE`].
 fn pad(v: &[Value]) -> Result<Value, String> {
-    Ok(
-        match (string_arg(&v[0])?, count_arg(&v[1])?, count_arg(&v[2])?) {
-            ("", ..) => "".into(),
-            (t, b, a) => format!("{}{t}{}", " ".repeat(b), " ".repeat(a)).into(),
-        },
-    )
+    let (text, before, after) = (string_arg(&v[0])?, int_arg(&v[1])?, int_arg(&v[2])?);
+    if text.is_empty() {
+        return Ok("".into());
+    }
+    let count = |n: i64| usize::try_from(n).map_err(|_| "strings: negative Repeat count");
+    let (before, after) = (count(before)?, count(after)?);
+    if before.saturating_add(text.len()).saturating_add(after) > MAX_VALUE {
+        return Err(value_too_large());
+    }
+    Ok(format!("{}{text}{}", " ".repeat(before), " ".repeat(after)).into())
 }
 
-/// At most that many characters.
+/// At most that many characters; a negative length fails as Go's slice expression does.
 fn truncate(v: &[Value]) -> Result<Value, String> {
-    Ok(string_arg(&v[0])?
-        .chars()
-        .take(count_arg(&v[1])?)
-        .collect::<String>()
-        .into())
+    let (text, n) = (string_arg(&v[0])?, int_arg(&v[1])?);
+    let n = usize::try_from(n)
+        .map_err(|_| format!("runtime error: slice bounds out of range [:{n}]"))?;
+    Ok(text.chars().take(n).collect::<String>().into())
 }
 
 #[cfg(test)]
@@ -181,6 +198,16 @@ mod tests {
     }
 
     #[test]
+    fn split_and_join_within_the_value_limit() {
+        let spec = r#"
+            {{len (split (printf "%100000d" 1) "")}} => 100000
+            {{join (split (printf "%100000d" 1) "") (printf "%200d" 1)}} => template: :1:2: executing "" at <join (split (printf ...>: error calling join: vnet: template value over its limit of 16 MiB
+            {{split (printf "%1000000d" 1) ""}} => template: :1:2: executing "" at <split (printf "%1000...>: error calling split: vnet: template value over its limit of 16 MiB
+        "#;
+        check(&data(), spec);
+    }
+
+    #[test]
     fn title_lower_upper() {
         let spec = r#"
             {{title .s}} => Hello WORLD Foo_bar X-Y
@@ -195,6 +222,10 @@ mod tests {
             [{{pad .ID 2 3}}][{{pad "" 2 3}}] => [  abc123   ][]
             {{truncate .ID 3}} {{truncate .ID 99}} {{truncate "héllo" 2}} => abc abc123 hé
             {{truncate .ID "x"}} => template: :1:2: executing "" at <truncate .ID "x">: error calling truncate: wrong type for value; expected int; got string
+            {{truncate .ID -1}} => template: :1:2: executing "" at <truncate .ID -1>: error calling truncate: runtime error: slice bounds out of range [:-1]
+            {{pad .ID 0 -2}} => template: :1:2: executing "" at <pad .ID 0 -2>: error calling pad: strings: negative Repeat count
+            [{{pad "" -1 -2}}] => []
+            {{pad "x" 16777216 0}} => template: :1:2: executing "" at <pad "x" 16777216 0>: error calling pad: vnet: template value over its limit of 16 MiB
         "#;
         check(&data(), spec);
     }

@@ -5,10 +5,12 @@
 //! `continue`, pipelines feeding the previous command's value as the last argument, field
 //! chains (a missing key is "no value", an error under `missingkey=error`), function calls
 //! with their argument counts, and errors that read like Go's:
-//! `template: :LINE:COL: executing "" at <CONTEXT>: message`.
+//! `template: :LINE:COL: executing "" at <CONTEXT>: message`. Every step and every byte
+//! written or copied is counted against the template's [`Budget`] (vnet's limits).
 
 use super::funcs::{Func, Val, arity, builtin, truth};
 use super::parse::{Arg, Cmd, Error, Kind, Node, Pipe, Res, Span};
+use super::{Budget, MAX_BYTES, MAX_STEPS, MAX_VALUE, value_too_large};
 use crate::golang::fmt::{sprint_value, type_name, write_value};
 use serde_json::Value;
 use std::fmt;
@@ -20,6 +22,7 @@ pub(super) fn execute(
     root: &[Node],
     data: &Value,
     strict: bool,
+    budget: &Budget,
 ) -> Res<String> {
     let mut st = State {
         src,
@@ -27,9 +30,25 @@ pub(super) fn execute(
         vars: vec![("$".into(), Some(data.clone()))],
         out: String::new(),
         strict,
+        budget,
+        at: None,
     };
     st.walk(data, root)?;
     Ok(st.out)
+}
+
+/// The bytes a value takes in memory, roughly: a `Value` for each node (32 bytes), its
+/// text, and a key's for each object entry.
+pub(super) fn size(v: &Value) -> usize {
+    const NODE: usize = 32;
+    match v {
+        Value::String(s) => NODE + s.len(),
+        Value::Array(a) => a.iter().fold(NODE, |n, e| n.saturating_add(size(e))),
+        Value::Object(m) => m.iter().fold(NODE, |n, (k, e)| {
+            n.saturating_add(NODE + k.len()).saturating_add(size(e))
+        }),
+        _ => NODE,
+    }
 }
 
 /// How a list ended: normally, or by `{{break}}` or `{{continue}}`.
@@ -46,9 +65,58 @@ struct State<'a> {
     out: String,
     /// `missingkey=error`.
     strict: bool,
+    budget: &'a Budget,
+    /// The last pipeline or range evaluated, for a limit's error.
+    at: Option<Span>,
 }
 
 impl State<'_> {
+    /// An error at the last place evaluated (Go's `s.node`), or without one.
+    fn err_here(&self, msg: impl fmt::Display) -> Error {
+        match self.at {
+            Some(at) => self.err(at, msg),
+            None => Error(format!("template: : {msg}")),
+        }
+    }
+
+    /// Counts `n` steps against [`MAX_STEPS`].
+    fn step(&self, n: u64) -> Res<()> {
+        match self.budget.step(n) {
+            true => Ok(()),
+            false => Err(self.err_here(format_args!(
+                "vnet: template execution over its limit of {MAX_STEPS} steps"
+            ))),
+        }
+    }
+
+    /// Counts `n` bytes written or made against [`MAX_BYTES`].
+    fn spend(&self, n: usize) -> Res<()> {
+        match self.budget.spend(n) {
+            true => Ok(()),
+            false => Err(self.err_here(format_args!(
+                "vnet: template output and values over their limit of {} MiB",
+                MAX_BYTES >> 20
+            ))),
+        }
+    }
+
+    /// Counts a value made or copied; refuses one over [`MAX_VALUE`].
+    fn made(&self, v: Val) -> Res<Val> {
+        let n = v.as_ref().map_or(0, size);
+        if n > MAX_VALUE {
+            return Err(self.err_here(value_too_large()));
+        }
+        self.spend(n)?;
+        Ok(v)
+    }
+
+    /// Appends to the output, counted.
+    fn write(&mut self, s: &str) -> Res<()> {
+        self.spend(s.len())?;
+        self.out.push_str(s);
+        Ok(())
+    }
+
     fn err(&self, at: Span, msg: impl fmt::Display) -> Error {
         let before = &self.src[..at.0];
         let line = 1 + before.matches('\n').count();
@@ -65,18 +133,23 @@ impl State<'_> {
 
     fn walk(&mut self, dot: &Value, nodes: &[Node]) -> Res<Flow> {
         for n in nodes {
+            self.step(1)?;
             let mark = self.vars.len();
             let flow = match n {
                 Node::Text(s) => {
-                    self.out.push_str(s);
+                    self.write(s)?;
                     Flow::Next
                 }
                 Node::Action(p) => {
                     let v = self.pipe(dot, p)?;
                     if p.decl.is_empty() {
                         match v {
-                            Some(v) => write_value(&mut self.out, &v),
-                            None => self.out.push_str("<no value>"),
+                            Some(v) => {
+                                let start = self.out.len();
+                                write_value(&mut self.out, &v);
+                                self.spend(self.out.len() - start)?;
+                            }
+                            None => self.write("<no value>")?,
                         }
                     }
                     Flow::Next
@@ -118,9 +191,7 @@ impl State<'_> {
                 kv
             }
             Some(Value::Number(n)) if n.as_u64().is_some() && p.decl.len() < 2 => {
-                (0..n.as_u64().unwrap_or(0))
-                    .map(|i| (i.into(), i.into()))
-                    .collect()
+                return self.range_int(dot, p, n.as_u64().unwrap_or(0), list, else_list);
             }
             Some(v) => {
                 return Err(self.err(
@@ -137,13 +208,48 @@ impl State<'_> {
         }
         let base = self.vars.len();
         for (k, e) in items {
+            self.at = Some(p.at);
+            self.step(1)?;
             let vals = if p.decl.len() == 2 {
                 vec![k, e.clone()]
             } else {
                 vec![e.clone()]
             };
             for (d, v) in p.decl.iter().zip(vals) {
-                self.set_var(p, d, Some(v))?;
+                let v = self.made(Some(v))?;
+                self.set_var(p, d, v)?;
+            }
+            let flow = self.walk(&e, list);
+            self.vars.truncate(base);
+            if matches!(flow?, Flow::Break) {
+                break;
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    /// `range` over an integer: 0 to n-1, one at a time (n may be as large as `u64`'s).
+    fn range_int(
+        &mut self,
+        dot: &Value,
+        p: &Pipe,
+        n: u64,
+        list: &[Node],
+        else_list: &[Node],
+    ) -> Res<Flow> {
+        if n == 0 {
+            return self.walk(dot, else_list);
+        }
+        if !p.assign {
+            self.vars.extend(p.decl.iter().map(|d| (d.clone(), None)));
+        }
+        let base = self.vars.len();
+        for i in 0..n {
+            self.at = Some(p.at);
+            self.step(1)?;
+            let e = Value::from(i);
+            for d in &p.decl {
+                self.set_var(p, d, Some(e.clone()))?;
             }
             let flow = self.walk(&e, list);
             self.vars.truncate(base);
@@ -172,6 +278,7 @@ impl State<'_> {
     }
 
     fn pipe_value(&mut self, dot: &Value, p: &Pipe) -> Res<Val> {
+        self.at = Some(p.at);
         let mut fin = None;
         for c in &p.cmds {
             fin = Some(self.cmd(dot, c, fin)?);
@@ -193,6 +300,7 @@ impl State<'_> {
 
     /// Evaluates one command; `fin` is the previous command's result in a pipeline.
     fn cmd(&mut self, dot: &Value, c: &Cmd, fin: Option<Val>) -> Res<Val> {
+        self.step(1)?;
         let (first, has_args) = (&c.args[0], c.args.len() > 1 || fin.is_some());
         let msg = match &first.kind {
             Kind::Func(name) => return self.call(dot, name, c.at, &c.args[1..], fin),
@@ -211,10 +319,13 @@ impl State<'_> {
 
     fn arg(&mut self, dot: &Value, a: &Arg) -> Res<Val> {
         Ok(match &a.kind {
-            Kind::Dot => Some(dot.clone()),
+            Kind::Dot => self.made(Some(dot.clone()))?,
             Kind::Nil => Some(Value::Null),
-            Kind::Lit(v) => Some(v.clone()),
-            Kind::Var(name) => self.lookup(a, name)?.cloned(),
+            Kind::Lit(v) => self.made(Some(v.clone()))?,
+            Kind::Var(name) => {
+                let v = self.lookup(a, name)?.cloned();
+                self.made(v)?
+            }
             Kind::Func(name) => self.call(dot, name, a.at, &[], None)?,
             Kind::Pipe(p) => self.pipe(dot, p)?,
             Kind::Chain(inner, names) => {
@@ -227,7 +338,8 @@ impl State<'_> {
                         owned.as_ref()
                     }
                 };
-                self.fields(a, start, names)?
+                let v = self.fields(a, start, names)?;
+                self.made(v)?
             }
         })
     }
@@ -286,10 +398,16 @@ impl State<'_> {
             }
             return Ok(fin.unwrap_or(last));
         }
-        let mut vals = args
-            .iter()
-            .map(|a| self.arg(dot, a))
-            .collect::<Res<Vec<_>>>()?;
+        let mut vals = Vec::with_capacity(n);
+        let mut total = fin.as_ref().map_or(0, |v| v.as_ref().map_or(0, size));
+        for a in args {
+            let v = self.arg(dot, a)?;
+            total = total.saturating_add(v.as_ref().map_or(0, size));
+            if total > MAX_VALUE {
+                return Err(self.err(at, value_too_large()));
+            }
+            vals.push(v);
+        }
         vals.extend(fin);
         let result = match registered {
             // Like Go passing a missing value to an `any` parameter: it becomes nil.
@@ -299,6 +417,8 @@ impl State<'_> {
             }
             None => builtin(name, vals),
         };
-        result.map_err(|m| self.err(at, format!("error calling {name}: {m}")))
+        let v = result.map_err(|m| self.err(at, format!("error calling {name}: {m}")))?;
+        self.at = Some(at);
+        self.made(v)
     }
 }

@@ -6,7 +6,8 @@
 //! `exec.go` applies when a value is passed to a function's typed parameter. A [`Func`] is
 //! one entry of a `template.FuncMap`.
 
-use crate::golang::fmt::{int_of, sprint, sprintf, sprintln, type_name};
+use super::{MAX_VALUE, value_too_large};
+use crate::golang::fmt::{int_of, sprint, sprintf_max, sprintln, type_name};
 use crate::golang::strconv::{escape, quote};
 use serde_json::{Number, Value};
 use std::cmp::Ordering;
@@ -115,7 +116,9 @@ pub(super) fn builtin(name: &str, args: Vec<Val>) -> Result<Val, String> {
         "slice" => slice(&v[0], &v[1..])?,
         "print" => sprint(&v).into(),
         "println" => sprintln(&v).into(),
-        "printf" => sprintf(s(0)?, &v[1..]).into(),
+        "printf" => sprintf_max(s(0)?, &v[1..], MAX_VALUE)
+            .ok_or_else(value_too_large)?
+            .into(),
         "eq" => {
             let hit = v[1..]
                 .iter()

@@ -8,6 +8,7 @@
 
 use super::funcs::{Func, is_builtin};
 use super::lex::{Tok, Token, lex};
+use super::{MAX_CONTROL_DEPTH, MAX_PAREN_DEPTH, MAX_PIPELINE_CMDS};
 use crate::golang::strconv::quote;
 use serde_json::Value;
 use std::fmt;
@@ -32,8 +33,9 @@ const KEYWORDS: &[&str] = &[
     "if", "else", "end", "range", "with", "break", "continue", "define", "template", "block",
 ];
 
-/// Parses `src` into its top-level list, with `funcs` callable besides the builtins.
-pub(super) fn parse(src: &str, funcs: &[Func]) -> Res<Vec<Node>> {
+/// Parses `src` into its top-level list, with `funcs` callable besides the builtins, and
+/// how deep the list nests (controls and parentheses).
+pub(super) fn parse(src: &str, funcs: &[Func]) -> Res<(Vec<Node>, usize)> {
     let mut p = Parser {
         src,
         funcs,
@@ -41,9 +43,12 @@ pub(super) fn parse(src: &str, funcs: &[Func]) -> Res<Vec<Node>> {
         i: 0,
         vars: vec!["$".into()],
         loops: 0,
+        controls: 0,
+        parens: 0,
+        deepest: 0,
     };
     match p.list()? {
-        (root, Item::Eof) => Ok(root),
+        (root, Item::Eof) => Ok((root, p.deepest)),
         (_, Item::End) => Err(p.error("unexpected {{end}}")),
         _ => Err(p.error("unexpected {{else}}")),
     }
@@ -109,6 +114,12 @@ struct Parser<'a> {
     i: usize,
     vars: Vec<String>,
     loops: usize,
+    /// The `if`/`with`/`range` around the current position.
+    controls: usize,
+    /// The parentheses around the current position (Go's `stackDepth`).
+    parens: usize,
+    /// The most of `controls + parens` so far.
+    deepest: usize,
 }
 
 impl Parser<'_> {
@@ -203,6 +214,19 @@ impl Parser<'_> {
     }
 
     fn control(&mut self, kw: &str) -> Res<Node> {
+        if self.controls >= MAX_CONTROL_DEPTH {
+            return Err(self.error(format_args!(
+                "vnet: if, with and range nested deeper than its limit of {MAX_CONTROL_DEPTH}"
+            )));
+        }
+        self.controls += 1;
+        self.deepest = self.deepest.max(self.controls + self.parens);
+        let node = self.control_body(kw);
+        self.controls -= 1;
+        node
+    }
+
+    fn control_body(&mut self, kw: &str) -> Res<Node> {
         let mark = self.vars.len();
         let pipe = self.pipeline(kw)?;
         let is_range = kw == "range";
@@ -273,6 +297,9 @@ impl Parser<'_> {
             }
             self.i -= 1;
             cmds.push(self.command()?);
+            if cmds.len() > MAX_PIPELINE_CMDS {
+                return Err(self.error("pipeline too long"));
+            }
         }
         if cmds.is_empty() {
             return Err(self.error(format_args!("missing value for {ctx}")));
@@ -367,9 +394,15 @@ impl Parser<'_> {
                 return Err(self.error(format_args!("function {} not defined", quote(&w))));
             }
             Tok::LParen => {
-                let p = self.pipeline("parenthesized pipeline")?;
+                if self.parens >= MAX_PAREN_DEPTH {
+                    return Err(self.error("max expression depth exceeded"));
+                }
+                self.parens += 1;
+                self.deepest = self.deepest.max(self.controls + self.parens);
+                let p = self.pipeline("parenthesized pipeline");
+                self.parens -= 1;
                 self.i += 1; // the `)`: the lexer guarantees parens balance
-                Kind::Pipe(p)
+                Kind::Pipe(p?)
             }
             _ => {
                 self.i -= 1;

@@ -453,3 +453,177 @@ fn error_type_and_template_reuse() {
         ""
     );
 }
+
+#[test]
+fn printf_width_and_precision_as_go_bounds_them() {
+    // fmt/print.go: `parsenum` gives up on a number past a million (`tooLarge`) and takes
+    // the rest of the format; an operand width or precision (`*`) past it is BADWIDTH or
+    // BADPREC.
+    let spec = r#"
+            {{printf "%99999999999999999999d" 1}} => %!(NOVERB)%!(EXTRA int=1)
+            {{printf "%.99999999999f|" 1.0}} => %!(NOVERB)%!(EXTRA float64=1)
+            {{printf "%*d|%*d|%-*d|" 3 1 -3 2 2 3}} =>   1|2  |3 |
+            {{printf "%*d" 99999999 1}} => %!(BADWIDTH)1
+            {{printf "%*d" "x" 7}} => %!(BADWIDTH)7
+            {{printf "%.*f" 99999999 1.5}} => %!(BADPREC)1.500000
+            {{printf "%.*d|%.*f" -1 5 1 2.25}} => %!(BADPREC)5|2.2
+            {{printf "%*d"}} => %!(BADWIDTH)%!d(MISSING)
+            {{printf "%." 1}} => %!.(int=1)
+        "#;
+    check(&data(), spec);
+}
+
+#[test]
+fn printf_integer_precision() {
+    let spec = r#"
+            {{printf "%.5d|%8.5d|%08.5d|%-8.5d|" 42 42 42 42}} => 00042|   00042|   00042|00042   |
+            {{printf "[%.0d][%3.0d][%.4x][%.3d][%+.3d]" 0 0 42 -7 7}} => [][   ][002a][-007][+007]
+        "#;
+    check(&data(), spec);
+}
+
+#[test]
+fn printf_huge_float_precision_prints_all_the_digits() {
+    let out = |f: &str| Template::parse(f).unwrap().execute(&data()).unwrap();
+    assert_eq!(
+        out(r#"{{printf "%.70000f" 1.0}}"#),
+        format!("1.{}", "0".repeat(70000))
+    );
+    assert_eq!(
+        out(r#"{{printf "%.70000e" 1.5}}"#),
+        format!("1.5{}e+00", "0".repeat(69999))
+    );
+    assert_eq!(out(r#"{{printf "%.70000g|%.70000v" 1.5 2.5}}"#), "1.5|2.5");
+    // The exact expansion of 0.1, then zeros.
+    let tenth = out(r#"{{printf "%.1200f" 0.1}}"#);
+    assert!(tenth.starts_with("0.1000000000000000055511151231257827"));
+    assert!(tenth.ends_with(&"0".repeat(500)) && tenth.len() == 1202);
+    // A width up to Go's bound pads; past one value's limit it is refused.
+    assert_eq!(out(r#"{{printf "%1000000d" 7}}"#).len(), 1_000_000);
+    let big = r#"{{printf "%10000000d%10000000d" 1 2}}"#;
+    let err = Template::parse(big).unwrap().execute(&data()).unwrap_err();
+    assert!(
+        err.0
+            .ends_with("vnet: template value over its limit of 16 MiB"),
+        "{err}"
+    );
+}
+
+/// `n` levels of `open`, `mid`, and `n` of `close`.
+fn nested(open: &str, mid: &str, close: &str, n: usize) -> String {
+    format!("{}{mid}{}", open.repeat(n), close.repeat(n))
+}
+
+#[test]
+fn deep_nesting_runs_within_the_limits_and_is_refused_past_them() {
+    // These run on the test thread's 2 MiB stack: a deep template gets its own.
+    let run = |src: &str| {
+        Template::parse(src)
+            .and_then(|t| t.execute(&json!({"A": 1})))
+            .unwrap_or_else(|e| e.0)
+    };
+    for (open, close) in [
+        ("{{if 1}}", "{{end}}"),
+        ("{{with .}}", "{{end}}"),
+        ("{{range 1}}", "{{end}}"),
+    ] {
+        assert_eq!(run(&nested(open, "x", close, 10_000)), "x", "{open}");
+        assert_eq!(
+            run(&nested(open, "x", close, 10_001)),
+            "template: :1: vnet: if, with and range nested deeper than its limit of 10000"
+        );
+    }
+    let chain = format!("{{{{if 0}}}}{}y{{{{end}}}}", "{{else if 0}}".repeat(9_999));
+    assert_eq!(run(&chain), "");
+    // Go's `maxStackDepth` for parentheses, and its words past it.
+    assert_eq!(
+        run(&nested("{{", &nested("(", "1", ")", 10_000), "}}", 1)),
+        "1"
+    );
+    assert_eq!(
+        run(&nested("{{", &nested("(", ".A", ")", 10_001), "}}", 1)),
+        "template: :1: max expression depth exceeded"
+    );
+    // Both at once: every if holds the deepest parentheses.
+    let both = nested(
+        "{{if 1}}",
+        &format!("{{{{{}}}}}", nested("(", "1", ")", 10_000)),
+        "{{end}}",
+        10_000,
+    );
+    assert_eq!(run(&both), "1");
+    // A deep template dropped unexecuted, or failing half-way, unwinds safely too.
+    drop(Template::parse(&nested("{{if 1}}", "{{.A.B}}", "{{end}}", 10_000)).unwrap());
+    let half = nested("{{if 1}}", "{{index 1 1}}", "{{end}}", 10_000);
+    assert!(
+        run(&half).ends_with("can't index item of type int"),
+        "{}",
+        run(&half)
+    );
+}
+
+#[test]
+fn pipeline_too_long_as_go() {
+    let long = format!("{{{{1{}}}}}", "|print".repeat(99_999));
+    assert_eq!(
+        Template::parse(&long)
+            .unwrap()
+            .execute(&json!(null))
+            .unwrap(),
+        "1"
+    );
+    let longer = format!("{{{{1{}}}}}", "|print".repeat(100_000));
+    assert_eq!(
+        Template::parse(&longer).unwrap_err().0,
+        "template: :1: pipeline too long"
+    );
+}
+
+#[test]
+fn range_over_a_huge_integer_stops_at_the_step_limit() {
+    let t = Template::parse("{{range 9223372036854775807}}{{end}}").unwrap();
+    assert_eq!(
+        t.execute(&json!(null)).unwrap_err().0,
+        "template: :1:8: executing \"\" at <9223372036854775807>: vnet: template execution over its limit of 10000000 steps"
+    );
+    // The budget is the template's, across executions: one command's whole rendering.
+    let t = Template::parse("{{range 6000000}}{{end}}").unwrap();
+    assert!(t.execute(&json!(null)).is_ok());
+    assert!(t.execute(&json!(null)).is_err());
+}
+
+#[test]
+fn values_and_output_stay_within_vnet_limits() {
+    let run = |src: &str| {
+        Template::parse(src)
+            .and_then(|t| t.execute(&data()))
+            .map(|s| s.len())
+            .unwrap_or_else(|e| panic!("{src}: {e}"))
+    };
+    let fails = |src: &str, tail: &str| {
+        let e = Template::parse(src).unwrap().execute(&data()).unwrap_err();
+        assert!(e.0.ends_with(tail), "{src}: {e}");
+    };
+    let value = "vnet: template value over its limit of 16 MiB";
+    let total = "vnet: template output and values over their limit of 64 MiB";
+    // A value that doubles each time.
+    fails(
+        r#"{{$x := "ab"}}{{range 40}}{{$x = printf "%s%s" $x $x}}{{end}}"#,
+        value,
+    );
+    // Arguments of one call together.
+    let x = r#"{{$x := printf "%4000000d" 1}}"#;
+    fails(&format!("{x}{{{{print $x $x $x $x $x}}}}"), value);
+    assert_eq!(run(&format!("{x}{{{{print $x $x $x}}}}")), 12_000_000);
+    // Escapers that multiply their input.
+    fails(
+        &format!("{{{{{}}}}}", nested("js (", r#""\\""#, ")", 30)),
+        value,
+    );
+    // Many copies, each fine.
+    fails(
+        &format!("{x}{{{{range 100}}}}{{{{$y := $x}}}}{{{{end}}}}"),
+        total,
+    );
+    fails(r#"{{range 100}}{{printf "%1000000d" 1}}{{end}}"#, total);
+}
