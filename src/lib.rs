@@ -47,6 +47,12 @@
     clippy::indexing_slicing
 )]
 pub mod busybox;
+#[deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 pub mod cli;
 #[deny(
     clippy::unwrap_used,
@@ -72,6 +78,12 @@ pub mod dns;
 pub mod docker;
 pub mod engine;
 pub mod fabric;
+#[deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 pub mod golang;
 #[deny(
     clippy::unwrap_used,

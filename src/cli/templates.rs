@@ -9,7 +9,7 @@
 
 use crate::golang::fmt::sprint_value;
 use crate::golang::template::{
-    Error, Func, MAX_VALUE, Template, int_arg, string_arg, value_too_large, wrong_type,
+    Error, Func, MAX_VALUE, Template, args, int_arg, string_arg, value_too_large, wrong_type,
 };
 use crate::golang::{json, strings};
 use serde_json::Value;
@@ -19,7 +19,10 @@ pub const BASIC_FUNCTIONS: &[Func] = &[
     Func {
         name: "json",
         args: 1,
-        call: |v| Ok(json::encode(&v[0], false).into()),
+        call: |v| {
+            let [x] = args(v)?;
+            Ok(json::encode(x, false).into())
+        },
     },
     Func {
         name: "split",
@@ -34,17 +37,26 @@ pub const BASIC_FUNCTIONS: &[Func] = &[
     Func {
         name: "title",
         args: 1,
-        call: |v| Ok(strings::title(string_arg(&v[0])?).into()),
+        call: |v| {
+            let [x] = args(v)?;
+            Ok(strings::title(string_arg(x)?).into())
+        },
     },
     Func {
         name: "lower",
         args: 1,
-        call: |v| Ok(string_arg(&v[0])?.to_lowercase().into()),
+        call: |v| {
+            let [x] = args(v)?;
+            Ok(string_arg(x)?.to_lowercase().into())
+        },
     },
     Func {
         name: "upper",
         args: 1,
-        call: |v| Ok(string_arg(&v[0])?.to_uppercase().into()),
+        call: |v| {
+            let [x] = args(v)?;
+            Ok(string_arg(x)?.to_uppercase().into())
+        },
     },
     Func {
         name: "pad",
@@ -66,7 +78,8 @@ pub fn parse(format: &str) -> Result<Template, Error> {
 /// `strings.Split`; an empty separator splits after each character. The parts (a value
 /// of 32 bytes each, and their text) fit vnet's [`MAX_VALUE`].
 fn split(v: &[Value]) -> Result<Value, String> {
-    let (text, sep) = (string_arg(&v[0])?, string_arg(&v[1])?);
+    let [text, sep] = args(v)?;
+    let (text, sep) = (string_arg(text)?, string_arg(sep)?);
     let parts = match sep {
         "" => text.chars().count(),
         _ => text.matches(sep).count() + 1,
@@ -82,9 +95,10 @@ fn split(v: &[Value]) -> Result<Value, String> {
 
 /// `strings.Join` over the elements' `%v`, within vnet's [`MAX_VALUE`].
 fn join(v: &[Value]) -> Result<Value, String> {
-    match &v[0] {
+    let [list, sep] = args(v)?;
+    match list {
         Value::Array(a) => {
-            let sep = string_arg(&v[1])?;
+            let sep = string_arg(sep)?;
             let mut out = String::new();
             for (i, e) in a.iter().enumerate() {
                 out.push_str(if i > 0 { sep } else { "" });
@@ -104,7 +118,8 @@ fn join(v: &[Value]) -> Result<Value, String> {
 /// `strings.Repeat` does (its panic, which the template reports); the result fits vnet's
 /// [`MAX_VALUE`].
 fn pad(v: &[Value]) -> Result<Value, String> {
-    let (text, before, after) = (string_arg(&v[0])?, int_arg(&v[1])?, int_arg(&v[2])?);
+    let [text, before, after] = args(v)?;
+    let (text, before, after) = (string_arg(text)?, int_arg(before)?, int_arg(after)?);
     if text.is_empty() {
         return Ok("".into());
     }
@@ -118,7 +133,8 @@ fn pad(v: &[Value]) -> Result<Value, String> {
 
 /// At most that many characters; a negative length fails as Go's slice expression does.
 fn truncate(v: &[Value]) -> Result<Value, String> {
-    let (text, n) = (string_arg(&v[0])?, int_arg(&v[1])?);
+    let [text, n] = args(v)?;
+    let (text, n) = (string_arg(text)?, int_arg(n)?);
     let n = usize::try_from(n)
         .map_err(|_| format!("runtime error: slice bounds out of range [:{n}]"))?;
     Ok(text.chars().take(n).collect::<String>().into())

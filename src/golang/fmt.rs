@@ -75,10 +75,12 @@ pub fn sprint_value(v: &Value) -> String {
 /// Go's `fmt.Sprint`: spaces between operands when neither is a string.
 pub fn sprint(args: &[Value]) -> String {
     let mut out = String::new();
-    for (i, a) in args.iter().enumerate() {
-        if i > 0 && !a.is_string() && !args[i - 1].is_string() {
+    let mut prev: Option<&Value> = None;
+    for a in args {
+        if prev.is_some_and(|p| !p.is_string()) && !a.is_string() {
             out.push(' ');
         }
+        prev = Some(a);
         fmt_value(&mut out, a, &V, usize::MAX);
     }
     out
@@ -196,7 +198,7 @@ pub fn sprintf_max(format: &str, args: &[Value], max: usize) -> Option<String> {
     out.push_str(rest);
     if used < args.len() {
         out.push_str("%!(EXTRA ");
-        for (i, a) in args[used..].iter().enumerate() {
+        for (i, a) in args.iter().skip(used).enumerate() {
             out.push_str(if i > 0 { ", " } else { "" });
             if a.is_null() {
                 out.push_str("<nil>");

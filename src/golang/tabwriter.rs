@@ -45,17 +45,27 @@ fn format_block(
     out: &mut String,
 ) {
     let column = widths.len();
+    // The cell of `line` in this column, if the line goes on past it.
+    let cell = |line: usize| {
+        lines
+            .get(line)
+            .filter(|l| column + 1 < l.len())
+            .and_then(|l| l.get(column))
+    };
+    let line1 = line1.min(lines.len());
     let mut this = line0;
     while this < line1 {
-        if column + 1 >= lines[this].len() {
+        if cell(this).is_none() {
             this += 1;
             continue;
         }
         write_lines(lines, line0, this, widths, out);
         line0 = this;
         let mut width = minwidth;
-        while this < line1 && column + 1 < lines[this].len() {
-            width = width.max(cell_width(lines[this][column]) + padding);
+        while this < line1
+            && let Some(c) = cell(this)
+        {
+            width = width.max(cell_width(c) + padding);
             this += 1;
         }
         widths.push(width);
@@ -67,11 +77,13 @@ fn format_block(
 }
 
 fn write_lines(lines: &[Vec<&str>], from: usize, to: usize, widths: &[usize], out: &mut String) {
-    for line in &lines[from..to] {
+    for line in lines.get(from..to).unwrap_or_default() {
         for (j, cell) in line.iter().enumerate() {
             out.push_str(cell);
-            if j < widths.len() && j + 1 < line.len() {
-                for _ in cell_width(cell)..widths[j] {
+            if let Some(&width) = widths.get(j)
+                && j + 1 < line.len()
+            {
+                for _ in cell_width(cell)..width {
                     out.push(' ');
                 }
             }

@@ -301,12 +301,17 @@ impl State<'_> {
     /// Evaluates one command; `fin` is the previous command's result in a pipeline.
     fn cmd(&mut self, dot: &Value, c: &Cmd, fin: Option<Val>) -> Res<Val> {
         self.step(1)?;
-        let (first, has_args) = (&c.args[0], c.args.len() > 1 || fin.is_some());
+        // The parser makes no command without an operand.
+        let Some((first, rest)) = c.args.split_first() else {
+            return Err(self.err(c.at, "empty command"));
+        };
+        let has_args = !rest.is_empty() || fin.is_some();
         let msg = match &first.kind {
-            Kind::Func(name) => return self.call(dot, name, c.at, &c.args[1..], fin),
+            Kind::Func(name) => return self.call(dot, name, c.at, rest, fin),
             Kind::Nil => "nil is not a command".to_string(),
             Kind::Chain(_, f) if has_args => {
-                format!("{} is not a method but has arguments", f[f.len() - 1])
+                let field = f.last().map_or("", String::as_str);
+                format!("{field} is not a method but has arguments")
             }
             _ if has_args => format!(
                 "can't give argument to non-function {}",

@@ -84,6 +84,13 @@ pub fn string_arg(v: &Value) -> Result<&str, String> {
     }
 }
 
+/// A function's arguments, as many as it takes (the executor checked their number before
+/// the call).
+pub fn args<const N: usize>(v: &[Value]) -> Result<&[Value; N], String> {
+    v.try_into()
+        .map_err(|_| format!("wrong number of args: want {N} got {}", v.len()))
+}
+
 /// An argument passed to an `int` parameter (a whole float converts), else
 /// `wrong type for value; expected int; got T`.
 pub fn int_arg(v: &Value) -> Result<i64, String> {
@@ -101,11 +108,14 @@ pub(super) fn builtin(name: &str, args: Vec<Val>) -> Result<Val, String> {
     }
     // Like Go passing a missing value to an `any` parameter: it becomes nil.
     let v: Vec<Value> = args.into_iter().map(|v| v.unwrap_or(Value::Null)).collect();
-    let s = |i: usize| string_arg(&v[i]);
-    let cmp = |ok: fn(Ordering) -> bool| compare(&v[0], &v[1]).map(|o| Value::Bool(ok(o)));
+    // The executor checked the number of arguments; a missing one reads as nil.
+    static NIL: Value = Value::Null;
+    let (first, second) = (v.first().unwrap_or(&NIL), v.get(1).unwrap_or(&NIL));
+    let rest = v.get(1..).unwrap_or_default();
+    let cmp = |ok: fn(Ordering) -> bool| compare(first, second).map(|o| Value::Bool(ok(o)));
     Ok(Some(match name {
-        "not" => Value::Bool(!truth(&v[0])),
-        "len" => match &v[0] {
+        "not" => Value::Bool(!truth(first)),
+        "len" => match first {
             Value::String(s) => s.len(),
             Value::Array(a) => a.len(),
             Value::Object(m) => m.len(),
@@ -113,20 +123,20 @@ pub(super) fn builtin(name: &str, args: Vec<Val>) -> Result<Val, String> {
             x => return Err(format!("len of type {}", type_name(x))),
         }
         .into(),
-        "slice" => slice(&v[0], &v[1..])?,
+        "slice" => slice(first, rest)?,
         "print" => sprint(&v).into(),
         "println" => sprintln(&v).into(),
-        "printf" => sprintf_max(s(0)?, &v[1..], MAX_VALUE)
+        "printf" => sprintf_max(string_arg(first)?, rest, MAX_VALUE)
             .ok_or_else(value_too_large)?
             .into(),
         "eq" => {
-            let hit = v[1..]
+            let hit = rest
                 .iter()
-                .map(|b| equal(&v[0], b))
+                .map(|b| equal(first, b))
                 .find(|r| r != &Ok(false));
             Value::Bool(hit.transpose()?.is_some())
         }
-        "ne" => Value::Bool(!equal(&v[0], &v[1])?),
+        "ne" => Value::Bool(!equal(first, second)?),
         "lt" => cmp(Ordering::is_lt)?,
         "le" => cmp(Ordering::is_le)?,
         "gt" => cmp(Ordering::is_gt)?,
@@ -217,23 +227,25 @@ fn slice(item: &Value, idx: &[Value]) -> Result<Value, String> {
         x => return Err(format!("can't slice item of type {}", type_name(x))),
     };
     let mut ix = [0, len, len];
-    for (k, v) in idx.iter().enumerate() {
+    for (slot, v) in ix.iter_mut().zip(idx) {
         let i = int_arg(v)?;
-        ix[k] = usize::try_from(i)
+        *slot = usize::try_from(i)
             .ok()
             .filter(|&u| u <= len)
             .ok_or_else(|| format!("index out of range: {i}"))?;
     }
-    if let Some(w) = ix
-        .windows(2)
-        .take(idx.len().max(2) - 1)
-        .find(|w| w[0] > w[1])
-    {
-        return Err(format!("invalid slice index: {} > {}", w[0], w[1]));
+    let [low, high, max] = ix;
+    if low > high {
+        return Err(format!("invalid slice index: {low} > {high}"));
+    }
+    if idx.len() == 3 && high > max {
+        return Err(format!("invalid slice index: {high} > {max}"));
     }
     Ok(match item {
-        Value::String(s) => String::from_utf8_lossy(&s.as_bytes()[ix[0]..ix[1]]).into(),
-        Value::Array(a) => a[ix[0]..ix[1]].into(),
+        Value::String(s) => {
+            String::from_utf8_lossy(s.as_bytes().get(low..high).unwrap_or_default()).into()
+        }
+        Value::Array(a) => a.get(low..high).unwrap_or_default().into(),
         _ => Value::Null,
     })
 }

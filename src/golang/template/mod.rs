@@ -33,7 +33,7 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use funcs::{Func, int_arg, string_arg, wrong_type};
+pub use funcs::{Func, args, int_arg, string_arg, wrong_type};
 pub use parse::Error;
 
 use serde_json::Value;

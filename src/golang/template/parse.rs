@@ -123,8 +123,16 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
+    // The lexer ends every token list with `Eof`, so it is never empty, and the index is
+    // kept within it.
+    #[allow(clippy::indexing_slicing)]
     fn cur(&self) -> &Token {
-        &self.toks[self.i.min(self.toks.len() - 1)]
+        &self.toks[self.i.min(self.toks.len().saturating_sub(1))]
+    }
+
+    /// Where the token before the current one ends.
+    fn prev_end(&self) -> usize {
+        self.toks.get(self.i.wrapping_sub(1)).map_or(0, |t| t.end)
     }
 
     fn peek(&self) -> &Tok {
@@ -138,8 +146,17 @@ impl Parser<'_> {
     }
 
     fn error(&self, msg: impl fmt::Display) -> Error {
-        let last = &self.toks[self.i.saturating_sub(1).min(self.toks.len() - 1)];
-        let line = 1 + self.src[..last.pos].matches('\n').count();
+        let last = self
+            .toks
+            .get(self.i.saturating_sub(1))
+            .or(self.toks.last())
+            .map_or(0, |t| t.pos);
+        let line = 1 + self
+            .src
+            .get(..last)
+            .unwrap_or_default()
+            .matches('\n')
+            .count();
         Error(format!("template: :{line}: {msg}"))
     }
 
@@ -304,7 +321,11 @@ impl Parser<'_> {
         if cmds.is_empty() {
             return Err(self.error(format_args!("missing value for {ctx}")));
         }
-        let literal = |c: &Cmd| matches!(c.args[0].kind, Kind::Lit(_) | Kind::Dot | Kind::Nil);
+        let literal = |c: &Cmd| {
+            c.args
+                .first()
+                .is_some_and(|a| matches!(a.kind, Kind::Lit(_) | Kind::Dot | Kind::Nil))
+        };
         if let Some(i) = cmds.iter().skip(1).position(literal) {
             let stage = i + 2;
             return Err(self.error(format_args!(
@@ -351,7 +372,7 @@ impl Parser<'_> {
         if names.is_empty() {
             return Ok(Some(arg));
         }
-        let end = self.toks[self.i - 1].end;
+        let end = self.prev_end();
         match arg.kind {
             Kind::Lit(_) | Kind::Nil | Kind::Dot => {
                 let term = quote(&self.src[arg.at.0..arg.at.1]);
@@ -410,7 +431,7 @@ impl Parser<'_> {
             }
         };
         Ok(Some(Arg {
-            at: (t.pos, self.toks[self.i - 1].end),
+            at: (t.pos, self.prev_end()),
             kind,
         }))
     }
