@@ -6,7 +6,7 @@
 //! ignores SIGTERM). Timestamps print as Docker prints them: RFC 3339 with nanoseconds
 //! (Go's `time.RFC3339Nano`) in JSON, and go-units' `HumanDuration` in tables.
 //!
-//! Arithmetic saturates: a virtual clock never wraps, and a span never goes negative (an
+//! Arithmetic saturates: a virtual clock never wraps (nor passes [`MAX`], the year 9999), and a span never goes negative (an
 //! earlier instant minus a later one is zero), as smoltcp's `Instant` and `std::time` would
 //! rather panic. Both types are one `u64` of microseconds (`repr(transparent)`), so they cost
 //! nothing over the bare number; the number itself appears only where a value is serialised or
@@ -34,6 +34,11 @@ pub struct Duration(pub u64);
 
 /// Where every new state's clock starts: 2026-01-01T00:00:00Z.
 pub const EPOCH: Instant = Instant(1_767_225_600 * 1_000_000);
+
+/// The latest instant a clock reaches: 9999-12-31T23:59:59.999999Z, the last Go's JSON
+/// writes (`Time.MarshalJSON` refuses years past 9999), so every timestamp vnet shows is one
+/// Docker could. Adding time to an instant stops here.
+pub const MAX: Instant = Instant(253_402_300_800 * 1_000_000 - 1);
 
 impl Duration {
     /// No time at all.
@@ -67,9 +72,10 @@ impl Duration {
 
 impl Add<Duration> for Instant {
     type Output = Instant;
+    /// Saturates at [`MAX`] (an instant already past it stays where it is).
     #[inline]
     fn add(self, d: Duration) -> Instant {
-        Instant(self.0.saturating_add(d.0))
+        Instant(self.0.saturating_add(d.0).min(MAX.0.max(self.0)))
     }
 }
 
@@ -271,6 +277,9 @@ mod tests {
     #[test]
     fn arithmetic_saturates() {
         assert_eq!(Instant(u64::MAX) + Duration(1), Instant(u64::MAX));
+        assert_eq!(EPOCH + Duration(u64::MAX), MAX);
+        assert_eq!(MAX.rfc3339_nano(), "9999-12-31T23:59:59.999999Z");
+        assert_eq!(MAX + Duration(1), MAX);
         assert_eq!(Instant(1) - Instant(5), Duration::ZERO);
         assert_eq!(Instant(1) - Duration(5), Instant(0));
         assert_eq!(Duration(u64::MAX) + Duration(1), Duration(u64::MAX));

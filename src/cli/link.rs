@@ -126,7 +126,8 @@ pub(super) fn run(cmd: &LinkCommand, prog: &str, d: &mut Daemon, o: &mut Outcome
         LinkCommand::Ls => {
             let mut t = String::from("NETWORK\tLOSS\tDELAY\tJITTER\n");
             for (id, l) in d.links() {
-                let name = &d.network(id).name;
+                // Settings of a network that is gone (a state vnet refuses to load) show its ID.
+                let name = d.get_network(id).map_or(id, |n| n.name.as_str());
                 t.push_str(&format!(
                     "{name}\t{}%\t{}\t{}\n",
                     l.loss * 100.0,

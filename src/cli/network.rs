@@ -413,7 +413,7 @@ fn ls(a: &LsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
         if a.no_trunc {
             full.to_string()
         } else {
-            full[..12].to_string()
+            crate::docker::short(full).to_string()
         }
     };
     if a.quiet {

@@ -101,7 +101,7 @@ impl Error {
     pub fn active_endpoints(name: &str, endpoints: &[(String, String)]) -> Error {
         let list: Vec<String> = endpoints
             .iter()
-            .map(|(n, id)| format!("name:{n:?} id:{:?}", &id[..12]))
+            .map(|(n, id)| format!("name:{n:?} id:{:?}", crate::docker::short(id)))
             .collect();
         e(
             Kind::Forbidden,

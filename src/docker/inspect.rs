@@ -227,7 +227,7 @@ impl Daemon {
             String::new()
         };
         let sandbox_key = if c.is_running() {
-            format!("/var/run/docker/netns/{}", &sandbox[..12])
+            format!("/var/run/docker/netns/{}", crate::docker::short(&sandbox))
         } else {
             String::new()
         };

@@ -130,6 +130,12 @@ pub struct HostContext {
     pub budget: crate::engine::budget::Budget,
 }
 
+/// An ID's 12-character short form (`stringid.TruncateID`); an ID shorter than that (a state
+/// vnet refuses to load has them) is its own short form.
+pub fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
 /// Names that `docker network create` refuses and `IsUserDefined` excludes.
 pub const PREDEFINED_NETWORKS: [&str; 4] = ["bridge", "host", "none", "default"];
 

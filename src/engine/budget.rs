@@ -31,6 +31,9 @@ pub const DEFAULT_IN_FLIGHT: usize = 100_000;
 /// The default virtual time per command: a day.
 pub const DEFAULT_TIME: Duration = Duration::from_secs(86_400);
 
+/// No limit on virtual time (a paced program).
+const UNBOUNDED: Duration = Duration(u64::MAX);
+
 impl Default for Budget {
     fn default() -> Budget {
         Budget {
@@ -75,10 +78,14 @@ impl fmt::Display for Exceeded {
 }
 
 impl World {
-    /// Gives the world its budget, counted from now.
+    /// Gives the world its budget, counted from now. A clock too near its end
+    /// ([`crate::time::MAX`]) for the budget's time has run out already.
     pub fn set_budget(&mut self, budget: Budget) {
         self.budget = budget;
         self.time_limit = self.now + budget.time;
+        if budget.time != UNBOUNDED && self.time_limit - self.now < budget.time {
+            self.exceed(Exceeded::Time(budget.time));
+        }
     }
 
     /// The world's budget.
@@ -90,7 +97,7 @@ impl World {
     /// time is the time it really runs, which the user ends (events still count).
     pub fn unbounded_time(&mut self) {
         self.set_budget(Budget {
-            time: Duration(u64::MAX),
+            time: UNBOUNDED,
             ..self.budget
         });
     }
@@ -211,6 +218,11 @@ mod tests {
         w.unbounded_time();
         w.advance_to(start + Duration::from_secs(10 * 86_400));
         assert_eq!(w.budget_exceeded(), None);
+        // A clock at its end has no day left.
+        let mut w = crate::engine::World::new(1, "t", crate::time::MAX - Duration::from_secs(5));
+        w.set_budget(Budget::default());
+        assert_eq!(w.budget_exceeded(), Some(Exceeded::Time(DEFAULT_TIME)));
+        let mut w = two_on_a_bridge(true);
         // What a program counts itself counts too.
         w.set_budget(Budget {
             events: 3,

@@ -90,7 +90,7 @@ pub enum StoreError {
     },
     /// The state does not parse or fails its integrity check.
     #[error(
-        "state {path} is corrupt ({detail}); it was left as it is: move it away, or run `vnet system reset -f` to start over"
+        "state {path} is corrupt ({detail}); it was left as it is (vnet does not repair a state): `vnet state check` reports it; move it away, or run `vnet system reset -f` to start over"
     )]
     Corrupt {
         /// The file.
@@ -698,7 +698,7 @@ fn decode_checked(bytes: &[u8], origin: &Path) -> Result<Cluster, StoreError> {
             supported: DOCUMENT_VERSION.into(),
         },
     })?;
-    let snap = Snapshot::default();
+    let snap = Snapshot::whole_new();
     rows::check(&c, &snap).map_err(|detail| StoreError::Corrupt {
         path: origin.to_path_buf(),
         detail,

@@ -104,7 +104,7 @@ impl Daemon {
             req.cmd.clone()
         };
         let hostname = if req.hostname.is_empty() {
-            id[..12].to_string()
+            crate::docker::short(&id).to_string()
         } else {
             req.hostname.clone()
         };

@@ -251,7 +251,7 @@ impl Container {
     }
     /// The 12-character short ID.
     pub fn short_id(&self) -> &str {
-        &self.id[..12]
+        crate::docker::short(&self.id)
     }
     /// `Path`: the first word of entrypoint + cmd.
     pub fn path(&self) -> String {

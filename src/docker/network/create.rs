@@ -131,7 +131,7 @@ impl Daemon {
             .options
             .get("com.docker.network.bridge.name")
             .cloned()
-            .unwrap_or_else(|| format!("br-{}", &new_id[..12]));
+            .unwrap_or_else(|| format!("br-{}", crate::docker::short(&new_id)));
         for other in self
             .state
             .networks

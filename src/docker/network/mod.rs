@@ -13,6 +13,7 @@ mod connect;
 mod create;
 mod validate;
 
+pub use connect::BRIDGE_MAX_PORTS;
 pub use validate::{validate_endpoint_settings, validate_ipam};
 
 use super::error::{Error, Result};
@@ -345,7 +346,7 @@ impl Network {
         self.options
             .get("com.docker.network.bridge.name")
             .cloned()
-            .unwrap_or_else(|| format!("br-{}", &self.id[..12]))
+            .unwrap_or_else(|| format!("br-{}", crate::docker::short(&self.id)))
     }
     /// Where `-P`/`-p` bind when no host IP is given.
     pub fn host_binding_ipv4(&self) -> String {
@@ -541,6 +542,11 @@ impl Daemon {
     /// A network by ID.
     pub fn network(&self, id: &str) -> &Network {
         &self.state.networks[id]
+    }
+
+    /// A network by ID, if it exists.
+    pub fn get_network(&self, id: &str) -> Option<&Network> {
+        self.state.networks.get(id)
     }
 
     /// `DELETE /networks/{id}`.

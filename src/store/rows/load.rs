@@ -50,6 +50,7 @@ pub fn load(conn: &Connection, scope: &Scope) -> rusqlite::Result<(Cluster, Snap
         budget: Default::default(),
     };
     for (name, (_, mut host)) in hosts {
+        links_resolve(conn, &name, &host)?;
         match want {
             None => load_host_whole(conn, &name, &mut host, &mut snap)?,
             Some(w) => {
@@ -77,17 +78,55 @@ pub fn load(conn: &Connection, scope: &Scope) -> rusqlite::Result<(Cluster, Snap
     Ok((cluster, snap))
 }
 
+/// Every network a host's link settings name exists (looked up, so that a partial load
+/// checks them too: the host row is always read).
+fn links_resolve(conn: &Connection, name: &str, host: &Host) -> rusqlite::Result<()> {
+    let mut st = conn.prepare_cached("SELECT 1 FROM networks WHERE host = ?1 AND id = ?2")?;
+    for id in host.engine.links.keys() {
+        if !st.exists(params![name, id])? {
+            return Err(rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                format!("host {name}: link settings name network {id}, which does not exist")
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A row's lookup column says what its JSON says (lookups go by the columns, the command by
+/// the JSON): a state edited by hand where they differ is refused.
+fn agrees(table: &str, row: &str, column: &str, col: &str, json: &str) -> rusqlite::Result<()> {
+    if col == json {
+        return Ok(());
+    }
+    Err(rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("{table} row {row}: its {column} column says {col:?}, its JSON {json:?}").into(),
+    ))
+}
+
 /// Every network of `host` with its own fields only, in creation order.
 fn networks_of(conn: &Connection, host: &str) -> rusqlite::Result<Vec<(i64, Network)>> {
-    let mut st =
-        conn.prepare_cached("SELECT seq, json FROM networks WHERE host = ?1 ORDER BY seq")?;
+    let mut st = conn
+        .prepare_cached("SELECT seq, json, id, name FROM networks WHERE host = ?1 ORDER BY seq")?;
     let rows = st.query_map(params![host], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (seq, json) = row?;
-        out.push((seq, from_json(&json, "network")?));
+        let (seq, json, id, name) = row?;
+        let net: Network = from_json(&json, "network")?;
+        agrees("network", &id, "id", &id, &net.id)?;
+        agrees("network", &id, "name", &name, &net.name)?;
+        out.push((seq, net));
     }
     Ok(out)
 }
@@ -110,19 +149,29 @@ fn endpoints_of(
     network: &str,
 ) -> rusqlite::Result<IndexMap<String, (i64, Endpoint)>> {
     let mut st = conn.prepare_cached(
-        "SELECT id, seq, json FROM endpoints WHERE host = ?1 AND network_id = ?2 ORDER BY seq",
+        "SELECT id, seq, json, container_id FROM endpoints WHERE host = ?1 AND network_id = ?2 ORDER BY seq",
     )?;
     let rows = st.query_map(params![host, network], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
         ))
     })?;
     let mut out = IndexMap::new();
     for row in rows {
-        let (id, seq, json) = row?;
-        out.insert(id, (seq, from_json(&json, "endpoint")?));
+        let (id, seq, json, container) = row?;
+        let ep: Endpoint = from_json(&json, "endpoint")?;
+        agrees("endpoint", &id, "id", &id, &ep.id)?;
+        agrees(
+            "endpoint",
+            &id,
+            "container_id",
+            &container,
+            &ep.container_id,
+        )?;
+        out.insert(id, (seq, ep));
     }
     Ok(out)
 }
@@ -137,14 +186,22 @@ fn load_host_whole(
         let net = whole_network(conn, name, seq, net, snap)?;
         host.engine.networks.insert(net.id.clone(), net);
     }
-    let mut st =
-        conn.prepare_cached("SELECT seq, json FROM containers WHERE host = ?1 ORDER BY seq")?;
+    let mut st = conn.prepare_cached(
+        "SELECT seq, json, id, name FROM containers WHERE host = ?1 ORDER BY seq",
+    )?;
     let rows = st.query_map(params![name], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
     })?;
     for row in rows {
-        let (seq, json) = row?;
+        let (seq, json, id, cname) = row?;
         let c: Container = from_json(&json, "container")?;
+        agrees("container", &id, "id", &id, &c.id)?;
+        agrees("container", &id, "name", &cname, &c.name)?;
         snap.containers
             .insert((name.to_string(), c.id.clone()), (seq, c.clone()));
         host.engine.containers.insert(c.id.clone(), c);
@@ -193,14 +250,23 @@ fn network_by_id(
     id: &str,
 ) -> rusqlite::Result<Option<(i64, Network)>> {
     let mut st =
-        conn.prepare_cached("SELECT seq, json FROM networks WHERE host = ?1 AND id = ?2")?;
+        conn.prepare_cached("SELECT seq, json, name FROM networks WHERE host = ?1 AND id = ?2")?;
     let row = st
         .query_row(params![host, id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })
         .optional()?;
     match row {
-        Some((seq, json)) => Ok(Some((seq, from_json(&json, "network")?))),
+        Some((seq, json, name)) => {
+            let net: Network = from_json(&json, "network")?;
+            agrees("network", id, "id", id, &net.id)?;
+            agrees("network", id, "name", &name, &net.name)?;
+            Ok(Some((seq, net)))
+        }
         None => Ok(None),
     }
 }
@@ -566,17 +632,23 @@ fn load_container<'a>(
     loaded: &'a mut FxHashMap<String, (i64, Container)>,
 ) -> rusqlite::Result<Option<&'a Container>> {
     if !loaded.contains_key(id) {
-        let mut st =
-            conn.prepare_cached("SELECT seq, json FROM containers WHERE host = ?1 AND id = ?2")?;
+        let mut st = conn
+            .prepare_cached("SELECT seq, json, name FROM containers WHERE host = ?1 AND id = ?2")?;
         let row = st
             .query_row(params![host, id], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })
             .optional()?;
-        let Some((seq, json)) = row else {
+        let Some((seq, json, name)) = row else {
             return Ok(None);
         };
         let c: Container = from_json(&json, "container")?;
+        agrees("container", id, "id", id, &c.id)?;
+        agrees("container", id, "name", &name, &c.name)?;
         loaded.insert(id.to_string(), (seq, c));
     }
     Ok(loaded.get(id).map(|(_, c)| c))

@@ -12,6 +12,7 @@
 
 mod load;
 mod save;
+pub mod validate;
 
 pub use load::load;
 pub use save::{clear, replace, save};
@@ -266,5 +267,5 @@ pub fn check(c: &Cluster, snap: &Snapshot) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    validate::shapes(c, snap.full)
 }
