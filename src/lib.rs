@@ -76,7 +76,19 @@ pub mod daemon;
 )]
 pub mod dns;
 pub mod docker;
+#[deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 pub mod engine;
+#[deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 pub mod fabric;
 #[deny(
     clippy::unwrap_used,

@@ -81,7 +81,7 @@ pub fn respond(
                 ethertype: EthernetProtocol::Arp,
             };
             let len = eth_repr.buffer_len() + reply.buffer_len();
-            let mut f = EthernetFrame::new_unchecked(&mut out[..len]);
+            let mut f = EthernetFrame::new_unchecked(out.get_mut(..len)?);
             eth_repr.emit(&mut f);
             reply.emit(&mut ArpPacket::new_unchecked(f.payload_mut()));
             Some(len)
@@ -123,7 +123,7 @@ pub fn respond(
                 ethertype: EthernetProtocol::Ipv4,
             };
             let len = eth_repr.buffer_len() + ip_reply.buffer_len() + icmp_reply.buffer_len();
-            let mut f = EthernetFrame::new_unchecked(&mut out[..len]);
+            let mut f = EthernetFrame::new_unchecked(out.get_mut(..len)?);
             eth_repr.emit(&mut f);
             let mut ipp = Ipv4Packet::new_unchecked(f.payload_mut());
             ip_reply.emit(&mut ipp, &caps);

@@ -13,6 +13,8 @@ use super::world::{Loopback, World};
 use super::{LO_LATENCY, LoopbackId};
 use std::collections::VecDeque;
 
+// Indexed by the world's own IDs, as in world.rs (see there).
+#[allow(clippy::indexing_slicing, clippy::expect_used)]
 impl World {
     /// `container`'s loopback, made on first use.
     pub fn loopback(&mut self, container: &str) -> LoopbackId {

@@ -17,6 +17,8 @@ use crate::fabric::{FrameId, HostId, PortId};
 use crate::time::Duration;
 use crate::wire::vxlan;
 
+// Indexed by the world's own IDs, as in world.rs (see there).
+#[allow(clippy::indexing_slicing, clippy::expect_used)]
 impl World {
     /// Puts a host on the underlay LAN (made on first use).
     pub fn add_underlay_host(&mut self, spec: UnderlayHostSpec) -> HostId {

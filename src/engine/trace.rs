@@ -74,12 +74,12 @@ pub fn summary(frame: &[u8]) -> String {
                 IpProtocol::Udp => match UdpPacket::new_checked(ip.payload()) {
                     // tcpdump decodes port 4789 as VXLAN, then the frame inside.
                     Ok(u) if u.dst_port() == vxlan::PORT && vxlan::decapsulate(frame).is_some() => {
-                        let (vni, off) = vxlan::decapsulate(frame).expect("checked");
+                        let (vni, off) = vxlan::decapsulate(frame).unwrap_or_default();
                         format!(
                             "IP {src}.{} > {dst}.{}: VXLAN, flags [I] (0x08), vni {vni}: {}",
                             u.src_port(),
                             u.dst_port(),
-                            summary(&frame[off..])
+                            summary(frame.get(off..).unwrap_or_default())
                         )
                     }
                     Ok(u) => format!(

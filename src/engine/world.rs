@@ -167,6 +167,13 @@ pub struct World {
     pub(super) exceeded: Option<Exceeded>,
 }
 
+// Nodes are indexed by the typed IDs the world hands out when it adds them (`NicId`,
+// `BridgeId`, `LoopbackId`, `HostId`, VTEP indexes) and never removes, so every ID is in
+// bounds; a port indexes its bridge's per-port vectors, which grow with its ports;
+// `scratch` holds MAX_FRAME bytes, the most a frame has; a NIC's stack is there after
+// `materialize`. The forwarding fast path relies on these rather than re-checking them
+// per frame (benches/icount.sh). Frame contents are never indexed without a check.
+#[allow(clippy::indexing_slicing, clippy::expect_used)]
 impl World {
     /// An empty world whose clock reads `now`.
     pub fn new(seed: u64, label: &str, now: Instant) -> World {
@@ -561,6 +568,13 @@ impl World {
     }
 }
 
+// Nodes are indexed by the typed IDs the world hands out when it adds them (`NicId`,
+// `BridgeId`, `LoopbackId`, `HostId`, VTEP indexes) and never removes, so every ID is in
+// bounds; a port indexes its bridge's per-port vectors, which grow with its ports;
+// `scratch` holds MAX_FRAME bytes, the most a frame has; a NIC's stack is there after
+// `materialize`. The forwarding fast path relies on these rather than re-checking them
+// per frame (benches/icount.sh). Frame contents are never indexed without a check.
+#[allow(clippy::indexing_slicing, clippy::expect_used)]
 impl World {
     /// Adds a container NIC on a bridge. Its smoltcp stack is built when it is first needed
     /// (it sends, or a frame arrives that is addressed to it).
@@ -632,10 +646,13 @@ impl World {
     /// ARP request for its address.
     fn wants(&self, n: NicId, frame: &[u8]) -> bool {
         let spec = &self.node(n).spec;
-        if frame.len() < 14 || frame[0..6] == spec.mac {
+        let Some(h) = frame.first_chunk::<14>() else {
+            return true;
+        };
+        if h[0..6] == spec.mac {
             return true;
         }
-        if frame[0] & 1 == 0 {
+        if h[0] & 1 == 0 {
             return false;
         }
         match EthernetFrame::new_checked(frame)
@@ -651,7 +668,7 @@ impl World {
                 ..
             })) => target_protocol_addr == spec.ipv4.0,
             // Other broadcasts (none are sent here) go to the stack to be safe.
-            _ => frame[12..14] != [0x08, 0x06],
+            _ => h[12..14] != [0x08, 0x06],
         }
     }
 

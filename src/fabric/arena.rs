@@ -34,6 +34,12 @@ struct Slot {
     refs: u16,
 }
 
+// The fast path, indexed without checks it does not need: a FrameId comes only from
+// `alloc`, which hands out the index of a slot the arena has, and a slot's `head + len`
+// stays within SLOT_SIZE (`alloc` takes at most MAX_FRAME, `push_head` and `pull_head`
+// assert their headroom), so every index and range below is in bounds; `free` is refilled
+// by `grow` before it is popped.
+#[allow(clippy::indexing_slicing, clippy::expect_used)]
 impl Arena {
     /// An arena with room for `slots` frames before it grows.
     pub fn with_capacity(slots: usize) -> Arena {

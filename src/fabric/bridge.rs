@@ -48,18 +48,22 @@ impl Bridge {
             Some(free) => free,
             None => self.attached.len(),
         };
+        // A forwarding entry holds 15 bits of port: Docker's bridges refuse the 1024th
+        // endpoint (the kernel's BR_MAX_PORTS) long before.
+        #[allow(clippy::expect_used)]
         let port = PortId::new(free).expect("a bridge has at most 32768 ports");
-        if free == self.attached.len() {
-            self.attached.push(true);
-        } else {
-            self.attached[free] = true;
+        match self.attached.get_mut(free) {
+            Some(a) => *a = true,
+            None => self.attached.push(true),
         }
         port
     }
 
     /// Detaches a port and forgets what was learned on it.
     pub fn remove_port(&mut self, port: PortId) {
-        self.attached[port.index()] = false;
+        if let Some(a) = self.attached.get_mut(port.index()) {
+            *a = false;
+        }
         self.fdb.retain(|(_, p, _)| *p != port);
     }
 
@@ -77,20 +81,20 @@ impl Bridge {
     // Always inlined: it is the fast path, and called from one place per caller's loop.
     #[inline(always)]
     pub fn forward(&mut self, now: Instant, ingress: PortId, frame: &[u8]) -> Forward {
-        if frame.len() < 12 {
+        let Some(h) = frame.first_chunk::<12>() else {
             return Forward::Drop;
-        }
+        };
         // Both addresses from two 8-byte loads.
-        let head: &[u8; 12] = frame[..12].try_into().expect("twelve bytes");
-        let lo = u64::from_be_bytes(head[..8].try_into().expect("eight"));
-        let hi = u64::from_be_bytes(head[4..].try_into().expect("eight"));
+        // Ranges of a 12-byte array: the conversions cannot fail.
+        let lo = u64::from_be_bytes(h[..8].try_into().unwrap_or_default());
+        let hi = u64::from_be_bytes(h[4..].try_into().unwrap_or_default());
         let dst = lo >> 16;
         let src = hi & 0xffff_ffff_ffff;
         // Learn unicast sources.
-        if frame[6] & 1 == 0 {
+        if h[6] & 1 == 0 {
             self.fdb.learn(src, ingress, now);
         }
-        if frame[0] & 1 == 1 {
+        if h[0] & 1 == 1 {
             return Forward::Flood;
         }
         match self.fdb.get(dst) {

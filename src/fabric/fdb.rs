@@ -47,6 +47,10 @@ impl Default for Fdb {
     }
 }
 
+// The fast path: `slots` is never empty and its length is a power of two; `index` keeps the
+// top bits of a hash (`shift` leaves as many as the table has slots) and `find` masks, so
+// every slot index is in bounds.
+#[allow(clippy::indexing_slicing)]
 impl Fdb {
     fn with_bits(bits: u32) -> Fdb {
         Fdb {

@@ -120,7 +120,8 @@ pub fn decide(remote: &[Remote], frame: &[u8]) -> Decision {
 /// port.
 #[inline]
 pub fn source_port(inner: &[u8]) -> u16 {
-    let h = inner[..12]
+    let addresses = inner.first_chunk::<12>().copied().unwrap_or_default();
+    let h = addresses
         .iter()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(*b)));
     32768 + (h % 28232) as u16
