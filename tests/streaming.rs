@@ -149,6 +149,7 @@ impl Daemon {
         let socket = v.dir.join("api.sock");
         let mut child = v
             .cmd(&["daemon", "--socket", socket.to_str().expect("utf-8")])
+            .env("VNET_MAX_VIRTUAL_TIME", HUGE_BUDGET)
             .spawn()
             .expect("vnet daemon runs");
         let mut line = String::new();
@@ -315,6 +316,9 @@ fn docker_cli() -> Option<&'static Path> {
         .find(|p| p.exists())
 }
 
+/// Virtual time enough for a ping at virtual speed to outlast the tests that read it.
+const HUGE_BUDGET: &str = "100000h";
+
 /// The peak resident memory of process `pid`, in KiB (Linux's VmHWM).
 fn peak_rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc");
@@ -331,6 +335,8 @@ fn a_huge_count_streams_in_bounded_memory_until_interrupted() {
     let v = lab("huge-count");
     let mut child = v
         .cmd(&["exec", "c1", "ping", "-c", "99999999", "c2"])
+        // A day of virtual time (the default budget) can pass in under 3 s.
+        .env("VNET_MAX_VIRTUAL_TIME", HUGE_BUDGET)
         .spawn()
         .expect("vnet runs");
     let mut out = BufReader::new(child.stdout.take().expect("piped"));
