@@ -90,6 +90,8 @@ pub mod engine;
     clippy::indexing_slicing
 )]
 pub mod fabric;
+#[doc(hidden)]
+pub mod fuzz;
 #[deny(
     clippy::unwrap_used,
     clippy::expect_used,

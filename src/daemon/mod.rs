@@ -26,6 +26,8 @@
 
 pub mod api;
 mod conn;
+#[doc(hidden)]
+pub mod fuzz;
 mod host;
 pub mod http;
 mod routes;

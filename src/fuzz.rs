@@ -1,0 +1,424 @@
+//! Fuzzing entry points: each takes arbitrary bytes and drives one surface where input from
+//! outside reaches vnet, the way vnet meets it, checking what must hold whatever the input
+//! (no panic, bounded output, round trips that must agree).
+//!
+//! The targets under `fuzz/` (cargo-fuzz, libFuzzer) are one call each, and
+//! `tests/fuzz_corpus.rs` replays the committed corpus through the same calls, so `cargo
+//! test` checks every input a campaign kept or that once crashed. `docs/fuzzing.md` says how
+//! to run them. Not an API: hidden from the docs.
+//!
+//! - [`frames`]: a frame as the fabric and the stacks meet it (Ethernet, ARP, IPv4, ICMP,
+//!   UDP, VXLAN).
+//! - [`dns`]: a message to the embedded DNS server, and an answer a client reads.
+//! - [`template`]: a `--format` template over a container's and a network's inspect.
+//! - [`scenario`]: a scenario file.
+//! - [`state`]: a state document (`vnet state import`), and commands on what it holds.
+//! - [`http`]: one connection's bytes to `vnet daemon`.
+//! - [`cli`]: a command line, parsed and run.
+
+use crate::cli::{self, Outcome, format, templates};
+use crate::cluster::{Cluster, DEFAULT_HOST};
+use crate::docker::Daemon;
+use crate::engine::budget::Budget;
+use crate::engine::{host, trace};
+use crate::fabric::arena::{Arena, MAX_FRAME};
+use crate::fabric::vtep::{self, Decision, Remote};
+use crate::fabric::{Bridge, HostId};
+use crate::golang::template::{MAX_BYTES, MAX_VALUE};
+use crate::golang::{fmt as gofmt, template::Template};
+use crate::stack::{MTU, Nic};
+use crate::store::{Snapshot, document, rows};
+use crate::time::{Duration, Instant};
+use crate::wire::vxlan;
+use hickory_proto::rr::RecordType;
+use serde_json::{Value, json};
+use smoltcp::wire::Ipv4Address;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+/// What one input's simulations may spend: enough for a ping or two, little enough that an
+/// input asking for more ends in milliseconds.
+const BUDGET: Budget = Budget {
+    events: 20_000,
+    in_flight: 1_000,
+    time: Duration::from_secs(120),
+};
+
+const NIC_MAC: [u8; 6] = [2, 0x42, 10, 0, 9, 2];
+const NIC_IP: Ipv4Address = Ipv4Address::new(10, 0, 9, 2);
+const GATEWAY: Ipv4Address = Ipv4Address::new(10, 0, 9, 1);
+const HOST_MAC: [u8; 6] = [2, 0x42, 0x5a, 0x1e, 0, 1];
+const PEER_MAC: [u8; 6] = [2, 0x42, 10, 0, 9, 3];
+const PEER_IP: Ipv4Address = Ipv4Address::new(10, 0, 9, 3);
+
+/// A frame through everything that reads one: a bridge learning and forwarding, the VTEP's
+/// decision and its encapsulation (which must decapsulate to the same frame), the underlay's
+/// decapsulation, the host node's ARP and echo answers, the trace summary and the capture,
+/// and a container's smoltcp stack receiving it.
+pub fn frames(data: &[u8]) {
+    let frame = data.get(..MAX_FRAME).unwrap_or(data);
+    let mut bridge = Bridge::new();
+    let (a, b) = (bridge.add_port(), bridge.add_port());
+    bridge.forward(Instant(1), a, frame);
+    bridge.forward(Instant(2), b, frame);
+    let _ = trace::summary(frame);
+    let mut pcap = trace::Pcapng::default();
+    let iface = pcap.interface("eth0");
+    pcap.record(iface, 1, frame);
+    let _ = pcap.bytes();
+
+    let Some(peer_host) = HostId::new(1) else {
+        return;
+    };
+    let remote = [Remote {
+        ip: PEER_IP,
+        mac: PEER_MAC,
+        host: peer_host,
+        vni: 4097,
+    }];
+    match vtep::decide(&remote, frame) {
+        Decision::Tunnel { vni, .. } => {
+            let tunnel = vxlan::Tunnel {
+                src_mac: HOST_MAC,
+                dst_mac: PEER_MAC,
+                src_ip: GATEWAY,
+                dst_ip: PEER_IP,
+                src_port: vtep::source_port(frame),
+                vni,
+            };
+            let mut buf = vec![0; vxlan::OVERHEAD + frame.len()];
+            buf[vxlan::OVERHEAD..].copy_from_slice(frame);
+            vxlan::Encap::new(&tunnel).write(frame.len(), tunnel.src_port, &mut buf);
+            assert_eq!(
+                vtep::inbound(PEER_MAC, &buf),
+                Some((vni, vxlan::OVERHEAD)),
+                "an encapsulated frame decapsulates"
+            );
+        }
+        Decision::ProxyArp {
+            mac,
+            ip,
+            to_mac,
+            to_ip,
+        } => {
+            let mut out = [0; 42];
+            host::arp_reply(mac, ip, to_mac, to_ip, &mut out);
+            let _ = trace::summary(&out);
+        }
+        Decision::Drop => {}
+    }
+    let decaps = [vtep::inbound(HOST_MAC, frame), vxlan::decapsulate(frame)];
+    for (_, at) in decaps.into_iter().flatten() {
+        let inner = frame
+            .get(at..)
+            .unwrap_or_else(|| panic!("inner frame at {at}"));
+        let _ = trace::summary(inner);
+        let _ = vtep::decide(&remote, inner);
+    }
+    let mut out = [0; 2048];
+    if let Some(len) = host::respond(&[GATEWAY], HOST_MAC, frame, &mut out) {
+        let _ = trace::summary(&out[..len]);
+    }
+    let _ = crate::dns::udp_payload(frame);
+
+    let arena = RefCell::new(Arena::with_capacity(4));
+    let mut nic = Nic::new(
+        NIC_MAC,
+        (NIC_IP, 24),
+        Some(GATEWAY),
+        MTU,
+        7,
+        &arena,
+        Instant(0),
+    );
+    nic.icmp_socket(1);
+    nic.udp_socket(53);
+    let id = arena.borrow_mut().alloc(frame.len());
+    arena.borrow_mut().get_mut(id).copy_from_slice(frame);
+    nic.rx.push_back(id);
+    nic.poll(Instant(10), &arena);
+    nic.poll(Instant(1_000_000), &arena);
+    for id in nic.tx.take() {
+        let _ = trace::summary(arena.borrow().get(id));
+        arena.borrow_mut().release(id);
+    }
+}
+
+/// The lab the inputs meet: a user network `fz` with `web` (alias `www`) and `c2`, and
+/// `old` on the default bridge, built once per thread.
+struct Lab {
+    cluster: Cluster,
+    /// The default host's engine, checked out of a copy of the cluster.
+    daemon: Daemon,
+    /// `c2`'s ID: the container asking the embedded DNS.
+    asker: String,
+    /// `web`'s inspect and `fz`'s.
+    container: Value,
+    network: Value,
+}
+
+fn run(c: &mut Cluster, line: &str) -> Outcome {
+    let argv: Vec<String> = std::iter::once("vnet")
+        .chain(line.split(' '))
+        .map(String::from)
+        .collect();
+    cli::run_line(&argv, c, &mut std::io::empty())
+}
+
+fn build_lab() -> Lab {
+    let mut cluster = Cluster::new(1);
+    for line in [
+        "network create --subnet 10.0.9.0/24 fz",
+        "run -itd --name web --network fz --network-alias www -p 8080:80 busybox",
+        "run -itd --name c2 --network fz busybox",
+        "run -itd --name old busybox",
+    ] {
+        let o = run(&mut cluster, line);
+        assert_eq!(o.code, 0, "{line}: {}", o.stderr);
+    }
+    let first = |o: Outcome| match serde_json::from_str::<Value>(&o.stdout) {
+        Ok(Value::Array(mut a)) if !a.is_empty() => a.swap_remove(0),
+        other => panic!("an inspect: {other:?}"),
+    };
+    let container = first(run(&mut cluster, "inspect web"));
+    let network = first(run(&mut cluster, "network inspect fz"));
+    let asker = run(&mut cluster, "inspect -f {{.Id}} c2")
+        .stdout
+        .trim()
+        .to_string();
+    cluster.budget = BUDGET;
+    let daemon = cluster
+        .clone()
+        .checkout(DEFAULT_HOST)
+        .unwrap_or_else(|e| panic!("{e}"));
+    Lab {
+        cluster,
+        daemon,
+        asker,
+        container,
+        network,
+    }
+}
+
+thread_local! {
+    static LAB: Lab = build_lab();
+}
+
+/// A message to the embedded DNS server from `c2` (names, aliases, reverse lookups), whose
+/// answer a client must read; the message read as an answer; the name it spells asked and
+/// answered.
+pub fn dns(data: &[u8]) {
+    LAB.with(|lab| {
+        let ask = |q: &[u8]| crate::dns::answer(q, |n, t| lab.daemon.dns_answer(&lab.asker, n, t));
+        let id = u16::from_be_bytes([
+            data.first().copied().unwrap_or(0),
+            data.get(1).copied().unwrap_or(0),
+        ]);
+        if let Some(reply) = ask(data) {
+            assert!(
+                crate::dns::read_reply(&reply, id).is_some(),
+                "an answer reads back"
+            );
+        }
+        let _ = crate::dns::read_reply(data, id);
+        let name = String::from_utf8_lossy(data);
+        let _ = crate::dns::reverse_address(&name);
+        for rtype in [RecordType::A, RecordType::AAAA, RecordType::PTR] {
+            if let Some(q) = crate::dns::query(id, &name, rtype) {
+                let reply = ask(&q).unwrap_or_else(|| panic!("a query is answered"));
+                assert!(crate::dns::read_reply(&reply, id).is_some());
+            }
+        }
+    });
+}
+
+/// A `--format` template (docker/cli's functions) over a container's and a network's
+/// inspect, lenient and strict, and as a table through the tab writer; and the text as a
+/// printf format over values of every kind. Output stays within the template limits.
+pub fn template(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    LAB.with(|lab| {
+        if let Ok(t) = templates::parse(&text) {
+            for (v, strict) in [
+                (&lab.container, false),
+                (&lab.container, true),
+                (&lab.network, false),
+            ] {
+                let out = if strict {
+                    t.execute_strict(v)
+                } else {
+                    t.execute(v)
+                };
+                if let Ok(s) = out {
+                    assert!(s.len() as u64 <= MAX_BYTES, "output within the limit");
+                }
+            }
+        }
+        let rows = [lab.container.clone(), lab.network.clone()];
+        let _ = format::render(
+            &format::Format::parse(Some(&text), ""),
+            &lab.container,
+            &rows,
+        );
+        let _ = Template::parse(&text);
+    });
+    let args = [
+        json!(1),
+        json!(-2.5),
+        json!("s"),
+        json!(null),
+        json!([1, "x"]),
+        json!({"k": true}),
+    ];
+    if let Some(s) = gofmt::sprintf_max(&text, &args, 1 << 20) {
+        assert!(s.len() <= 1 << 20);
+    }
+    let _ = MAX_VALUE;
+}
+
+/// A scenario file: parsed and checked as `vnet scenario run` reads it, its command lines
+/// split into words, its durations read, and its expectations checked against an outcome.
+pub fn scenario(data: &[u8]) {
+    use crate::scenario::schema::{Action, parse};
+    let text = String::from_utf8_lossy(data);
+    let Ok(sc) = parse(Path::new("fuzz.yaml"), &text) else {
+        return;
+    };
+    let out = Outcome {
+        stdout: r#"[{"Name": "web", "Id": "0123456789ab"}]"#.into(),
+        stderr: "warning\n".into(),
+        ..Outcome::default()
+    };
+    for step in &sc.steps {
+        let step = &step.value;
+        match &step.action {
+            Action::Run(r) => drop(crate::scenario::run::split_words(&r.line)),
+            Action::Exec(e) => drop(crate::scenario::run::split_words(&e.command)),
+            Action::Advance(d) => drop(crate::time::parse_duration(d)),
+            _ => {}
+        }
+        let mut failures = Vec::new();
+        crate::scenario::expect::check(&step.expect, step.action.is_command(), &out, &mut failures);
+    }
+}
+
+/// A state document as `vnet state import` reads it: refused, or accepted and then
+/// re-encoded to the same bytes, and every read-only command on what it holds answers
+/// (an error is an answer; a panic is not).
+pub fn state(data: &[u8]) {
+    let Ok(c) = document::decode(data) else {
+        return;
+    };
+    if rows::check(&c, &Snapshot::whole_new()).is_err() {
+        return;
+    }
+    let bytes = document::encode(&c);
+    let again = document::decode(&bytes).unwrap_or_else(|_| panic!("an encoded state decodes"));
+    assert_eq!(document::encode(&again), bytes, "encoding is canonical");
+    let mut c = again;
+    c.budget = BUDGET;
+    let mut lines = vec!["ps -a".to_string(), "network ls".into(), "host ls".into()];
+    for h in c.hosts.values() {
+        for n in h.engine.networks.values() {
+            lines.push(format!("network inspect {}", n.id));
+        }
+        for k in h.engine.containers.values() {
+            lines.push(format!("inspect {}", k.id));
+            lines.push(format!("port {}", k.id));
+        }
+    }
+    for line in lines.iter().take(64) {
+        run(&mut c, line);
+    }
+}
+
+/// The state directory the daemon entry works on, and a copy of the lab's state to reset
+/// it to before each input.
+struct Served {
+    rt: tokio::runtime::Runtime,
+    /// SIGPIPE caught rather than fatal, as the `vnet` binary has it ignored (Rust's runtime
+    /// does so before `main`; libFuzzer's `main` does not).
+    _pipe: Option<tokio::signal::unix::Signal>,
+    dir: PathBuf,
+    pristine: Vec<u8>,
+}
+
+fn served() -> Served {
+    let base = Path::new("/dev/shm");
+    let base = if base.is_dir() {
+        base.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    let dir = base.join(format!("vnet-fuzz-http-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let doc = LAB.with(|lab| document::encode(&lab.cluster));
+    let mut store = crate::store::Store::open(&dir, Some(1)).unwrap_or_else(|e| panic!("{e}"));
+    store
+        .import(&doc, Path::new("lab"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(store);
+    let db = dir.join(crate::store::DB_FILE);
+    let pristine = std::fs::read(&db).unwrap_or_else(|e| panic!("{e}"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pipe = rt.block_on(async {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::pipe()).ok()
+    });
+    Served {
+        rt,
+        _pipe: pipe,
+        dir,
+        pristine,
+    }
+}
+
+thread_local! {
+    static SERVED: Served = served();
+}
+
+/// One connection's bytes to `vnet daemon` (requests, their headers and bodies, exec and
+/// attach streams) on the lab's state, reset before each input; the connection must end
+/// once its client has gone.
+pub fn http(data: &[u8]) {
+    SERVED.with(|s| {
+        for f in std::fs::read_dir(&s.dir).into_iter().flatten().flatten() {
+            let _ = std::fs::remove_file(f.path());
+        }
+        std::fs::write(s.dir.join(crate::store::DB_FILE), &s.pristine)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let wait = std::time::Duration::from_secs(2);
+        let answer = crate::daemon::fuzz::serve_bytes(&s.rt, &s.dir, BUDGET, data, wait);
+        assert!(
+            answer.is_some(),
+            "the connection ends once its client has gone"
+        );
+    });
+}
+
+/// A command line (arguments split at NUL bytes): parsed, and run on a copy of the lab
+/// unless it reaches outside a state (the daemon, scenario files, the state database).
+pub fn cli(data: &[u8]) {
+    let argv: Vec<String> = std::iter::once("vnet".to_string())
+        .chain(
+            data.split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned()),
+        )
+        .collect();
+    let Ok(parsed) = cli::parse(&argv) else {
+        return;
+    };
+    use cli::Command as C;
+    if matches!(
+        parsed.command,
+        Some(C::Daemon(_) | C::Scenario { .. } | C::State { .. } | C::System { .. })
+    ) {
+        return;
+    }
+    LAB.with(|lab| {
+        let mut c = lab.cluster.clone();
+        let _ = cli::execute(&parsed, "vnet", &mut c, &mut std::io::empty());
+    });
+}
