@@ -1,5 +1,13 @@
 //! The `vnet` binary: parse, load the state directory, run, save, print.
 
+// As in the library: no panics on any input.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;

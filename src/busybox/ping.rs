@@ -53,7 +53,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         let code = ping_local(sb, &mut world, target, &host, &o, &mut out, paced);
         return finish(sb, &world, gathered(out, code));
     }
-    let Some(route) = sb.route(target) else {
+    let Some(nic) = sb.route(target).and_then(|r| sb.nic(r)) else {
         let r = ExecResult {
             stdout: Tally::header(&host, target, o.size),
             stderr: "ping: sendto: Network is unreachable\n".into(),
@@ -62,15 +62,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         };
         return finish(sb, &world, r);
     };
-    let code = ping_on(
-        &mut world,
-        sb.nic(route),
-        target,
-        &host,
-        &o,
-        &mut out,
-        paced,
-    );
+    let code = ping_on(&mut world, nic, target, &host, &o, &mut out, paced);
     finish(sb, &world, gathered(out, code))
 }
 

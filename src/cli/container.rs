@@ -698,12 +698,18 @@ pub(super) fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) 
             if (kind.is_empty() || kind == "container")
                 && let Ok(id) = d.find_container(name)
             {
-                return Ok(d.container_inspect(d.container(&id)));
+                return d
+                    .container(&id)
+                    .map(|c| d.container_inspect(c))
+                    .map_err(|e| super::daemon_msg(&e));
             }
             if (kind.is_empty() || kind == "network")
                 && let Ok(id) = d.find_network(name)
             {
-                return Ok(d.network_inspect(d.network(&id)));
+                return d
+                    .network(&id)
+                    .map(|n| d.network_inspect(n))
+                    .map_err(|e| super::daemon_msg(&e));
             }
             Err(match kind {
                 "" => format!("Error: No such object: {name}"),
@@ -811,11 +817,14 @@ pub(super) fn attach(
         Err(e) => return o.daemon_error(&e),
     };
     // The docker CLI's own check, before it asks the daemon.
-    if !d.container(&cid).is_running() {
+    let (running, tty) = match d.container(&cid) {
+        Ok(c) => (c.is_running(), c.config.tty),
+        Err(e) => return o.daemon_error(&e),
+    };
+    if !running {
         return o.fail(crate::docker::Error::attach_stopped().message);
     }
     use crate::busybox::{AttachLine, DETACH_KEYS, PROMPT};
-    let tty = d.container(&cid).config.tty;
     let mut line = String::new();
     loop {
         if tty {

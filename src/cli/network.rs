@@ -461,7 +461,7 @@ fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
         .iter()
         .map(|name| {
             d.find_network(name)
-                .map(|id| d.network_inspect(d.network(&id)))
+                .and_then(|id| d.network(&id).map(|n| d.network_inspect(n)))
                 .map_err(|e| super::daemon_msg(&e))
         })
         .collect();

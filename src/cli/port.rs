@@ -34,11 +34,11 @@ pub(super) fn port(a: &PortArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     let Some(term) = a.args.first() else {
         return;
     };
-    let id = match d.find_container(term) {
-        Ok(id) => id,
+    let c = match d.find_container(term).and_then(|id| d.container(&id)) {
+        Ok(c) => c,
         Err(e) => return o.daemon_error(&e),
     };
-    let inspect = d.container_inspect(d.container(&id));
+    let inspect = d.container_inspect(c);
     let ports = inspect
         .get("NetworkSettings")
         .and_then(|s| s.get("Ports"))

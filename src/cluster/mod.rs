@@ -635,7 +635,9 @@ mod tests {
         assert!(local.is_err(), "the default host is in no cluster");
         run(&mut c, "h1", "c1", "multihost").unwrap();
         run(&mut c, "h2", "c2", "multihost").unwrap();
-        let net = c.with_host("h2", |d| d.network(&id).clone()).unwrap();
+        let net = c
+            .with_host("h2", |d| d.network(&id).unwrap().clone())
+            .unwrap();
         let ips: Vec<String> = net
             .endpoints
             .values()
@@ -698,7 +700,7 @@ mod tests {
         let eps = c
             .with_host("h2", |d| {
                 let id = d.find_network("multihost").unwrap();
-                d.network(&id).endpoints.len()
+                d.network(&id).unwrap().endpoints.len()
             })
             .unwrap();
         assert_eq!(eps, 0);

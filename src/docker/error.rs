@@ -219,6 +219,13 @@ impl Error {
             format!("failed to allocate gateway ({gateway}): {err}"),
         )
     }
+    /// libnetwork overlay `AllocateVXLANIDs`: every VXLAN ID (VNI) is in use.
+    pub fn vxlan_ids_exhausted(subnet: impl Display) -> Error {
+        e(
+            Kind::System,
+            format!("could not obtain vxlan id for pool {subnet}: no bit available"),
+        )
+    }
     /// libnetwork `network.go` `ipamAllocateVersion`: an `--aux-address` request failed.
     pub fn aux_address_allocation(name: &str, aux: impl Display, err: impl Display) -> Error {
         e(

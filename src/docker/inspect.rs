@@ -176,12 +176,11 @@ impl Daemon {
         if !c.is_running() {
             return json!({});
         }
-        let mut keys: Vec<&String> = c.ports.keys().collect();
-        keys.sort();
+        // A BTreeMap: its keys come sorted.
         Value::Object(
-            keys.into_iter()
-                .map(|k| {
-                    let bs = &c.ports[k];
+            c.ports
+                .iter()
+                .map(|(k, bs)| {
                     let v = if bs.is_empty() {
                         Value::Null
                     } else {
@@ -407,11 +406,10 @@ impl Daemon {
             },
         });
         // `ExposedPorts` is omitempty.
-        if c.config.exposed_ports.is_empty() {
-            v["Config"]
-                .as_object_mut()
-                .expect("object")
-                .shift_remove("ExposedPorts");
+        if c.config.exposed_ports.is_empty()
+            && let Some(config) = v.get_mut("Config").and_then(Value::as_object_mut)
+        {
+            config.shift_remove("ExposedPorts");
         }
         v
     }
@@ -435,13 +433,12 @@ impl Daemon {
                 }
             }
         }
-        let mut keys: Vec<&String> = c.ports.keys().collect();
-        keys.sort_by_key(|k| super::container::port_sort_key(k));
+        let mut sorted: Vec<(&String, &Vec<_>)> = c.ports.iter().collect();
+        sorted.sort_by_key(|(k, _)| super::container::port_sort_key(k));
         let mut ports = Vec::new();
-        for k in keys {
+        for (k, bs) in sorted {
             let (private, _) = super::container::port_sort_key(k);
             let proto = super::container::proto_of(k);
-            let bs = &c.ports[k];
             if bs.is_empty() {
                 ports.push(json!({"PrivatePort": private, "Type": proto}));
             }
@@ -476,9 +473,14 @@ impl Daemon {
             "Mounts": [],
         });
         let root_fs = super::image::size(&c.config.image);
-        if size && root_fs > 0 {
-            let m = v.as_object_mut().expect("object");
-            let at = m.keys().position(|k| k == "Ports").expect("Ports") + 1;
+        if size
+            && root_fs > 0
+            && let Some(m) = v.as_object_mut()
+        {
+            let at = m
+                .keys()
+                .position(|k| k == "Ports")
+                .map_or(m.len(), |p| p + 1);
             m.shift_insert(at, "SizeRootFs".into(), json!(root_fs));
         }
         v
@@ -506,11 +508,10 @@ impl Daemon {
             "WorkingDir": "",
             "Labels": null,
         });
-        if !exposed.is_empty() {
-            config
-                .as_object_mut()
-                .expect("object")
-                .insert("ExposedPorts".into(), Value::Object(exposed));
+        if !exposed.is_empty()
+            && let Some(config) = config.as_object_mut()
+        {
+            config.insert("ExposedPorts".into(), Value::Object(exposed));
         }
         Some(json!({
             "Id": image_id(reference),

@@ -84,6 +84,29 @@ impl State {
         }
     }
 
+    /// The container with ID `id`. Callers hold an ID a lookup just returned, so a miss
+    /// means the state disagrees with itself: it is Docker's "No such container", never a
+    /// panic.
+    pub(crate) fn container(&self, id: &str) -> Result<&Container> {
+        self.containers
+            .get(id)
+            .ok_or_else(|| Error::no_such_container(id))
+    }
+
+    /// [`State::container`], to change.
+    pub(crate) fn container_mut(&mut self, id: &str) -> Result<&mut Container> {
+        self.containers
+            .get_mut(id)
+            .ok_or_else(|| Error::no_such_container(id))
+    }
+
+    /// The network with ID `id` (as [`State::container`]: "network … not found" on a miss).
+    pub(crate) fn network(&self, id: &str) -> Result<&Network> {
+        self.networks
+            .get(id)
+            .ok_or_else(|| Error::network_not_found(id))
+    }
+
     /// A state with nothing in it (not even the predefined networks): what a fresh engine
     /// starts from, and what stands in while a host's engine is out running a command.
     pub(crate) fn placeholder() -> State {
@@ -310,9 +333,9 @@ mod tests {
                 .starts_with("failed to set up container networking: network ")
         );
         let n1 = d.find_network("n1").unwrap();
-        assert!(d.network(&n1).endpoints.is_empty());
-        assert!(d.network(&n1).pool_v4().unwrap().allocated.len() == 1); // the gateway
-        assert_eq!(d.container(&c).state.status, Status::Created);
+        assert!(d.network(&n1).unwrap().endpoints.is_empty());
+        assert!(d.network(&n1).unwrap().pool_v4().unwrap().allocated.len() == 1); // the gateway
+        assert_eq!(d.container(&c).unwrap().state.status, Status::Created);
     }
 
     #[test]
@@ -325,7 +348,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap();
-        let n = d.network(&id);
+        let n = d.network(&id).unwrap();
         let v6 = n.pool_v6().unwrap();
         assert_eq!(v6.subnet.len, 64);
         assert!(v6.subnet.to_string().starts_with("fd"));
@@ -340,7 +363,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap();
-        let cfg = d.network(&id).ipam.config.clone().unwrap();
+        let cfg = d.network(&id).unwrap().ipam.config.clone().unwrap();
         assert_eq!(cfg[0].subnet, "172.19.0.0/16");
         assert_eq!(cfg[1].subnet, "2001:db8::/64");
         assert_eq!(cfg[1].gateway, "");

@@ -36,7 +36,9 @@ impl Daemon {
     /// The running endpoints of `cid` on user-defined networks, in libnetwork's endpoint
     /// order (`Endpoint.Less`: internal networks last, then by network name).
     fn dns_endpoints(&self, cid: &str) -> Vec<DnsEndpoint> {
-        let c = &self.state.containers[cid];
+        let Ok(c) = self.state.container(cid) else {
+            return Vec::new();
+        };
         let mut eps: Vec<(bool, DnsEndpoint)> = c
             .networks
             .values()
@@ -65,15 +67,17 @@ impl Daemon {
     ///
     /// [`Container::resolver`]: super::container::Container::resolver
     pub fn uses_embedded_dns(&self, cid: &str) -> bool {
-        self.state.containers[cid].resolver || !self.dns_endpoints(cid).is_empty()
+        self.state.container(cid).is_ok_and(|c| c.resolver) || !self.dns_endpoints(cid).is_empty()
     }
 
     /// `Network.ResolveName`: the IPv4 addresses registered under `name` on a network, in join
     /// order.
     fn network_resolve(&self, nid: &str, name: &str) -> Vec<Ipv4Addr> {
         let name = name.to_lowercase();
-        let net = &self.state.networks[nid];
         let mut out = Vec::new();
+        let Ok(net) = self.state.network(nid) else {
+            return out;
+        };
         for ep in net.endpoints.values() {
             let registered = match self.state.containers.get(&ep.container_id) {
                 Some(c) if net.is_local(ep, &self.host.name) => c
@@ -99,10 +103,11 @@ impl Daemon {
         let name = name.trim_end_matches('.');
         let upstream_miss = || {
             // Forwarded to the host's resolvers, unless every network is internal (v26+).
-            let c = &self.state.containers[cid];
-            let all_internal = c
-                .networks
-                .values()
+            let all_internal = self
+                .state
+                .container(cid)
+                .iter()
+                .flat_map(|c| c.networks.values())
                 .filter(|s| s.endpoint_id.is_some())
                 .filter_map(|s| self.state.networks.get(&s.network_id))
                 .all(|n| n.internal);
@@ -117,7 +122,9 @@ impl Daemon {
                 return upstream_miss();
             };
             for (nid, nname, _) in &eps {
-                let net = &self.state.networks[nid];
+                let Ok(net) = self.state.network(nid) else {
+                    continue;
+                };
                 for ep in net.endpoints.values() {
                     let local = self
                         .state
@@ -212,7 +219,9 @@ impl Daemon {
         let Some(ip) = self.bridge_ip(child_id) else {
             return;
         };
-        let name = self.state.containers[child_id].name.clone();
+        let Ok(name) = self.state.container(child_id).map(|c| c.name.clone()) else {
+            return;
+        };
         for p in self.state.containers.values_mut() {
             for (child, addr, _) in p.link_hosts.iter_mut() {
                 if *child == name {
@@ -224,10 +233,10 @@ impl Daemon {
 
     /// The running children of a container's legacy links: (alias, child, its bridge address).
     fn legacy_children(&self, cid: &str) -> Vec<(&str, &super::Container, Ipv4Addr)> {
-        self.state.containers[cid]
-            .host_config
-            .links
+        self.state
+            .container(cid)
             .iter()
+            .flat_map(|c| &c.host_config.links)
             .filter_map(|l| {
                 let (child, alias) = legacy_link(l)?;
                 let ch = self.state.containers.values().find(|x| x.name == child)?;
@@ -238,7 +247,7 @@ impl Daemon {
 
     /// A container's address on the default bridge, while it runs.
     fn bridge_ip(&self, cid: &str) -> Option<Ipv4Addr> {
-        let c = &self.state.containers[cid];
+        let c = self.state.container(cid).ok()?;
         let s = c.networks.get("bridge")?;
         let ep = self
             .state
@@ -256,8 +265,10 @@ impl Daemon {
     /// starts: `ALIAS_PORT`, `ALIAS_PORT_<port>_<PROTO>[_ADDR|_PORT|_PROTO]`, `ALIAS_NAME`,
     /// `ALIAS_ENV_<k>`.
     pub(crate) fn legacy_link_env(&self, cid: &str) -> Vec<String> {
-        let c = &self.state.containers[cid];
         let mut env = Vec::new();
+        let Ok(c) = self.state.container(cid) else {
+            return env;
+        };
         for (alias, ch, ip) in self.legacy_children(cid) {
             let a = alias.to_uppercase().replace('-', "_");
             let mut ports: Vec<(u32, String)> = ch

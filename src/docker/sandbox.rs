@@ -136,7 +136,7 @@ impl Daemon {
     /// `getActiveContainer`, daemon/exec.go).
     pub fn exec_target(&self, term: &str) -> Result<String> {
         let cid = self.find_container(term)?;
-        if !self.state.containers[&cid].is_running() {
+        if !self.state.container(&cid)?.is_running() {
             return Err(Error::container_not_running(&cid));
         }
         Ok(cid)
@@ -146,7 +146,7 @@ impl Daemon {
     /// started would need `docker start -a`, which vnet does not run.
     pub fn attach_target(&self, term: &str) -> Result<String> {
         let cid = self.find_container(term)?;
-        match self.state.containers[&cid].state.status {
+        match self.state.container(&cid)?.state.status {
             Status::Running => Ok(cid),
             Status::Created => Err(Error::attach_created()),
             Status::Exited => Err(Error::attach_stopped()),
@@ -167,22 +167,32 @@ impl Daemon {
 }
 
 impl Sandbox<'_> {
+    /// The container. A sandbox is made for a container a lookup just found, and holds the
+    /// daemon while it lives, so it is there; were it not, the sandbox acts as an empty
+    /// namespace (no name, no interfaces) rather than panic.
+    fn container(&self) -> Option<&super::Container> {
+        self.daemon.state.containers.get(&self.cid)
+    }
+
+    /// The endpoint an interface stands for.
+    fn endpoint(&self, at: NicRef) -> Option<&Endpoint> {
+        self.daemon.endpoint(at)
+    }
+
     /// The container's name.
     pub fn name(&self) -> &str {
-        &self.daemon.state.containers[&self.cid].name
+        self.container().map_or("", |c| &c.name)
     }
 
     /// Its hostname.
     pub fn hostname(&self) -> &str {
-        &self.daemon.state.containers[&self.cid].config.hostname
+        self.container().map_or("", |c| &c.config.hostname)
     }
 
     /// Whether it shares the host's network namespace (`--network host`).
     pub fn host_network(&self) -> bool {
-        self.daemon.state.containers[&self.cid]
-            .host_config
-            .network_mode
-            == NetworkMode::Host
+        self.container()
+            .is_some_and(|c| c.host_config.network_mode == NetworkMode::Host)
     }
 
     /// Its interfaces besides `lo`, in attach order (eth0, eth1, ...).
@@ -192,16 +202,18 @@ impl Sandbox<'_> {
 
     /// What crossed its loopback so far.
     pub fn lo(&self) -> InterfaceCounters {
-        self.daemon.state.containers[&self.cid].lo
+        self.container().map(|c| c.lo).unwrap_or_default()
     }
 
     /// Counts a frame that went out on the loopback and so came back in.
     pub fn count_lo(&mut self, len: usize) {
-        let lo = &mut self.daemon.state.containers[&self.cid].lo;
-        lo.tx_packets += 1;
-        lo.rx_packets += 1;
-        lo.tx_bytes += len as u64;
-        lo.rx_bytes += len as u64;
+        if let Some(c) = self.daemon.state.containers.get_mut(&self.cid) {
+            let lo = &mut c.lo;
+            lo.tx_packets += 1;
+            lo.rx_packets += 1;
+            lo.tx_bytes += len as u64;
+            lo.rx_bytes += len as u64;
+        }
     }
 
     /// The route to `ip`, as the index of the interface it leaves by: the most specific
@@ -222,7 +234,9 @@ impl Sandbox<'_> {
         let now = self.daemon.now();
         let mut out = Vec::new();
         for i in &self.ifaces {
-            let ep = &self.daemon.state.networks[i.at.network].endpoints[i.at.endpoint];
+            let Some(ep) = self.endpoint(i.at) else {
+                continue;
+            };
             for (ip, mac, at) in &ep.neighbors {
                 let age = now - *at;
                 if age <= Duration::from_secs(60) {
@@ -253,10 +267,12 @@ impl Sandbox<'_> {
     /// `/etc/hosts` (libnetwork's etchosts): the defaults, the legacy links, then the
     /// container's own addresses under its hostname.
     fn hosts(&self) -> String {
-        let c = &self.daemon.state.containers[&self.cid];
         let mut out = String::from(
             "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
         );
+        let Some(c) = self.container() else {
+            return out;
+        };
         for (_, ip, names) in &c.link_hosts {
             out.push_str(&format!("{ip}\t{names}\n"));
         }
@@ -287,8 +303,10 @@ impl Sandbox<'_> {
     /// `PATH`, `HOSTNAME`, `TERM` on a terminal, the legacy links' variables, the container's
     /// own, and `HOME`.
     pub fn env(&self, tty: bool) -> Vec<String> {
-        let c = &self.daemon.state.containers[&self.cid];
         let mut vars: Vec<String> = Vec::new();
+        let Some(c) = self.container() else {
+            return vars;
+        };
         let path = c.config.env.iter().find(|e| e.starts_with("PATH="));
         if let Some(p) = path {
             vars.push(p.clone());
@@ -351,14 +369,11 @@ impl Sandbox<'_> {
         world
     }
 
-    /// The NIC of the world that stands for interface `iface`.
-    pub fn nic(&self, iface: usize) -> NicId {
-        let at = self.ifaces[iface].at;
-        self.nics
-            .iter()
-            .position(|n| *n == at)
-            .and_then(NicId::new)
-            .expect("the container's own NIC is in its world")
+    /// The NIC of the world that stands for interface `iface` (one of [`Sandbox::ifaces`];
+    /// [`Sandbox::world`] puts each in the world).
+    pub fn nic(&self, iface: usize) -> Option<NicId> {
+        let at = self.ifaces.get(iface)?.at;
+        self.nics.iter().position(|n| *n == at).and_then(NicId::new)
     }
 
     /// Keeps what the run changed: counters, ARP caches, the clock.
@@ -402,17 +417,30 @@ pub fn link_index(cid: &str, k: usize) -> (u32, u32) {
 
 /// The host's MAC on a bridge (derived from the network ID, like a random bridge MAC).
 fn host_mac(net: &Network) -> [u8; 6] {
-    let b = |i: usize| u8::from_str_radix(&net.id[i..i + 2], 16).unwrap_or(0);
+    let b = |i: usize| {
+        net.id
+            .get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .unwrap_or(0)
+    };
     [0x02, 0x42, b(0), b(2), b(4), b(6)]
 }
 
 impl Daemon {
+    /// The endpoint at `at`'s indices, if the state still has it.
+    fn endpoint(&self, at: NicRef) -> Option<&Endpoint> {
+        let (_, net) = self.state.networks.get_index(at.network)?;
+        net.endpoints.get_index(at.endpoint).map(|(_, e)| e)
+    }
+
     /// The container's interfaces in attach order (eth0, eth1, ...), and which one holds the
     /// default route: libnetwork's `Endpoint.Less` puts internal networks last and orders the
     /// rest by network name (all `GwPriority` being 0); the first one's gateway is the default.
     fn ifaces(&self, cid: &str) -> Vec<Iface> {
-        let c = &self.state.containers[cid];
         let mut out = Vec::new();
+        let Some(c) = self.state.containers.get(cid) else {
+            return out;
+        };
         let default_net = c
             .networks
             .values()
@@ -590,12 +618,17 @@ impl Daemon {
                                 })
                             })
                             .collect();
-                        world.add_vtep(VtepSpec {
-                            bridge: bridge_of[&(k, h.as_str())],
-                            host: underlay[h.as_str()],
-                            vnis: net.vnis.clone(),
-                            remote,
-                        });
+                        // Both were added above, for each of `hosts`.
+                        if let (Some(&bridge), Some(&host)) =
+                            (bridge_of.get(&(k, h.as_str())), underlay.get(h.as_str()))
+                        {
+                            world.add_vtep(VtepSpec {
+                                bridge,
+                                host,
+                                vnis: net.vnis.clone(),
+                                remote,
+                            });
+                        }
                     }
                 }
                 _ => {}
@@ -613,20 +646,20 @@ impl Daemon {
         // order.
         let mut containers: Vec<usize> = mine
             .iter()
-            .flat_map(|&n| {
-                let net = &self.state.networks[n];
-                net.endpoints.values().filter(|e| net.is_local(e, &me))
-            })
-            .filter_map(|e| self.state.containers.get_index_of(&e.container_id))
-            .filter(|&k| self.state.containers[k].is_running())
+            .filter_map(|&n| self.state.networks.get_index(n))
+            .flat_map(|(_, net)| net.endpoints.values().filter(|e| net.is_local(e, &me)))
+            .filter_map(|e| self.state.containers.get_full(&e.container_id))
+            .filter(|(_, _, c)| c.is_running())
+            .map(|(k, _, _)| k)
             .collect();
         containers.sort_unstable();
         containers.dedup();
         // Each network's endpoints by address, for the ARP caches.
         let by_ip: BTreeMap<usize, FxHashMap<Ipv4Addr, &Endpoint>> = mine
             .iter()
-            .map(|&k| {
-                let m = self.state.networks[k]
+            .filter_map(|&k| Some((k, self.state.networks.get_index(k)?.1)))
+            .map(|(k, net)| {
+                let m = net
                     .endpoints
                     .values()
                     .filter_map(|e| match e.ipv4 {
@@ -638,12 +671,14 @@ impl Daemon {
             })
             .collect();
         let mut nics = Vec::new();
+        let no_peers = FxHashMap::default();
         let mut add = |world: &mut World,
                        container: &str,
                        i: Iface,
                        bridge: BridgeId,
                        known: Vec<(Ipv4Addr, [u8; 6])>| {
-            let mut neighbors = self.restorable_neighbors(&i, &by_ip[&i.at.network]);
+            let peers = by_ip.get(&i.at.network).unwrap_or(&no_peers);
+            let mut neighbors = self.restorable_neighbors(&i, peers);
             for k in known {
                 if !neighbors.contains(&k) {
                     neighbors.push(k);
@@ -663,7 +698,9 @@ impl Daemon {
             nics.push(i.at);
         };
         for k in containers {
-            let c = &self.state.containers[k];
+            let Some((_, c)) = self.state.containers.get_index(k) else {
+                continue;
+            };
             for i in self.ifaces(&c.id) {
                 if let Some(&b) = bridge_of.get(&(i.at.network, me.as_str())) {
                     add(&mut world, &c.name, i, b, Vec::new());
@@ -672,7 +709,9 @@ impl Daemon {
         }
         // Other hosts' containers on the overlay networks, whose endpoints the store holds.
         for &k in &mine {
-            let net = &self.state.networks[k];
+            let Some((_, net)) = self.state.networks.get_index(k) else {
+                continue;
+            };
             if !net.global {
                 continue;
             }
@@ -738,7 +777,9 @@ impl Daemon {
     ) -> Vec<(Ipv4Addr, [u8; 6])> {
         let now = self.now();
         let fresh = |at: Instant| now - at < Duration::from_secs(60);
-        let me = &self.state.networks[i.at.network].endpoints[i.at.endpoint];
+        let Some(me) = self.endpoint(i.at) else {
+            return Vec::new();
+        };
         me.neighbors
             .iter()
             .filter(|(_, _, at)| fresh(*at))
@@ -767,7 +808,9 @@ impl Daemon {
             else {
                 continue;
             };
-            let k = NicId::new(k).expect("a NIC of this world");
+            let Some(k) = NicId::new(k) else {
+                continue;
+            };
             e.counters = world.counters(k).into();
             for (ip, mac, at) in world.neighbors(k) {
                 e.neighbors.retain(|(a, _, _)| a != ip);

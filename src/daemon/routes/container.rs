@@ -93,7 +93,7 @@ pub(super) async fn inspect(host: &Arc<Host>, term: String) -> Result<Reply, Err
         Scope::of(std::slice::from_ref(&term), &[]),
         move |d| {
             let id = d.find_container(&term)?;
-            Ok(d.container_inspect(d.container(&id)))
+            Ok(d.container_inspect(d.container(&id)?))
         },
     )
     .await
@@ -104,7 +104,7 @@ pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error
     let scope = Scope::starting(std::slice::from_ref(&term));
     let code = host::write_in(host, scope, move |d| {
         let id = d.find_container(&term)?;
-        if d.container(&id).is_running() {
+        if d.container(&id)?.is_running() {
             return Ok(304);
         }
         d.container_start(&id)?;
@@ -133,7 +133,7 @@ pub(super) async fn stop(
             d.container_restart(&term, t)?;
             return Ok(204);
         }
-        if !d.container(&id).is_running() {
+        if !d.container(&id)?.is_running() {
             return Ok(304);
         }
         d.container_stop(&term, t)?;
@@ -266,7 +266,7 @@ pub(super) async fn attach(
     let scope = Scope::of(std::slice::from_ref(&term), &[]);
     let (cid, tty) = host::read_in(host, scope, move |d| {
         let id = d.attach_target(&term)?;
-        let tty = d.container(&id).config.tty;
+        let tty = d.container(&id)?.config.tty;
         Ok((id, tty))
     })
     .await?;

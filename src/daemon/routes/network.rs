@@ -52,7 +52,7 @@ pub(super) async fn inspect(host: &Arc<Host>, term: String) -> Result<Reply, Err
         Scope::of(&[], std::slice::from_ref(&term)),
         move |d| {
             let id = d.find_network(&term)?;
-            Ok(d.network_inspect(d.network(&id)))
+            Ok(d.network_inspect(d.network(&id)?))
         },
     )
     .await

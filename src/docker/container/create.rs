@@ -12,8 +12,8 @@ impl Daemon {
             let shown = if key == "default" { "bridge" } else { key };
             let net = self
                 .find_network(key)
-                .ok()
-                .map(|id| &self.state.networks[&id]);
+                .and_then(|id| self.state.network(&id))
+                .ok();
             validate_endpoint_settings(net, shown, s)
                 .map_err(|e| e.prefixed(&format!("invalid config for network {shown}: ")))?;
         }
@@ -46,7 +46,7 @@ impl Daemon {
                 let tid = self
                     .find_container(target)
                     .map_err(|e| Error::link_target_not_found(target, &e))?;
-                let t = &self.state.containers[&tid];
+                let t = self.state.container(&tid)?;
                 if t.host_config.network_mode == NetworkMode::Host {
                     return Err(Error::conflict_host_network_and_links());
                 }
@@ -75,7 +75,7 @@ impl Daemon {
             match self.find_network(&k) {
                 Ok(nid) => {
                     s.network_id = nid.clone();
-                    resolved.insert(self.state.networks[&nid].name.clone(), s);
+                    resolved.insert(self.state.network(&nid)?.name.clone(), s);
                 }
                 // An unknown network is kept by name; start fails on it.
                 Err(_) => {
@@ -159,24 +159,23 @@ impl Daemon {
         let base = |label: &str| self.state.counters.get(label).copied().unwrap_or(0);
         let (a0, s0) = (base("name/adjective"), base("name/surname"));
         let seed = self.state.seed;
-        (0..)
-            .map(|k| {
-                let a = crate::rng::below(
-                    seed,
-                    &format!("name/adjective/{}", a0 + k),
-                    ADJECTIVES.len() as u64,
-                );
-                let s = crate::rng::below(
-                    seed,
-                    &format!("name/surname/{}", s0 + k),
-                    SURNAMES.len() as u64,
-                );
-                (
-                    format!("{}_{}", ADJECTIVES[a as usize], SURNAMES[s as usize]),
-                    k + 1,
-                )
-            })
-            .find(|(name, _)| self.name_owner(name).is_none())
-            .expect("an unbounded search ends")
+        let pick = |words: &[&'static str], label: String| {
+            let i = crate::rng::below(seed, &label, words.len() as u64);
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| words.get(i))
+                .copied()
+                .unwrap_or_default()
+        };
+        let mut k = 0;
+        loop {
+            let a = pick(&ADJECTIVES, format!("name/adjective/{}", a0 + k));
+            let s = pick(&SURNAMES, format!("name/surname/{}", s0 + k));
+            let name = format!("{a}_{s}");
+            k += 1;
+            if self.name_owner(&name).is_none() {
+                return (name, k);
+            }
+        }
     }
 }

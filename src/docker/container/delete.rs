@@ -6,7 +6,7 @@ impl Daemon {
     /// `DELETE /containers/{id}`.
     pub fn container_remove(&mut self, term: &str, force: bool) -> Result<()> {
         let cid = self.find_container(term)?;
-        let c = &self.state.containers[&cid];
+        let c = self.state.container(&cid)?;
         if c.is_running() {
             if !force {
                 return Err(Error::remove_running(term));

@@ -332,16 +332,16 @@ impl Daemon {
             .keys()
             .filter(|id| id.starts_with(term))
             .collect();
-        match hits.len() {
-            0 => Err(Error::no_such_container(term)),
-            1 => Ok(hits[0].clone()),
+        match hits.as_slice() {
+            [] => Err(Error::no_such_container(term)),
+            [id] => Ok((*id).clone()),
             _ => Err(Error::container_ambiguous(term)),
         }
     }
 
-    /// A container by ID.
-    pub fn container(&self, id: &str) -> &Container {
-        &self.state.containers[id]
+    /// A container by ID (one a lookup returned: "No such container" if it is not there).
+    pub fn container(&self, id: &str) -> Result<&Container> {
+        self.state.container(id)
     }
 
     /// A container by ID, if it still exists (it may have been removed meanwhile).

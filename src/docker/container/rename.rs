@@ -12,7 +12,7 @@ impl Daemon {
             return Err(Error::invalid_container_name(&format!("/{new}"))
                 .prefixed("Error when allocating new name: "));
         }
-        let c = &self.state.containers[&cid];
+        let c = self.state.container(&cid)?;
         if c.name == new {
             return Err(Error::rename_same_name());
         }
@@ -23,7 +23,7 @@ impl Daemon {
         let old = c.name.clone();
         self.state.names.remove(&old);
         self.state.names.insert(new.to_string(), cid.clone());
-        let c = self.state.containers.get_mut(&cid).expect("found");
+        let c = self.state.container_mut(&cid)?;
         c.name = new.to_string();
         // rename.go rebuilds each network's DNS names with the new name.
         let nets: Vec<(String, String, Vec<String>)> = c
@@ -35,13 +35,17 @@ impl Daemon {
         for (key, nid, aliases) in nets {
             if self.state.networks.contains_key(&nid) {
                 let names = self.dns_names(&cid, &nid, &aliases);
-                let c = self.state.containers.get_mut(&cid).expect("found");
-                c.networks.get_mut(&key).expect("present").dns_names = names;
+                let c = self.state.container_mut(&cid)?;
+                if let Some(s) = c.networks.get_mut(&key) {
+                    s.dns_names = names;
+                }
             }
         }
         // Sandbox.Rename: the endpoints take the new name (and, on global networks, the
         // names other hosts resolve).
-        let eps: Vec<(String, String, Option<Vec<String>>)> = self.state.containers[&cid]
+        let eps: Vec<(String, String, Option<Vec<String>>)> = self
+            .state
+            .container(&cid)?
             .networks
             .values()
             .filter_map(|s| {

@@ -7,7 +7,7 @@ impl Daemon {
     /// `POST /containers/{id}/start`. Starting a running container does nothing.
     pub fn container_start(&mut self, term: &str) -> Result<()> {
         let cid = self.find_container(term)?;
-        if self.state.containers[&cid].is_running() {
+        if self.state.container(&cid)?.is_running() {
             return Ok(());
         }
         match self.start_networking(&cid) {
@@ -17,7 +17,7 @@ impl Daemon {
                 let link_env = self.legacy_link_env(&cid);
                 let link_hosts = self.legacy_link_hosts(&cid);
                 self.update_parents_hosts(&cid);
-                let c = self.state.containers.get_mut(&cid).expect("found");
+                let c = self.state.container_mut(&cid)?;
                 c.link_env = link_env;
                 c.link_hosts = link_hosts;
                 c.state.status = Status::Running;
@@ -33,7 +33,7 @@ impl Daemon {
             Err(e) => {
                 // start_networking rolled its endpoints back; only the error is recorded.
                 let e = e.prefixed("failed to set up container networking: ");
-                let c = self.state.containers.get_mut(&cid).expect("found");
+                let c = self.state.container_mut(&cid)?;
                 c.state.error = e.message.clone();
                 // containerStart keeps an earlier exit code (exitUnknown otherwise).
                 if c.state.exit_code == 0 {
@@ -46,19 +46,15 @@ impl Daemon {
 
     fn start_networking(&mut self, cid: &str) -> Result<()> {
         // A new sandbox: interfaces count from eth0 again.
-        self.state
-            .containers
-            .get_mut(cid)
-            .expect("found")
-            .next_ifindex = 0;
-        let c = &self.state.containers[cid];
+        self.state.container_mut(cid)?.next_ifindex = 0;
+        let c = self.state.container(cid)?;
         // Legacy links: every target must be running.
         for l in &c.host_config.links {
             let (target, alias) = l.split_once(':').unwrap_or((l, l));
             let child = self
                 .find_container(target)
-                .ok()
-                .map(|t| &self.state.containers[&t]);
+                .and_then(|t| self.state.container(&t))
+                .ok();
             if !child.is_some_and(|t| t.is_running()) {
                 return Err(Error::link_to_stopped(target, alias));
             }
@@ -70,7 +66,9 @@ impl Daemon {
         let keys: Vec<String> = c.networks.keys().cloned().collect();
         let mut renamed: Vec<(String, String)> = Vec::new();
         for key in keys {
-            let mut s = self.state.containers[cid].networks[&key].clone();
+            let Some(mut s) = self.state.container(cid)?.networks.get(&key).cloned() else {
+                continue;
+            };
             let nid = if !s.network_id.is_empty() {
                 if self.state.networks.contains_key(&s.network_id) {
                     Ok(s.network_id.clone())
@@ -87,9 +85,11 @@ impl Daemon {
                     return Err(e);
                 }
             };
-            let net_name = self.state.networks[&nid].name.clone();
-            let c = self.state.containers.get_mut(cid).expect("found");
-            *c.networks.get_mut(&key).expect("present") = s;
+            let net_name = self.state.network(&nid)?.name.clone();
+            let c = self.state.container_mut(cid)?;
+            if let Some(slot) = c.networks.get_mut(&key) {
+                *slot = s;
+            }
             if net_name != key {
                 renamed.push((key, net_name));
             }
@@ -98,9 +98,8 @@ impl Daemon {
             .inspect_err(|_| self.release_networking(cid))?;
         // Entries stored under an ID or a stale name take the network's name.
         for (old, new) in renamed {
-            let c = self.state.containers.get_mut(cid).expect("found");
-            if let Some(i) = c.networks.get_index_of(&old) {
-                let (_, v) = c.networks.shift_remove_index(i).expect("index");
+            let c = self.state.container_mut(cid)?;
+            if let Some((i, _, v)) = c.networks.shift_remove_full(&old) {
                 c.networks.shift_insert(i, new, v);
             }
         }
@@ -109,7 +108,7 @@ impl Daemon {
 
     /// Binds the container's published ports (`-p`, and every exposed port with `-P`).
     fn publish_ports(&mut self, cid: &str) -> Result<()> {
-        let c = &self.state.containers[cid];
+        let c = self.state.container(cid)?;
         let gateway_net = c
             .networks
             .values()
@@ -136,7 +135,7 @@ impl Daemon {
                 .iter()
                 .map(|p| (p.clone(), Vec::new()))
                 .collect();
-            self.state.containers.get_mut(cid).expect("found").ports = ports;
+            self.state.container_mut(cid)?.ports = ports;
             return Ok(());
         }
         let mut used: Vec<(String, u16)> = self
@@ -180,7 +179,7 @@ impl Daemon {
                 } else {
                     vec![b.host_ip.clone()]
                 };
-                let host_ip = host_ips[0].clone();
+                let host_ip = host_ips.first().cloned().unwrap_or_default();
                 let port = if b.host_port.is_empty() {
                     (EPHEMERAL_PORT_START..=EPHEMERAL_PORT_END)
                         .find(|n| !used.contains(&(proto.clone(), *n)))
@@ -231,12 +230,14 @@ impl Daemon {
             }
             ports.insert(p.clone(), bound);
         }
-        self.state.containers.get_mut(cid).expect("found").ports = ports;
+        self.state.container_mut(cid)?.ports = ports;
         Ok(())
     }
 
     pub(super) fn release_networking(&mut self, cid: &str) {
-        let c = &self.state.containers[cid];
+        let Ok(c) = self.state.container(cid) else {
+            return;
+        };
         let eps: Vec<(String, String)> = c
             .networks
             .values()
@@ -245,7 +246,9 @@ impl Daemon {
         for (nid, ep) in eps {
             self.leave(&nid, &ep);
         }
-        let c = self.state.containers.get_mut(cid).expect("found");
+        let Ok(c) = self.state.container_mut(cid) else {
+            return;
+        };
         for s in c.networks.values_mut() {
             s.endpoint_id = None;
             s.ifname = None;

@@ -20,7 +20,7 @@ impl Daemon {
     /// ever. Stopping a stopped container does nothing.
     pub fn container_stop(&mut self, term: &str, timeout: Option<i64>) -> Result<()> {
         let cid = self.find_container(term)?;
-        let c = &self.state.containers[&cid];
+        let c = self.state.container(&cid)?;
         if !c.is_running() {
             return Ok(());
         }
@@ -42,7 +42,7 @@ impl Daemon {
         let mut results: Vec<Result<()>> = Vec::new();
         for (k, term) in terms.iter().enumerate() {
             let r = self.find_container(term).and_then(|cid| {
-                let c = &self.state.containers[&cid];
+                let c = self.state.container(&cid)?;
                 if !c.is_running() {
                     return Ok(());
                 }
@@ -85,7 +85,7 @@ impl Daemon {
     /// `POST /containers/{id}/kill`: SIGKILL, exit code 137.
     pub fn container_kill(&mut self, term: &str) -> Result<()> {
         let cid = self.find_container(term)?;
-        let c = &self.state.containers[&cid];
+        let c = self.state.container(&cid)?;
         if !c.is_running() {
             return Err(Error::kill_not_running(term, &cid));
         }
@@ -120,7 +120,10 @@ impl Daemon {
         let running = self.running_ids();
         let now = self.now();
         for cid in running {
-            let eps: Vec<(String, String)> = self.state.containers[&cid]
+            let Ok(c) = self.state.container(&cid) else {
+                continue;
+            };
+            let eps: Vec<(String, String)> = c
                 .networks
                 .values()
                 .filter_map(|s| s.endpoint_id.clone().map(|e| (s.network_id.clone(), e)))
@@ -130,7 +133,9 @@ impl Daemon {
                     self.leave(&nid, &ep);
                 }
             }
-            let c = self.state.containers.get_mut(&cid).expect("found");
+            let Ok(c) = self.state.container_mut(&cid) else {
+                continue;
+            };
             for s in c.networks.values_mut() {
                 s.endpoint_id = None;
                 s.ifname = None;
@@ -153,7 +158,9 @@ impl Daemon {
     pub(super) fn exit(&mut self, cid: &str, code: i32) {
         self.release_networking(cid);
         let now = self.now();
-        let c = self.state.containers.get_mut(cid).expect("found");
+        let Ok(c) = self.state.container_mut(cid) else {
+            return;
+        };
         c.state.status = Status::Exited;
         c.state.pid = 0;
         c.lo = Default::default();

@@ -47,21 +47,21 @@ impl Daemon {
     ) -> Result<()> {
         let cid = self.find_container(container_term)?;
         let found = self.find_network(net_term);
-        let c = &self.state.containers[&cid];
+        let c = self.state.container(&cid)?;
         if !c.is_running() {
             // A stopped container: only its configuration changes (a missing network is
             // stored under the given name and fails at start, moby#29754).
             let Ok(nid) = found else {
                 let key = net_term.to_string();
-                let c = self.state.containers.get_mut(&cid).expect("found");
+                let c = self.state.container_mut(&cid)?;
                 if !c.networks.contains_key(&key) {
                     c.networks.insert(key, settings);
                 }
                 return Ok(());
             };
             self.check_connect(&cid, &nid, &settings)?;
-            let name = self.state.networks[&nid].name.clone();
-            if self.state.containers[&cid].networks.contains_key(&name) {
+            let name = self.state.network(&nid)?.name.clone();
+            if self.state.container(&cid)?.networks.contains_key(&name) {
                 return Ok(()); // "Avoid duplicate config"
             }
             let mut settings = EndpointSettings {
@@ -70,29 +70,29 @@ impl Daemon {
                 ..settings
             };
             settings.dns_names = self.dns_names(&cid, &nid, &settings.aliases);
-            let c = self.state.containers.get_mut(&cid).expect("found");
+            let c = self.state.container_mut(&cid)?;
             c.networks.insert(name, settings);
             return Ok(());
         }
         let nid = found?;
         self.check_connect(&cid, &nid, &settings)?;
-        let net = &self.state.networks[&nid];
-        let c = &self.state.containers[&cid];
+        let net = self.state.network(&nid)?;
+        let c = self.state.container(&cid)?;
         if net.endpoint_of(&cid).is_some() {
             return Err(Error::endpoint_exists(&c.name, &net.name));
         }
         let name = net.name.clone();
         let mut settings = settings;
         self.join(&cid, &nid, &mut settings)?;
-        let c = self.state.containers.get_mut(&cid).expect("found");
+        let c = self.state.container_mut(&cid)?;
         c.networks.insert(name, settings);
         Ok(())
     }
 
     /// The network-mode and endpoint-settings rules shared by connect and create.
     fn check_connect(&self, cid: &str, nid: &str, settings: &EndpointSettings) -> Result<()> {
-        let c = &self.state.containers[cid];
-        let net = &self.state.networks[nid];
+        let c = self.state.container(cid)?;
+        let net = self.state.network(nid)?;
         let mode = &c.host_config.network_mode;
         if *mode == NetworkMode::Host && net.driver == Driver::Host {
             // Already there: libnetwork reports the endpoint.
@@ -129,9 +129,15 @@ impl Daemon {
         // libnetwork names the endpoint after the container; an endpoint of that name left in
         // the cluster store by a host that died uncleanly blocks the join (daemon
         // connectToNetwork, classic overlay).
-        let cname = self.state.containers[cid].name.clone();
+        let c = self.state.container(cid)?;
+        let (cname, ifindex) = (c.name.clone(), c.next_ifindex);
         let host = self.host.name.clone();
-        let net = self.state.networks.get_mut(nid).expect("network exists");
+        let seed = self.state.seed;
+        let net = self
+            .state
+            .networks
+            .get_mut(nid)
+            .ok_or_else(|| Error::network_not_found(nid))?;
         if net.endpoints.values().any(|e| e.name == cname) {
             return Err(Error::already_connected(&net.name));
         }
@@ -166,7 +172,6 @@ impl Daemon {
                 }
             }
         }
-        let seed = self.state.seed;
         let draw = |what: &str| crate::rng::hex_id(seed, &format!("{what}/{ep_id}"));
         if let Err(e) = bridge_port_free(net, &cname, &host, draw) {
             // libnetwork hands the addresses back when the driver fails.
@@ -181,7 +186,12 @@ impl Daemon {
             Some((IpAddr::V4(a), _)) => Some(Mac::from_ipv4(a)),
             // No IPv4 address: bytes of the endpoint ID stand in (a random MAC in Docker).
             _ if net.driver == Driver::Bridge || net.driver == Driver::Overlay => {
-                let b = |i: usize| u8::from_str_radix(&ep_id[i..i + 2], 16).unwrap_or(0);
+                let b = |i: usize| {
+                    ep_id
+                        .get(i..i + 2)
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                        .unwrap_or(0)
+                };
                 Some(Mac([0x02, 0x42, b(0), b(2), b(4), b(6)]))
             }
             _ => None,
@@ -204,7 +214,7 @@ impl Daemon {
                     Vec::new()
                 },
                 ifname: if net.global {
-                    format!("eth{}", self.state.containers[cid].next_ifindex)
+                    format!("eth{ifindex}")
                 } else {
                     String::new()
                 },
@@ -214,11 +224,7 @@ impl Daemon {
         settings.network_id = nid.to_string();
         settings.endpoint_id = Some(ep_id);
         settings.dns_names = dns_names;
-        let c = self
-            .state
-            .containers
-            .get_mut(cid)
-            .expect("joining container");
+        let c = self.state.container_mut(cid)?;
         settings.ifname = Some(format!("eth{}", c.next_ifindex));
         c.next_ifindex += 1;
         // libnetwork `populateNetworkResources`: `if ep.needResolver() { startResolver }`;
@@ -236,8 +242,8 @@ impl Daemon {
         nid: &str,
         aliases: &[String],
     ) -> Option<Vec<String>> {
-        let c = &self.state.containers[cid];
-        is_user_defined(&self.state.networks[nid].name).then(|| {
+        let c = self.state.container(cid).ok()?;
+        is_user_defined(&self.state.network(nid).ok()?.name).then(|| {
             let mut names = vec![c.name.clone()];
             names.extend(aliases.iter().cloned());
             names.push(c.short_id().to_string());
@@ -274,7 +280,7 @@ impl Daemon {
                 // ForceEndpointDelete: the container is gone; delete its endpoint by name.
                 let _ = e;
                 let nid = self.find_network(net_term)?;
-                let net = &self.state.networks[&nid];
+                let net = self.state.network(&nid)?;
                 let Some(ep) = net
                     .endpoints
                     .values()
@@ -294,9 +300,9 @@ impl Daemon {
             Err(e) => return Err(e),
         };
         let found = self.find_network(net_term);
-        let c = &self.state.containers[&cid];
+        let c = self.state.container(&cid)?;
         if let Ok(nid) = &found {
-            let net = &self.state.networks[nid];
+            let net = self.state.network(nid)?;
             if c.host_config.network_mode == NetworkMode::Host && net.driver == Driver::Host {
                 return Err(Error::disconnect_host_mode());
             }
@@ -304,31 +310,36 @@ impl Daemon {
         if !c.is_running() || (found.is_err() && force) {
             let key = match &found {
                 Ok(nid) if !c.networks.contains_key(net_term) => {
-                    self.state.networks[nid].name.clone()
+                    self.state.network(nid)?.name.clone()
                 }
                 _ => net_term.to_string(),
             };
             if !c.networks.contains_key(&key) {
                 let shown = found
                     .as_ref()
-                    .map_or(net_term, |nid| self.state.networks[nid].name.as_str());
+                    .ok()
+                    .and_then(|nid| self.state.network(nid).ok())
+                    .map_or(net_term, |n| n.name.as_str());
                 return Err(Error::not_connected_stopped(&cid, shown));
             }
-            let c = self.state.containers.get_mut(&cid).expect("found");
-            let s = c.networks.shift_remove(&key).expect("checked");
-            if let Some(ep) = s.endpoint_id {
-                self.leave(&s.network_id, &ep);
+            let c = self.state.container_mut(&cid)?;
+            if let Some(ep) = c.networks.shift_remove(&key).and_then(|s| {
+                let nid = s.network_id;
+                s.endpoint_id.map(|ep| (nid, ep))
+            }) {
+                let (nid, ep) = ep;
+                self.leave(&nid, &ep);
             }
             return Ok(());
         }
         let nid = found?;
-        let net = &self.state.networks[&nid];
+        let net = self.state.network(&nid)?;
         let Some(ep) = net.endpoint_of(&cid).map(|e| e.id.clone()) else {
             return Err(Error::not_connected_running(&cid, &net.name));
         };
         let name = net.name.clone();
         self.leave(&nid, &ep);
-        let c = self.state.containers.get_mut(&cid).expect("found");
+        let c = self.state.container_mut(&cid)?;
         c.networks.shift_remove(&name);
         Ok(())
     }

@@ -55,8 +55,24 @@ impl Daemon {
             })
             .collect();
         for c in &configs {
-            let subnet: Prefix = c.subnet.parse().expect("validated");
-            let range = (!c.ip_range.is_empty()).then(|| c.ip_range.parse().expect("validated"));
+            // validate_ipam checked each address; these say so again, in its words, rather
+            // than trust it.
+            let bad = |what: &str, v: &str, why: &str| {
+                Error::invalid_network_config(&format!("invalid {what} {v}: {why}"))
+            };
+            let subnet: Prefix = c
+                .subnet
+                .parse()
+                .map_err(|_| bad("subnet", &c.subnet, "invalid CIDR block notation"))?;
+            let range = if c.ip_range.is_empty() {
+                None
+            } else {
+                Some(
+                    c.ip_range
+                        .parse()
+                        .map_err(|_| bad("ip-range", &c.ip_range, "invalid CIDR block notation"))?,
+                )
+            };
             // With an ip-range the IPAM overlap check is skipped (moby#46756).
             if range.is_none()
                 && (taken.iter().any(|t| t.overlaps(&subnet))
@@ -70,12 +86,18 @@ impl Daemon {
             let gw = if c.gateway.is_empty() {
                 pool.request(None)
             } else {
-                pool.request(Some(c.gateway.parse().expect("validated")))
+                let gw = c
+                    .gateway
+                    .parse()
+                    .map_err(|_| bad("gateway", &c.gateway, "invalid address"))?;
+                pool.request(Some(gw))
             }
             .map_err(|err| Error::gateway_allocation(&c.gateway, &err))?;
             pool.gateway = Some(gw);
             for (name, aux) in &c.aux_addresses {
-                let ip: IpAddr = aux.parse().expect("validated");
+                let ip: IpAddr = aux
+                    .parse()
+                    .map_err(|_| bad("auxiliary address", aux, "invalid address"))?;
                 pool.request(Some(ip))
                     .map_err(|err| Error::aux_address_allocation(name, aux, &err))?;
                 pool.aux.insert(name.clone(), ip);
@@ -175,10 +197,10 @@ impl Daemon {
                 .values()
                 .flat_map(|n| n.vnis.iter().copied())
                 .collect();
-            for _ in pools.iter().filter(|p| p.subnet.addr.is_ipv4()) {
+            for p in pools.iter().filter(|p| p.subnet.addr.is_ipv4()) {
                 let vni = (VXLANID_START..)
                     .find(|v| !used.contains(v) && !vnis.contains(v))
-                    .expect("a free VNI");
+                    .ok_or_else(|| Error::vxlan_ids_exhausted(p.subnet))?;
                 vnis.push(vni);
             }
         }

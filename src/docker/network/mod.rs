@@ -455,11 +455,14 @@ impl Daemon {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let subnet: Prefix = "172.17.0.0/16".parse().expect("literal");
+        let subnet = Prefix {
+            addr: IpAddr::V4(std::net::Ipv4Addr::new(172, 17, 0, 0)),
+            len: 16,
+        };
         let mut pool = Pool::new(subnet, None);
         pool.preferred = true;
-        let gw = pool.request(None).expect("empty pool");
-        pool.gateway = Some(gw);
+        // The first address of a fresh /16: 172.17.0.1.
+        pool.gateway = pool.request(None).ok();
         for (name, driver) in [
             ("bridge", Driver::Bridge),
             ("host", Driver::Host),
@@ -484,7 +487,7 @@ impl Daemon {
                     config: is_bridge.then(|| {
                         vec![IpamConfig {
                             subnet: subnet.to_string(),
-                            gateway: gw.to_string(),
+                            gateway: pool.gateway.map(|g| g.to_string()).unwrap_or_default(),
                             ..IpamConfig::default()
                         }]
                     }),
@@ -518,10 +521,10 @@ impl Daemon {
             .values()
             .filter(|n| n.name == term)
             .collect();
-        match by_name.len() {
-            1 => return Ok(by_name[0].id.clone()),
-            0 => {}
-            n => return Err(Error::network_ambiguous(term, n, true)),
+        match by_name.as_slice() {
+            [n] => return Ok(n.id.clone()),
+            [] => {}
+            all => return Err(Error::network_ambiguous(term, all.len(), true)),
         }
         if !term.is_empty() {
             let by_prefix: Vec<&Network> = self
@@ -530,18 +533,18 @@ impl Daemon {
                 .values()
                 .filter(|n| n.id.starts_with(term))
                 .collect();
-            match by_prefix.len() {
-                1 => return Ok(by_prefix[0].id.clone()),
-                0 => {}
-                n => return Err(Error::network_ambiguous(term, n, false)),
+            match by_prefix.as_slice() {
+                [n] => return Ok(n.id.clone()),
+                [] => {}
+                all => return Err(Error::network_ambiguous(term, all.len(), false)),
             }
         }
         Err(Error::network_not_found(term))
     }
 
-    /// A network by ID.
-    pub fn network(&self, id: &str) -> &Network {
-        &self.state.networks[id]
+    /// A network by ID (one a lookup returned: "network … not found" if it is not there).
+    pub fn network(&self, id: &str) -> Result<&Network> {
+        self.state.network(id)
     }
 
     /// A network by ID, if it exists.
@@ -552,7 +555,7 @@ impl Daemon {
     /// `DELETE /networks/{id}`.
     pub fn network_remove(&mut self, term: &str) -> Result<()> {
         let id = self.find_network(term)?;
-        let net = &self.state.networks[&id];
+        let net = self.state.network(&id)?;
         if net.is_predefined() {
             return Err(Error::predefined_network_remove(&net.name));
         }
@@ -662,8 +665,8 @@ impl Daemon {
     /// `vnet link set`: loss, delay and jitter on the frames a network's bridge sends.
     pub fn link_set(&mut self, term: &str, link: LinkSettings) -> Result<()> {
         let id = self.find_network(term)?;
-        if self.state.networks[&id].driver != Driver::Bridge {
-            return Err(Error::no_links(term, self.state.networks[&id].driver));
+        if self.state.network(&id)?.driver != Driver::Bridge {
+            return Err(Error::no_links(term, self.state.network(&id)?.driver));
         }
         if link == Default::default() {
             self.state.links.remove(&id);

@@ -5,8 +5,8 @@ use super::*;
 
 /// Joins several errors as moby's `errJoin`/`multierror.Join` does.
 fn join_errors(errs: &[String]) -> String {
-    if errs.len() == 1 {
-        errs[0].clone()
+    if let [one] = errs {
+        one.clone()
     } else {
         errs.iter()
             .map(|e| format!("* {e}"))
