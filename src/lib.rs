@@ -19,9 +19,9 @@
 //! - [`docker`]: Docker's object model and rules (networks, IPAM, containers, endpoints) in
 //!   Docker's words; requests and answers shaped like the Engine API; a container's network
 //!   namespace (its sandbox) as a world to run commands in.
-//! - [`busybox`]: the shell inside a container and its applets (`ping`, `ifconfig`, `ip`,
-//!   `nslookup`, `cat`, ...), one file each, run in a container's sandbox; what `docker exec`
-//!   and `docker attach` reach.
+//! - [`busybox`]: the shell inside a container (ash's lists, pipes, quoting and variables)
+//!   and its applets (`ping`, `ifconfig`, `ip`, `nslookup`, `grep`, `wc`, ...), one file
+//!   each, run in a container's sandbox; what `docker exec` and `docker attach` reach.
 //! - [`cluster`]: several hosts in one state, and the cluster stores (key-value) their
 //!   global-scope (overlay) networks live in.
 //! - [`store`]: the state database (SQLite): one row per object, each command one

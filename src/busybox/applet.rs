@@ -158,6 +158,172 @@ impl ExecResult {
     }
 }
 
+/// How an applet names a file it cannot open (busybox has both).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum OpenError {
+    /// `fopen_or_warn`: `APPLET: FILE: No such file or directory`.
+    Perror,
+    /// `open_or_warn`/`xfopen`: `APPLET: can't open 'FILE': No such file or directory`.
+    CantOpen,
+}
+
+/// The texts an applet reads: each of `files` (`-` is standard input), or `stdin` when
+/// there are none. A file the container does not have is `None`, its error added to `err`.
+pub(super) fn inputs<'a>(
+    sb: &Sandbox,
+    applet: &str,
+    files: &[&'a str],
+    stdin: &str,
+    style: OpenError,
+    err: &mut String,
+) -> Vec<(&'a str, Option<String>)> {
+    if files.is_empty() {
+        return vec![("-", Some(stdin.to_string()))];
+    }
+    files
+        .iter()
+        .map(|f| {
+            let text = if *f == "-" {
+                Some(stdin.to_string())
+            } else {
+                sb.file(f)
+            };
+            if text.is_none() {
+                err.push_str(&match style {
+                    OpenError::Perror => format!("{applet}: {f}: No such file or directory\n"),
+                    OpenError::CantOpen => {
+                        format!("{applet}: can't open '{f}': No such file or directory\n")
+                    }
+                });
+            }
+            (*f, text)
+        })
+        .collect()
+}
+
+/// busybox's `xatou`-style count for an option (`head -n N`): a non-negative integer, else
+/// `APPLET: invalid number 'X'`, status 1.
+pub(super) fn count(applet: &str, s: &str) -> Result<u64, Box<ExecResult>> {
+    s.parse::<u64>().map_err(|_| {
+        Box::new(ExecResult::err(
+            format!("{applet}: invalid number '{s}'\n"),
+            1,
+        ))
+    })
+}
+
+/// busybox's usage error for an option the applet does not know, as glibc's getopt (under
+/// libbb's getopt32) words it (`invalid option -- 'X'`, `unrecognized option '--X'`),
+/// followed by the usage line, status 1.
+pub(super) fn bad_option(applet: &str, opt: &str, usage: &str) -> ExecResult {
+    let o = opt.trim_start_matches('-');
+    let msg = if opt.starts_with("--") {
+        format!("{applet}: unrecognized option '{opt}'\n")
+    } else {
+        format!(
+            "{applet}: invalid option -- '{}'\n",
+            o.chars().next().unwrap_or('-')
+        )
+    };
+    ExecResult::err(
+        format!("{msg}BusyBox v1.36.1 multi-call binary.\n\nUsage: {applet} {usage}\n"),
+        1,
+    )
+}
+
+/// An applet's command line read as libbb's `getopt32` reads it: flags (`-vn`, in any
+/// order, before or after operands), options with a value (`-n 5`, `-n5`), `--` ending the
+/// options, `-` an operand.
+pub(super) struct Getopt<'a> {
+    /// The flags given, in order.
+    pub flags: Vec<char>,
+    /// The options with values, in order.
+    pub values: Vec<(char, &'a str)>,
+    /// The operands.
+    pub operands: Vec<&'a str>,
+}
+
+impl<'a> Getopt<'a> {
+    /// Reads `args`: `flags` are the option letters without a value, `valued` those with
+    /// one; `numeric` lets `-N` stand for `-n N` (head's and tail's old form).
+    pub(super) fn parse(
+        applet: &str,
+        args: &[&'a str],
+        flags: &str,
+        valued: &str,
+        numeric: bool,
+        usage: &str,
+    ) -> Result<Getopt<'a>, Box<ExecResult>> {
+        let mut g = Getopt {
+            flags: Vec::new(),
+            values: Vec::new(),
+            operands: Vec::new(),
+        };
+        let mut it = args.iter().copied();
+        while let Some(a) = it.next() {
+            if a == "--" {
+                g.operands.extend(it.by_ref());
+                break;
+            }
+            let Some(body) = a.strip_prefix('-').filter(|b| !b.is_empty()) else {
+                g.operands.push(a);
+                continue;
+            };
+            if body.starts_with('-') {
+                return Err(Box::new(bad_option(applet, a, usage)));
+            }
+            if numeric && body.chars().all(|c| c.is_ascii_digit()) {
+                g.values.push(('n', body));
+                continue;
+            }
+            for (i, c) in body.char_indices() {
+                if flags.contains(c) {
+                    g.flags.push(c);
+                } else if valued.contains(c) {
+                    let rest = body.get(i + c.len_utf8()..).unwrap_or_default();
+                    let v = if rest.is_empty() {
+                        it.next().ok_or_else(|| {
+                            Box::new(ExecResult::err(
+                                format!(
+                                    "{applet}: option requires an argument -- '{c}'\nBusyBox v1.36.1 multi-call binary.\n\nUsage: {applet} {usage}\n"
+                                ),
+                                1,
+                            ))
+                        })?
+                    } else {
+                        rest
+                    };
+                    g.values.push((c, v));
+                    break;
+                } else {
+                    return Err(Box::new(bad_option(applet, &format!("-{c}"), usage)));
+                }
+            }
+        }
+        Ok(g)
+    }
+
+    /// Whether flag `c` was given.
+    pub(super) fn has(&self, c: char) -> bool {
+        self.flags.contains(&c)
+    }
+
+    /// The last value of option `c`.
+    pub(super) fn value(&self, c: char) -> Option<&'a str> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == c)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// The lines of `text`, each without its newline (a last line without one counts).
+pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive('\n')
+        .map(|l| l.strip_suffix('\n').unwrap_or(l))
+}
+
 /// Ends a command that ran in `world`: the sandbox keeps what changed (counters, ARP caches,
 /// the clock), and the result carries what the wire saw. A world that ran out of its budget
 /// stopped the command: it says so after what the command printed, with status 1.

@@ -5,24 +5,38 @@
 //! the simulated wire (the [`engine`](crate::engine)); [`ifconfig`] (networking/ifconfig.c,
 //! libbb interface.c), [`ip`] (networking/libiproute, networking/arp.c) and [`files`]
 //! (coreutils/cat.c, echo.c, env.c, hostname) print the container's state in busybox's
-//! formats; [`nslookup`] (networking/nslookup.c) asks the embedded DNS over the loopback.
+//! formats; [`nslookup`] (networking/nslookup.c) asks the embedded DNS over the loopback;
+//! the text filters a pipe feeds ([`grep`], [`head`], [`tail`], [`wc`], [`cut`], [`sort`],
+//! [`printf`], [`seq`], [`sleep`]) are coreutils' and findutils' files of the same names.
+//! [`sh`] is the shell (shell/ash.c) that `attach`, `exec -i c sh` and `sh -c` reach.
 //! This file starts programs as `docker exec` does (no shell: a program the image lacks is
-//! the runtime's error, 126) and is the shell (shell/ash.c) that `attach` and `sh -c` reach:
-//! it splits a command line and dispatches on the applet's name; anything else is
-//! `sh: NAME: not found`, 127. What every applet takes and gives is in [`applet`].
+//! the runtime's error, 126) and as the shell does (by name or by path, `busybox APPLET`;
+//! anything else is `sh: NAME: not found`, 127). What every applet takes and gives is in
+//! [`applet`].
 //!
 //! Applets see the container through its [`Sandbox`] (interfaces, files, environment, the
 //! simulated world to send frames in), not through the whole engine; [`exec`] and
 //! [`attach_line`] are the ways in, for the CLI and the Engine API alike.
 
 pub mod applet;
+pub mod cut;
 pub mod files;
+pub mod grep;
+pub mod head;
 pub mod ifconfig;
 pub mod ip;
 pub mod nslookup;
 pub mod ping;
+pub mod printf;
+pub mod seq;
+pub mod sh;
+pub mod sleep;
+pub mod sort;
+pub mod tail;
+pub mod wc;
 
 pub use applet::{ExecOptions, ExecResult};
+pub use sh::Shell;
 
 use crate::docker::sandbox::Sandbox;
 use crate::docker::{Daemon, Result};
@@ -53,36 +67,96 @@ pub fn exec(d: &mut Daemon, term: &str, argv: &[String], opts: &ExecOptions) -> 
 }
 
 /// One line typed into the attached shell of running container `cid` (its main process,
-/// busybox `sh`): ctrl-p ctrl-q detaches, `exit [N]` ends the shell and so the container,
-/// anything else runs as a command.
-pub fn attach_line(d: &mut Daemon, cid: &str, line: &str, opts: &ExecOptions) -> AttachLine {
+/// busybox `sh`, whose variables `shell` keeps from line to line): ctrl-p ctrl-q detaches,
+/// `exit [N]` ends the shell and so the container, anything else runs as shell commands.
+pub fn attach_line(
+    d: &mut Daemon,
+    cid: &str,
+    shell: &mut Option<Shell>,
+    line: &str,
+    opts: &ExecOptions,
+) -> AttachLine {
     if line.contains(DETACH_KEYS) {
         return AttachLine::Detach;
     }
-    let words: Vec<String> = line.split_whitespace().map(String::from).collect();
-    if words.first().map(|w| w.as_str()) == Some("exit") {
-        let code = words.get(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-        d.container_exit(cid, code);
-        return AttachLine::Exit(code);
+    let mut sb = d.sandbox(cid);
+    let sh =
+        shell.get_or_insert_with(|| Shell::new(&sb.env(opts.tty), "sh", &[]).reading_input(true));
+    match sh.run_line(&mut sb, line, opts) {
+        (r, sh::Flow::Continue) => AttachLine::Ran(r),
+        (_, sh::Flow::Exit(code)) => {
+            d.container_exit(cid, code);
+            AttachLine::Exit(code)
+        }
     }
-    AttachLine::Ran(shell(&mut d.sandbox(cid), &words, opts))
+}
+
+/// One line read by `docker exec -i c sh` (a shell reading its standard input, whose
+/// variables `shell` keeps): what it printed, and whether the shell ended (`exit`, or a
+/// syntax error when no terminal makes it interactive).
+pub fn exec_shell_line(
+    d: &mut Daemon,
+    term: &str,
+    shell: &mut Option<Shell>,
+    line: &str,
+    opts: &ExecOptions,
+) -> Result<(ExecResult, Option<i32>)> {
+    let cid = d.exec_target(term)?;
+    let mut sb = d.sandbox(&cid);
+    let sh = shell
+        .get_or_insert_with(|| Shell::new(&sb.env(opts.tty), "sh", &[]).reading_input(opts.tty));
+    Ok(match sh.run_line(&mut sb, line, opts) {
+        (r, sh::Flow::Continue) => (r, None),
+        (r, sh::Flow::Exit(code)) => (r, Some(code)),
+    })
+}
+
+/// Whether `argv` starts a shell that reads its standard input (`sh`, `/bin/sh`, `ash`).
+pub fn is_interactive_shell(argv: &[String]) -> bool {
+    matches!(argv, [p] if matches!(applet_name(p), Some("sh" | "ash")))
 }
 
 /// A program started directly (`docker exec`, the runtime's `execve`): an applet of the
-/// image, `sh`, or the runtime's error.
+/// image (by name or by its path, `/bin/ping`), `sh`, or the runtime's error.
 pub fn program(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecResult {
-    // `sh` with no command reads its standard input, which `exec` without `-i` closes.
-    if argv == ["sh"] {
+    let Some((cmd, rest)) = argv.split_first() else {
         return ExecResult::default();
+    };
+    match applet_name(cmd) {
+        // `sh` with no command reads its standard input, which `exec` without `-i` closes.
+        Some("sh" | "ash") if rest.is_empty() => ExecResult::default(),
+        Some(name) => {
+            let words: Vec<String> = std::iter::once(name.to_string())
+                .chain(rest.iter().cloned())
+                .collect();
+            command(sb, &words, "", opts, not_in_image)
+        }
+        None => not_in_image(cmd),
     }
-    run(sb, argv, opts, not_in_image)
 }
 
-/// The programs vnet's busybox image has: the applets it simulates, and `sh`.
+/// The programs vnet's busybox image has: the applets it simulates, `sh` and `busybox`.
 const APPLETS: &[&str] = &[
-    "arp", "cat", "echo", "env", "false", "hostname", "ifconfig", "ip", "nslookup", "ping", "sh",
-    "true",
+    "arp", "ash", "busybox", "cat", "cut", "echo", "env", "false", "grep", "head", "hostname",
+    "ifconfig", "ip", "nslookup", "ping", "printf", "seq", "sh", "sleep", "sort", "tail", "true",
+    "wc",
 ];
+
+/// The directories busybox installs its applet links in.
+const APPLET_DIRS: &[&str] = &["/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/"];
+
+/// The applet a program name or path starts, if the image has it.
+fn applet_name(program: &str) -> Option<&'static str> {
+    let name = if program.contains('/') {
+        APPLET_DIRS
+            .iter()
+            .find_map(|d| program.strip_prefix(d))
+            .filter(|n| !n.contains('/'))?
+    } else {
+        program
+    };
+    APPLETS.iter().copied().find(|a| *a == name)
+}
 
 /// An applet vnet has, called with arguments it does not simulate: said plainly rather than
 /// passed off as busybox's answer.
@@ -108,43 +182,81 @@ fn not_in_image(cmd: &str) -> ExecResult {
     }
 }
 
-/// One command line of the shell (shell/ash.c), split into words: the applet it names runs;
-/// a name the shell cannot find is `sh: NAME: not found`, 127.
-pub fn shell(sb: &mut Sandbox, words: &[String], opts: &ExecOptions) -> ExecResult {
-    run(sb, words, opts, |cmd| {
-        ExecResult::err(format!("sh: {cmd}: not found\n"), 127)
-    })
+/// What ash says of a program it cannot find: `sh: NAME: not found`, 127, with the name as
+/// typed.
+fn not_found(cmd: &str) -> ExecResult {
+    ExecResult::err(format!("sh: {cmd}: not found\n"), 127)
 }
 
-/// Runs `words`: `sh -c LINE` as a shell line, an applet by name, else what `missing` says
-/// of a program the image does not have.
-fn run(
+/// A command the shell runs (its words expanded): an applet by name or path, with `stdin`.
+pub(super) fn shell_command(
     sb: &mut Sandbox,
     words: &[String],
+    stdin: &str,
+    opts: &ExecOptions,
+) -> ExecResult {
+    command(sb, words, stdin, opts, not_found)
+}
+
+/// Runs `words`: `sh -c LINE [ARG0 ARG...]` as a new shell, `busybox APPLET ...`, an applet
+/// by name or path, else what `missing` says of a program the image does not have.
+fn command(
+    sb: &mut Sandbox,
+    words: &[String],
+    stdin: &str,
     opts: &ExecOptions,
     missing: fn(&str) -> ExecResult,
 ) -> ExecResult {
     let Some((cmd, rest)) = words.split_first() else {
         return ExecResult::default();
     };
+    let Some(name) = applet_name(cmd) else {
+        return missing(cmd);
+    };
     let args: Vec<&str> = rest.iter().map(|s| s.as_str()).collect();
-    match (cmd.as_str(), args.as_slice()) {
-        ("sh", ["-c", line, ..]) => {
-            let words: Vec<String> = line.split_whitespace().map(String::from).collect();
-            shell(sb, &words, opts)
-        }
-        _ => applet(sb, cmd, &args, opts).unwrap_or_else(|| {
-            if APPLETS.contains(&cmd.as_str()) {
-                not_simulated(cmd, &args)
-            } else {
-                missing(cmd)
+    match (name, args.as_slice()) {
+        ("sh" | "ash", ["-c", line, params @ ..]) => {
+            let (zero, params) = match params.split_first() {
+                Some((z, p)) => (z.to_string(), p.iter().map(|s| s.to_string()).collect()),
+                None => (name.to_string(), Vec::new()),
+            };
+            let mut sh = Shell::new(&sb.env(opts.tty), &zero, &params);
+            let (mut r, flow) = sh.run_line(sb, line, opts);
+            if let sh::Flow::Exit(code) = flow {
+                r.code = code;
             }
-        }),
+            r
+        }
+        // `sh` reading its standard input: the pipe's text, as a script.
+        ("sh" | "ash", []) => {
+            let mut sh = Shell::new(&sb.env(opts.tty), name, &[]);
+            let (mut r, flow) = sh.run_line(sb, stdin, opts);
+            if let sh::Flow::Exit(code) = flow {
+                r.code = code;
+            }
+            r
+        }
+        ("busybox", []) => ExecResult::out(format!(
+            "BusyBox v1.36.1 (vnet) multi-call binary.\n\nCurrently defined functions:\n\t{}\n",
+            APPLETS.join(", ")
+        )),
+        ("busybox", [applet, ..]) => match applet_name(applet) {
+            Some(_) => command(sb, rest, stdin, opts, missing),
+            None => ExecResult::err(format!("{applet}: applet not found\n"), 127),
+        },
+        _ => applet(sb, name, &args, stdin, opts).unwrap_or_else(|| not_simulated(name, &args)),
     }
 }
 
-/// The applets vnet has, by name, with the arguments it takes; `None` for anything else.
-fn applet(sb: &mut Sandbox, cmd: &str, args: &[&str], opts: &ExecOptions) -> Option<ExecResult> {
+/// The applets vnet has, by name, with the arguments it takes and what they read on their
+/// standard input; `None` for arguments not simulated.
+fn applet(
+    sb: &mut Sandbox,
+    cmd: &str,
+    args: &[&str],
+    stdin: &str,
+    opts: &ExecOptions,
+) -> Option<ExecResult> {
     Some(match (cmd, args) {
         ("ping", _) => ping::run(sb, args, opts),
         ("ifconfig", []) => ifconfig::run(sb, None),
@@ -152,13 +264,22 @@ fn applet(sb: &mut Sandbox, cmd: &str, args: &[&str], opts: &ExecOptions) -> Opt
         ("ip", _) => return ip::run(sb, args),
         ("arp", [] | ["-a"] | ["-n"] | ["-an"] | ["-na"]) => ip::arp(sb),
         ("hostname", []) => files::hostname(sb),
-        ("cat", [path]) => files::cat(sb, path),
+        ("cat", _) => files::cat(sb, args, stdin),
         ("env", []) => files::env(sb, opts.tty),
         ("nslookup", [name]) => nslookup::run(sb, name, None, opts),
         ("nslookup", [name, server]) => nslookup::run(sb, name, Some(server), opts),
         ("true", _) => ExecResult::default(),
         ("false", _) => ExecResult::err(String::new(), 1),
         ("echo", words) => files::echo(words),
+        ("printf", _) => printf::run("printf", args),
+        ("grep", _) => grep::run(sb, args, stdin),
+        ("head", _) => head::run(sb, args, stdin),
+        ("tail", _) => tail::run(sb, args, stdin),
+        ("wc", _) => wc::run(sb, args, stdin),
+        ("cut", _) => cut::run(sb, args, stdin),
+        ("sort", _) => sort::run(sb, args, stdin),
+        ("seq", _) => seq::run(args),
+        ("sleep", _) => sleep::run(sb, "sleep", args),
         _ => return None,
     })
 }

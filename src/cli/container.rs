@@ -779,19 +779,80 @@ fn take_exec_result(r: crate::busybox::ExecResult, o: &mut Outcome) {
     }
 }
 
-pub(super) fn exec(a: &ExecArgs, cli: &super::Cli, prog: &str, d: &mut Daemon, o: &mut Outcome) {
+pub(super) fn exec(
+    a: &ExecArgs,
+    cli: &super::Cli,
+    prog: &str,
+    d: &mut Daemon,
+    input: &mut dyn std::io::BufRead,
+    o: &mut Outcome,
+) {
     if !arity(prog, "exec", a.args.len(), Want::AtLeast(2), o) {
         return;
     }
     let Some((container, argv)) = a.args.split_first() else {
         return;
     };
+    if a.interactive && crate::busybox::is_interactive_shell(argv) {
+        return exec_shell(container, a.tty, cli, d, input, o);
+    }
     match crate::busybox::exec(d, container, argv, &exec_options(cli, a.tty)) {
         Ok(r) => {
             o.code = r.code;
             take_exec_result(r, o);
         }
         Err(e) => o.daemon_error(&e),
+    }
+}
+
+/// `exec -i CONTAINER sh`: a shell reading the input line by line, as `attach` does but in
+/// a process of its own: `exit N` (or the end of the input, with the last status) ends it,
+/// not the container. With `-t` the prompt and the echo of each line show, and a syntax
+/// error does not end it.
+fn exec_shell(
+    container: &str,
+    tty: bool,
+    cli: &super::Cli,
+    d: &mut Daemon,
+    input: &mut dyn std::io::BufRead,
+    o: &mut Outcome,
+) {
+    use crate::busybox::PROMPT;
+    let mut shell = None;
+    let mut line = String::new();
+    loop {
+        if tty {
+            o.out(PROMPT);
+        }
+        line.clear();
+        if input.read_line(&mut line).unwrap_or(0) == 0 {
+            if tty {
+                o.out("\n");
+            }
+            o.code = shell.as_ref().map_or(0, crate::busybox::Shell::status);
+            return;
+        }
+        let text = line.trim_end_matches(['\n', '\r']);
+        if tty {
+            o.outln(text);
+        }
+        match crate::busybox::exec_shell_line(
+            d,
+            container,
+            &mut shell,
+            text,
+            &exec_options(cli, tty),
+        ) {
+            Ok((r, exit)) => {
+                o.code = r.code;
+                take_exec_result(r, o);
+                if let Some(code) = exit {
+                    o.code = code;
+                    return;
+                }
+            }
+            Err(e) => return o.daemon_error(&e),
+        }
     }
 }
 
@@ -826,6 +887,7 @@ pub(super) fn attach(
     }
     use crate::busybox::{AttachLine, DETACH_KEYS, PROMPT};
     let mut line = String::new();
+    let mut shell = None;
     loop {
         if tty {
             o.out(PROMPT);
@@ -841,7 +903,7 @@ pub(super) fn attach(
         if tty {
             o.outln(text);
         }
-        match crate::busybox::attach_line(d, &cid, text, &exec_options(cli, tty)) {
+        match crate::busybox::attach_line(d, &cid, &mut shell, text, &exec_options(cli, tty)) {
             AttachLine::Ran(r) => take_exec_result(r, o),
             AttachLine::Exit(code) => {
                 o.code = code;

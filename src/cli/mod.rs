@@ -477,7 +477,7 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::Rename(a)) => container::rename(a, prog, daemon, &mut o),
         Some(Command::Ps(a)) => container::ps(a, prog, daemon, &mut o),
         Some(Command::Inspect(a)) => container::inspect(a, prog, daemon, &mut o),
-        Some(Command::Exec(a)) => container::exec(a, cli, prog, daemon, &mut o),
+        Some(Command::Exec(a)) => container::exec(a, cli, prog, daemon, input, &mut o),
         Some(Command::Attach(a)) => container::attach(a, cli, prog, daemon, input, &mut o),
         Some(Command::Port(a)) => port::port(a, prog, daemon, &mut o),
         Some(Command::Link { command: None }) => {

@@ -348,6 +348,11 @@ impl Sandbox<'_> {
         self.daemon.now()
     }
 
+    /// What a command's simulation may spend.
+    pub fn budget(&self) -> crate::engine::budget::Budget {
+        self.daemon.host.budget
+    }
+
     /// Moves the virtual clock to `t`, unless it is past it already.
     pub fn advance_to(&mut self, t: Instant) {
         let clock = &mut self.daemon.state.clock;

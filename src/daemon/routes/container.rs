@@ -309,6 +309,8 @@ pub(super) async fn attach(
         }
         use crate::busybox::{AttachLine, PROMPT};
         let mut line = String::new();
+        // The shell's variables, from line to line.
+        let mut shell: Option<crate::busybox::Shell> = None;
         loop {
             if tty && wr.write_all(&output.encode(PROMPT, "")).await.is_err() {
                 return;
@@ -331,18 +333,26 @@ pub(super) async fn attach(
             } else {
                 let id = cid.clone();
                 let scope = Scope::of(std::slice::from_ref(&id), &[]);
-                host::write_in(&host, scope, move |d| {
+                // write_in may run the closure again (a conflicting write): each run starts
+                // from the shell as it was.
+                let before = shell.clone();
+                let ran = host::write_in(&host, scope, move |d| {
+                    let mut sh = before.clone();
                     if !d.is_running(&id) {
-                        return Ok(None);
+                        return Ok((None, sh));
                     }
                     let opts = ExecOptions {
                         tty,
                         ..ExecOptions::default()
                     };
-                    Ok(Some(busybox::attach_line(d, &id, &text, &opts)))
+                    let step = busybox::attach_line(d, &id, &mut sh, &text, &opts);
+                    Ok((Some(step), sh))
                 })
-                .await
-                .map(|o| o.unwrap_or(AttachLine::Exit(0)))
+                .await;
+                ran.map(|(step, sh)| {
+                    shell = sh;
+                    step.unwrap_or(AttachLine::Exit(0))
+                })
             };
             match step {
                 Ok(AttachLine::Ran(r)) => {
