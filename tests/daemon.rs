@@ -936,6 +936,51 @@ fn docker_cli_attach_matches_vnet() {
     }
 }
 
+/// `docker exec -i c sh` with its input from a pipe prints what `vnet exec -i c sh` prints:
+/// the shell reads line after line, keeps its variables, pipes into the filters, and `exit
+/// 5` is the exec's status (the container keeps running); at the end of the input the
+/// status is the last command's.
+#[test]
+fn docker_cli_exec_shell_matches_vnet() {
+    let Some(cli) = docker_cli() else {
+        eprintln!("SKIPPED: docker_cli_exec_shell_matches_vnet needs the docker CLI (28.2)");
+        return;
+    };
+    let d = DaemonProc::start("execsh-daemon", 4);
+    let v = Vnet::new("execsh-cli");
+    v.ok(&["--seed", "4", "network", "create", "lab"]);
+    let config = d.state.dir.join("docker-config");
+    std::fs::create_dir_all(&config).unwrap();
+    let w = |s: &str| -> Vec<String> { vnet::scenario::split_words(s).unwrap() };
+    let steps: [(&str, &str); 6] = [
+        ("network create lab", ""),
+        ("run -dit --name alpha --net lab busybox", ""),
+        ("run -dit --name beta --net lab busybox", ""),
+        (
+            "exec -i alpha sh",
+            "N=beta; ping -c 2 $N | grep -c 'bytes from'\nseq 5 | sort -rn | head -n 2\necho \"$N\" && exit 5\necho never\n",
+        ),
+        ("exec -i beta sh", "grep -q nothing /etc/hosts\n"),
+        ("ps --format '{{.Names}} {{.Status}}'", ""),
+    ];
+    for (line, input) in steps {
+        let args = w(line);
+        if line.starts_with("network create") {
+            assert_eq!(docker(&cli, &d, &config, &args).code, 0);
+            continue;
+        }
+        let want = vnet_in(&v, &args, input);
+        let got = docker_in(&cli, &d, &config, &args, input);
+        assert_eq!(got, want, "docker {line}");
+        if line == "exec -i alpha sh" {
+            assert_eq!((got.stdout.as_str(), got.code), ("2\n5\n4\nbeta\n", 5));
+        }
+        if line == "exec -i beta sh" {
+            assert_eq!(got.code, 1);
+        }
+    }
+}
+
 /// Every scenario file, replayed with the docker CLI against `vnet daemon` and with `vnet`,
 /// command by command, comparing what each prints. `exec`, `attach` (its lines, as `exec`),
 /// `reach` and `resolves` steps run as `docker exec` on both sides; `link` steps and `vnet`

@@ -82,6 +82,7 @@ pub(super) async fn start(
             let _ = host.with_exec(&id, |x| x.started = false);
             return Err(e);
         }
+        let shell = exec.attach_stdin && busybox::is_interactive_shell(&argv);
         let run = Run {
             host: host.clone(),
             exec_id: exec.id,
@@ -92,6 +93,9 @@ pub(super) async fn start(
             output,
             gone: on_upgrade.client_gone().clone(),
         };
+        if shell {
+            return Ok(stream::hijack(on_upgrade, output, move |io| run.shell(io)));
+        }
         return Ok(stream::hijack(on_upgrade, output, move |io| {
             run.streamed(io)
         }));
@@ -232,6 +236,87 @@ impl Run {
         // Half-close: the client reads the end of the output; its stdin (with -i) is dropped.
         let _ = io.shutdown().await;
         stream::drain(&mut io).await;
+    }
+}
+
+impl Run {
+    /// `docker exec -i c sh`: the shell reads the client's stream line by line, as the
+    /// attached shell does (prompt and echo on a terminal), until `exit` or the end of the
+    /// client's input; the exec's exit code is the shell's.
+    async fn shell<IO>(self, io: IO)
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let Run {
+            host,
+            exec_id,
+            cid,
+            tty,
+            scope,
+            output,
+            ..
+        } = self;
+        let (rd, mut wr) = tokio::io::split(io);
+        let mut rd = tokio::io::BufReader::new(rd);
+        let mut shell: Option<busybox::Shell> = None;
+        let mut line = String::new();
+        let code = loop {
+            if tty
+                && wr
+                    .write_all(&output.encode(busybox::PROMPT, ""))
+                    .await
+                    .is_err()
+            {
+                break 0;
+            }
+            line.clear();
+            let n = tokio::io::AsyncBufReadExt::read_line(&mut rd, &mut line)
+                .await
+                .unwrap_or(0);
+            if n == 0 {
+                break shell.as_ref().map_or(0, busybox::Shell::status);
+            }
+            let text = line.trim_end_matches(['\n', '\r']).to_string();
+            if tty {
+                let _ = wr.write_all(&output.encode(&format!("{text}\n"), "")).await;
+            }
+            // write_in may run the closure again (a conflicting write): each run starts
+            // from the shell as it was.
+            let before = shell.clone();
+            let c = cid.clone();
+            let ran = host::write_in(&host, scope.clone(), move |d| {
+                let mut sh = before.clone();
+                let opts = ExecOptions {
+                    tty,
+                    ..ExecOptions::default()
+                };
+                let r = busybox::exec_shell_line(d, &c, &mut sh, &text, &opts)?;
+                Ok((r, sh))
+            })
+            .await;
+            match ran {
+                Ok(((r, exit), sh)) => {
+                    shell = sh;
+                    if wr
+                        .write_all(&output.encode(&r.stdout, &r.stderr))
+                        .await
+                        .is_err()
+                    {
+                        break r.code;
+                    }
+                    if let Some(code) = exit {
+                        break code;
+                    }
+                }
+                Err(e) => {
+                    let _ = wr.write_all(&start_error(&output, &e.message)).await;
+                    break 126;
+                }
+            }
+        };
+        let _ = host.with_exec(&exec_id, |x| x.exit_code = Some(code));
+        let _ = wr.flush().await;
+        let _ = wr.shutdown().await;
     }
 }
 
