@@ -15,6 +15,7 @@
 //! - [`state`]: a state document (`vnet state import`), and commands on what it holds.
 //! - [`http`]: one connection's bytes to `vnet daemon`.
 //! - [`cli`]: a command line, parsed and run.
+//! - [`shell`]: a line for the shell in a container (`sh -c`), parsed and run.
 
 use crate::cli::{self, Outcome, format, templates};
 use crate::cluster::{Cluster, DEFAULT_HOST};
@@ -420,5 +421,25 @@ pub fn cli(data: &[u8]) {
     LAB.with(|lab| {
         let mut c = lab.cluster.clone();
         let _ = cli::execute(&parsed, "vnet", &mut c, &mut std::io::empty());
+    });
+}
+
+/// A line for the shell of `c2` (`vnet exec c2 sh -c LINE`, the text read lossily as
+/// UTF-8): lexed, parsed and run on a copy of the lab, its pipelines through the filters;
+/// what it prints stays within the output bound.
+pub fn shell(data: &[u8]) {
+    let line = String::from_utf8_lossy(data);
+    LAB.with(|lab| {
+        let mut d = lab.daemon.clone();
+        let argv = ["sh".to_string(), "-c".to_string(), line.into_owned()];
+        let opts = crate::busybox::ExecOptions::default();
+        if let Ok(r) = crate::busybox::exec(&mut d, &lab.asker, &argv, &opts) {
+            let bound = crate::busybox::applet::MAX_GATHERED_OUTPUT + 4096;
+            assert!(
+                r.stdout.len() <= bound,
+                "stdout of {} bytes",
+                r.stdout.len()
+            );
+        }
     });
 }

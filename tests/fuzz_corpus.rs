@@ -61,6 +61,11 @@ fn cli() {
     replay("cli", vnet::fuzz::cli);
 }
 
+#[test]
+fn shell() {
+    replay("shell", vnet::fuzz::shell);
+}
+
 /// Found by the `state` target: a network (or container) filed under a key that is not its
 /// own ID made `network inspect NAME` index the map by the ID and panic (the state checks
 /// refuse it since; this holds them to it).

@@ -21,7 +21,18 @@ pub struct ExecOptions {
     pub terminal: Option<Console>,
     /// `--realtime`: every command is paced to the wall clock, not only those without an end.
     pub realtime: bool,
+    /// How many shells deep the command runs (`sh -c 'sh -c …'`); see [`MAX_SHELL_DEPTH`].
+    pub depth: u32,
 }
+
+/// The deepest a shell may start shells (ash has no limit but the stack's; vnet's shells
+/// recurse, so it has one).
+pub const MAX_SHELL_DEPTH: u32 = 64;
+
+/// The most a pipe carries from one command to the next (the stages of a pipeline run one
+/// after the other, so the whole of it is held), and the most an applet that makes up its
+/// output (`seq`, `printf`) writes: what a lab pipes fits many times over.
+pub const MAX_PIPE: usize = 8 << 20;
 
 /// The user's end of a running command: its output as the simulation produces it, and the
 /// interrupt (Ctrl-C, SIGINT, the client going away) that ends it as a signal ends the real

@@ -214,6 +214,24 @@ fn command(
         return missing(cmd);
     };
     let args: Vec<&str> = rest.iter().map(|s| s.as_str()).collect();
+    if matches!(name, "sh" | "ash") && opts.depth >= applet::MAX_SHELL_DEPTH {
+        return ExecResult::err(
+            format!(
+                "vnet: sh: shells nested more than {} deep\n",
+                applet::MAX_SHELL_DEPTH
+            ),
+            2,
+        );
+    }
+    let inner = ExecOptions {
+        depth: opts.depth + 1,
+        ..opts.clone()
+    };
+    let opts = if matches!(name, "sh" | "ash") {
+        &inner
+    } else {
+        opts
+    };
     match (name, args.as_slice()) {
         ("sh" | "ash", ["-c", line, params @ ..]) => {
             let (zero, params) = match params.split_first() {

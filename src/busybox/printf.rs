@@ -2,7 +2,7 @@
 //! (`%d %i %o %u %x %X %c %s %b %%`, flags `-+ #0`, width and precision) and escapes (`\n`,
 //! `\t`, `\\`, `\NNN`, ...), applied again while arguments remain.
 
-use super::applet::ExecResult;
+use super::applet::{ExecResult, MAX_PIPE};
 
 /// An escape after `\` in `s` (at the char after the backslash): the text it stands for and
 /// how many chars it took; `None` for `\c` (stop all output).
@@ -138,6 +138,13 @@ pub fn run(name: &str, args: &[&str]) -> ExecResult {
         let before = rest.len();
         let mut i = 0;
         while let Some(&c) = f.get(i) {
+            if out.len() > MAX_PIPE {
+                err.push_str(&format!(
+                    "vnet: printf: the output passed {} MiB and was cut there\n",
+                    MAX_PIPE >> 20
+                ));
+                return finish(out, err);
+            }
             if c == '\\' {
                 let (text, used) = escape(f.get(i + 1..).unwrap_or_default());
                 match text {

@@ -2,7 +2,7 @@
 //! line (`-s SEP` between them, `-w` padded to equal width), printed as C's `%.*f` with the
 //! arguments' decimals.
 
-use super::applet::{ExecResult, MAX_GATHERED_OUTPUT};
+use super::applet::{ExecResult, MAX_PIPE};
 
 const USAGE: &str =
     "BusyBox v1.36.1 multi-call binary.\n\nUsage: seq [-w] [-s SEP] [FIRST [INC]] LAST\n";
@@ -83,10 +83,10 @@ pub fn run(args: &[&str]) -> ExecResult {
             break;
         }
         let text = format!("{v:0width$.frac$}");
-        if r.stdout.len() + sep.len() + text.len() > MAX_GATHERED_OUTPUT {
+        if r.stdout.len() + sep.len() + text.len() > MAX_PIPE {
             r.stderr = format!(
                 "vnet: seq: the output passed {} MiB and was cut there\n",
-                MAX_GATHERED_OUTPUT >> 20
+                MAX_PIPE >> 20
             );
             r.code = 1;
             break;

@@ -14,7 +14,7 @@
 //! pipeline (where nothing reads its output as it comes) runs until the simulation's budget
 //! stops it.
 
-use super::applet::{ExecOptions, ExecResult, MAX_GATHERED_OUTPUT};
+use super::applet::{ExecOptions, ExecResult, MAX_GATHERED_OUTPUT, MAX_PIPE};
 use crate::docker::sandbox::Sandbox;
 
 /// The longest command line the shell reads; ash has no limit, but nothing a lab types
@@ -688,6 +688,17 @@ impl Shell {
                 }
             } else {
                 input = r.stdout;
+                if input.len() > MAX_PIPE {
+                    let cut = input
+                        .get(..MAX_PIPE)
+                        .and_then(|s| s.rfind('\n'))
+                        .map_or(0, |i| i + 1);
+                    input.truncate(cut);
+                    out.stderr.push_str(&format!(
+                        "vnet: sh: a pipe holds at most {} MiB; the rest was dropped\n",
+                        MAX_PIPE >> 20
+                    ));
+                }
             }
         }
         self.status = if p.negate {

@@ -762,6 +762,7 @@ fn exec_options(cli: &super::Cli, tty: bool) -> crate::busybox::ExecOptions {
         capture: cli.capture.is_some(),
         terminal: cli.terminal.clone(),
         realtime: cli.realtime,
+        depth: 0,
     }
 }
 
