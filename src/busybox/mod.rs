@@ -217,7 +217,7 @@ fn command(
     if matches!(name, "sh" | "ash") && opts.depth >= applet::MAX_SHELL_DEPTH {
         return ExecResult::err(
             format!(
-                "vnet: sh: shells nested more than {} deep\n",
+                "sh: shells nested more than {} deep (vnet's bound)\n",
                 applet::MAX_SHELL_DEPTH
             ),
             2,

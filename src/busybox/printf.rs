@@ -140,7 +140,7 @@ pub fn run(name: &str, args: &[&str]) -> ExecResult {
         while let Some(&c) = f.get(i) {
             if out.len() > MAX_PIPE {
                 err.push_str(&format!(
-                    "vnet: printf: the output passed {} MiB and was cut there\n",
+                    "printf: the output passed {} MiB (vnet's bound) and was cut there\n",
                     MAX_PIPE >> 20
                 ));
                 return finish(out, err);

@@ -85,7 +85,7 @@ pub fn run(args: &[&str]) -> ExecResult {
         let text = format!("{v:0width$.frac$}");
         if r.stdout.len() + sep.len() + text.len() > MAX_PIPE {
             r.stderr = format!(
-                "vnet: seq: the output passed {} MiB and was cut there\n",
+                "seq: the output passed {} MiB (vnet's bound) and was cut there\n",
                 MAX_PIPE >> 20
             );
             r.code = 1;

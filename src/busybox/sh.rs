@@ -695,7 +695,7 @@ impl Shell {
                         .map_or(0, |i| i + 1);
                     input.truncate(cut);
                     out.stderr.push_str(&format!(
-                        "vnet: sh: a pipe holds at most {} MiB; the rest was dropped\n",
+                        "sh: a pipe holds at most {} MiB (vnet's bound); the rest was dropped\n",
                         MAX_PIPE >> 20
                     ));
                 }
@@ -793,9 +793,9 @@ impl Shell {
 pub(super) fn push_bounded(out: &mut String, s: &str, err: &mut String) {
     if out.len() + s.len() <= MAX_GATHERED_OUTPUT {
         out.push_str(s);
-    } else if !err.contains("vnet: the output passed") {
+    } else if !err.contains("sh: the output passed") {
         err.push_str(&format!(
-            "vnet: the output passed {} MiB; the rest was dropped\n",
+            "sh: the output passed {} MiB (vnet's bound); the rest was dropped\n",
             MAX_GATHERED_OUTPUT >> 20
         ));
     }

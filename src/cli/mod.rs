@@ -138,7 +138,9 @@ impl Cli {
 
     /// What the command loads of the state ([`Scope::All`] unless it names what it
     /// touches). A narrow load that turns out too narrow costs a second run, never a wrong
-    /// answer (see [`crate::store::scope`]).
+    /// answer (see [`crate::store::scope`]). A traced `exec` loads everything: its trace
+    /// names the drops at the host, and a packet for a network the command does not touch
+    /// is Docker's isolation only if that network's subnet is known.
     pub fn scope(&self) -> Scope {
         if self.help {
             return Scope::All;
@@ -152,7 +154,7 @@ impl Cli {
             Some(Command::Rm(a)) => a.scope(),
             Some(Command::Ps(a)) => a.scope(),
             Some(Command::Inspect(a)) => a.scope(),
-            Some(Command::Exec(a)) => a.scope(),
+            Some(Command::Exec(a)) if !self.trace => a.scope(),
             Some(Command::Port(a)) => a.scope(),
             _ => Scope::All,
         }

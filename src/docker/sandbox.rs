@@ -548,6 +548,12 @@ impl Daemon {
                 Some(IpAddr::V4(g)) => Some(g),
                 _ => None,
             };
+            if net.driver == Driver::Bridge
+                && let Some(IpAddr::V4(a)) = net.pool_v4().map(|p| p.subnet.addr)
+                && let Some(len) = net.pool_v4().map(|p| p.subnet.len)
+            {
+                world.add_docker_subnet(a, len);
+            }
             match net.driver {
                 Driver::Bridge if !mine.contains(&k) => {
                     if let Some(g) = gateway {

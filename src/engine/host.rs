@@ -42,6 +42,18 @@ pub fn arp_reply(
     reply.emit(&mut ArpPacket::new_unchecked(f.payload_mut()));
 }
 
+/// The destination of an IPv4 packet in `frame` sent to the host's MAC `port_mac` for an
+/// address that is not the host's: what the host would have to route. (`None` for anything
+/// else, including packets for the host itself.)
+pub fn routed_destination(port_mac: [u8; 6], frame: &[u8]) -> Option<Ipv4Address> {
+    let eth = EthernetFrame::new_checked(frame).ok()?;
+    if eth.ethertype() != EthernetProtocol::Ipv4 || eth.dst_addr() != EthernetAddress(port_mac) {
+        return None;
+    }
+    let ip = Ipv4Packet::new_checked(eth.payload()).ok()?;
+    Some(ip.dst_addr())
+}
+
 /// Builds the host's answer to `frame`, arriving on a bridge port whose MAC is `port_mac`,
 /// into `out`; returns the answer's length, or `None` when the host stays silent.
 pub fn respond(

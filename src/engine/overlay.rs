@@ -99,6 +99,18 @@ impl World {
                     drop(arena);
                     match ruling.verdict {
                         rule::Verdict::Drop => {
+                            if self.taps.tracer().is_some() {
+                                // The underlay's one rule: `vnet host partition A B`.
+                                let why = format!(
+                                    "{} {}-{}",
+                                    ruling.by.unwrap_or("rule"),
+                                    self.underlay_hosts[here.index()].spec.name,
+                                    self.underlay_hosts[there.index()].spec.name
+                                );
+                                let name = self.port_name(bridge, port);
+                                let arena = self.arena.borrow();
+                                self.taps.dropped(self.now, &name, arena.get(frame), &why);
+                            }
                             self.arena.borrow_mut().release(frame);
                             return;
                         }

@@ -18,6 +18,9 @@
 //!
 //! The underlay between hosts has its own chain, asked when a VTEP sends a frame to another
 //! host: [`Partition`] (`vnet host partition A B`) drops what goes between two hosts.
+//!
+//! A traced world writes a line for every frame a rule drops, ending `dropped: ` and what
+//! [`Rule::describe`] says (`icc`, `loss 10%`, `partition h1-h2`).
 
 use crate::fabric::HostId;
 use crate::time::Duration;
@@ -69,6 +72,12 @@ pub trait Rule {
 
     /// Decides a frame's fate.
     fn on_frame(&mut self, hop: &Hop, rng: &mut ChaCha20Rng, frame: &[u8]) -> Verdict;
+
+    /// What a trace says of a frame it dropped: its name, and its setting where it has one
+    /// (`loss 10%`).
+    fn describe(&self) -> String {
+        self.name().to_string()
+    }
 }
 
 impl<F: FnMut(&Hop, &mut ChaCha20Rng, &[u8]) -> Verdict> Rule for F {
@@ -102,6 +111,14 @@ impl Chain {
     /// Adds a rule at the end.
     pub fn push(&mut self, rule: Box<dyn Rule>) {
         self.rules.push(rule);
+    }
+
+    /// What the first rule named `name` says of a frame it dropped ([`Rule::describe`]).
+    pub fn describe(&self, name: &str) -> String {
+        self.rules
+            .iter()
+            .find(|r| r.name() == name)
+            .map_or_else(|| name.to_string(), |r| r.describe())
     }
 
     /// The rules' names, in order.
@@ -196,6 +213,13 @@ impl Loss {
 impl Rule for Loss {
     fn name(&self) -> &'static str {
         "loss"
+    }
+
+    fn describe(&self) -> String {
+        let share = self.below as f64 / u64::MAX as f64 * 100.0;
+        let pct = format!("{share:.4}");
+        let pct = pct.trim_end_matches('0').trim_end_matches('.');
+        format!("loss {pct}%")
     }
 
     fn on_frame(&mut self, _: &Hop, rng: &mut ChaCha20Rng, _: &[u8]) -> Verdict {

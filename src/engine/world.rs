@@ -144,6 +144,8 @@ pub struct World {
     bridges: Vec<Br>,
     pub(super) nics: Vec<NicNode>,
     host_ips: Vec<Ipv4Address>,
+    /// The host's Docker bridge subnets (for naming drops: see `add_docker_subnet`).
+    docker_subnets: Vec<(Ipv4Address, u8)>,
     pub(super) rng: ChaCha20Rng,
     latency: Duration,
     jitter: Duration,
@@ -185,6 +187,7 @@ impl World {
             bridges: Vec::new(),
             nics: Vec::new(),
             host_ips: Vec::new(),
+            docker_subnets: Vec::new(),
             rng: crate::rng::derive(seed, label),
             latency: DEFAULT_LATENCY,
             jitter: DEFAULT_JITTER,
@@ -269,6 +272,13 @@ impl World {
         }
         br.peers[port.index()] = Some(peer);
         port
+    }
+
+    /// Tells the host the subnet of one of its Docker bridge networks (in this world or
+    /// not): a packet routed to it through the host from another bridge is what Docker's
+    /// isolation chains drop, which a trace names.
+    pub fn add_docker_subnet(&mut self, net: Ipv4Address, len: u8) {
+        self.docker_subnets.push((net, len));
     }
 
     /// Gives the host one more address, the gateway of a bridge that is not in this world
@@ -413,7 +423,7 @@ impl World {
         true
     }
 
-    fn port_name(&self, b: BridgeId, port: PortId) -> String {
+    pub(super) fn port_name(&self, b: BridgeId, port: PortId) -> String {
         let br = self.br(b);
         match br.peers.get(port.index()).copied().flatten() {
             Some(Peer::Host) => format!("{} host", br.spec.name),
@@ -471,12 +481,15 @@ impl World {
                 to: Peer::end(br.peers[p.index()]),
             };
             let arena = self.arena.borrow();
-            match br
-                .rules
-                .evaluate(&hop, &mut self.rng, arena.get(frame))
-                .verdict
-            {
-                rule::Verdict::Drop => return,
+            let ruling = br.rules.evaluate(&hop, &mut self.rng, arena.get(frame));
+            drop(arena);
+            match ruling.verdict {
+                rule::Verdict::Drop => {
+                    if self.taps.tracer().is_some() {
+                        self.rule_drop(b, p, frame, ruling.by);
+                    }
+                    return;
+                }
                 rule::Verdict::Deliver(d) => d,
                 rule::Verdict::Pass => Duration::ZERO,
             }
@@ -499,6 +512,45 @@ impl World {
                 frame,
             },
         );
+    }
+
+    /// A frame leaving bridge `b` by `port` was dropped by the bridge's rule named `by`: a
+    /// trace line that names it (`icc`, `loss 10%`).
+    #[cold]
+    fn rule_drop(&mut self, b: BridgeId, port: PortId, frame: FrameId, by: Option<&str>) {
+        let name = self.port_name(b, port);
+        let why = self.bridges[b.index()].rules.describe(by.unwrap_or("rule"));
+        let arena = self.arena.borrow();
+        self.taps.dropped(self.now, &name, arena.get(frame), &why);
+    }
+
+    /// An IPv4 packet that reached the host on bridge `b` for an address not its own, which
+    /// it does not forward: a trace line saying why (`isolation` when the address is on
+    /// another Docker bridge, as Docker's `DOCKER-ISOLATION` chains drop it; `no route`
+    /// otherwise: vnet's host has no world outside).
+    #[cold]
+    fn host_drop(&mut self, b: BridgeId, frame: FrameId) {
+        let why = {
+            let arena = self.arena.borrow();
+            let Some(dst) =
+                super::host::routed_destination(self.br(b).spec.host_mac, arena.get(frame))
+            else {
+                return;
+            };
+            let on = |(net, len): &(Ipv4Address, u8)| {
+                let mask = u32::MAX.checked_shl(32 - u32::from(*len)).unwrap_or(0);
+                u32::from(dst) & mask == u32::from(*net) & mask
+            };
+            if self.docker_subnets.iter().any(on) {
+                "isolation"
+            } else {
+                "no route"
+            }
+        };
+        let host_port = self.br(b).host_port;
+        let name = self.port_name(b, host_port);
+        let arena = self.arena.borrow();
+        self.taps.dropped(self.now, &name, arena.get(frame), why);
     }
 
     /// A frame leaving by `port` is dropped: the port's queue holds `limit` already.
@@ -538,6 +590,10 @@ impl World {
                     let arena = self.arena.borrow();
                     super::host::respond(ips, mac, arena.get(frame), &mut self.scratch)
                 };
+                if reply.is_none() && spec.node == BridgeNode::Host && self.taps.tracer().is_some()
+                {
+                    self.host_drop(b, frame);
+                }
                 self.arena.borrow_mut().release(frame);
                 if let Some(len) = reply {
                     let id = self.arena.borrow_mut().alloc(len);
