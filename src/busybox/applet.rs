@@ -329,6 +329,16 @@ impl<'a> Getopt<'a> {
     }
 }
 
+/// head's and tail's `==> FILE <==` before the `k`-th file's lines (a blank line first
+/// after the first file), when `shown`.
+pub(super) fn file_header(out: &mut String, shown: bool, k: usize, name: &str) {
+    if shown {
+        let name = if name == "-" { "standard input" } else { name };
+        let gap = if k == 0 { "" } else { "\n" };
+        out.push_str(&format!("{gap}==> {name} <==\n"));
+    }
+}
+
 /// The lines of `text`, each without its newline (a last line without one counts).
 pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
     text.split_inclusive('\n')

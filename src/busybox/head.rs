@@ -34,11 +34,7 @@ pub fn run(sb: &Sandbox, args: &[&str], stdin: &str) -> ExecResult {
             r.code = 1;
             continue;
         };
-        if headers {
-            let shown = if *name == "-" { "standard input" } else { name };
-            let gap = if k == 0 { "" } else { "\n" };
-            r.stdout.push_str(&format!("{gap}==> {shown} <==\n"));
-        }
+        super::applet::file_header(&mut r.stdout, headers, k, name);
         for l in text
             .split_inclusive('\n')
             .take(usize::try_from(n).unwrap_or(usize::MAX))

@@ -594,33 +594,24 @@ impl Shell {
             *n += 1;
         }
         let mut out = ExecResult::default();
-        if line.len() > MAX_LINE {
-            self.status = 2;
-            out.stderr = format!("sh: the line is longer than {MAX_LINE} bytes\n");
-            out.code = 2;
-            return (
-                out,
-                if interactive {
-                    Flow::Continue
-                } else {
-                    Flow::Exit(2)
-                },
-            );
-        }
-        let list = match lex(line).map_err(|SyntaxError(e)| e).and_then(parse) {
+        let parsed = if line.len() > MAX_LINE {
+            Err(format!("the line is longer than {MAX_LINE} bytes"))
+        } else {
+            lex(line).map_err(|SyntaxError(e)| e).and_then(parse)
+        };
+        let list = match parsed {
             Ok(list) => list,
+            // A line the shell cannot read: status 2, and a shell reading a script ends.
             Err(e) => {
                 self.status = 2;
                 out.stderr = format!("sh: {e}\n");
                 out.code = 2;
-                return (
-                    out,
-                    if interactive {
-                        Flow::Continue
-                    } else {
-                        Flow::Exit(2)
-                    },
-                );
+                let flow = if interactive {
+                    Flow::Continue
+                } else {
+                    Flow::Exit(2)
+                };
+                return (out, flow);
             }
         };
         for (join, pipeline) in list {

@@ -39,11 +39,7 @@ pub fn run(sb: &Sandbox, args: &[&str], stdin: &str) -> ExecResult {
             r.code = 1;
             continue;
         };
-        if headers {
-            let shown = if *name == "-" { "standard input" } else { name };
-            let gap = if k == 0 { "" } else { "\n" };
-            r.stdout.push_str(&format!("{gap}==> {shown} <==\n"));
-        }
+        super::applet::file_header(&mut r.stdout, headers, k, name);
         let all: Vec<&str> = text.split_inclusive('\n').collect();
         let skip = if from_start {
             n.saturating_sub(1)
