@@ -53,9 +53,42 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         let code = ping_local(sb, &mut world, target, &host, &o, &mut out, paced);
         return finish(sb, &world, gathered(out, code));
     }
-    let Some(nic) = sb.route(target).and_then(|r| sb.nic(r)) else {
+    // -I: an interface by name (SO_BINDTODEVICE: only its own routes), or an address of
+    // the container's (the source; routing as usual).
+    let route = match o.interface.as_deref() {
+        None => sb.route(target),
+        Some(name) => match sb.ifaces().iter().position(|i| i.name == name) {
+            Some(k) => sb
+                .ifaces()
+                .get(k)
+                .filter(|i| i.on_link(target) || i.gateway.is_some())
+                .map(|_| k),
+            None => match name.parse::<Ipv4Addr>() {
+                Ok(ip) if sb.ifaces().iter().any(|i| i.ip == ip) => sb.route(target),
+                Ok(_) => {
+                    // busybox prints its header, then fails to use the address.
+                    let r = ExecResult {
+                        stdout: Tally::header(&host, target, &o),
+                        stderr: "ping: can't set multicast source interface\n".into(),
+                        code: 1,
+                        ..Default::default()
+                    };
+                    return finish(sb, &world, r);
+                }
+                Err(_) if name == "lo" => {
+                    let r = ExecResult::err("ping: -I lo: arguments not simulated\n".into(), 1);
+                    return finish(sb, &world, r);
+                }
+                Err(_) => {
+                    let r = ExecResult::err(format!("ping: bad address '{name}'\n"), 1);
+                    return finish(sb, &world, r);
+                }
+            },
+        },
+    };
+    let Some(nic) = route.and_then(|r| sb.nic(r)) else {
         let r = ExecResult {
-            stdout: Tally::header(&host, target, o.size),
+            stdout: Tally::header(&host, target, &o),
             stderr: "ping: sendto: Network is unreachable\n".into(),
             code: 1,
             ..Default::default()
@@ -116,6 +149,32 @@ fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), Strin
             match f {
                 'q' => o.quiet = true,
                 'f' => o.flood = true,
+                // IPv4 is all vnet's containers speak; -n (numeric) is busybox's default.
+                '4' | 'n' => {}
+                't' | 'I' => {
+                    let rest = &flags[i + 1..];
+                    let v = if rest.is_empty() {
+                        it.next()
+                    } else {
+                        Some(rest)
+                    };
+                    let Some(v) = v else {
+                        return Err(format!(
+                            "ping: option requires an argument -- '{f}'\n{PING_USAGE}"
+                        ));
+                    };
+                    if f == 'I' {
+                        o.interface = Some(v.to_string());
+                    } else {
+                        // getopt32's `t:+`: a non-negative number; setsockopt(IP_TTL)
+                        // ignores what is past 255, and 0 leaves the default.
+                        let ttl = v
+                            .parse::<u32>()
+                            .map_err(|_| format!("ping: invalid number '{v}'\n"))?;
+                        o.ttl = u8::try_from(ttl).ok().filter(|t| *t > 0);
+                    }
+                    break;
+                }
                 'c' | 'w' | 'W' | 'i' | 's' => {
                     let rest = &flags[i + 1..];
                     let v = if rest.is_empty() {
@@ -170,6 +229,10 @@ pub struct PingOptions {
     pub quiet: bool,
     /// `-f`: flood; send the next request as soon as a reply is in.
     pub flood: bool,
+    /// `-t`: the requests' TTL (the system's 64 when unset).
+    pub ttl: Option<u8>,
+    /// `-I`: the interface (by name, or by one of its addresses) to send from.
+    pub interface: Option<String>,
 }
 
 impl Default for PingOptions {
@@ -182,6 +245,8 @@ impl Default for PingOptions {
             size: 56,
             quiet: false,
             flood: false,
+            ttl: None,
+            interface: None,
         }
     }
 }
@@ -215,8 +280,15 @@ pub struct Tally {
 
 impl Tally {
     /// The first line: `PING name (a.b.c.d): 56 data bytes`.
-    pub fn header(shown: &str, target: Ipv4Address, size: usize) -> String {
-        format!("PING {shown} ({target}): {size} data bytes\n")
+    pub fn header(shown: &str, target: Ipv4Address, o: &PingOptions) -> String {
+        // `-I ADDRESS` names the source.
+        let from = o
+            .interface
+            .as_deref()
+            .and_then(|i| i.parse::<Ipv4Addr>().ok())
+            .map(|a| format!(" from {a}"))
+            .unwrap_or_default();
+        format!("PING {shown} ({target}){from}: {} data bytes\n", o.size)
     }
 
     /// Counts a reply.
@@ -300,9 +372,12 @@ fn ping_on(
 ) -> i32 {
     let ident = (world.rng_u64() & 0xffff) as u16;
     let h = world.nic_mut(nic).icmp_socket(ident);
+    if let Some(ttl) = o.ttl {
+        world.nic_mut(nic).icmp(h).set_hop_limit(Some(ttl));
+    }
     let caps = ChecksumCapabilities::default();
     let start = world.now();
-    out.push(&Tally::header(shown, target, o.size));
+    out.push(&Tally::header(shown, target, o));
     let mut tally = Tally::default();
     let data = vec![0u8; o.size];
     // When each sequence number (16 bits) last went out: a reply is for the latest request
@@ -442,7 +517,7 @@ fn ping_local(
     out: &mut Output,
     paced: bool,
 ) -> i32 {
-    out.push(&Tally::header(host, target, o.size));
+    out.push(&Tally::header(host, target, o));
     let mut tally = Tally::default();
     let start = world.now();
     let end = o.deadline.map(|d| start + d);

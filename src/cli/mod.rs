@@ -139,8 +139,9 @@ impl Cli {
     /// What the command loads of the state ([`Scope::All`] unless it names what it
     /// touches). A narrow load that turns out too narrow costs a second run, never a wrong
     /// answer (see [`crate::store::scope`]). A traced `exec` loads everything: its trace
-    /// names the drops at the host, and a packet for a network the command does not touch
-    /// is Docker's isolation only if that network's subnet is known.
+    /// names the drops at the host, and a packet for a network the command does not load
+    /// is Docker's isolation only if that network's subnet is known (a partial load knows
+    /// other networks' gateways, not their subnets).
     pub fn scope(&self) -> Scope {
         if self.help {
             return Scope::All;

@@ -146,6 +146,7 @@ pub struct World {
     host_ips: Vec<Ipv4Address>,
     /// The host's Docker bridge subnets (for naming drops: see `add_docker_subnet`).
     docker_subnets: Vec<(Ipv4Address, u8)>,
+
     pub(super) rng: ChaCha20Rng,
     latency: Duration,
     jitter: Duration,
@@ -188,6 +189,7 @@ impl World {
             nics: Vec::new(),
             host_ips: Vec::new(),
             docker_subnets: Vec::new(),
+
             rng: crate::rng::derive(seed, label),
             latency: DEFAULT_LATENCY,
             jitter: DEFAULT_JITTER,
@@ -699,7 +701,8 @@ impl World {
     }
 
     /// Whether a frame reaching NIC `n` needs its stack: addressed to its MAC, or a broadcast
-    /// ARP request for its address.
+    /// ARP request for its address. (An echo request sent to everyone is not: see
+    /// [`broadcast_echo`].)
     fn wants(&self, n: NicId, frame: &[u8]) -> bool {
         let spec = &self.node(n).spec;
         let Some(h) = frame.first_chunk::<14>() else {
@@ -797,7 +800,8 @@ impl World {
         let len = self.arena.borrow().get(frame).len() as u64;
         let wanted = {
             let arena = self.arena.borrow();
-            self.node(n).nic.is_some() || self.wants(n, arena.get(frame))
+            let f = arena.get(frame);
+            (self.node(n).nic.is_some() || self.wants(n, f)) && !broadcast_echo(f)
         };
         let node = self.node_mut(n);
         node.counters.rx_packets += 1;
@@ -862,4 +866,19 @@ impl World {
             _ => {}
         }
     }
+}
+
+/// Whether `frame` is an ICMP echo request sent to every host of a link (a broadcast or
+/// multicast MAC): Linux ignores those (`net.ipv4.icmp_echo_ignore_broadcasts=1`, the
+/// default), where smoltcp would answer.
+fn broadcast_echo(frame: &[u8]) -> bool {
+    let Some(h) = frame.first_chunk::<34>() else {
+        return false;
+    };
+    // Group MAC, IPv4, ICMP; then the ICMP type after the IP header's length (IHL words).
+    if h[0] & 1 == 0 || h[12..14] != [0x08, 0x00] || h[23] != 1 {
+        return false;
+    }
+    let ihl = usize::from(h[14] & 0x0f) * 4;
+    frame.get(14 + ihl) == Some(&8)
 }
