@@ -51,8 +51,9 @@ pub const DETACH_KEYS: &str = "\u{10}\u{11}";
 pub enum AttachLine {
     /// It ran as a command.
     Ran(ExecResult),
-    /// `exit N`: the shell, and with it the container, ended with this status.
-    Exit(i32),
+    /// `exit N` (or, without a terminal, a syntax error): the shell, and with it the
+    /// container, ended with this status, after printing what the line printed.
+    Exit(i32, ExecResult),
     /// The detach keys: the client lets go, the container keeps running.
     Detach,
 }
@@ -80,13 +81,15 @@ pub fn attach_line(
         return AttachLine::Detach;
     }
     let mut sb = d.sandbox(cid);
-    let sh =
-        shell.get_or_insert_with(|| Shell::new(&sb.env(opts.tty), "sh", &[]).reading_input(true));
+    // The container's shell is interactive on a terminal (`run -it`); without one
+    // (`run -i`) it reads a script, which a syntax error ends, and the container with it.
+    let sh = shell
+        .get_or_insert_with(|| Shell::new(&sb.env(opts.tty), "sh", &[]).reading_input(opts.tty));
     match sh.run_line(&mut sb, line, opts) {
         (r, sh::Flow::Continue) => AttachLine::Ran(r),
-        (_, sh::Flow::Exit(code)) => {
+        (r, sh::Flow::Exit(code)) => {
             d.container_exit(cid, code);
-            AttachLine::Exit(code)
+            AttachLine::Exit(code, r)
         }
     }
 }

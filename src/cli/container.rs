@@ -906,7 +906,8 @@ pub(super) fn attach(
         }
         match crate::busybox::attach_line(d, &cid, &mut shell, text, &exec_options(cli, tty)) {
             AttachLine::Ran(r) => take_exec_result(r, o),
-            AttachLine::Exit(code) => {
+            AttachLine::Exit(code, r) => {
+                take_exec_result(r, o);
                 o.code = code;
                 return;
             }

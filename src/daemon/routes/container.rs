@@ -351,7 +351,7 @@ pub(super) async fn attach(
                 .await;
                 ran.map(|(step, sh)| {
                     shell = sh;
-                    step.unwrap_or(AttachLine::Exit(0))
+                    step.unwrap_or(AttachLine::Exit(0, Default::default()))
                 })
             };
             match step {
@@ -368,6 +368,10 @@ pub(super) async fn attach(
                     if tty {
                         let _ = wr.write_all(&output.encode("\n", "")).await;
                     }
+                    break;
+                }
+                Ok(AttachLine::Exit(_, r)) => {
+                    let _ = wr.write_all(&output.encode(&r.stdout, &r.stderr)).await;
                     break;
                 }
                 // `exit`, or the container stopped meanwhile.
