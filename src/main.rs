@@ -205,10 +205,17 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
     }
     // Opened before the command runs, so that a capture that cannot be written stops it
     // before it changes anything.
+    // With --append, the command's frames go after what the file holds, as a new pcapng
+    // section (a file may hold several; readers take them in order).
     let capture = match &parsed.capture {
         Some(path) => Some((
             path.clone(),
-            std::fs::File::create(path)
+            std::fs::File::options()
+                .write(true)
+                .create(true)
+                .append(parsed.append)
+                .truncate(!parsed.append)
+                .open(path)
                 .map_err(|e| anyhow::anyhow!("cannot write the capture {}: {e}", path.display()))?,
         )),
         None => None,

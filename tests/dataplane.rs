@@ -330,6 +330,69 @@ fn capture_reads_in_tshark() {
     assert_eq!(text.matches("Echo (ping) reply").count(), 4, "{text}");
 }
 
+/// `--capture FILE --append` adds each command's frames to one file, a pcapng section
+/// each, which tshark reads as one capture; without `--append` the file starts over, and
+/// `--append` alone is a usage error.
+#[test]
+fn captures_append_across_commands() {
+    let v = common::seed_topology("append");
+    let file = v.dir.join("lab.pcapng");
+    let f = file.to_str().unwrap();
+    let ping = |n: &str, append: bool| {
+        let mut args = vec!["--capture", f];
+        if append {
+            args.push("--append");
+        }
+        args.extend(["exec", "container2", "ping", "-c", n, "172.25.3.3"]);
+        v.ok(&args);
+        std::fs::read(&file).unwrap()
+    };
+    let one = ping("1", false);
+    let two = ping("2", true);
+    assert_eq!(
+        two.get(..one.len()),
+        Some(&one[..]),
+        "the first section stays"
+    );
+    assert_eq!(
+        two.get(one.len()..one.len() + 4),
+        Some(&[0x0a, 0x0d, 0x0d, 0x0a][..])
+    );
+    let shb = |b: &[u8]| {
+        b.windows(4)
+            .filter(|w| *w == [0x0a, 0x0d, 0x0d, 0x0a])
+            .count()
+    };
+    assert_eq!(shb(&two), 2);
+    assert_eq!(
+        shb(&ping("1", false)),
+        1,
+        "without --append the file starts over"
+    );
+    v.fails(
+        &["--append", "exec", "container2", "true"],
+        "--append needs --capture FILE\n\nUsage:  vnet exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nRun 'vnet exec --help' for more information\n",
+        125,
+    );
+    ping("2", true);
+    let Ok(out) = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&file)
+        .output()
+    else {
+        eprintln!("tshark is not installed here: checked the sections' bytes only");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The first section's one reply, then the second's two.
+    assert_eq!(text.matches("Echo (ping) reply").count(), 3, "{text}");
+}
+
 #[test]
 fn link_rules_delay_and_lose_deterministically() {
     let run = || {

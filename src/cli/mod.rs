@@ -96,6 +96,10 @@ pub struct Cli {
     /// Write the frames the command moves to a pcapng file
     #[arg(long, global = true, value_name = "FILE")]
     pub capture: Option<PathBuf>,
+    /// With --capture: add this command's frames to the file (a new pcapng section) rather
+    /// than replace it
+    #[arg(long, global = true)]
+    pub append: bool,
     /// The simulated host to talk to (default: $VNET_HOST, else "default")
     #[arg(short = 'H', long = "host", global = true, value_name = "NAME")]
     pub host: Option<String>,
@@ -318,7 +322,18 @@ pub enum SystemCommand {
 /// scenario); errors come back as the [`Outcome`] to show.
 pub fn parse(argv: &[String]) -> Result<Cli, Outcome> {
     let prog = argv.first().map_or("vnet", |s| s.as_str()).to_string();
-    Cli::try_parse_from(argv).map_err(|e| clap_outcome(&prog, argv, e))
+    let cli = Cli::try_parse_from(argv).map_err(|e| clap_outcome(&prog, argv, e))?;
+    if cli.append && cli.capture.is_none() {
+        let mut o = Outcome::default();
+        usage_error(
+            &mut o,
+            &prog,
+            &help::path_of(argv),
+            "--append needs --capture FILE",
+        );
+        return Err(o);
+    }
+    Ok(cli)
 }
 
 /// docker/cli's flag errors: the problem, the usage line, a pointer to --help, status 125.
