@@ -15,16 +15,7 @@ pub fn align(text: &str, minwidth: usize, padding: usize) -> String {
     let body = text.strip_suffix('\n').unwrap_or(text);
     let lines: Vec<Vec<&str>> = body.split('\n').map(|l| l.split('\t').collect()).collect();
     let mut out = String::new();
-    let mut widths = Vec::new();
-    format_block(
-        &lines,
-        0,
-        lines.len(),
-        &mut widths,
-        minwidth,
-        padding,
-        &mut out,
-    );
+    format(&lines, minwidth, padding, &mut out);
     if !trailing_newline {
         out.pop();
     }
@@ -35,45 +26,72 @@ fn cell_width(s: &str) -> usize {
     s.chars().count()
 }
 
-fn format_block(
-    lines: &[Vec<&str>],
-    mut line0: usize,
+/// One column block being laid out: lines `line0..line1`, scanned up to `this`.
+struct Block {
+    line0: usize,
     line1: usize,
-    widths: &mut Vec<usize>,
-    minwidth: usize,
-    padding: usize,
-    out: &mut String,
-) {
-    let column = widths.len();
-    // The cell of `line` in this column, if the line goes on past it.
-    let cell = |line: usize| {
-        lines
-            .get(line)
-            .filter(|l| column + 1 < l.len())
-            .and_then(|l| l.get(column))
-    };
-    let line1 = line1.min(lines.len());
-    let mut this = line0;
-    while this < line1 {
-        if cell(this).is_none() {
-            this += 1;
-            continue;
+    this: usize,
+}
+
+/// Go's `format`: each run of lines that have a cell in the current column is a block, as
+/// wide as its widest cell, and within it the next column forms blocks of its own. Go
+/// recurses a column at a time (its stacks grow); this keeps the blocks on a stack of its
+/// own, so a line of a million cells cannot overflow the thread's.
+fn format(lines: &[Vec<&str>], minwidth: usize, padding: usize, out: &mut String) {
+    let mut widths: Vec<usize> = Vec::new();
+    let mut blocks = vec![Block {
+        line0: 0,
+        line1: lines.len(),
+        this: 0,
+    }];
+    while let Some(b) = blocks.last_mut() {
+        let column = widths.len();
+        // The cell of `line` in this column, if the line goes on past it.
+        let cell = |line: usize| {
+            lines
+                .get(line)
+                .filter(|l| column + 1 < l.len())
+                .and_then(|l| l.get(column))
+        };
+        let mut inner = None;
+        while b.this < b.line1 {
+            if cell(b.this).is_none() {
+                b.this += 1;
+                continue;
+            }
+            write_lines(lines, b.line0, b.this, &widths, out);
+            b.line0 = b.this;
+            let mut width = minwidth;
+            while b.this < b.line1
+                && let Some(c) = cell(b.this)
+            {
+                width = width.max(cell_width(c) + padding);
+                b.this += 1;
+            }
+            inner = Some((
+                width,
+                Block {
+                    line0: b.line0,
+                    line1: b.this,
+                    this: b.line0,
+                },
+            ));
+            // When the inner block is done, this one goes on after it.
+            b.line0 = b.this;
+            break;
         }
-        write_lines(lines, line0, this, widths, out);
-        line0 = this;
-        let mut width = minwidth;
-        while this < line1
-            && let Some(c) = cell(this)
-        {
-            width = width.max(cell_width(c) + padding);
-            this += 1;
+        match inner {
+            Some((width, block)) => {
+                widths.push(width);
+                blocks.push(block);
+            }
+            None => {
+                write_lines(lines, b.line0, b.line1, &widths, out);
+                blocks.pop();
+                widths.pop();
+            }
         }
-        widths.push(width);
-        format_block(lines, line0, this, widths, minwidth, padding, out);
-        widths.pop();
-        line0 = this;
     }
-    write_lines(lines, line0, line1, widths, out);
 }
 
 fn write_lines(lines: &[Vec<&str>], from: usize, to: usize, widths: &[usize], out: &mut String) {
@@ -109,6 +127,15 @@ mod tests {
     fn ragged_lines_form_blocks() {
         let t = "a\tb\nlonger cell\tc\nsingle\n";
         assert_eq!(align(t, 0, 1), "a           b\nlonger cell c\nsingle\n");
+    }
+
+    #[test]
+    fn a_million_cells_on_one_line_do_not_recurse() {
+        let line = "x\t".repeat(1_000_000);
+        let t = format!("{line}\n{line}\n");
+        let out = align(&t, 0, 1);
+        assert_eq!(out.lines().count(), 2);
+        assert!(out.starts_with("x x x "));
     }
 
     #[test]
