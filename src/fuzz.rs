@@ -16,6 +16,8 @@
 //! - [`http`]: one connection's bytes to `vnet daemon`.
 //! - [`cli`]: a command line, parsed and run.
 //! - [`shell`]: a line for the shell in a container (`sh -c`), parsed and run.
+//! - [`servers`]: a client's bytes to the servers images run (HTTP, RESP, PostgreSQL's
+//!   startup), in pieces as TCP may deliver them.
 
 use crate::cli::{self, Outcome, format, templates};
 use crate::cluster::{Cluster, DEFAULT_HOST};
@@ -442,4 +444,38 @@ pub fn shell(data: &[u8]) {
             );
         }
     });
+}
+
+/// A client's bytes to one of the images' servers: the first byte picks nginx, httpd, redis
+/// or postgres, the next splits the rest into the pieces TCP delivers (each `0xff` byte ends
+/// one; the last comes with the client's FIN). Each answer stays within a bound the server
+/// holds to (a page, a value it was given, an error).
+pub fn servers(data: &[u8]) {
+    use crate::engine::tcp::{Reply, Server};
+    use crate::servers::{http, postgres, redis};
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let mut s: Box<dyn Server> = match pick % 4 {
+        0 => Box::new(http::Http::new(http::Flavor::Nginx)),
+        1 => Box::new(http::Http::new(http::Flavor::Httpd)),
+        2 => Box::new(redis::Redis::new(redis::Keyspace::default())),
+        _ => Box::<postgres::Postgres>::default(),
+    };
+    let pieces: Vec<&[u8]> = rest.split(|b| *b == 0xff).collect();
+    let last = pieces.len().saturating_sub(1);
+    let mut out = Vec::new();
+    for (i, piece) in pieces.into_iter().enumerate() {
+        out.clear();
+        let r = s.receive(crate::time::EPOCH, piece, i == last, &mut out);
+        // An answer is at most a page per request, or what the input carried.
+        assert!(
+            out.len() <= 2048 * (piece.len() + 1) + 64 * 1024,
+            "{} bytes",
+            out.len()
+        );
+        if r == Reply::Close {
+            break;
+        }
+    }
 }

@@ -144,6 +144,29 @@ impl Instant {
         s
     }
 
+    /// An HTTP date (RFC 9110's IMF-fixdate): `Thu, 01 Jan 2026 00:00:00 GMT`.
+    pub fn http_date(self) -> String {
+        const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let secs = self.0 / 1_000_000;
+        let days = secs / 86_400;
+        let (y, mo, d) = civil_from_days(days as i64);
+        let rem = secs % 86_400;
+        let wd = DAYS.get((days % 7) as usize).copied().unwrap_or("Thu");
+        let mon = MONTHS
+            .get(mo.saturating_sub(1) as usize)
+            .copied()
+            .unwrap_or("Jan");
+        format!(
+            "{wd}, {d:02} {mon} {y:04} {:02}:{:02}:{:02} GMT",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60
+        )
+    }
+
     /// Docker's `CreatedAt` column: `2026-01-01 00:00:00 +0000 UTC`.
     pub fn go_string(self) -> String {
         let secs = self.0 / 1_000_000;
@@ -246,6 +269,11 @@ mod tests {
     #[test]
     fn rfc3339() {
         assert_eq!(EPOCH.rfc3339_nano(), "2026-01-01T00:00:00Z");
+        assert_eq!(EPOCH.http_date(), "Thu, 01 Jan 2026 00:00:00 GMT");
+        assert_eq!(
+            Instant(1_732_636_500 * 1_000_000).http_date(),
+            "Tue, 26 Nov 2024 15:55:00 GMT"
+        );
         assert_eq!(
             (EPOCH + Duration(5_250_000)).rfc3339_nano(),
             "2026-01-01T00:00:05.25Z"

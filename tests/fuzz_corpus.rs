@@ -32,6 +32,11 @@ fn frames() {
 }
 
 #[test]
+fn servers() {
+    replay("servers", vnet::fuzz::servers);
+}
+
+#[test]
 fn dns() {
     replay("dns", vnet::fuzz::dns);
 }

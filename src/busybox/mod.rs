@@ -6,6 +6,8 @@
 //! libbb interface.c), [`ip`] (networking/libiproute, networking/arp.c) and [`files`]
 //! (coreutils/cat.c, echo.c, env.c, hostname) print the container's state in busybox's
 //! formats; [`nslookup`] (networking/nslookup.c) asks the embedded DNS over the loopback;
+//! [`nc`] and [`wget`] (networking/nc_bloaty.c, wget.c) are TCP clients, over the
+//! connect() of [`socket`], of the servers images run ([`crate::servers`]);
 //! the text filters a pipe feeds ([`grep`], [`head`], [`tail`], [`wc`], [`cut`], [`sort`],
 //! [`printf`], [`seq`], [`sleep`]) are coreutils' and findutils' files of the same names.
 //! [`sh`] is the shell (shell/ash.c) that `attach`, `exec -i c sh` and `sh -c` reach.
@@ -25,15 +27,18 @@ pub mod grep;
 pub mod head;
 pub mod ifconfig;
 pub mod ip;
+pub mod nc;
 pub mod nslookup;
 pub mod ping;
 pub mod printf;
 pub mod seq;
 pub mod sh;
 pub mod sleep;
+pub mod socket;
 pub mod sort;
 pub mod tail;
 pub mod wc;
+pub mod wget;
 
 pub use applet::{ExecOptions, ExecResult};
 pub use sh::Shell;
@@ -141,8 +146,8 @@ pub fn program(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecRes
 /// The programs vnet's busybox image has: the applets it simulates, `sh` and `busybox`.
 const APPLETS: &[&str] = &[
     "arp", "ash", "busybox", "cat", "cut", "echo", "env", "false", "grep", "head", "hostname",
-    "ifconfig", "ip", "nslookup", "ping", "printf", "seq", "sh", "sleep", "sort", "tail", "true",
-    "wc",
+    "ifconfig", "ip", "nc", "nslookup", "ping", "printf", "seq", "sh", "sleep", "sort", "tail",
+    "true", "wc", "wget",
 ];
 
 /// The directories busybox installs its applet links in.
@@ -301,6 +306,8 @@ fn applet(
         ("sort", _) => sort::run(sb, args, stdin),
         ("seq", _) => seq::run(args),
         ("sleep", _) => sleep::run(sb, "sleep", args),
+        ("nc", _) => nc::run(sb, args, stdin, opts),
+        ("wget", _) => wget::run(sb, args, opts),
         _ => return None,
     })
 }

@@ -16,9 +16,25 @@ pub struct Image {
     pub env: &'static [&'static str],
     /// `EXPOSE`, as `port/proto`.
     pub exposed: &'static [&'static str],
+    /// The TCP servers its program runs, by port (what the program listens on, as
+    /// `netstat -tln` in the container shows it).
+    pub listens: &'static [(u16, Service)],
     /// Whether PID 1 exits on the stop signal. A shell as PID 1 ignores SIGTERM, so
     /// `docker stop` waits out its timeout and kills it (exit 137).
     pub exits_on_stop_signal: bool,
+}
+
+/// A server an image's program runs (its behaviour is in [`crate::servers`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    /// nginx serving its default page.
+    Nginx,
+    /// Apache httpd serving its default page.
+    Httpd,
+    /// redis-server.
+    Redis,
+    /// The PostgreSQL server.
+    Postgres,
 }
 
 const PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -38,6 +54,7 @@ pub fn lookup(reference: &str) -> Image {
             cmd: &["redis-server"],
             env: &[PATH],
             exposed: &["6379/tcp"],
+            listens: &[(6379, Service::Redis)],
             exits_on_stop_signal: true,
         },
         "nginx" => Image {
@@ -45,6 +62,7 @@ pub fn lookup(reference: &str) -> Image {
             cmd: &["nginx", "-g", "daemon off;"],
             env: &[PATH],
             exposed: &["80/tcp"],
+            listens: &[(80, Service::Nginx)],
             exits_on_stop_signal: true,
         },
         "postgres" => Image {
@@ -52,6 +70,19 @@ pub fn lookup(reference: &str) -> Image {
             cmd: &["postgres"],
             env: &[PATH],
             exposed: &["5432/tcp"],
+            listens: &[(5432, Service::Postgres)],
+            exits_on_stop_signal: true,
+        },
+        "httpd" => Image {
+            entrypoint: &[],
+            cmd: &["httpd-foreground"],
+            env: &[
+                "PATH=/usr/local/apache2/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HTTPD_PREFIX=/usr/local/apache2",
+            ],
+            exposed: &["80/tcp"],
+            listens: &[(80, Service::Httpd)],
+            // STOPSIGNAL SIGWINCH: a graceful stop.
             exits_on_stop_signal: true,
         },
         "alpine" => Image {
@@ -59,6 +90,7 @@ pub fn lookup(reference: &str) -> Image {
             cmd: &["/bin/sh"],
             env: &[PATH],
             exposed: &[],
+            listens: &[],
             exits_on_stop_signal: false,
         },
         "ubuntu" | "debian" => Image {
@@ -66,6 +98,7 @@ pub fn lookup(reference: &str) -> Image {
             cmd: &["/bin/bash"],
             env: &[PATH],
             exposed: &[],
+            listens: &[],
             exits_on_stop_signal: false,
         },
         // busybox and anything unknown: a shell.
@@ -74,6 +107,7 @@ pub fn lookup(reference: &str) -> Image {
             cmd: &["sh"],
             env: &[PATH],
             exposed: &[],
+            listens: &[],
             exits_on_stop_signal: false,
         },
     }
@@ -91,8 +125,8 @@ pub fn size(reference: &str) -> u64 {
 }
 
 /// The repositories whose defaults [`lookup`] knows (Docker Hub's official images).
-const KNOWN: [&str; 7] = [
-    "alpine", "busybox", "debian", "nginx", "postgres", "redis", "ubuntu",
+const KNOWN: [&str; 8] = [
+    "alpine", "busybox", "debian", "httpd", "nginx", "postgres", "redis", "ubuntu",
 ];
 
 /// `busybox`, `busybox:1.36`, `library/busybox`, `docker.io/library/busybox:latest` → the

@@ -381,6 +381,36 @@ impl Sandbox<'_> {
         self.nics.iter().position(|n| *n == at).and_then(NicId::new)
     }
 
+    /// The TCP servers running container `name`'s program listens with: its image's, when
+    /// it runs the image's own command (`docker run redis`, not `docker run redis sh`).
+    pub fn services(&self, name: &str) -> &'static [(u16, super::image::Service)] {
+        let state = &self.daemon.state;
+        let Some(c) = state
+            .names
+            .get(name)
+            .and_then(|id| state.containers.get(id))
+        else {
+            return &[];
+        };
+        let img = super::image::lookup(&c.config.image);
+        let own = c
+            .config
+            .cmd
+            .iter()
+            .map(String::as_str)
+            .eq(img.cmd.iter().copied())
+            && c.config
+                .entrypoint
+                .iter()
+                .map(String::as_str)
+                .eq(img.entrypoint.iter().copied());
+        if c.is_running() && own {
+            img.listens
+        } else {
+            &[]
+        }
+    }
+
     /// Keeps what the run changed: counters, ARP caches, the clock.
     pub fn write_back(&mut self, world: &World) {
         self.daemon.write_back(world, &self.nics);

@@ -31,6 +31,7 @@ pub mod loopback;
 pub mod overlay;
 pub mod rule;
 pub mod taps;
+pub mod tcp;
 pub mod trace;
 pub mod udp;
 pub mod world;

@@ -9,7 +9,7 @@ use crate::wire::vxlan;
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
     ArpOperation, ArpPacket, ArpRepr, EthernetFrame, EthernetProtocol, Icmpv4Packet, Icmpv4Repr,
-    IpProtocol, Ipv4Packet, Ipv4Repr, UdpPacket,
+    IpProtocol, Ipv4Address, Ipv4Packet, Ipv4Repr, TcpPacket, UdpPacket,
 };
 
 /// `02:42:ac:19:03:03`, as tcpdump writes MACs.
@@ -90,11 +90,48 @@ pub fn summary(frame: &[u8]) -> String {
                     ),
                     Err(_) => format!("IP {src} > {dst}: UDP, malformed"),
                 },
+                IpProtocol::Tcp => match TcpPacket::new_checked(ip.payload()) {
+                    Ok(t) => tcp(src, dst, &t),
+                    Err(_) => format!("IP {src} > {dst}: TCP, malformed"),
+                },
                 p => format!("IP {src} > {dst}: {p}, length {}", repr.payload_len),
             }
         }
         other => format!("ethertype {other}, length {}", frame.len()),
     }
+}
+
+/// A TCP segment as `tcpdump -S` prints it (absolute sequence numbers, without options):
+/// `IP A.port > B.port: Flags [S.], seq 1, ack 2, win 64240, length 0`.
+fn tcp(src: Ipv4Address, dst: Ipv4Address, t: &TcpPacket<&[u8]>) -> String {
+    let mut flags = String::new();
+    for (on, c) in [
+        (t.fin(), 'F'),
+        (t.syn(), 'S'),
+        (t.rst(), 'R'),
+        (t.psh(), 'P'),
+        (t.urg(), 'U'),
+        (t.ack(), '.'),
+    ] {
+        if on {
+            flags.push(c);
+        }
+    }
+    let len = t.payload().len();
+    let seq = t.seq_number().0 as u32;
+    let mut s = format!(
+        "IP {src}.{} > {dst}.{}: Flags [{flags}], seq {seq}",
+        t.src_port(),
+        t.dst_port()
+    );
+    if len > 0 {
+        s.push_str(&format!(":{}", seq.wrapping_add(len as u32)));
+    }
+    if t.ack() {
+        s.push_str(&format!(", ack {}", t.ack_number().0 as u32));
+    }
+    s.push_str(&format!(", win {}, length {len}", t.window_len()));
+    s
 }
 
 /// A pcapng file being built in memory.

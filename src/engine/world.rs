@@ -92,6 +92,10 @@ pub(super) struct Br {
     peers: Vec<Option<Peer>>,
     /// By port index: frames sent out of the port and not yet delivered (netem's queue).
     queued: Vec<u32>,
+    /// By port index: when the last frame sent out of it arrives at the far end of the veth
+    /// (a veth is a FIFO: the link's own latency and jitter never reorder frames; only a
+    /// delay rule's jitter does, as netem's does).
+    arrives: Vec<Instant>,
     /// How many `queued` may reach before the next frame is dropped (netem's `limit`).
     limit: u32,
     host_port: PortId,
@@ -108,6 +112,10 @@ pub(super) struct NicNode {
     pub(super) neighbors: Vec<Neighbor>,
     pub(super) next_wake: Option<Instant>,
     pub(super) last_ttl: u8,
+    /// The TCP ports its programs listen on, and the connections they accepted (see
+    /// [`super::tcp`]).
+    pub(super) listeners: Vec<super::tcp::Listener>,
+    pub(super) conns: Vec<super::tcp::Conn>,
 }
 
 /// A host on the underlay (see [`super::overlay`]).
@@ -255,6 +263,7 @@ impl World {
             bridge,
             peers: vec![Some(Peer::Host)],
             queued: vec![0],
+            arrives: vec![Instant(0)],
             host_port,
         });
         id
@@ -271,6 +280,7 @@ impl World {
         if br.peers.len() <= port.index() {
             br.peers.resize(port.index() + 1, None);
             br.queued.resize(port.index() + 1, 0);
+            br.arrives.resize(port.index() + 1, Instant(0));
         }
         br.peers[port.index()] = Some(peer);
         port
@@ -505,7 +515,9 @@ impl World {
         }
         *queued += 1;
         self.arena.borrow_mut().share(frame);
-        let at = self.now + self.link_delay() + extra;
+        let wire = (self.now + self.link_delay()).max(self.bridges[b.index()].arrives[p.index()]);
+        self.bridges[b.index()].arrives[p.index()] = wire;
+        let at = wire + extra;
         self.schedule(
             at,
             Ev::ToPeer {
@@ -652,6 +664,8 @@ impl World {
             neighbors: Vec::new(),
             next_wake: None,
             last_ttl: 0,
+            listeners: Vec::new(),
+            conns: Vec::new(),
         });
         i
     }
@@ -698,6 +712,9 @@ impl World {
             }
         }
         self.node_mut(n).nic = Some(nic);
+        if !self.node(n).listeners.is_empty() {
+            self.open_listeners(n);
+        }
     }
 
     /// Whether a frame reaching NIC `n` needs its stack: addressed to its MAC, or a broadcast
@@ -731,6 +748,16 @@ impl World {
         }
     }
 
+    /// The NICs of the world, in the order they were added.
+    pub fn nic_ids(&self) -> impl Iterator<Item = NicId> + use<> {
+        (0..self.nics.len()).filter_map(NicId::new)
+    }
+
+    /// The container NIC `n` belongs to.
+    pub fn nic_container(&self, n: NicId) -> &str {
+        &self.node(n).spec.container
+    }
+
     /// How many NICs have a smoltcp stack built.
     pub fn stacks_built(&self) -> usize {
         self.nics.iter().filter(|n| n.nic.is_some()).count()
@@ -761,8 +788,19 @@ impl World {
     pub fn poll(&mut self, n: NicId) {
         let now = self.now;
         self.materialize(n);
+        let mut next;
+        // Its servers answer what arrived; what they wrote needs the stack again (a few
+        // rounds at most: an answer is written whole).
+        let mut rounds = 0;
+        loop {
+            let nic = self.nics[n.index()].nic.as_mut().expect("materialized");
+            next = nic.poll(now, &self.arena);
+            rounds += 1;
+            if self.nics[n.index()].listeners.is_empty() || rounds > 4 || !self.serve(n) {
+                break;
+            }
+        }
         let nic = self.nics[n.index()].nic.as_mut().expect("materialized");
-        let next = nic.poll(now, &self.arena);
         // Swap the NIC's queue with a spare one: both keep their capacity.
         let mut out = std::mem::take(&mut self.spare);
         std::mem::swap(&mut out, &mut *nic.tx.borrow_mut());

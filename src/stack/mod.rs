@@ -13,7 +13,7 @@ use crate::fabric::{Arena, FrameId};
 use crate::time::Instant;
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
-use smoltcp::socket::{icmp, udp};
+use smoltcp::socket::{icmp, tcp, udp};
 use smoltcp::time::Instant as SmolInstant;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address};
 use std::cell::RefCell;
@@ -229,6 +229,37 @@ impl Nic {
     /// The UDP socket behind `h`.
     pub fn udp(&mut self, h: SocketHandle) -> &mut udp::Socket<'static> {
         self.sockets.get_mut::<udp::Socket>(h)
+    }
+
+    /// Adds a TCP socket with `buffer` bytes each way (Linux's default windows are of this
+    /// order; a socket's buffers bound what one connection holds).
+    pub fn tcp_socket(&mut self, buffer: usize) -> SocketHandle {
+        let rx = tcp::SocketBuffer::new(vec![0; buffer]);
+        let tx = tcp::SocketBuffer::new(vec![0; buffer]);
+        self.sockets.add(tcp::Socket::new(rx, tx))
+    }
+
+    /// The TCP socket behind `h`.
+    pub fn tcp(&mut self, h: SocketHandle) -> &mut tcp::Socket<'static> {
+        self.sockets.get_mut::<tcp::Socket>(h)
+    }
+
+    /// Opens TCP socket `h` to `remote` from local port `port` (a SYN leaves at the next poll).
+    pub fn tcp_connect(
+        &mut self,
+        h: SocketHandle,
+        remote: (Ipv4Address, u16),
+        port: u16,
+    ) -> Result<(), tcp::ConnectError> {
+        let cx = self.iface.context();
+        self.sockets
+            .get_mut::<tcp::Socket>(h)
+            .connect(cx, (remote.0, remote.1), port)
+    }
+
+    /// Drops socket `h` (its connection is over).
+    pub fn remove(&mut self, h: SocketHandle) {
+        self.sockets.remove(h);
     }
 
     /// The ICMP socket behind `h`.

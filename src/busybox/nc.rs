@@ -1,0 +1,212 @@
+//! `nc [-nvz] [-w SEC] [-p PORT] HOST PORT` as a client (networking/nc_bloaty.c, the netcat
+//! 1.10 compatible nc that busybox's default configuration builds): connect, send what
+//! standard input holds, close the sending side at its end (`shutdown(SHUT_WR)`), and
+//! print what comes back until the server closes. `-z` only connects; `-v` says `HOST
+//! (IP:PORT) open`, and the error of a failed connect (a refusal only with `-vv`); `-w SEC`
+//! bounds the connect and, once input is done, each wait for the server (given up, not an
+//! error, after two). A failed connect is status 1. Listening (`-l`), UDP (`-u`) and `-e`
+//! are not simulated and say so.
+
+use super::applet::{ExecOptions, ExecResult, Getopt, Output, finish};
+use super::socket::{self, ConnectError};
+use crate::docker::sandbox::Sandbox;
+use crate::time::Duration;
+
+const USAGE: &str =
+    "[OPTIONS] HOST PORT  - connect\nnc [OPTIONS] -l -p PORT [HOST] [PORT]  - listen";
+
+/// The most of the server's answer kept when output is gathered rather than streamed
+/// (the same bound as any command's gathered output applies on top).
+const MAX_ANSWER: usize = 64 << 20;
+
+/// `bb_lookup_port`: a number up to 65535 (no `/etc/services` in the image).
+fn port(s: &str) -> Result<u16, Box<ExecResult>> {
+    s.parse::<u16>()
+        .map_err(|_| Box::new(ExecResult::err(format!("nc: bad port '{s}'\n"), 1)))
+}
+
+fn usage() -> ExecResult {
+    ExecResult::err(
+        format!("BusyBox v1.36.1 multi-call binary.\n\nUsage: nc {USAGE}\n"),
+        1,
+    )
+}
+
+/// Runs `nc ARGS` with `stdin` as its standard input.
+pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> ExecResult {
+    let g = match Getopt::parse("nc", args, "nvzulkb", "pswieo", false, USAGE) {
+        Ok(g) => g,
+        Err(e) => return *e,
+    };
+    if let Some(f) = ['l', 'k', 'u', 'b', 'e', 's', 'i', 'o']
+        .into_iter()
+        .find(|f| g.has(*f) || g.value(*f).is_some())
+    {
+        let line = std::iter::once("nc")
+            .chain(args.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        return ExecResult::err(format!("nc: -{f}: arguments not simulated: {line}\n"), 1);
+    }
+    let verbose = g.flags.iter().filter(|f| **f == 'v').count();
+    let wait = match g.value('w').map(|w| w.parse::<u32>()) {
+        None => None,
+        Some(Ok(w)) if w > 0 => Some(Duration::from_secs(u64::from(w))),
+        Some(Ok(_)) => None,
+        Some(Err(_)) => {
+            let w = g.value('w').unwrap_or_default();
+            return ExecResult::err(format!("nc: invalid number '{w}'\n"), 1);
+        }
+    };
+    if g.operands.len() > 2 {
+        return usage();
+    }
+    if let Some(p) = g.value('p')
+        && let Err(e) = port(p)
+    {
+        return *e;
+    }
+    // The port is read before the host (both are arguments of one call).
+    let remote_port = match g.operands.get(1).map(|p| port(p)) {
+        None => 0,
+        Some(Ok(p)) => p,
+        Some(Err(e)) => return *e,
+    };
+    let Some(host) = g.operands.first().copied() else {
+        return usage();
+    };
+    if sb.host_network() {
+        return ExecResult::err(
+            "vnet: a host-network container uses the host's own stack, which vnet does not simulate yet\n".into(),
+            1,
+        );
+    }
+    let mut world = socket::world(sb, opts);
+    let ip = if g.has('n') {
+        host.parse().ok()
+    } else {
+        socket::resolve(sb, &mut world, host)
+    };
+    let Some(ip) = ip else {
+        return finish(
+            sb,
+            &world,
+            ExecResult::err(format!("nc: bad address '{host}'\n"), 1),
+        );
+    };
+    if socket::is_own(sb, ip) {
+        let r = ExecResult::err(
+            "nc: TCP to the container's own addresses: not simulated\n".into(),
+            1,
+        );
+        return finish(sb, &world, r);
+    }
+    let alarm = wait.map(|w| world.now() + w);
+    let conn = socket::connect(sb, &mut world, ip, remote_port, alarm);
+    let mut stderr = String::new();
+    let conn = match conn {
+        Ok(c) => c,
+        Err(e) => {
+            if verbose > 1 || (verbose == 1 && e != ConnectError::Refused) {
+                stderr.push_str(&format!("nc: {host} ({ip}:{remote_port}): {}\n", e.text()));
+            }
+            return finish(sb, &world, ExecResult::err(stderr, 1));
+        }
+    };
+    if verbose > 0 {
+        stderr.push_str(&format!("{host} ({ip}:{remote_port}) open\n"));
+    }
+    let mut out = Output::new(opts);
+    let mut code = 0;
+    if !g.has('z') {
+        code = readwrite(
+            &mut world,
+            &conn,
+            stdin.as_bytes(),
+            wait,
+            &mut out,
+            &mut stderr,
+        );
+    }
+    socket::close(&mut world, &conn);
+    let (stdout, stopped) = out.finish();
+    if let Some(why) = stopped {
+        stderr.push_str(&why);
+        code = 1;
+    }
+    let r = ExecResult {
+        stdout,
+        stderr,
+        code,
+        ..Default::default()
+    };
+    finish(sb, &world, r)
+}
+
+/// nc's shoveling loop: standard input to the connection (then its end as a FIN), the
+/// connection to standard output, until the server closes; with `-w`, two silent waits in a
+/// row end it too.
+fn readwrite(
+    world: &mut crate::engine::World,
+    conn: &socket::Conn,
+    mut input: &[u8],
+    wait: Option<Duration>,
+    out: &mut Output,
+    stderr: &mut String,
+) -> i32 {
+    let (n, h) = (conn.nic, conn.socket);
+    let mut shut = false;
+    let mut got = Vec::new();
+    let mut total = 0usize;
+    let mut retries = 2;
+    loop {
+        if !input.is_empty() {
+            let k = world.tcp_send(n, h, input);
+            input = input.get(k..).unwrap_or_default();
+        }
+        if input.is_empty() && !shut {
+            world.tcp_shutdown(n, h);
+            shut = true;
+        }
+        got.clear();
+        world.tcp_recv(n, h, &mut got, MAX_ANSWER.saturating_sub(total).max(1));
+        if !got.is_empty() {
+            total += got.len();
+            out.push(&String::from_utf8_lossy(&got));
+            retries = 2;
+            continue;
+        }
+        if world.tcp_eof(n, h) || out.stopped() || world.budget_exceeded().is_some() {
+            return 0;
+        }
+        // Wait for the next thing to happen on the wire, or the -w timer.
+        let busy = |w: &mut crate::engine::World| {
+            let s = w.nic_mut(n).tcp(h);
+            !s.can_recv() && s.may_recv()
+        };
+        match wait {
+            Some(w) => {
+                let deadline = world.now() + w;
+                if world.run_while(deadline, busy) {
+                    // Silent for -w seconds, with standard input done.
+                    retries -= 1;
+                    if retries == 0 {
+                        return 0;
+                    }
+                }
+            }
+            None => {
+                while busy(world) {
+                    if !world.step() {
+                        if world.budget_exceeded().is_none() {
+                            stderr.push_str(
+                                "vnet: nc waits for a server that will never send again; stopped\n",
+                            );
+                        }
+                        return 1;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! What the TCP clients (`nc`, `wget`) share: the world they run in (with the servers the
+//! other containers' images run), and `connect()` as libc and the kernel answer it: the
+//! name resolved as `getaddrinfo` does, a route picked, the handshake on the wire, and
+//! Linux's errors (`ECONNREFUSED` on a RST, `ETIMEDOUT` after the SYN's six retries,
+//! `ENETUNREACH` without a route).
+
+use super::applet::ExecOptions;
+use super::nslookup::resolve_host;
+use crate::docker::sandbox::Sandbox;
+use crate::engine::tcp::Connect;
+use crate::engine::{NicId, World};
+use crate::time::{Duration, Instant};
+use smoltcp::iface::SocketHandle;
+use std::net::Ipv4Addr;
+
+/// How long Linux tries a SYN before `connect()` fails (`tcp_syn_retries` = 6: 1 + 2 + 4 +
+/// 8 + 16 + 32 + 64 seconds).
+pub const SYN_TIMEOUT: Duration = Duration::from_secs(127);
+
+/// An open connection.
+pub struct Conn {
+    /// The NIC it leaves by.
+    pub nic: NicId,
+    /// Its socket.
+    pub socket: SocketHandle,
+}
+
+/// Why `connect()` failed, as `strerror` words it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectError {
+    /// `ECONNREFUSED`.
+    Refused,
+    /// `ETIMEDOUT`.
+    TimedOut,
+    /// `ENETUNREACH`.
+    Unreachable,
+    /// The program's own timer (`nc -w`, `wget -T`) went off first.
+    Alarm,
+}
+
+impl ConnectError {
+    /// `strerror(errno)`.
+    pub fn text(self) -> &'static str {
+        match self {
+            ConnectError::Refused => "Connection refused",
+            ConnectError::TimedOut | ConnectError::Alarm => "Connection timed out",
+            ConnectError::Unreachable => "Network is unreachable",
+        }
+    }
+}
+
+/// The world a TCP client runs in: the container's neighbours, and the servers their
+/// images run.
+pub fn world(sb: &mut Sandbox, opts: &ExecOptions) -> World {
+    let mut world = sb.world(opts.trace, opts.capture);
+    crate::servers::install(sb, &mut world);
+    world
+}
+
+/// `getaddrinfo(host)`: an address, or `None` (busybox: `bad address 'HOST'`).
+pub fn resolve(sb: &mut Sandbox, world: &mut World, host: &str) -> Option<Ipv4Addr> {
+    resolve_host(sb, world, host)
+}
+
+/// Whether the address is the container's own (its loopback or an interface's), which
+/// TCP does not reach yet.
+pub fn is_own(sb: &Sandbox, ip: Ipv4Addr) -> bool {
+    ip.is_loopback() || sb.ifaces().iter().any(|i| i.ip == ip)
+}
+
+/// `connect()` to `ip:port` from an ephemeral port, giving up at `alarm` if the program set
+/// one before the kernel does.
+pub fn connect(
+    sb: &mut Sandbox,
+    world: &mut World,
+    ip: Ipv4Addr,
+    port: u16,
+    alarm: Option<Instant>,
+) -> Result<Conn, ConnectError> {
+    let Some(nic) = sb.route(ip).and_then(|r| sb.nic(r)) else {
+        return Err(ConnectError::Unreachable);
+    };
+    // Linux's ephemeral range, net.ipv4.ip_local_port_range = 32768 60999.
+    let local = 32768 + sb.draw("tcp/port", 28232) as u16;
+    let socket = world.tcp_connect(nic, local, (ip, port));
+    let kernel = world.now() + SYN_TIMEOUT;
+    let deadline = alarm.map_or(kernel, |a| a.min(kernel));
+    match world.tcp_wait_connected(nic, socket, deadline) {
+        Connect::Established => Ok(Conn { nic, socket }),
+        Connect::Refused => Err(ConnectError::Refused),
+        Connect::TimedOut if alarm.is_some_and(|a| a < kernel) => Err(ConnectError::Alarm),
+        Connect::TimedOut => Err(ConnectError::TimedOut),
+    }
+}
+
+/// How long, at most, the kernel's closing of a connection is followed after the program
+/// exits (the FINs and their ACKs; a server that never closes leaves it in FIN-WAIT-2).
+const TEARDOWN: Duration = Duration::from_millis(200);
+
+/// `close()` as the program exits: the FIN goes, and the exchange that ends the connection
+/// runs on the wire (what a capture of the command shows), for at most [`TEARDOWN`].
+pub fn close(world: &mut World, conn: &Conn) {
+    world.tcp_release(conn.nic, conn.socket);
+    let deadline = world.now() + TEARDOWN;
+    world.run_while(deadline, |w| {
+        !matches!(
+            w.tcp_state(conn.nic, conn.socket),
+            crate::engine::tcp::State::Closed | crate::engine::tcp::State::TimeWait
+        ) && w.next_event_time().is_some()
+    });
+}

@@ -1,0 +1,394 @@
+//! TCP between the containers of a world (RFC 9293, as smoltcp runs it): servers that listen
+//! in a container and answer each connection, and the connections a program opens.
+//!
+//! A server is sans-IO: it is handed what a connection brought and writes its answer into a
+//! buffer ([`Server::receive`]); the world moves bytes between that buffer and the smoltcp
+//! socket each time the NIC's stack runs. A listener keeps one socket in `LISTEN`; when a
+//! client's SYN moves it on, that socket becomes the connection and a fresh one listens
+//! (Linux's accept queue, one deep per step). Past [`MAX_CONNECTIONS`] open connections a NIC
+//! stops listening, so a SYN gets the RST Linux sends to a port nobody listens on.
+//!
+//! smoltcp sends nothing while it waits for an ARP reply, but retries as soon as the reply
+//! is in its cache, so a first SYN costs one ARP round trip, as on Linux; the client side
+//! needs no workaround.
+
+use super::{NicId, World};
+use crate::time::Instant;
+use smoltcp::iface::SocketHandle;
+use smoltcp::wire::Ipv4Address;
+use std::rc::Rc;
+
+pub use smoltcp::socket::tcp::State;
+
+/// Bytes each way a socket buffers (a connection's window).
+pub const BUFFER: usize = 64 * 1024;
+
+/// Connections a NIC's servers hold open at most.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// What a server does after answering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// Keeps the connection open for more.
+    Open,
+    /// Closes it (a FIN) once the answer is sent.
+    Close,
+}
+
+/// One connection's server side.
+pub trait Server {
+    /// `data` arrived from the client (empty, with `eof`, when the client closed its side);
+    /// the answer goes into `out`.
+    fn receive(&mut self, now: Instant, data: &[u8], eof: bool, out: &mut Vec<u8>) -> Reply;
+}
+
+/// Makes the server for each connection a listener accepts.
+pub type Factory = Rc<dyn Fn() -> Box<dyn Server>>;
+
+/// A port a NIC's programs listen on.
+pub(super) struct Listener {
+    port: u16,
+    factory: Factory,
+    /// The socket in `LISTEN`, if the NIC's stack is built and has room.
+    socket: Option<SocketHandle>,
+}
+
+/// An accepted connection.
+pub(super) struct Conn {
+    socket: SocketHandle,
+    server: Box<dyn Server>,
+    /// The server's answer, and how much of it the socket took.
+    out: Vec<u8>,
+    sent: usize,
+    eof: bool,
+    closing: bool,
+    closed: bool,
+}
+
+/// How an attempt to connect ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connect {
+    /// The three-way handshake completed.
+    Established,
+    /// The peer answered with a RST (`ECONNREFUSED`).
+    Refused,
+    /// Nothing answered before the deadline (`ETIMEDOUT`).
+    TimedOut,
+}
+
+impl World {
+    /// Programs of NIC `n`'s container listen on TCP `port` (all of its addresses); each
+    /// connection gets a server from `factory`.
+    pub fn listen(&mut self, n: NicId, port: u16, factory: Factory) {
+        let Some(node) = self.nics.get_mut(n.index()) else {
+            return;
+        };
+        node.listeners.push(Listener {
+            port,
+            factory,
+            socket: None,
+        });
+        if node.nic.is_some() {
+            self.open_listeners(n);
+        }
+    }
+
+    /// The TCP ports NIC `n`'s programs listen on.
+    pub fn listening(&self, n: NicId) -> Vec<u16> {
+        self.nics
+            .get(n.index())
+            .map(|node| node.listeners.iter().map(|l| l.port).collect())
+            .unwrap_or_default()
+    }
+
+    /// Puts a socket in `LISTEN` for each listener that has none (the stack is built).
+    pub(super) fn open_listeners(&mut self, n: NicId) {
+        let Some(node) = self.nics.get_mut(n.index()) else {
+            return;
+        };
+        let Some(nic) = node.nic.as_mut() else {
+            return;
+        };
+        if node.conns.len() >= MAX_CONNECTIONS {
+            return;
+        }
+        for l in node.listeners.iter_mut().filter(|l| l.socket.is_none()) {
+            let h = nic.tcp_socket(BUFFER);
+            // Fails only for port 0, which no listener is given.
+            if nic.tcp(h).listen(l.port).is_ok() {
+                l.socket = Some(h);
+            } else {
+                nic.remove(h);
+            }
+        }
+    }
+
+    /// Runs NIC `n`'s servers after its stack ran: accepts, hands each connection what
+    /// arrived, queues answers, closes. Returns whether anything is left for the stack to
+    /// send.
+    pub(super) fn serve(&mut self, n: NicId) -> bool {
+        let now = self.now;
+        let Some(node) = self.nics.get_mut(n.index()) else {
+            return false;
+        };
+        let Some(nic) = node.nic.as_mut() else {
+            return false;
+        };
+        let mut again = false;
+        for l in &mut node.listeners {
+            if let Some(h) = l.socket
+                && nic.tcp(h).state() != State::Listen
+            {
+                l.socket = None;
+                node.conns.push(Conn {
+                    socket: h,
+                    server: (l.factory)(),
+                    out: Vec::new(),
+                    sent: 0,
+                    eof: false,
+                    closing: false,
+                    closed: false,
+                });
+            }
+        }
+        let mut buf = [0u8; 2048];
+        for c in &mut node.conns {
+            let s = nic.tcp(c.socket);
+            let mut data = Vec::new();
+            while s.can_recv() && data.len() < BUFFER {
+                match s.recv_slice(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => data.extend_from_slice(buf.get(..k).unwrap_or_default()),
+                }
+            }
+            let eof = !c.eof
+                && !s.can_recv()
+                && matches!(
+                    s.state(),
+                    State::CloseWait | State::LastAck | State::Closing | State::TimeWait
+                );
+            if (!data.is_empty() || eof) && !c.closing {
+                c.eof |= eof;
+                if c.server.receive(now, &data, eof, &mut c.out) == Reply::Close {
+                    c.closing = true;
+                }
+            }
+            if let Some(rest) = c.out.get(c.sent..)
+                && !rest.is_empty()
+                && s.can_send()
+                && let Ok(k) = s.send_slice(rest)
+            {
+                c.sent += k;
+                again |= k > 0;
+            }
+            if c.sent == c.out.len() && c.sent > 0 {
+                c.out.clear();
+                c.sent = 0;
+            }
+            if c.closing && c.out.is_empty() && !c.closed {
+                s.close();
+                c.closed = true;
+                again = true;
+            }
+        }
+        // A connection is over once both sides closed (TIME-WAIT is the stack's business
+        // no longer: a late segment gets a RST) or the peer reset it.
+        node.conns.retain(|c| {
+            let over = matches!(nic.tcp(c.socket).state(), State::Closed | State::TimeWait);
+            if over {
+                nic.remove(c.socket);
+            }
+            !over
+        });
+        if node.listeners.iter().any(|l| l.socket.is_none()) {
+            self.open_listeners(n);
+        }
+        again
+    }
+
+    /// Opens a connection from NIC `n`, local `port`, to `remote`; the SYN leaves now.
+    pub fn tcp_connect(&mut self, n: NicId, port: u16, remote: (Ipv4Address, u16)) -> SocketHandle {
+        let nic = self.nic_mut(n);
+        let h = nic.tcp_socket(BUFFER);
+        // A fresh socket connects unless the remote's port is 0 or the local port is 0;
+        // then it stays closed, which the caller reads as refused (Linux: ECONNREFUSED for
+        // port 0 too).
+        let _ = nic.tcp_connect(h, remote, port);
+        self.poll(n);
+        h
+    }
+
+    /// The state of connection `h` of NIC `n`.
+    pub fn tcp_state(&mut self, n: NicId, h: SocketHandle) -> State {
+        self.nic_mut(n).tcp(h).state()
+    }
+
+    /// Runs the world until connection `h` leaves `SYN-SENT` or `deadline` passes.
+    pub fn tcp_wait_connected(&mut self, n: NicId, h: SocketHandle, deadline: Instant) -> Connect {
+        self.run_while(deadline, |w| w.tcp_state(n, h) == State::SynSent);
+        match self.tcp_state(n, h) {
+            State::SynSent => {
+                self.nic_mut(n).tcp(h).abort();
+                self.poll(n);
+                Connect::TimedOut
+            }
+            State::Closed => Connect::Refused,
+            _ => Connect::Established,
+        }
+    }
+
+    /// Queues `data` on connection `h` as far as its buffer takes it, and lets it go out.
+    pub fn tcp_send(&mut self, n: NicId, h: SocketHandle, data: &[u8]) -> usize {
+        let s = self.nic_mut(n).tcp(h);
+        let k = if s.can_send() {
+            s.send_slice(data).unwrap_or(0)
+        } else {
+            0
+        };
+        self.poll(n);
+        k
+    }
+
+    /// Reads what connection `h` received into `out`, at most `limit` bytes in all.
+    pub fn tcp_recv(&mut self, n: NicId, h: SocketHandle, out: &mut Vec<u8>, limit: usize) {
+        let s = self.nic_mut(n).tcp(h);
+        let mut buf = [0u8; 2048];
+        while s.can_recv() && out.len() < limit {
+            let want = buf.len().min(limit - out.len());
+            match s.recv_slice(buf.get_mut(..want).unwrap_or_default()) {
+                Ok(0) | Err(_) => break,
+                Ok(k) => out.extend_from_slice(buf.get(..k).unwrap_or_default()),
+            }
+        }
+        // Reading opened the window: the stack may have an update to send.
+        self.poll(n);
+    }
+
+    /// Whether the peer has closed its side and everything it sent was read (`read()`
+    /// returns 0), or the connection is gone.
+    pub fn tcp_eof(&mut self, n: NicId, h: SocketHandle) -> bool {
+        let s = self.nic_mut(n).tcp(h);
+        !s.may_recv() && !s.can_recv() && s.state() != State::SynSent
+    }
+
+    /// Sends a FIN on `h` once what is queued has gone (`shutdown(SHUT_WR)`).
+    pub fn tcp_shutdown(&mut self, n: NicId, h: SocketHandle) {
+        self.nic_mut(n).tcp(h).close();
+        self.poll(n);
+    }
+
+    /// The program is done with connection `h` (it exits): the kernel closes what is still
+    /// open (a FIN).
+    pub fn tcp_release(&mut self, n: NicId, h: SocketHandle) {
+        let s = self.nic_mut(n).tcp(h);
+        if !matches!(
+            s.state(),
+            State::Closed | State::TimeWait | State::FinWait2 | State::LastAck
+        ) {
+            s.close();
+        }
+        self.poll(n);
+    }
+
+    /// Runs events while `busy` holds and the next event is due by `deadline`; then moves the
+    /// clock to the deadline if still busy. Returns whether `busy` still holds.
+    pub fn run_while(
+        &mut self,
+        deadline: Instant,
+        mut busy: impl FnMut(&mut World) -> bool,
+    ) -> bool {
+        while busy(self) {
+            match self.next_event_time() {
+                Some(t) if t <= deadline => {
+                    if !self.step() {
+                        return busy(self);
+                    }
+                }
+                _ => {
+                    self.advance_to(deadline);
+                    return busy(self);
+                }
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::tests::{NIC0, NIC1, two_on_a_bridge};
+    use crate::time::Duration;
+
+    /// Answers everything it is sent, upper-cased, and closes when the client does.
+    struct Shout;
+
+    impl Server for Shout {
+        fn receive(&mut self, _: Instant, data: &[u8], eof: bool, out: &mut Vec<u8>) -> Reply {
+            out.extend(data.iter().map(u8::to_ascii_uppercase));
+            if eof { Reply::Close } else { Reply::Open }
+        }
+    }
+
+    fn c3() -> Ipv4Address {
+        Ipv4Address::new(172, 25, 3, 3)
+    }
+
+    fn shout() -> Factory {
+        Rc::new(|| Box::new(Shout) as Box<dyn Server>)
+    }
+
+    #[test]
+    fn a_client_talks_to_a_server_and_both_close() {
+        let mut w = two_on_a_bridge(true);
+        w.listen(NIC1, 7, shout());
+        let start = w.now();
+        let h = w.tcp_connect(NIC0, 40000, (c3(), 7));
+        let deadline = start + Duration::from_secs(127);
+        assert_eq!(
+            w.tcp_wait_connected(NIC0, h, deadline),
+            Connect::Established
+        );
+        // One ARP round trip and one SYN round trip: no retransmission behind ARP.
+        assert!(
+            w.now() - start < Duration::from_millis(10),
+            "{:?}",
+            w.now() - start
+        );
+        assert_eq!(w.tcp_send(NIC0, h, b"hello"), 5);
+        w.tcp_shutdown(NIC0, h);
+        let mut got = Vec::new();
+        w.run_while(deadline, |w| {
+            w.tcp_recv(NIC0, h, &mut got, 1 << 20);
+            !w.tcp_eof(NIC0, h)
+        });
+        assert_eq!(got, b"HELLO");
+        // Both FINs went at once (no retransmission: the veth keeps the segments in order).
+        assert!(
+            w.now() - start < Duration::from_millis(50),
+            "{:?}",
+            w.now() - start
+        );
+        w.run_while(deadline, |w| w.next_event_time().is_some());
+        assert!(w.nics[1].conns.is_empty(), "the server's side is gone");
+        // A second connection finds a listener again.
+        let h = w.tcp_connect(NIC0, 40001, (c3(), 7));
+        assert_eq!(
+            w.tcp_wait_connected(NIC0, h, deadline),
+            Connect::Established
+        );
+    }
+
+    #[test]
+    fn a_closed_port_refuses_and_a_silent_path_times_out() {
+        let mut w = two_on_a_bridge(true);
+        let deadline = w.now() + Duration::from_secs(127);
+        let h = w.tcp_connect(NIC0, 40000, (c3(), 8));
+        assert_eq!(w.tcp_wait_connected(NIC0, h, deadline), Connect::Refused);
+        let mut w = two_on_a_bridge(false);
+        let deadline = w.now() + Duration::from_secs(127);
+        let h = w.tcp_connect(NIC0, 40000, (c3(), 7));
+        assert_eq!(w.tcp_wait_connected(NIC0, h, deadline), Connect::TimedOut);
+        assert_eq!(w.now(), deadline);
+    }
+}

@@ -1,0 +1,50 @@
+//! The servers that images run: what answers on a container's TCP ports when its image's
+//! program listens there (`nginx` and `httpd` on 80, `redis` on 6379, `postgres` on 5432;
+//! [`crate::docker::image`] says which image runs which). Each is a sans-IO
+//! [`Server`](crate::engine::tcp::Server) the engine hands a connection's bytes to; this file
+//! puts them on the NICs of a command's world.
+
+pub mod http;
+pub mod postgres;
+pub mod redis;
+
+use crate::docker::image::Service;
+use crate::docker::sandbox::Sandbox;
+use crate::engine::World;
+use crate::engine::tcp::{Factory, Server};
+use std::rc::Rc;
+
+/// Starts, on each NIC of `world`, the servers its container's program runs.
+pub fn install(sb: &Sandbox, world: &mut World) {
+    let mut keyspaces: Vec<(String, redis::Keyspace)> = Vec::new();
+    let nics: Vec<_> = world.nic_ids().collect();
+    for n in nics {
+        let name = world.nic_container(n).to_string();
+        for &(port, service) in sb.services(&name) {
+            let factory: Factory = match service {
+                Service::Nginx => {
+                    Rc::new(|| Box::new(http::Http::new(http::Flavor::Nginx)) as Box<dyn Server>)
+                }
+                Service::Httpd => {
+                    Rc::new(|| Box::new(http::Http::new(http::Flavor::Httpd)) as Box<dyn Server>)
+                }
+                Service::Postgres => {
+                    Rc::new(|| Box::<postgres::Postgres>::default() as Box<dyn Server>)
+                }
+                Service::Redis => {
+                    // One keyspace per container, whichever interface a client comes by.
+                    let keys = match keyspaces.iter().find(|(c, _)| *c == name) {
+                        Some((_, k)) => k.clone(),
+                        None => {
+                            let k = redis::Keyspace::default();
+                            keyspaces.push((name.clone(), k.clone()));
+                            k
+                        }
+                    };
+                    Rc::new(move || Box::new(redis::Redis::new(keys.clone())) as Box<dyn Server>)
+                }
+            };
+            world.listen(n, port, factory);
+        }
+    }
+}
