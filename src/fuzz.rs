@@ -392,8 +392,11 @@ pub fn http(data: &[u8]) {
         }
         std::fs::write(s.dir.join(crate::store::DB_FILE), &s.pristine)
             .unwrap_or_else(|e| panic!("{e}"));
-        let wait = std::time::Duration::from_secs(2);
-        let answer = crate::daemon::fuzz::serve_bytes(&s.rt, &s.dir, BUDGET, data, wait);
+        // A quarter second is far more than any bounded request takes; the client leaves
+        // then, as one tired of an endless exec would, and the server has seconds to close.
+        let wait = std::time::Duration::from_millis(250);
+        let grace = std::time::Duration::from_secs(5);
+        let answer = crate::daemon::fuzz::serve_bytes(&s.rt, &s.dir, BUDGET, data, wait, grace);
         assert!(
             answer.is_some(),
             "the connection ends once its client has gone"

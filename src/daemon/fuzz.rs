@@ -26,13 +26,14 @@ fn asks_upgrade(request: &[u8]) -> bool {
 /// on the state in `dir`, whose simulations may spend `budget`; returns what the server
 /// wrote back until it closed the connection. The client goes away after `wait` (an endless
 /// exec runs until then, as it would until a real client left): `None` when the server
-/// still had not closed after as long again.
+/// still had not closed `grace` later.
 pub fn serve_bytes(
     rt: &tokio::runtime::Runtime,
     dir: &Path,
     budget: Budget,
     request: &[u8],
     wait: Duration,
+    grace: Duration,
 ) -> Option<Vec<u8>> {
     let host = Arc::new(Host::new(dir.to_path_buf(), None, "default".into()).with_budget(budget));
     rt.block_on(async move {
@@ -71,6 +72,6 @@ pub fn serve_bytes(
         for g in clients.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             g.set();
         }
-        tokio::time::timeout(wait, conn).await.ok().map(|_| answer)
+        tokio::time::timeout(grace, conn).await.ok().map(|_| answer)
     })
 }
