@@ -4,12 +4,14 @@
 //! of a prepared trace goes, with the arena slot taken and released around it (what the engine
 //! does per frame), throughput in frames. `e2e/ping`: ICMP echo round trips between two smoltcp
 //! stacks through a bridge, with every event, link delay and ARP, in round trips; `e2e/udp_*`:
-//! a UDP stream between the same two stacks, in datagrams.
+//! a UDP stream between the same two stacks, in datagrams; `e2e/tcp_bulk_16MiB`: one TCP
+//! connection moving 16 MiB to a discard server, in payload bytes; `e2e/tcp_connections`:
+//! connects and closes one after another, in connections.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use vnet::busybox::ping::{PingOptions, ping};
-use vnet::engine::udp;
+use vnet::engine::{tcp, udp};
 
 #[path = "common/forward.rs"]
 mod forward_trace;
@@ -138,5 +140,35 @@ fn e2e(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, forward, forward_overlay, e2e);
+/// TCP between the two stacks: a bulk transfer to a discard server (payload bytes, at the
+/// bridge's MTU of 1500), and connection setups and teardowns, one after another.
+fn tcp(c: &mut Criterion) {
+    let mut g = c.benchmark_group("e2e");
+    let target = "10.0.0.3".parse().unwrap();
+    let total = 16u64 << 20;
+    g.throughput(Throughput::Bytes(total));
+    g.bench_function("tcp_bulk_16MiB", |b| {
+        b.iter_batched(
+            || pair::pair(1),
+            |mut w| {
+                let got = tcp::bulk(&mut w, pair::C0, pair::C1, target, 5201, total);
+                assert_eq!(got, total);
+                black_box(got)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    let n = 1000u64;
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("tcp_connections", |b| {
+        b.iter_batched(
+            || pair::pair(1),
+            |mut w| black_box(tcp::connections(&mut w, pair::C0, pair::C1, target, 7, n)),
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, forward, forward_overlay, e2e, tcp);
 criterion_main!(benches);

@@ -6,7 +6,10 @@
 # 1. Two network namespaces on a Linux bridge (a third namespace stands for the Docker host,
 #    ip_forward=0): `ping -f -c COUNT -q` between them, round trips per second. Then the same
 #    topology in vnet: `vnet exec c1 ping -f -c COUNT -q c2`.
-# 2. Building CONTAINERS containers on one network: namespaces + veth pairs + addresses on a
+# 2. TCP bulk transfer between the same two namespaces: iperf3, one stream, MTU 1500, in
+#    Gbit/s of payload; beside it, `cargo bench --bench dataplane -- e2e/tcp_bulk` gives vnet's
+#    figure for one connection between two containers (run it right after, on the same machine).
+# 3. Building CONTAINERS containers on one network: namespaces + veth pairs + addresses on a
 #    Linux bridge, against `vnet run -itd` in a loop.
 # Needs root, iproute2 and iputils-ping. It touches only namespaces it creates (vkb*), and
 # removes them at the end.
@@ -59,7 +62,17 @@ t0=$(now); "$VNET" --state-dir "$STATE" exec c1 ping -f -c "$COUNT" -q c2 >/dev/
 sim=$(rate "$COUNT" "$t0" "$t1")
 echo "flood ping, $COUNT round trips: Linux bridge $linux/s, vnet $sim/s (wall, process start included), vnet/Linux = $(echo "$sim $linux" | awk '{printf "%.1f", $1/$2}')"
 
-# --- 2. building containers ------------------------------------------------------------------
+# --- 2. TCP bulk transfer -----------------------------------------------------------------
+if command -v iperf3 >/dev/null; then
+  ip netns exec vkbc2 iperf3 -s -1 -D >/dev/null 2>&1
+  sleep 0.5
+  gbps=$(ip netns exec vkbc1 iperf3 -c 172.25.0.3 -t 5 -f g | awk '/receiver/ {print $(NF-2)}')
+  echo "TCP bulk, one stream, MTU 1500: Linux veth+bridge $gbps Gbit/s (iperf3 -t 5)"
+else
+  echo "TCP bulk: iperf3 is not installed (apt-get install iperf3)"
+fi
+
+# --- 3. building containers ------------------------------------------------------------------
 ip -n $H link add br1 type bridge
 ip -n $H addr add 10.1.0.1/16 dev br1
 ip -n $H link set br1 up

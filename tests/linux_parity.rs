@@ -274,3 +274,229 @@ fn reachability_matches_linux() {
         eprintln!("topology {seed}: {reachable}/{total} pairs reachable, same in vnet and Linux");
     }
 }
+
+/// How a TCP connect ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Connect {
+    Open,
+    Refused,
+    TimedOut,
+    NoRoute,
+}
+
+/// Whether the test can build namespaces here (root, iproute2, bash); says why not.
+fn namespaces_usable(tag: &str) -> bool {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if root != Some(true) {
+        eprintln!("skipped: comparing with Linux needs root");
+        return false;
+    }
+    if !sh(&["ip", "-V"]) || !sh(&["busybox", "true"]) {
+        eprintln!("skipped: needs ip (iproute2) and busybox; .ci/run installs them");
+        return false;
+    }
+    if !sh(&["ip", "netns", "add", &format!("{tag}probe")]) {
+        eprintln!("skipped: cannot create network namespaces here (ip netns add failed)");
+        return false;
+    }
+    let _ = sh(&["ip", "netns", "del", &format!("{tag}probe")]);
+    true
+}
+
+/// TCP connects in Linux and in vnet, on the same topology: a web server (busybox httpd on
+/// Linux, the nginx image in vnet) on `net0`, clients on `net0`, on `net1` and on both, the
+/// Docker host between the bridges with `ip_forward=0`. Every client connects to an open
+/// port, a closed one, each gateway, a container on the other network and an address
+/// nobody holds; open, refused, timed out and no route must agree.
+#[test]
+fn tcp_connects_match_linux() {
+    let tag = format!("vt{}", std::process::id() % 100_000);
+    if !namespaces_usable(&tag) {
+        return;
+    }
+    // Clients: (name, [(net, address)]); the first network holds the default route.
+    let clients: [(&str, &[(usize, &str)]); 3] = [
+        ("ca", &[(0, "10.1.0.3")]),
+        ("cb", &[(1, "10.2.0.2")]),
+        ("cc", &[(0, "10.1.0.4"), (1, "10.2.0.3")]),
+    ];
+    let targets = [
+        ("10.1.0.2", 80),
+        ("10.1.0.2", 81),
+        ("10.1.0.1", 80),
+        ("10.2.0.1", 80),
+        ("10.2.0.2", 80),
+        ("10.1.0.99", 80),
+    ];
+    // Linux.
+    let host = format!("{tag}h");
+    let mut guard = Namespaces(vec![host.clone()]);
+    ip(&format!("netns add {host}"));
+    assert!(sh(&[
+        "ip",
+        "netns",
+        "exec",
+        &host,
+        "sysctl",
+        "-qw",
+        "net.ipv4.ip_forward=0"
+    ]));
+    for n in 0..2 {
+        ip(&format!("-n {host} link add br{n} type bridge"));
+        ip(&format!("-n {host} addr add 10.{}.0.1/24 dev br{n}", n + 1));
+        ip(&format!("-n {host} link set br{n} up"));
+    }
+    let mut attach = |name: &str, ifs: &[(usize, &str)]| {
+        let ns = format!("{tag}{name}");
+        guard.0.push(ns.clone());
+        ip(&format!("netns add {ns}"));
+        ip(&format!("-n {ns} link set lo up"));
+        for (j, (n, addr)) in ifs.iter().enumerate() {
+            ip(&format!(
+                "-n {host} link add {name}{j} type veth peer name eth{j} netns {ns}"
+            ));
+            ip(&format!("-n {host} link set {name}{j} master br{n} up"));
+            ip(&format!("-n {ns} addr add {addr}/24 dev eth{j}"));
+            ip(&format!("-n {ns} link set eth{j} up"));
+        }
+        let (n, _) = ifs[0];
+        ip(&format!(
+            "-n {ns} route add default via 10.{}.0.1 dev eth0",
+            n + 1
+        ));
+    };
+    attach("web", &[(0, "10.1.0.2")]);
+    for (name, ifs) in &clients {
+        attach(name, ifs);
+    }
+    let www = std::env::temp_dir().join(format!("{tag}www"));
+    std::fs::create_dir_all(&www).unwrap();
+    let mut server = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &format!("{tag}web"),
+            "busybox",
+            "httpd",
+            "-f",
+            "-p",
+            "80",
+            "-h",
+        ])
+        .arg(&www)
+        .spawn()
+        .expect("busybox httpd runs");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let linux: Vec<Vec<Connect>> = clients
+        .iter()
+        .map(|(name, _)| {
+            let children: Vec<_> = targets
+                .iter()
+                .map(|(addr, port)| {
+                    Command::new("ip")
+                        .args([
+                            "netns",
+                            "exec",
+                            &format!("{tag}{name}"),
+                            "timeout",
+                            "6",
+                            "bash",
+                            "-c",
+                        ])
+                        .arg(format!("exec 3<>/dev/tcp/{addr}/{port}"))
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::piped())
+                        .spawn()
+                        .expect("bash runs")
+                })
+                .collect();
+            children
+                .into_iter()
+                .map(|ch| {
+                    let out = ch.wait_with_output().expect("bash ends");
+                    let err = String::from_utf8_lossy(&out.stderr);
+                    match out.status.code() {
+                        Some(0) => Connect::Open,
+                        Some(124) => Connect::TimedOut,
+                        _ if err.contains("Connection refused") => Connect::Refused,
+                        _ if err.contains("No route to host") => Connect::NoRoute,
+                        c => panic!("bash /dev/tcp ended with {c:?}: {err}"),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let _ = server.kill();
+    let _ = server.wait();
+    drop(guard);
+    let _ = std::fs::remove_dir_all(&www);
+    // vnet.
+    let v = Vnet::new("tcpparity");
+    for n in 0..2 {
+        v.ok(&[
+            "network",
+            "create",
+            "--subnet",
+            &format!("10.{}.0.0/24", n + 1),
+            "--gateway",
+            &format!("10.{}.0.1", n + 1),
+            &format!("net{n}"),
+        ]);
+    }
+    v.ok(&[
+        "run", "-d", "--name", "web", "--net", "net0", "--ip", "10.1.0.2", "nginx",
+    ]);
+    for (name, ifs) in &clients {
+        let (n, addr) = ifs[0];
+        v.ok(&[
+            "run",
+            "-itd",
+            "--name",
+            name,
+            "--net",
+            &format!("net{n}"),
+            "--ip",
+            addr,
+            "busybox",
+        ]);
+        for (n, addr) in &ifs[1..] {
+            v.ok(&["network", "connect", "--ip", addr, &format!("net{n}"), name]);
+        }
+    }
+    let sim: Vec<Vec<Connect>> = clients
+        .iter()
+        .map(|(name, _)| {
+            targets
+                .iter()
+                .map(|(addr, port)| {
+                    let r = v.run(&[
+                        "exec",
+                        name,
+                        "nc",
+                        "-zvv",
+                        "-w",
+                        "6",
+                        addr,
+                        &port.to_string(),
+                    ]);
+                    match r.code {
+                        0 => Connect::Open,
+                        _ if r.stderr.contains("Connection refused") => Connect::Refused,
+                        _ if r.stderr.contains("Connection timed out") => Connect::TimedOut,
+                        _ if r.stderr.contains("No route to host") => Connect::NoRoute,
+                        _ => panic!("nc: {}", r.stderr),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        sim, linux,
+        "targets {targets:?}, clients ca (net0), cb (net1), cc (both)"
+    );
+    eprintln!("tcp: {:?}", linux);
+}

@@ -94,7 +94,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
             ExecResult::err(format!("nc: bad address '{host}'\n"), 1),
         );
     };
-    if socket::is_own(sb, ip) {
+    if socket::is_own_server(sb, ip, remote_port) {
         let r = ExecResult::err(
             "nc: TCP to the container's own addresses: not simulated\n".into(),
             1,

@@ -2,7 +2,7 @@
 //! other containers' images run), and `connect()` as libc and the kernel answer it: the
 //! name resolved as `getaddrinfo` does, a route picked, the handshake on the wire, and
 //! Linux's errors (`ECONNREFUSED` on a RST, `ETIMEDOUT` after the SYN's six retries,
-//! `ENETUNREACH` without a route).
+//! `EHOSTUNREACH` when the next hop never answers ARP, `ENETUNREACH` without a route).
 
 use super::applet::ExecOptions;
 use super::nslookup::resolve_host;
@@ -16,6 +16,10 @@ use std::net::Ipv4Addr;
 /// How long Linux tries a SYN before `connect()` fails (`tcp_syn_retries` = 6: 1 + 2 + 4 +
 /// 8 + 16 + 32 + 64 seconds).
 pub const SYN_TIMEOUT: Duration = Duration::from_secs(127);
+
+/// How long Linux resolves a next hop before it gives up on it (`mcast_solicit` = 3 probes,
+/// `retrans_time_ms` = 1000): `connect()` then fails with `EHOSTUNREACH`.
+pub const ARP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// An open connection.
 pub struct Conn {
@@ -34,6 +38,8 @@ pub enum ConnectError {
     TimedOut,
     /// `ENETUNREACH`.
     Unreachable,
+    /// `EHOSTUNREACH`.
+    HostUnreachable,
     /// The program's own timer (`nc -w`, `wget -T`) went off first.
     Alarm,
 }
@@ -45,6 +51,7 @@ impl ConnectError {
             ConnectError::Refused => "Connection refused",
             ConnectError::TimedOut | ConnectError::Alarm => "Connection timed out",
             ConnectError::Unreachable => "Network is unreachable",
+            ConnectError::HostUnreachable => "No route to host",
         }
     }
 }
@@ -62,9 +69,14 @@ pub fn resolve(sb: &mut Sandbox, world: &mut World, host: &str) -> Option<Ipv4Ad
     resolve_host(sb, world, host)
 }
 
-/// Whether the address is the container's own (its loopback or an interface's), which
-/// TCP does not reach yet.
-pub fn is_own(sb: &Sandbox, ip: Ipv4Addr) -> bool {
+/// Whether `ip:port` is one of the container's own addresses where its own program
+/// listens: TCP over the container's loopback, which vnet does not carry yet. (Its own
+/// addresses where nothing listens refuse, as the kernel does: see [`connect`].)
+pub fn is_own_server(sb: &Sandbox, ip: Ipv4Addr, port: u16) -> bool {
+    is_own(sb, ip) && sb.services(sb.name()).iter().any(|(p, _)| *p == port)
+}
+
+fn is_own(sb: &Sandbox, ip: Ipv4Addr) -> bool {
     ip.is_loopback() || sb.ifaces().iter().any(|i| i.ip == ip)
 }
 
@@ -77,14 +89,32 @@ pub fn connect(
     port: u16,
     alarm: Option<Instant>,
 ) -> Result<Conn, ConnectError> {
-    let Some(nic) = sb.route(ip).and_then(|r| sb.nic(r)) else {
+    if is_own(sb, ip) {
+        // Nothing of the container's listens there (`is_own_server` was asked first): the
+        // loopback answers the SYN with a RST.
+        return Err(ConnectError::Refused);
+    }
+    let Some((k, nic)) = sb.route(ip).and_then(|r| Some((r, sb.nic(r)?))) else {
         return Err(ConnectError::Unreachable);
     };
+    let hop = sb
+        .ifaces()
+        .get(k)
+        .map(|i| if i.on_link(ip) { Some(ip) } else { i.gateway })
+        .unwrap_or(None)
+        .unwrap_or(ip);
     // Linux's ephemeral range, net.ipv4.ip_local_port_range = 32768 60999.
     let local = 32768 + sb.draw("tcp/port", 28232) as u16;
     let socket = world.tcp_connect(nic, local, (ip, port));
     let kernel = world.now() + SYN_TIMEOUT;
     let deadline = alarm.map_or(kernel, |a| a.min(kernel));
+    // The next hop first: without an answer to ARP the SYN never leaves.
+    let resolve = world.now() + ARP_TIMEOUT;
+    let syn_sent = |w: &mut World| w.tcp_state(nic, socket) == crate::engine::tcp::State::SynSent;
+    if deadline > resolve && world.run_while(resolve, syn_sent) && !world.knows(nic, hop) {
+        world.nic_mut(nic).tcp(socket).abort();
+        return Err(ConnectError::HostUnreachable);
+    }
     match world.tcp_wait_connected(nic, socket, deadline) {
         Connect::Established => Ok(Conn { nic, socket }),
         Connect::Refused => Err(ConnectError::Refused),

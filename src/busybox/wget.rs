@@ -305,7 +305,7 @@ fn fetch(
     };
     let ip =
         socket::resolve(sb, world, name).ok_or_else(|| format!("wget: bad address '{name}'\n"))?;
-    if socket::is_own(sb, ip) {
+    if socket::is_own_server(sb, ip, port) {
         return Err("wget: TCP to the container's own addresses: not simulated\n".into());
     }
     if !o.quiet {

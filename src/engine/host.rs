@@ -7,11 +7,15 @@
 //! owns the target). The host does not forward between bridges (Docker's isolation chains) and
 //! has no outside world here, so anything else addressed through it is dropped.
 //! Mirrors RFC 826 (ARP) and RFC 792 (echo) as Linux answers them: replies carry TTL 64.
+//! Nothing listens on the host's own TCP ports here, so a segment to one gets the RST a
+//! closed port gives (RFC 9293 3.10.7.1, as Linux's `tcp_v4_send_reset`): vnet does not run
+//! `docker-proxy`, so a published port answers the same.
 
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
     ArpOperation, ArpPacket, ArpRepr, EthernetAddress, EthernetFrame, EthernetProtocol,
-    EthernetRepr, Icmpv4Packet, Icmpv4Repr, IpProtocol, Ipv4Address, Ipv4Packet, Ipv4Repr,
+    EthernetRepr, Icmpv4Packet, Icmpv4Repr, IpAddress, IpProtocol, Ipv4Address, Ipv4Packet,
+    Ipv4Repr, TcpControl, TcpPacket, TcpRepr, TcpSeqNumber,
 };
 
 /// Linux's default TTL (`net.ipv4.ip_default_ttl`).
@@ -105,7 +109,13 @@ pub fn respond(
             let caps = ChecksumCapabilities::default();
             let ip = Ipv4Packet::new_checked(eth.payload()).ok()?;
             let ip_repr = Ipv4Repr::parse(&ip, &caps).ok()?;
-            if ip_repr.next_header != IpProtocol::Icmp || !host_ips.contains(&ip_repr.dst_addr) {
+            if !host_ips.contains(&ip_repr.dst_addr) {
+                return None;
+            }
+            if ip_repr.next_header == IpProtocol::Tcp {
+                return tcp_reset(me, eth.src_addr(), &ip_repr, ip.payload(), out);
+            }
+            if ip_repr.next_header != IpProtocol::Icmp {
                 return None;
             }
             let icmp = Icmpv4Packet::new_checked(ip.payload()).ok()?;
@@ -144,4 +154,63 @@ pub fn respond(
         }
         _ => None,
     }
+}
+
+/// The RST a closed port answers a TCP segment with (none to a RST): `seq` from the
+/// segment's ACK if it has one, else sequence 0 acknowledging all the segment occupied.
+fn tcp_reset(
+    me: EthernetAddress,
+    to: EthernetAddress,
+    ip: &Ipv4Repr,
+    segment: &[u8],
+    out: &mut [u8],
+) -> Option<usize> {
+    let caps = ChecksumCapabilities::default();
+    let (src, dst) = (IpAddress::Ipv4(ip.src_addr), IpAddress::Ipv4(ip.dst_addr));
+    let tcp = TcpRepr::parse(&TcpPacket::new_checked(segment).ok()?, &src, &dst, &caps).ok()?;
+    if tcp.control == TcpControl::Rst {
+        return None;
+    }
+    let (seq_number, ack_number) = match tcp.ack_number {
+        Some(ack) => (ack, None),
+        None => (TcpSeqNumber(0), Some(tcp.seq_number + tcp.segment_len())),
+    };
+    let rst = TcpRepr {
+        src_port: tcp.dst_port,
+        dst_port: tcp.src_port,
+        control: TcpControl::Rst,
+        seq_number,
+        ack_number,
+        window_len: 0,
+        window_scale: None,
+        max_seg_size: None,
+        sack_permitted: false,
+        sack_ranges: [None; 3],
+        timestamp: None,
+        payload: &[],
+    };
+    let ip_reply = Ipv4Repr {
+        src_addr: ip.dst_addr,
+        dst_addr: ip.src_addr,
+        next_header: IpProtocol::Tcp,
+        payload_len: rst.buffer_len(),
+        hop_limit: DEFAULT_TTL,
+    };
+    let eth_repr = EthernetRepr {
+        src_addr: me,
+        dst_addr: to,
+        ethertype: EthernetProtocol::Ipv4,
+    };
+    let len = eth_repr.buffer_len() + ip_reply.buffer_len() + rst.buffer_len();
+    let mut f = EthernetFrame::new_unchecked(out.get_mut(..len)?);
+    eth_repr.emit(&mut f);
+    let mut ipp = Ipv4Packet::new_unchecked(f.payload_mut());
+    ip_reply.emit(&mut ipp, &caps);
+    rst.emit(
+        &mut TcpPacket::new_unchecked(ipp.payload_mut()),
+        &dst,
+        &src,
+        &caps,
+    );
+    Some(len)
 }

@@ -167,6 +167,8 @@ impl World {
                     s.state(),
                     State::CloseWait | State::LastAck | State::Closing | State::TimeWait
                 );
+            // Reading opened the window: the stack may have an update to send.
+            again |= !data.is_empty();
             if (!data.is_empty() || eof) && !c.closing {
                 c.eof |= eof;
                 if c.server.receive(now, &data, eof, &mut c.out) == Reply::Close {
@@ -216,6 +218,14 @@ impl World {
         let _ = nic.tcp_connect(h, remote, port);
         self.poll(n);
         h
+    }
+
+    /// Whether NIC `n`'s ARP cache has `ip` (from the last command, or learned in this one).
+    pub fn knows(&self, n: NicId, ip: Ipv4Address) -> bool {
+        self.nics.get(n.index()).is_some_and(|node| {
+            node.spec.neighbors.iter().any(|(a, _)| *a == ip)
+                || node.neighbors.iter().any(|(a, _, _)| *a == ip)
+        })
     }
 
     /// The state of connection `h` of NIC `n`.
@@ -314,6 +324,93 @@ impl World {
     }
 }
 
+/// A server that reads and discards everything (RFC 863's discard service), counting it.
+pub struct Discard(pub Rc<std::cell::Cell<u64>>);
+
+impl Server for Discard {
+    fn receive(&mut self, _: Instant, data: &[u8], eof: bool, _: &mut Vec<u8>) -> Reply {
+        self.0.set(self.0.get() + data.len() as u64);
+        if eof { Reply::Close } else { Reply::Open }
+    }
+}
+
+/// Sends `total` bytes over one connection from NIC `from` (port 40000) to a discard server
+/// on `to_ip:port` of NIC `to`, as `iperf3` or `nc HOST PORT < file` would, then closes it;
+/// returns the bytes the server read (all of them, unless the path drops everything).
+pub fn bulk(
+    world: &mut World,
+    from: NicId,
+    to: NicId,
+    to_ip: Ipv4Address,
+    port: u16,
+    total: u64,
+) -> u64 {
+    let got = Rc::new(std::cell::Cell::new(0));
+    let sink = got.clone();
+    world.listen(
+        to,
+        port,
+        Rc::new(move || Box::new(Discard(sink.clone())) as Box<dyn Server>),
+    );
+    let h = world.tcp_connect(from, 40000, (to_ip, port));
+    let patience = crate::time::Duration::from_secs(127);
+    if world.tcp_wait_connected(from, h, world.now() + patience) != Connect::Established {
+        return 0;
+    }
+    let chunk = [0x5au8; 16 * 1024];
+    let mut sent = 0u64;
+    while sent < total {
+        let want = (total - sent).min(chunk.len() as u64) as usize;
+        let k = world.tcp_send(from, h, chunk.get(..want).unwrap_or_default());
+        sent += k as u64;
+        if k == 0 && !world.step() {
+            break;
+        }
+    }
+    world.tcp_shutdown(from, h);
+    let deadline = world.now() + patience;
+    world.run_while(deadline, |w| {
+        got.get() < sent && w.next_event_time().is_some()
+    });
+    got.get()
+}
+
+/// Opens and closes `n` connections one after another from NIC `from` to a discard server on
+/// `to_ip:port` of NIC `to` (each a handshake, a FIN each way); returns how many were
+/// established.
+pub fn connections(
+    world: &mut World,
+    from: NicId,
+    to: NicId,
+    to_ip: Ipv4Address,
+    port: u16,
+    n: u64,
+) -> u64 {
+    let got = Rc::new(std::cell::Cell::new(0));
+    world.listen(
+        to,
+        port,
+        Rc::new(move || Box::new(Discard(got.clone())) as Box<dyn Server>),
+    );
+    let patience = crate::time::Duration::from_secs(127);
+    let mut ok = 0;
+    for i in 0..n {
+        let local = 32768 + (i % 28232) as u16;
+        let h = world.tcp_connect(from, local, (to_ip, port));
+        if world.tcp_wait_connected(from, h, world.now() + patience) == Connect::Established {
+            ok += 1;
+        }
+        world.tcp_shutdown(from, h);
+        let deadline = world.now() + patience;
+        world.run_while(deadline, |w| {
+            !matches!(w.tcp_state(from, h), State::Closed | State::TimeWait)
+                && w.next_event_time().is_some()
+        });
+        world.nic_mut(from).remove(h);
+    }
+    ok
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,6 +474,28 @@ mod tests {
             w.tcp_wait_connected(NIC0, h, deadline),
             Connect::Established
         );
+    }
+
+    #[test]
+    fn bulk_moves_every_byte() {
+        let mut w = two_on_a_bridge(true);
+        assert_eq!(bulk(&mut w, NIC0, NIC1, c3(), 5201, 1 << 20), 1 << 20);
+        // Segments of the MSS, and nothing resent on a clean link.
+        let c = w.counters(NIC1);
+        assert!(
+            c.rx_bytes > 1 << 20 && c.rx_packets >= (1 << 20) / 1460,
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn connections_open_and_close_in_turn() {
+        let mut w = two_on_a_bridge(true);
+        assert_eq!(connections(&mut w, NIC0, NIC1, c3(), 7, 50), 50);
+        // The last one's final ACK is still on its way.
+        let later = w.now() + Duration::from_secs(1);
+        w.run_while(later, |w| w.next_event_time().is_some());
+        assert!(w.nics[1].conns.is_empty());
     }
 
     #[test]
