@@ -26,6 +26,9 @@ pub const BUFFER: usize = 64 * 1024;
 /// Connections a NIC's servers hold open at most.
 pub const MAX_CONNECTIONS: usize = 1024;
 
+/// Closed sockets a NIC keeps for reuse at most.
+const SPARE_SOCKETS: usize = 16;
+
 /// What a server does after answering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reply {
@@ -113,7 +116,10 @@ impl World {
             return;
         }
         for l in node.listeners.iter_mut().filter(|l| l.socket.is_none()) {
-            let h = nic.tcp_socket(BUFFER);
+            let h = node
+                .spare_tcp
+                .pop()
+                .unwrap_or_else(|| nic.tcp_socket(BUFFER));
             // Fails only for port 0, which no listener is given.
             if nic.tcp(h).listen(l.port).is_ok() {
                 l.socket = Some(h);
@@ -195,10 +201,11 @@ impl World {
         }
         // A connection is over once both sides closed (TIME-WAIT is the stack's business
         // no longer: a late segment gets a RST) or the peer reset it.
+        let spare = &mut node.spare_tcp;
         node.conns.retain(|c| {
             let over = matches!(nic.tcp(c.socket).state(), State::Closed | State::TimeWait);
             if over {
-                nic.remove(c.socket);
+                recycle(nic, spare, c.socket);
             }
             !over
         });
@@ -210,8 +217,13 @@ impl World {
 
     /// Opens a connection from NIC `n`, local `port`, to `remote`; the SYN leaves now.
     pub fn tcp_connect(&mut self, n: NicId, port: u16, remote: (Ipv4Address, u16)) -> SocketHandle {
+        self.materialize(n);
+        let spare = self
+            .nics
+            .get_mut(n.index())
+            .and_then(|node| node.spare_tcp.pop());
         let nic = self.nic_mut(n);
-        let h = nic.tcp_socket(BUFFER);
+        let h = spare.unwrap_or_else(|| nic.tcp_socket(BUFFER));
         // A fresh socket connects unless the remote's port is 0 or the local port is 0;
         // then it stays closed, which the caller reads as refused (Linux: ECONNREFUSED for
         // port 0 too).
@@ -300,6 +312,17 @@ impl World {
         self.poll(n);
     }
 
+    /// The program is done with connection `h`: a closed one's socket is kept for the next
+    /// connection, any other is dropped.
+    pub fn tcp_free(&mut self, n: NicId, h: SocketHandle) {
+        self.materialize(n);
+        if let Some(node) = self.nics.get_mut(n.index())
+            && let Some(nic) = node.nic.as_mut()
+        {
+            recycle(nic, &mut node.spare_tcp, h);
+        }
+    }
+
     /// Runs events while `busy` holds and the next event is due by `deadline`; then moves the
     /// clock to the deadline if still busy. Returns whether `busy` still holds.
     pub fn run_while(
@@ -321,6 +344,17 @@ impl World {
             }
         }
         false
+    }
+}
+
+/// Keeps socket `h`, done with, among the spares if it is closed or in TIME-WAIT (where it
+/// still acknowledges a late FIN until `listen` or `connect` resets it), else drops it.
+fn recycle(nic: &mut crate::stack::Nic, spare: &mut Vec<SocketHandle>, h: SocketHandle) {
+    let done = matches!(nic.tcp(h).state(), State::Closed | State::TimeWait);
+    if done && spare.len() < SPARE_SOCKETS {
+        spare.push(h);
+    } else {
+        nic.remove(h);
     }
 }
 
@@ -361,6 +395,15 @@ pub fn bulk(
     let mut sent = 0u64;
     while sent < total {
         let want = (total - sent).min(chunk.len() as u64) as usize;
+        // Write when a whole chunk fits, as a program blocked in write() wakes when the
+        // buffer has room (SO_SNDLOWAT), not at every byte an ACK frees.
+        let s = world.nic_mut(from).tcp(h);
+        if s.send_capacity() - s.send_queue() < want {
+            if !world.step() {
+                break;
+            }
+            continue;
+        }
         let k = world.tcp_send(from, h, chunk.get(..want).unwrap_or_default());
         sent += k as u64;
         if k == 0 && !world.step() {
@@ -406,7 +449,7 @@ pub fn connections(
             !matches!(w.tcp_state(from, h), State::Closed | State::TimeWait)
                 && w.next_event_time().is_some()
         });
-        world.nic_mut(from).remove(h);
+        world.tcp_free(from, h);
     }
     ok
 }

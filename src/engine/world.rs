@@ -96,6 +96,9 @@ pub(super) struct Br {
     /// (a veth is a FIFO: the link's own latency and jitter never reorder frames; only a
     /// delay rule's jitter does, as netem's does).
     arrives: Vec<Instant>,
+    /// By port index: when the last frame sent into the bridge by it arrives (the other
+    /// direction of the same FIFO).
+    enters: Vec<Instant>,
     /// How many `queued` may reach before the next frame is dropped (netem's `limit`).
     limit: u32,
     host_port: PortId,
@@ -116,6 +119,9 @@ pub(super) struct NicNode {
     /// [`super::tcp`]).
     pub(super) listeners: Vec<super::tcp::Listener>,
     pub(super) conns: Vec<super::tcp::Conn>,
+    /// Closed TCP sockets kept for the next connection (their buffers are allocated and
+    /// zeroed once).
+    pub(super) spare_tcp: Vec<smoltcp::iface::SocketHandle>,
 }
 
 /// A host on the underlay (see [`super::overlay`]).
@@ -264,6 +270,7 @@ impl World {
             peers: vec![Some(Peer::Host)],
             queued: vec![0],
             arrives: vec![Instant(0)],
+            enters: vec![Instant(0)],
             host_port,
         });
         id
@@ -281,6 +288,7 @@ impl World {
             br.peers.resize(port.index() + 1, None);
             br.queued.resize(port.index() + 1, 0);
             br.arrives.resize(port.index() + 1, Instant(0));
+            br.enters.resize(port.index() + 1, Instant(0));
         }
         br.peers[port.index()] = Some(peer);
         port
@@ -311,7 +319,18 @@ impl World {
     /// A frame enters bridge `b` by `port` after a link's delay.
     pub(super) fn enter_bridge(&mut self, b: BridgeId, port: PortId, frame: FrameId) {
         let at = self.now + self.link_delay();
+        let at = self.in_order(b, port, at);
         self.arrive_at_bridge(at, b, port, frame);
+    }
+
+    /// When a frame entering bridge `b` by `port`, due at `at`, arrives: not before the one
+    /// sent ahead of it (a veth is a FIFO).
+    #[inline]
+    fn in_order(&mut self, b: BridgeId, port: PortId, at: Instant) -> Instant {
+        let last = &mut self.bridges[b.index()].enters[port.index()];
+        let at = at.max(*last);
+        *last = at;
+        at
     }
 
     /// A frame enters bridge `b` by `port` after a link's delay and `extra`.
@@ -322,7 +341,8 @@ impl World {
         frame: FrameId,
         extra: Duration,
     ) {
-        let at = self.now + self.link_delay() + extra;
+        let at = self.now + self.link_delay();
+        let at = self.in_order(b, port, at) + extra;
         self.arrive_at_bridge(at, b, port, frame);
     }
 
@@ -344,6 +364,7 @@ impl World {
         let node = &self.nics[n.index()];
         let (bridge, port) = (node.spec.bridge, node.port);
         let at = now + self.link_delay();
+        let at = self.in_order(bridge, port, at);
         self.schedule(
             at,
             Ev::ToBridge {
@@ -666,6 +687,7 @@ impl World {
             last_ttl: 0,
             listeners: Vec::new(),
             conns: Vec::new(),
+            spare_tcp: Vec::new(),
         });
         i
     }
@@ -679,7 +701,7 @@ impl World {
     }
 
     /// Builds NIC `n`'s stack if it has none yet.
-    fn materialize(&mut self, n: NicId) {
+    pub(super) fn materialize(&mut self, n: NicId) {
         if self.node(n).nic.is_some() {
             return;
         }
