@@ -175,6 +175,8 @@ fn build_lab() -> Lab {
         "run -itd --name web --network fz --network-alias www -p 8080:80 busybox",
         "run -itd --name c2 --network fz busybox",
         "run -itd --name old busybox",
+        "run -d --name site --network fz nginx",
+        "run -d --name cache --network fz redis",
     ] {
         let o = run(&mut cluster, line);
         assert_eq!(o.code, 0, "{line}: {}", o.stderr);
