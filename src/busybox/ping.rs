@@ -659,6 +659,7 @@ mod tests {
             gateway: Some(ip("10.0.0.1")),
             host_mac: [2, 0x42, 9, 9, 9, 9],
             icc: true,
+            icc_allow: Vec::new(),
             link: Default::default(),
             node: BridgeNode::Host,
         });

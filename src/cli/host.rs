@@ -44,6 +44,10 @@ pub struct CreateArgs {
     /// Address or interface name to advertise
     #[arg(long = "cluster-advertise")]
     cluster_advertise: Option<String>,
+    /// Enable inter-container communication (default true)
+    #[arg(long = "icc", num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    icc: Option<bool>,
     /// NAME
     args: Vec<String>,
 }
@@ -86,6 +90,7 @@ pub(super) fn run(cmd: &HostCommand, prog: &str, c: &mut Cluster, o: &mut Outcom
                 cluster_store: a.cluster_store.clone(),
                 cluster_store_opts: a.cluster_store_opt.clone(),
                 cluster_advertise: a.cluster_advertise.clone(),
+                icc_off: a.icc == Some(false),
             };
             let [name] = a.args.as_slice() else {
                 return;

@@ -98,6 +98,9 @@ pub struct HostConfig {
     pub cluster_store_opts: Vec<String>,
     /// `--cluster-advertise IP:PORT`.
     pub cluster_advertise: Option<String>,
+    /// `--icc=false`: the default bridge comes up with inter-container communication off
+    /// (`com.docker.network.bridge.enable_icc=false`; legacy links open their exposed ports).
+    pub icc_off: bool,
 }
 
 /// A stored endpoint: its place in the network's join order, and itself.
@@ -333,6 +336,14 @@ impl Cluster {
         );
         let mut engine = Daemon::new(seed).state;
         engine.clock = self.now();
+        if cfg.icc_off {
+            for net in engine.networks.values_mut().filter(|n| n.name == "bridge") {
+                net.options.insert(
+                    "com.docker.network.bridge.enable_icc".to_string(),
+                    "false".to_string(),
+                );
+            }
+        }
         if let Some(url) = &cfg.cluster_store {
             let advertise = cfg
                 .cluster_advertise

@@ -557,6 +557,65 @@ impl Daemon {
         world
     }
 
+    /// What legacy links open through `enable_icc=false` on network `net` (the default
+    /// bridge, where they live): for each running container's link, each port the target
+    /// exposes, from the container's address to the target's (see
+    /// [`crate::engine::rule::IccException`]).
+    fn link_exceptions(&self, net: &super::Network) -> Vec<crate::engine::rule::IccException> {
+        let addr = |cid: &str| {
+            net.endpoints
+                .values()
+                .find(|e| e.container_id == cid)
+                .and_then(|e| match e.ipv4 {
+                    Some((IpAddr::V4(ip), _)) => Some(ip),
+                    _ => None,
+                })
+        };
+        let mut out = Vec::new();
+        for parent in self.state.containers.values().filter(|c| c.is_running()) {
+            let Some(from) = addr(&parent.id) else {
+                continue;
+            };
+            for link in &parent.host_config.links {
+                // `/target:/name/alias`
+                let target = link
+                    .split(':')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches('/');
+                let Some(child) = self
+                    .state
+                    .names
+                    .get(target)
+                    .and_then(|id| self.state.containers.get(id))
+                    .filter(|c| c.is_running())
+                else {
+                    continue;
+                };
+                let Some(to) = addr(&child.id) else {
+                    continue;
+                };
+                for p in &child.config.exposed_ports {
+                    let (port, proto) = p.split_once('/').unwrap_or((p.as_str(), "tcp"));
+                    let protocol = match proto {
+                        "tcp" => 6,
+                        "udp" => 17,
+                        _ => continue,
+                    };
+                    if let Ok(port) = port.parse() {
+                        out.push(crate::engine::rule::IccException {
+                            parent: from,
+                            child: to,
+                            protocol,
+                            port,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Builds the world a command in `cid` runs in. Returns it and, per NIC, the endpoint
     /// it stands for.
     ///
@@ -602,6 +661,7 @@ impl Daemon {
                                 .map(|v| v.as_str()),
                             Some("0" | "f" | "F" | "FALSE" | "false" | "False")
                         ),
+                        icc_allow: self.link_exceptions(net),
                         link: self.link(&net.id).into(),
                         node: BridgeNode::Host,
                     });
@@ -622,6 +682,7 @@ impl Daemon {
                             gateway,
                             host_mac: mac,
                             icc: true,
+                            icc_allow: Vec::new(),
                             link: Default::default(),
                             node: BridgeNode::Namespace,
                         });

@@ -109,6 +109,8 @@ pub struct BridgeSpec {
     pub host_mac: [u8; 6],
     /// `com.docker.network.bridge.enable_icc`: whether containers on it may talk.
     pub icc: bool,
+    /// With `icc` off, what legacy links still let through (see [`rule::IccException`]).
+    pub icc_allow: Vec<rule::IccException>,
     /// Loss, delay and jitter on the frames it sends out of its ports.
     pub link: rule::LinkConfig,
     /// What answers on its node port.

@@ -30,6 +30,7 @@ impl World {
                     gateway: None,
                     host_mac: [0; 6],
                     icc: true,
+                    icc_allow: Vec::new(),
                     link: rule::LinkConfig::default(),
                     node: BridgeNode::Nobody,
                 });

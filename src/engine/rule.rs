@@ -27,6 +27,7 @@ use crate::time::Duration;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::Rng;
 use serde::{Deserialize, Serialize};
+use smoltcp::wire::Ipv4Address;
 
 /// What happens to a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,9 +147,64 @@ impl Chain {
     }
 }
 
-/// `enable_icc=false`: IPv4 from one container to another on the same bridge is dropped.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Icc;
+/// `enable_icc=false`: IPv4 from one container to another on the same bridge is dropped,
+/// except what legacy links open.
+#[derive(Clone, Debug, Default)]
+pub struct Icc {
+    /// The ports legacy links open.
+    pub allow: Vec<IccException>,
+}
+
+/// What a legacy link opens through `enable_icc=false` on the default bridge, for each port
+/// the linked container exposes (libnetwork drivers/bridge/link.go `linkContainers`):
+/// `-p PROTO -s PARENT -d CHILD --dport PORT -j ACCEPT` and the replies, `-p PROTO -s CHILD
+/// --sport PORT -d PARENT -j ACCEPT`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IccException {
+    /// The container that links.
+    pub parent: Ipv4Address,
+    /// The container it links to.
+    pub child: Ipv4Address,
+    /// IP protocol number: 6 (TCP) or 17 (UDP).
+    pub protocol: u8,
+    /// The port the child exposes.
+    pub port: u16,
+}
+
+impl Icc {
+    /// Whether an IPv4 frame is a link's traffic: parent to the child's exposed port, or the
+    /// child's answers from it.
+    fn linked(&self, frame: &[u8]) -> bool {
+        if self.allow.is_empty() {
+            return false;
+        }
+        let Some(h) = frame
+            .get(14..34)
+            .and_then(|h| <&[u8; 20]>::try_from(h).ok())
+        else {
+            return false;
+        };
+        let ihl = usize::from(h[0] & 0x0f) * 4;
+        let (proto, src, dst) = (
+            h[9],
+            Ipv4Address::new(h[12], h[13], h[14], h[15]),
+            Ipv4Address::new(h[16], h[17], h[18], h[19]),
+        );
+        let Some(ports) = frame
+            .get(14 + ihl..14 + ihl + 4)
+            .and_then(|p| <&[u8; 4]>::try_from(p).ok())
+        else {
+            return false;
+        };
+        let sport = u16::from_be_bytes([ports[0], ports[1]]);
+        let dport = u16::from_be_bytes([ports[2], ports[3]]);
+        self.allow.iter().any(|a| {
+            a.protocol == proto
+                && ((a.parent == src && a.child == dst && a.port == dport)
+                    || (a.child == src && a.parent == dst && a.port == sport))
+        })
+    }
+}
 
 impl Rule for Icc {
     fn name(&self) -> &'static str {
@@ -157,7 +213,7 @@ impl Rule for Icc {
 
     fn on_frame(&mut self, hop: &Hop, _: &mut ChaCha20Rng, frame: &[u8]) -> Verdict {
         let is_ip = frame.get(12..14) == Some(&[0x08, 0x00]);
-        if is_ip && hop.from == End::Container && hop.to == End::Container {
+        if is_ip && hop.from == End::Container && hop.to == End::Container && !self.linked(frame) {
             Verdict::Drop
         } else {
             Verdict::Pass
@@ -392,6 +448,44 @@ mod tests {
         assert_eq!(c.evaluate(&ANY, &mut rng, &[]).by, Some("rule"));
     }
 
+    /// An IPv4 frame (20-byte header) of protocol `proto` from `src:sport` to `dst:dport`.
+    fn segment(proto: u8, src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> [u8; 54] {
+        let mut f = [0u8; 54];
+        f[12..14].copy_from_slice(&[0x08, 0x00]);
+        f[14] = 0x45;
+        f[23] = proto;
+        f[26..30].copy_from_slice(&src);
+        f[30..34].copy_from_slice(&dst);
+        f[34..36].copy_from_slice(&sport.to_be_bytes());
+        f[36..38].copy_from_slice(&dport.to_be_bytes());
+        f
+    }
+
+    #[test]
+    fn a_link_opens_the_exposed_port_both_ways_and_nothing_else() {
+        let mut rng = crate::rng::derive(0, "t");
+        let c2c = Hop {
+            from: End::Container,
+            to: End::Container,
+        };
+        let (app, db, other) = ([172, 17, 0, 3], [172, 17, 0, 2], [172, 17, 0, 4]);
+        let mut icc = Icc {
+            allow: vec![IccException {
+                parent: app.into(),
+                child: db.into(),
+                protocol: 6,
+                port: 6379,
+            }],
+        };
+        let mut verdict = |f: [u8; 54]| icc.on_frame(&c2c, &mut rng, &f);
+        assert_eq!(verdict(segment(6, app, 40000, db, 6379)), Verdict::Pass);
+        assert_eq!(verdict(segment(6, db, 6379, app, 40000)), Verdict::Pass);
+        assert_eq!(verdict(segment(6, app, 40000, db, 80)), Verdict::Drop);
+        assert_eq!(verdict(segment(17, app, 40000, db, 6379)), Verdict::Drop);
+        assert_eq!(verdict(segment(6, other, 40000, db, 6379)), Verdict::Drop);
+        assert_eq!(verdict(segment(6, db, 40000, app, 6379)), Verdict::Drop);
+    }
+
     #[test]
     fn icc_drops_ip_between_containers_only() {
         let mut rng = crate::rng::derive(0, "t");
@@ -407,9 +501,12 @@ mod tests {
             from: End::Container,
             to: End::Node,
         };
-        assert_eq!(Icc.on_frame(&c2c, &mut rng, &ip), Verdict::Drop);
-        assert_eq!(Icc.on_frame(&c2c, &mut rng, &arp), Verdict::Pass);
-        assert_eq!(Icc.on_frame(&to_host, &mut rng, &ip), Verdict::Pass);
+        assert_eq!(Icc::default().on_frame(&c2c, &mut rng, &ip), Verdict::Drop);
+        assert_eq!(Icc::default().on_frame(&c2c, &mut rng, &arp), Verdict::Pass);
+        assert_eq!(
+            Icc::default().on_frame(&to_host, &mut rng, &ip),
+            Verdict::Pass
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub(crate) fn two_on_a_link(icc: bool, link: rule::LinkConfig) -> World {
         gateway: Some(ip("172.25.0.1")),
         host_mac: [2, 0x42, 0x11, 0, 0, 1],
         icc,
+        icc_allow: Vec::new(),
         link,
         node: BridgeNode::Host,
     });

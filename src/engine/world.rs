@@ -258,7 +258,9 @@ impl World {
         }
         let mut rules = Chain::default();
         if !spec.icc {
-            rules.push(Box::new(rule::Icc));
+            rules.push(Box::new(rule::Icc {
+                allow: spec.icc_allow.clone(),
+            }));
         }
         spec.link.add_rules(&mut rules);
         let id = BridgeId::new(self.bridges.len()).expect("a world's bridges fit in 32 bits");

@@ -22,6 +22,7 @@ pub fn pair(seed: u64) -> World {
         gateway: Some(ip("10.0.0.1")),
         host_mac: [2, 0x42, 1, 1, 1, 1],
         icc: true,
+        icc_allow: Vec::new(),
         link: Default::default(),
         node: BridgeNode::Host,
     });
@@ -55,6 +56,7 @@ pub fn overlay_pair(seed: u64) -> World {
             gateway: Some(ip("10.0.0.1")),
             host_mac: [2, 0x42, 1, 1, 1, k as u8],
             icc: true,
+            icc_allow: Vec::new(),
             link: Default::default(),
             node: BridgeNode::Namespace,
         }));
