@@ -5,6 +5,23 @@ mod common;
 
 use common::Vnet;
 
+/// What `tshark ARGS -r FILE` prints, or `None` when tshark is not installed; it must read
+/// the file without an error.
+fn tshark(file: &std::path::Path, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("tshark")
+        .args(args)
+        .arg("-r")
+        .arg(file)
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// Checks busybox's layout of a ping run and returns (transmitted, received).
 fn ping_counts(out: &str, shown: &str, ip: &str) -> (u32, u32) {
     let mut lines = out.lines();
@@ -311,20 +328,10 @@ fn capture_reads_in_tshark() {
     ]);
     let bytes = std::fs::read(&file).unwrap();
     assert_eq!(&bytes[0..4], &[0x0a, 0x0d, 0x0d, 0x0a]);
-    let Ok(out) = std::process::Command::new("tshark")
-        .arg("-r")
-        .arg(&file)
-        .output()
-    else {
+    let Some(text) = tshark(&file, &[]) else {
         eprintln!("tshark is not installed here: checked the pcapng header only");
         return;
     };
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(!text.to_lowercase().contains("malformed"), "{text}");
     assert_eq!(text.lines().count(), 2 + 8, "{text}");
     assert_eq!(text.matches("Echo (ping) reply").count(), 4, "{text}");
@@ -375,20 +382,10 @@ fn captures_append_across_commands() {
         125,
     );
     ping("2", true);
-    let Ok(out) = std::process::Command::new("tshark")
-        .arg("-r")
-        .arg(&file)
-        .output()
-    else {
+    let Some(text) = tshark(&file, &[]) else {
         eprintln!("tshark is not installed here: checked the sections' bytes only");
         return;
     };
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // The first section's one reply, then the second's two.
     assert_eq!(text.matches("Echo (ping) reply").count(), 3, "{text}");
 }
@@ -500,20 +497,10 @@ fn tcp_clients_reach_the_images_servers() {
         "web",
     ]);
     assert_eq!(page, vnet::servers::http::NGINX_INDEX);
-    let Ok(out) = std::process::Command::new("tshark")
-        .args(["-o", "tcp.relative_sequence_numbers:TRUE", "-r"])
-        .arg(&file)
-        .output()
-    else {
+    let Some(text) = tshark(&file, &[]) else {
         eprintln!("tshark is not installed here: checked the page only");
         return;
     };
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     for bad in ["Malformed", "Retransmission", "Out-Of-Order", "RST"] {
         assert!(!text.contains(bad), "{bad} in\n{text}");
     }
@@ -524,14 +511,6 @@ fn tcp_clients_reach_the_images_servers() {
     assert!(text.contains("GET / HTTP/1.1"), "{text}");
     assert!(text.contains("HTTP/1.1 200 OK"), "{text}");
     // Both sides closed (the server's FIN may ride on its answer).
-    let fins = std::process::Command::new("tshark")
-        .args(["-Y", "tcp.flags.fin==1", "-r"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&fins.stdout).lines().count(),
-        2,
-        "{text}"
-    );
+    let fins = tshark(&file, &["-Y", "tcp.flags.fin==1"]).unwrap();
+    assert_eq!(fins.lines().count(), 2, "{text}");
 }
