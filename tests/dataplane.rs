@@ -397,7 +397,7 @@ fn link_rules_delay_and_lose_deterministically() {
         v.ok(&["link", "set", "--delay", "5ms", "isolated_nw"]);
         assert_eq!(
             v.ok(&["link", "ls"]),
-            "NETWORK       LOSS      DELAY     JITTER\nisolated_nw   0%        5ms       0s\n"
+            "NETWORK       LOSS      DELAY     JITTER    RATE\nisolated_nw   0%        5ms       0s        -\n"
         );
         // Each frame the bridge sends out waits 5 ms more: a round trip takes 10 ms more,
         // the first one 20 ms (the ARP exchange comes first).
@@ -423,7 +423,7 @@ fn link_rules_delay_and_lose_deterministically() {
         v.ok(&["link", "clear", "isolated_nw"]);
         assert_eq!(
             v.ok(&["link", "ls"]),
-            "NETWORK   LOSS      DELAY     JITTER\n"
+            "NETWORK   LOSS      DELAY     JITTER    RATE\n"
         );
         lossy
     };
@@ -467,7 +467,7 @@ fn tcp_clients_reach_the_images_servers() {
     );
     v.fails(
         &["exec", "client", "nc", "-zvv", "cache", "6380"],
-        "nc: cache (172.18.0.3:6380): Connection refused\n",
+        "nc: cache (172.18.0.3:6380): Connection refused\nsent 0, rcvd 0\n",
         1,
     );
     // A server that is not the image's own command listens on nothing.
@@ -483,7 +483,7 @@ fn tcp_clients_reach_the_images_servers() {
     ]);
     v.fails(
         &["exec", "client", "nc", "-zvv", "shell", "6379"],
-        "nc: shell (172.18.0.5:6379): Connection refused\n",
+        "nc: shell (172.18.0.5:6379): Connection refused\nsent 0, rcvd 0\n",
         1,
     );
     let file = v.dir.join("http.pcapng");

@@ -61,11 +61,11 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
     if g.operands.len() > 2 {
         return usage();
     }
-    if let Some(p) = g.value('p')
-        && let Err(e) = port(p)
-    {
-        return *e;
-    }
+    let local = match g.value('p').map(port) {
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => return *e,
+    };
     // The port is read before the host (both are arguments of one call).
     let remote_port = match g.operands.get(1).map(|p| port(p)) {
         None => 0,
@@ -102,13 +102,17 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
         return finish(sb, &world, r);
     }
     let alarm = wait.map(|w| world.now() + w);
-    let conn = socket::connect(sb, &mut world, ip, remote_port, alarm);
+    let conn = socket::connect(sb, &mut world, ip, remote_port, alarm, local);
     let mut stderr = String::new();
     let conn = match conn {
         Ok(c) => c,
+        Err(ConnectError::Stopped) => return finish(sb, &world, ExecResult::err(stderr, 1)),
         Err(e) => {
             if verbose > 1 || (verbose == 1 && e != ConnectError::Refused) {
                 stderr.push_str(&format!("nc: {host} ({ip}:{remote_port}): {}\n", e.text()));
+            }
+            if verbose > 1 {
+                stderr.push_str("sent 0, rcvd 0\n");
             }
             return finish(sb, &world, ExecResult::err(stderr, 1));
         }
@@ -117,18 +121,22 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
         stderr.push_str(&format!("{host} ({ip}:{remote_port}) open\n"));
     }
     let mut out = Output::new(opts);
-    let mut code = 0;
+    let (mut code, mut sent, mut rcvd) = (0, 0, 0);
     if !g.has('z') {
-        code = readwrite(
+        (code, sent, rcvd) = readwrite(
             &mut world,
             &conn,
             stdin.as_bytes(),
             wait,
             &mut out,
             &mut stderr,
+            verbose,
         );
     }
     socket::close(&mut world, &conn);
+    if verbose > 1 {
+        stderr.push_str(&format!("sent {sent}, rcvd {rcvd}\n"));
+    }
     let (stdout, stopped) = out.finish();
     if let Some(why) = stopped {
         stderr.push_str(&why);
@@ -149,19 +157,42 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
 fn readwrite(
     world: &mut crate::engine::World,
     conn: &socket::Conn,
+    input: &[u8],
+    wait: Option<Duration>,
+    out: &mut Output,
+    stderr: &mut String,
+    verbose: usize,
+) -> (i32, usize, usize) {
+    let (n, h) = (conn.nic, conn.socket);
+    let (mut sent, mut rcvd) = (0usize, 0usize);
+    let code = shovel(
+        world, n, h, input, wait, out, stderr, verbose, &mut sent, &mut rcvd,
+    );
+    (code, sent, rcvd)
+}
+
+/// The loop itself; `sent` and `rcvd` count what crossed.
+#[allow(clippy::too_many_arguments)]
+fn shovel(
+    world: &mut crate::engine::World,
+    n: crate::engine::NicId,
+    h: smoltcp::iface::SocketHandle,
     mut input: &[u8],
     wait: Option<Duration>,
     out: &mut Output,
     stderr: &mut String,
+    verbose: usize,
+    sent: &mut usize,
+    rcvd: &mut usize,
 ) -> i32 {
-    let (n, h) = (conn.nic, conn.socket);
     let mut shut = false;
     let mut got = Vec::new();
-    let mut total = 0usize;
+    // nc 1.10's netretry: two silent -w waits in all end it.
     let mut retries = 2;
     loop {
         if !input.is_empty() {
             let k = world.tcp_send(n, h, input);
+            *sent += k;
             input = input.get(k..).unwrap_or_default();
         }
         if input.is_empty() && !shut {
@@ -169,28 +200,35 @@ fn readwrite(
             shut = true;
         }
         got.clear();
-        world.tcp_recv(n, h, &mut got, MAX_ANSWER.saturating_sub(total).max(1));
-        if !got.is_empty() {
-            total += got.len();
-            out.push(&String::from_utf8_lossy(&got));
-            retries = 2;
-            continue;
-        }
-        if world.tcp_eof(n, h) || out.stopped() || world.budget_exceeded().is_some() {
+        world.tcp_recv(n, h, &mut got, MAX_ANSWER.saturating_sub(*rcvd).max(1));
+        if out.stopped() || world.budget_exceeded().is_some() {
             return 0;
         }
-        // Wait for the next thing to happen on the wire, or the -w timer.
+        if !got.is_empty() {
+            *rcvd += got.len();
+            out.push(&String::from_utf8_lossy(&got));
+            continue;
+        }
+        if world.tcp_eof(n, h) {
+            return 0;
+        }
+        // Wait for the next thing to happen on the wire (something to read, the peer's
+        // close, room to write the rest of the input), or the -w timer.
+        let writing = !input.is_empty();
         let busy = |w: &mut crate::engine::World| {
             let s = w.nic_mut(n).tcp(h);
-            !s.can_recv() && s.may_recv()
+            !s.can_recv() && s.may_recv() && !(writing && s.can_send())
         };
         match wait {
             Some(w) => {
                 let deadline = world.now() + w;
-                if world.run_while(deadline, busy) {
-                    // Silent for -w seconds, with standard input done.
+                if world.run_while(deadline, busy) && world.budget_exceeded().is_none() {
+                    // Silent for -w seconds.
                     retries -= 1;
                     if retries == 0 {
+                        if verbose > 1 {
+                            stderr.push_str("net timeout\n");
+                        }
                         return 0;
                     }
                 }

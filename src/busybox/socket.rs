@@ -42,6 +42,8 @@ pub enum ConnectError {
     HostUnreachable,
     /// The program's own timer (`nc -w`, `wget -T`) went off first.
     Alarm,
+    /// The command ran out of its simulation budget (which the command's end reports).
+    Stopped,
 }
 
 impl ConnectError {
@@ -51,6 +53,7 @@ impl ConnectError {
             ConnectError::Refused => "Connection refused",
             ConnectError::TimedOut | ConnectError::Alarm => "Connection timed out",
             ConnectError::Unreachable => "Network is unreachable",
+            ConnectError::Stopped => "Interrupted system call",
             ConnectError::HostUnreachable => "No route to host",
         }
     }
@@ -80,14 +83,15 @@ fn is_own(sb: &Sandbox, ip: Ipv4Addr) -> bool {
     ip.is_loopback() || sb.ifaces().iter().any(|i| i.ip == ip)
 }
 
-/// `connect()` to `ip:port` from an ephemeral port, giving up at `alarm` if the program set
-/// one before the kernel does.
+/// `connect()` to `ip:port` from `local` (`bind()` first, `nc -p`) or an ephemeral port,
+/// giving up at `alarm` if the program set one before the kernel does.
 pub fn connect(
     sb: &mut Sandbox,
     world: &mut World,
     ip: Ipv4Addr,
     port: u16,
     alarm: Option<Instant>,
+    local: Option<u16>,
 ) -> Result<Conn, ConnectError> {
     if is_own(sb, ip) {
         // Nothing of the container's listens there (`is_own_server` was asked first): the
@@ -104,7 +108,10 @@ pub fn connect(
         .unwrap_or(None)
         .unwrap_or(ip);
     // Linux's ephemeral range, net.ipv4.ip_local_port_range = 32768 60999.
-    let local = 32768 + sb.draw("tcp/port", 28232) as u16;
+    let local = match local {
+        Some(p) if p > 0 => p,
+        _ => 32768 + sb.draw("tcp/port", 28232) as u16,
+    };
     let socket = world.tcp_connect(nic, local, (ip, port));
     let kernel = world.now() + SYN_TIMEOUT;
     let deadline = alarm.map_or(kernel, |a| a.min(kernel));

@@ -186,12 +186,14 @@ fn parse_url(url: &str) -> Result<Url<'_>, String> {
         Some(_) => return Err(format!("wget: not an http or ftp url: {url}\n")),
         None => url,
     };
+    // The path starts after the first `/`, `?` or `#`, which is dropped (busybox 1.36
+    // requests `http://web?x=1` as `GET /x=1`).
     let cut = rest.find(['/', '?', '#']);
     let (host, path) = match cut {
         None => (rest, ""),
         Some(i) => {
             let (h, p) = rest.split_at(i);
-            (h, p.strip_prefix('/').unwrap_or(p))
+            (h, p.get(1..).unwrap_or_default())
         }
     };
     // user:password@ is dropped from the host (busybox sends it as Authorization).
@@ -303,18 +305,22 @@ fn fetch(
         ),
         None => (u.host, 80),
     };
-    let ip =
-        socket::resolve(sb, world, name).ok_or_else(|| format!("wget: bad address '{name}'\n"))?;
+    // busybox names the server as the URL gives it, port and all.
+    let server = u.host;
+    let ip = socket::resolve(sb, world, name)
+        .ok_or_else(|| format!("wget: bad address '{server}'\n"))?;
     if socket::is_own_server(sb, ip, port) {
         return Err("wget: TCP to the container's own addresses: not simulated\n".into());
     }
     if !o.quiet {
-        stderr.push_str(&format!("Connecting to {name} ({ip}:{port})\n"));
+        stderr.push_str(&format!("Connecting to {server} ({ip}:{port})\n"));
     }
-    let timeout = Duration::from_secs(o.timeout);
-    let alarm = (o.timeout > 0).then(|| world.now() + timeout);
-    let conn = match socket::connect(sb, world, ip, port, alarm) {
+    // -T 0: no timeout at all.
+    let timeout = (o.timeout > 0).then(|| Duration::from_secs(o.timeout));
+    let alarm = timeout.map(|t| world.now() + t);
+    let conn = match socket::connect(sb, world, ip, port, alarm, None) {
         Ok(c) => c,
+        Err(ConnectError::Stopped) => return Err(String::new()),
         Err(ConnectError::Alarm) => return Err("wget: download timed out\n".into()),
         Err(e) => {
             return Err(format!(
@@ -395,25 +401,60 @@ fn fetch(
         {
             break;
         }
-        let deadline: Instant = world.now() + timeout;
-        let silent = world.run_while(deadline, |w| {
+        let busy = |w: &mut World| {
             let s = w.nic_mut(n).tcp(h);
             !s.can_recv() && s.may_recv()
-        });
+        };
+        let silent = match timeout {
+            Some(t) => {
+                let deadline: Instant = world.now() + t;
+                world.run_while(deadline, busy)
+            }
+            None => loop {
+                if !busy(world) {
+                    break false;
+                }
+                if !world.step() {
+                    break true;
+                }
+            },
+        };
+        if world.budget_exceeded().is_some() {
+            socket::close(world, &conn);
+            return Err(String::new());
+        }
         if silent {
             socket::close(world, &conn);
-            return Err("wget: download timed out\n".into());
+            return Err(if timeout.is_some() {
+                "wget: download timed out\n".into()
+            } else {
+                "vnet: wget waits for a server that will never send again; stopped\n".into()
+            });
         }
     }
+    let reset = world.tcp_state(n, h) == crate::engine::tcp::State::Closed && !got.is_empty();
     socket::close(world, &conn);
     if head_end.is_none() {
-        return Err("wget: error getting response: Connection reset by peer\n".into());
+        // fgets() found the end (or a reset) before a status line.
+        return Err(if reset {
+            "wget: error getting response: Connection reset by peer\n".into()
+        } else {
+            "wget: error getting response\n".into()
+        });
     }
     if started && !o.quiet {
         let start = head_end.unwrap_or(0);
         let body = (body_start_printed - start) as u64;
         let name = o.output.rsplit('/').next().unwrap_or(o.output);
         stderr.push_str(&progress(tty, name, body, announced));
+    }
+    if announced.is_some_and(|len| {
+        let start = head_end.unwrap_or(0);
+        ((body_start_printed - start) as u64) < len
+    }) {
+        return Err("wget: connection closed prematurely\n".into());
+    }
+    if started && !o.quiet {
         stderr.push_str(&if o.to_stdout {
             "written to stdout\n".to_string()
         } else {
@@ -485,6 +526,8 @@ mod tests {
     fn urls_as_parse_url_reads_them() {
         let u = parse_url("http://web:8080/a/b?c").unwrap();
         assert_eq!((u.host, u.path), ("web:8080", "a/b?c"));
+        let u = parse_url("http://web?x=1").unwrap();
+        assert_eq!((u.host, u.path), ("web", "x=1"));
         let u = parse_url("web").unwrap();
         assert_eq!((u.host, u.path), ("web", ""));
         assert!(parse_url("gopher://x").is_err());

@@ -339,6 +339,14 @@ pub struct LinkConfig {
     /// beyond which the next is dropped.
     #[serde(default = "default_limit", skip_serializing_if = "is_default_limit")]
     pub limit: u32,
+    /// netem's `rate`: bits a second each port sends at, frame after frame (0: as fast as
+    /// they come).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rate: u64,
+}
+
+fn is_zero(r: &u64) -> bool {
+    *r == 0
 }
 
 impl Default for LinkConfig {
@@ -348,6 +356,7 @@ impl Default for LinkConfig {
             delay: Duration::ZERO,
             jitter: Duration::ZERO,
             limit: DEFAULT_LIMIT,
+            rate: 0,
         }
     }
 }

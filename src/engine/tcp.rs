@@ -60,9 +60,8 @@ pub(super) struct Listener {
 pub(super) struct Conn {
     socket: SocketHandle,
     server: Box<dyn Server>,
-    /// The server's answer, and how much of it the socket took.
+    /// The server's answer the socket has not taken yet.
     out: Vec<u8>,
-    sent: usize,
     eof: bool,
     closing: bool,
     closed: bool,
@@ -150,7 +149,6 @@ impl World {
                     socket: h,
                     server: (l.factory)(),
                     out: Vec::new(),
-                    sent: 0,
                     eof: false,
                     closing: false,
                     closed: false,
@@ -161,7 +159,9 @@ impl World {
         for c in &mut node.conns {
             let s = nic.tcp(c.socket);
             let mut data = Vec::new();
-            while s.can_recv() && data.len() < BUFFER {
+            // A server with a window's worth of answer still unsent reads no more: the
+            // client's data waits in the socket, whose window closes (flow control).
+            while s.can_recv() && data.len() < BUFFER && c.out.len() < BUFFER {
                 match s.recv_slice(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(k) => data.extend_from_slice(buf.get(..k).unwrap_or_default()),
@@ -181,17 +181,12 @@ impl World {
                     c.closing = true;
                 }
             }
-            if let Some(rest) = c.out.get(c.sent..)
-                && !rest.is_empty()
+            if !c.out.is_empty()
                 && s.can_send()
-                && let Ok(k) = s.send_slice(rest)
+                && let Ok(k) = s.send_slice(&c.out)
             {
-                c.sent += k;
+                c.out.drain(..k);
                 again |= k > 0;
-            }
-            if c.sent == c.out.len() && c.sent > 0 {
-                c.out.clear();
-                c.sent = 0;
             }
             if c.closing && c.out.is_empty() && !c.closed {
                 s.close();
@@ -202,8 +197,13 @@ impl World {
         // A connection is over once both sides closed (TIME-WAIT is the stack's business
         // no longer: a late segment gets a RST) or the peer reset it.
         let spare = &mut node.spare_tcp;
+        // (A handshake reset in SYN-RECEIVED puts smoltcp's socket back in LISTEN: that
+        // connection is over too.)
         node.conns.retain(|c| {
-            let over = matches!(nic.tcp(c.socket).state(), State::Closed | State::TimeWait);
+            let over = matches!(
+                nic.tcp(c.socket).state(),
+                State::Closed | State::TimeWait | State::Listen
+            );
             if over {
                 recycle(nic, spare, c.socket);
             }

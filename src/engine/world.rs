@@ -101,6 +101,10 @@ pub(super) struct Br {
     enters: Vec<Instant>,
     /// How many `queued` may reach before the next frame is dropped (netem's `limit`).
     limit: u32,
+    /// netem's `rate`, bits a second (0: none), and by port index when the port is done
+    /// sending what it has queued.
+    rate: u64,
+    busy: Vec<Instant>,
     host_port: PortId,
 }
 
@@ -267,6 +271,8 @@ impl World {
         self.bridges.push(Br {
             rules,
             limit: spec.link.limit,
+            rate: spec.link.rate,
+            busy: vec![Instant(0)],
             spec,
             bridge,
             peers: vec![Some(Peer::Host)],
@@ -291,6 +297,7 @@ impl World {
             br.queued.resize(port.index() + 1, 0);
             br.arrives.resize(port.index() + 1, Instant(0));
             br.enters.resize(port.index() + 1, Instant(0));
+            br.busy.resize(port.index() + 1, Instant(0));
         }
         br.peers[port.index()] = Some(peer);
         port
@@ -538,7 +545,11 @@ impl World {
         }
         *queued += 1;
         self.arena.borrow_mut().share(frame);
-        let wire = (self.now + self.link_delay()).max(self.bridges[b.index()].arrives[p.index()]);
+        let mut sent = self.now;
+        if br.rate > 0 {
+            sent = self.serialize(b, p, frame);
+        }
+        let wire = (sent + self.link_delay()).max(self.bridges[b.index()].arrives[p.index()]);
         self.bridges[b.index()].arrives[p.index()] = wire;
         let at = wire + extra;
         self.schedule(
@@ -549,6 +560,19 @@ impl World {
                 frame,
             },
         );
+    }
+
+    /// netem's `rate`: the frame goes onto the wire once the port has sent the frames queued
+    /// ahead of it, and takes its length in bits over the rate; returns when it is sent.
+    #[cold]
+    fn serialize(&mut self, b: BridgeId, p: PortId, frame: FrameId) -> Instant {
+        let len = self.arena.borrow().get(frame).len() as u128;
+        let br = &mut self.bridges[b.index()];
+        let micros = (len * 8 * 1_000_000).div_ceil(u128::from(br.rate.max(1)));
+        let took = Duration(u64::try_from(micros).unwrap_or(u64::MAX));
+        let busy = &mut br.busy[p.index()];
+        *busy = self.now.max(*busy) + took;
+        *busy
     }
 
     /// A frame leaving bridge `b` by `port` was dropped by the bridge's rule named `by`: a

@@ -99,8 +99,10 @@ fn parse(head: &str) -> Option<Request> {
         _ => return None,
     };
     let mut keep_alive = http11;
+    let mut host = false;
     for l in lines {
         let (name, value) = l.split_once(':')?;
+        host |= name.eq_ignore_ascii_case("host");
         if name.eq_ignore_ascii_case("connection") {
             let v = value.trim();
             if v.eq_ignore_ascii_case("close") {
@@ -109,6 +111,10 @@ fn parse(head: &str) -> Option<Request> {
                 keep_alive = true;
             }
         }
+    }
+    // HTTP/1.1 requires Host (RFC 9112 3.2): both servers answer 400 without it.
+    if http11 && !host {
+        return None;
     }
     let path = target.split(['?', '#']).next().unwrap_or("/").to_string();
     Some(Request {
@@ -222,10 +228,11 @@ impl Server for Http {
                 .map(|i| i + 4)
                 .or_else(|| find(&self.pending, b"\n\n").map(|i| i + 2));
             let Some(end) = end else {
-                if self.pending.len() > MAX_HEAD || (eof && !self.pending.is_empty()) {
+                if self.pending.len() > MAX_HEAD {
                     self.answer(now, None, out);
                     return Reply::Close;
                 }
+                // A head cut short by the client's FIN is not answered: the server closes.
                 return if eof { Reply::Close } else { Reply::Open };
             };
             let head: Vec<u8> = self.pending.drain(..end).collect();
@@ -275,7 +282,7 @@ mod tests {
     fn keep_alive_serves_several_requests_and_errors_have_pages() {
         let (out, r) = ask(
             Flavor::Nginx,
-            "GET /nope HTTP/1.1\r\nHost: web\r\n\r\nHEAD / HTTP/1.1\r\n\r\n",
+            "GET /nope HTTP/1.1\r\nHost: web\r\n\r\nHEAD / HTTP/1.1\r\nHost: web\r\n\r\n",
         );
         assert_eq!(r, Reply::Open);
         assert!(out.starts_with("HTTP/1.1 404 Not Found\r\n"));
@@ -287,6 +294,9 @@ mod tests {
         assert!(out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"));
         let (out, r) = ask(Flavor::Httpd, "hello\r\n\r\n");
         assert_eq!(r, Reply::Close);
+        assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"));
+        // HTTP/1.1 without Host.
+        let (out, _) = ask(Flavor::Nginx, "GET / HTTP/1.1\r\n\r\n");
         assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"));
     }
 

@@ -15,14 +15,49 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// The most one request may take (redis's inline limit is 64 KiB).
+/// The most an inline request may take (redis's `PROTO_INLINE_MAX_SIZE`, 64 KiB).
 const MAX_REQUEST: usize = 64 * 1024;
+
+/// The most a request of bulk strings may take (redis allows 512 MB a string; vnet the
+/// keyspace's bound).
+const MAX_BULK: usize = MAX_KEYSPACE + MAX_REQUEST;
 
 /// The keys a container's server holds, at most this many bytes of keys and values.
 const MAX_KEYSPACE: usize = 8 << 20;
 
 /// The keyspace of one container's server.
-pub type Keyspace = Rc<RefCell<BTreeMap<Vec<u8>, Vec<u8>>>>;
+pub type Keyspace = Rc<RefCell<Keys>>;
+
+/// Keys and values, and the bytes they take together.
+#[derive(Debug, Default)]
+pub struct Keys {
+    map: BTreeMap<Vec<u8>, Vec<u8>>,
+    used: usize,
+}
+
+impl Keys {
+    /// Sets `k` to `v`, unless the keyspace would pass [`MAX_KEYSPACE`].
+    fn set(&mut self, k: &[u8], v: Vec<u8>) -> bool {
+        let old = self.map.get(k).map_or(0, |o| k.len() + o.len());
+        let used = self.used - old + k.len() + v.len();
+        if used > MAX_KEYSPACE {
+            return false;
+        }
+        self.used = used;
+        self.map.insert(k.to_vec(), v);
+        true
+    }
+
+    fn remove(&mut self, k: &[u8]) -> bool {
+        match self.map.remove(k) {
+            Some(v) => {
+                self.used -= k.len() + v.len();
+                true
+            }
+            None => false,
+        }
+    }
+}
 
 /// One client connection.
 pub struct Redis {
@@ -76,7 +111,7 @@ fn parse(buf: &[u8]) -> Parsed {
                 );
                 return Parsed::Error(format!("Protocol error: expected '$', got '{got}'"));
             };
-            let Some(len) = number(len).filter(|l| *l <= MAX_REQUEST) else {
+            let Some(len) = number(len).filter(|l| *l <= MAX_BULK) else {
                 return Parsed::Error("Protocol error: invalid bulk length".into());
             };
             let start = at + nl + 1;
@@ -98,6 +133,9 @@ fn parse(buf: &[u8]) -> Parsed {
         .collect();
     Parsed::Command(args, nl + 1)
 }
+
+/// redis's answer when `maxmemory` would be passed.
+const OOM: &str = "-OOM command not allowed when used memory > 'maxmemory'.";
 
 fn number(s: &[u8]) -> Option<usize> {
     std::str::from_utf8(s).ok()?.parse().ok()
@@ -129,22 +167,20 @@ impl Redis {
         };
         let mut keys = self.keys.borrow_mut();
         match (cmd.as_str(), rest) {
+            // An HTTP request sent to redis (processInlineBuffer's securityWarningCommand):
+            // the connection is closed without an answer.
+            ("post" | "host:", _) => return Reply::Close,
             ("ping", []) => simple(out, "+PONG"),
             ("ping", [m]) | ("echo", [m]) => bulk(out, m),
             ("ping" | "echo", _) => wrong(out),
             ("set", [k, v]) => {
-                let used: usize = keys.iter().map(|(k, v)| k.len() + v.len()).sum();
-                if used + k.len() + v.len() > MAX_KEYSPACE {
-                    simple(
-                        out,
-                        "-OOM command not allowed when used memory > 'maxmemory'.",
-                    );
-                } else {
-                    keys.insert(k.clone(), v.clone());
+                if keys.set(k, v.clone()) {
                     simple(out, "+OK");
+                } else {
+                    simple(out, OOM);
                 }
             }
-            ("get", [k]) => match keys.get(k) {
+            ("get", [k]) => match keys.map.get(k) {
                 Some(v) => bulk(out, v),
                 None => simple(out, "$-1"),
             },
@@ -153,9 +189,9 @@ impl Redis {
                     .iter()
                     .filter(|k| {
                         if cmd == "del" {
-                            keys.remove(*k).is_some()
+                            keys.remove(k)
                         } else {
-                            keys.contains_key(*k)
+                            keys.map.contains_key(*k)
                         }
                     })
                     .count();
@@ -163,24 +199,27 @@ impl Redis {
             }
             ("incr", [k]) => {
                 let cur = keys
+                    .map
                     .get(k)
                     .map(|v| String::from_utf8_lossy(v).parse::<i64>());
                 match cur {
-                    None => {
-                        keys.insert(k.clone(), b"1".to_vec());
-                        simple(out, ":1");
+                    None | Some(Ok(_)) if cur.as_ref().is_some_and(|c| c == &Ok(i64::MAX)) => {
+                        simple(out, "-ERR increment or decrement would overflow")
                     }
-                    Some(Ok(n)) if n < i64::MAX => {
-                        keys.insert(k.clone(), (n + 1).to_string().into_bytes());
-                        simple(out, &format!(":{}", n + 1));
+                    None | Some(Ok(_)) => {
+                        let n = cur.and_then(Result::ok).unwrap_or(0) + 1;
+                        if keys.set(k, n.to_string().into_bytes()) {
+                            simple(out, &format!(":{n}"));
+                        } else {
+                            simple(out, OOM);
+                        }
                     }
-                    Some(Ok(_)) => simple(out, "-ERR increment or decrement would overflow"),
                     Some(Err(_)) => simple(out, "-ERR value is not an integer or out of range"),
                 }
             }
-            ("dbsize", []) => simple(out, &format!(":{}", keys.len())),
+            ("dbsize", []) => simple(out, &format!(":{}", keys.map.len())),
             ("info", _) if rest.len() <= 1 => {
-                let n = keys.len();
+                let n = keys.map.len();
                 let info = format!(
                     "# Server\r\nredis_version:7.4.1\r\nredis_mode:standalone\r\nos:Linux x86_64\r\narch_bits:64\r\ntcp_port:6379\r\n\r\n# Clients\r\nconnected_clients:1\r\n\r\n# Persistence\r\nloading:0\r\n\r\n# Keyspace\r\n{}",
                     if n > 0 {
@@ -222,8 +261,14 @@ impl Server for Redis {
                         return Reply::Close;
                     }
                 }
-                Parsed::Incomplete if self.pending.len() > MAX_REQUEST => {
+                Parsed::Incomplete
+                    if self.pending.len() > MAX_REQUEST && self.pending.first() != Some(&b'*') =>
+                {
                     simple(out, "-ERR Protocol error: too big inline request");
+                    return Reply::Close;
+                }
+                Parsed::Incomplete if self.pending.len() > MAX_BULK => {
+                    simple(out, "-ERR Protocol error: invalid bulk length");
                     return Reply::Close;
                 }
                 Parsed::Incomplete => return if eof { Reply::Close } else { Reply::Open },
@@ -271,6 +316,20 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(r.receive(EPOCH, b"QUIT\r\n", false, &mut out), Reply::Close);
         assert_eq!(out, b"+OK\r\n");
+    }
+
+    #[test]
+    fn http_is_refused_and_big_values_fit() {
+        let mut r = Redis::new(Keyspace::default());
+        let mut out = Vec::new();
+        let http = b"POST / HTTP/1.1\r\nHost: cache:6379\r\n\r\n";
+        assert_eq!(r.receive(EPOCH, http, false, &mut out), Reply::Close);
+        assert!(out.is_empty());
+        let mut r = Redis::new(Keyspace::default());
+        let v = "x".repeat(100_000);
+        let set = format!("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n${}\r\n{v}\r\n", v.len());
+        assert_eq!(talk(&mut r, &set), "+OK\r\n");
+        assert_eq!(r.keys.borrow().used, 100_001);
     }
 
     #[test]

@@ -130,6 +130,13 @@ pub struct LinkSettings {
         skip_serializing_if = "is_default_link_limit"
     )]
     pub limit: u32,
+    /// netem's `rate`: bits a second each port sends at (0: no limit; not written then).
+    #[serde(default, skip_serializing_if = "is_zero_rate")]
+    pub rate: u64,
+}
+
+fn is_zero_rate(r: &u64) -> bool {
+    *r == 0
 }
 
 fn default_link_limit() -> u32 {
@@ -147,6 +154,7 @@ impl Default for LinkSettings {
             delay: Duration::ZERO,
             jitter: Duration::ZERO,
             limit: crate::engine::rule::DEFAULT_LIMIT,
+            rate: 0,
         }
     }
 }
@@ -158,6 +166,7 @@ impl From<LinkSettings> for crate::engine::rule::LinkConfig {
             delay: l.delay,
             jitter: l.jitter,
             limit: l.limit,
+            rate: l.rate,
         }
     }
 }
