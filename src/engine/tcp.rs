@@ -300,10 +300,13 @@ impl World {
     }
 
     /// The program is done with connection `h` (it exits): the kernel closes what is still
-    /// open (a FIN).
+    /// open, with a FIN, or with a RST when data it received was never read (RFC 2525 2.17,
+    /// as Linux's `tcp_close` does).
     pub fn tcp_release(&mut self, n: NicId, h: SocketHandle) {
         let s = self.nic_mut(n).tcp(h);
-        if !matches!(
+        if s.can_recv() && s.state() != State::Closed {
+            s.abort();
+        } else if !matches!(
             s.state(),
             State::Closed | State::TimeWait | State::FinWait2 | State::LastAck
         ) {
@@ -538,6 +541,29 @@ mod tests {
         // The last one's final ACK is still on its way.
         let later = w.now() + Duration::from_secs(1);
         w.run_while(later, |w| w.next_event_time().is_some());
+        assert!(w.nics[1].conns.is_empty());
+    }
+
+    #[test]
+    fn closing_with_unread_data_resets() {
+        let mut w = two_on_a_bridge(true);
+        w.enable_trace();
+        w.listen(NIC1, 7, shout());
+        let deadline = w.now() + Duration::from_secs(10);
+        let h = w.tcp_connect(NIC0, 40000, (c3(), 7));
+        assert_eq!(
+            w.tcp_wait_connected(NIC0, h, deadline),
+            Connect::Established
+        );
+        w.tcp_send(NIC0, h, b"hi");
+        w.run_while(deadline, |w| !w.nic_mut(NIC0).tcp(h).can_recv());
+        w.tcp_release(NIC0, h);
+        w.run_while(deadline, |w| w.next_event_time().is_some());
+        assert!(
+            w.trace_lines()
+                .iter()
+                .any(|l| l.contains("> 172.25.3.3.7: Flags [R"))
+        );
         assert!(w.nics[1].conns.is_empty());
     }
 
