@@ -86,6 +86,8 @@ pub(super) struct Output {
     gathered: String,
     terminal: Option<Console>,
     full: bool,
+    /// The start of a UTF-8 character [`Output::push_bytes`] has not seen the end of.
+    partial: Vec<u8>,
 }
 
 impl Output {
@@ -94,6 +96,7 @@ impl Output {
             gathered: String::new(),
             terminal: opts.terminal.clone(),
             full: false,
+            partial: Vec::new(),
         }
     }
 
@@ -105,6 +108,52 @@ impl Output {
                 self.gathered.push_str(s)
             }
             None => self.full = true,
+        }
+    }
+
+    /// Writes bytes a program read from the network: whole UTF-8 characters as they come (a
+    /// character split between two reads waits for its end), anything else as U+FFFD, as a
+    /// terminal would show it.
+    pub(super) fn push_bytes(&mut self, bytes: &[u8]) {
+        let mut data = std::mem::take(&mut self.partial);
+        data.extend_from_slice(bytes);
+        let mut text = String::new();
+        let mut rest: &[u8] = &data;
+        while !rest.is_empty() {
+            match std::str::from_utf8(rest) {
+                Ok(t) => {
+                    text.push_str(t);
+                    rest = &[];
+                }
+                Err(e) => {
+                    let (ok, after) = rest.split_at(e.valid_up_to());
+                    text.push_str(std::str::from_utf8(ok).unwrap_or_default());
+                    match e.error_len() {
+                        // Cut short at the end: keep it for the next read.
+                        None => {
+                            rest = after;
+                            break;
+                        }
+                        Some(n) => {
+                            text.push(char::REPLACEMENT_CHARACTER);
+                            rest = after.get(n..).unwrap_or_default();
+                        }
+                    }
+                }
+            }
+        }
+        let rest = rest.to_vec();
+        self.partial = rest;
+        if !text.is_empty() {
+            self.push(&text);
+        }
+    }
+
+    /// Writes what [`Output::push_bytes`] still holds (a character never completed).
+    pub(super) fn flush_bytes(&mut self) {
+        let rest = std::mem::take(&mut self.partial);
+        if !rest.is_empty() {
+            self.push(&String::from_utf8_lossy(&rest));
         }
     }
 
@@ -362,6 +411,17 @@ pub(super) fn finish(sb: &mut Sandbox, world: &World, mut r: ExecResult) -> Exec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_from_the_network_keep_characters_whole() {
+        let mut out = Output::new(&ExecOptions::default());
+        let e = "é".as_bytes();
+        out.push_bytes(&[b'a', e[0]]);
+        out.push_bytes(&[e[1], b'b', 0xff, b'c']);
+        out.push_bytes(&[0xe2, 0x82]);
+        out.flush_bytes();
+        assert_eq!(out.finish().0, "aéb\u{fffd}c\u{fffd}");
+    }
 
     #[test]
     fn gathered_output_is_bounded() {

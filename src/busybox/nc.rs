@@ -133,6 +133,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
             verbose,
         );
     }
+    out.flush_bytes();
     socket::close(&mut world, &conn);
     if verbose > 1 {
         stderr.push_str(&format!("sent {sent}, rcvd {rcvd}\n"));
@@ -206,7 +207,7 @@ fn shovel(
         }
         if !got.is_empty() {
             *rcvd += got.len();
-            out.push(&String::from_utf8_lossy(&got));
+            out.push_bytes(&got);
             continue;
         }
         if world.tcp_eof(n, h) {

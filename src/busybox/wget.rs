@@ -383,9 +383,7 @@ fn fetch(
             };
             if end > body_start_printed {
                 if o.to_stdout {
-                    out.push(&String::from_utf8_lossy(
-                        got.get(body_start_printed..end).unwrap_or_default(),
-                    ));
+                    out.push_bytes(got.get(body_start_printed..end).unwrap_or_default());
                 }
                 body_start_printed = end;
             }
