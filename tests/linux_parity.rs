@@ -98,9 +98,12 @@ fn targets(t: &Topology, addrs: &[Vec<String>]) -> Vec<String> {
     v
 }
 
-fn linux_matrix(t: &Topology, tag: &str) -> Vec<Vec<bool>> {
+/// The namespace standing for the Docker host (`{tag}h`, `ip_forward=0`) with bridges `br0`,
+/// `br1`, ... holding gateways 10.1.0.1/24, 10.2.0.1/24, ...; its name, and the guard that
+/// deletes the test's namespaces.
+fn docker_host(tag: &str, bridges: usize) -> (String, Namespaces) {
     let host = format!("{tag}h");
-    let mut guard = Namespaces(vec![host.clone()]);
+    let guard = Namespaces(vec![host.clone()]);
     ip(&format!("netns add {host}"));
     ip(&format!("-n {host} link set lo up"));
     assert!(sh(&[
@@ -112,11 +115,16 @@ fn linux_matrix(t: &Topology, tag: &str) -> Vec<Vec<bool>> {
         "-qw",
         "net.ipv4.ip_forward=0"
     ]));
-    for (n, _) in t.nets.iter().enumerate() {
+    for n in 0..bridges {
         ip(&format!("-n {host} link add br{n} type bridge"));
         ip(&format!("-n {host} addr add 10.{}.0.1/24 dev br{n}", n + 1));
         ip(&format!("-n {host} link set br{n} up"));
     }
+    (host, guard)
+}
+
+fn linux_matrix(t: &Topology, tag: &str) -> Vec<Vec<bool>> {
+    let (host, mut guard) = docker_host(tag, t.nets.len());
     let addrs = addresses(t);
     for (c, nets) in t.attach.iter().enumerate() {
         let ns = format!("{tag}c{c}");
@@ -322,23 +330,7 @@ fn tcp_connects_match_linux() {
         ("10.1.0.99", 80),
     ];
     // Linux.
-    let host = format!("{tag}h");
-    let mut guard = Namespaces(vec![host.clone()]);
-    ip(&format!("netns add {host}"));
-    assert!(sh(&[
-        "ip",
-        "netns",
-        "exec",
-        &host,
-        "sysctl",
-        "-qw",
-        "net.ipv4.ip_forward=0"
-    ]));
-    for n in 0..2 {
-        ip(&format!("-n {host} link add br{n} type bridge"));
-        ip(&format!("-n {host} addr add 10.{}.0.1/24 dev br{n}", n + 1));
-        ip(&format!("-n {host} link set br{n} up"));
-    }
+    let (host, mut guard) = docker_host(&tag, 2);
     let mut attach = |name: &str, ifs: &[(usize, &str)]| {
         let ns = format!("{tag}{name}");
         guard.0.push(ns.clone());
