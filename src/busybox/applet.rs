@@ -218,6 +218,17 @@ impl ExecResult {
     }
 }
 
+/// An applet vnet has, called with arguments (or, named by `what`, options) it does not
+/// simulate: said plainly rather than passed off as busybox's answer, status 1.
+pub(super) fn not_simulated(cmd: &str, what: Option<&str>, args: &[&str]) -> ExecResult {
+    let line = std::iter::once(cmd)
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let what = what.map(|w| format!("{w}: ")).unwrap_or_default();
+    ExecResult::err(format!("{cmd}: {what}arguments not simulated: {line}\n"), 1)
+}
+
 /// How an applet names a file it cannot open (busybox has both).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum OpenError {

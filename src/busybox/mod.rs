@@ -166,16 +166,6 @@ fn applet_name(program: &str) -> Option<&'static str> {
     APPLETS.iter().copied().find(|a| *a == name)
 }
 
-/// An applet vnet has, called with arguments it does not simulate: said plainly rather than
-/// passed off as busybox's answer.
-fn not_simulated(cmd: &str, args: &[&str]) -> ExecResult {
-    let line = std::iter::once(cmd)
-        .chain(args.iter().copied())
-        .collect::<Vec<_>>()
-        .join(" ");
-    ExecResult::err(format!("{cmd}: arguments not simulated: {line}\n"), 1)
-}
-
 /// The error runc gives for a program the image does not have, as moby passes it on
 /// (runc libcontainer `exec: %q: executable file not found in $PATH`, wrapped by runc's
 /// `exec failed: unable to start container process: ` and containerd's `OCI runtime exec
@@ -270,7 +260,8 @@ fn command(
             Some(_) => command(sb, rest, stdin, opts, missing),
             None => ExecResult::err(format!("{applet}: applet not found\n"), 127),
         },
-        _ => applet(sb, name, &args, stdin, opts).unwrap_or_else(|| not_simulated(name, &args)),
+        _ => applet(sb, name, &args, stdin, opts)
+            .unwrap_or_else(|| applet::not_simulated(name, None, &args)),
     }
 }
 

@@ -42,11 +42,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
         .into_iter()
         .find(|f| g.has(*f) || g.value(*f).is_some())
     {
-        let line = std::iter::once("nc")
-            .chain(args.iter().copied())
-            .collect::<Vec<_>>()
-            .join(" ");
-        return ExecResult::err(format!("nc: -{f}: arguments not simulated: {line}\n"), 1);
+        return super::applet::not_simulated("nc", Some(&format!("-{f}")), args);
     }
     let verbose = g.flags.iter().filter(|f| **f == 'v').count();
     let wait = match g.value('w').map(|w| w.parse::<u32>()) {
@@ -85,7 +81,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
     let ip = if g.has('n') {
         host.parse().ok()
     } else {
-        socket::resolve(sb, &mut world, host)
+        super::nslookup::resolve_host(sb, &mut world, host)
     };
     let Some(ip) = ip else {
         return finish(

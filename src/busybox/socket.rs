@@ -5,7 +5,6 @@
 //! `EHOSTUNREACH` when the next hop never answers ARP, `ENETUNREACH` without a route).
 
 use super::applet::ExecOptions;
-use super::nslookup::resolve_host;
 use crate::docker::sandbox::Sandbox;
 use crate::engine::tcp::Connect;
 use crate::engine::{NicId, World};
@@ -65,11 +64,6 @@ pub fn world(sb: &mut Sandbox, opts: &ExecOptions) -> World {
     let mut world = sb.world(opts.trace, opts.capture);
     crate::servers::install(sb, &mut world);
     world
-}
-
-/// `getaddrinfo(host)`: an address, or `None` (busybox: `bad address 'HOST'`).
-pub fn resolve(sb: &mut Sandbox, world: &mut World, host: &str) -> Option<Ipv4Addr> {
-    resolve_host(sb, world, host)
 }
 
 /// Whether `ip:port` is one of the container's own addresses where its own program

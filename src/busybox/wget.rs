@@ -35,14 +35,7 @@ struct Opts<'a> {
 }
 
 fn not_simulated(args: &[&str], what: &str) -> ExecResult {
-    let line = std::iter::once("wget")
-        .chain(args.iter().copied())
-        .collect::<Vec<_>>()
-        .join(" ");
-    ExecResult::err(
-        format!("wget: {what}: arguments not simulated: {line}\n"),
-        1,
-    )
+    super::applet::not_simulated("wget", Some(what), args)
 }
 
 fn parse<'a>(args: &[&'a str]) -> Result<Opts<'a>, Box<ExecResult>> {
@@ -307,7 +300,7 @@ fn fetch(
     };
     // busybox names the server as the URL gives it, port and all.
     let server = u.host;
-    let ip = socket::resolve(sb, world, name)
+    let ip = super::nslookup::resolve_host(sb, world, name)
         .ok_or_else(|| format!("wget: bad address '{server}'\n"))?;
     if socket::is_own_server(sb, ip, port) {
         return Err("wget: TCP to the container's own addresses: not simulated\n".into());

@@ -95,14 +95,6 @@ impl World {
         }
     }
 
-    /// The TCP ports NIC `n`'s programs listen on.
-    pub fn listening(&self, n: NicId) -> Vec<u16> {
-        self.nics
-            .get(n.index())
-            .map(|node| node.listeners.iter().map(|l| l.port).collect())
-            .unwrap_or_default()
-    }
-
     /// Puts a socket in `LISTEN` for each listener that has none (the stack is built).
     pub(super) fn open_listeners(&mut self, n: NicId) {
         let Some(node) = self.nics.get_mut(n.index()) else {
