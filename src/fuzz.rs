@@ -129,6 +129,7 @@ pub fn frames(data: &[u8]) {
         NIC_MAC,
         (NIC_IP, 24),
         Some(GATEWAY),
+        &[],
         MTU,
         7,
         &arena,

@@ -15,12 +15,13 @@
 //! - [`engine`]: the discrete-event world: virtual time, the event queue, link latency,
 //!   the host node (gateways), rule chains (isolation, partitions, loss, delay), VTEPs and
 //!   the underlay between hosts, TCP connections and the servers that answer them, UDP
-//!   streams, with taps for tracing and packet capture.
+//!   streams, the IP layer of containers that route (forwarding, ICMP errors, the ARP
+//!   queue), with taps for tracing and packet capture.
 //! - [`docker`]: Docker's object model and rules (networks, IPAM, containers, endpoints) in
 //!   Docker's words; requests and answers shaped like the Engine API; a container's network
 //!   namespace (its sandbox) as a world to run commands in.
 //! - [`busybox`]: the shell inside a container (ash's lists, pipes, quoting and variables)
-//!   and its applets (`ping`, `ifconfig`, `ip`, `nslookup`, `grep`, `wc`, ...), one file
+//!   and its applets (`ping`, `ifconfig`, `ip`, `traceroute`, `nslookup`, `grep`, ...), one file
 //!   each, run in a container's sandbox; what `docker exec` and `docker attach` reach.
 //! - [`servers`]: what images run on their ports (nginx's and httpd's pages, redis,
 //!   postgres' first answer), beside the applets that reach them (`nc`, `wget`).

@@ -481,3 +481,175 @@ fn tcp_connects_match_linux() {
     );
     eprintln!("tcp: {:?}", linux);
 }
+
+/// The hops a busybox traceroute printed, without the times: per TTL, the addresses, `*`
+/// and marks (`!H`) in order.
+fn hops(out: &str) -> Vec<Vec<String>> {
+    out.lines()
+        .skip(1)
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .filter(|w| *w != "ms" && w.parse::<f64>().is_err())
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+/// A routed topology in Linux and in vnet: `alice` on br0 and `bob` on br1, a router on
+/// both with `ip_forward=1`, each end told the way to the other's network through it; the
+/// Docker host between the bridges forwards nothing. busybox traceroute's hop lists (to
+/// the far end, back, to the router's far address, to an address nobody holds beyond the
+/// router) must be equal; with the router's forwarding off, the far end is unreachable in
+/// both.
+#[test]
+fn routed_traceroute_matches_linux() {
+    let tag = format!("vr{}", std::process::id() % 100_000);
+    if !namespaces_usable(&tag) {
+        return;
+    }
+    // (name, [(bridge, address)], the route to add)
+    type Node<'a> = (&'a str, &'a [(usize, &'a str)], &'a str);
+    let nodes: [Node; 3] = [
+        ("alice", &[(0, "10.1.0.10")], "10.2.0.0/24 via 10.1.0.254"),
+        ("bob", &[(1, "10.2.0.10")], "10.1.0.0/24 via 10.2.0.254"),
+        ("router", &[(0, "10.1.0.254"), (1, "10.2.0.254")], ""),
+    ];
+    let probes: [(&str, &str); 4] = [
+        ("alice", "10.2.0.10"),
+        ("bob", "10.1.0.10"),
+        ("alice", "10.2.0.254"),
+        ("alice", "10.2.0.99"),
+    ];
+    let args =
+        |to: &str| ["traceroute", "-n", "-q", "1", "-w", "4", "-m", "4", to].map(str::to_string);
+    // Linux.
+    let (host, mut guard) = docker_host(&tag, 2);
+    for (name, ifs, route) in &nodes {
+        let ns = format!("{tag}{name}");
+        guard.0.push(ns.clone());
+        ip(&format!("netns add {ns}"));
+        ip(&format!("-n {ns} link set lo up"));
+        for (j, (n, addr)) in ifs.iter().enumerate() {
+            ip(&format!(
+                "-n {host} link add {name}{j} type veth peer name eth{j} netns {ns}"
+            ));
+            ip(&format!("-n {host} link set {name}{j} master br{n} up"));
+            ip(&format!("-n {ns} addr add {addr}/24 dev eth{j}"));
+            ip(&format!("-n {ns} link set eth{j} up"));
+        }
+        let (n, _) = ifs[0];
+        ip(&format!(
+            "-n {ns} route add default via 10.{}.0.1 dev eth0",
+            n + 1
+        ));
+        if !route.is_empty() {
+            ip(&format!("-n {ns} route add {route}"));
+        }
+        let forward = if *name == "router" { "1" } else { "0" };
+        assert!(sh(&[
+            "ip",
+            "netns",
+            "exec",
+            &ns,
+            "sysctl",
+            "-qw",
+            &format!("net.ipv4.ip_forward={forward}")
+        ]));
+    }
+    let linux: Vec<Vec<Vec<String>>> = probes
+        .iter()
+        .map(|(from, to)| {
+            let out = Command::new("ip")
+                .args(["netns", "exec", &format!("{tag}{from}"), "busybox"])
+                .args(args(to))
+                .output()
+                .expect("busybox traceroute runs");
+            hops(&String::from_utf8_lossy(&out.stdout))
+        })
+        .collect();
+    assert!(sh(&[
+        "ip",
+        "netns",
+        "exec",
+        &format!("{tag}router"),
+        "sysctl",
+        "-qw",
+        "net.ipv4.ip_forward=0"
+    ]));
+    let linux_off = sh(&[
+        "ip",
+        "netns",
+        "exec",
+        &format!("{tag}alice"),
+        "ping",
+        "-c",
+        "1",
+        "-W",
+        "1",
+        "10.2.0.10",
+    ]);
+    drop(guard);
+    // vnet.
+    let v = Vnet::new("routeparity");
+    for n in 0..2 {
+        v.ok(&[
+            "network",
+            "create",
+            "--subnet",
+            &format!("10.{}.0.0/24", n + 1),
+            "--gateway",
+            &format!("10.{}.0.1", n + 1),
+            &format!("net{n}"),
+        ]);
+    }
+    let start = |forward: bool| {
+        for (name, ifs, route) in &nodes {
+            if *name == "router" {
+                let _ = v.run(&["rm", "-f", name]);
+            } else if !forward {
+                continue;
+            }
+            let (n, addr) = ifs[0];
+            let net = format!("net{n}");
+            let mut run = vec!["run", "-itd", "--name", name, "--net", &net, "--ip", addr];
+            run.extend(["--cap-add", "NET_ADMIN"]);
+            if *name == "router" && forward {
+                run.extend(["--sysctl", "net.ipv4.ip_forward=1"]);
+            }
+            run.push("busybox");
+            v.ok(&run);
+            for (n, addr) in &ifs[1..] {
+                v.ok(&["network", "connect", "--ip", addr, &format!("net{n}"), name]);
+            }
+            if !route.is_empty() {
+                let mut add = vec!["exec", name, "ip", "route", "add"];
+                add.extend(route.split(' '));
+                v.ok(&add);
+            }
+        }
+    };
+    start(true);
+    let sim: Vec<Vec<Vec<String>>> = probes
+        .iter()
+        .map(|(from, to)| {
+            let mut a = vec!["exec", from];
+            let rest = args(to);
+            a.extend(rest.iter().map(String::as_str));
+            hops(&v.run(&a).stdout)
+        })
+        .collect();
+    assert_eq!(sim, linux, "traceroute hops for {probes:?}");
+    start(false);
+    let sim_off = v
+        .run(&["exec", "alice", "ping", "-c", "1", "-W", "1", "10.2.0.10"])
+        .code
+        == 0;
+    assert_eq!(
+        sim_off, linux_off,
+        "a ping through the router with forwarding off"
+    );
+    assert!(!linux_off);
+    eprintln!("traceroute hops: {linux:?}");
+}

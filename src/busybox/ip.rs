@@ -7,6 +7,7 @@
 use super::applet::ExecResult;
 use crate::docker::sandbox::{Iface, Sandbox};
 use crate::engine::trace::colon_mac as mac_str;
+use std::net::Ipv4Addr;
 
 /// Which addresses `-4`/`-6` keep (`preferred_family`); none given: all, with link lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,7 +22,7 @@ pub enum Family {
 
 /// `ip [-4|-6] OBJECT [ARGS]`, `args` without the `ip`; `None` when vnet does not take those
 /// arguments.
-pub fn run(sb: &Sandbox, args: &[&str]) -> Option<ExecResult> {
+pub fn run(sb: &mut Sandbox, args: &[&str]) -> Option<ExecResult> {
     let (family, rest) = match args {
         ["-4", rest @ ..] => (Family::V4, rest),
         ["-6", rest @ ..] => (Family::V6, rest),
@@ -29,6 +30,8 @@ pub fn run(sb: &Sandbox, args: &[&str]) -> Option<ExecResult> {
     };
     let show = |r: &[&str]| r.is_empty() || r == ["show"] || r == ["list"];
     match rest {
+        ["r" | "ro" | "route", "add" | "a", r @ ..] => Some(route_modify(sb, true, r)),
+        ["r" | "ro" | "route", "del" | "delete" | "d", r @ ..] => Some(route_modify(sb, false, r)),
         ["a" | "addr" | "address", "show" | "list", dev]
         | ["a" | "addr" | "address", "show" | "list", "dev", dev] => {
             Some(addr(sb, family, Some(dev)))
@@ -129,24 +132,203 @@ fn addresses(i: &Iface, v4: bool, v6: bool) -> String {
     out
 }
 
+/// `ip route`: print_route for each route of the main table (iproute.c): `default`, or the
+/// destination (a host route without `/32`), ` via GW`, ` dev DEV`, and ` scope link  src
+/// IP` on a connected subnet's route.
 fn route(sb: &Sandbox) -> String {
     let ifaces = sb.ifaces();
     let mut out = String::new();
-    for i in ifaces {
-        if let Some(gw) = i.gateway {
-            out.push_str(&format!("default via {gw} dev {} \n", i.name));
+    for r in sb.routes() {
+        let dev = ifaces.get(r.dev).map_or("", |i| i.name.as_str());
+        if r.len == 0 {
+            out.push_str("default ");
+        } else if r.len == 32 {
+            out.push_str(&format!("{} ", r.dst));
+        } else {
+            out.push_str(&format!("{}/{} ", r.dst, r.len));
         }
-    }
-    for i in ifaces {
-        out.push_str(&format!(
-            "{}/{} dev {} scope link  src {} \n",
-            i.subnet(),
-            i.len,
-            i.name,
-            i.ip
-        ));
+        if let Some(gw) = r.via {
+            out.push_str(&format!("via {gw} "));
+        }
+        out.push_str(&format!("dev {dev} "));
+        if let Some(src) = r.src {
+            out.push_str(&format!("scope link  src {src} "));
+        }
+        out.push('\n');
     }
     out
+}
+
+/// How many routes `ip route add` may add to one container (vnet's bound: each NIC's
+/// stack holds [`crate::stack::MAX_ROUTES`]).
+pub const MAX_STATIC_ROUTES: usize = crate::stack::MAX_ROUTES;
+
+/// The kernel's answer to a route request, as busybox prints it (libnetlink.c
+/// `rtnl_talk`: `RTNETLINK answers: ERRNO`, then iproute.c returns 2).
+fn rtnetlink(errno: &str) -> ExecResult {
+    ExecResult::err(format!("ip: RTNETLINK answers: {errno}\n"), 2)
+}
+
+/// `ip route add|del [to] PREFIX|default [via ADDR] [dev DEV]` (iproute.c
+/// `iproute_modify`), with the kernel's checks (fib_frontend.c, fib_semantics.c): no
+/// `CAP_NET_ADMIN` is EPERM; a gateway off every connected subnet (of `dev`, if named) is
+/// ENETUNREACH; host bits past the prefix are EINVAL; a destination the table has is EEXIST
+/// (busybox adds with `NLM_F_EXCL`); deleting what the table lacks is ESRCH. A route
+/// without a gateway (`dev` only), `metric`, `src`, `table` and the like are not simulated.
+fn route_modify(sb: &mut Sandbox, add: bool, args: &[&str]) -> ExecResult {
+    let verb = if add { "add" } else { "del" };
+    let mut dst: Option<(Ipv4Addr, u8)> = None;
+    let mut via: Option<Ipv4Addr> = None;
+    let mut dev: Option<&str> = None;
+    let mut k = 0;
+    let incomplete =
+        || ExecResult::err("ip: command line is not complete, try \"help\"\n".into(), 1);
+    while let Some(&w) = args.get(k) {
+        k += 1;
+        match w {
+            "via" | "dev" | "oif" => {
+                let Some(&v) = args.get(k) else {
+                    return incomplete();
+                };
+                k += 1;
+                if w == "via" {
+                    match v.parse() {
+                        Ok(a) => via = Some(a),
+                        Err(_) => {
+                            return ExecResult::err(
+                                format!("ip: an inet address is expected rather than \"{v}\"\n"),
+                                1,
+                            );
+                        }
+                    }
+                } else {
+                    dev = Some(v);
+                }
+            }
+            "src" | "mtu" | "advmss" | "scope" | "protocol" | "proto" | "table" | "metric"
+            | "onlink" => {
+                return super::applet::not_simulated("ip", Some(w), &["route", verb]);
+            }
+            w => {
+                let w = if w == "to" {
+                    let Some(&v) = args.get(k) else {
+                        return incomplete();
+                    };
+                    k += 1;
+                    v
+                } else {
+                    w
+                };
+                if dst.is_some() {
+                    return ExecResult::err(
+                        format!("ip: either \"to\" is duplicate, or \"{w}\" is garbage\n"),
+                        1,
+                    );
+                }
+                match prefix(w) {
+                    Some(p) => dst = Some(p),
+                    None => {
+                        return ExecResult::err(
+                            format!("ip: an inet prefix is expected rather than \"{w}\"\n"),
+                            1,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let dev = match dev {
+        Some(d) => match sb.ifaces().iter().position(|i| i.name == d) {
+            Some(k) => Some(k),
+            None => return ExecResult::err(format!("ip: can't find device '{d}'\n"), 1),
+        },
+        None => None,
+    };
+    if !sb.net_admin() {
+        return rtnetlink("Operation not permitted");
+    }
+    let table = sb.routes();
+    let names: Vec<String> = sb.ifaces().iter().map(|i| i.name.clone()).collect();
+    if !add {
+        let Some((d, len)) = dst else {
+            return rtnetlink("No such process");
+        };
+        let hit = table.iter().find(|r| {
+            r.dst == d
+                && r.len == len
+                && via.is_none_or(|v| r.via == Some(v))
+                && dev.is_none_or(|k| r.dev == k)
+        });
+        let Some(hit) = hit.cloned() else {
+            return rtnetlink("No such process");
+        };
+        if hit.src.is_some() {
+            return super::applet::not_simulated("ip", Some("a connected subnet's route"), args);
+        }
+        let Some((routes, no_default)) = sb.static_routes_mut() else {
+            return rtnetlink("No such process");
+        };
+        let name = names.get(hit.dev).cloned().unwrap_or_default();
+        let before = routes.len();
+        routes.retain(|r| !(r.dst == d && r.len == len && r.via == hit.via && r.dev == name));
+        if routes.len() == before && len == 0 {
+            *no_default = true;
+        }
+        return ExecResult::default();
+    }
+    let Some((d, len)) = dst else {
+        return rtnetlink("No such device");
+    };
+    let Some(gw) = via else {
+        if dev.is_none() {
+            return rtnetlink("No such device");
+        }
+        return super::applet::not_simulated("ip", Some("a route without a gateway"), args);
+    };
+    let on = |k: usize| sb.ifaces().get(k).is_some_and(|i| i.on_link(gw));
+    let out = match dev {
+        Some(k) if on(k) => k,
+        Some(_) => return rtnetlink("Network is unreachable"),
+        None => match (0..names.len()).find(|&k| on(k)) {
+            Some(k) => k,
+            None => return rtnetlink("Network is unreachable"),
+        },
+    };
+    if len < 32 && u32::from(d) & !(u32::MAX.checked_shl(u32::from(32 - len)).unwrap_or(0)) != 0 {
+        return rtnetlink("Invalid argument");
+    }
+    if table.iter().any(|r| r.dst == d && r.len == len) {
+        return rtnetlink("File exists");
+    }
+    let name = names.get(out).cloned().unwrap_or_default();
+    let Some((routes, _)) = sb.static_routes_mut() else {
+        return rtnetlink("No such device");
+    };
+    if routes.len() >= MAX_STATIC_ROUTES {
+        return ExecResult::err(
+            format!("ip: vnet keeps at most {MAX_STATIC_ROUTES} routes added in one container\n"),
+            2,
+        );
+    }
+    routes.push(crate::docker::container::StaticRoute {
+        dst: d,
+        len,
+        via: Some(gw),
+        dev: name,
+    });
+    ExecResult::default()
+}
+
+/// `get_prefix`: `default`/`all`/`any`, `A.B.C.D` (a host), or `A.B.C.D/LEN`.
+fn prefix(w: &str) -> Option<(Ipv4Addr, u8)> {
+    if matches!(w, "default" | "all" | "any") {
+        return Some((Ipv4Addr::UNSPECIFIED, 0));
+    }
+    let (a, len) = match w.split_once('/') {
+        Some((a, l)) => (a, l.parse::<u8>().ok().filter(|l| *l <= 32)?),
+        None => (w, 32),
+    };
+    Some((a.parse().ok()?, len))
 }
 
 /// print_neigh, with busybox's fixed `xshow_stats` (3): ` ref %d` when referenced,

@@ -8,6 +8,8 @@
 //! formats; [`nslookup`] (networking/nslookup.c) asks the embedded DNS over the loopback;
 //! [`nc`] and [`wget`] (networking/nc_bloaty.c, wget.c) are TCP clients, over the
 //! connect() of [`socket`], of the servers images run ([`crate::servers`]);
+//! [`traceroute`] (networking/traceroute.c) sends UDP probes through routing containers,
+//! and [`sysctl`] (procps/sysctl.c) reads `net.ipv4.ip_forward`;
 //! the text filters a pipe feeds ([`grep`], [`head`], [`tail`], [`wc`], [`cut`], [`sort`],
 //! [`printf`], [`seq`], [`sleep`]) are coreutils' and findutils' files of the same names.
 //! [`sh`] is the shell (shell/ash.c) that `attach`, `exec -i c sh` and `sh -c` reach.
@@ -36,7 +38,9 @@ pub mod sh;
 pub mod sleep;
 pub mod socket;
 pub mod sort;
+pub mod sysctl;
 pub mod tail;
+pub mod traceroute;
 pub mod wc;
 pub mod wget;
 
@@ -145,9 +149,33 @@ pub fn program(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecRes
 
 /// The programs vnet's busybox image has: the applets it simulates, `sh` and `busybox`.
 const APPLETS: &[&str] = &[
-    "arp", "ash", "busybox", "cat", "cut", "echo", "env", "false", "grep", "head", "hostname",
-    "ifconfig", "ip", "nc", "nslookup", "ping", "printf", "seq", "sh", "sleep", "sort", "tail",
-    "true", "wc", "wget",
+    "arp",
+    "ash",
+    "busybox",
+    "cat",
+    "cut",
+    "echo",
+    "env",
+    "false",
+    "grep",
+    "head",
+    "hostname",
+    "ifconfig",
+    "ip",
+    "nc",
+    "nslookup",
+    "ping",
+    "printf",
+    "seq",
+    "sh",
+    "sleep",
+    "sort",
+    "sysctl",
+    "tail",
+    "traceroute",
+    "true",
+    "wc",
+    "wget",
 ];
 
 /// The directories busybox installs its applet links in.
@@ -299,6 +327,8 @@ fn applet(
         ("sleep", _) => sleep::run(sb, "sleep", args),
         ("nc", _) => nc::run(sb, args, stdin, opts),
         ("wget", _) => wget::run(sb, args, opts),
+        ("sysctl", _) => sysctl::run(sb, args),
+        ("traceroute", _) => traceroute::run(sb, args, opts),
         _ => return None,
     })
 }

@@ -67,6 +67,29 @@ pub fn resolve_host(sb: &mut Sandbox, world: &mut World, host: &str) -> Option<I
     a.addresses.first().copied()
 }
 
+/// How the container's libc names an address (`getnameinfo`, as traceroute asks it):
+/// the first name `/etc/hosts` gives it, else a PTR question to the embedded DNS. `None`
+/// when neither knows (the caller prints the address), and on the default bridge, whose
+/// upstream resolver knows no container.
+pub fn reverse_host(sb: &mut Sandbox, world: &mut World, ip: Ipv4Addr) -> Option<String> {
+    let file = hosts(sb);
+    let listed = file.lines().find_map(|l| {
+        let (a, names) = l.split_once('\t')?;
+        (a.parse::<Ipv4Addr>().ok()? == ip).then(|| names.split_whitespace().next())?
+    });
+    if let Some(name) = listed {
+        return Some(name.to_string());
+    }
+    if !sb.uses_embedded_dns() {
+        return None;
+    }
+    let reply = exchange(sb, world, &dns::reverse_name(ip), RecordType::PTR)?;
+    reply
+        .names
+        .first()
+        .map(|n| n.trim_end_matches('.').to_string())
+}
+
 /// busybox `nslookup NAME [SERVER]`: A then AAAA (PTR for an address).
 pub fn run(sb: &mut Sandbox, name: &str, server: Option<&str>, opts: &ExecOptions) -> ExecResult {
     let embedded = sb.uses_embedded_dns();

@@ -59,10 +59,10 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         None => sb.route(target),
         Some(name) => match sb.ifaces().iter().position(|i| i.name == name) {
             Some(k) => sb
-                .ifaces()
-                .get(k)
-                .filter(|i| i.on_link(target) || i.gateway.is_some())
-                .map(|_| k),
+                .routes()
+                .iter()
+                .any(|r| r.dev == k && r.contains(target))
+                .then_some(k),
             None => match name.parse::<Ipv4Addr>() {
                 Ok(ip) if sb.ifaces().iter().any(|i| i.ip == ip) => sb.route(target),
                 Ok(_) => {
@@ -671,6 +671,7 @@ mod tests {
                 mac: [2, 0x42, 10, 0, 0, 2 + i],
                 ipv4: (Ipv4Address::new(10, 0, 0, 2 + i), 24),
                 gateway: Some(ip("10.0.0.1")),
+                routes: Vec::new(),
                 counters: Default::default(),
                 neighbors: Vec::new(),
                 mtu: crate::stack::MTU,

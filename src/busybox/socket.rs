@@ -92,15 +92,9 @@ pub fn connect(
         // loopback answers the SYN with a RST.
         return Err(ConnectError::Refused);
     }
-    let Some((k, nic)) = sb.route(ip).and_then(|r| Some((r, sb.nic(r)?))) else {
+    let Some((nic, hop)) = sb.next_hop(ip).and_then(|(k, hop)| Some((sb.nic(k)?, hop))) else {
         return Err(ConnectError::Unreachable);
     };
-    let hop = sb
-        .ifaces()
-        .get(k)
-        .map(|i| if i.on_link(ip) { Some(ip) } else { i.gateway })
-        .unwrap_or(None)
-        .unwrap_or(ip);
     // Linux's ephemeral range, net.ipv4.ip_local_port_range = 32768 60999.
     let local = match local {
         Some(p) if p > 0 => p,

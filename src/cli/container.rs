@@ -62,6 +62,15 @@ pub struct RunArgs {
     /// Expose a port or a range of ports
     #[arg(long)]
     expose: Vec<String>,
+    /// Add Linux capabilities
+    #[arg(long = "cap-add")]
+    cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long = "cap-drop")]
+    cap_drop: Vec<String>,
+    /// Sysctl options
+    #[arg(long)]
+    sysctl: Vec<String>,
     /// IMAGE
     image: Option<String>,
     /// [COMMAND] [ARG...]
@@ -293,6 +302,32 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
             return super::usage_error(o, prog, verb, &msg);
         }
     }
+    // opts.ValidateSysctl, then MapOpts splits at the first `=`.
+    let mut sysctls = BTreeMap::new();
+    for s in &a.sysctl {
+        let key = s.split('=').next().unwrap_or_default();
+        let allowed = [
+            "kernel.msgmax",
+            "kernel.msgmnb",
+            "kernel.msgmni",
+            "kernel.sem",
+            "kernel.shmall",
+            "kernel.shmmax",
+            "kernel.shmmni",
+            "kernel.shm_rmid_forced",
+        ]
+        .contains(&key)
+            || key.starts_with("net.")
+            || key.starts_with("fs.mqueue.");
+        if !s.contains('=') || !allowed {
+            let msg = format!(
+                "invalid argument \"{s}\" for \"--sysctl\" flag: sysctl '{s}' is not allowed"
+            );
+            return super::usage_error(o, prog, verb, &msg);
+        }
+        let (k, v) = s.split_once('=').unwrap_or((s.as_str(), ""));
+        sysctls.insert(k.to_string(), v.to_string());
+    }
     let mut exposed = Vec::new();
     for e in &a.expose {
         let (port, proto) = e.split_once('/').unwrap_or((e.as_str(), "tcp"));
@@ -385,6 +420,9 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
         exposed_ports: exposed,
         links,
         endpoints,
+        cap_add: a.cap_add.clone(),
+        cap_drop: a.cap_drop.clone(),
+        sysctls,
     };
     let id = match d.container_create(req) {
         Ok(id) => id,

@@ -175,6 +175,9 @@ pub struct HostConfig {
     port_bindings: Option<BTreeMap<String, Option<Vec<Binding>>>>,
     publish_all_ports: Option<bool>,
     links: Option<Vec<String>>,
+    cap_add: Option<Vec<String>>,
+    cap_drop: Option<Vec<String>>,
+    sysctls: Option<BTreeMap<String, String>>,
 }
 
 /// `NetworkingConfig`.
@@ -243,6 +246,9 @@ impl ContainerCreate {
             exposed_ports: self.exposed_ports.unwrap_or_default().into_keys().collect(),
             links: hc.links.unwrap_or_default(),
             endpoints,
+            cap_add: hc.cap_add.unwrap_or_default(),
+            cap_drop: hc.cap_drop.unwrap_or_default(),
+            sysctls: hc.sysctls.unwrap_or_default(),
         }
     }
 }

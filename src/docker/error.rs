@@ -396,6 +396,24 @@ impl Error {
             format!("Cannot link to {target}, as it does not belong to the default network"),
         )
     }
+    /// `validateCapabilities` (daemon/container.go): `invalid CapAdd: unknown capability:
+    /// "CAP_X"` (`which` is `CapAdd` or `CapDrop`).
+    pub fn invalid_capabilities(which: &str, problem: &str) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("invalid {which}: {problem}"),
+        )
+    }
+    /// A `--sysctl` vnet does not simulate, or a value the kernel would not take (runc would
+    /// fail the start on it; vnet refuses it at create).
+    pub fn sysctl_not_simulated(key: &str, value: &str) -> Error {
+        let message = if key == "net.ipv4.ip_forward" {
+            format!("vnet: sysctl {key}={value}: the value must be a number")
+        } else {
+            format!("vnet: sysctl {key} is not simulated (net.ipv4.ip_forward is)")
+        };
+        e(Kind::InvalidParameter, message)
+    }
     /// The port allocator with every ephemeral port taken.
     pub fn no_free_host_port() -> Error {
         e(Kind::System, "no free ephemeral host port".into())

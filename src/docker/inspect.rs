@@ -269,8 +269,8 @@ impl Daemon {
             "VolumeDriver": "",
             "VolumesFrom": null,
             "ConsoleSize": [0, 0],
-            "CapAdd": null,
-            "CapDrop": null,
+            "CapAdd": string_list_or_null(&c.host_config.cap_add),
+            "CapDrop": string_list_or_null(&c.host_config.cap_drop),
             "CgroupnsMode": "private",
             "Dns": [],
             "DnsOptions": [],
@@ -330,6 +330,21 @@ impl Daemon {
                 "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"
             ],
         });
+        // `Sysctls` (omitempty) comes after `ShmSize`.
+        let host_config = match host_config {
+            Value::Object(m) if !c.host_config.sysctls.is_empty() => {
+                let mut out = serde_json::Map::new();
+                for (k, v) in m {
+                    let shm = k == "ShmSize";
+                    out.insert(k, v);
+                    if shm {
+                        out.insert("Sysctls".into(), json!(c.host_config.sysctls));
+                    }
+                }
+                Value::Object(out)
+            }
+            other => other,
+        };
         let mut v = json!({
             "Id": c.id,
             "Created": c.created.rfc3339_nano(),

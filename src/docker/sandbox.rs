@@ -11,10 +11,12 @@
 //! bridges. Counters and ARP caches are written back, and the clock moves by the time the
 //! command took.
 
+use super::container::StaticRoute;
 use super::error::{Error, Result};
 use super::network::{Driver, Endpoint, InterfaceCounters, Network};
 use super::{Daemon, NetworkMode, Status};
 use crate::dns;
+use crate::engine::router::{Route as RouterRoute, RouterSpec};
 use crate::engine::{
     BridgeId, BridgeNode, BridgeSpec, HostId, NicId, NicSpec, Remote, UnderlayHostSpec, VtepSpec,
     World,
@@ -106,6 +108,28 @@ impl Iface {
     /// Whether `ip` is on its subnet.
     pub fn on_link(&self, ip: Ipv4Addr) -> bool {
         u32::from(ip) & mask(self.len) == u32::from(self.subnet())
+    }
+}
+
+/// A route of a container's main table (see [`Sandbox::routes`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// The destination network.
+    pub dst: Ipv4Addr,
+    /// Its prefix length (0: default).
+    pub len: u8,
+    /// The gateway, if not on the link.
+    pub via: Option<Ipv4Addr>,
+    /// The interface it leaves by, an index into [`Sandbox::ifaces`].
+    pub dev: usize,
+    /// The preferred source of a connected subnet's route (`proto kernel scope link src`).
+    pub src: Option<Ipv4Addr>,
+}
+
+impl Route {
+    /// Whether `ip` is in the route's destination.
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        u32::from(ip) & mask(self.len) == u32::from(self.dst) & mask(self.len)
     }
 }
 
@@ -216,16 +240,51 @@ impl Sandbox<'_> {
         }
     }
 
+    /// The container's main routing table, as the kernel holds it: Docker's default route
+    /// (unless `ip route del default` took it), each interface's subnet (`proto kernel scope
+    /// link`), and the routes `ip route add` put there, in the order `ip route` lists them
+    /// (by destination, as the kernel's FIB dump walks its trie). A route whose device is
+    /// gone, or whose gateway is no longer on that device's link, went with it.
+    pub fn routes(&self) -> Vec<Route> {
+        match self.container() {
+            Some(c) => routes_of(c, &self.ifaces),
+            None => Vec::new(),
+        }
+    }
+
     /// The route to `ip`, as the index of the interface it leaves by: the most specific
-    /// connected subnet, else the default route.
+    /// route of [`Sandbox::routes`] (the first of equals).
     pub fn route(&self, ip: Ipv4Addr) -> Option<usize> {
-        let i = &self.ifaces;
-        i.iter()
-            .enumerate()
-            .filter(|(_, i)| i.on_link(ip))
-            .max_by_key(|(_, i)| i.len)
-            .or_else(|| i.iter().enumerate().find(|(_, i)| i.gateway.is_some()))
-            .map(|(k, _)| k)
+        self.next_hop(ip).map(|(k, _)| k)
+    }
+
+    /// Where a packet to `ip` goes: the interface it leaves by and the address whose MAC it
+    /// is sent to (the route's gateway, or `ip` itself on the link).
+    pub fn next_hop(&self, ip: Ipv4Addr) -> Option<(usize, Ipv4Addr)> {
+        let mut best: Option<Route> = None;
+        for r in self.routes() {
+            if r.contains(ip) && best.as_ref().is_none_or(|b| r.len > b.len) {
+                best = Some(r);
+            }
+        }
+        best.map(|r| (r.dev, r.via.unwrap_or(ip)))
+    }
+
+    /// Whether the container holds `CAP_NET_ADMIN` (`--cap-add NET_ADMIN`).
+    pub fn net_admin(&self) -> bool {
+        self.container().is_some_and(|c| c.net_admin())
+    }
+
+    /// `net.ipv4.ip_forward` in its namespace.
+    pub fn ip_forward(&self) -> bool {
+        self.container().is_some_and(|c| c.ip_forward())
+    }
+
+    /// The routes `ip route add` added, to change (`ip route add|del`), and whether Docker's
+    /// default route was deleted.
+    pub fn static_routes_mut(&mut self) -> Option<(&mut Vec<StaticRoute>, &mut bool)> {
+        let c = self.daemon.state.containers.get_mut(&self.cid)?;
+        Some((&mut c.routes, &mut c.no_default_route))
     }
 
     /// ARP entries still alive (smoltcp keeps a neighbour 60 s; shown REACHABLE for the
@@ -419,6 +478,50 @@ impl Sandbox<'_> {
             self.ifaces = self.daemon.ifaces(&self.cid);
         }
     }
+}
+
+/// Container `c`'s main table over its interfaces `ifaces` (see [`Sandbox::routes`]).
+fn routes_of(c: &super::Container, ifaces: &[Iface]) -> Vec<Route> {
+    let mut out = Vec::new();
+    for (k, i) in ifaces.iter().enumerate() {
+        if let Some(gw) = i.gateway.filter(|_| !c.no_default_route) {
+            out.push(Route {
+                dst: Ipv4Addr::UNSPECIFIED,
+                len: 0,
+                via: Some(gw),
+                dev: k,
+                src: None,
+            });
+        }
+    }
+    for (k, i) in ifaces.iter().enumerate() {
+        out.push(Route {
+            dst: i.subnet(),
+            len: i.len,
+            via: None,
+            dev: k,
+            src: Some(i.ip),
+        });
+    }
+    for r in &c.routes {
+        let Some(k) = ifaces.iter().position(|i| i.name == r.dev) else {
+            continue;
+        };
+        if r.via
+            .is_some_and(|v| !ifaces.get(k).is_some_and(|i| i.on_link(v)))
+        {
+            continue;
+        }
+        out.push(Route {
+            dst: r.dst,
+            len: r.len,
+            via: r.via,
+            dev: k,
+            src: None,
+        });
+    }
+    out.sort_by_key(|r| (u32::from(r.dst), r.len));
+    out
 }
 
 /// `02:42:ac:11:00:02` (or upper case) as bytes; anything unreadable is zero.
@@ -616,6 +719,34 @@ impl Daemon {
         out
     }
 
+    /// The networks a frame from `cid` can reach: its own, and those of every running
+    /// container with `ip_forward=1` on one already reached (a router joins its networks;
+    /// the host joins none).
+    fn reachable_networks(&self, cid: &str, me: &str) -> Vec<usize> {
+        let mut mine: Vec<usize> = self.ifaces(cid).into_iter().map(|i| i.at.network).collect();
+        let mut k = 0;
+        while let Some(&n) = mine.get(k) {
+            k += 1;
+            let Some((_, net)) = self.state.networks.get_index(n) else {
+                continue;
+            };
+            for e in net.endpoints.values().filter(|e| net.is_local(e, me)) {
+                let Some(c) = self.state.containers.get(&e.container_id) else {
+                    continue;
+                };
+                if !c.is_running() || !c.ip_forward() {
+                    continue;
+                }
+                for i in self.ifaces(&c.id) {
+                    if !mine.contains(&i.at.network) {
+                        mine.push(i.at.network);
+                    }
+                }
+            }
+        }
+        mine
+    }
+
     /// Builds the world a command in `cid` runs in. Returns it and, per NIC, the endpoint
     /// it stands for.
     ///
@@ -627,7 +758,7 @@ impl Daemon {
     fn world(&mut self, cid: &str, trace: bool, capture: bool) -> (World, Vec<NicRef>) {
         let mut world = self.bare_world(trace, capture);
         let me = self.host.name.clone();
-        let mine: Vec<usize> = self.ifaces(cid).into_iter().map(|i| i.at.network).collect();
+        let mine = self.reachable_networks(cid, &me);
         // Bridges by (network, host): a bridge network is on this host only; an overlay
         // network has a bridge on every host with a container on it, joined by VXLAN.
         let mut bridge_of: BTreeMap<(usize, &str), BridgeId> = BTreeMap::new();
@@ -778,7 +909,9 @@ impl Daemon {
                        container: &str,
                        i: Iface,
                        bridge: BridgeId,
-                       known: Vec<(Ipv4Addr, [u8; 6])>| {
+                       known: Vec<(Ipv4Addr, [u8; 6])>,
+                       gateway: Option<Ipv4Addr>,
+                       routes: Vec<(Ipv4Addr, u8, Ipv4Addr)>| {
             let peers = by_ip.get(&i.at.network).unwrap_or(&no_peers);
             let mut neighbors = self.restorable_neighbors(&i, peers);
             for k in known {
@@ -786,27 +919,62 @@ impl Daemon {
                     neighbors.push(k);
                 }
             }
-            world.add_nic(NicSpec {
+            let id = world.add_nic(NicSpec {
                 container: container.to_string(),
                 ifname: i.name,
                 bridge,
                 mac: i.mac,
                 ipv4: (i.ip, i.len),
-                gateway: i.gateway,
+                gateway,
+                routes,
                 counters: i.counters.into(),
                 neighbors,
                 mtu: i.mtu,
             });
             nics.push(i.at);
+            id
         };
         for k in containers {
             let Some((_, c)) = self.state.containers.get_index(k) else {
                 continue;
             };
-            for i in self.ifaces(&c.id) {
-                if let Some(&b) = bridge_of.get(&(i.at.network, me.as_str())) {
-                    add(&mut world, &c.name, i, b, Vec::new());
-                }
+            let ifaces = self.ifaces(&c.id);
+            let table = routes_of(c, &ifaces);
+            let multi = ifaces.len() > 1;
+            let mut ids = Vec::new();
+            for (x, i) in ifaces.into_iter().enumerate() {
+                let Some(&b) = bridge_of.get(&(i.at.network, me.as_str())) else {
+                    continue;
+                };
+                let mine = table.iter().filter(|r| r.dev == x);
+                let gateway = mine.clone().find(|r| r.len == 0).and_then(|r| r.via);
+                let routes = mine
+                    .filter(|r| r.len > 0)
+                    .filter_map(|r| Some((r.dst, r.len, r.via?)))
+                    .take(crate::stack::MAX_ROUTES)
+                    .collect();
+                ids.push((
+                    x,
+                    add(&mut world, &c.name, i, b, Vec::new(), gateway, routes),
+                ));
+            }
+            if multi || c.ip_forward() || !c.routes.is_empty() || c.no_default_route {
+                let routes = table
+                    .iter()
+                    .filter_map(|r| {
+                        Some(RouterRoute {
+                            net: r.dst,
+                            len: r.len,
+                            via: r.via,
+                            nic: ids.iter().find(|(x, _)| *x == r.dev)?.1,
+                        })
+                    })
+                    .collect();
+                world.add_router(RouterSpec {
+                    nics: ids.iter().map(|(_, id)| *id).collect(),
+                    routes,
+                    forward: c.ip_forward(),
+                });
             }
         }
         // Other hosts' containers on the overlay networks, whose endpoints the store holds.
@@ -860,7 +1028,7 @@ impl Daemon {
                         _ => None,
                     })
                     .collect();
-                add(&mut world, &ep.name, i, b, known);
+                add(&mut world, &ep.name, i, b, known, None, Vec::new());
             }
         }
         (world, nics)

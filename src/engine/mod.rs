@@ -19,6 +19,8 @@
 //! - [`overlay`]: VTEPs on overlay bridges and the underlay between hosts (RFC 7348).
 //! - [`host`]: the Docker host as a node on each bridge (Linux's weak host model).
 //! - [`loopback`]: a container's `lo`, where the embedded DNS answers.
+//! - [`router`]: a container's IP layer across its NICs: forwarding (`ip_forward`), ICMP
+//!   errors, and the ARP queue smoltcp lacks.
 //! - [`rule`]: named rules on hops: ICC, partitions, loss, delay.
 //! - [`taps`]: tcpdump-like tracing and pcapng capture, wrapping the ports (smoltcp's
 //!   `phy::Tracer` and `phy::PcapWriter`); [`trace`] formats what they record.
@@ -29,6 +31,7 @@ pub mod budget;
 pub mod host;
 pub mod loopback;
 pub mod overlay;
+pub mod router;
 pub mod rule;
 pub mod taps;
 pub mod tcp;
@@ -168,6 +171,9 @@ pub struct NicSpec {
     pub ipv4: (Ipv4Address, u8),
     /// The default route's gateway, on the NIC that carries it.
     pub gateway: Option<Ipv4Address>,
+    /// Its container's other routes through a gateway that leave by this NIC: network,
+    /// prefix length, gateway.
+    pub routes: Vec<(Ipv4Address, u8, Ipv4Address)>,
     /// Counters so far (they persist between commands).
     pub counters: Counters,
     /// The ARP cache it had at the end of the last command: (address, MAC).

@@ -67,7 +67,7 @@ pub fn summary(frame: &[u8]) -> String {
                         Ok(Icmpv4Repr::EchoReply { ident, seq_no, .. }) => {
                             format!("ICMP echo reply, id {ident}, seq {seq_no}")
                         }
-                        _ => "ICMP".to_string(),
+                        _ => icmp_error(ip.payload()).unwrap_or_else(|| "ICMP".to_string()),
                     };
                     format!("IP {src} > {dst}: {what}, length {}", repr.payload_len)
                 }
@@ -206,6 +206,41 @@ impl Pcapng {
         out.extend_from_slice(&self.packets);
         out
     }
+}
+
+/// tcpdump's words for an ICMP error (print-icmp.c): the quoted packet's destination and,
+/// for a port, its protocol and port.
+fn icmp_error(icmp: &[u8]) -> Option<String> {
+    let (&typ, &code) = (icmp.first()?, icmp.get(1)?);
+    let quoted = icmp.get(8..)?;
+    let hlen = usize::from(quoted.first()? & 0x0f) * 4;
+    let dst = Ipv4Address::from_octets(quoted.get(16..20)?.try_into().ok()?);
+    let proto = *quoted.get(9)?;
+    Some(match (typ, code) {
+        (11, 0) => "ICMP time exceeded in-transit".to_string(),
+        (3, 0) => format!("ICMP net {dst} unreachable"),
+        (3, 1) => format!("ICMP host {dst} unreachable"),
+        (3, 2) => format!("ICMP {dst} protocol {proto} unreachable"),
+        (3, 3) => {
+            let port = quoted.get(hlen + 2..hlen + 4)?;
+            let port = u16::from_be_bytes([*port.first()?, *port.get(1)?]);
+            let name = match proto {
+                6 => "tcp",
+                17 => "udp",
+                _ => {
+                    return Some(format!(
+                        "ICMP {dst} protocol {proto} port {port} unreachable"
+                    ));
+                }
+            };
+            format!("ICMP {dst} {name} port {port} unreachable")
+        }
+        (3, 4) => {
+            let mtu = u16::from_be_bytes([*icmp.get(6)?, *icmp.get(7)?]);
+            format!("ICMP {dst} unreachable - need to frag (mtu {mtu})")
+        }
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -57,6 +57,8 @@ pub(super) enum Ev {
     Wake { nic: NicId },
     /// The oldest frame in flight on a loopback comes out.
     Loopback { lo: LoopbackId },
+    /// A NIC's ARP queue is due (see [`super::router`]).
+    Arp { nic: NicId },
 }
 
 /// What is attached to a bridge port.
@@ -126,6 +128,11 @@ pub(super) struct NicNode {
     /// Closed TCP sockets kept for the next connection (their buffers are allocated and
     /// zeroed once).
     pub(super) spare_tcp: Vec<smoltcp::iface::SocketHandle>,
+    /// Its container's IP layer, if it has one (see [`super::router`]).
+    pub(super) router: Option<usize>,
+    /// Packets waiting for a next hop's MAC, and the next hops being asked for.
+    pub(super) held: Vec<super::router::Held>,
+    pub(super) asking: Vec<super::router::Asking>,
 }
 
 /// A host on the underlay (see [`super::overlay`]).
@@ -178,6 +185,8 @@ pub struct World {
     pub(super) vteps: Vec<Vtep>,
     /// Asked when a VTEP sends a frame to another host (partitions).
     pub(super) underlay_rules: Chain,
+    /// The containers' IP layers (see [`super::router`]).
+    pub(super) routers: Vec<super::router::RouterSpec>,
     /// Frames dropped because a port's queue was full.
     queue_drops: u64,
     /// What the command may spend, what it spent, and whether it ran out (see
@@ -220,6 +229,7 @@ impl World {
             underlay_hosts: Vec::new(),
             vteps: Vec::new(),
             underlay_rules: Chain::default(),
+            routers: Vec::new(),
             queue_drops: 0,
             budget: Budget::default(),
             events: 0,
@@ -316,7 +326,7 @@ impl World {
         self.host_ips.push(ip);
     }
 
-    fn schedule(&mut self, at: Instant, ev: Ev) {
+    pub(super) fn schedule(&mut self, at: Instant, ev: Ev) {
         if self.queue.len() >= self.budget.in_flight {
             self.exceed(Exceeded::InFlight(self.budget.in_flight));
             return;
@@ -461,6 +471,7 @@ impl World {
             } => self.port_egress(bridge, port, frame),
             Ev::Wake { nic } => self.wake(nic, t),
             Ev::Loopback { lo } => self.loopback_out(lo),
+            Ev::Arp { nic } => self.ask(nic, t),
         }
         true
     }
@@ -714,6 +725,9 @@ impl World {
             listeners: Vec::new(),
             conns: Vec::new(),
             spare_tcp: Vec::new(),
+            router: None,
+            held: Vec::new(),
+            asking: Vec::new(),
         });
         i
     }
@@ -737,6 +751,7 @@ impl World {
             spec.mac,
             spec.ipv4,
             spec.gateway,
+            &spec.routes,
             spec.mtu,
             node.seed,
             &self.arena,
@@ -892,6 +907,9 @@ impl World {
         let node = self.node_mut(n);
         node.counters.rx_packets += 1;
         node.counters.rx_bytes += len;
+        if node.router.is_some() && self.router_receive(n, frame) {
+            return;
+        }
         if !wanted {
             // Not for it: the stack would drop it; no need to build one.
             self.arena.borrow_mut().release(frame);
@@ -901,6 +919,9 @@ impl World {
         let node = self.node_mut(n);
         node.nic.as_mut().expect("materialized").rx.push_back(frame);
         self.poll(n);
+        if !self.node(n).asking.is_empty() {
+            self.release_held(n);
+        }
     }
 
     /// Mirrors what the NIC's ARP cache learns (smoltcp fills it from ARP aimed at its own

@@ -19,6 +19,10 @@ use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
+/// Routes a NIC's stack holds besides its default (smoltcp's `iface-max-route-count-16`,
+/// one of which the default takes).
+pub const MAX_ROUTES: usize = 15;
+
 /// Ethernet MTU of a bridge network's veth (`com.docker.network.driver.mtu` changes it).
 pub const MTU: usize = 1500;
 
@@ -136,11 +140,15 @@ impl phy::Device for Dev<'_> {
 }
 
 impl Nic {
-    /// A NIC with `mac` and `ipv4/len`, and a default route via `gateway` if it has one.
+    /// A NIC with `mac` and `ipv4/len`, a default route via `gateway` if it has one, and
+    /// `routes` (network, prefix length, gateway) of its container's that leave by it (at
+    /// most [`MAX_ROUTES`] are kept).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         mac: [u8; 6],
         ipv4: (Ipv4Address, u8),
         gateway: Option<Ipv4Address>,
+        routes: &[(Ipv4Address, u8, Ipv4Address)],
         mtu: usize,
         seed: u64,
         arena: &RefCell<Arena>,
@@ -173,6 +181,19 @@ impl Nic {
                 .add_default_ipv4_route(gw)
                 .expect("room for a default route");
         }
+        iface.routes_mut().update(|table| {
+            for (net, len, via) in routes {
+                let route = smoltcp::iface::Route {
+                    cidr: IpCidr::new((*net).into(), *len),
+                    via_router: (*via).into(),
+                    preferred_until: None,
+                    expires_at: None,
+                };
+                // Full: the rest are not kept (the container's table holds at most
+                // MAX_ROUTES, `ip route add` says so).
+                let _ = table.push(route);
+            }
+        });
         Nic {
             iface,
             sockets: SocketSet::new(Vec::new()),
@@ -210,6 +231,19 @@ impl Nic {
         // A socket fails to bind only if already bound or given an unspecified endpoint.
         #[allow(clippy::expect_used)]
         s.bind(icmp::Endpoint::Ident(ident))
+            .expect("a fresh socket binds");
+        self.sockets.add(s)
+    }
+
+    /// Adds an ICMP socket that receives the errors (time exceeded, unreachable) about UDP
+    /// datagrams sent from local `port`, as traceroute's raw socket reads them.
+    pub fn icmp_errors_socket(&mut self, port: u16) -> SocketHandle {
+        let rx = icmp::PacketBuffer::new(vec![icmp::PacketMetadata::EMPTY; 16], vec![0; 16 * 1024]);
+        let tx = icmp::PacketBuffer::new(vec![icmp::PacketMetadata::EMPTY; 1], vec![0; 64]);
+        let mut s = icmp::Socket::new(rx, tx);
+        // A fresh socket binds to any non-zero port; port 0 is never asked for.
+        #[allow(clippy::expect_used)]
+        s.bind(icmp::Endpoint::Udp(port.max(1).into()))
             .expect("a fresh socket binds");
         self.sockets.add(s)
     }

@@ -34,6 +34,7 @@ pub fn pair(seed: u64) -> World {
             mac: [2, 0x42, 10, 0, 0, 2 + i as u8],
             ipv4: (ip(a), 24),
             gateway: Some(ip("10.0.0.1")),
+            routes: Vec::new(),
             counters: Default::default(),
             neighbors: Vec::new(),
             mtu: vnet::stack::MTU,
@@ -96,6 +97,7 @@ pub fn overlay_pair(seed: u64) -> World {
             mac: macs[k],
             ipv4: (ip(addrs[k]), 24),
             gateway: None,
+            routes: Vec::new(),
             counters: Default::default(),
             // The remote side's VTEP answers for the pinger at once (see docker/sandbox.rs).
             neighbors: if k == 1 {

@@ -20,6 +20,16 @@ impl Daemon {
         if let NetworkMode::Container(_) = mode {
             return Err(Error::container_network_mode());
         }
+        // validateCapabilities (daemon/container.go), then the sysctls vnet simulates.
+        normalize_capabilities(&req.cap_add)
+            .map_err(|p| Error::invalid_capabilities("CapAdd", &p))?;
+        normalize_capabilities(&req.cap_drop)
+            .map_err(|p| Error::invalid_capabilities("CapDrop", &p))?;
+        for (k, v) in &req.sysctls {
+            if k != "net.ipv4.ip_forward" || v.trim().parse::<i64>().is_err() {
+                return Err(Error::sysctl_not_simulated(k, v));
+            }
+        }
         let mut generated = 0;
         let name = match &req.name {
             Some(n) => {
@@ -128,6 +138,9 @@ impl Daemon {
                 port_bindings: req.port_bindings.clone(),
                 publish_all_ports: req.publish_all_ports,
                 links,
+                cap_add: req.cap_add.clone(),
+                cap_drop: req.cap_drop.clone(),
+                sysctls: req.sysctls.clone(),
             },
             state: RunState {
                 status: Status::Created,
@@ -144,6 +157,8 @@ impl Daemon {
             link_hosts: Vec::new(),
             next_ifindex: 0,
             resolver: false,
+            routes: Vec::new(),
+            no_default_route: false,
         };
         self.state.names.insert(c.name.clone(), id.clone());
         self.state.containers.insert(id.clone(), c);

@@ -88,6 +88,12 @@ pub struct ContainerCreateRequest {
     pub links: Vec<String>,
     /// `NetworkingConfig.EndpointsConfig`.
     pub endpoints: IndexMap<String, EndpointSettings>,
+    /// `--cap-add`, as given.
+    pub cap_add: Vec<String>,
+    /// `--cap-drop`, as given.
+    pub cap_drop: Vec<String>,
+    /// `--sysctl`.
+    pub sysctls: BTreeMap<String, String>,
 }
 
 /// `Config`: what the container runs.
@@ -184,6 +190,15 @@ pub struct HostConfig {
     pub publish_all_ports: bool,
     /// Legacy links, stored as `/target:/name/alias`.
     pub links: Vec<String>,
+    /// `CapAdd`, as the client gave them (moby normalizes them only to check them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cap_add: Vec<String>,
+    /// `CapDrop`, as given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cap_drop: Vec<String>,
+    /// `Sysctls`: namespaced kernel parameters set when the container starts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sysctls: BTreeMap<String, String>,
 }
 
 /// `State`.
@@ -242,9 +257,114 @@ pub struct Container {
     /// from the state file when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub resolver: bool,
+    /// The routes `ip route add` put in the running container's namespace (a new
+    /// namespace, at the next start, has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<StaticRoute>,
+    /// `ip route del default` took Docker's default route away (until the next start).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_default_route: bool,
+}
+
+/// A route added inside a container (`ip route add DST [via GW] [dev DEV]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaticRoute {
+    /// The destination network's address.
+    pub dst: std::net::Ipv4Addr,
+    /// Its prefix length (0: the default route).
+    pub len: u8,
+    /// The next hop, if the route has one (else the destination is on the link).
+    pub via: Option<std::net::Ipv4Addr>,
+    /// The interface it leaves by (`eth0`, ...).
+    pub dev: String,
+}
+
+/// The capabilities a container may add or drop: Linux's (capabilities(7)), as moby's
+/// `caps.NormalizeLegacyCapabilities` checks them.
+pub const CAPABILITIES: [&str; 41] = [
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+];
+
+/// moby's `NormalizeLegacyCapabilities`: upper case, `CAP_` in front (but `ALL`); the first
+/// unknown one is the error.
+pub fn normalize_capabilities(caps: &[String]) -> std::result::Result<Vec<String>, String> {
+    caps.iter()
+        .map(|c| {
+            let c = c.to_uppercase();
+            if c == "ALL" {
+                return Ok(c);
+            }
+            let c = if c.starts_with("CAP_") {
+                c
+            } else {
+                format!("CAP_{c}")
+            };
+            if CAPABILITIES.contains(&c.as_str()) {
+                Ok(c)
+            } else {
+                Err(format!("unknown capability: {c:?}"))
+            }
+        })
+        .collect()
 }
 
 impl Container {
+    /// Whether it has `CAP_NET_ADMIN` (not in Docker's default set: only `--cap-add`
+    /// gives it, and an add wins over a drop of the same capability).
+    pub fn net_admin(&self) -> bool {
+        normalize_capabilities(&self.host_config.cap_add)
+            .is_ok_and(|a| a.iter().any(|c| c == "ALL" || c == "CAP_NET_ADMIN"))
+    }
+
+    /// `net.ipv4.ip_forward` in its namespace: off unless `--sysctl` turned it on.
+    pub fn ip_forward(&self) -> bool {
+        self.host_config
+            .sysctls
+            .get("net.ipv4.ip_forward")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .is_some_and(|v| v != 0)
+    }
+
     /// Whether it runs.
     pub fn is_running(&self) -> bool {
         self.state.status == Status::Running

@@ -255,6 +255,8 @@ impl Daemon {
         }
         c.ports.clear();
         c.resolver = false;
+        c.routes.clear();
+        c.no_default_route = false;
     }
 
     /// Whether the simulated host has address `ip` to bind a published port to: the

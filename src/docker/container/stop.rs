@@ -142,6 +142,8 @@ impl Daemon {
             }
             c.ports.clear();
             c.resolver = false;
+            c.routes.clear();
+            c.no_default_route = false;
             c.state.status = Status::Exited;
             c.state.pid = 0;
             c.state.exit_code = 255;

@@ -454,16 +454,33 @@ fn load_host_part(
         full.extend(resolve_network(conn, name, term)?);
     }
     let mut networks: Vec<(i64, Network)> = Vec::new();
-    for id in &full {
-        let Some((seq, net)) = network_by_id(conn, name, id)? else {
+    // A running container that forwards (`net.ipv4.ip_forward=1`) joins its networks: a
+    // frame can cross it, so they load whole too.
+    let mut pending: Vec<String> = full.iter().rev().cloned().collect();
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    while let Some(id) = pending.pop() {
+        if !done.insert(id.clone()) {
+            continue;
+        }
+        let Some((seq, net)) = network_by_id(conn, name, &id)? else {
             continue;
         };
         let net = whole_network(conn, name, seq, net, snap)?;
         for e in net.endpoints.values() {
-            load_container(conn, name, &e.container_id, &mut loaded)?;
+            let Some(c) = load_container(conn, name, &e.container_id, &mut loaded)? else {
+                continue;
+            };
+            if c.is_running() && c.ip_forward() {
+                for s in c.networks.values() {
+                    if !s.network_id.is_empty() && !done.contains(&s.network_id) {
+                        pending.push(s.network_id.clone());
+                    }
+                }
+            }
         }
         networks.push((seq, net));
     }
+    full.extend(done);
     // Networks' own fields: those the loaded containers are attached to.
     let attached: BTreeSet<String> = loaded
         .values()

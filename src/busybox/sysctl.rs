@@ -1,0 +1,67 @@
+//! `sysctl [-n] [-w] KEY[=VALUE]...` (procps/sysctl.c) for the one parameter vnet
+//! simulates, `net.ipv4.ip_forward`.
+//!
+//! Docker mounts `/proc/sys` read only in every container that is not privileged (moby's
+//! default `ReadonlyPaths`), `CAP_NET_ADMIN` or not, so a write fails as the kernel fails
+//! it there: `sysctl: error setting key 'KEY': Read-only file system`. The way to turn
+//! forwarding on is `docker run --sysctl net.ipv4.ip_forward=1`.
+
+use super::applet::ExecResult;
+use crate::docker::sandbox::Sandbox;
+
+/// The key vnet has.
+const IP_FORWARD: &str = "net.ipv4.ip_forward";
+
+/// Runs `sysctl ARGS`.
+pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
+    let mut write = false;
+    let mut names = true;
+    let mut settings = Vec::new();
+    for a in args {
+        match *a {
+            "-w" => write = true,
+            "-n" => names = false,
+            "-e" | "-q" => {}
+            a if a.starts_with('-') => {
+                return super::applet::not_simulated("sysctl", Some(a), args);
+            }
+            a => settings.push(a),
+        }
+    }
+    if settings.is_empty() {
+        return super::applet::not_simulated("sysctl", None, args);
+    }
+    let mut r = ExecResult::default();
+    for s in settings {
+        // The name turned into a path under /proc/sys, and back with dots for messages.
+        let (key, value) = match s.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (s, None),
+        };
+        let shown = key.replace('/', ".");
+        if write && value.is_none() {
+            r.stderr.push_str(&format!(
+                "sysctl: error: '{shown}' must be of the form name=value\n"
+            ));
+            r.code = 1;
+            continue;
+        }
+        if shown != IP_FORWARD {
+            return super::applet::not_simulated("sysctl", Some(&shown), args);
+        }
+        if value.is_some() {
+            r.stderr.push_str(&format!(
+                "sysctl: error setting key '{shown}': Read-only file system\n"
+            ));
+            r.code = 1;
+            continue;
+        }
+        let v = u8::from(sb.ip_forward());
+        if names {
+            r.stdout.push_str(&format!("{shown} = {v}\n"));
+        } else {
+            r.stdout.push_str(&format!("{v}\n"));
+        }
+    }
+    r
+}
