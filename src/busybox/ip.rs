@@ -82,10 +82,18 @@ pub fn addr(sb: &Sandbox, family: Family, only: Option<&str>) -> ExecResult {
         // print_linkinfo: `@if%d` names the peer by index, which is in the host's namespace:
         // busybox finds no flags for it there, hence `M-DOWN`. A veth has no queue (no
         // `qlen`), so the line ends in `qdisc noqueue `.
-        out.push_str(&format!(
-            "{}: {}@if{}: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu {} qdisc noqueue \n",
-            i.index, i.name, i.peer_index, i.mtu
-        ));
+        if i.peer_index == 0 {
+            // The host's bridge device: no peer, its own flags.
+            out.push_str(&format!(
+                "{}: {}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu {} qdisc noqueue \n",
+                i.index, i.name, i.mtu
+            ));
+        } else {
+            out.push_str(&format!(
+                "{}: {}@if{}: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu {} qdisc noqueue \n",
+                i.index, i.name, i.peer_index, i.mtu
+            ));
+        }
         if links {
             out.push_str(&format!(
                 "    link/ether {} brd ff:ff:ff:ff:ff:ff\n",
@@ -244,6 +252,9 @@ fn route_modify(sb: &mut Sandbox, add: bool, args: &[&str]) -> ExecResult {
         },
         None => None,
     };
+    if sb.on_host() {
+        return super::applet::not_simulated("ip", Some("the host's routes"), args);
+    }
     if !sb.net_admin() {
         return rtnetlink("Operation not permitted");
     }

@@ -123,6 +123,26 @@ pub fn exec_shell_line(
     })
 }
 
+/// `vnet host exec CMD [ARG...]`: a program run on the simulated Docker host itself, in
+/// its own namespace (its bridges' gateway addresses, no outside world): the same applets,
+/// where a published port leads to its container as Docker's DNAT does.
+pub fn host_exec(d: &mut Daemon, argv: &[String], opts: &ExecOptions) -> ExecResult {
+    let mut sb = d.host_sandbox();
+    let Some((cmd, _)) = argv.split_first() else {
+        return ExecResult::default();
+    };
+    if matches!(applet_name(cmd), Some("sh" | "ash")) && argv.len() == 1 {
+        return ExecResult::default();
+    }
+    match applet_name(cmd) {
+        Some(_) => program(&mut sb, argv, opts),
+        None => ExecResult::err(
+            format!("vnet: the host runs busybox's applets only; {cmd} is not one\n"),
+            127,
+        ),
+    }
+}
+
 /// Whether `argv` starts a shell that reads its standard input (`sh`, `/bin/sh`, `ash`).
 pub fn is_interactive_shell(argv: &[String]) -> bool {
     matches!(argv, [p] if matches!(applet_name(p), Some("sh" | "ash")))

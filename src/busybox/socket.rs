@@ -87,6 +87,8 @@ pub fn connect(
     alarm: Option<Instant>,
     local: Option<u16>,
 ) -> Result<Conn, ConnectError> {
+    // On the host, a published port leads to its container.
+    let (ip, port) = sb.published_target(ip, port);
     if is_own(sb, ip) {
         // Nothing of the container's listens there (`is_own_server` was asked first): the
         // loopback answers the SYN with a RST.

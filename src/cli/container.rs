@@ -793,7 +793,7 @@ pub struct AttachArgs {
     args: Vec<String>,
 }
 
-fn exec_options(cli: &super::Cli, tty: bool) -> crate::busybox::ExecOptions {
+pub(super) fn exec_options(cli: &super::Cli, tty: bool) -> crate::busybox::ExecOptions {
     crate::busybox::ExecOptions {
         tty,
         trace: cli.trace,
@@ -804,7 +804,7 @@ fn exec_options(cli: &super::Cli, tty: bool) -> crate::busybox::ExecOptions {
     }
 }
 
-fn take_exec_result(r: crate::busybox::ExecResult, o: &mut Outcome) {
+pub(super) fn take_exec_result(r: crate::busybox::ExecResult, o: &mut Outcome) {
     o.out(&r.stdout);
     // The daemon's start error comes on the output stream, CRLF-ended, and the CLI copies it
     // to its standard output (see `ExecResult::start_error`).

@@ -47,6 +47,7 @@ pub fn text(path: &str) -> Option<&'static str> {
         "host restart" => include_str!("help/host-restart.txt"),
         "host partition" => include_str!("help/host-partition.txt"),
         "host heal" => include_str!("help/host-heal.txt"),
+        "host exec" => include_str!("help/host-exec.txt"),
         "scenario" => include_str!("help/scenario.txt"),
         "scenario run" => include_str!("help/scenario-run.txt"),
         "daemon" => include_str!("help/daemon.txt"),

@@ -1,4 +1,4 @@
-//! `vnet host create|ls|inspect|rm|restart|partition|heal`: vnet's own commands for the
+//! `vnet host create|ls|inspect|rm|restart|partition|heal|exec`: vnet's own commands for the
 //! simulated Docker hosts of a state. Docker has no such command: each host is a `dockerd`
 //! started with `--cluster-store`, `--cluster-store-opt` and `--cluster-advertise` (classic
 //! multi-host mode), and a client picks one with `-H`.
@@ -29,6 +29,18 @@ pub enum HostCommand {
     Partition(NamesArgs),
     /// Restore the underlay between two hosts, or everywhere
     Heal(NamesArgs),
+    /// Run a command on a host itself
+    Exec(ExecArgs),
+}
+
+/// `host exec` arguments: the command and its arguments (`-H NAME` before them picks the
+/// host).
+#[derive(Args, Debug)]
+#[command(trailing_var_arg = true)]
+pub struct ExecArgs {
+    /// COMMAND [ARG...]
+    #[arg(allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 /// `host create` flags: the daemon's own.
@@ -198,5 +210,7 @@ pub(super) fn run(cmd: &HostCommand, prog: &str, c: &mut Cluster, o: &mut Outcom
                 o.fail(e.to_string());
             }
         }
+        // Runs on one host's engine: `execute` takes it before the cluster's commands.
+        HostCommand::Exec(_) => o.fail("vnet host exec runs on a host; give it a command"),
     }
 }

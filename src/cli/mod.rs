@@ -137,7 +137,14 @@ impl Cli {
     /// runs without the state's write lock and saves its changes at the end, merged with
     /// what other commands saved meanwhile ([`crate::store::Store::run_detached`]).
     pub fn detached(&self) -> bool {
-        !self.help && matches!(&self.command, Some(Command::Exec(_) | Command::Attach(_)))
+        !self.help
+            && matches!(
+                &self.command,
+                Some(Command::Exec(_) | Command::Attach(_))
+                    | Some(Command::Host {
+                        command: Some(host::HostCommand::Exec(_))
+                    })
+            )
     }
 
     /// What the command loads of the state ([`Scope::All`] unless it names what it
@@ -455,6 +462,26 @@ pub fn execute(cli: &Cli, prog: &str, cluster: &mut Cluster, input: &mut dyn Buf
             o.stderr.push_str(&help::render("host", prog));
             return o;
         }
+        Some(Command::Host {
+            command: Some(host::HostCommand::Exec(a)),
+        }) => {
+            let name = cli.host.as_deref().unwrap_or(DEFAULT_HOST);
+            if a.args.is_empty() {
+                o.fail(format!(
+                    "\"{prog} host exec\" requires at least 1 argument.\nSee '{prog} host exec --help'.\n\nUsage:  {prog} host exec [-H NAME] COMMAND [ARG...]\n\nRun a command on a host itself"
+                ));
+                return o;
+            }
+            let opts = container::exec_options(cli, false);
+            match cluster.with_host(name, |d| crate::busybox::host_exec(d, &a.args, &opts)) {
+                Ok(r) => {
+                    o.code = r.code;
+                    container::take_exec_result(r, &mut o);
+                }
+                Err(e) => o.fail(e.to_string()),
+            }
+            return o;
+        }
         Some(Command::Host { command: Some(c) }) => {
             host::run(c, prog, cluster, &mut o);
             return o;
@@ -589,6 +616,7 @@ fn command_path(cli: &Cli) -> String {
             Some(host::HostCommand::Restart(_)) => "host restart",
             Some(host::HostCommand::Partition(_)) => "host partition",
             Some(host::HostCommand::Heal(_)) => "host heal",
+            Some(host::HostCommand::Exec(_)) => "host exec",
         },
         Some(Command::Daemon(_)) => "daemon",
         Some(Command::System { command: Some(_) }) => "system reset",

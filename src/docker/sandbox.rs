@@ -26,6 +26,9 @@ use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// How the host's own stack is named in traces (`bridge host.docker0`).
+pub const HOST_NODE: &str = "host";
+
 /// An overlay interface's MTU: 1500 less VXLAN's 50 bytes (Docker's overlay driver).
 pub const OVERLAY_MTU: usize = crate::stack::MTU - crate::wire::vxlan::OVERHEAD;
 
@@ -37,6 +40,8 @@ pub struct Sandbox<'d> {
     ifaces: Vec<Iface>,
     /// Which endpoint each NIC of the command's world stands for (empty until it has one).
     nics: Vec<NicRef>,
+    /// The simulated host itself (`vnet host exec`), not a container.
+    on_host: bool,
 }
 
 /// A container interface as the shell sees it.
@@ -186,6 +191,21 @@ impl Daemon {
             cid: cid.to_string(),
             ifaces,
             nics: Vec::new(),
+            on_host: false,
+        }
+    }
+
+    /// The simulated host's own namespace, for one command (`vnet host exec`): an
+    /// interface on each bridge network holding its gateway (`docker0`, `br-…`), the
+    /// connected routes, no default route (the host has no world outside here).
+    pub fn host_sandbox(&mut self) -> Sandbox<'_> {
+        let ifaces = self.host_ifaces();
+        Sandbox {
+            daemon: self,
+            cid: String::new(),
+            ifaces,
+            nics: Vec::new(),
+            on_host: true,
         }
     }
 }
@@ -203,14 +223,72 @@ impl Sandbox<'_> {
         self.daemon.endpoint(at)
     }
 
-    /// The container's name.
+    /// The container's name (`host` for the host's own namespace).
     pub fn name(&self) -> &str {
+        if self.on_host {
+            return HOST_NODE;
+        }
         self.container().map_or("", |c| &c.name)
     }
 
     /// Its hostname.
     pub fn hostname(&self) -> &str {
+        if self.on_host {
+            return &self.daemon.host.name;
+        }
         self.container().map_or("", |c| &c.config.hostname)
+    }
+
+    /// Whether this is the simulated host's own namespace (`vnet host exec`).
+    pub fn on_host(&self) -> bool {
+        self.on_host
+    }
+
+    /// Where a TCP connection the host opens to `ip:port` goes: a port a running
+    /// container publishes on that address (or on every address) is Docker's DNAT
+    /// (`-t nat -A DOCKER ... -j DNAT`, or docker-proxy for the loopback) to the container's
+    /// address on its gateway network and its own port; anything else stays as it is.
+    pub fn published_target(&self, ip: Ipv4Addr, port: u16) -> (Ipv4Addr, u16) {
+        if !self.on_host || !(ip.is_loopback() || self.ifaces.iter().any(|i| i.ip == ip)) {
+            return (ip, port);
+        }
+        for c in self
+            .daemon
+            .state
+            .containers
+            .values()
+            .filter(|c| c.is_running())
+        {
+            for (key, bindings) in &c.ports {
+                let (cport, proto) = key.split_once('/').unwrap_or((key.as_str(), "tcp"));
+                let Ok(cport) = cport.parse::<u16>() else {
+                    continue;
+                };
+                if proto != "tcp" {
+                    continue;
+                }
+                let hit = bindings.iter().any(|b| {
+                    b.host_port.parse::<u16>().ok() == Some(port)
+                        && match b.host_ip.as_str() {
+                            "" | "0.0.0.0" => true,
+                            h => h.parse::<Ipv4Addr>().ok() == Some(ip),
+                        }
+                });
+                if !hit {
+                    continue;
+                }
+                let target = self
+                    .daemon
+                    .ifaces(&c.id)
+                    .into_iter()
+                    .find(|i| i.gateway.is_some())
+                    .map(|i| i.ip);
+                if let Some(t) = target {
+                    return (t, cport);
+                }
+            }
+        }
+        (ip, port)
     }
 
     /// Whether it shares the host's network namespace (`--network host`).
@@ -246,10 +324,7 @@ impl Sandbox<'_> {
     /// (by destination, as the kernel's FIB dump walks its trie). A route whose device is
     /// gone, or whose gateway is no longer on that device's link, went with it.
     pub fn routes(&self) -> Vec<Route> {
-        match self.container() {
-            Some(c) => routes_of(c, &self.ifaces),
-            None => Vec::new(),
-        }
+        routes_of(self.container(), &self.ifaces)
     }
 
     /// The route to `ip`, as the index of the interface it leaves by: the most specific
@@ -315,6 +390,16 @@ impl Sandbox<'_> {
     /// The files Docker writes into the container: `/etc/hosts`, `/etc/resolv.conf`,
     /// `/etc/hostname`.
     pub fn file(&self, path: &str) -> Option<String> {
+        if self.on_host {
+            return match path {
+                "/etc/hosts" => {
+                    Some("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n".into())
+                }
+                "/etc/resolv.conf" => Some("nameserver 127.0.0.53\n".into()),
+                "/etc/hostname" => Some(format!("{}\n", self.hostname())),
+                _ => None,
+            };
+        }
         match path {
             "/etc/hosts" => Some(self.hosts()),
             "/etc/resolv.conf" => Some(self.resolv_conf()),
@@ -363,6 +448,14 @@ impl Sandbox<'_> {
     /// own, and `HOME`.
     pub fn env(&self, tty: bool) -> Vec<String> {
         let mut vars: Vec<String> = Vec::new();
+        if self.on_host {
+            vars.push(
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
+            );
+            vars.push(format!("HOSTNAME={}", self.hostname()));
+            vars.push("HOME=/root".to_string());
+            return vars;
+        }
         let Some(c) = self.container() else {
             return vars;
         };
@@ -428,7 +521,7 @@ impl Sandbox<'_> {
     /// The world a command in this container runs in, with its neighbours on the wire (see
     /// the module's doc).
     pub fn world(&mut self, trace: bool, capture: bool) -> World {
-        let (world, nics) = self.daemon.world(&self.cid, trace, capture);
+        let (world, nics) = self.daemon.world(&self.cid, self.on_host, trace, capture);
         self.nics = nics;
         world
     }
@@ -481,10 +574,12 @@ impl Sandbox<'_> {
 }
 
 /// Container `c`'s main table over its interfaces `ifaces` (see [`Sandbox::routes`]).
-fn routes_of(c: &super::Container, ifaces: &[Iface]) -> Vec<Route> {
+fn routes_of(c: Option<&super::Container>, ifaces: &[Iface]) -> Vec<Route> {
     let mut out = Vec::new();
+    let no_default = c.is_some_and(|c| c.no_default_route);
+    let statics = c.map_or(&[][..], |c| &c.routes[..]);
     for (k, i) in ifaces.iter().enumerate() {
-        if let Some(gw) = i.gateway.filter(|_| !c.no_default_route) {
+        if let Some(gw) = i.gateway.filter(|_| !no_default) {
             out.push(Route {
                 dst: Ipv4Addr::UNSPECIFIED,
                 len: 0,
@@ -503,7 +598,7 @@ fn routes_of(c: &super::Container, ifaces: &[Iface]) -> Vec<Route> {
             src: Some(i.ip),
         });
     }
-    for r in &c.routes {
+    for r in statics {
         let Some(k) = ifaces.iter().position(|i| i.name == r.dev) else {
             continue;
         };
@@ -755,10 +850,27 @@ impl Daemon {
     /// anyone else. The host still owns every other bridge's gateway address. NICs are added
     /// in the order of the containers' creation, then of their interfaces, so each stack's
     /// seed does not depend on the size of the host.
-    fn world(&mut self, cid: &str, trace: bool, capture: bool) -> (World, Vec<NicRef>) {
+    fn world(
+        &mut self,
+        cid: &str,
+        on_host: bool,
+        trace: bool,
+        capture: bool,
+    ) -> (World, Vec<NicRef>) {
         let mut world = self.bare_world(trace, capture);
         let me = self.host.name.clone();
-        let mine = self.reachable_networks(cid, &me);
+        // The host is on every bridge network of its own.
+        let mine: Vec<usize> = if on_host {
+            self.state
+                .networks
+                .values()
+                .enumerate()
+                .filter(|(_, n)| n.driver == Driver::Bridge)
+                .map(|(k, _)| k)
+                .collect()
+        } else {
+            self.reachable_networks(cid, &me)
+        };
         // Bridges by (network, host): a bridge network is on this host only; an overlay
         // network has a bridge on every host with a container on it, joined by VXLAN.
         let mut bridge_of: BTreeMap<(usize, &str), BridgeId> = BTreeMap::new();
@@ -794,7 +906,13 @@ impl Daemon {
                         ),
                         icc_allow: self.link_exceptions(net),
                         link: self.link(&net.id).into(),
-                        node: BridgeNode::Host,
+                        // The host's own stack takes the host's place when it runs a
+                        // command itself.
+                        node: if on_host {
+                            BridgeNode::Nobody
+                        } else {
+                            BridgeNode::Host
+                        },
                     });
                     bridge_of.insert((k, me.as_str()), b);
                 }
@@ -939,7 +1057,7 @@ impl Daemon {
                 continue;
             };
             let ifaces = self.ifaces(&c.id);
-            let table = routes_of(c, &ifaces);
+            let table = routes_of(Some(c), &ifaces);
             let multi = ifaces.len() > 1;
             let mut ids = Vec::new();
             for (x, i) in ifaces.into_iter().enumerate() {
@@ -974,6 +1092,7 @@ impl Daemon {
                     nics: ids.iter().map(|(_, id)| *id).collect(),
                     routes,
                     forward: c.ip_forward(),
+                    host: false,
                 });
             }
         }
@@ -1031,7 +1150,77 @@ impl Daemon {
                 add(&mut world, &ep.name, i, b, known, None, Vec::new());
             }
         }
+        if on_host {
+            let mut ids = Vec::new();
+            for i in self.host_ifaces() {
+                let Some(&b) = bridge_of.get(&(i.at.network, me.as_str())) else {
+                    continue;
+                };
+                ids.push(add(
+                    &mut world,
+                    HOST_NODE,
+                    i,
+                    b,
+                    Vec::new(),
+                    None,
+                    Vec::new(),
+                ));
+            }
+            let routes = self
+                .host_ifaces()
+                .iter()
+                .zip(&ids)
+                .map(|(i, id)| RouterRoute {
+                    net: i.subnet(),
+                    len: i.len,
+                    via: None,
+                    nic: *id,
+                })
+                .collect();
+            world.add_router(RouterSpec {
+                nics: ids,
+                routes,
+                forward: false,
+                host: true,
+            });
+        }
         (world, nics)
+    }
+
+    /// The host's interfaces on its bridge networks: each bridge device holding its
+    /// network's gateway, with the host's MAC on that bridge.
+    fn host_ifaces(&self) -> Vec<Iface> {
+        let mut out = Vec::new();
+        for (k, net) in self.state.networks.values().enumerate() {
+            if net.driver != Driver::Bridge {
+                continue;
+            }
+            let Some(p) = net.pool_v4() else {
+                continue;
+            };
+            let (Some(IpAddr::V4(gw)), IpAddr::V4(_)) = (p.gateway, p.subnet.addr) else {
+                continue;
+            };
+            out.push(Iface {
+                name: net.bridge_name(),
+                at: NicRef {
+                    network: k,
+                    endpoint: usize::MAX,
+                },
+                mac: host_mac(net),
+                ip: gw,
+                len: p.subnet.len,
+                ipv6_enabled: false,
+                ipv6: None,
+                // lo is 1 and the host's own NIC 2; the bridges follow in creation order.
+                index: 3 + out.len() as u32,
+                peer_index: 0,
+                gateway: None,
+                counters: InterfaceCounters::default(),
+                mtu: crate::stack::MTU,
+            });
+        }
+        out
     }
 
     /// The ARP entries a NIC starts a command with: those it learned less than 60 s ago

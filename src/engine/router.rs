@@ -65,6 +65,9 @@ pub struct RouterSpec {
     pub routes: Vec<Route>,
     /// `net.ipv4.ip_forward`.
     pub forward: bool,
+    /// The Docker host's own stack (`vnet host exec`): it forwards, but Docker's isolation
+    /// chains drop what goes between bridges, and it has no world outside.
+    pub host: bool,
 }
 
 /// Packets an unresolved next hop holds at most (Linux's `unres_qlen` is about 100 frames).
@@ -166,7 +169,14 @@ impl World {
                     self.forward(r, frame, dst);
                 } else {
                     if self.taps.tracer().is_some() {
-                        self.nic_drop(n, frame, "ip_forward=0");
+                        let why = if !self.routers[r].host {
+                            "ip_forward=0"
+                        } else if self.lookup(r, dst).is_some() {
+                            "isolation"
+                        } else {
+                            "no route"
+                        };
+                        self.nic_drop(n, frame, why);
                     }
                     self.arena.borrow_mut().release(frame);
                 }
