@@ -260,10 +260,13 @@ fn route_modify(sb: &mut Sandbox, add: bool, args: &[&str]) -> ExecResult {
     }
     let table = sb.routes();
     let names: Vec<String> = sb.ifaces().iter().map(|i| i.name.clone()).collect();
+    // No destination is the default route (the kernel's zero-length prefix).
+    let (d, len) = dst.unwrap_or((Ipv4Addr::UNSPECIFIED, 0));
+    // fib_table_insert/delete check the prefix before anything else.
+    if len < 32 && u32::from(d) & !(u32::MAX.checked_shl(u32::from(32 - len)).unwrap_or(0)) != 0 {
+        return rtnetlink("Invalid argument");
+    }
     if !add {
-        let Some((d, len)) = dst else {
-            return rtnetlink("No such process");
-        };
         let hit = table.iter().find(|r| {
             r.dst == d
                 && r.len == len
@@ -287,9 +290,6 @@ fn route_modify(sb: &mut Sandbox, add: bool, args: &[&str]) -> ExecResult {
         }
         return ExecResult::default();
     }
-    let Some((d, len)) = dst else {
-        return rtnetlink("No such device");
-    };
     let Some(gw) = via else {
         if dev.is_none() {
             return rtnetlink("No such device");
@@ -305,9 +305,6 @@ fn route_modify(sb: &mut Sandbox, add: bool, args: &[&str]) -> ExecResult {
             None => return rtnetlink("Network is unreachable"),
         },
     };
-    if len < 32 && u32::from(d) & !(u32::MAX.checked_shl(u32::from(32 - len)).unwrap_or(0)) != 0 {
-        return rtnetlink("Invalid argument");
-    }
     if table.iter().any(|r| r.dst == d && r.len == len) {
         return rtnetlink("File exists");
     }

@@ -18,6 +18,11 @@ pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
     let mut names = true;
     let mut settings = Vec::new();
     for a in args {
+        // Options come first: after a setting, everything is one.
+        if !settings.is_empty() {
+            settings.push(*a);
+            continue;
+        }
         match *a {
             "-w" => write = true,
             "-n" => names = false,

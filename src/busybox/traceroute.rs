@@ -190,12 +190,18 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
                     got_there = true;
                 }
                 c => {
+                    // busybox's marks by code (traceroute.c, after ICMP_UNREACH_*).
                     let mark = match c {
                         0 => "!N".to_string(),
                         1 => "!H".to_string(),
                         4 => format!("!F-{mtu}"),
                         5 => "!S".to_string(),
-                        13 | 9 | 10 => "!A".to_string(),
+                        9 | 13 => "!A".to_string(),
+                        10 | 15 => "!C".to_string(),
+                        14 => "!V".to_string(),
+                        6 | 7 => "!U".to_string(),
+                        8 => "!I".to_string(),
+                        11 | 12 => "!T".to_string(),
                         _ => format!("!<{c}>"),
                     };
                     out.push(&format!(" {mark}"));

@@ -426,8 +426,23 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
     };
     let id = match d.container_create(req) {
         Ok(id) => id,
-        Err(e) if start => return run_error(o, prog, verb, &super::daemon_msg(&e)),
-        Err(e) => return o.daemon_error(&e),
+        Err(e) => {
+            // docker-cli's createContainer: an image the daemon lacks is pulled first, and
+            // the simulated host has no registry to pull from.
+            let e = if e.kind == crate::docker::Kind::NotFound
+                && e.message.starts_with("No such image: ")
+            {
+                let name = crate::docker::image::familiar_tagged(image);
+                o.errln(format!("Unable to find image '{name}' locally"));
+                crate::docker::Error::registry_unreachable(crate::docker::image::registry(image))
+            } else {
+                e
+            };
+            if start {
+                return run_error(o, prog, verb, &super::daemon_msg(&e));
+            }
+            return o.daemon_error(&e);
+        }
     };
     // `run -d` prints the ID before it starts the container.
     o.outln(&id);

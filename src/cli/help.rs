@@ -32,6 +32,9 @@ pub fn text(path: &str) -> Option<&'static str> {
         "link set" => include_str!("help/link-set.txt"),
         "link clear" => include_str!("help/link-clear.txt"),
         "link ls" => include_str!("help/link-ls.txt"),
+        "image" => include_str!("help/image.txt"),
+        "image create" => include_str!("help/image-create.txt"),
+        "image ls" => include_str!("help/image-ls.txt"),
         "system" => include_str!("help/system.txt"),
         "system reset" => include_str!("help/system-reset.txt"),
         "system dns-order" => include_str!("help/system-dns-order.txt"),
@@ -91,9 +94,9 @@ pub fn flag_display(path: &str, long: &str) -> String {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 17] = [
+    const TOP: [&str; 18] = [
         "network", "run", "create", "start", "stop", "restart", "rm", "rename", "ps", "inspect",
-        "system", "exec", "attach", "link", "scenario", "daemon", "state",
+        "system", "exec", "attach", "link", "scenario", "daemon", "state", "image",
     ];
     const NETWORK: [&str; 9] = [
         "create",
@@ -112,17 +115,19 @@ pub fn path_of(argv: &[String]) -> String {
     };
     let sub = match top {
         "network" => words.find(|w| NETWORK.contains(w) || !w.starts_with('-')),
-        "system" | "link" | "scenario" | "state" => words.find(|w| !w.starts_with('-')),
+        "system" | "link" | "scenario" | "state" | "image" => words.find(|w| !w.starts_with('-')),
         _ => None,
     };
     match sub {
-        Some("list") => "network ls".to_string(),
-        Some("remove") => "network rm".to_string(),
+        Some("list") if top == "network" => "network ls".to_string(),
+        Some("remove") if top == "network" => "network rm".to_string(),
         Some(s) if top == "network" && NETWORK.contains(&s) => format!("network {s}"),
         Some("reset") if top == "system" => "system reset".to_string(),
         Some("dns-order") if top == "system" => "system dns-order".to_string(),
         Some(s @ ("set" | "clear" | "ls")) if top == "link" => format!("link {s}"),
         Some("run") if top == "scenario" => "scenario run".to_string(),
+        Some("list") if top == "image" => "image ls".to_string(),
+        Some(s @ ("create" | "ls")) if top == "image" => format!("image {s}"),
         Some(s @ ("export" | "import" | "check")) if top == "state" => format!("state {s}"),
         _ => top.to_string(),
     }

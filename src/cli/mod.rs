@@ -12,6 +12,7 @@ mod container;
 pub mod format;
 mod help;
 mod host;
+mod image;
 mod inspect;
 mod link;
 mod network;
@@ -130,6 +131,7 @@ impl Cli {
                     | Some(Command::Exec(_) | Command::Attach(_) | Command::Port(_))
                     | Some(Command::Link { command: Some(_) })
                     | Some(Command::Host { command: Some(_) })
+                    | Some(Command::Image { command: Some(_) })
             )
     }
 
@@ -184,6 +186,9 @@ impl Cli {
                 | Some(Command::Link {
                     command: Some(link::LinkCommand::Ls)
                 })
+                | Some(Command::Image {
+                    command: Some(image::ImageCommand::Ls)
+                })
                 | Some(Command::Host {
                     command: Some(host::HostCommand::Ls | host::HostCommand::Inspect(_))
                 })
@@ -229,6 +234,12 @@ pub enum Command {
         /// The link command.
         #[command(subcommand)]
         command: Option<link::LinkCommand>,
+    },
+    /// Manage the images of a simulated host (vnet's own)
+    Image {
+        /// The image command.
+        #[command(subcommand)]
+        command: Option<image::ImageCommand>,
     },
     /// Manage simulated Docker hosts (vnet's own)
     Host {
@@ -538,6 +549,10 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
             o.fail("vnet daemon serves a socket; run it with the vnet binary");
         }
         Some(Command::Link { command: Some(c) }) => link::run(c, prog, daemon, &mut o),
+        Some(Command::Image { command: None }) => {
+            o.stderr.push_str(&help::render("image", prog));
+        }
+        Some(Command::Image { command: Some(c) }) => image::run(c, prog, daemon, &mut o),
         Some(Command::System { command: None }) => {
             o.stderr.push_str(&help::render("system", prog));
         }
@@ -600,6 +615,11 @@ fn command_path(cli: &Cli) -> String {
             Some(link::LinkCommand::Set(_)) => "link set",
             Some(link::LinkCommand::Clear(_)) => "link clear",
             Some(link::LinkCommand::Ls) => "link ls",
+        },
+        Some(Command::Image { command }) => match command {
+            None => "image",
+            Some(image::ImageCommand::Create(_)) => "image create",
+            Some(image::ImageCommand::Ls) => "image ls",
         },
         Some(Command::System { command: None }) => "system",
         Some(Command::System {

@@ -414,6 +414,14 @@ impl Error {
         };
         e(Kind::InvalidParameter, message)
     }
+    /// A network sysctl for a container in the host's namespace: runc refuses it when the
+    /// container starts (`sysctl "KEY" not allowed in host network namespace`); vnet at create.
+    pub fn sysctl_in_host_namespace(key: &str) -> Error {
+        e(
+            Kind::InvalidParameter,
+            format!("vnet: sysctl {key:?} not allowed in host network namespace"),
+        )
+    }
     /// The port allocator with every ephemeral port taken.
     pub fn no_free_host_port() -> Error {
         e(Kind::System, "no free ephemeral host port".into())
@@ -563,6 +571,19 @@ impl Error {
         e(
             Kind::InvalidParameter,
             format!("invalid condition: \"{condition}\""),
+        )
+    }
+    /// A pull on a host with no way out (the simulated host reaches no registry): Go's
+    /// `url.Error` around the resolver's answer, as a Docker host whose local stub resolver
+    /// (`127.0.0.53`) has no upstream reports it.
+    /// `registry` is the reference's domain (`registry-1.docker.io` for Docker Hub's).
+    pub fn registry_unreachable(registry: &str) -> Error {
+        let host = registry.split(':').next().unwrap_or(registry);
+        e(
+            Kind::System,
+            format!(
+                "Get \"https://{registry}/v2/\": dial tcp: lookup {host} on 127.0.0.53:53: server misbehaving"
+            ),
         )
     }
     /// `daemon/images` `GetImage`.

@@ -2,8 +2,11 @@
 //! (entrypoint, command, environment, exposed ports, how it reacts to SIGTERM).
 //!
 //! The defaults are those of the official images on Docker Hub (their Dockerfiles'
-//! `ENTRYPOINT`, `CMD`, `EXPOSE`, `STOPSIGNAL`). Any other name is accepted and behaves like
-//! a minimal image whose command is a shell.
+//! `ENTRYPOINT`, `CMD`, `EXPOSE`, `STOPSIGNAL`): the catalogue a host has, as if pulled
+//! before it went offline. `vnet image create NAME --from IMAGE --listen tcp/PORT=KIND` adds
+//! an image of the host's own (its base's defaults, and servers on more ports). Any other
+//! name is not on the host, and the simulated host cannot reach a registry: `run` and
+//! `create` fail as an offline Docker's do.
 
 /// What an image contributes to a container.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,21 +14,22 @@ pub struct Image {
     /// `ENTRYPOINT`.
     pub entrypoint: &'static [&'static str],
     /// `CMD`.
-    pub cmd: &'static [&'static str],
+    pub cmd: Vec<String>,
     /// `ENV`.
     pub env: &'static [&'static str],
     /// `EXPOSE`, as `port/proto`.
-    pub exposed: &'static [&'static str],
+    pub exposed: Vec<String>,
     /// The TCP servers its program runs, by port (what the program listens on, as
     /// `netstat -tln` in the container shows it).
-    pub listens: &'static [(u16, Service)],
+    pub listens: Vec<(u16, Service)>,
     /// Whether PID 1 exits on the stop signal. A shell as PID 1 ignores SIGTERM, so
     /// `docker stop` waits out its timeout and kills it (exit 137).
     pub exits_on_stop_signal: bool,
 }
 
 /// A server an image's program runs (its behaviour is in [`crate::servers`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Service {
     /// nginx serving its default page.
     Nginx,
@@ -35,6 +39,87 @@ pub enum Service {
     Redis,
     /// The PostgreSQL server.
     Postgres,
+    /// A TCP echo service (RFC 862).
+    Echo,
+}
+
+impl Service {
+    /// The kinds `vnet image create --listen tcp/PORT=KIND` takes (`http` is httpd's page).
+    pub fn parse(kind: &str) -> Option<Service> {
+        Some(match kind {
+            "http" | "httpd" => Service::Httpd,
+            "nginx" => Service::Nginx,
+            "redis" => Service::Redis,
+            "postgres" => Service::Postgres,
+            "echo" => Service::Echo,
+            _ => return None,
+        })
+    }
+
+    /// Its name in `vnet image ls`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Nginx => "nginx",
+            Service::Httpd => "http",
+            Service::Redis => "redis",
+            Service::Postgres => "postgres",
+            Service::Echo => "echo",
+        }
+    }
+}
+
+/// An image made with `vnet image create`, kept flat: the catalogue image at its root,
+/// the image it was made from, and the servers it and its parents add.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CreatedImage {
+    /// The catalogue image at the root, as `RepoTags` names it.
+    pub from: String,
+    /// The image it was made from (`--from`), as `RepoTags` names it.
+    pub parent: String,
+    /// The TCP servers it adds (or moves) by port.
+    pub listens: Vec<(u16, Service)>,
+}
+
+impl super::Daemon {
+    /// The image `reference` names on this host: one it made, else one of the catalogue;
+    /// `None` when the host has neither (an offline Docker would have to pull it).
+    pub fn image(&self, reference: &str) -> Option<Image> {
+        let Some(c) = self.state.images.get(&familiar_tagged(reference)) else {
+            return is_known(reference).then(|| lookup(reference));
+        };
+        let mut img = is_known(&c.from).then(|| lookup(&c.from))?;
+        // A base whose program is a shell would exit at once with no input: an image that
+        // serves runs its servers instead (what `ps` shows as its command).
+        if !c.listens.is_empty()
+            && img.entrypoint.is_empty()
+            && matches!(
+                img.cmd.first().map(|c| c.rsplit('/').next().unwrap_or(c)),
+                Some("sh" | "ash" | "bash")
+            )
+        {
+            img.cmd = std::iter::once("vnet-serve".to_string())
+                .chain(
+                    c.listens
+                        .iter()
+                        .map(|(p, s)| format!("tcp/{p}={}", s.name())),
+                )
+                .collect();
+            img.exits_on_stop_signal = true;
+        }
+        {
+            for &(port, service) in &c.listens {
+                img.listens.retain(|(p, _)| *p != port);
+                img.listens.push((port, service));
+                let key = format!("{port}/tcp");
+                if !img.exposed.contains(&key) {
+                    img.exposed.push(key);
+                }
+            }
+        }
+        img.exposed
+            .sort_by_key(|p| super::container::port_sort_key(p));
+        Some(img)
+    }
 }
 
 const PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -51,63 +136,63 @@ pub fn lookup(reference: &str) -> Image {
     match repo {
         "redis" => Image {
             entrypoint: &["docker-entrypoint.sh"],
-            cmd: &["redis-server"],
+            cmd: vec!["redis-server".into()],
             env: &[PATH],
-            exposed: &["6379/tcp"],
-            listens: &[(6379, Service::Redis)],
+            exposed: vec!["6379/tcp".into()],
+            listens: vec![(6379, Service::Redis)],
             exits_on_stop_signal: true,
         },
         "nginx" => Image {
             entrypoint: &["/docker-entrypoint.sh"],
-            cmd: &["nginx", "-g", "daemon off;"],
+            cmd: vec!["nginx".into(), "-g".into(), "daemon off;".into()],
             env: &[PATH],
-            exposed: &["80/tcp"],
-            listens: &[(80, Service::Nginx)],
+            exposed: vec!["80/tcp".into()],
+            listens: vec![(80, Service::Nginx)],
             exits_on_stop_signal: true,
         },
         "postgres" => Image {
             entrypoint: &["docker-entrypoint.sh"],
-            cmd: &["postgres"],
+            cmd: vec!["postgres".into()],
             env: &[PATH],
-            exposed: &["5432/tcp"],
-            listens: &[(5432, Service::Postgres)],
+            exposed: vec!["5432/tcp".into()],
+            listens: vec![(5432, Service::Postgres)],
             exits_on_stop_signal: true,
         },
         "httpd" => Image {
             entrypoint: &[],
-            cmd: &["httpd-foreground"],
+            cmd: vec!["httpd-foreground".into()],
             env: &[
                 "PATH=/usr/local/apache2/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                 "HTTPD_PREFIX=/usr/local/apache2",
             ],
-            exposed: &["80/tcp"],
-            listens: &[(80, Service::Httpd)],
+            exposed: vec!["80/tcp".into()],
+            listens: vec![(80, Service::Httpd)],
             // STOPSIGNAL SIGWINCH: a graceful stop.
             exits_on_stop_signal: true,
         },
         "alpine" => Image {
             entrypoint: &[],
-            cmd: &["/bin/sh"],
+            cmd: vec!["/bin/sh".into()],
             env: &[PATH],
-            exposed: &[],
-            listens: &[],
+            exposed: Vec::new(),
+            listens: Vec::new(),
             exits_on_stop_signal: false,
         },
         "ubuntu" | "debian" => Image {
             entrypoint: &[],
-            cmd: &["/bin/bash"],
+            cmd: vec!["/bin/bash".into()],
             env: &[PATH],
-            exposed: &[],
-            listens: &[],
+            exposed: Vec::new(),
+            listens: Vec::new(),
             exits_on_stop_signal: false,
         },
         // busybox and anything unknown: a shell.
         _ => Image {
             entrypoint: &[],
-            cmd: &["sh"],
+            cmd: vec!["sh".into()],
             env: &[PATH],
-            exposed: &[],
-            listens: &[],
+            exposed: Vec::new(),
+            listens: Vec::new(),
             exits_on_stop_signal: false,
         },
     }
@@ -146,12 +231,40 @@ pub fn is_known(reference: &str) -> bool {
     official(reference).is_some_and(|(repo, tag)| !tag.is_empty() && KNOWN.contains(&repo))
 }
 
-/// The reference as `RepoTags` shows it: `busybox:latest`.
+/// The reference as `RepoTags` shows it: `busybox:latest`, `example.com/app:latest`.
 pub fn familiar_tagged(reference: &str) -> String {
     match official(reference) {
         Some((repo, tag)) => format!("{repo}:{tag}"),
-        None => reference.to_string(),
+        None if reference.contains('@') => reference.to_string(),
+        None => {
+            let last = reference.rsplit('/').next().unwrap_or(reference);
+            if last.contains(':') {
+                reference.to_string()
+            } else {
+                format!("{reference}:latest")
+            }
+        }
     }
+}
+
+/// The registry a pull of `reference` asks (docker/distribution's `splitDockerDomain`: a
+/// first component with a `.` or `:`, or `localhost`, is a registry; else Docker Hub's).
+pub fn registry(reference: &str) -> &str {
+    match reference.split_once('/') {
+        Some((d, _)) if d.contains(['.', ':']) || d == "localhost" => {
+            if d == "docker.io" {
+                "registry-1.docker.io"
+            } else {
+                d
+            }
+        }
+        _ => "registry-1.docker.io",
+    }
+}
+
+/// The catalogue's images, as `RepoTags` names them (`vnet image ls`).
+pub fn catalogue() -> impl Iterator<Item = String> {
+    KNOWN.iter().map(|r| format!("{r}:latest"))
 }
 
 #[cfg(test)]
@@ -163,7 +276,7 @@ mod tests {
         assert_eq!(lookup("redis").exposed, &["6379/tcp"]);
         assert_eq!(lookup("redis:7-alpine").exposed, &["6379/tcp"]);
         assert_eq!(lookup("library/nginx:latest").exposed, &["80/tcp"]);
-        assert_eq!(lookup("busybox").cmd, &["sh"]);
+        assert_eq!(lookup("busybox").cmd, ["sh"]);
         assert!(!lookup("busybox").exits_on_stop_signal);
         assert!(is_known("busybox"));
         assert!(is_known("docker.io/library/alpine:3.10"));

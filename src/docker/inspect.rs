@@ -504,10 +504,7 @@ impl Daemon {
     /// `GET /images/{name}/json` for the images vnet knows (`image::is_known`): the
     /// defaults a container of it gets, in `image.InspectResponse`'s order.
     pub fn image_inspect(&self, reference: &str) -> Option<Value> {
-        if !super::image::is_known(reference) {
-            return None;
-        }
-        let img = super::image::lookup(reference);
+        let img = self.image(reference)?;
         let list = |v: &[&str]| {
             if v.is_empty() { Value::Null } else { json!(v) }
         };
@@ -518,7 +515,7 @@ impl Daemon {
             .collect();
         let mut config = json!({
             "Env": img.env,
-            "Cmd": list(img.cmd),
+            "Cmd": string_list_or_null(&img.cmd),
             "Entrypoint": list(img.entrypoint),
             "WorkingDir": "",
             "Labels": null,

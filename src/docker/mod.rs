@@ -57,6 +57,9 @@ pub struct State {
     /// registration order when off.
     #[serde(default)]
     pub dns_shuffle: bool,
+    /// The images made on this host (`vnet image create`), by `RepoTags` name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub images: BTreeMap<String, image::CreatedImage>,
     /// Container IDs by name: an index over `containers`, rebuilt on load, never stored.
     #[serde(skip)]
     pub(crate) names: FxHashMap<String, String>,
@@ -118,6 +121,7 @@ impl State {
             containers: IndexMap::new(),
             links: BTreeMap::new(),
             dns_shuffle: false,
+            images: BTreeMap::new(),
             names: FxHashMap::default(),
             unloaded_gateways: Vec::new(),
         }

@@ -535,22 +535,24 @@ impl Sandbox<'_> {
 
     /// The TCP servers running container `name`'s program listens with: its image's, when
     /// it runs the image's own command (`docker run redis`, not `docker run redis sh`).
-    pub fn services(&self, name: &str) -> &'static [(u16, super::image::Service)] {
+    pub fn services(&self, name: &str) -> Vec<(u16, super::image::Service)> {
         let state = &self.daemon.state;
         let Some(c) = state
             .names
             .get(name)
             .and_then(|id| state.containers.get(id))
         else {
-            return &[];
+            return Vec::new();
         };
-        let img = super::image::lookup(&c.config.image);
+        let Some(img) = self.daemon.image(&c.config.image) else {
+            return Vec::new();
+        };
         let own = c
             .config
             .cmd
             .iter()
             .map(String::as_str)
-            .eq(img.cmd.iter().copied())
+            .eq(img.cmd.iter().map(String::as_str))
             && c.config
                 .entrypoint
                 .iter()
@@ -559,7 +561,7 @@ impl Sandbox<'_> {
         if c.is_running() && own {
             img.listens
         } else {
-            &[]
+            Vec::new()
         }
     }
 
@@ -598,7 +600,7 @@ fn routes_of(c: Option<&super::Container>, ifaces: &[Iface]) -> Vec<Route> {
             src: Some(i.ip),
         });
     }
-    for r in statics {
+    for r in statics.iter().filter(|r| r.len <= 32) {
         let Some(k) = ifaces.iter().position(|i| i.name == r.dev) else {
             continue;
         };
@@ -615,7 +617,8 @@ fn routes_of(c: Option<&super::Container>, ifaces: &[Iface]) -> Vec<Route> {
             src: None,
         });
     }
-    out.sort_by_key(|r| (u32::from(r.dst), r.len));
+    // The FIB dump's order: by destination, the longer prefix of one address first.
+    out.sort_by_key(|r| (u32::from(r.dst), std::cmp::Reverse(r.len)));
     out
 }
 
@@ -1059,6 +1062,7 @@ impl Daemon {
             let ifaces = self.ifaces(&c.id);
             let table = routes_of(Some(c), &ifaces);
             let multi = ifaces.len() > 1;
+            let addresses: Vec<Ipv4Addr> = ifaces.iter().map(|i| i.ip).collect();
             let mut ids = Vec::new();
             for (x, i) in ifaces.into_iter().enumerate() {
                 let Some(&b) = bridge_of.get(&(i.at.network, me.as_str())) else {
@@ -1091,6 +1095,7 @@ impl Daemon {
                 world.add_router(RouterSpec {
                     nics: ids.iter().map(|(_, id)| *id).collect(),
                     routes,
+                    addresses,
                     forward: c.ip_forward(),
                     host: false,
                 });
@@ -1177,9 +1182,11 @@ impl Daemon {
                     nic: *id,
                 })
                 .collect();
+            let addresses = self.host_ifaces().iter().map(|i| i.ip).collect();
             world.add_router(RouterSpec {
                 nics: ids,
                 routes,
+                addresses,
                 forward: false,
                 host: true,
             });

@@ -63,6 +63,9 @@ pub struct RouterSpec {
     pub nics: Vec<NicId>,
     /// Its whole main table.
     pub routes: Vec<Route>,
+    /// Every address of the container, on interfaces in the world or not (what it answers
+    /// for as its own).
+    pub addresses: Vec<Ipv4Address>,
     /// `net.ipv4.ip_forward`.
     pub forward: bool,
     /// The Docker host's own stack (`vnet host exec`): it forwards, but Docker's isolation
@@ -72,6 +75,8 @@ pub struct RouterSpec {
 
 /// Packets an unresolved next hop holds at most (Linux's `unres_qlen` is about 100 frames).
 const QUEUE: usize = 100;
+/// Next hops a NIC asks for at once at most (vnet's bound on the queue as a whole).
+const ASKING: usize = 256;
 /// ARP probes for a next hop before it is given up (`mcast_solicit`).
 const PROBES: u8 = 3;
 /// Between probes (`retrans_time_ms`).
@@ -211,10 +216,7 @@ impl World {
                 _ => Arrival::Stack,
             };
         }
-        let own = self.routers[r]
-            .nics
-            .iter()
-            .any(|m| self.nics[m.index()].spec.ipv4.0 == dst);
+        let own = self.routers[r].addresses.contains(&dst);
         if own {
             Arrival::Local
         } else if dst.is_broadcast() || dst.is_multicast() {
@@ -237,18 +239,21 @@ impl World {
                 None => (0, 0, false),
             }
         };
-        if ttl <= 1 {
-            self.icmp_error(r, None, frame, TIME_EXCEEDED);
-            return;
-        }
+        // The route first (ip_route_input), then the TTL (ip_forward).
         let Some((out, hop)) = self.lookup(r, dst) else {
-            self.icmp_error(r, None, frame, NET_UNREACHABLE);
+            self.icmp_error(r, None, frame, NET_UNREACHABLE, 0);
             return;
         };
+        if ttl <= 1 {
+            self.icmp_error(r, None, frame, TIME_EXCEEDED, 0);
+            return;
+        }
         let mtu = self.nics[out.index()].spec.mtu;
         if len > mtu {
             if df {
-                self.icmp_error(r, None, frame, FRAG_NEEDED);
+                // The next hop's MTU is the egress interface's.
+                let next = u16::try_from(mtu).unwrap_or(u16::MAX);
+                self.icmp_error(r, None, frame, FRAG_NEEDED, next);
             } else {
                 if self.taps.tracer().is_some() {
                     self.nic_drop(out, frame, "mtu (fragmentation is not simulated)");
@@ -300,7 +305,10 @@ impl World {
     /// Queues `frame` on NIC `n` until `hop` is resolved, and asks for it if nobody is.
     fn hold(&mut self, n: NicId, hop: Ipv4Address, frame: FrameId, inbound: bool) {
         let node = &mut self.nics[n.index()];
-        if node.held.iter().filter(|h| h.hop == hop).count() >= QUEUE {
+        let asked = node.asking.iter().any(|a| a.hop == hop);
+        if node.held.iter().filter(|h| h.hop == hop).count() >= QUEUE
+            || (!asked && node.asking.len() >= ASKING)
+        {
             self.arena.borrow_mut().release(frame);
             return;
         }
@@ -399,7 +407,7 @@ impl World {
         for (frame, inbound) in gone {
             match r {
                 Some(r) if !inbound => {
-                    self.icmp_error(r, None, frame, HOST_UNREACHABLE);
+                    self.icmp_error(r, None, frame, HOST_UNREACHABLE, 0);
                 }
                 _ => self.arena.borrow_mut().release(frame),
             }
@@ -443,6 +451,8 @@ impl World {
                 }
             } else if let Some(mac) = self.neighbor_mac(n, hop) {
                 self.emit(n, mac, frame);
+            } else {
+                self.arena.borrow_mut().release(frame);
             }
         }
         if inbound {
@@ -467,7 +477,7 @@ impl World {
         };
         match proto {
             IpProtocol::Udp => {
-                self.icmp_error(r, Some(dst), frame, PORT_UNREACHABLE);
+                self.icmp_error(r, Some(dst), frame, PORT_UNREACHABLE, 0);
             }
             IpProtocol::Icmp | IpProtocol::Tcp => {
                 let mac = self.nics[n.index()].spec.mac;
@@ -496,7 +506,14 @@ impl World {
     /// `icmp_send` for the packet in `frame` (type and code; `mtu` for fragmentation
     /// needed), from `from` or else the address of the interface the error leaves by,
     /// quoting the packet as it arrived.
-    fn icmp_error(&mut self, r: usize, from: Option<Ipv4Address>, frame: FrameId, kind: (u8, u8)) {
+    fn icmp_error(
+        &mut self,
+        r: usize,
+        from: Option<Ipv4Address>,
+        frame: FrameId,
+        kind: (u8, u8),
+        mtu: u16,
+    ) {
         let quoted = {
             let arena = self.arena.borrow();
             let f = arena.get(frame);
@@ -521,11 +538,10 @@ impl World {
             return;
         };
         let src = from.unwrap_or(self.nics[out.index()].spec.ipv4.0);
-        let mtu = if kind == FRAG_NEEDED {
-            self.nics[out.index()].spec.mtu as u16
-        } else {
-            0
-        };
+        // Nothing tells the router itself it cannot reach itself.
+        if self.routers[r].addresses.contains(&to) {
+            return;
+        }
         let caps = ChecksumCapabilities::default();
         let ip = Ipv4Repr {
             src_addr: src,

@@ -4,6 +4,7 @@
 //! [`Server`](crate::engine::tcp::Server) the engine hands a connection's bytes to; this file
 //! puts them on the NICs of a command's world.
 
+pub mod echo;
 pub mod http;
 pub mod postgres;
 pub mod redis;
@@ -20,8 +21,9 @@ pub fn install(sb: &Sandbox, world: &mut World) {
     let nics: Vec<_> = world.nic_ids().collect();
     for n in nics {
         let name = world.nic_container(n).to_string();
-        for &(port, service) in sb.services(&name) {
+        for (port, service) in sb.services(&name) {
             let factory: Factory = match service {
+                Service::Echo => Rc::new(|| Box::new(echo::Echo) as Box<dyn Server>),
                 Service::Nginx => {
                     Rc::new(|| Box::new(http::Http::new(http::Flavor::Nginx)) as Box<dyn Server>)
                 }

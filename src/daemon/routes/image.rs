@@ -22,13 +22,28 @@ pub(super) async fn inspect(host: &Arc<Host>, name: String) -> Result<Reply, Err
     .await
 }
 
-/// `POST /images/create`: nothing is downloaded; the progress says the image is up to date.
-pub(super) fn pull(q: &Query) -> Result<Reply, Error> {
-    let from = q.get("fromImage").unwrap_or_default();
-    let tag = q.get("tag").filter(|t| !t.is_empty()).unwrap_or("latest");
+/// `POST /images/create`: nothing is downloaded; for an image the host has, the progress
+/// says it is up to date; any other needs a registry the simulated host cannot reach.
+pub(super) async fn pull(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
+    let from = q.get("fromImage").unwrap_or_default().to_string();
+    let tag = q
+        .get("tag")
+        .filter(|t| !t.is_empty())
+        .unwrap_or("latest")
+        .to_string();
     if from.is_empty() {
         return Err(Error::from_image_required());
     }
+    let reference = format!("{from}:{tag}");
+    let registry = crate::docker::image::registry(&from).to_string();
+    let known = host::read_in(host, Scope::of(&[], &[]), move |d| {
+        Ok(serde_json::Value::Bool(d.image(&reference).is_some()))
+    })
+    .await?;
+    if known != serde_json::Value::Bool(true) {
+        return Err(Error::registry_unreachable(&registry));
+    }
+    let (from, tag) = (from.as_str(), tag.as_str());
     // `docker.io/library/busybox` pulls from `library/busybox` and is called `busybox`.
     let name = from.strip_prefix("docker.io/").unwrap_or(from);
     let short = name.strip_prefix("library/").unwrap_or(name);

@@ -103,7 +103,7 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
         (&Method::GET, ["images", rest @ .., "json"]) if !rest.is_empty() => {
             image::inspect(h, rest.join("/")).await
         }
-        (&Method::POST, ["images", "create"]) => image::pull(&q),
+        (&Method::POST, ["images", "create"]) => image::pull(&host, &q).await,
         (&Method::POST, ["swarm", "leave"]) => Ok(system::swarm_leave()),
         _ => Ok(http::page_not_found()),
     };

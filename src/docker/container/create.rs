@@ -29,7 +29,14 @@ impl Daemon {
             if k != "net.ipv4.ip_forward" || v.trim().parse::<i64>().is_err() {
                 return Err(Error::sysctl_not_simulated(k, v));
             }
+            if mode == NetworkMode::Host {
+                return Err(Error::sysctl_in_host_namespace(k));
+            }
         }
+        // GetImage, before the name is reserved.
+        let img = self
+            .image(&req.image)
+            .ok_or_else(|| Error::no_such_image(&image::familiar_tagged(&req.image)))?;
         let mut generated = 0;
         let name = match &req.name {
             Some(n) => {
@@ -63,7 +70,6 @@ impl Daemon {
                 links.push(format!("/{}:/{name}/{alias}", t.name));
             }
         }
-        let img = image::lookup(&req.image);
         let mut endpoints: IndexMap<String, EndpointSettings> = IndexMap::new();
         let primary = mode.as_str().to_string();
         let primary_settings = req
@@ -109,7 +115,7 @@ impl Daemon {
             env.push(e.clone());
         }
         let cmd: Vec<String> = if req.cmd.is_empty() {
-            img.cmd.iter().map(|s| s.to_string()).collect()
+            img.cmd.clone()
         } else {
             req.cmd.clone()
         };

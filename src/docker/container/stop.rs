@@ -72,7 +72,10 @@ impl Daemon {
 
     /// How a stop ends: the exit code, and how long it waits for the process.
     fn stop_wait(&self, c: &Container, timeout: Option<i64>) -> Result<(i32, Duration)> {
-        if image::lookup(&c.config.image).exits_on_stop_signal {
+        if self
+            .image(&c.config.image)
+            .is_some_and(|i| i.exits_on_stop_signal)
+        {
             return Ok((0, Duration(0)));
         }
         match timeout {
