@@ -9,7 +9,8 @@
 //! [`nc`] and [`wget`] (networking/nc_bloaty.c, wget.c) are TCP clients, over the
 //! connect() of [`socket`], of the servers images run ([`crate::servers`]);
 //! [`traceroute`] (networking/traceroute.c) sends UDP probes through routing containers,
-//! and [`sysctl`] (procps/sysctl.c) reads `net.ipv4.ip_forward`;
+//! [`sysctl`] (procps/sysctl.c) reads `net.ipv4.ip_forward`, and [`netstat`]
+//! (networking/netstat.c) lists what listens;
 //! the text filters a pipe feeds ([`grep`], [`head`], [`tail`], [`wc`], [`cut`], [`sort`],
 //! [`printf`], [`seq`], [`sleep`]) are coreutils' and findutils' files of the same names.
 //! [`sh`] is the shell (shell/ash.c) that `attach`, `exec -i c sh` and `sh -c` reach.
@@ -30,6 +31,7 @@ pub mod head;
 pub mod ifconfig;
 pub mod ip;
 pub mod nc;
+pub mod netstat;
 pub mod nslookup;
 pub mod ping;
 pub mod printf;
@@ -123,6 +125,43 @@ pub fn exec_shell_line(
     })
 }
 
+/// `docker exec -d`: a program started in the background, its output discarded. What
+/// serves (`nc -l`) keeps listening in the container until it stops; anything else would
+/// run on the container's clock with nobody to see it, and is not simulated.
+pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<ExecResult> {
+    let cid = d.exec_target(term)?;
+    let mut sb = d.sandbox(&cid);
+    let Some((cmd, rest)) = argv.split_first() else {
+        return Ok(ExecResult::default());
+    };
+    let Some(name) = applet_name(cmd) else {
+        return Ok(not_in_image(cmd));
+    };
+    let args: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let listening = name == "nc" && args.iter().any(|a| a.starts_with('-') && a.contains('l'));
+    if !listening {
+        return Ok(ExecResult::err(
+            format!(
+                "vnet: exec -d runs servers in the background (nc -l); run {name} without -d\n"
+            ),
+            1,
+        ));
+    }
+    // A server that fails to start ends at once; the detached client sees nothing of it.
+    if let Ok(p) = nc::listen(&sb, &args)
+        && !sb.start_process(p)
+    {
+        return Ok(ExecResult::err(
+            format!(
+                "vnet: a container keeps at most {} background programs\n",
+                crate::docker::container::MAX_PROCESSES
+            ),
+            1,
+        ));
+    }
+    Ok(ExecResult::default())
+}
+
 /// `vnet host exec CMD [ARG...]`: a program run on the simulated Docker host itself, in
 /// its own namespace (its bridges' gateway addresses, no outside world): the same applets,
 /// where a published port leads to its container as Docker's DNAT does.
@@ -183,6 +222,7 @@ const APPLETS: &[&str] = &[
     "ifconfig",
     "ip",
     "nc",
+    "netstat",
     "nslookup",
     "ping",
     "printf",
@@ -348,6 +388,7 @@ fn applet(
         ("nc", _) => nc::run(sb, args, stdin, opts),
         ("wget", _) => wget::run(sb, args, opts),
         ("sysctl", _) => sysctl::run(sb, args),
+        ("netstat", _) => netstat::run(sb, args),
         ("traceroute", _) => traceroute::run(sb, args, opts),
         _ => return None,
     })

@@ -32,13 +32,81 @@ fn usage() -> ExecResult {
     )
 }
 
+/// `nc -l [-k] [-v] -p PORT [-e cat]` started by `docker exec -d`: the container listens on
+/// PORT from now on, on all its addresses (nc binds INADDR_ANY). With `-e cat` each client
+/// gets back what it sends; without, what arrives goes to nc's output, which a detached
+/// exec discards. vnet's listener keeps accepting after its first client, as `-k` does.
+/// Returns the process to leave running, or busybox's error.
+pub fn listen(
+    sb: &Sandbox,
+    args: &[&str],
+) -> Result<crate::docker::container::Process, Box<ExecResult>> {
+    let g = Getopt::parse("nc", args, "nvzulkb", "pswieo", false, USAGE)?;
+    if let Some(f) = ['u', 'z', 'b', 's', 'i', 'o', 'w']
+        .into_iter()
+        .find(|f| g.has(*f) || g.value(*f).is_some())
+    {
+        return Err(Box::new(super::applet::not_simulated(
+            "nc",
+            Some(&format!("-{f}")),
+            args,
+        )));
+    }
+    // The port: -p, or nc 1.10's second operand.
+    let given = g.value('p').or(match g.operands.as_slice() {
+        [_, p] => Some(*p),
+        _ => None,
+    });
+    let port = match given {
+        Some(p) => port(p)?,
+        None => {
+            return Err(Box::new(super::applet::not_simulated(
+                "nc",
+                Some("-l without -p (a port the kernel picks)"),
+                args,
+            )));
+        }
+    };
+    let service = match g.value('e') {
+        None => crate::docker::image::Service::Sink,
+        Some("cat" | "/bin/cat") => crate::docker::image::Service::Echo,
+        Some(_) => {
+            return Err(Box::new(super::applet::not_simulated(
+                "nc",
+                Some("-e"),
+                args,
+            )));
+        }
+    };
+    if sb.services(sb.name()).iter().any(|(p, _)| *p == port) {
+        return Err(Box::new(ExecResult::err(
+            "nc: bind: Address in use\n".into(),
+            1,
+        )));
+    }
+    Ok(crate::docker::container::Process {
+        argv: std::iter::once("nc")
+            .chain(args.iter().copied())
+            .map(str::to_string)
+            .collect(),
+        listens: vec![(port, service)],
+    })
+}
+
 /// Runs `nc ARGS` with `stdin` as its standard input.
 pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> ExecResult {
     let g = match Getopt::parse("nc", args, "nvzulkb", "pswieo", false, USAGE) {
         Ok(g) => g,
         Err(e) => return *e,
     };
-    if let Some(f) = ['l', 'k', 'u', 'b', 'e', 's', 'i', 'o']
+    if g.has('l') {
+        // A listener waits for a client that no other command can be while this one runs.
+        return ExecResult::err(
+            "nc: -l in the foreground is not simulated (no other command runs while it waits): start it with `exec -d`, the container keeps listening\n".into(),
+            1,
+        );
+    }
+    if let Some(f) = ['k', 'u', 'b', 'e', 's', 'i', 'o']
         .into_iter()
         .find(|f| g.has(*f) || g.value(*f).is_some())
     {

@@ -778,6 +778,9 @@ pub(super) fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) 
 #[derive(Args, Debug)]
 #[command(trailing_var_arg = true, args_override_self = true)]
 pub struct ExecArgs {
+    /// Detached mode: run command in the background
+    #[arg(short, long)]
+    detach: bool,
     /// Keep STDIN open even if not attached
     #[arg(short, long)]
     interactive: bool,
@@ -847,6 +850,16 @@ pub(super) fn exec(
     let Some((container, argv)) = a.args.split_first() else {
         return;
     };
+    if a.detach {
+        match crate::busybox::exec_detached(d, container, argv) {
+            Ok(r) => {
+                o.code = r.code;
+                take_exec_result(r, o);
+            }
+            Err(e) => o.daemon_error(&e),
+        }
+        return;
+    }
     if a.interactive && crate::busybox::is_interactive_shell(argv) {
         return exec_shell(container, a.tty, cli, d, input, o);
     }

@@ -41,6 +41,9 @@ pub enum Service {
     Postgres,
     /// A TCP echo service (RFC 862).
     Echo,
+    /// A listener that reads what comes and answers nothing (`nc -l` with its output
+    /// nowhere to be seen).
+    Sink,
 }
 
 impl Service {
@@ -64,6 +67,7 @@ impl Service {
             Service::Redis => "redis",
             Service::Postgres => "postgres",
             Service::Echo => "echo",
+            Service::Sink => "sink",
         }
     }
 }

@@ -239,6 +239,11 @@ impl Sandbox<'_> {
         self.container().map_or("", |c| &c.config.hostname)
     }
 
+    /// The container's ID (empty for the host's own namespace).
+    pub fn id(&self) -> &str {
+        &self.cid
+    }
+
     /// Whether this is the simulated host's own namespace (`vnet host exec`).
     pub fn on_host(&self) -> bool {
         self.on_host
@@ -544,8 +549,13 @@ impl Sandbox<'_> {
         else {
             return Vec::new();
         };
-        let Some(img) = self.daemon.image(&c.config.image) else {
+        let mut out: Vec<(u16, super::image::Service)> =
+            c.processes.iter().flat_map(|p| p.listens.clone()).collect();
+        if !c.is_running() {
             return Vec::new();
+        }
+        let Some(img) = self.daemon.image(&c.config.image) else {
+            return out;
         };
         let own = c
             .config
@@ -558,11 +568,28 @@ impl Sandbox<'_> {
                 .iter()
                 .map(String::as_str)
                 .eq(img.entrypoint.iter().copied());
-        if c.is_running() && own {
-            img.listens
-        } else {
-            Vec::new()
+        if own {
+            for (port, service) in img.listens {
+                if !out.iter().any(|(p, _)| *p == port) {
+                    out.push((port, service));
+                }
+            }
         }
+        out
+    }
+
+    /// Leaves `p` running in the container (`exec -d`): its ports serve from now on.
+    /// Returns false when the container holds [`MAX_PROCESSES`](super::container::MAX_PROCESSES)
+    /// already.
+    pub fn start_process(&mut self, p: super::container::Process) -> bool {
+        let Some(c) = self.daemon.state.containers.get_mut(&self.cid) else {
+            return false;
+        };
+        if c.processes.len() >= super::container::MAX_PROCESSES {
+            return false;
+        }
+        c.processes.push(p);
+        true
     }
 
     /// Keeps what the run changed: counters, ARP caches, the clock.

@@ -16,6 +16,17 @@ impl Server for Echo {
     }
 }
 
+/// A listener that reads and answers nothing, closing when the client has (`nc -l` whose
+/// output nobody sees).
+#[derive(Default)]
+pub struct Sink;
+
+impl Server for Sink {
+    fn receive(&mut self, _: Instant, _: &[u8], eof: bool, _: &mut Vec<u8>) -> Reply {
+        if eof { Reply::Close } else { Reply::Open }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,7 @@ pub fn install(sb: &Sandbox, world: &mut World) {
         for (port, service) in sb.services(&name) {
             let factory: Factory = match service {
                 Service::Echo => Rc::new(|| Box::new(echo::Echo) as Box<dyn Server>),
+                Service::Sink => Rc::new(|| Box::new(echo::Sink) as Box<dyn Server>),
                 Service::Nginx => {
                     Rc::new(|| Box::new(http::Http::new(http::Flavor::Nginx)) as Box<dyn Server>)
                 }

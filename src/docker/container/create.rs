@@ -165,6 +165,7 @@ impl Daemon {
             resolver: false,
             routes: Vec::new(),
             no_default_route: false,
+            processes: Vec::new(),
         };
         self.state.names.insert(c.name.clone(), id.clone());
         self.state.containers.insert(id.clone(), c);

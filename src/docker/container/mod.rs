@@ -264,7 +264,22 @@ pub struct Container {
     /// `ip route del default` took Docker's default route away (until the next start).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_default_route: bool,
+    /// Servers started in it with `docker exec -d` (`nc -l`), listening until it stops.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<Process>,
 }
+
+/// A program `docker exec -d` left running in a container, and the TCP ports it listens on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Process {
+    /// Its command line.
+    pub argv: Vec<String>,
+    /// What it serves, by port, on every address of the container.
+    pub listens: Vec<(u16, super::image::Service)>,
+}
+
+/// Programs `exec -d` may leave running in one container (vnet's bound).
+pub const MAX_PROCESSES: usize = 64;
 
 /// A route added inside a container (`ip route add DST [via GW] [dev DEV]`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -256,6 +256,7 @@ impl Daemon {
         c.ports.clear();
         c.resolver = false;
         c.routes.clear();
+        c.processes.clear();
         c.no_default_route = false;
     }
 

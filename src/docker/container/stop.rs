@@ -146,6 +146,7 @@ impl Daemon {
             c.ports.clear();
             c.resolver = false;
             c.routes.clear();
+            c.processes.clear();
             c.no_default_route = false;
             c.state.status = Status::Exited;
             c.state.pid = 0;
