@@ -4,8 +4,9 @@
 //! print what comes back until the server closes. `-z` only connects; `-v` says `HOST
 //! (IP:PORT) open`, and the error of a failed connect (a refusal only with `-vv`); `-w SEC`
 //! bounds the connect and, once input is done, each wait for the server (given up, not an
-//! error, after two). A failed connect is status 1. Listening (`-l`), UDP (`-u`) and `-e`
-//! are not simulated and say so.
+//! error, after two). A failed connect is status 1. `-u` is UDP (see [`udp`]). Listening
+//! (`-l`, with `-u` too) is for `docker exec -d` ([`listen`]): the container keeps serving;
+//! in the foreground, and `-e` other than `cat`, it is not simulated and says so.
 
 use super::applet::{ExecOptions, ExecResult, Getopt, Output, finish};
 use super::socket::{self, ConnectError};
@@ -42,7 +43,7 @@ pub fn listen(
     args: &[&str],
 ) -> Result<crate::docker::container::Process, Box<ExecResult>> {
     let g = Getopt::parse("nc", args, "nvzulkb", "pswieo", false, USAGE)?;
-    if let Some(f) = ['u', 'z', 'b', 's', 'i', 'o', 'w']
+    if let Some(f) = ['z', 'b', 's', 'i', 'o', 'w']
         .into_iter()
         .find(|f| g.has(*f) || g.value(*f).is_some())
     {
@@ -78,18 +79,30 @@ pub fn listen(
             )));
         }
     };
-    if sb.services(sb.name()).iter().any(|(p, _)| *p == port) {
+    let udp = g.has('u');
+    let taken = if udp {
+        sb.udp_services(sb.name())
+    } else {
+        sb.services(sb.name())
+    };
+    if taken.iter().any(|(p, _)| *p == port) {
         return Err(Box::new(ExecResult::err(
             "nc: bind: Address in use\n".into(),
             1,
         )));
     }
+    let (listens, udp) = if udp {
+        (Vec::new(), vec![(port, service)])
+    } else {
+        (vec![(port, service)], Vec::new())
+    };
     Ok(crate::docker::container::Process {
         argv: std::iter::once("nc")
             .chain(args.iter().copied())
             .map(str::to_string)
             .collect(),
-        listens: vec![(port, service)],
+        listens,
+        udp,
     })
 }
 
@@ -106,11 +119,14 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
             1,
         );
     }
-    if let Some(f) = ['k', 'u', 'b', 'e', 's', 'i', 'o']
+    if let Some(f) = ['k', 'b', 'e', 's', 'i', 'o']
         .into_iter()
         .find(|f| g.has(*f) || g.value(*f).is_some())
     {
         return super::applet::not_simulated("nc", Some(&format!("-{f}")), args);
+    }
+    if g.has('u') && g.has('z') {
+        return super::applet::not_simulated("nc", Some("-uz"), args);
     }
     let verbose = g.flags.iter().filter(|f| **f == 'v').count();
     let wait = match g.value('w').map(|w| w.parse::<u32>()) {
@@ -158,6 +174,19 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
             ExecResult::err(format!("nc: bad address '{host}'\n"), 1),
         );
     };
+    if g.has('u') {
+        let r = udp(
+            sb,
+            &mut world,
+            (host, ip, remote_port),
+            local,
+            wait,
+            verbose,
+            stdin,
+            opts,
+        );
+        return finish(sb, &world, r);
+    }
     if socket::is_own_server(sb, ip, remote_port) {
         let r = ExecResult::err(
             "nc: TCP to the container's own addresses: not simulated\n".into(),
@@ -311,5 +340,119 @@ fn shovel(
                 }
             }
         }
+    }
+}
+
+/// Waits a UDP `nc` makes after its input ends, when nothing comes (`netretry`).
+const UDP_RETRIES: u32 = 2;
+
+/// `nc -u HOST PORT`: a connected UDP socket (no packet until there is data); standard input
+/// goes out as datagrams of up to 8 KiB (nc's reads of `BIGSIZ`), each datagram that comes
+/// back is printed. A port nobody serves answers ICMP port unreachable, which ends the
+/// reading (`net read: Connection refused` with `-vv`); otherwise nc gives up after two
+/// `-w` waits with nothing heard, status 0 either way. Without `-w` it would wait until
+/// interrupted.
+#[allow(clippy::too_many_arguments)]
+fn udp(
+    sb: &mut Sandbox,
+    world: &mut crate::engine::World,
+    (host, ip, port): (&str, std::net::Ipv4Addr, u16),
+    local: Option<u16>,
+    wait: Option<Duration>,
+    verbose: usize,
+    stdin: &str,
+    opts: &ExecOptions,
+) -> ExecResult {
+    let Some(wait) = wait else {
+        return ExecResult::err(
+            "nc: -u without -w waits until interrupted, which vnet does not simulate: give -w SECONDS\n".into(),
+            1,
+        );
+    };
+    let Some(nic) = sb.route(ip).and_then(|k| sb.nic(k)) else {
+        let mut r = ExecResult::err(String::new(), 1);
+        if verbose > 0 {
+            r.stderr = format!("nc: {host} ({ip}:{port}): Network is unreachable\n");
+        }
+        return r;
+    };
+    let local = local.unwrap_or_else(|| 32768 + sb.draw("udp/port", 28232) as u16);
+    let (sock, errors) = {
+        let n = world.nic_mut(nic);
+        (n.udp_socket(local), n.icmp_errors_socket(local))
+    };
+    let mut stderr = String::new();
+    if verbose > 0 {
+        stderr.push_str(&format!("{host} ({ip}:{port}) open\n"));
+    }
+    let (mut sent, mut rcvd) = (0usize, 0usize);
+    for chunk in stdin.as_bytes().chunks(8192) {
+        // The socket holds 64 datagrams; a full one drops the rest, as a full send buffer
+        // would block nc until the first ones left.
+        if world
+            .nic_mut(nic)
+            .udp(sock)
+            .send_slice(chunk, (ip, port))
+            .is_ok()
+        {
+            sent += chunk.len();
+        }
+    }
+    world.poll(nic);
+    let mut out = Output::new(opts);
+    let mut tries = UDP_RETRIES;
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let deadline = world.now() + wait;
+        world.run_while(deadline, |w| {
+            let n = w.nic_mut(nic);
+            !n.udp(sock).can_recv() && !n.icmp(errors).can_recv()
+        });
+        if out.stopped() {
+            break;
+        }
+        if world.nic_mut(nic).icmp(errors).can_recv() {
+            let refused = matches!(
+                world.nic_mut(nic).icmp(errors).recv(),
+                Ok((m, _)) if m.first() == Some(&3) && m.get(1) == Some(&3)
+            );
+            if refused {
+                if verbose > 1 {
+                    stderr.push_str("nc: net read: Connection refused\n");
+                }
+                break;
+            }
+            continue;
+        }
+        let mut got = false;
+        while let Ok((len, _)) = world.nic_mut(nic).udp(sock).recv_slice(&mut buf) {
+            out.push_bytes(buf.get(..len).unwrap_or_default());
+            rcvd += len;
+            got = true;
+        }
+        if got {
+            tries = UDP_RETRIES;
+            continue;
+        }
+        tries -= 1;
+        if tries == 0 {
+            if verbose > 1 {
+                stderr.push_str("net timeout\n");
+            }
+            break;
+        }
+    }
+    out.flush_bytes();
+    if verbose > 1 {
+        stderr.push_str(&format!("sent {sent}, rcvd {rcvd}\n"));
+    }
+    let (stdout, full) = out.finish();
+    if let Some(why) = full {
+        stderr.push_str(&why);
+    }
+    ExecResult {
+        stdout,
+        stderr,
+        ..Default::default()
     }
 }

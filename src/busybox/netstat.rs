@@ -91,6 +91,16 @@ pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
             state: "",
         });
     }
+    let mut udp = sb.udp_services(&name);
+    udp.sort_by_key(|(p, _)| *p);
+    for (port, _) in udp {
+        udp4.push(Line {
+            proto: "udp",
+            local: format!("0.0.0.0:{port}"),
+            remote: "0.0.0.0:*",
+            state: "",
+        });
+    }
     for (port, s) in services {
         let (v4, v6) = families(s);
         if v4 {

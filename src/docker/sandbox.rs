@@ -578,6 +578,18 @@ impl Sandbox<'_> {
         out
     }
 
+    /// The UDP servers container `name`'s background programs run (`nc -lu`).
+    pub fn udp_services(&self, name: &str) -> Vec<(u16, super::image::Service)> {
+        let state = &self.daemon.state;
+        state
+            .names
+            .get(name)
+            .and_then(|id| state.containers.get(id))
+            .filter(|c| c.is_running())
+            .map(|c| c.processes.iter().flat_map(|p| p.udp.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// Leaves `p` running in the container (`exec -d`): its ports serve from now on.
     /// Returns false when the container holds [`MAX_PROCESSES`](super::container::MAX_PROCESSES)
     /// already.

@@ -1,12 +1,80 @@
-//! A UDP stream between two NICs: datagrams of a fixed size from one smoltcp UDP socket to
-//! another across the simulated wire (RFC 768), as a sender like `iperf -u` or `nc -u`
-//! produces them. The end-to-end bench measures it; no `exec` program drives it yet.
+//! UDP between the containers of a world (RFC 768, as smoltcp runs it): the servers a
+//! container runs on UDP ports (an echo, or a sink that takes what comes: `nc -lu`), and a
+//! stream between two NICs: datagrams of a fixed size from one smoltcp UDP socket to
+//! another across the simulated wire, as a sender like `iperf -u` produces them, which the
+//! end-to-end bench measures.
 //!
 //! The sender keeps at most [`WINDOW`] datagrams in flight; when the wire falls silent with
 //! datagrams still out (a link rule dropped them), they count as lost and sending goes on.
 
 use super::{NicId, World};
+use smoltcp::iface::SocketHandle;
 use smoltcp::wire::{IpEndpoint, Ipv4Address};
+
+/// A UDP port a NIC's programs serve on.
+pub(super) struct UdpServer {
+    port: u16,
+    /// Sends each datagram back to its sender (else takes it and answers nothing).
+    echo: bool,
+    /// Its socket, once the NIC's stack is built.
+    socket: Option<SocketHandle>,
+}
+
+// NIC indices come from the world that handed them out (see world.rs).
+#[allow(clippy::indexing_slicing)]
+impl World {
+    /// Programs of NIC `n`'s container serve UDP `port` (all of its addresses): an echo, or
+    /// a sink.
+    pub fn listen_udp(&mut self, n: NicId, port: u16, echo: bool) {
+        let Some(node) = self.nics.get_mut(n.index()) else {
+            return;
+        };
+        node.udp_servers.push(UdpServer {
+            port,
+            echo,
+            socket: None,
+        });
+        if node.nic.is_some() {
+            self.open_udp_servers(n);
+        }
+    }
+
+    /// Binds a socket for each UDP server that has none (the stack is built).
+    pub(super) fn open_udp_servers(&mut self, n: NicId) {
+        let node = &mut self.nics[n.index()];
+        let Some(nic) = node.nic.as_mut() else {
+            return;
+        };
+        for s in node.udp_servers.iter_mut().filter(|s| s.socket.is_none()) {
+            if s.port != 0 {
+                s.socket = Some(nic.udp_socket(s.port));
+            }
+        }
+    }
+
+    /// Runs NIC `n`'s UDP servers after its stack ran: each datagram read, and an echo's
+    /// sent back. Returns whether anything waits for the stack to send.
+    pub(super) fn serve_udp(&mut self, n: NicId) -> bool {
+        let node = &mut self.nics[n.index()];
+        let Some(nic) = node.nic.as_mut() else {
+            return false;
+        };
+        let mut buf = [0u8; 2048];
+        let mut sent = false;
+        for s in &node.udp_servers {
+            let Some(h) = s.socket else {
+                continue;
+            };
+            while let Ok((len, meta)) = nic.udp(h).recv_slice(&mut buf) {
+                if s.echo {
+                    let data = buf.get(..len).unwrap_or_default();
+                    sent |= nic.udp(h).send_slice(data, meta.endpoint).is_ok();
+                }
+            }
+        }
+        sent
+    }
+}
 
 /// Datagrams in flight at most (below the sockets' 64-datagram buffers).
 pub const WINDOW: u64 = 32;

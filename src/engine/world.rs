@@ -130,6 +130,8 @@ pub(super) struct NicNode {
     pub(super) spare_tcp: Vec<smoltcp::iface::SocketHandle>,
     /// Its container's IP layer, if it has one (see [`super::router`]).
     pub(super) router: Option<usize>,
+    /// The UDP ports its programs serve (see [`super::udp`]).
+    pub(super) udp_servers: Vec<super::udp::UdpServer>,
     /// Packets waiting for a next hop's MAC, and the next hops being asked for.
     pub(super) held: Vec<super::router::Held>,
     pub(super) asking: Vec<super::router::Asking>,
@@ -726,6 +728,7 @@ impl World {
             conns: Vec::new(),
             spare_tcp: Vec::new(),
             router: None,
+            udp_servers: Vec::new(),
             held: Vec::new(),
             asking: Vec::new(),
         });
@@ -777,6 +780,9 @@ impl World {
         self.node_mut(n).nic = Some(nic);
         if !self.node(n).listeners.is_empty() {
             self.open_listeners(n);
+        }
+        if !self.node(n).udp_servers.is_empty() {
+            self.open_udp_servers(n);
         }
     }
 
@@ -859,7 +865,13 @@ impl World {
             let nic = self.nics[n.index()].nic.as_mut().expect("materialized");
             next = nic.poll(now, &self.arena);
             rounds += 1;
-            if self.nics[n.index()].listeners.is_empty() || rounds > 4 || !self.serve(n) {
+            let node = &self.nics[n.index()];
+            if rounds > 4 || (node.listeners.is_empty() && node.udp_servers.is_empty()) {
+                break;
+            }
+            let tcp = !self.nics[n.index()].listeners.is_empty() && self.serve(n);
+            let udp = !self.nics[n.index()].udp_servers.is_empty() && self.serve_udp(n);
+            if !tcp && !udp {
                 break;
             }
         }

@@ -49,5 +49,8 @@ pub fn install(sb: &Sandbox, world: &mut World) {
             };
             world.listen(n, port, factory);
         }
+        for (port, service) in sb.udp_services(&name) {
+            world.listen_udp(n, port, service == Service::Echo);
+        }
     }
 }

@@ -276,6 +276,9 @@ pub struct Process {
     pub argv: Vec<String>,
     /// What it serves, by port, on every address of the container.
     pub listens: Vec<(u16, super::image::Service)>,
+    /// What it serves on UDP ports (an echo or a sink).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub udp: Vec<(u16, super::image::Service)>,
 }
 
 /// Programs `exec -d` may leave running in one container (vnet's bound).
