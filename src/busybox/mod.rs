@@ -42,6 +42,7 @@ pub mod socket;
 pub mod sort;
 pub mod sysctl;
 pub mod tail;
+pub mod telnet;
 pub mod traceroute;
 pub mod wc;
 pub mod wget;
@@ -137,8 +138,19 @@ pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<Exec
     let Some(name) = applet_name(cmd) else {
         return Ok(not_in_image(cmd));
     };
-    let args: Vec<&str> = rest.iter().map(String::as_str).collect();
-    let listening = name == "nc" && args.iter().any(|a| a.starts_with('-') && a.contains('l'));
+    // `sh -c "nc -l ..."`: the shell starts the listener (a plain command line only).
+    let line: Vec<String> = match (name, rest) {
+        ("sh" | "ash", [c, line]) if c == "-c" => {
+            line.split_whitespace().map(str::to_string).collect()
+        }
+        _ => argv.to_vec(),
+    };
+    let words: Vec<&str> = line.iter().map(String::as_str).collect();
+    let (prog, args) = match words.split_first() {
+        Some((p, a)) => (applet_name(p).unwrap_or(""), a),
+        None => ("", &[][..]),
+    };
+    let listening = prog == "nc" && args.iter().any(|a| a.starts_with('-') && a.contains('l'));
     if !listening {
         return Ok(ExecResult::err(
             format!(
@@ -147,17 +159,22 @@ pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<Exec
             1,
         ));
     }
-    // A server that fails to start ends at once; the detached client sees nothing of it.
-    if let Ok(p) = nc::listen(&sb, &args)
-        && !sb.start_process(p)
-    {
-        return Ok(ExecResult::err(
-            format!(
-                "vnet: a container keeps at most {} background programs\n",
-                crate::docker::container::MAX_PROCESSES
-            ),
-            1,
-        ));
+    match nc::listen(&sb, args) {
+        Ok(p) => {
+            if !sb.start_process(p) {
+                return Ok(ExecResult::err(
+                    format!(
+                        "vnet: a container keeps at most {} background programs\n",
+                        crate::docker::container::MAX_PROCESSES
+                    ),
+                    1,
+                ));
+            }
+        }
+        // What vnet does not simulate it says; busybox's own errors (a port in use) end the
+        // detached program, which nobody sees.
+        Err(e) if e.stderr.contains("not simulated") => return Ok(*e),
+        Err(_) => {}
     }
     Ok(ExecResult::default())
 }
@@ -232,6 +249,7 @@ const APPLETS: &[&str] = &[
     "sort",
     "sysctl",
     "tail",
+    "telnet",
     "traceroute",
     "true",
     "wc",
@@ -389,6 +407,7 @@ fn applet(
         ("wget", _) => wget::run(sb, args, opts),
         ("sysctl", _) => sysctl::run(sb, args),
         ("netstat", _) => netstat::run(sb, args),
+        ("telnet", _) => telnet::run(sb, args, stdin, opts),
         ("traceroute", _) => traceroute::run(sb, args, opts),
         _ => return None,
     })

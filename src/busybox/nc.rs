@@ -36,7 +36,8 @@ fn usage() -> ExecResult {
 /// `nc -l [-k] [-v] -p PORT [-e cat]` started by `docker exec -d`: the container listens on
 /// PORT from now on, on all its addresses (nc binds INADDR_ANY). With `-e cat` each client
 /// gets back what it sends; without, what arrives goes to nc's output, which a detached
-/// exec discards. vnet's listener keeps accepting after its first client, as `-k` does.
+/// exec discards. It serves one client and ends, unless `-k` with `-e` makes it
+/// persistent; a UDP listener (`-u`) reads on.
 /// Returns the process to leave running, or busybox's error.
 pub fn listen(
     sb: &Sandbox,
@@ -53,12 +54,15 @@ pub fn listen(
             args,
         )));
     }
-    // The port: -p, or nc 1.10's second operand.
-    let given = g.value('p').or(match g.operands.as_slice() {
-        [_, p] => Some(*p),
-        _ => None,
-    });
-    let port = match given {
+    // The port is -p's; operands name the one peer allowed to connect.
+    if !g.operands.is_empty() {
+        return Err(Box::new(super::applet::not_simulated(
+            "nc",
+            Some("-l with a peer to accept"),
+            args,
+        )));
+    }
+    let port = match g.value('p') {
         Some(p) => port(p)?,
         None => {
             return Err(Box::new(super::applet::not_simulated(
@@ -96,6 +100,8 @@ pub fn listen(
     } else {
         (vec![(port, service)], Vec::new())
     };
+    // nc_bloaty: "-lk With -e, provides persistent server"; a UDP listener reads on.
+    let persistent = !udp.is_empty() || (g.has('k') && g.value('e').is_some());
     Ok(crate::docker::container::Process {
         argv: std::iter::once("nc")
             .chain(args.iter().copied())
@@ -103,6 +109,7 @@ pub fn listen(
             .collect(),
         listens,
         udp,
+        persistent,
     })
 }
 

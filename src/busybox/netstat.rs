@@ -32,13 +32,14 @@ fn families(s: Service) -> (bool, bool) {
     match s {
         Service::Nginx | Service::Redis | Service::Postgres => (true, true),
         Service::Httpd => (false, true),
-        Service::Echo | Service::Sink => (true, false),
+        // busybox nc binds `::`, dual-stack, as `vnet-serve` does.
+        Service::Echo | Service::Sink => (false, true),
     }
 }
 
 /// Runs `netstat ARGS`.
 pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
-    let (mut listening, mut connected, mut wide) = (false, true, false);
+    let (mut listen_only, mut all, mut wide) = (false, false, false);
     let mut protos = 0u8;
     for a in args {
         let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) else {
@@ -46,15 +47,9 @@ pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
         };
         for f in flags.chars() {
             match f {
-                'l' => {
-                    listening = true;
-                    connected = false;
-                }
-                'a' => {
-                    listening = true;
-                    connected = true;
-                }
-                'n' => {}
+                'l' => listen_only = true,
+                'a' => all = true,
+                'n' | 'e' => {}
                 'W' => wide = true,
                 't' => protos |= TCP,
                 'u' => protos |= UDP,
@@ -69,6 +64,12 @@ pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
     if protos == 0 {
         protos = TCP | UDP | RAW | UNIX;
     }
+    // busybox applies -l, then -a, whatever their order.
+    let (listening, connected) = if all {
+        (true, true)
+    } else {
+        (listen_only, !listen_only)
+    };
     let width = if wide { 51 } else { 23 };
     let mut tcp4 = Vec::new();
     let mut tcp6 = Vec::new();
@@ -93,11 +94,12 @@ pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
     }
     let mut udp = sb.udp_services(&name);
     udp.sort_by_key(|(p, _)| *p);
+    let mut udp6 = Vec::new();
     for (port, _) in udp {
-        udp4.push(Line {
+        udp6.push(Line {
             proto: "udp",
-            local: format!("0.0.0.0:{port}"),
-            remote: "0.0.0.0:*",
+            local: format!(":::{port}"),
+            remote: ":::*",
             state: "",
         });
     }
@@ -140,7 +142,7 @@ pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
             lines.extend(tcp4.iter().chain(&tcp6));
         }
         if protos & UDP != 0 {
-            lines.extend(&udp4);
+            lines.extend(udp4.iter().chain(&udp6));
         }
         for l in lines {
             out.push_str(&format!(

@@ -794,6 +794,11 @@ pub struct ExecArgs {
 
 /// `attach` flags.
 impl ExecArgs {
+    /// `-d`: a background program, started and left (no long run to detach from the lock).
+    pub(super) fn detach(&self) -> bool {
+        self.detach
+    }
+
     /// The container (and what its frames can reach). With `-i` the command reads standard
     /// input, which a second run could not read again: the whole state.
     pub(super) fn scope(&self) -> Scope {

@@ -94,6 +94,11 @@ pub(super) fn run(cmd: &ImageCommand, prog: &str, d: &mut Daemon, o: &mut Outcom
             let Some(from) = a.from.as_deref() else {
                 return o.fail("vnet image create: --from IMAGE is required");
             };
+            if a.listen.len() > MAX_LISTENS {
+                return o.fail(format!(
+                    "vnet image create: an image runs at most {MAX_LISTENS} servers"
+                ));
+            }
             let mut adds: Vec<(u16, Service)> = Vec::new();
             for l in &a.listen {
                 let Some((port, service)) = listen(l) else {
@@ -104,8 +109,13 @@ pub(super) fn run(cmd: &ImageCommand, prog: &str, d: &mut Daemon, o: &mut Outcom
                 adds.retain(|(p, _)| *p != port);
                 adds.push((port, service));
             }
-            if adds.len() > MAX_LISTENS {
-                return o.fail(format!("vnet image create: at most {MAX_LISTENS} --listen"));
+            let tagged = image::familiar_tagged(name);
+            // A running container keeps the image it was made from; vnet keeps one image per
+            // name, so a name the host has already is not taken again.
+            if d.image(&tagged).is_some() {
+                return o.fail(format!(
+                    "vnet image create: the host has an image {tagged} already; choose another name"
+                ));
             }
             let base = image::familiar_tagged(from);
             // Made flat: the catalogue image at the root, and every server the chain adds.
@@ -120,7 +130,11 @@ pub(super) fn run(cmd: &ImageCommand, prog: &str, d: &mut Daemon, o: &mut Outcom
                 listens.retain(|(p, _)| *p != port);
                 listens.push((port, service));
             }
-            let tagged = image::familiar_tagged(name);
+            if listens.len() > MAX_LISTENS {
+                return o.fail(format!(
+                    "vnet image create: an image runs at most {MAX_LISTENS} servers"
+                ));
+            }
             d.state.images.insert(
                 tagged.clone(),
                 CreatedImage {

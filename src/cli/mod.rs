@@ -140,13 +140,14 @@ impl Cli {
     /// what other commands saved meanwhile ([`crate::store::Store::run_detached`]).
     pub fn detached(&self) -> bool {
         !self.help
-            && matches!(
-                &self.command,
-                Some(Command::Exec(_) | Command::Attach(_))
-                    | Some(Command::Host {
-                        command: Some(host::HostCommand::Exec(_))
-                    })
-            )
+            && match &self.command {
+                Some(Command::Exec(a)) => !a.detach(),
+                Some(Command::Attach(_)) => true,
+                Some(Command::Host {
+                    command: Some(host::HostCommand::Exec(_)),
+                }) => true,
+                _ => false,
+            }
     }
 
     /// What the command loads of the state ([`Scope::All`] unless it names what it

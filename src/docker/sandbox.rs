@@ -26,8 +26,9 @@ use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// How the host's own stack is named in traces (`bridge host.docker0`).
-pub const HOST_NODE: &str = "host";
+/// How the host's own stack is named in traces (`bridge (host).docker0`): not a name a
+/// container can have.
+pub const HOST_NODE: &str = "(host)";
 
 /// An overlay interface's MTU: 1500 less VXLAN's 50 bytes (Docker's overlay driver).
 pub const OVERLAY_MTU: usize = crate::stack::MTU - crate::wire::vxlan::OVERHEAD;
@@ -542,6 +543,9 @@ impl Sandbox<'_> {
     /// it runs the image's own command (`docker run redis`, not `docker run redis sh`).
     pub fn services(&self, name: &str) -> Vec<(u16, super::image::Service)> {
         let state = &self.daemon.state;
+        if name == HOST_NODE {
+            return Vec::new();
+        }
         let Some(c) = state
             .names
             .get(name)
@@ -581,6 +585,9 @@ impl Sandbox<'_> {
     /// The UDP servers container `name`'s background programs run (`nc -lu`).
     pub fn udp_services(&self, name: &str) -> Vec<(u16, super::image::Service)> {
         let state = &self.daemon.state;
+        if name == HOST_NODE {
+            return Vec::new();
+        }
         state
             .names
             .get(name)
@@ -1321,6 +1328,26 @@ impl Daemon {
                 e.neighbors.retain(|(a, _, _)| a != ip);
                 e.neighbors.push((*ip, *mac, *at));
             }
+        }
+        // A listener that serves one client (`nc -l` without `-k -e`) is gone once one came.
+        for k in world.nic_ids() {
+            let ports = world.accepted_ports(k);
+            if ports.is_empty() {
+                continue;
+            }
+            let name = world.nic_container(k).to_string();
+            let Some(c) = self
+                .state
+                .names
+                .get(&name)
+                .cloned()
+                .and_then(|id| self.state.containers.get_mut(&id))
+            else {
+                continue;
+            };
+            c.processes.retain(|p| {
+                p.persistent || !p.listens.iter().any(|(port, _)| ports.contains(port))
+            });
         }
         self.state.clock = world.now().max(self.state.clock);
     }

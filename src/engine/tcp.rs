@@ -54,6 +54,8 @@ pub(super) struct Listener {
     factory: Factory,
     /// The socket in `LISTEN`, if the NIC's stack is built and has room.
     socket: Option<SocketHandle>,
+    /// Connections it accepted during this run.
+    accepted: u32,
 }
 
 /// An accepted connection.
@@ -79,6 +81,17 @@ pub enum Connect {
 }
 
 impl World {
+    /// The TCP ports of NIC `n` whose listeners accepted a connection during this run.
+    pub fn accepted_ports(&self, n: NicId) -> Vec<u16> {
+        self.nics.get(n.index()).map_or_else(Vec::new, |node| {
+            node.listeners
+                .iter()
+                .filter(|l| l.accepted > 0)
+                .map(|l| l.port)
+                .collect()
+        })
+    }
+
     /// Programs of NIC `n`'s container listen on TCP `port` (all of its addresses); each
     /// connection gets a server from `factory`.
     pub fn listen(&mut self, n: NicId, port: u16, factory: Factory) {
@@ -89,6 +102,7 @@ impl World {
             port,
             factory,
             socket: None,
+            accepted: 0,
         });
         if node.nic.is_some() {
             self.open_listeners(n);
@@ -137,6 +151,7 @@ impl World {
                 && nic.tcp(h).state() != State::Listen
             {
                 l.socket = None;
+                l.accepted = l.accepted.saturating_add(1);
                 node.conns.push(Conn {
                     socket: h,
                     server: (l.factory)(),

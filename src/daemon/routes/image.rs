@@ -34,7 +34,16 @@ pub(super) async fn pull(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
     if from.is_empty() {
         return Err(Error::from_image_required());
     }
-    let reference = format!("{from}:{tag}");
+    // A tag may come inside fromImage (`lab/echo:v1`) with an empty `tag`.
+    let tagged = from
+        .rsplit('/')
+        .next()
+        .is_some_and(|l| l.contains(':') || l.contains('@'));
+    let reference = if tagged && q.get("tag").is_none_or(str::is_empty) {
+        from.clone()
+    } else {
+        format!("{from}:{tag}")
+    };
     let registry = crate::docker::image::registry(&from).to_string();
     let known = host::read_in(host, Scope::of(&[], &[]), move |d| {
         Ok(serde_json::Value::Bool(d.image(&reference).is_some()))

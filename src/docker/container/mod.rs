@@ -279,6 +279,10 @@ pub struct Process {
     /// What it serves on UDP ports (an echo or a sink).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub udp: Vec<(u16, super::image::Service)>,
+    /// Whether it serves client after client (`nc -lk -e`); else it ends once its first TCP
+    /// client came.
+    #[serde(default)]
+    pub persistent: bool,
 }
 
 /// Programs `exec -d` may leave running in one container (vnet's bound).
