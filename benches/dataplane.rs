@@ -111,6 +111,18 @@ fn e2e(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    g.bench_function("routed_ping_round_trips", |b| {
+        let far = "10.0.1.3".parse().unwrap();
+        b.iter_batched(
+            || pair::routed(1),
+            |mut w| {
+                let r = ping(&mut w, pair::C0, far, "t", &o);
+                assert!(r.stdout.contains(&format!("{n} packets received")));
+                black_box(r)
+            },
+            BatchSize::LargeInput,
+        )
+    });
     g.bench_function("overlay_ping_round_trips", |b| {
         b.iter_batched(
             || pair::overlay_pair(1),

@@ -6,6 +6,9 @@
 # 1. Two network namespaces on a Linux bridge (a third namespace stands for the Docker host,
 #    ip_forward=0): `ping -f -c COUNT -q` between them, round trips per second. Then the same
 #    topology in vnet: `vnet exec c1 ping -f -c COUNT -q c2`.
+# 1b. The same flood ping routed: two bridges joined by a namespace with ip_forward=1, each
+#    end with a route through it; in vnet a container with `--sysctl net.ipv4.ip_forward=1`
+#    on both networks and `ip route add` on the ends.
 # 2. TCP bulk transfer between the same two namespaces: iperf3, one stream, MTU 1500, in
 #    Gbit/s of payload; beside it, `cargo bench --bench dataplane -- e2e/tcp_bulk` gives vnet's
 #    figure for one connection between two containers (run it right after, on the same machine).
@@ -61,6 +64,44 @@ linux=$(rate "$COUNT" "$t0" "$t1")
 t0=$(now); "$VNET" --state-dir "$STATE" exec c1 ping -f -c "$COUNT" -q c2 >/dev/null; t1=$(now)
 sim=$(rate "$COUNT" "$t0" "$t1")
 echo "flood ping, $COUNT round trips: Linux bridge $linux/s, vnet $sim/s (wall, process start included), vnet/Linux = $(echo "$sim $linux" | awk '{printf "%.1f", $1/$2}')"
+
+# --- 1b. routed flood ping ------------------------------------------------------------------
+ip -n $H link add br2 type bridge
+ip -n $H link add br3 type bridge
+ip -n $H addr add 10.71.0.1/24 dev br2
+ip -n $H addr add 10.72.0.1/24 dev br3
+ip -n $H link set br2 up
+ip -n $H link set br3 up
+attach() { # namespace, host-side name, bridge, address
+  ip -n $H link add "$2" type veth peer name "eth$5" netns "$1"
+  ip -n $H link set "$2" master "$3" up
+  ip -n "$1" addr add "$4"/24 dev "eth$5"
+  ip -n "$1" link set "eth$5" up
+  ip -n "$1" link set lo up
+}
+for ns in vkbra vkbrb vkbrr; do ip netns add $ns; done
+attach vkbra ra br2 10.71.0.10 0
+attach vkbrb rb br3 10.72.0.10 0
+attach vkbrr rr0 br2 10.71.0.254 0
+attach vkbrr rr1 br3 10.72.0.254 1
+ip netns exec vkbrr sysctl -qw net.ipv4.ip_forward=1
+ip -n vkbra route add 10.72.0.0/24 via 10.71.0.254
+ip -n vkbrb route add 10.71.0.0/24 via 10.72.0.254
+ip netns exec vkbra ping -c 1 -W 1 10.72.0.10 >/dev/null
+t0=$(now); ip netns exec vkbra ping -f -c "$COUNT" -q 10.72.0.10 >/dev/null; t1=$(now)
+linux=$(rate "$COUNT" "$t0" "$t1")
+V() { "$VNET" --state-dir "$STATE" "$@" >/dev/null; }
+V network create --subnet 10.71.0.0/24 left
+V network create --subnet 10.72.0.0/24 right
+V run -itd --name ra --net left --ip 10.71.0.10 --cap-add NET_ADMIN busybox
+V run -itd --name rb --net right --ip 10.72.0.10 --cap-add NET_ADMIN busybox
+V run -itd --name rr --net left --ip 10.71.0.254 --sysctl net.ipv4.ip_forward=1 busybox
+V network connect --ip 10.72.0.254 right rr
+V exec ra ip route add 10.72.0.0/24 via 10.71.0.254
+V exec rb ip route add 10.71.0.0/24 via 10.72.0.254
+t0=$(now); V exec ra ping -f -c "$COUNT" -q 10.72.0.10; t1=$(now)
+sim=$(rate "$COUNT" "$t0" "$t1")
+echo "routed flood ping, $COUNT round trips: Linux namespace router $linux/s, vnet $sim/s (wall, process start included), vnet/Linux = $(echo "$sim $linux" | awk '{printf "%.1f", $1/$2}')"
 
 # --- 2. TCP bulk transfer -----------------------------------------------------------------
 if command -v iperf3 >/dev/null; then

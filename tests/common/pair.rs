@@ -110,3 +110,114 @@ pub fn overlay_pair(seed: u64) -> World {
     }
     w
 }
+
+/// Two networks joined by a router container: 10.0.0.2 (NIC 0) on `n`, 10.0.1.3 (NIC 1) on
+/// `m`, each with a route to the other's network through the router (10.0.0.254 on `n`,
+/// 10.0.1.254 on `m`, NICs 2 and 3), which forwards (`ip_forward=1`).
+#[allow(dead_code)]
+pub fn routed(seed: u64) -> World {
+    use vnet::engine::router::{Route, RouterSpec};
+    let ip = |s: &str| s.parse().unwrap();
+    let mut w = World::new(seed, "routed", Instant(1_000_000));
+    let bridge = |w: &mut World, name: &str, gw: &str, last: u8| {
+        w.add_bridge(BridgeSpec {
+            name: name.into(),
+            gateway: Some(ip(gw)),
+            host_mac: [2, 0x42, 1, 1, 1, last],
+            icc: true,
+            icc_allow: Vec::new(),
+            link: Default::default(),
+            node: BridgeNode::Host,
+        })
+    };
+    let n = bridge(&mut w, "n", "10.0.0.1", 1);
+    let m = bridge(&mut w, "m", "10.0.1.1", 2);
+    let nic = |w: &mut World, c: &str, b, last: u8, addr: &str, via: Option<(&str, &str)>| {
+        w.add_nic(NicSpec {
+            container: c.into(),
+            ifname: "eth0".into(),
+            bridge: b,
+            mac: [2, 0x42, 10, 0, 9, last],
+            ipv4: (ip(addr), 24),
+            gateway: None,
+            routes: via
+                .map(|(net, gw)| vec![(ip(net), 24, ip(gw))])
+                .unwrap_or_default(),
+            counters: Default::default(),
+            neighbors: Vec::new(),
+            mtu: vnet::stack::MTU,
+        })
+    };
+    nic(
+        &mut w,
+        "a",
+        n,
+        2,
+        "10.0.0.2",
+        Some(("10.0.1.0", "10.0.0.254")),
+    );
+    nic(
+        &mut w,
+        "b",
+        m,
+        3,
+        "10.0.1.3",
+        Some(("10.0.0.0", "10.0.1.254")),
+    );
+    let r0 = nic(&mut w, "r", n, 254, "10.0.0.254", None);
+    let r1 = nic(&mut w, "r", m, 253, "10.0.1.254", None);
+    let b_nic = NicId::new(1).unwrap();
+    let a_nic = NicId::new(0).unwrap();
+    w.add_router(RouterSpec {
+        nics: vec![r0, r1],
+        routes: vec![
+            Route {
+                net: ip("10.0.0.0"),
+                len: 24,
+                via: None,
+                nic: r0,
+            },
+            Route {
+                net: ip("10.0.1.0"),
+                len: 24,
+                via: None,
+                nic: r1,
+            },
+        ],
+        addresses: vec![ip("10.0.0.254"), ip("10.0.1.254")],
+        forward: true,
+        host: false,
+    });
+    // The ends have routes of their own: a router each, with no forwarding.
+    for (nicid, net, gw, own) in [
+        (a_nic, "10.0.1.0", "10.0.0.254", "10.0.0.2"),
+        (b_nic, "10.0.0.0", "10.0.1.254", "10.0.1.3"),
+    ] {
+        let local = if own == "10.0.0.2" {
+            "10.0.0.0"
+        } else {
+            "10.0.1.0"
+        };
+        w.add_router(RouterSpec {
+            nics: vec![nicid],
+            routes: vec![
+                Route {
+                    net: ip(local),
+                    len: 24,
+                    via: None,
+                    nic: nicid,
+                },
+                Route {
+                    net: ip(net),
+                    len: 24,
+                    via: Some(ip(gw)),
+                    nic: nicid,
+                },
+            ],
+            addresses: vec![ip(own)],
+            forward: false,
+            host: false,
+        });
+    }
+    w
+}
