@@ -417,17 +417,7 @@ fn tcp_connects_match_linux() {
     let _ = std::fs::remove_dir_all(&www);
     // vnet.
     let v = Vnet::new("tcpparity");
-    for n in 0..2 {
-        v.ok(&[
-            "network",
-            "create",
-            "--subnet",
-            &format!("10.{}.0.0/24", n + 1),
-            "--gateway",
-            &format!("10.{}.0.1", n + 1),
-            &format!("net{n}"),
-        ]);
-    }
+    vnet_networks(&v, 2);
     v.ok(&[
         "run", "-d", "--name", "web", "--net", "net0", "--ip", "10.1.0.2", "nginx",
     ]);
@@ -480,6 +470,22 @@ fn tcp_connects_match_linux() {
         "targets {targets:?}, clients ca (net0), cb (net1), cc (both)"
     );
     eprintln!("tcp: {:?}", linux);
+}
+
+/// Networks `net0`, `net1`, ... in vnet, as `docker_host` makes the bridges: 10.N.0.0/24
+/// with the gateway 10.N.0.1 (N from 1).
+fn vnet_networks(v: &Vnet, count: usize) {
+    for n in 0..count {
+        v.ok(&[
+            "network",
+            "create",
+            "--subnet",
+            &format!("10.{}.0.0/24", n + 1),
+            "--gateway",
+            &format!("10.{}.0.1", n + 1),
+            &format!("net{n}"),
+        ]);
+    }
 }
 
 /// The hops a busybox traceroute printed, without the times: per TTL, the addresses, `*`
@@ -593,17 +599,7 @@ fn routed_traceroute_matches_linux() {
     drop(guard);
     // vnet.
     let v = Vnet::new("routeparity");
-    for n in 0..2 {
-        v.ok(&[
-            "network",
-            "create",
-            "--subnet",
-            &format!("10.{}.0.0/24", n + 1),
-            "--gateway",
-            &format!("10.{}.0.1", n + 1),
-            &format!("net{n}"),
-        ]);
-    }
+    vnet_networks(&v, 2);
     let start = |forward: bool| {
         for (name, ifs, route) in &nodes {
             if *name == "router" {
