@@ -26,7 +26,8 @@ fn show(sb: &Sandbox, only: Option<&str>) -> String {
     let mut ifaces: Vec<&Iface> = sb.ifaces().iter().collect();
     ifaces.sort_by(|a, b| a.name.cmp(&b.name));
     for i in ifaces {
-        if only.is_none_or(|o| o == i.name) {
+        // Without a name, ifconfig lists the interfaces that are up (`-a` would list all).
+        if only.map_or(i.up, |o| o == i.name) {
             out.push_str(&ethernet(i));
         }
     }
@@ -69,10 +70,12 @@ fn ethernet(i: &Iface) -> String {
     if let Some(ll) = i.link_local() {
         out.push_str(&format!("          inet6 addr: {ll}/64 Scope:Link\n"));
     }
-    out.push_str(&format!(
-        "          UP BROADCAST RUNNING MULTICAST  MTU:{}  Metric:1\n",
-        i.mtu
-    ));
+    let flags = if i.up {
+        "UP BROADCAST RUNNING MULTICAST"
+    } else {
+        "BROADCAST MULTICAST"
+    };
+    out.push_str(&format!("          {flags}  MTU:{}  Metric:1\n", i.mtu));
     // A veth has no queue: txqueuelen 0.
     out.push_str(&counters_block(&i.counters, 0));
     out

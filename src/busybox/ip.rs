@@ -30,6 +30,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str]) -> Option<ExecResult> {
     };
     let show = |r: &[&str]| r.is_empty() || r == ["show"] || r == ["list"];
     match rest {
+        ["l" | "li" | "lin" | "link", "set", r @ ..] => Some(link_set(sb, r)),
         ["r" | "ro" | "route", "add" | "a", r @ ..] => Some(route_modify(sb, true, r)),
         ["r" | "ro" | "route", "del" | "delete" | "d", r @ ..] => Some(route_modify(sb, false, r)),
         ["a" | "addr" | "address", "show" | "list", dev]
@@ -89,8 +90,9 @@ pub fn addr(sb: &Sandbox, family: Family, only: Option<&str>) -> ExecResult {
                 i.index, i.name, i.mtu
             ));
         } else {
+            let up = if i.up { ",UP,LOWER_UP" } else { "" };
             out.push_str(&format!(
-                "{}: {}@if{}: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu {} qdisc noqueue \n",
+                "{}: {}@if{}: <BROADCAST,MULTICAST{up},M-DOWN> mtu {} qdisc noqueue \n",
                 i.index, i.name, i.peer_index, i.mtu
             ));
         }
@@ -165,6 +167,32 @@ fn route(sb: &Sandbox) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `ip link set [dev] DEV up|down` (iplink.c `do_set`: SIOCGIFFLAGS, then SIOCSIFFLAGS,
+/// which needs `CAP_NET_ADMIN`); other link settings are not simulated.
+fn link_set(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
+    let (dev, rest) = match args {
+        ["dev", d, rest @ ..] => (*d, rest),
+        [d, rest @ ..] => (*d, rest),
+        [] => return ExecResult::err("ip: command line is not complete, try \"help\"\n".into(), 1),
+    };
+    let up = match rest {
+        ["up"] => true,
+        ["down"] => false,
+        _ => return super::applet::not_simulated("ip", Some("link set"), args),
+    };
+    if sb.on_host() {
+        return super::applet::not_simulated("ip", Some("the host's links"), args);
+    }
+    if !sb.ifaces().iter().any(|i| i.name == dev) {
+        return ExecResult::err("ip: SIOCGIFFLAGS: No such device\n".into(), 2);
+    }
+    if !sb.net_admin() {
+        return ExecResult::err("ip: SIOCSIFFLAGS: Operation not permitted\n".into(), 2);
+    }
+    sb.set_link(dev, up);
+    ExecResult::default()
 }
 
 /// How many routes `ip route add` may add to one container (vnet's bound: each NIC's

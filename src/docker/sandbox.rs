@@ -72,6 +72,8 @@ pub struct Iface {
     pub counters: InterfaceCounters,
     /// Its MTU.
     pub mtu: usize,
+    /// Up (`ip link set DEV down` takes it down: no frame in or out, no route through it).
+    pub up: bool,
     /// Which endpoint it is.
     at: NicRef,
 }
@@ -597,6 +599,33 @@ impl Sandbox<'_> {
             .unwrap_or_default()
     }
 
+    /// `ip link set DEV up|down`: the kernel drops the routes through a link it takes
+    /// down (its subnet's, the default if it held it, the added ones), and bringing it up
+    /// again restores only the subnet's (`fib_sync_down_dev`; the address's prefix route).
+    pub fn set_link(&mut self, dev: &str, up: bool) {
+        let had_default = self
+            .ifaces
+            .iter()
+            .any(|i| i.name == dev && i.gateway.is_some() && i.up);
+        let Some(c) = self.daemon.state.containers.get_mut(&self.cid) else {
+            return;
+        };
+        if up {
+            c.links_down.retain(|d| d != dev);
+        } else if !c.links_down.iter().any(|d| d == dev) {
+            c.links_down.push(dev.to_string());
+            c.routes.retain(|r| r.dev != dev);
+            if had_default {
+                c.no_default_route = true;
+            }
+        }
+        for i in &mut self.ifaces {
+            if i.name == dev {
+                i.up = up;
+            }
+        }
+    }
+
     /// Leaves `p` running in the container (`exec -d`): its ports serve from now on.
     /// Returns false when the container holds [`MAX_PROCESSES`](super::container::MAX_PROCESSES)
     /// already.
@@ -626,7 +655,7 @@ fn routes_of(c: Option<&super::Container>, ifaces: &[Iface]) -> Vec<Route> {
     let mut out = Vec::new();
     let no_default = c.is_some_and(|c| c.no_default_route);
     let statics = c.map_or(&[][..], |c| &c.routes[..]);
-    for (k, i) in ifaces.iter().enumerate() {
+    for (k, i) in ifaces.iter().enumerate().filter(|(_, i)| i.up) {
         if let Some(gw) = i.gateway.filter(|_| !no_default) {
             out.push(Route {
                 dst: Ipv4Addr::UNSPECIFIED,
@@ -637,7 +666,7 @@ fn routes_of(c: Option<&super::Container>, ifaces: &[Iface]) -> Vec<Route> {
             });
         }
     }
-    for (k, i) in ifaces.iter().enumerate() {
+    for (k, i) in ifaces.iter().enumerate().filter(|(_, i)| i.up) {
         out.push(Route {
             dst: i.subnet(),
             len: i.len,
@@ -756,7 +785,9 @@ impl Daemon {
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(out.len());
             let (index, peer_index) = link_index(cid, k);
+            let up = !c.links_down.contains(&name);
             out.push(Iface {
+                up,
                 name,
                 at: NicRef { network, endpoint },
                 mac: ep.mac.unwrap_or_default().0,
@@ -1114,6 +1145,10 @@ impl Daemon {
                 let Some(&b) = bridge_of.get(&(i.at.network, me.as_str())) else {
                     continue;
                 };
+                // A link that is down has no carrier: its bridge port forwards nothing.
+                if !i.up {
+                    continue;
+                }
                 let mine = table.iter().filter(|r| r.dev == x);
                 let gateway = mine.clone().find(|r| r.len == 0).and_then(|r| r.via);
                 let routes = mine
@@ -1185,6 +1220,7 @@ impl Daemon {
                     gateway: None,
                     counters: ep.counters,
                     mtu: OVERLAY_MTU,
+                    up: true,
                 };
                 // The peers its host's VTEP answers ARP for. A Linux stack would ask and
                 // queue its echo reply meanwhile; smoltcp would drop the reply, so the answer
@@ -1271,6 +1307,7 @@ impl Daemon {
                 gateway: None,
                 counters: InterfaceCounters::default(),
                 mtu: crate::stack::MTU,
+                up: true,
             });
         }
         out

@@ -264,6 +264,9 @@ pub struct Container {
     /// `ip route del default` took Docker's default route away (until the next start).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_default_route: bool,
+    /// Its interfaces `ip link set DEV down` took down (until the next start).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links_down: Vec<String>,
     /// Servers started in it with `docker exec -d` (`nc -l`), listening until it stops.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<Process>,

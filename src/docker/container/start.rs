@@ -257,6 +257,7 @@ impl Daemon {
         c.resolver = false;
         c.routes.clear();
         c.processes.clear();
+        c.links_down.clear();
         c.no_default_route = false;
     }
 

@@ -147,6 +147,7 @@ impl Daemon {
             c.resolver = false;
             c.routes.clear();
             c.processes.clear();
+            c.links_down.clear();
             c.no_default_route = false;
             c.state.status = Status::Exited;
             c.state.pid = 0;
