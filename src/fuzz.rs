@@ -148,8 +148,10 @@ pub fn frames(data: &[u8]) {
     }
 }
 
-/// The lab the inputs meet: a user network `fz` with `web` (alias `www`) and `c2`, and
-/// `old` on the default bridge, built once per thread.
+/// The lab the inputs meet: a user network `fz` with `web` (alias `www`), `c2`, `site`
+/// (nginx) and `cache` (redis), and `old` on the default bridge; `router` (forwarding,
+/// 10.0.9.254 and 10.0.10.254) joins `fz` to `far`, where `peer` (10.0.10.10) echoes on
+/// TCP 9000, and `c2` (with `NET_ADMIN`) and `peer` route through it. Built once per thread.
 struct Lab {
     cluster: Cluster,
     /// The default host's engine, checked out of a copy of the cluster.
@@ -174,10 +176,19 @@ fn build_lab() -> Lab {
     for line in [
         "network create --subnet 10.0.9.0/24 fz",
         "run -itd --name web --network fz --network-alias www -p 8080:80 busybox",
-        "run -itd --name c2 --network fz busybox",
+        "run -itd --name c2 --network fz --cap-add NET_ADMIN busybox",
         "run -itd --name old busybox",
         "run -d --name site --network fz nginx",
         "run -d --name cache --network fz redis",
+        // Routing: `router` forwards between `fz` and `far`, where `peer` runs an echo
+        // server in the background; `c2` and `peer` are told the way.
+        "network create --subnet 10.0.10.0/24 far",
+        "run -itd --name router --network fz --ip 10.0.9.254 --sysctl net.ipv4.ip_forward=1 busybox",
+        "network connect --ip 10.0.10.254 far router",
+        "run -itd --name peer --network far --ip 10.0.10.10 --cap-add NET_ADMIN busybox",
+        "exec peer ip route add 10.0.9.0/24 via 10.0.10.254",
+        "exec -d peer nc -lk -p 9000 -e cat",
+        "exec c2 ip route add 10.0.10.0/24 via 10.0.9.254",
     ] {
         let o = run(&mut cluster, line);
         assert_eq!(o.code, 0, "{line}: {}", o.stderr);
