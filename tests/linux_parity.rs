@@ -332,23 +332,9 @@ fn tcp_connects_match_linux() {
     // Linux.
     let (host, mut guard) = docker_host(&tag, 2);
     let mut attach = |name: &str, ifs: &[(usize, &str)]| {
-        let ns = format!("{tag}{name}");
-        guard.0.push(ns.clone());
-        ip(&format!("netns add {ns}"));
-        ip(&format!("-n {ns} link set lo up"));
-        for (j, (n, addr)) in ifs.iter().enumerate() {
-            ip(&format!(
-                "-n {host} link add {name}{j} type veth peer name eth{j} netns {ns}"
-            ));
-            ip(&format!("-n {host} link set {name}{j} master br{n} up"));
-            ip(&format!("-n {ns} addr add {addr}/24 dev eth{j}"));
-            ip(&format!("-n {ns} link set eth{j} up"));
-        }
-        let (n, _) = ifs[0];
-        ip(&format!(
-            "-n {ns} route add default via 10.{}.0.1 dev eth0",
-            n + 1
-        ));
+        // In the guard first: a failed step still leaves it to be deleted.
+        guard.0.push(format!("{tag}{name}"));
+        namespace(&tag, &host, name, ifs);
     };
     attach("web", &[(0, "10.1.0.2")]);
     for (name, ifs) in &clients {
@@ -472,6 +458,29 @@ fn tcp_connects_match_linux() {
     eprintln!("tcp: {:?}", linux);
 }
 
+/// A namespace `{tag}{name}` standing for a container on the Docker host `host` of
+/// [`docker_host`]: a veth into bridge `brN` for each (N, address), the default route through
+/// the first network's gateway. Returns its name.
+fn namespace(tag: &str, host: &str, name: &str, ifs: &[(usize, &str)]) -> String {
+    let ns = format!("{tag}{name}");
+    ip(&format!("netns add {ns}"));
+    ip(&format!("-n {ns} link set lo up"));
+    for (j, (n, addr)) in ifs.iter().enumerate() {
+        ip(&format!(
+            "-n {host} link add {name}{j} type veth peer name eth{j} netns {ns}"
+        ));
+        ip(&format!("-n {host} link set {name}{j} master br{n} up"));
+        ip(&format!("-n {ns} addr add {addr}/24 dev eth{j}"));
+        ip(&format!("-n {ns} link set eth{j} up"));
+    }
+    let (n, _) = ifs[0];
+    ip(&format!(
+        "-n {ns} route add default via 10.{}.0.1 dev eth0",
+        n + 1
+    ));
+    ns
+}
+
 /// Networks `net0`, `net1`, ... in vnet, as `docker_host` makes the bridges: 10.N.0.0/24
 /// with the gateway 10.N.0.1 (N from 1).
 fn vnet_networks(v: &Vnet, count: usize) {
@@ -533,23 +542,8 @@ fn routed_traceroute_matches_linux() {
     // Linux.
     let (host, mut guard) = docker_host(&tag, 2);
     for (name, ifs, route) in &nodes {
-        let ns = format!("{tag}{name}");
-        guard.0.push(ns.clone());
-        ip(&format!("netns add {ns}"));
-        ip(&format!("-n {ns} link set lo up"));
-        for (j, (n, addr)) in ifs.iter().enumerate() {
-            ip(&format!(
-                "-n {host} link add {name}{j} type veth peer name eth{j} netns {ns}"
-            ));
-            ip(&format!("-n {host} link set {name}{j} master br{n} up"));
-            ip(&format!("-n {ns} addr add {addr}/24 dev eth{j}"));
-            ip(&format!("-n {ns} link set eth{j} up"));
-        }
-        let (n, _) = ifs[0];
-        ip(&format!(
-            "-n {ns} route add default via 10.{}.0.1 dev eth0",
-            n + 1
-        ));
+        guard.0.push(format!("{tag}{name}"));
+        let ns = namespace(&tag, &host, name, ifs);
         if !route.is_empty() {
             ip(&format!("-n {ns} route add {route}"));
         }
