@@ -623,13 +623,6 @@ impl Shell {
             if !run {
                 continue;
             }
-            // On a terminal, what the list printed so far goes out before the next command
-            // runs: an applet that streams (ping) writes to the terminal as it goes.
-            if let Some(t) = &opts.terminal
-                && !out.stdout.is_empty()
-            {
-                t.0.write(&std::mem::take(&mut out.stdout));
-            }
             if let Flow::Exit(code) = self.pipeline(sb, &pipeline, opts, &mut out) {
                 out.code = code;
                 return (out, Flow::Exit(code));
