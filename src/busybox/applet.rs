@@ -229,6 +229,15 @@ pub(super) fn not_simulated(cmd: &str, what: Option<&str>, args: &[&str]) -> Exe
     ExecResult::err(format!("{cmd}: {what}arguments not simulated: {line}\n"), 1)
 }
 
+/// What a networking applet answers in a `--network host` container: the host's own stack
+/// is not simulated there.
+pub(super) fn host_network() -> ExecResult {
+    ExecResult::err(
+        "vnet: a host-network container uses the host's own stack, which vnet does not simulate yet\n".into(),
+        1,
+    )
+}
+
 /// How an applet names a file it cannot open (busybox has both).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum OpenError {

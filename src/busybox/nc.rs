@@ -163,10 +163,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
         return usage();
     };
     if sb.host_network() {
-        return ExecResult::err(
-            "vnet: a host-network container uses the host's own stack, which vnet does not simulate yet\n".into(),
-            1,
-        );
+        return super::applet::host_network();
     }
     let mut world = socket::world(sb, opts);
     let ip = if g.has('n') {

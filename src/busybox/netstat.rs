@@ -27,6 +27,23 @@ struct Line {
     state: &'static str,
 }
 
+impl Line {
+    /// A socket bound to every address of one family (`0.0.0.0` or `::`) on `port`.
+    fn wildcard(proto: &'static str, v6: bool, port: u16, state: &'static str) -> Line {
+        let (any, remote) = if v6 {
+            ("::", ":::*")
+        } else {
+            ("0.0.0.0", "0.0.0.0:*")
+        };
+        Line {
+            proto,
+            local: format!("{any}:{port}"),
+            remote,
+            state,
+        }
+    }
+}
+
 /// The addresses a server binds: (IPv4 any, IPv6 any).
 fn families(s: Service) -> (bool, bool) {
     match s {
@@ -96,30 +113,15 @@ pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
     udp.sort_by_key(|(p, _)| *p);
     let mut udp6 = Vec::new();
     for (port, _) in udp {
-        udp6.push(Line {
-            proto: "udp",
-            local: format!(":::{port}"),
-            remote: ":::*",
-            state: "",
-        });
+        udp6.push(Line::wildcard("udp", true, port, ""));
     }
     for (port, s) in services {
         let (v4, v6) = families(s);
         if v4 {
-            tcp4.push(Line {
-                proto: "tcp",
-                local: format!("0.0.0.0:{port}"),
-                remote: "0.0.0.0:*",
-                state: "LISTEN",
-            });
+            tcp4.push(Line::wildcard("tcp", false, port, "LISTEN"));
         }
         if v6 {
-            tcp6.push(Line {
-                proto: "tcp",
-                local: format!(":::{port}"),
-                remote: ":::*",
-                state: "LISTEN",
-            });
+            tcp6.push(Line::wildcard("tcp", true, port, "LISTEN"));
         }
     }
     let mut out = String::new();

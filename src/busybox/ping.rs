@@ -31,10 +31,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         );
     }
     if sb.host_network() {
-        return ExecResult::err(
-            "vnet: a host-network container uses the host's own stack, which vnet does not simulate yet\n".into(),
-            1,
-        );
+        return super::applet::host_network();
     }
     let mut world = sb.world(opts.trace, opts.capture);
     let Some(target) = resolve_host(sb, &mut world, &host) else {

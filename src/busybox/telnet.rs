@@ -25,10 +25,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
         _ => return ExecResult::err(USAGE.into(), 1),
     };
     if sb.host_network() {
-        return ExecResult::err(
-            "vnet: a host-network container uses the host's own stack, which vnet does not simulate yet\n".into(),
-            1,
-        );
+        return super::applet::host_network();
     }
     let mut world = socket::world(sb, opts);
     let Some(ip) = super::nslookup::resolve_host(sb, &mut world, host) else {

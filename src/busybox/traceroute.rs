@@ -95,10 +95,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         return super::applet::not_simulated("traceroute", Some("BYTES past one frame"), args);
     }
     if sb.host_network() {
-        return ExecResult::err(
-            "vnet: a host-network container uses the host's own stack, which vnet does not simulate yet\n".into(),
-            1,
-        );
+        return super::applet::host_network();
     }
     let mut world = super::socket::world(sb, opts);
     let Some(ip) = super::nslookup::resolve_host(sb, &mut world, host) else {

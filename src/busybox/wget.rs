@@ -251,10 +251,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         Err(e) => return *e,
     };
     if sb.host_network() {
-        return ExecResult::err(
-            "vnet: a host-network container uses the host's own stack, which vnet does not simulate yet\n".into(),
-            1,
-        );
+        return super::applet::host_network();
     }
     let mut world = socket::world(sb, opts);
     let mut r = ExecResult::default();

@@ -110,14 +110,12 @@ impl super::Daemon {
                 .collect();
             img.exits_on_stop_signal = true;
         }
-        {
-            for &(port, service) in &c.listens {
-                img.listens.retain(|(p, _)| *p != port);
-                img.listens.push((port, service));
-                let key = format!("{port}/tcp");
-                if !img.exposed.contains(&key) {
-                    img.exposed.push(key);
-                }
+        for &(port, service) in &c.listens {
+            img.listens.retain(|(p, _)| *p != port);
+            img.listens.push((port, service));
+            let key = format!("{port}/tcp");
+            if !img.exposed.contains(&key) {
+                img.exposed.push(key);
             }
         }
         img.exposed
