@@ -176,7 +176,7 @@ fn build_lab() -> Lab {
     for line in [
         "network create --subnet 10.0.9.0/24 fz",
         "run -itd --name web --network fz --network-alias www -p 8080:80 busybox",
-        "run -itd --name c2 --network fz --cap-add NET_ADMIN busybox",
+        "run -itd --name c2 --network fz --cap-add NET_ADMIN nicolaka/netshoot",
         "run -itd --name old busybox",
         "run -d --name site --network fz nginx",
         "run -d --name cache --network fz redis",

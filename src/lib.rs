@@ -22,7 +22,8 @@
 //!   namespace (its sandbox) as a world to run commands in.
 //! - [`busybox`]: the shell inside a container (ash's lists, pipes, quoting and variables)
 //!   and its applets (`ping`, `ifconfig`, `ip`, `traceroute`, `nslookup`, `grep`, ...), one file
-//!   each, run in a container's sandbox; what `docker exec` and `docker attach` reach.
+//!   each, run in a container's sandbox; what `docker exec` and `docker attach` reach; and
+//!   the programs lab images add (`tcpdump`, in `busybox/tcpdump/`).
 //! - [`servers`]: what images run on their ports (nginx's and httpd's pages, redis,
 //!   postgres' first answer), beside the applets that reach them (`nc`, `wget`).
 //! - [`cluster`]: several hosts in one state, and the cluster stores (key-value) their

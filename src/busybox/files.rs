@@ -67,3 +67,67 @@ pub fn echo(words: &[&str]) -> ExecResult {
     }
     ExecResult::out(text)
 }
+
+/// `mkdir [-p] DIR...` (coreutils/mkdir.c): each directory in the container's layer.
+pub fn mkdir(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
+    let g = match super::applet::Getopt::parse(
+        "mkdir",
+        args,
+        "pv",
+        "m",
+        false,
+        "[-m MODE] [-p] DIRECTORY...",
+    ) {
+        Ok(g) => g,
+        Err(e) => return *e,
+    };
+    if g.operands.is_empty() {
+        return ExecResult::err(
+            "BusyBox v1.36.1 multi-call binary.\n\nUsage: mkdir [-m MODE] [-p] DIRECTORY...\n"
+                .into(),
+            1,
+        );
+    }
+    let mut r = ExecResult::default();
+    for d in &g.operands {
+        match sb.make_dir(d, g.has('p')) {
+            Ok(()) if g.has('v') => r.stdout.push_str(&format!("created directory: '{d}'\n")),
+            Ok(()) => {}
+            Err(e) => {
+                r.stderr.push_str(&format!(
+                    "mkdir: can't create directory '{d}': {}\n",
+                    e.text()
+                ));
+                r.code = 1;
+            }
+        }
+    }
+    r
+}
+
+/// `rm [-f] FILE...` (coreutils/rm.c): files a command wrote.
+pub fn rm(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
+    let g = match super::applet::Getopt::parse("rm", args, "firRv", "", false, "[-irf] FILE...") {
+        Ok(g) => g,
+        Err(e) => return *e,
+    };
+    let mut r = ExecResult::default();
+    for f in &g.operands {
+        if sb.remove_file(f) {
+            continue;
+        }
+        let why = if sb.is_dir(f) {
+            "Is a directory"
+        } else if sb.file(f).is_some() {
+            "vnet does not let commands remove Docker's own files"
+        } else if g.has('f') {
+            continue;
+        } else {
+            "No such file or directory"
+        };
+        r.stderr
+            .push_str(&format!("rm: can't remove '{f}': {why}\n"));
+        r.code = 1;
+    }
+    r
+}

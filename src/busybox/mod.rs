@@ -13,7 +13,9 @@
 //! (networking/netstat.c) lists what listens;
 //! the text filters a pipe feeds ([`grep`], [`head`], [`tail`], [`wc`], [`cut`], [`sort`],
 //! [`printf`], [`seq`], [`sleep`]) are coreutils' and findutils' files of the same names.
-//! [`sh`] is the shell (shell/ash.c) that `attach`, `exec -i c sh` and `sh -c` reach.
+//! [`sh`] is the shell (shell/ash.c) that `attach`, `exec -i c sh` and `sh -c` reach; its
+//! redirections write the container's files, which [`files`] reads and makes (`mkdir`,
+//! `rm`). [`tcpdump`] (tcpdump 4.99) is not busybox's: images made for labs carry it.
 //! This file starts programs as `docker exec` does (no shell: a program the image lacks is
 //! the runtime's error, 126) and as the shell does (by name or by path, `busybox APPLET`;
 //! anything else is `sh: NAME: not found`, 127). What every applet takes and gives is in
@@ -42,6 +44,7 @@ pub mod socket;
 pub mod sort;
 pub mod sysctl;
 pub mod tail;
+pub mod tcpdump;
 pub mod telnet;
 pub mod traceroute;
 pub mod wc;
@@ -99,7 +102,9 @@ pub fn attach_line(
         .get_or_insert_with(|| Shell::new(&sb.env(opts.tty), "sh", &[]).reading_input(opts.tty));
     match sh.run_line(&mut sb, line, opts) {
         (r, sh::Flow::Continue) => AttachLine::Ran(r),
-        (r, sh::Flow::Exit(code)) => {
+        (mut r, sh::Flow::Exit(code)) => {
+            sh.end_jobs(&mut sb, &mut r);
+            drop(sb);
             d.container_exit(cid, code);
             AttachLine::Exit(code, r)
         }
@@ -122,7 +127,10 @@ pub fn exec_shell_line(
         .get_or_insert_with(|| Shell::new(&sb.env(opts.tty), "sh", &[]).reading_input(opts.tty));
     Ok(match sh.run_line(&mut sb, line, opts) {
         (r, sh::Flow::Continue) => (r, None),
-        (r, sh::Flow::Exit(code)) => (r, Some(code)),
+        (mut r, sh::Flow::Exit(code)) => {
+            sh.end_jobs(&mut sb, &mut r);
+            (r, Some(code))
+        }
     })
 }
 
@@ -135,7 +143,7 @@ pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<Exec
     let Some((cmd, rest)) = argv.split_first() else {
         return Ok(ExecResult::default());
     };
-    let Some(name) = applet_name(cmd) else {
+    let Some(name) = program_name(&sb, cmd) else {
         return Ok(not_in_image(cmd));
     };
     // `sh -c "nc -l ..."`: the shell starts the listener (a plain command line only).
@@ -150,8 +158,7 @@ pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<Exec
         Some((p, a)) => (applet_name(p).unwrap_or(""), a),
         None => ("", &[][..]),
     };
-    let listening = prog == "nc" && args.iter().any(|a| a.starts_with('-') && a.contains('l'));
-    if !listening {
+    if !is_server(prog, args) {
         return Ok(ExecResult::err(
             format!(
                 "vnet: exec -d runs servers in the background (nc -l); run {name} without -d\n"
@@ -159,24 +166,38 @@ pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<Exec
             1,
         ));
     }
-    match nc::listen(&sb, args) {
+    Ok(start_server(&mut sb, prog, args))
+}
+
+/// Whether `prog ARGS` is a server a container can leave running (`nc -l`).
+pub(super) fn is_server(prog: &str, args: &[&str]) -> bool {
+    prog == "nc" && args.iter().any(|a| a.starts_with('-') && a.contains('l'))
+}
+
+/// Leaves server `prog ARGS` running in the container (`exec -d`, `CMD &`): its ports serve
+/// later commands. What vnet does not simulate it says; busybox's own errors (a port in
+/// use) end the server, which nobody sees.
+pub(super) fn start_server(sb: &mut Sandbox, prog: &str, args: &[&str]) -> ExecResult {
+    let started = match prog {
+        "nc" => nc::listen(sb, args),
+        _ => return ExecResult::default(),
+    };
+    match started {
         Ok(p) => {
             if !sb.start_process(p) {
-                return Ok(ExecResult::err(
+                return ExecResult::err(
                     format!(
                         "vnet: a container keeps at most {} background programs\n",
                         crate::docker::container::MAX_PROCESSES
                     ),
                     1,
-                ));
+                );
             }
         }
-        // What vnet does not simulate it says; busybox's own errors (a port in use) end the
-        // detached program, which nobody sees.
-        Err(e) if e.stderr.contains("not simulated") => return Ok(*e),
+        Err(e) if e.stderr.contains("not simulated") => return *e,
         Err(_) => {}
     }
-    Ok(ExecResult::default())
+    ExecResult::default()
 }
 
 /// `vnet host exec CMD [ARG...]`: a program run on the simulated Docker host itself, in
@@ -210,7 +231,7 @@ pub fn program(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecRes
     let Some((cmd, rest)) = argv.split_first() else {
         return ExecResult::default();
     };
-    match applet_name(cmd) {
+    match program_name(sb, cmd) {
         // `sh` with no command reads its standard input, which `exec` without `-i` closes.
         Some("sh" | "ash") if rest.is_empty() => ExecResult::default(),
         Some(name) => {
@@ -238,11 +259,13 @@ const APPLETS: &[&str] = &[
     "hostname",
     "ifconfig",
     "ip",
+    "mkdir",
     "nc",
     "netstat",
     "nslookup",
     "ping",
     "printf",
+    "rm",
     "seq",
     "sh",
     "sleep",
@@ -258,6 +281,22 @@ const APPLETS: &[&str] = &[
 
 /// The directories busybox installs its applet links in.
 const APPLET_DIRS: &[&str] = &["/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/"];
+
+/// The program a name or path starts in the container: an applet, or another program its
+/// image has (`tcpdump` in `nicolaka/netshoot`).
+pub(super) fn program_name(sb: &Sandbox, program: &str) -> Option<&'static str> {
+    applet_name(program).or_else(|| {
+        let name = program.rsplit('/').next().unwrap_or(program);
+        let dir_ok = !program.contains('/')
+            || APPLET_DIRS
+                .iter()
+                .any(|d| program.strip_prefix(d) == Some(name));
+        sb.image_programs()
+            .iter()
+            .copied()
+            .find(|p| *p == name && dir_ok)
+    })
+}
 
 /// The applet a program name or path starts, if the image has it.
 fn applet_name(program: &str) -> Option<&'static str> {
@@ -314,7 +353,7 @@ fn command(
     let Some((cmd, rest)) = words.split_first() else {
         return ExecResult::default();
     };
-    let Some(name) = applet_name(cmd) else {
+    let Some(name) = program_name(sb, cmd) else {
         return missing(cmd);
     };
     let args: Vec<&str> = rest.iter().map(|s| s.as_str()).collect();
@@ -347,6 +386,7 @@ fn command(
             if let sh::Flow::Exit(code) = flow {
                 r.code = code;
             }
+            sh.end_jobs(sb, &mut r);
             r
         }
         // `sh` reading its standard input: the pipe's text, as a script.
@@ -356,6 +396,7 @@ fn command(
             if let sh::Flow::Exit(code) = flow {
                 r.code = code;
             }
+            sh.end_jobs(sb, &mut r);
             r
         }
         ("busybox", []) => ExecResult::out(format!(
@@ -368,6 +409,19 @@ fn command(
         },
         _ => applet(sb, name, &args, stdin, opts)
             .unwrap_or_else(|| applet::not_simulated(name, None, &args)),
+    }
+}
+
+/// `tcpdump` in the foreground: its options and filter are checked as it starts, but the
+/// frames it would wait for come only from commands that run after it, which a foreground
+/// capture would never let start; vnet says so rather than wait.
+fn foreground_tcpdump(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
+    match tcpdump::Tcpdump::start(sb, args) {
+        Err(r) => *r,
+        Ok(_) => ExecResult::err(
+            "tcpdump: a capture sees the frames of the commands that run after it in the same exec: start it in the background first, as in sh -c 'tcpdump -n -c 4 & ping -c 1 web'\n".into(),
+            1,
+        ),
     }
 }
 
@@ -388,6 +442,8 @@ fn applet(
         ("arp", [] | ["-a"] | ["-n"] | ["-an"] | ["-na"]) => ip::arp(sb),
         ("hostname", []) => files::hostname(sb),
         ("cat", _) => files::cat(sb, args, stdin),
+        ("mkdir", _) => files::mkdir(sb, args),
+        ("rm", _) => files::rm(sb, args),
         ("env", []) => files::env(sb, opts.tty),
         ("nslookup", [name]) => nslookup::run(sb, name, None, opts),
         ("nslookup", [name, server]) => nslookup::run(sb, name, Some(server), opts),
@@ -409,6 +465,7 @@ fn applet(
         ("netstat", _) => netstat::run(sb, args),
         ("telnet", _) => telnet::run(sb, args, stdin, opts),
         ("traceroute", _) => traceroute::run(sb, args, opts),
+        ("tcpdump", _) => foreground_tcpdump(sb, args),
         _ => return None,
     })
 }

@@ -5,8 +5,15 @@
 //! `unset`, `exit [N]` and `#` comments. `sh -c`, `docker exec -i c sh` and `docker attach`
 //! all run lines through one [`Shell`].
 //!
-//! What ash has beyond that (redirections, `&`, `( )`, `` ` ``, `if`/`for`/`while`/`case`
-//! and the other compound commands) is refused with a clear error rather than misread.
+//! Redirections (`>`, `>>`, `<`, `N>&M`, `>&-`, with a descriptor before them) are opened
+//! first to last, as ash opens them, onto the container's files ([`Sandbox::write_file`]) or
+//! `/dev/null`. `CMD &` starts a server (`nc -l`) or a capture (`tcpdump`) in the
+//! background: a capture sees the frames of the commands after it and ends with the shell
+//! (see [`super::tcpdump`]).
+//!
+//! What ash has beyond that (other background jobs, here-documents, `( )`, `` ` ``,
+//! `if`/`for`/`while`/`case` and the other compound commands) is refused with a clear error
+//! rather than misread.
 //! Syntax errors use ash's words (`sh: syntax error: unexpected "&&"`, status 2).
 //!
 //! The stages of a pipeline run one after another, each reading what the one before wrote:
@@ -15,6 +22,8 @@
 //! stops it.
 
 use super::applet::{ExecOptions, ExecResult, MAX_GATHERED_OUTPUT, MAX_PIPE};
+use super::tcpdump::Tcpdump;
+use crate::docker::container::fs::FsError;
 use crate::docker::sandbox::Sandbox;
 
 /// The longest command line the shell reads; ash has no limit, but nothing a lab types
@@ -78,6 +87,21 @@ impl Op {
 enum Token {
     Word(Word),
     Op(Op),
+    /// A redirection operator, with the descriptor written before it (`2>`).
+    Redir(Option<u32>, Redir),
+}
+
+/// ash's redirection operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Redir {
+    /// `<` (and `<>`): read a file.
+    In,
+    /// `>` (and `>|`): create or truncate a file.
+    Out,
+    /// `>>`.
+    Append,
+    /// `>&` (and `<&`): a copy of another descriptor, or `-` to close.
+    Dup,
 }
 
 /// A syntax error, in ash's words after `sh: `.
@@ -185,7 +209,41 @@ fn lex(line: &str) -> Result<Vec<Token>, SyntaxError> {
                     }
                 }
             }
-            ';' | '&' | '|' | '<' | '>' | '(' | ')' | '`' => {
+            '<' | '>' => {
+                // An unquoted number right before the operator is the descriptor.
+                let fd = match &word {
+                    Some(Word {
+                        parts,
+                        quoted: false,
+                    }) => match parts.as_slice() {
+                        [Part::Lit(n)] if n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()) => {
+                            n.parse().ok()
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if fd.is_some() {
+                    word = None;
+                }
+                end(&mut word, &mut out);
+                let r = match (c, chars.peek().copied()) {
+                    ('>', Some('>')) => Redir::Append,
+                    ('>' | '<', Some('&')) => Redir::Dup,
+                    ('>', Some('|')) => Redir::Out,
+                    ('<', Some('>')) => Redir::In,
+                    ('<', Some('<')) => {
+                        return Err(SyntaxError("here-documents (<<) are not simulated".into()));
+                    }
+                    ('>', _) => Redir::Out,
+                    _ => Redir::In,
+                };
+                if matches!(chars.peek(), Some('>' | '&' | '|')) {
+                    chars.next();
+                }
+                out.push(Token::Redir(fd, r));
+            }
+            ';' | '&' | '|' | '(' | ')' | '`' => {
                 end(&mut word, &mut out);
                 let op = match (c, chars.peek().copied()) {
                     (';', Some(';')) => Op::DSemi,
@@ -272,11 +330,13 @@ fn lex(line: &str) -> Result<Vec<Token>, SyntaxError> {
     Ok(out)
 }
 
-/// One simple command: its assignments (`NAME=value` before the first word) and its words.
+/// One simple command: its assignments (`NAME=value` before the first word), its words
+/// and its redirections.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Simple {
     assigns: Vec<(String, Word)>,
     words: Vec<Word>,
+    redirs: Vec<(Option<u32>, Redir, Word)>,
 }
 
 /// A pipeline: commands joined by `|`, `!` negating its status.
@@ -284,6 +344,8 @@ struct Simple {
 struct Pipeline {
     negate: bool,
     commands: Vec<Simple>,
+    /// Ended by `&`: run in the background.
+    background: bool,
 }
 
 /// How a pipeline joins the one before it.
@@ -340,6 +402,7 @@ fn parse(tokens: Vec<Token>) -> Result<List, String> {
             None => "syntax error: unexpected end of file".into(),
             Some(Token::Op(op)) => format!("syntax error: unexpected {}", op.name()),
             Some(Token::Word(_)) => "syntax error: unexpected word".into(),
+            Some(Token::Redir(..)) => "syntax error: unexpected redirection".into(),
         }
     };
     let mut list = List::new();
@@ -362,8 +425,28 @@ fn parse(tokens: Vec<Token>) -> Result<List, String> {
         let mut pipeline = Pipeline::default();
         loop {
             let mut cmd = Simple::default();
-            while let Some(Token::Word(w)) = toks.peek() {
-                let w = w.clone();
+            loop {
+                let w = match toks.peek() {
+                    Some(Token::Word(w)) => w.clone(),
+                    Some(Token::Redir(fd, r)) => {
+                        let (fd, r) = (*fd, *r);
+                        toks.next();
+                        match toks.next() {
+                            Some(Token::Word(target)) => cmd.redirs.push((fd, r, target)),
+                            t => {
+                                // ash: `echo x >` ends the file; `echo x > ;` is unexpected ";".
+                                return Err(match t {
+                                    Some(Token::Op(Op::Newline)) => {
+                                        "syntax error: unexpected newline".into()
+                                    }
+                                    t => unexpected(t.as_ref()),
+                                });
+                            }
+                        }
+                        continue;
+                    }
+                    _ => break,
+                };
                 toks.next();
                 if cmd.words.is_empty() {
                     if !pipeline.negate && pipeline.commands.is_empty() && plain(&w) == Some("!") {
@@ -382,7 +465,7 @@ fn parse(tokens: Vec<Token>) -> Result<List, String> {
                 }
                 cmd.words.push(w);
             }
-            if cmd.words.is_empty() && cmd.assigns.is_empty() {
+            if cmd.words.is_empty() && cmd.assigns.is_empty() && cmd.redirs.is_empty() {
                 return Err(unexpected(toks.peek()));
             }
             pipeline.commands.push(cmd);
@@ -403,10 +486,13 @@ fn parse(tokens: Vec<Token>) -> Result<List, String> {
             Some(Token::Op(Op::And)) => Join::And,
             Some(Token::Op(Op::Or)) => Join::Or,
             Some(Token::Op(Op::Amp)) => {
-                return Err("&: background jobs are not simulated".into());
-            }
-            Some(Token::Op(Op::Redirect)) => {
-                return Err("redirections (<, >, >>) are not simulated".into());
+                if let Some((_, p)) = list.last_mut() {
+                    p.background = true;
+                }
+                if toks.peek().is_none() {
+                    return Ok(list);
+                }
+                Join::Then
             }
             Some(Token::Op(Op::LParen | Op::RParen)) => {
                 return Err("subshells ( ) are not simulated".into());
@@ -446,7 +532,13 @@ pub struct Shell {
     /// Whether it reads from a terminal (ash's `-i`): errors do not end it and do not name
     /// a line.
     interactive: bool,
+    /// Its background captures (`tcpdump ... &`), at most [`MAX_JOBS`], with where their
+    /// standard output and error go.
+    jobs: Vec<(Tcpdump, Sink, Sink)>,
 }
+
+/// Background captures one shell runs at once (vnet's bound).
+pub const MAX_JOBS: usize = 16;
 
 impl Shell {
     /// A shell started in the container with `env` (`NAME=value`, exported), named `$0`
@@ -467,6 +559,7 @@ impl Shell {
             status: 0,
             lineno: None,
             interactive: false,
+            jobs: Vec::new(),
         }
     }
 
@@ -593,6 +686,10 @@ impl Shell {
         if let Some(n) = &mut self.lineno {
             *n += 1;
         }
+        // A shell reading line by line gets a new sandbox for each: its captures go on.
+        for (j, _, _) in &mut self.jobs {
+            j.reopen(sb);
+        }
         let mut out = ExecResult::default();
         let parsed = if line.len() > MAX_LINE {
             Err(format!("the line is longer than {MAX_LINE} bytes"))
@@ -623,7 +720,14 @@ impl Shell {
             if !run {
                 continue;
             }
-            if let Flow::Exit(code) = self.pipeline(sb, &pipeline, opts, &mut out) {
+            if pipeline.background {
+                self.background(sb, &pipeline, &mut out);
+                self.read_jobs(sb, &mut out);
+                continue;
+            }
+            let flow = self.pipeline(sb, &pipeline, opts, &mut out);
+            self.read_jobs(sb, &mut out);
+            if let Flow::Exit(code) = flow {
                 out.code = code;
                 return (out, Flow::Exit(code));
             }
@@ -633,6 +737,84 @@ impl Shell {
         }
         out.code = self.status;
         (out, Flow::Continue)
+    }
+
+    /// Starts a pipeline in the background (`CMD &`): a capture (`tcpdump`) that sees the
+    /// frames of the commands after it, or a server (`nc -l`) that keeps serving in the
+    /// container as `exec -d` leaves one. The shell does not wait, and its status is 0.
+    fn background(&mut self, sb: &mut Sandbox, p: &Pipeline, out: &mut ExecResult) {
+        self.status = 0;
+        let (words, fd1, fd2) = match p.commands.as_slice() {
+            [cmd] if !p.negate && cmd.assigns.is_empty() => {
+                let words = cmd.words.iter().flat_map(|w| self.expand(w)).collect();
+                match self.redirections(sb, cmd) {
+                    Ok((fd1, fd2, _)) => (words, fd1, fd2),
+                    Err(e) => {
+                        out.stderr.push_str(&e.stderr);
+                        return;
+                    }
+                }
+            }
+            _ => (Vec::new(), Sink::Out, Sink::Err),
+        };
+        let args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
+        match words.first().map(|w| super::program_name(sb, w)) {
+            Some(Some("tcpdump")) => {
+                if self.jobs.len() >= MAX_JOBS {
+                    out.stderr.push_str(&format!(
+                        "sh: a shell runs at most {MAX_JOBS} captures at once (vnet's bound)\n"
+                    ));
+                    return;
+                }
+                match Tcpdump::start(sb, &args) {
+                    Ok((job, header)) => {
+                        deliver(sb, out, &header, &fd2);
+                        self.jobs.push((job, fd1, fd2));
+                    }
+                    Err(r) => {
+                        let r = *r;
+                        deliver(sb, out, &r.stdout, &fd1);
+                        deliver(sb, out, &r.stderr, &fd2);
+                    }
+                }
+            }
+            Some(Some(name)) if super::is_server(name, &args) => {
+                let r = super::start_server(sb, name, &args);
+                out.stderr.push_str(&r.stderr);
+            }
+            _ => {
+                let shown = words.join(" ");
+                out.stderr.push_str(&format!(
+                    "sh: vnet's shell runs tcpdump and servers (nc -l) in the background, not: {shown}\n"
+                ));
+                self.status = 2;
+            }
+        }
+    }
+
+    /// What the background captures printed since the last command; those that reached
+    /// their count end, with their statistics.
+    fn read_jobs(&mut self, sb: &mut Sandbox, out: &mut ExecResult) {
+        let mut k = 0;
+        while let Some((j, fd1, fd2)) = self.jobs.get_mut(k) {
+            let r = j.read(sb);
+            let (fd1, fd2) = (fd1.clone(), fd2.clone());
+            job_output(sb, out, &r, &fd1, &fd2);
+            if r.done {
+                self.jobs.remove(k);
+            } else {
+                k += 1;
+            }
+        }
+    }
+
+    /// Ends the background captures as the end of the `exec` ends them (an interrupt): what
+    /// they still had, and their statistics.
+    pub fn end_jobs(&mut self, sb: &mut Sandbox, out: &mut ExecResult) {
+        for (j, fd1, fd2) in std::mem::take(&mut self.jobs) {
+            let r = j.interrupt(sb);
+            job_output(sb, out, &r, &fd1, &fd2);
+        }
     }
 
     /// Runs a pipeline: each stage reads what the one before printed; the last one's
@@ -710,6 +892,95 @@ impl Shell {
         opts: &ExecOptions,
         alone: bool,
     ) -> (ExecResult, Flow) {
+        if cmd.redirs.is_empty() {
+            return self.command(sb, cmd, stdin, opts, alone);
+        }
+        let (fd1, fd2, input) = match self.redirections(sb, cmd) {
+            Ok(r) => r,
+            Err(e) => {
+                self.status = 1;
+                return (*e, Flow::Continue);
+            }
+        };
+        // What goes elsewhere than the terminal is gathered, not streamed.
+        let gathered = ExecOptions {
+            terminal: None,
+            ..opts.clone()
+        };
+        let run_opts = if fd1 == Sink::Out { opts } else { &gathered };
+        let (mut r, flow) =
+            self.command(sb, cmd, input.as_deref().unwrap_or(stdin), run_opts, alone);
+        let (stdout, stderr) = (std::mem::take(&mut r.stdout), std::mem::take(&mut r.stderr));
+        deliver(sb, &mut r, &stdout, &fd1);
+        deliver(sb, &mut r, &stderr, &fd2);
+        (r, flow)
+    }
+
+    /// Opens a command's redirections as ash does, first to last: where its standard
+    /// output and error go, and what it reads, or the shell's error (status 1).
+    fn redirections(
+        &mut self,
+        sb: &mut Sandbox,
+        cmd: &Simple,
+    ) -> Result<(Sink, Sink, Option<String>), Box<ExecResult>> {
+        let mut fd1 = Sink::Out;
+        let mut fd2 = Sink::Err;
+        let mut input: Option<String> = None;
+        let fail = |msg: String| Box::new(ExecResult::err(msg, 1));
+        for (fd, r, target) in &cmd.redirs {
+            let target = self.expand_whole(target);
+            let fd = fd.unwrap_or(if *r == Redir::In { 0 } else { 1 });
+            let sink = match r {
+                Redir::In => {
+                    if fd == 0 {
+                        match read_file(sb, &target) {
+                            Some(t) => input = Some(t),
+                            None => {
+                                return Err(fail(format!(
+                                    "sh: can't open {target}: no such file\n"
+                                )));
+                            }
+                        }
+                    }
+                    continue;
+                }
+                Redir::Out | Redir::Append if target == "/dev/null" => Sink::Null,
+                Redir::Out | Redir::Append => {
+                    // `>` empties the file as it opens it.
+                    if let Err(e) = sb.write_file(&target, "", *r == Redir::Append) {
+                        let why = match e {
+                            FsError::NoEntry => "nonexistent directory",
+                            e => e.text(),
+                        };
+                        return Err(fail(format!("sh: can't create {target}: {why}\n")));
+                    }
+                    Sink::File(target)
+                }
+                Redir::Dup => match target.as_str() {
+                    "1" => fd1.clone(),
+                    "2" => fd2.clone(),
+                    "-" => Sink::Null,
+                    _ => return Err(fail(format!("sh: {target}: bad file descriptor\n"))),
+                },
+            };
+            match fd {
+                1 => fd1 = sink,
+                2 => fd2 = sink,
+                _ => {}
+            }
+        }
+        Ok((fd1, fd2, input))
+    }
+
+    /// Runs a simple command whose redirections are set up.
+    fn command(
+        &mut self,
+        sb: &mut Sandbox,
+        cmd: &Simple,
+        stdin: &str,
+        opts: &ExecOptions,
+        alone: bool,
+    ) -> (ExecResult, Flow) {
         let words: Vec<String> = cmd.words.iter().flat_map(|w| self.expand(w)).collect();
         let assigns: Vec<(String, String)> = cmd
             .assigns
@@ -778,6 +1049,58 @@ impl Shell {
         };
         (r, Flow::Continue)
     }
+}
+
+/// Where a descriptor of a command goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Sink {
+    /// The shell's standard output.
+    Out,
+    /// The shell's standard error.
+    Err,
+    /// `/dev/null`, or closed.
+    Null,
+    /// A file of the container.
+    File(String),
+}
+
+/// What a background capture printed, where its descriptors go.
+fn job_output(
+    sb: &mut Sandbox,
+    out: &mut ExecResult,
+    r: &super::tcpdump::Read,
+    fd1: &Sink,
+    fd2: &Sink,
+) {
+    if *fd1 == Sink::Out {
+        push_bounded(&mut out.stdout, &r.stdout, &mut out.stderr);
+    } else {
+        deliver(sb, out, &r.stdout, fd1);
+    }
+    deliver(sb, out, &r.stderr, fd2);
+}
+
+/// Sends `text` a command wrote on one descriptor where it goes.
+fn deliver(sb: &mut Sandbox, r: &mut ExecResult, text: &str, sink: &Sink) {
+    match sink {
+        Sink::Out => r.stdout.push_str(text),
+        Sink::Err => r.stderr.push_str(text),
+        Sink::Null => {}
+        Sink::File(path) => {
+            if let Err(e) = sb.write_file(path, text, true) {
+                r.stderr
+                    .push_str(&format!("sh: write error: {}\n", e.text()));
+            }
+        }
+    }
+}
+
+/// A file the shell reads (`< FILE`): the container's, or `/dev/null`'s nothing.
+fn read_file(sb: &Sandbox, path: &str) -> Option<String> {
+    if path == "/dev/null" {
+        return Some(String::new());
+    }
+    sb.file(path)
 }
 
 /// Appends `s` to `out` unless that passes [`MAX_GATHERED_OUTPUT`], which `err` then says.
@@ -849,9 +1172,11 @@ mod tests {
         assert_eq!(err(";"), "syntax error: unexpected \";\"");
         assert_eq!(err("echo 'a"), "syntax error: unterminated quoted string");
         assert_eq!(err("a ;; b"), "syntax error: unexpected \";;\"");
-        assert!(err("a > f").contains("not simulated"));
+        assert!(err("cat <<EOF").contains("not simulated"));
+        assert_eq!(err("echo >"), "syntax error: unexpected end of file");
+        assert_eq!(err("echo > ;"), "syntax error: unexpected \";\"");
         assert!(err("if true; then a; fi").contains("not simulated"));
-        assert!(err("a &").contains("not simulated"));
+        assert!(parse(lex("a & b").unwrap()).unwrap()[0].1.background);
     }
 
     #[test]

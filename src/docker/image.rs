@@ -25,6 +25,8 @@ pub struct Image {
     /// Whether PID 1 exits on the stop signal. A shell as PID 1 ignores SIGTERM, so
     /// `docker stop` waits out its timeout and kills it (exit 137).
     pub exits_on_stop_signal: bool,
+    /// Programs it has besides busybox's applets (`tcpdump`).
+    pub programs: &'static [&'static str],
 }
 
 /// A server an image's program runs (its behaviour is in [`crate::servers`]).
@@ -143,6 +145,7 @@ pub fn lookup(reference: &str) -> Image {
             exposed: vec!["6379/tcp".into()],
             listens: vec![(6379, Service::Redis)],
             exits_on_stop_signal: true,
+            programs: &[],
         },
         "nginx" => Image {
             entrypoint: &["/docker-entrypoint.sh"],
@@ -151,6 +154,7 @@ pub fn lookup(reference: &str) -> Image {
             exposed: vec!["80/tcp".into()],
             listens: vec![(80, Service::Nginx)],
             exits_on_stop_signal: true,
+            programs: &[],
         },
         "postgres" => Image {
             entrypoint: &["docker-entrypoint.sh"],
@@ -159,6 +163,7 @@ pub fn lookup(reference: &str) -> Image {
             exposed: vec!["5432/tcp".into()],
             listens: vec![(5432, Service::Postgres)],
             exits_on_stop_signal: true,
+            programs: &[],
         },
         "httpd" => Image {
             entrypoint: &[],
@@ -171,6 +176,7 @@ pub fn lookup(reference: &str) -> Image {
             listens: vec![(80, Service::Httpd)],
             // STOPSIGNAL SIGWINCH: a graceful stop.
             exits_on_stop_signal: true,
+            programs: &[],
         },
         "alpine" => Image {
             entrypoint: &[],
@@ -179,6 +185,18 @@ pub fn lookup(reference: &str) -> Image {
             exposed: Vec::new(),
             listens: Vec::new(),
             exits_on_stop_signal: false,
+            programs: &[],
+        },
+        // The network troubleshooting image (Alpine, busybox's applets, and tools such as
+        // tcpdump); its command is an interactive zsh.
+        "netshoot" => Image {
+            entrypoint: &[],
+            cmd: vec!["zsh".into()],
+            env: &[PATH],
+            exposed: Vec::new(),
+            listens: Vec::new(),
+            exits_on_stop_signal: false,
+            programs: &["tcpdump"],
         },
         "ubuntu" | "debian" => Image {
             entrypoint: &[],
@@ -187,6 +205,7 @@ pub fn lookup(reference: &str) -> Image {
             exposed: Vec::new(),
             listens: Vec::new(),
             exits_on_stop_signal: false,
+            programs: &[],
         },
         // busybox and anything unknown: a shell.
         _ => Image {
@@ -196,6 +215,7 @@ pub fn lookup(reference: &str) -> Image {
             exposed: Vec::new(),
             listens: Vec::new(),
             exits_on_stop_signal: false,
+            programs: &[],
         },
     }
 }
@@ -211,18 +231,39 @@ pub fn size(reference: &str) -> u64 {
     }
 }
 
-/// The repositories whose defaults [`lookup`] knows (Docker Hub's official images).
-const KNOWN: [&str; 8] = [
-    "alpine", "busybox", "debian", "httpd", "nginx", "postgres", "redis", "ubuntu",
+/// The repositories whose defaults [`lookup`] knows (Docker Hub's official images, and
+/// one lab image of a user's namespace).
+const KNOWN: [&str; 9] = [
+    "alpine",
+    "busybox",
+    "debian",
+    "httpd",
+    "nginx",
+    "nicolaka/netshoot",
+    "postgres",
+    "redis",
+    "ubuntu",
 ];
+
+/// The one image of the catalogue outside Docker Hub's official namespace.
+const NETSHOOT: &str = "nicolaka/netshoot";
 
 /// `busybox`, `busybox:1.36`, `library/busybox`, `docker.io/library/busybox:latest` → the
 /// repository (`busybox`) and tag (`latest` when none), or `None` for another registry or
-/// namespace.
+/// namespace (`nicolaka/netshoot[:TAG]` is let through, the catalogue having it).
 fn official(reference: &str) -> Option<(&str, &str)> {
     let r = reference.strip_prefix("docker.io/").unwrap_or(reference);
     let r = r.strip_prefix("library/").unwrap_or(r);
-    if r.contains('/') || r.contains('@') {
+    if r.contains('@') {
+        return None;
+    }
+    if let Some(tag) = r.strip_prefix(NETSHOOT) {
+        return match tag {
+            "" => Some((NETSHOOT, "latest")),
+            t => t.strip_prefix(':').map(|t| (NETSHOOT, t)),
+        };
+    }
+    if r.contains('/') {
         return None;
     }
     Some(r.split_once(':').unwrap_or((r, "latest")))

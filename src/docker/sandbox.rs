@@ -12,11 +12,13 @@
 //! command took.
 
 use super::container::StaticRoute;
+use super::container::fs::{self, FsError};
 use super::error::{Error, Result};
 use super::network::{Driver, Endpoint, InterfaceCounters, Network};
 use super::{Daemon, NetworkMode, Status};
 use crate::dns;
 use crate::engine::router::{Route as RouterRoute, RouterSpec};
+use crate::engine::taps::Sniffed;
 use crate::engine::{
     BridgeId, BridgeNode, BridgeSpec, HostId, NicId, NicSpec, Remote, UnderlayHostSpec, VtepSpec,
     World,
@@ -43,6 +45,20 @@ pub struct Sandbox<'d> {
     nics: Vec<NicRef>,
     /// The simulated host itself (`vnet host exec`), not a container.
     on_host: bool,
+    /// Packet captures open in the command (`tcpdump ... &`), which every world it builds
+    /// feeds.
+    captures: Vec<Capture>,
+}
+
+/// A packet capture on one interface for the rest of a command: what the worlds the
+/// command ran saw on it.
+struct Capture {
+    iface: usize,
+    open: bool,
+    /// The world's sniffer, while a world runs.
+    sniffer: Option<usize>,
+    frames: Vec<Sniffed>,
+    dropped: u64,
 }
 
 /// A container interface as the shell sees it.
@@ -195,6 +211,7 @@ impl Daemon {
             ifaces,
             nics: Vec::new(),
             on_host: false,
+            captures: Vec::new(),
         }
     }
 
@@ -209,6 +226,7 @@ impl Daemon {
             ifaces,
             nics: Vec::new(),
             on_host: true,
+            captures: Vec::new(),
         }
     }
 }
@@ -224,6 +242,13 @@ impl Sandbox<'_> {
     /// The endpoint an interface stands for.
     fn endpoint(&self, at: NicRef) -> Option<&Endpoint> {
         self.daemon.endpoint(at)
+    }
+
+    /// The programs the container's image has besides busybox's applets (none on the host).
+    pub fn image_programs(&self) -> &'static [&'static str] {
+        self.container()
+            .and_then(|c| self.daemon.image(&c.config.image))
+            .map_or(&[], |i| i.programs)
     }
 
     /// The container's name (`host` for the host's own namespace).
@@ -408,12 +433,72 @@ impl Sandbox<'_> {
                 _ => None,
             };
         }
-        match path {
+        let path = fs::normalize(path);
+        match path.as_str() {
             "/etc/hosts" => Some(self.hosts()),
             "/etc/resolv.conf" => Some(self.resolv_conf()),
             "/etc/hostname" => Some(format!("{}\n", self.hostname())),
-            _ => None,
+            p => self.container()?.layer.file(p).map(str::to_string),
         }
+    }
+
+    /// Whether `path` is a directory of the container.
+    pub fn is_dir(&self, path: &str) -> bool {
+        let path = fs::normalize(path);
+        match self.container() {
+            Some(c) if !self.on_host => c.layer.is_dir(&path),
+            _ => path == "/",
+        }
+    }
+
+    /// Writes `text` to file `path` in the container's layer (`>`), or after what it holds
+    /// (`>>`).
+    pub fn write_file(
+        &mut self,
+        path: &str,
+        text: &str,
+        append: bool,
+    ) -> std::result::Result<(), FsError> {
+        let path = fs::normalize(path);
+        match self.layer_mut() {
+            Some(l) => l.write(&path, text, append),
+            None => Err(FsError::NoLayer),
+        }
+    }
+
+    /// `mkdir [-p] PATH` in the container's layer.
+    pub fn make_dir(&mut self, path: &str, parents: bool) -> std::result::Result<(), FsError> {
+        let path = fs::normalize(path);
+        match self.layer_mut() {
+            Some(l) => l.mkdir(&path, parents),
+            None => Err(FsError::NoLayer),
+        }
+    }
+
+    /// `rm FILE`: whether the container's layer had it.
+    pub fn remove_file(&mut self, path: &str) -> bool {
+        let path = fs::normalize(path);
+        self.layer_mut().is_some_and(|l| l.remove(&path))
+    }
+
+    /// The names a command added in directory `path`.
+    pub fn listing(&self, path: &str) -> Vec<String> {
+        let path = fs::normalize(path);
+        self.container()
+            .filter(|_| !self.on_host)
+            .map(|c| c.layer.list(&path))
+            .unwrap_or_default()
+    }
+
+    fn layer_mut(&mut self) -> Option<&mut fs::Layer> {
+        if self.on_host {
+            return None;
+        }
+        self.daemon
+            .state
+            .containers
+            .get_mut(&self.cid)
+            .map(|c| &mut c.layer)
     }
 
     /// `/etc/hosts` (libnetwork's etchosts): the defaults, the legacy links, then the
@@ -529,9 +614,52 @@ impl Sandbox<'_> {
     /// The world a command in this container runs in, with its neighbours on the wire (see
     /// the module's doc).
     pub fn world(&mut self, trace: bool, capture: bool) -> World {
-        let (world, nics) = self.daemon.world(&self.cid, self.on_host, trace, capture);
+        let (mut world, nics) = self.daemon.world(&self.cid, self.on_host, trace, capture);
         self.nics = nics;
+        for k in 0..self.captures.len() {
+            let nic = self
+                .captures
+                .get(k)
+                .filter(|c| c.open)
+                .and_then(|c| self.nic(c.iface));
+            if let Some(c) = self.captures.get_mut(k) {
+                c.sniffer = nic.map(|n| world.sniff(n));
+            }
+        }
         world
+    }
+
+    /// Opens a capture on interface `iface` (one of [`Sandbox::ifaces`]) for the rest of
+    /// the command: every world built from now on copies that interface's frames to it.
+    /// Returns its number for [`Sandbox::captured`].
+    pub fn open_capture(&mut self, iface: usize) -> usize {
+        self.captures.push(Capture {
+            iface,
+            open: true,
+            sniffer: None,
+            frames: Vec::new(),
+            dropped: 0,
+        });
+        self.captures.len() - 1
+    }
+
+    /// What capture `k` saw since it was last asked, and how many frames its buffer could
+    /// not take.
+    pub fn captured(&mut self, k: usize) -> (Vec<Sniffed>, u64) {
+        self.captures.get_mut(k).map_or((Vec::new(), 0), |c| {
+            (
+                std::mem::take(&mut c.frames),
+                std::mem::take(&mut c.dropped),
+            )
+        })
+    }
+
+    /// Closes capture `k`: later worlds do not feed it.
+    pub fn close_capture(&mut self, k: usize) {
+        if let Some(c) = self.captures.get_mut(k) {
+            c.open = false;
+            c.frames = Vec::new();
+        }
     }
 
     /// The NIC of the world that stands for interface `iface` (one of [`Sandbox::ifaces`];
@@ -642,6 +770,15 @@ impl Sandbox<'_> {
 
     /// Keeps what the run changed: counters, ARP caches, the clock.
     pub fn write_back(&mut self, world: &World) {
+        for c in &mut self.captures {
+            if let Some(i) = c.sniffer.take() {
+                let (frames, dropped) = world.sniffed(i);
+                if c.open {
+                    c.frames.extend_from_slice(frames);
+                    c.dropped += dropped;
+                }
+            }
+        }
         self.daemon.write_back(world, &self.nics);
         if !self.nics.is_empty() {
             // The interfaces' counters are the engine's again.

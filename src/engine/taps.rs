@@ -8,8 +8,13 @@
 //!
 //! With no tap on, a frame costs one test of [`Taps::is_on`], and the port's name is never
 //! built.
+//!
+//! A [`Sniffer`] is what a program capturing in a container (`tcpdump -i eth0`) sees: the
+//! frames one NIC sends and receives, as the kernel hands a packet socket a copy of each
+//! (`AF_PACKET`), kept whole for the program to filter and print. Its buffer is bounded, as
+//! the kernel's is: what passes it is counted as dropped.
 
-use super::{clock, trace};
+use super::{NicId, clock, trace};
 use crate::time::Instant;
 
 /// Something that sees frames cross a port.
@@ -58,12 +63,43 @@ impl Tap for PcapWriter {
     }
 }
 
+/// A frame a [`Sniffer`] saw, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sniffed {
+    /// When the NIC sent or received it.
+    pub at: Instant,
+    /// The Ethernet frame.
+    pub frame: Vec<u8>,
+}
+
+/// The most frame bytes a sniffer holds between two reads of it (libpcap's buffer on
+/// Linux is 2 MiB; a command's frames fit many times over): past it frames are counted as
+/// dropped, as the kernel counts what a full packet socket could not take.
+pub const SNIFF_BYTES: usize = 16 << 20;
+
+/// A copy of every frame one NIC sends or receives (a packet socket bound to it).
+#[derive(Debug)]
+pub struct Sniffer {
+    nic: NicId,
+    frames: Vec<Sniffed>,
+    bytes: usize,
+    dropped: u64,
+}
+
+impl Sniffer {
+    /// The frames seen so far, in order, and how many did not fit.
+    pub fn seen(&self) -> (&[Sniffed], u64) {
+        (&self.frames, self.dropped)
+    }
+}
+
 /// The taps of a world: a tracer, a capture, both or neither; each frame goes to the tracer
-/// first.
+/// first. Sniffers are apart: they see a NIC's frames, not a bridge port's.
 #[derive(Debug, Default)]
 pub struct Taps {
     tracer: Option<Tracer>,
     pcap: Option<PcapWriter>,
+    sniffers: Vec<Sniffer>,
 }
 
 impl Taps {
@@ -81,6 +117,45 @@ impl Taps {
     #[inline(always)]
     pub fn is_on(&self) -> bool {
         self.tracer.is_some() || self.pcap.is_some()
+    }
+
+    /// Starts a sniffer on NIC `nic`; returns its index.
+    pub fn sniff(&mut self, nic: NicId) -> usize {
+        self.sniffers.push(Sniffer {
+            nic,
+            frames: Vec::new(),
+            bytes: 0,
+            dropped: 0,
+        });
+        self.sniffers.len() - 1
+    }
+
+    /// Whether a sniffer is on (each frame a NIC sends or receives is then offered to
+    /// [`Taps::sniffed`]).
+    #[inline(always)]
+    pub fn sniffing(&self) -> bool {
+        !self.sniffers.is_empty()
+    }
+
+    /// NIC `nic` sent or received `frame` at `at`: a copy for each sniffer on it.
+    #[cold]
+    pub fn sniffed(&mut self, at: Instant, nic: NicId, frame: &[u8]) {
+        for s in self.sniffers.iter_mut().filter(|s| s.nic == nic) {
+            if s.bytes + frame.len() > SNIFF_BYTES {
+                s.dropped += 1;
+                continue;
+            }
+            s.bytes += frame.len();
+            s.frames.push(Sniffed {
+                at,
+                frame: frame.to_vec(),
+            });
+        }
+    }
+
+    /// Sniffer `i`, if there is one.
+    pub fn sniffer(&self, i: usize) -> Option<&Sniffer> {
+        self.sniffers.get(i)
     }
 
     /// The tracer, if on.

@@ -260,6 +260,17 @@ impl World {
         self.taps.pcap().map(|c| c.bytes())
     }
 
+    /// Starts copying every frame NIC `nic` sends or receives (a packet socket on it, as
+    /// `tcpdump -i` opens); returns the sniffer's index for [`World::sniffed`].
+    pub fn sniff(&mut self, nic: NicId) -> usize {
+        self.taps.sniff(nic)
+    }
+
+    /// What sniffer `i` saw, in order, and how many frames did not fit its buffer.
+    pub fn sniffed(&self, i: usize) -> (&[super::taps::Sniffed], u64) {
+        self.taps.sniffer(i).map_or((&[], 0), |s| s.seen())
+    }
+
     /// The virtual clock.
     pub fn now(&self) -> Instant {
         self.now
@@ -382,6 +393,10 @@ impl World {
 
     /// A NIC's stack wrote a frame: it enters its bridge at `now` plus a link's delay.
     pub(super) fn send_from_nic(&mut self, now: Instant, n: NicId, frame: FrameId) {
+        if self.taps.sniffing() {
+            let arena = self.arena.borrow();
+            self.taps.sniffed(now, n, arena.get(frame));
+        }
         let node = &self.nics[n.index()];
         let (bridge, port) = (node.spec.bridge, node.port);
         let at = now + self.link_delay();
@@ -909,6 +924,10 @@ impl World {
     /// A frame leaves its bridge for NIC `n`: counted, mirrored, and handed to the stack if
     /// it needs one.
     pub(super) fn nic_receive(&mut self, n: NicId, frame: FrameId) {
+        if self.taps.sniffing() {
+            let arena = self.arena.borrow();
+            self.taps.sniffed(self.now, n, arena.get(frame));
+        }
         self.observe(n, frame);
         let len = self.arena.borrow().get(frame).len() as u64;
         let wanted = {

@@ -166,6 +166,7 @@ impl Daemon {
             routes: Vec::new(),
             no_default_route: false,
             processes: Vec::new(),
+            layer: Default::default(),
             links_down: Vec::new(),
         };
         self.state.names.insert(c.name.clone(), id.clone());

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 
 mod create;
 mod delete;
+pub mod fs;
 mod list;
 mod rename;
 mod start;
@@ -270,6 +271,9 @@ pub struct Container {
     /// Servers started in it with `docker exec -d` (`nc -l`), listening until it stops.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<Process>,
+    /// Its writable layer: what commands wrote in it (kept across restarts).
+    #[serde(default, skip_serializing_if = "is_empty_layer")]
+    pub layer: fs::Layer,
 }
 
 /// A program `docker exec -d` left running in a container, and the TCP ports it listens on.
@@ -286,6 +290,10 @@ pub struct Process {
     /// client came.
     #[serde(default)]
     pub persistent: bool,
+}
+
+fn is_empty_layer(l: &fs::Layer) -> bool {
+    l.files.is_empty() && l.dirs.is_empty()
 }
 
 /// Programs `exec -d` may leave running in one container (vnet's bound).
