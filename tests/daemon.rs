@@ -939,7 +939,7 @@ fn docker_cli_attach_matches_vnet() {
 /// `docker exec -i c sh` with its input from a pipe prints what `vnet exec -i c sh` prints:
 /// the shell reads line after line, keeps its variables, pipes into the filters, and `exit
 /// 5` is the exec's status (the container keeps running); at the end of the input the
-/// status is the last command's.
+/// status is the last command's, and a background capture ends with its statistics.
 #[test]
 fn docker_cli_exec_shell_matches_vnet() {
     let Some(cli) = docker_cli() else {
@@ -952,10 +952,16 @@ fn docker_cli_exec_shell_matches_vnet() {
     let config = d.state.dir.join("docker-config");
     std::fs::create_dir_all(&config).unwrap();
     let w = |s: &str| -> Vec<String> { vnet::scenario::split_words(s).unwrap() };
-    let steps: [(&str, &str); 6] = [
+    let steps: [(&str, &str); 8] = [
         ("network create lab", ""),
         ("run -dit --name alpha --net lab busybox", ""),
         ("run -dit --name beta --net lab busybox", ""),
+        ("run -dit --name cap --net lab nicolaka/netshoot", ""),
+        // A capture left running when the input ends ends with the exec, as interrupted.
+        (
+            "exec -i cap sh",
+            "tcpdump -n -t icmp &\nping -c 1 alpha > /dev/null\n",
+        ),
         (
             "exec -i alpha sh",
             "N=beta; ping -c 2 $N | grep -c 'bytes from'\nseq 5 | sort -rn | head -n 2\necho \"$N\" && exit 5\necho never\n",
@@ -977,6 +983,14 @@ fn docker_cli_exec_shell_matches_vnet() {
         }
         if line == "exec -i beta sh" {
             assert_eq!(got.code, 1);
+        }
+        if line == "exec -i cap sh" {
+            assert!(
+                got.stdout.starts_with("IP 172.18.0.4 > 172.18.0.2: ICMP echo request")
+                    && got.stdout.ends_with(", length 64\n\n")
+                    && got.stderr.ends_with("2 packets captured\n2 packets received by filter\n0 packets dropped by kernel\n"),
+                "{got:?}"
+            );
         }
     }
 }

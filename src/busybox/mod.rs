@@ -134,6 +134,18 @@ pub fn exec_shell_line(
     })
 }
 
+/// The end of `docker exec -i c sh`'s input: the shell ends, and with it its background
+/// captures, as the end of the exec interrupts them (what they still print).
+pub fn exec_shell_end(d: &mut Daemon, term: &str, shell: &mut Option<Shell>) -> Result<ExecResult> {
+    let mut r = ExecResult::default();
+    let Some(sh) = shell.as_mut().filter(|s| s.has_jobs()) else {
+        return Ok(r);
+    };
+    let cid = d.exec_target(term)?;
+    sh.end_jobs(&mut d.sandbox(&cid), &mut r);
+    Ok(r)
+}
+
 /// `docker exec -d`: a program started in the background, its output discarded. What
 /// serves (`nc -l`) keeps listening in the container until it stops; anything else would
 /// run on the container's clock with nobody to see it, and is not simulated.
@@ -166,7 +178,7 @@ pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<Exec
             1,
         ));
     }
-    Ok(start_server(&mut sb, prog, args))
+    Ok(start_server(&mut sb, args))
 }
 
 /// Whether `prog ARGS` is a server a container can leave running (`nc -l`).
@@ -174,15 +186,12 @@ pub(super) fn is_server(prog: &str, args: &[&str]) -> bool {
     prog == "nc" && args.iter().any(|a| a.starts_with('-') && a.contains('l'))
 }
 
-/// Leaves server `prog ARGS` running in the container (`exec -d`, `CMD &`): its ports serve
+/// Leaves server `nc ARGS` (the one [`is_server`] knows) running in the container (`exec
+/// -d`, `CMD &`): its ports serve
 /// later commands. What vnet does not simulate it says; busybox's own errors (a port in
 /// use) end the server, which nobody sees.
-pub(super) fn start_server(sb: &mut Sandbox, prog: &str, args: &[&str]) -> ExecResult {
-    let started = match prog {
-        "nc" => nc::listen(sb, args),
-        _ => return ExecResult::default(),
-    };
-    match started {
+pub(super) fn start_server(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
+    match nc::listen(sb, args) {
         Ok(p) => {
             if !sb.start_process(p) {
                 return ExecResult::err(
@@ -418,10 +427,13 @@ fn command(
 fn foreground_tcpdump(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
     match tcpdump::Tcpdump::start(sb, args) {
         Err(r) => *r,
-        Ok(_) => ExecResult::err(
+        Ok((capture, _)) => {
+            capture.close(sb);
+            ExecResult::err(
             "tcpdump: a capture sees the frames of the commands that run after it in the same exec: start it in the background first, as in sh -c 'tcpdump -n -c 4 & ping -c 1 web'\n".into(),
             1,
-        ),
+        )
+        }
     }
 }
 

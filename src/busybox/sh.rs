@@ -57,7 +57,6 @@ enum Op {
     Or,
     Pipe,
     Amp,
-    Redirect,
     LParen,
     RParen,
     Backquote,
@@ -74,7 +73,6 @@ impl Op {
             Op::Or => "\"||\"",
             Op::Pipe => "\"|\"",
             Op::Amp => "\"&\"",
-            Op::Redirect => "redirection",
             Op::LParen => "\"(\"",
             Op::RParen => "\")\"",
             Op::Backquote => "\"`\"",
@@ -254,8 +252,7 @@ fn lex(line: &str) -> Result<Vec<Token>, SyntaxError> {
                     ('|', _) => Op::Pipe,
                     ('(', _) => Op::LParen,
                     (')', _) => Op::RParen,
-                    ('`', _) => Op::Backquote,
-                    _ => Op::Redirect,
+                    _ => Op::Backquote,
                 };
                 if matches!(op, Op::DSemi | Op::And | Op::Or) {
                     chars.next();
@@ -779,13 +776,17 @@ impl Shell {
                 }
             }
             Some(Some(name)) if super::is_server(name, &args) => {
-                let r = super::start_server(sb, name, &args);
+                let r = super::start_server(sb, &args);
                 out.stderr.push_str(&r.stderr);
             }
             _ => {
-                let shown = words.join(" ");
+                let what = if words.is_empty() {
+                    "a pipeline".to_string()
+                } else {
+                    words.join(" ")
+                };
                 out.stderr.push_str(&format!(
-                    "sh: vnet's shell runs tcpdump and servers (nc -l) in the background, not: {shown}\n"
+                    "sh: vnet's shell runs tcpdump and servers (nc -l) in the background, not: {what}\n"
                 ));
                 self.status = 2;
             }
@@ -806,6 +807,11 @@ impl Shell {
                 k += 1;
             }
         }
+    }
+
+    /// Whether a background capture runs.
+    pub fn has_jobs(&self) -> bool {
+        !self.jobs.is_empty()
     }
 
     /// Ends the background captures as the end of the `exec` ends them (an interrupt): what

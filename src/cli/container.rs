@@ -902,6 +902,10 @@ fn exec_shell(
                 o.out("\n");
             }
             o.code = shell.as_ref().map_or(0, crate::busybox::Shell::status);
+            match crate::busybox::exec_shell_end(d, container, &mut shell) {
+                Ok(r) => take_exec_result(r, o),
+                Err(e) => o.daemon_error(&e),
+            }
             return;
         }
         let text = line.trim_end_matches(['\n', '\r']);

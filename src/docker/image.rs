@@ -27,6 +27,8 @@ pub struct Image {
     pub exits_on_stop_signal: bool,
     /// Programs it has besides busybox's applets (`tcpdump`).
     pub programs: &'static [&'static str],
+    /// `WORKDIR`: where `exec` runs (relative paths start there); empty is `/`.
+    pub workdir: &'static str,
 }
 
 /// A server an image's program runs (its behaviour is in [`crate::servers`]).
@@ -146,6 +148,7 @@ pub fn lookup(reference: &str) -> Image {
             listens: vec![(6379, Service::Redis)],
             exits_on_stop_signal: true,
             programs: &[],
+            workdir: "/data",
         },
         "nginx" => Image {
             entrypoint: &["/docker-entrypoint.sh"],
@@ -155,6 +158,7 @@ pub fn lookup(reference: &str) -> Image {
             listens: vec![(80, Service::Nginx)],
             exits_on_stop_signal: true,
             programs: &[],
+            workdir: "",
         },
         "postgres" => Image {
             entrypoint: &["docker-entrypoint.sh"],
@@ -164,6 +168,7 @@ pub fn lookup(reference: &str) -> Image {
             listens: vec![(5432, Service::Postgres)],
             exits_on_stop_signal: true,
             programs: &[],
+            workdir: "",
         },
         "httpd" => Image {
             entrypoint: &[],
@@ -177,6 +182,7 @@ pub fn lookup(reference: &str) -> Image {
             // STOPSIGNAL SIGWINCH: a graceful stop.
             exits_on_stop_signal: true,
             programs: &[],
+            workdir: "/usr/local/apache2",
         },
         "alpine" => Image {
             entrypoint: &[],
@@ -186,9 +192,12 @@ pub fn lookup(reference: &str) -> Image {
             listens: Vec::new(),
             exits_on_stop_signal: false,
             programs: &[],
+            workdir: "",
         },
         // The network troubleshooting image (Alpine, busybox's applets, and tools such as
-        // tcpdump); its command is an interactive zsh.
+        // tcpdump); its command is an interactive zsh, its WORKDIR /root. vnet answers its
+        // ping, nc and ip with busybox's applets, where netshoot has iputils', OpenBSD's
+        // and iproute2's, whose words differ.
         "netshoot" => Image {
             entrypoint: &[],
             cmd: vec!["zsh".into()],
@@ -197,6 +206,7 @@ pub fn lookup(reference: &str) -> Image {
             listens: Vec::new(),
             exits_on_stop_signal: false,
             programs: &["tcpdump"],
+            workdir: "/root",
         },
         "ubuntu" | "debian" => Image {
             entrypoint: &[],
@@ -206,6 +216,7 @@ pub fn lookup(reference: &str) -> Image {
             listens: Vec::new(),
             exits_on_stop_signal: false,
             programs: &[],
+            workdir: "",
         },
         // busybox and anything unknown: a shell.
         _ => Image {
@@ -216,6 +227,7 @@ pub fn lookup(reference: &str) -> Image {
             listens: Vec::new(),
             exits_on_stop_signal: false,
             programs: &[],
+            workdir: "",
         },
     }
 }

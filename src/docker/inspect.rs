@@ -394,7 +394,7 @@ impl Daemon {
                 "Cmd": string_list_or_null(&c.config.cmd),
                 "Image": c.config.image,
                 "Volumes": null,
-                "WorkingDir": "",
+                "WorkingDir": self.image(&c.config.image).map_or("", |i| i.workdir),
                 "Entrypoint": string_list_or_null(&c.config.entrypoint),
                 "OnBuild": null,
                 "Labels": {},
@@ -517,7 +517,7 @@ impl Daemon {
             "Env": img.env,
             "Cmd": string_list_or_null(&img.cmd),
             "Entrypoint": list(img.entrypoint),
-            "WorkingDir": "",
+            "WorkingDir": img.workdir,
             "Labels": null,
         });
         if !exposed.is_empty()

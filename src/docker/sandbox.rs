@@ -18,7 +18,7 @@ use super::network::{Driver, Endpoint, InterfaceCounters, Network};
 use super::{Daemon, NetworkMode, Status};
 use crate::dns;
 use crate::engine::router::{Route as RouterRoute, RouterSpec};
-use crate::engine::taps::Sniffed;
+use crate::engine::taps::{SNIFF_BYTES, Sniffed};
 use crate::engine::{
     BridgeId, BridgeNode, BridgeSpec, HostId, NicId, NicSpec, Remote, UnderlayHostSpec, VtepSpec,
     World,
@@ -58,6 +58,8 @@ struct Capture {
     /// The world's sniffer, while a world runs.
     sniffer: Option<usize>,
     frames: Vec<Sniffed>,
+    /// The bytes of `frames`, at most [`SNIFF_BYTES`] between two reads.
+    bytes: usize,
     dropped: u64,
 }
 
@@ -242,6 +244,16 @@ impl Sandbox<'_> {
     /// The endpoint an interface stands for.
     fn endpoint(&self, at: NicRef) -> Option<&Endpoint> {
         self.daemon.endpoint(at)
+    }
+
+    /// Where the container's commands run: its image's `WORKDIR`, else `/`.
+    pub fn cwd(&self) -> String {
+        self.container()
+            .and_then(|c| self.daemon.image(&c.config.image))
+            .map(|i| i.workdir)
+            .filter(|w| !w.is_empty())
+            .unwrap_or("/")
+            .to_string()
     }
 
     /// The programs the container's image has besides busybox's applets (none on the host).
@@ -433,7 +445,7 @@ impl Sandbox<'_> {
                 _ => None,
             };
         }
-        let path = fs::normalize(path);
+        let path = fs::normalize(&self.cwd(), path);
         match path.as_str() {
             "/etc/hosts" => Some(self.hosts()),
             "/etc/resolv.conf" => Some(self.resolv_conf()),
@@ -444,7 +456,7 @@ impl Sandbox<'_> {
 
     /// Whether `path` is a directory of the container.
     pub fn is_dir(&self, path: &str) -> bool {
-        let path = fs::normalize(path);
+        let path = fs::normalize(&self.cwd(), path);
         match self.container() {
             Some(c) if !self.on_host => c.layer.is_dir(&path),
             _ => path == "/",
@@ -459,7 +471,7 @@ impl Sandbox<'_> {
         text: &str,
         append: bool,
     ) -> std::result::Result<(), FsError> {
-        let path = fs::normalize(path);
+        let path = fs::normalize(&self.cwd(), path);
         match self.layer_mut() {
             Some(l) => l.write(&path, text, append),
             None => Err(FsError::NoLayer),
@@ -468,7 +480,7 @@ impl Sandbox<'_> {
 
     /// `mkdir [-p] PATH` in the container's layer.
     pub fn make_dir(&mut self, path: &str, parents: bool) -> std::result::Result<(), FsError> {
-        let path = fs::normalize(path);
+        let path = fs::normalize(&self.cwd(), path);
         match self.layer_mut() {
             Some(l) => l.mkdir(&path, parents),
             None => Err(FsError::NoLayer),
@@ -477,17 +489,8 @@ impl Sandbox<'_> {
 
     /// `rm FILE`: whether the container's layer had it.
     pub fn remove_file(&mut self, path: &str) -> bool {
-        let path = fs::normalize(path);
+        let path = fs::normalize(&self.cwd(), path);
         self.layer_mut().is_some_and(|l| l.remove(&path))
-    }
-
-    /// The names a command added in directory `path`.
-    pub fn listing(&self, path: &str) -> Vec<String> {
-        let path = fs::normalize(path);
-        self.container()
-            .filter(|_| !self.on_host)
-            .map(|c| c.layer.list(&path))
-            .unwrap_or_default()
     }
 
     fn layer_mut(&mut self) -> Option<&mut fs::Layer> {
@@ -616,15 +619,13 @@ impl Sandbox<'_> {
     pub fn world(&mut self, trace: bool, capture: bool) -> World {
         let (mut world, nics) = self.daemon.world(&self.cid, self.on_host, trace, capture);
         self.nics = nics;
-        for k in 0..self.captures.len() {
-            let nic = self
-                .captures
-                .get(k)
-                .filter(|c| c.open)
-                .and_then(|c| self.nic(c.iface));
-            if let Some(c) = self.captures.get_mut(k) {
-                c.sniffer = nic.map(|n| world.sniff(n));
-            }
+        let sniffed: Vec<Option<NicId>> = self
+            .captures
+            .iter()
+            .map(|c| c.open.then(|| self.nic(c.iface)).flatten())
+            .collect();
+        for (c, nic) in self.captures.iter_mut().zip(sniffed) {
+            c.sniffer = nic.map(|n| world.sniff(n));
         }
         world
     }
@@ -638,6 +639,7 @@ impl Sandbox<'_> {
             open: true,
             sniffer: None,
             frames: Vec::new(),
+            bytes: 0,
             dropped: 0,
         });
         self.captures.len() - 1
@@ -647,6 +649,7 @@ impl Sandbox<'_> {
     /// not take.
     pub fn captured(&mut self, k: usize) -> (Vec<Sniffed>, u64) {
         self.captures.get_mut(k).map_or((Vec::new(), 0), |c| {
+            c.bytes = 0;
             (
                 std::mem::take(&mut c.frames),
                 std::mem::take(&mut c.dropped),
@@ -659,6 +662,7 @@ impl Sandbox<'_> {
         if let Some(c) = self.captures.get_mut(k) {
             c.open = false;
             c.frames = Vec::new();
+            c.bytes = 0;
         }
     }
 
@@ -770,12 +774,19 @@ impl Sandbox<'_> {
 
     /// Keeps what the run changed: counters, ARP caches, the clock.
     pub fn write_back(&mut self, world: &World) {
-        for c in &mut self.captures {
-            if let Some(i) = c.sniffer.take() {
-                let (frames, dropped) = world.sniffed(i);
-                if c.open {
-                    c.frames.extend_from_slice(frames);
-                    c.dropped += dropped;
+        for c in self.captures.iter_mut().filter(|c| c.open) {
+            let Some(i) = c.sniffer.take() else {
+                continue;
+            };
+            // The several worlds of one command share the capture's buffer.
+            let (frames, dropped) = world.sniffed(i);
+            c.dropped += dropped;
+            for f in frames {
+                if c.bytes + f.frame.len() > SNIFF_BYTES {
+                    c.dropped += 1;
+                } else {
+                    c.bytes += f.frame.len();
+                    c.frames.push(f.clone());
                 }
             }
         }

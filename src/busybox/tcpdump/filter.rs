@@ -434,11 +434,11 @@ fn mac(v: &str) -> Option<[u8; 6]> {
 pub struct Fields {
     /// Ethernet source and destination.
     pub macs: ([u8; 6], [u8; 6]),
-    /// IPv4 or ARP, and the protocol addresses (ARP: sender and target).
+    /// An IPv4 packet.
     pub ip: bool,
     /// An ARP packet.
     pub arp: bool,
-    /// The addresses.
+    /// The source and destination addresses (ARP: sender and target).
     pub addrs: Option<(Ipv4Addr, Ipv4Addr)>,
     /// IP's protocol number.
     pub protocol: Option<u8>,

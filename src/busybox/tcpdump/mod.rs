@@ -25,10 +25,12 @@ use crate::engine::taps::Sniffed;
 use filter::{Expr, Fields};
 use std::net::Ipv4Addr;
 
-/// tcpdump's usage, after `tcpdump version ...` (tcpdump.c `print_usage`).
-const USAGE: &str = "tcpdump version 4.99.4
-libpcap version 1.10.4 (with TPACKET_V3)
-OpenSSL 3.3.2 3 Sep 2024
+/// What tcpdump prints before its usage (tcpdump.c `print_usage`): this is tcpdump 4.99.3
+/// as Debian 12 builds it, the build vnet's output was compared with; netshoot's Alpine
+/// build names its own, newer, versions in these three lines.
+const USAGE: &str = "tcpdump version 4.99.3
+libpcap version 1.10.3 (with TPACKET_V3)
+OpenSSL 3.0.19 27 Jan 2026
 Usage: tcpdump [-AbdDefhHIJKlLnNOpqStuUvxX#] [ -B size ] [ -c count ] [--count]
 \t\t[ -C file_size ] [ -E algo:secret ] [ -F file ] [ -G seconds ]
 \t\t[ -i interface ] [ --immediate-mode ] [ -j tstamptype ]
@@ -64,6 +66,9 @@ pub(crate) const SERVICES: &[(u16, &str, bool, bool)] = &[
 /// long capture of many connections forgets the oldest).
 const MAX_CONVERSATIONS: usize = 4096;
 
+/// Addresses a capture keeps the names of (past it, each further one is asked again).
+const MAX_NAMES: usize = 4096;
+
 /// A running capture: its options, filter, counts and what it knows of the conversations.
 #[derive(Clone, Debug)]
 pub struct Tcpdump {
@@ -76,8 +81,9 @@ pub struct Tcpdump {
     stamps: bool,
     count: Option<u64>,
     filter: Option<Expr>,
+    /// Frames that passed the filter (printed); tcpdump's "received by filter" counts the
+    /// same frames here, as nothing arrives after the count is reached.
     captured: u64,
-    received: u64,
     dropped: u64,
     /// First sequence numbers by conversation (print-tcp.c's `tcp_seq_hash`).
     seqs: Vec<(Conversation, u32, u32)>,
@@ -165,10 +171,17 @@ impl Tcpdump {
                                 _ => return Err(fail(format!("invalid packet count {v}"))),
                             },
                             'i' => iface = Some(v),
-                            's' | 'B' => {
-                                if v.parse::<u32>().is_err() {
-                                    let what = if c == 's' { "snaplen" } else { "buffer size" };
-                                    return Err(fail(format!("invalid {what} {v}")));
+                            // tcpdump 4.99's words for these.
+                            's' => {
+                                if !v.parse::<u32>().is_ok_and(|n| n <= 262_144) {
+                                    return Err(fail(format!(
+                                        "invalid snaplen {v} (must be >= 0 and <= 262144)"
+                                    )));
+                                }
+                            }
+                            'B' => {
+                                if !v.parse::<u32>().is_ok_and(|n| n > 0) {
+                                    return Err(fail(format!("invalid packet buffer size {v}")));
                                 }
                             }
                             _ => {
@@ -221,9 +234,10 @@ impl Tcpdump {
                 }
             },
         };
+        // With no interface up tcpdump falls back to `any`, which vnet does not capture on.
         let Some(k) = k else {
             return Err(fail(
-                "no suitable device found: the container has no interface up".into(),
+                "capturing on any (no interface of the container is up) is not simulated".into(),
             ));
         };
         if !sb.ifaces().get(k).is_some_and(|i| i.up) {
@@ -261,13 +275,17 @@ impl Tcpdump {
                 count,
                 filter,
                 captured: 0,
-                received: 0,
                 dropped: 0,
                 seqs: Vec::new(),
                 names: Vec::new(),
             },
             header,
         ))
+    }
+
+    /// Ends the capture without a word (a foreground tcpdump vnet does not run).
+    pub fn close(self, sb: &mut Sandbox) {
+        sb.close_capture(self.capture);
     }
 
     /// Carries the capture into a new sandbox of the same container (the next line an
@@ -290,7 +308,6 @@ impl Tcpdump {
             {
                 continue;
             }
-            self.received += 1;
             self.captured += 1;
             let line = self.line(sb, f);
             r.stdout.push_str(&line);
@@ -324,8 +341,8 @@ impl Tcpdump {
             "{} packet{} captured\n{} packet{} received by filter\n{} packet{} dropped by kernel\n",
             self.captured,
             s(self.captured),
-            self.received,
-            s(self.received),
+            self.captured,
+            s(self.captured),
             self.dropped,
             s(self.dropped)
         )
@@ -342,7 +359,7 @@ impl Tcpdump {
         let mut world = sb.bare_world(false, false);
         let name = super::nslookup::reverse_host(sb, &mut world, ip);
         sb.write_back(&world);
-        if self.names.len() < MAX_CONVERSATIONS {
+        if self.names.len() < MAX_NAMES {
             self.names.push((ip, name.clone()));
         }
         name.unwrap_or_else(|| ip.to_string())

@@ -283,7 +283,20 @@ impl Run {
                 .await
                 .unwrap_or(0);
             if n == 0 {
-                break shell.as_ref().map_or(0, busybox::Shell::status);
+                let code = shell.as_ref().map_or(0, busybox::Shell::status);
+                // The exec's end interrupts the shell's background captures.
+                if shell.as_ref().is_some_and(busybox::Shell::has_jobs) {
+                    let sh = shell.clone();
+                    let c = cid.clone();
+                    let ended = host::write_in(&host, scope.clone(), move |d| {
+                        busybox::exec_shell_end(d, &c, &mut sh.clone())
+                    })
+                    .await;
+                    if let Ok(r) = ended {
+                        let _ = wr.write_all(&output.encode(&r.stdout, &r.stderr)).await;
+                    }
+                }
+                break code;
             }
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             if tty {

@@ -2,8 +2,8 @@
 //! /tmp/f`) and the directories `mkdir` made, over the image's directories. Like a real
 //! container's layer it outlives a stop and a restart and goes with the container.
 //!
-//! Paths are resolved from `/` (the working directory of `exec`), `.` and `..` and repeated
-//! slashes removed. The layer is bounded ([`MAX_ENTRIES`], [`MAX_BYTES`]): past it a write
+//! Paths are resolved from the image's working directory (`WORKDIR`, `/` for most), `.` and
+//! `..` and repeated slashes removed. The layer is bounded ([`MAX_ENTRIES`], [`MAX_BYTES`]): past it a write
 //! fails as a full file system does (`No space left on device`).
 
 use std::collections::BTreeMap;
@@ -13,22 +13,31 @@ pub const MAX_ENTRIES: usize = 256;
 /// Bytes its files hold at most, together (vnet's bound).
 pub const MAX_BYTES: usize = 4 << 20;
 
-/// The directories of the images' root file systems (busybox's and Alpine's `/`).
+/// The directories of the catalogue images' root file systems, together (busybox's and
+/// Alpine's `/`, and the images' working directories): a directory one image has is there
+/// in the others too.
 const IMAGE_DIRS: &[&str] = &[
     "/",
     "/bin",
+    "/data",
     "/dev",
     "/etc",
     "/home",
     "/lib",
+    "/media",
+    "/mnt",
+    "/opt",
     "/proc",
     "/root",
+    "/run",
     "/sbin",
+    "/srv",
     "/sys",
     "/tmp",
     "/usr",
     "/usr/bin",
     "/usr/local",
+    "/usr/local/apache2",
     "/usr/sbin",
     "/var",
     "/var/www",
@@ -83,10 +92,11 @@ pub struct Layer {
     pub dirs: Vec<String>,
 }
 
-/// `path` made absolute from `/`, without `.`, `..` or repeated slashes.
-pub fn normalize(path: &str) -> String {
+/// `path` made absolute (from `cwd` when relative), without `.`, `..` or repeated slashes.
+pub fn normalize(cwd: &str, path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
-    for p in path.split('/') {
+    let from = if path.starts_with('/') { "" } else { cwd };
+    for p in from.split('/').chain(path.split('/')) {
         match p {
             "" | "." => {}
             ".." => {
@@ -193,26 +203,6 @@ impl Layer {
     pub fn remove(&mut self, path: &str) -> bool {
         self.files.remove(path).is_some()
     }
-
-    /// The names in directory `path` (normalized) that the layer added, sorted.
-    pub fn list(&self, path: &str) -> Vec<String> {
-        let prefix = if path == "/" {
-            "/".to_string()
-        } else {
-            format!("{path}/")
-        };
-        let mut names: Vec<String> = self
-            .files
-            .keys()
-            .chain(self.dirs.iter())
-            .filter_map(|p| p.strip_prefix(&prefix))
-            .filter(|rest| !rest.is_empty() && !rest.contains('/'))
-            .map(str::to_string)
-            .collect();
-        names.sort();
-        names.dedup();
-        names
-    }
 }
 
 #[cfg(test)]
@@ -221,8 +211,9 @@ mod tests {
 
     #[test]
     fn paths_files_and_directories() {
-        assert_eq!(normalize("tmp//a/./b/../c"), "/tmp/a/c");
-        assert_eq!(normalize("/.."), "/");
+        assert_eq!(normalize("/", "tmp//a/./b/../c"), "/tmp/a/c");
+        assert_eq!(normalize("/root", "f"), "/root/f");
+        assert_eq!(normalize("/root", "/.."), "/");
         let mut l = Layer::default();
         assert_eq!(l.write("/nodir/x", "hi", false), Err(FsError::NoEntry));
         assert_eq!(l.write("/etc", "hi", false), Err(FsError::IsDir));
@@ -235,8 +226,7 @@ mod tests {
         l.mkdir("/www/html", true).unwrap();
         assert_eq!(l.mkdir("/www", false), Err(FsError::Exists));
         l.write("/www/html/index.html", "hi\n", false).unwrap();
-        assert_eq!(l.list("/www"), ["html"]);
-        assert_eq!(l.list("/"), ["www"]);
+        assert!(l.is_dir("/www/html") && l.file("/www/html/index.html") == Some("hi\n"));
         assert!(l.remove("/tmp/f") && !l.remove("/tmp/f"));
     }
 
