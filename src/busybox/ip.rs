@@ -291,7 +291,7 @@ fn route_modify(sb: &mut Sandbox, add: bool, args: &[&str]) -> ExecResult {
     // No destination is the default route (the kernel's zero-length prefix).
     let (d, len) = dst.unwrap_or((Ipv4Addr::UNSPECIFIED, 0));
     // fib_table_insert/delete check the prefix before anything else.
-    if len < 32 && u32::from(d) & !(u32::MAX.checked_shl(u32::from(32 - len)).unwrap_or(0)) != 0 {
+    if len < 32 && u32::from(d) & !crate::wire::netmask(len) != 0 {
         return rtnetlink("Invalid argument");
     }
     if !add {

@@ -74,12 +74,7 @@ impl Prefix {
 
     /// The dotted netmask of an IPv4 prefix (`255.255.0.0`).
     pub fn netmask(&self) -> String {
-        let m = if self.len == 0 {
-            0
-        } else {
-            u32::MAX << (32 - u32::from(self.len.min(32)))
-        };
-        Ipv4Addr::from(m).to_string()
+        Ipv4Addr::from(crate::wire::netmask(self.len)).to_string()
     }
 }
 

@@ -24,6 +24,7 @@ use crate::engine::{
     World,
 };
 use crate::time::{Duration, Instant};
+use crate::wire::netmask as mask;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -843,15 +844,6 @@ fn routes_of(c: Option<&super::Container>, ifaces: &[Iface]) -> Vec<Route> {
     // The FIB dump's order: by destination, the longer prefix of one address first.
     out.sort_by_key(|r| (u32::from(r.dst), std::cmp::Reverse(r.len)));
     out
-}
-
-/// `02:42:ac:11:00:02` (or upper case) as bytes; anything unreadable is zero.
-fn mask(len: u8) -> u32 {
-    if len == 0 {
-        0
-    } else {
-        u32::MAX << (32 - u32::from(len))
-    }
 }
 
 /// The interface index of a container's `k`-th interface (eth`k`), and of its veth peer on

@@ -29,21 +29,45 @@ pub fn arp_reply(
     to_ip: Ipv4Address,
     out: &mut [u8; 42],
 ) {
-    let reply = ArpRepr::EthernetIpv4 {
-        operation: ArpOperation::Reply,
-        source_hardware_addr: EthernetAddress(mac),
-        source_protocol_addr: ip,
-        target_hardware_addr: EthernetAddress(to_mac),
-        target_protocol_addr: to_ip,
+    arp(ArpOperation::Reply, (mac, ip), to_mac, (to_mac, to_ip), out);
+}
+
+/// Writes a broadcast ARP request from `(mac, ip)` for `to_ip` into `out` (42 bytes), its
+/// target hardware address zero, as Linux sends one.
+pub fn arp_request(mac: [u8; 6], ip: Ipv4Address, to_ip: Ipv4Address, out: &mut [u8; 42]) {
+    let broadcast = EthernetAddress::BROADCAST.0;
+    arp(
+        ArpOperation::Request,
+        (mac, ip),
+        broadcast,
+        ([0; 6], to_ip),
+        out,
+    );
+}
+
+/// An ARP frame: `op` from `from`, to Ethernet address `eth_dst`, about `target`.
+fn arp(
+    op: ArpOperation,
+    from: ([u8; 6], Ipv4Address),
+    eth_dst: [u8; 6],
+    target: ([u8; 6], Ipv4Address),
+    out: &mut [u8; 42],
+) {
+    let repr = ArpRepr::EthernetIpv4 {
+        operation: op,
+        source_hardware_addr: EthernetAddress(from.0),
+        source_protocol_addr: from.1,
+        target_hardware_addr: EthernetAddress(target.0),
+        target_protocol_addr: target.1,
     };
     let eth = EthernetRepr {
-        src_addr: EthernetAddress(mac),
-        dst_addr: EthernetAddress(to_mac),
+        src_addr: EthernetAddress(from.0),
+        dst_addr: EthernetAddress(eth_dst),
         ethertype: EthernetProtocol::Arp,
     };
     let mut f = EthernetFrame::new_unchecked(&mut out[..]);
     eth.emit(&mut f);
-    reply.emit(&mut ArpPacket::new_unchecked(f.payload_mut()));
+    repr.emit(&mut ArpPacket::new_unchecked(f.payload_mut()));
 }
 
 /// The destination of an IPv4 packet in `frame` sent to the host's MAC `port_mac` for an

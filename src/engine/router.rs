@@ -32,8 +32,8 @@ use crate::fabric::FrameId;
 use crate::time::{Duration, Instant};
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
-    ArpOperation, ArpPacket, ArpRepr, EthernetAddress, EthernetFrame, EthernetProtocol,
-    EthernetRepr, Icmpv4Packet, IpProtocol, Ipv4Address, Ipv4Packet, Ipv4Repr,
+    EthernetAddress, EthernetFrame, EthernetProtocol, Icmpv4Packet, IpProtocol, Ipv4Address,
+    Ipv4Packet, Ipv4Repr,
 };
 
 /// A route of a container's table, for the world.
@@ -51,7 +51,7 @@ pub struct Route {
 
 impl Route {
     fn contains(&self, ip: Ipv4Address) -> bool {
-        let m = u32::MAX.checked_shl(32 - u32::from(self.len)).unwrap_or(0);
+        let m = crate::wire::netmask(self.len);
         u32::from(ip) & m == u32::from(self.net) & m
     }
 }
@@ -107,8 +107,8 @@ enum Arrival {
     Hold(Ipv4Address),
     /// For another address of the container.
     Local,
-    /// For someone else.
-    Forward(Ipv4Address),
+    /// For someone else: its destination, TTL, total length and DF bit.
+    Forward(Ipv4Address, u8, usize, bool),
 }
 
 // NIC and router indices come from the world that handed them out (see world.rs).
@@ -169,9 +169,9 @@ impl World {
                 self.answer_locally(r, n, frame);
                 true
             }
-            Arrival::Forward(dst) => {
+            Arrival::Forward(dst, ttl, len, df) => {
                 if self.routers[r].forward {
-                    self.forward(r, frame, dst);
+                    self.forward(r, frame, dst, ttl, len, df);
                 } else {
                     if self.taps.tracer().is_some() {
                         let why = if !self.routers[r].host {
@@ -222,23 +222,26 @@ impl World {
         } else if dst.is_broadcast() || dst.is_multicast() {
             Arrival::Stack
         } else {
-            Arrival::Forward(dst)
+            Arrival::Forward(
+                dst,
+                ip.hop_limit(),
+                usize::from(ip.total_len()),
+                ip.dont_frag(),
+            )
         }
     }
 
-    /// `ip_forward`: TTL, route, MTU, then out by the egress NIC.
-    fn forward(&mut self, r: usize, frame: FrameId, dst: Ipv4Address) {
-        let (ttl, len, df) = {
-            let arena = self.arena.borrow();
-            let f = arena.get(frame);
-            match EthernetFrame::new_checked(f)
-                .ok()
-                .and_then(|e| Ipv4Packet::new_checked(e.into_inner().get(14..)?).ok())
-            {
-                Some(ip) => (ip.hop_limit(), usize::from(ip.total_len()), ip.dont_frag()),
-                None => (0, 0, false),
-            }
-        };
+    /// `ip_forward`: TTL, route, MTU, then out by the egress NIC (the header's fields as
+    /// `classify` read them).
+    fn forward(
+        &mut self,
+        r: usize,
+        frame: FrameId,
+        dst: Ipv4Address,
+        ttl: u8,
+        len: usize,
+        df: bool,
+    ) {
         // The route first (ip_route_input), then the TTL (ip_forward).
         let Some((out, hop)) = self.lookup(r, dst) else {
             self.icmp_error(r, None, frame, NET_UNREACHABLE, 0);
@@ -286,18 +289,12 @@ impl World {
 
     fn emit(&mut self, out: NicId, mac: [u8; 6], frame: FrameId) {
         let src = self.nics[out.index()].spec.mac;
-        let len = {
+        {
             let mut arena = self.arena.borrow_mut();
-            let f = arena.get_mut(frame);
-            let len = f.len() as u64;
-            let mut eth = EthernetFrame::new_unchecked(f);
+            let mut eth = EthernetFrame::new_unchecked(arena.get_mut(frame));
             eth.set_src_addr(EthernetAddress(src));
             eth.set_dst_addr(EthernetAddress(mac));
-            len
-        };
-        let node = &mut self.nics[out.index()];
-        node.counters.tx_packets += 1;
-        node.counters.tx_bytes += len;
+        }
         let now = self.now;
         self.send_from_nic(now, out, frame);
     }
@@ -352,39 +349,31 @@ impl World {
         for hop in failed {
             self.give_up(n, hop);
         }
-        if let Some(next) = self.nics[n.index()].asking.iter().map(|a| a.next).min() {
-            self.schedule_ask(next, n);
+        // One timer a NIC, for its soonest probe (as `next_wake` is for its stack).
+        let node = &mut self.nics[n.index()];
+        if let Some(next) = node.asking.iter().map(|a| a.next).min()
+            && node.ask_at.is_none_or(|at| next < at)
+        {
+            node.ask_at = Some(next);
+            self.schedule(next, Ev::Arp { nic: n });
         }
     }
 
-    fn schedule_ask(&mut self, at: Instant, n: NicId) {
-        self.schedule(at, Ev::Arp { nic: n });
+    /// NIC `n`'s ARP timer, set for `t`, fires (unless a sooner one replaced it).
+    pub(super) fn ask_timer(&mut self, n: NicId, t: Instant) {
+        if self.nics[n.index()].ask_at == Some(t) {
+            self.nics[n.index()].ask_at = None;
+            self.ask(n, t);
+        }
     }
 
     /// A broadcast ARP request for `hop` from NIC `n`.
     fn probe(&mut self, n: NicId, hop: Ipv4Address) {
         let spec = &self.nics[n.index()].spec;
         let mut buf = [0u8; 42];
-        let req = ArpRepr::EthernetIpv4 {
-            operation: ArpOperation::Request,
-            source_hardware_addr: EthernetAddress(spec.mac),
-            source_protocol_addr: spec.ipv4.0,
-            target_hardware_addr: EthernetAddress([0; 6]),
-            target_protocol_addr: hop,
-        };
-        let eth = EthernetRepr {
-            src_addr: EthernetAddress(spec.mac),
-            dst_addr: EthernetAddress::BROADCAST,
-            ethertype: EthernetProtocol::Arp,
-        };
-        let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
-        eth.emit(&mut f);
-        req.emit(&mut ArpPacket::new_unchecked(f.payload_mut()));
+        super::host::arp_request(spec.mac, spec.ipv4.0, hop, &mut buf);
         let id = self.arena.borrow_mut().alloc(buf.len());
         self.arena.borrow_mut().get_mut(id).copy_from_slice(&buf);
-        let node = &mut self.nics[n.index()];
-        node.counters.tx_packets += 1;
-        node.counters.tx_bytes += buf.len() as u64;
         let now = self.now;
         self.send_from_nic(now, n, id);
     }

@@ -62,8 +62,9 @@ pub(super) struct Listener {
 pub(super) struct Conn {
     socket: SocketHandle,
     server: Box<dyn Server>,
-    /// The server's answer the socket has not taken yet.
+    /// The server's answer; the socket has taken the first `sent` bytes.
     out: Vec<u8>,
+    sent: usize,
     eof: bool,
     closing: bool,
     closed: bool,
@@ -156,6 +157,7 @@ impl World {
                     socket: h,
                     server: (l.factory)(),
                     out: Vec::new(),
+                    sent: 0,
                     eof: false,
                     closing: false,
                     closed: false,
@@ -168,7 +170,7 @@ impl World {
             let mut data = Vec::new();
             // A server with a window's worth of answer still unsent reads no more: the
             // client's data waits in the socket, whose window closes (flow control).
-            while s.can_recv() && data.len() < BUFFER && c.out.len() < BUFFER {
+            while s.can_recv() && data.len() < BUFFER && c.out.len() - c.sent < BUFFER {
                 match s.recv_slice(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(k) => data.extend_from_slice(buf.get(..k).unwrap_or_default()),
@@ -188,12 +190,18 @@ impl World {
                     c.closing = true;
                 }
             }
-            if !c.out.is_empty()
+            // What the socket takes moves the offset (a large answer is not shifted down
+            // a window at a time); once all is taken the buffer starts over.
+            if c.sent < c.out.len()
                 && s.can_send()
-                && let Ok(k) = s.send_slice(&c.out)
+                && let Ok(k) = s.send_slice(c.out.get(c.sent..).unwrap_or_default())
             {
-                c.out.drain(..k);
+                c.sent += k;
                 again |= k > 0;
+            }
+            if c.sent == c.out.len() {
+                c.out.clear();
+                c.sent = 0;
             }
             if c.closing && c.out.is_empty() && !c.closed {
                 s.close();
@@ -241,10 +249,7 @@ impl World {
 
     /// Whether NIC `n`'s ARP cache has `ip` (from the last command, or learned in this one).
     pub fn knows(&self, n: NicId, ip: Ipv4Address) -> bool {
-        self.nics.get(n.index()).is_some_and(|node| {
-            node.spec.neighbors.iter().any(|(a, _)| *a == ip)
-                || node.neighbors.iter().any(|(a, _, _)| *a == ip)
-        })
+        n.index() < self.nics.len() && self.neighbor_mac(n, ip).is_some()
     }
 
     /// The state of connection `h` of NIC `n`.

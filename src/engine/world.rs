@@ -120,6 +120,8 @@ pub(super) struct NicNode {
     pub(super) counters: Counters,
     pub(super) neighbors: Vec<Neighbor>,
     pub(super) next_wake: Option<Instant>,
+    /// When its ARP timer is due (see [`super::router`]).
+    pub(super) ask_at: Option<Instant>,
     pub(super) last_ttl: u8,
     /// The TCP ports its programs listen on, and the connections they accepted (see
     /// [`super::tcp`]).
@@ -391,11 +393,18 @@ impl World {
         );
     }
 
-    /// A NIC's stack wrote a frame: it enters its bridge at `now` plus a link's delay.
+    /// NIC `n` sends a frame (its stack wrote it, or its IP layer forwards or asks ARP):
+    /// counted, then it enters its bridge at `now` plus a link's delay.
     pub(super) fn send_from_nic(&mut self, now: Instant, n: NicId, frame: FrameId) {
-        if self.taps.sniffing() {
+        {
             let arena = self.arena.borrow();
-            self.taps.sniffed(now, n, arena.get(frame));
+            let f = arena.get(frame);
+            let counters = &mut self.nics[n.index()].counters;
+            counters.tx_packets += 1;
+            counters.tx_bytes += f.len() as u64;
+            if self.taps.sniffing() {
+                self.taps.sniffed(now, n, f);
+            }
         }
         let node = &self.nics[n.index()];
         let (bridge, port) = (node.spec.bridge, node.port);
@@ -488,7 +497,7 @@ impl World {
             } => self.port_egress(bridge, port, frame),
             Ev::Wake { nic } => self.wake(nic, t),
             Ev::Loopback { lo } => self.loopback_out(lo),
-            Ev::Arp { nic } => self.ask(nic, t),
+            Ev::Arp { nic } => self.ask_timer(nic, t),
         }
         true
     }
@@ -627,7 +636,7 @@ impl World {
                 return;
             };
             let on = |(net, len): &(Ipv4Address, u8)| {
-                let mask = u32::MAX.checked_shl(32 - u32::from(*len)).unwrap_or(0);
+                let mask = crate::wire::netmask(*len);
                 u32::from(dst) & mask == u32::from(*net) & mask
             };
             if self.docker_subnets.iter().any(on) {
@@ -738,6 +747,7 @@ impl World {
             port,
             neighbors: Vec::new(),
             next_wake: None,
+            ask_at: None,
             last_ttl: 0,
             listeners: Vec::new(),
             conns: Vec::new(),
@@ -895,10 +905,6 @@ impl World {
         let mut out = std::mem::take(&mut self.spare);
         std::mem::swap(&mut out, &mut *nic.tx.borrow_mut());
         for &frame in &out {
-            let len = self.arena.borrow().get(frame).len() as u64;
-            let node = self.node_mut(n);
-            node.counters.tx_packets += 1;
-            node.counters.tx_bytes += len;
             self.send_from_nic(now, n, frame);
         }
         out.clear();
@@ -978,11 +984,7 @@ impl World {
                 };
                 let (ip, len) = node.spec.ipv4;
                 let subnet = |a: Ipv4Address| {
-                    let m = if len == 0 {
-                        0
-                    } else {
-                        u32::MAX << (32 - u32::from(len))
-                    };
+                    let m = crate::wire::netmask(len);
                     u32::from(a) & m == u32::from(ip) & m
                 };
                 if target_protocol_addr == ip

@@ -410,7 +410,7 @@ fn net(v: &str) -> Result<Test, Error> {
     let given = 8 * octets.len() as u32;
     n <<= 32 - given;
     let len = len.unwrap_or(given);
-    let mask = u32::MAX.checked_shl(32 - len).unwrap_or(0);
+    let mask = crate::wire::netmask(len as u8);
     if n & !mask != 0 {
         return Err(format!("non-network bits set in \"{v}\""));
     }

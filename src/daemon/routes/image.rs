@@ -34,15 +34,11 @@ pub(super) async fn pull(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
     if from.is_empty() {
         return Err(Error::from_image_required());
     }
-    // A tag may come inside fromImage (`lab/echo:v1`) with an empty `tag`.
-    let tagged = from
-        .rsplit('/')
-        .next()
-        .is_some_and(|l| l.contains(':') || l.contains('@'));
-    let reference = if tagged && q.get("tag").is_none_or(str::is_empty) {
-        from.clone()
-    } else {
-        format!("{from}:{tag}")
+    // A tag may come inside fromImage (`lab/echo:v1`) with an empty `tag`; an untagged
+    // name is `latest` to `Daemon::image`.
+    let reference = match q.get("tag").filter(|t| !t.is_empty()) {
+        Some(t) => format!("{from}:{t}"),
+        None => from.clone(),
     };
     let registry = crate::docker::image::registry(&from).to_string();
     let known = host::read_in(host, Scope::of(&[], &[]), move |d| {

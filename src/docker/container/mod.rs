@@ -382,6 +382,22 @@ pub fn normalize_capabilities(caps: &[String]) -> std::result::Result<Vec<String
 }
 
 impl Container {
+    /// Its network namespace is gone (the container stopped, or the daemon died): no
+    /// endpoints, published ports, resolver, routes added, links taken down or programs
+    /// left running; the next start makes a fresh one.
+    pub(crate) fn forget_namespace(&mut self) {
+        for s in self.networks.values_mut() {
+            s.endpoint_id = None;
+            s.ifname = None;
+        }
+        self.ports.clear();
+        self.resolver = false;
+        self.routes.clear();
+        self.processes.clear();
+        self.links_down.clear();
+        self.no_default_route = false;
+    }
+
     /// Whether it has `CAP_NET_ADMIN` (not in Docker's default set: only `--cap-add`
     /// gives it, and an add wins over a drop of the same capability).
     pub fn net_admin(&self) -> bool {

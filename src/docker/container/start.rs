@@ -249,16 +249,7 @@ impl Daemon {
         let Ok(c) = self.state.container_mut(cid) else {
             return;
         };
-        for s in c.networks.values_mut() {
-            s.endpoint_id = None;
-            s.ifname = None;
-        }
-        c.ports.clear();
-        c.resolver = false;
-        c.routes.clear();
-        c.processes.clear();
-        c.links_down.clear();
-        c.no_default_route = false;
+        c.forget_namespace();
     }
 
     /// Whether the simulated host has address `ip` to bind a published port to: the

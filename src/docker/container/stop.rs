@@ -139,16 +139,7 @@ impl Daemon {
             let Ok(c) = self.state.container_mut(&cid) else {
                 continue;
             };
-            for s in c.networks.values_mut() {
-                s.endpoint_id = None;
-                s.ifname = None;
-            }
-            c.ports.clear();
-            c.resolver = false;
-            c.routes.clear();
-            c.processes.clear();
-            c.links_down.clear();
-            c.no_default_route = false;
+            c.forget_namespace();
             c.state.status = Status::Exited;
             c.state.pid = 0;
             c.state.exit_code = 255;
