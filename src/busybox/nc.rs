@@ -373,13 +373,29 @@ fn udp(
             1,
         );
     };
-    let Some(nic) = sb.route(ip).and_then(|k| sb.nic(k)) else {
+    let Some((k, nic)) = sb.route(ip).and_then(|k| Some((k, sb.nic(k)?))) else {
         let mut r = ExecResult::err(String::new(), 1);
         if verbose > 0 {
             r.stderr = format!("nc: {host} ({ip}:{port}): Network is unreachable\n");
         }
         return r;
     };
+    // nc sends what one read of its input gives (up to 8 KiB) as one datagram; past one
+    // frame Linux fragments it, which vnet's stacks do not: it would count as sent and
+    // never leave, so vnet says so instead.
+    let most = sb
+        .ifaces()
+        .get(k)
+        .map_or(crate::stack::MTU, |i| i.mtu)
+        .saturating_sub(28);
+    if stdin.len().min(8192) > most {
+        return ExecResult::err(
+            format!(
+                "nc: -u: a datagram past {most} bytes needs IP fragmentation, which vnet does not simulate\n"
+            ),
+            1,
+        );
+    }
     let local = local.unwrap_or_else(|| 32768 + sb.draw("udp/port", 28232) as u16);
     let (sock, errors) = {
         let n = world.nic_mut(nic);

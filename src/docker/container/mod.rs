@@ -398,11 +398,22 @@ impl Container {
         self.no_default_route = false;
     }
 
-    /// Whether it has `CAP_NET_ADMIN` (not in Docker's default set: only `--cap-add`
-    /// gives it, and an add wins over a drop of the same capability).
+    /// Whether it has `CAP_NET_ADMIN` (not in Docker's default set), as moby's
+    /// `TweakCapabilities` decides: `--cap-add ALL` gives every capability but those
+    /// dropped; else only `--cap-add NET_ADMIN` gives it, whatever is dropped.
     pub fn net_admin(&self) -> bool {
-        normalize_capabilities(&self.host_config.cap_add)
-            .is_ok_and(|a| a.iter().any(|c| c == "ALL" || c == "CAP_NET_ADMIN"))
+        let (Ok(add), Ok(drop)) = (
+            normalize_capabilities(&self.host_config.cap_add),
+            normalize_capabilities(&self.host_config.cap_drop),
+        ) else {
+            return false;
+        };
+        let has = |caps: &[String], c: &str| caps.iter().any(|x| x == c);
+        if has(&add, "ALL") {
+            !has(&drop, "CAP_NET_ADMIN")
+        } else {
+            has(&add, "CAP_NET_ADMIN")
+        }
     }
 
     /// `net.ipv4.ip_forward` in its namespace: off unless `--sysctl` turned it on.
