@@ -463,21 +463,30 @@ pub fn shell(data: &[u8]) {
     });
 }
 
-/// A client's bytes to one of the images' servers: the first byte picks nginx, httpd, redis
-/// or postgres, the next splits the rest into the pieces TCP delivers (each `0xff` byte ends
+/// A client's bytes to one of the images' servers: the first byte picks nginx, httpd, redis,
+/// postgres or busybox httpd (over a small site), the next splits the rest into the pieces TCP delivers (each `0xff` byte ends
 /// one; the last comes with the client's FIN). Each answer stays within a bound the server
 /// holds to (a page, a value it was given, an error).
 pub fn servers(data: &[u8]) {
     use crate::engine::tcp::{Reply, Server};
-    use crate::servers::{http, postgres, redis};
+    use crate::servers::{busybox_httpd, http, postgres, redis};
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
-    let mut s: Box<dyn Server> = match pick % 4 {
+    let mut s: Box<dyn Server> = match pick % 5 {
         0 => Box::new(http::Http::new(http::Flavor::Nginx)),
         1 => Box::new(http::Http::new(http::Flavor::Httpd)),
         2 => Box::new(redis::Redis::new(redis::Keyspace::default())),
-        _ => Box::<postgres::Postgres>::default(),
+        3 => Box::<postgres::Postgres>::default(),
+        _ => {
+            let mut l = crate::docker::container::fs::Layer::default();
+            let _ = l.mkdir("/www/sub", true);
+            let _ = l.write("/www/index.html", "hi\n", false, 0);
+            let _ = l.write("/www/sub/a.txt", "data\n", false, 0);
+            let _ = l.write("/www/index.html.gz", "gz", false, 0);
+            let site = std::rc::Rc::new(busybox_httpd::Site::new("/www".into(), l));
+            Box::new(busybox_httpd::BusyboxHttpd::new(site))
+        }
     };
     let pieces: Vec<&[u8]> = rest.split(|b| *b == 0xff).collect();
     let last = pieces.len().saturating_sub(1);

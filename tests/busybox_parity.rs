@@ -130,3 +130,151 @@ fn shell_and_filters_answer_as_busybox() {
     }
     assert!(diffs.is_empty(), "differences:\n{}", diffs.join("\n"));
 }
+
+/// Requests to `httpd -h DIR`, raw, as `nc` sends them.
+const REQUESTS: &[&str] = &[
+    "GET / HTTP/1.1\r\nHost: web\r\n\r\n",
+    "GET /index.html?x=1 HTTP/1.0\r\n\r\n",
+    "HEAD /index.html HTTP/1.0\r\n\r\n",
+    "GET /sub HTTP/1.0\r\n\r\n",
+    "GET /sub?q HTTP/1.0\r\n\r\n",
+    "GET /sub/ HTTP/1.0\r\n\r\n",
+    "GET /sub/a.txt HTTP/1.0\r\nRange: bytes=1-2\r\n\r\n",
+    "GET /sub/a.txt HTTP/1.0\r\nRange: bytes=1-\r\n\r\n",
+    "GET /sub/a.txt HTTP/1.0\r\nRange: bytes=9-\r\n\r\n",
+    "GET /sub/a.txt HTTP/1.0\r\nRange: bytes=0-0\r\n\r\n",
+    "GET /style.css HTTP/1.0\r\n\r\n",
+    "GET /x.cs HTTP/1.0\r\n\r\n",
+    "GET /sub/../sub/./a.txt HTTP/1.0\r\n\r\n",
+    "GET //index.html HTTP/1.0\r\n\r\n",
+    "GET /nope HTTP/1.0\r\n\r\n",
+    "GET /../x HTTP/1.0\r\n\r\n",
+    "GET /a%2Fb HTTP/1.0\r\n\r\n",
+    "GET /a%zz HTTP/1.0\r\n\r\n",
+    "GET /%69ndex.html HTTP/1.0\r\n\r\n",
+    "POST / HTTP/1.0\r\nContent-Length: 0\r\n\r\n",
+    "POST / HTTP/1.0\r\nContent-Length: x\r\n\r\n",
+    "PUT /x HTTP/1.0\r\n\r\n",
+    "get / HTTP/1.0\r\n\r\n",
+    "GET / FOO\r\n\r\n",
+    "BLAH\r\n\r\n",
+    "GET /cgi-bin/ HTTP/1.0\r\n\r\n",
+    "GET /cgi-bin/x HTTP/1.0\r\n\r\n",
+    "GET /httpd.conf HTTP/1.0\r\n\r\n",
+    "\r\n",
+];
+
+/// The files both servers serve: (path under the home, text).
+const SITE: &[(&str, &str)] = &[
+    ("index.html", "<h1>hi</h1>\n"),
+    ("sub/a.txt", "data\n"),
+    ("style.css", "body {}\n"),
+    ("x.cs", "x\n"),
+    ("httpd.conf", ""),
+];
+
+/// An answer without what differs by when it was made: `Date`, and the file's time in
+/// `Last-Modified` and `ETag`.
+fn timeless(answer: &str) -> String {
+    answer
+        .split("\r\n")
+        .filter(|l| !l.starts_with("Date: "))
+        .map(|l| {
+            if l.starts_with("Last-Modified: ") {
+                "Last-Modified: T".to_string()
+            } else if let Some(tag) = l.strip_prefix("ETag: \"") {
+                format!("ETag: \"T-{}", tag.split_once('-').map_or("", |(_, s)| s))
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+/// busybox httpd in vnet against the real one on this machine's loopback: the same files,
+/// the same raw requests through `nc`; the answers must be byte for byte the same but for
+/// the time of day. And the errors it starts with.
+#[test]
+fn httpd_answers_as_busybox() {
+    if busybox("true").is_none() {
+        eprintln!("skipped: needs busybox (Debian's package); .ci/run installs it");
+        return;
+    }
+    let home = std::env::temp_dir().join(format!("vnet-httpd-{}", std::process::id()));
+    std::fs::create_dir_all(home.join("sub")).unwrap();
+    for (path, text) in SITE {
+        std::fs::write(home.join(path), text).unwrap();
+    }
+    let port = 20_000 + std::process::id() % 20_000;
+    let mut server = Command::new("busybox")
+        .args(["httpd", "-f", "-p", &format!("127.0.0.1:{port}"), "-h"])
+        .arg(&home)
+        .spawn()
+        .expect("busybox httpd runs");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let theirs: Vec<String> = REQUESTS
+        .iter()
+        .map(|r| {
+            let out = Command::new("busybox")
+                .args(["nc", "127.0.0.1", &port.to_string()])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .and_then(|mut ch| {
+                    use std::io::Write;
+                    ch.stdin.take().unwrap().write_all(r.as_bytes())?;
+                    ch.wait_with_output()
+                })
+                .expect("busybox nc runs");
+            timeless(&String::from_utf8_lossy(&out.stdout))
+        })
+        .collect();
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&home);
+
+    let v = Vnet::new("httpdparity");
+    v.ok(&["network", "create", "lab"]);
+    v.ok(&["run", "-dit", "--name", "web", "--net", "lab", "busybox"]);
+    v.ok(&["run", "-dit", "--name", "cl", "--net", "lab", "busybox"]);
+    v.ok(&["exec", "web", "mkdir", "-p", "/www/sub"]);
+    for (path, text) in SITE {
+        let line = format!("printf '{}' > /www/{path}", text.replace('\n', "\\n"));
+        v.ok(&["exec", "web", "sh", "-c", &line]);
+    }
+    v.ok(&["exec", "web", "httpd", "-h", "/www"]);
+    let mut diffs = Vec::new();
+    for (r, theirs) in REQUESTS.iter().zip(&theirs) {
+        let line = format!(
+            "printf '{}' | nc web 80",
+            r.replace('\r', "\\r")
+                .replace('\n', "\\n")
+                .replace('%', "%%")
+        );
+        let ours = timeless(&v.run(&["exec", "cl", "sh", "-c", &line]).stdout);
+        if &ours != theirs {
+            diffs.push(format!("{r:?}\n  busybox: {theirs:?}\n  vnet:    {ours:?}"));
+        }
+    }
+    // How it starts, or does not.
+    for line in [
+        "busybox httpd -h /nonexistent-home -p 1",
+        "busybox httpd -p abc",
+        "busybox httpd -d 'a%41+b%zz'",
+        "busybox httpd -e 'a<b> c'",
+        "busybox httpd -y",
+    ] {
+        let theirs = busybox(line).expect("busybox runs");
+        let ours = v.run(&["exec", "web", "sh", "-c", line]);
+        let ours = (ours.stdout, ours.stderr, ours.code);
+        // The usage text names the version (1.36.1 in the image, the host's own here).
+        let strip = |s: &str| s.split("BusyBox v").next().unwrap_or("").to_string();
+        if (&ours.0, strip(&ours.1), ours.2) != (&theirs.0, strip(&theirs.1), theirs.2) {
+            diffs.push(format!(
+                "{line}\n  busybox: {theirs:?}\n  vnet:    {ours:?}"
+            ));
+        }
+    }
+    assert!(diffs.is_empty(), "differences:\n{}", diffs.join("\n"));
+}

@@ -30,6 +30,7 @@ pub mod cut;
 pub mod files;
 pub mod grep;
 pub mod head;
+pub mod httpd;
 pub mod ifconfig;
 pub mod ip;
 pub mod nc;
@@ -147,7 +148,7 @@ pub fn exec_shell_end(d: &mut Daemon, term: &str, shell: &mut Option<Shell>) -> 
 }
 
 /// `docker exec -d`: a program started in the background, its output discarded. What
-/// serves (`nc -l`) keeps listening in the container until it stops; anything else would
+/// serves (`nc -l`, `httpd`) keeps listening in the container until it stops; anything else would
 /// run on the container's clock with nobody to see it, and is not simulated.
 pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<ExecResult> {
     let cid = d.exec_target(term)?;
@@ -173,40 +174,52 @@ pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<Exec
     if !is_server(prog, args) {
         return Ok(ExecResult::err(
             format!(
-                "vnet: exec -d runs servers in the background (nc -l); run {name} without -d\n"
+                "vnet: exec -d runs servers in the background (nc -l, httpd); run {name} without -d\n"
             ),
             1,
         ));
     }
-    Ok(start_server(&mut sb, args))
-}
-
-/// Whether `prog ARGS` is a server a container can leave running (`nc -l`).
-pub(super) fn is_server(prog: &str, args: &[&str]) -> bool {
-    prog == "nc" && args.iter().any(|a| a.starts_with('-') && a.contains('l'))
-}
-
-/// Leaves server `nc ARGS` (the one [`is_server`] knows) running in the container (`exec
-/// -d`, `CMD &`): its ports serve
-/// later commands. What vnet does not simulate it says; busybox's own errors (a port in
-/// use) end the server, which nobody sees.
-pub(super) fn start_server(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
-    match nc::listen(sb, args) {
-        Ok(p) => {
-            if !sb.start_process(p) {
-                return ExecResult::err(
-                    format!(
-                        "vnet: a container keeps at most {} background programs\n",
-                        crate::docker::container::MAX_PROCESSES
-                    ),
-                    1,
-                );
-            }
-        }
-        Err(e) if e.stderr.contains("not simulated") => return *e,
-        Err(_) => {}
+    let r = start_server(&mut sb, prog, args);
+    // What the program itself says (a port in use) goes where a detached exec's output
+    // goes; what vnet does not simulate it says.
+    if r.stderr.contains("not simulated") || r.stderr.starts_with("vnet:") {
+        return Ok(r);
     }
-    ExecResult::default()
+    Ok(ExecResult::default())
+}
+
+/// Whether `prog ARGS` is a server a container can leave running (`nc -l`, `httpd`).
+pub(super) fn is_server(prog: &str, args: &[&str]) -> bool {
+    prog == "httpd" || (prog == "nc" && args.iter().any(|a| a.starts_with('-') && a.contains('l')))
+}
+
+/// Leaves server `prog ARGS` (one [`is_server`] knows) running in the container (`exec
+/// -d`, `CMD &`): its ports serve later commands. Returns busybox's error when it could not
+/// start (a port in use), or vnet's for what it does not simulate.
+pub(super) fn start_server(sb: &mut Sandbox, prog: &str, args: &[&str]) -> ExecResult {
+    let p = if prog == "httpd" {
+        httpd::listen(sb, args)
+    } else {
+        nc::listen(sb, args)
+    };
+    match p {
+        Ok(p) => keep_running(sb, p),
+        Err(e) => *e,
+    }
+}
+
+/// Keeps `p` running in the container, unless it holds its most already.
+pub(super) fn keep_running(sb: &mut Sandbox, p: crate::docker::container::Process) -> ExecResult {
+    if sb.start_process(p) {
+        return ExecResult::default();
+    }
+    ExecResult::err(
+        format!(
+            "vnet: a container keeps at most {} background programs\n",
+            crate::docker::container::MAX_PROCESSES
+        ),
+        1,
+    )
 }
 
 /// `vnet host exec CMD [ARG...]`: a program run on the simulated Docker host itself, in
@@ -266,6 +279,7 @@ const APPLETS: &[&str] = &[
     "grep",
     "head",
     "hostname",
+    "httpd",
     "ifconfig",
     "ip",
     "mkdir",
@@ -472,6 +486,7 @@ fn applet(
         ("seq", _) => seq::run(args),
         ("sleep", _) => sleep::run(sb, "sleep", args),
         ("nc", _) => nc::run(sb, args, stdin, opts),
+        ("httpd", _) => httpd::run(sb, args),
         ("wget", _) => wget::run(sb, args, opts),
         ("sysctl", _) => sysctl::run(sb, args),
         ("netstat", _) => netstat::run(sb, args),

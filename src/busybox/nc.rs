@@ -110,6 +110,7 @@ pub fn listen(
         listens,
         udp,
         persistent,
+        home: None,
     })
 }
 

@@ -50,7 +50,8 @@ fn families(s: Service) -> (bool, bool) {
         Service::Nginx | Service::Redis | Service::Postgres => (true, true),
         Service::Httpd => (false, true),
         // busybox nc binds `::`, dual-stack, as `vnet-serve` does.
-        Service::Echo | Service::Sink => (false, true),
+        // So does busybox httpd (`create_and_bind_stream_or_die(NULL, port)`).
+        Service::Echo | Service::Sink | Service::BusyboxHttpd => (false, true),
     }
 }
 

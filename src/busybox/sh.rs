@@ -7,7 +7,7 @@
 //!
 //! Redirections (`>`, `>>`, `<`, `N>&M`, `>&-`, with a descriptor before them) are opened
 //! first to last, as ash opens them, onto the container's files ([`Sandbox::write_file`]) or
-//! `/dev/null`. `CMD &` starts a server (`nc -l`) or a capture (`tcpdump`) in the
+//! `/dev/null`. `CMD &` starts a server (`nc -l`, `httpd`) or a capture (`tcpdump`) in the
 //! background: a capture sees the frames of the commands after it and ends with the shell
 //! (see [`super::tcpdump`]).
 //!
@@ -737,7 +737,7 @@ impl Shell {
     }
 
     /// Starts a pipeline in the background (`CMD &`): a capture (`tcpdump`) that sees the
-    /// frames of the commands after it, or a server (`nc -l`) that keeps serving in the
+    /// frames of the commands after it, or a server (`nc -l`, `httpd`) that keeps serving in the
     /// container as `exec -d` leaves one. The shell does not wait, and its status is 0.
     fn background(&mut self, sb: &mut Sandbox, p: &Pipeline, out: &mut ExecResult) {
         self.status = 0;
@@ -776,7 +776,7 @@ impl Shell {
                 }
             }
             Some(Some(name)) if super::is_server(name, &args) => {
-                let r = super::start_server(sb, &args);
+                let r = super::start_server(sb, name, &args);
                 out.stderr.push_str(&r.stderr);
             }
             _ => {
@@ -786,7 +786,7 @@ impl Shell {
                     words.join(" ")
                 };
                 out.stderr.push_str(&format!(
-                    "sh: vnet's shell runs tcpdump and servers (nc -l) in the background, not: {what}\n"
+                    "sh: vnet's shell runs tcpdump and servers (nc -l, httpd) in the background, not: {what}\n"
                 ));
                 self.status = 2;
             }

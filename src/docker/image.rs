@@ -48,6 +48,8 @@ pub enum Service {
     /// A listener that reads what comes and answers nothing (`nc -l` with its output
     /// nowhere to be seen).
     Sink,
+    /// busybox `httpd` serving a directory of the container's files.
+    BusyboxHttpd,
 }
 
 impl Service {
@@ -72,6 +74,7 @@ impl Service {
             Service::Postgres => "postgres",
             Service::Echo => "echo",
             Service::Sink => "sink",
+            Service::BusyboxHttpd => "busybox-httpd",
         }
     }
 }

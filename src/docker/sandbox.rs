@@ -473,8 +473,9 @@ impl Sandbox<'_> {
         append: bool,
     ) -> std::result::Result<(), FsError> {
         let path = fs::normalize(&self.cwd(), path);
+        let now = self.daemon.state.clock.unix_secs();
         match self.layer_mut() {
-            Some(l) => l.write(&path, text, append),
+            Some(l) => l.write(&path, text, append, now),
             None => Err(FsError::NoLayer),
         }
     }
@@ -715,6 +716,24 @@ impl Sandbox<'_> {
             }
         }
         out
+    }
+
+    /// What the busybox `httpd` that container `name` runs on `port` serves: its home
+    /// directory and the container's layer, as they are now.
+    pub fn served_files(&self, name: &str, port: u16) -> Option<(String, fs::Layer)> {
+        let state = &self.daemon.state;
+        let c = state
+            .names
+            .get(name)
+            .and_then(|id| state.containers.get(id))
+            .filter(|c| c.is_running())?;
+        let home = c.processes.iter().find_map(|p| {
+            p.listens
+                .contains(&(port, super::image::Service::BusyboxHttpd))
+                .then(|| p.home.clone())
+                .flatten()
+        })?;
+        Some((home, c.layer.clone()))
     }
 
     /// The UDP servers container `name`'s background programs run (`nc -lu`).

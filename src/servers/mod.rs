@@ -1,9 +1,11 @@
 //! The servers that images run: what answers on a container's TCP ports when its image's
 //! program listens there (`nginx` and `httpd` on 80, `redis` on 6379, `postgres` on 5432;
-//! [`crate::docker::image`] says which image runs which). Each is a sans-IO
+//! [`crate::docker::image`] says which image runs which), and those a command left running
+//! (`nc -l`, busybox `httpd`). Each is a sans-IO
 //! [`Server`](crate::engine::tcp::Server) the engine hands a connection's bytes to; this file
 //! puts them on the NICs of a command's world.
 
+pub mod busybox_httpd;
 pub mod echo;
 pub mod http;
 pub mod postgres;
@@ -23,6 +25,15 @@ pub fn install(sb: &Sandbox, world: &mut World) {
         let name = world.nic_container(n).to_string();
         for (port, service) in sb.services(&name) {
             let factory: Factory = match service {
+                Service::BusyboxHttpd => {
+                    let Some((home, layer)) = sb.served_files(&name, port) else {
+                        continue;
+                    };
+                    let site = Rc::new(busybox_httpd::Site::new(home, layer));
+                    Rc::new(move || {
+                        Box::new(busybox_httpd::BusyboxHttpd::new(site.clone())) as Box<dyn Server>
+                    })
+                }
                 Service::Echo => Rc::new(|| Box::new(echo::Echo) as Box<dyn Server>),
                 Service::Sink => Rc::new(|| Box::new(echo::Sink) as Box<dyn Server>),
                 Service::Nginx => {

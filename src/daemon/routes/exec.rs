@@ -103,7 +103,7 @@ pub(super) async fn start(
     let detach = start.detach.unwrap_or(false);
     let ran = host::write_in(host, scope, move |d| {
         if detach {
-            // A server left listening (`nc -l`); anything else vnet refuses, and says why.
+            // A server left listening (`nc -l`, `httpd`); anything else vnet refuses, and says why.
             let r = busybox::exec_detached(d, &cid, &argv)?;
             if r.code != 0 && r.start_error.is_none() {
                 return Err(Error::exec_failed(r.stderr.trim_end()));

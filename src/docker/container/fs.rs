@@ -90,6 +90,10 @@ pub struct Layer {
     /// Directories `mkdir` made.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dirs: Vec<String>,
+    /// When each file was last written, seconds since the Unix epoch (its `st_mtime`; a
+    /// file written before vnet kept them has the clock's start).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mtimes: BTreeMap<String, u64>,
 }
 
 /// `path` made absolute (from `cwd` when relative), without `.`, `..` or repeated slashes.
@@ -152,8 +156,17 @@ impl Layer {
         Ok(())
     }
 
-    /// Writes `text` to file `path` (normalized): replacing it, or after it (`>>`).
-    pub fn write(&mut self, path: &str, text: &str, append: bool) -> Result<(), FsError> {
+    /// When file `path` (normalized) was last written, seconds since the Unix epoch.
+    pub fn mtime(&self, path: &str) -> u64 {
+        self.mtimes
+            .get(path)
+            .copied()
+            .unwrap_or(crate::time::EPOCH.unix_secs())
+    }
+
+    /// Writes `text` to file `path` (normalized): replacing it, or after it (`>>`), at
+    /// `now` (seconds since the Unix epoch).
+    pub fn write(&mut self, path: &str, text: &str, append: bool, now: u64) -> Result<(), FsError> {
         self.writable(path)?;
         let old = self.files.get(path).map_or(0, String::len);
         let new = if append { old + text.len() } else { text.len() };
@@ -166,6 +179,7 @@ impl Layer {
             f.clear();
         }
         f.push_str(text);
+        self.mtimes.insert(path.to_string(), now);
         Ok(())
     }
 
@@ -201,6 +215,7 @@ impl Layer {
 
     /// `rm FILE`: whether it was there.
     pub fn remove(&mut self, path: &str) -> bool {
+        self.mtimes.remove(path);
         self.files.remove(path).is_some()
     }
 }
@@ -215,17 +230,20 @@ mod tests {
         assert_eq!(normalize("/root", "f"), "/root/f");
         assert_eq!(normalize("/root", "/.."), "/");
         let mut l = Layer::default();
-        assert_eq!(l.write("/nodir/x", "hi", false), Err(FsError::NoEntry));
-        assert_eq!(l.write("/etc", "hi", false), Err(FsError::IsDir));
-        assert_eq!(l.write("/etc/hosts", "hi", false), Err(FsError::DockerFile));
-        l.write("/tmp/f", "a\n", false).unwrap();
-        l.write("/tmp/f", "b\n", true).unwrap();
+        assert_eq!(l.write("/nodir/x", "hi", false, 0), Err(FsError::NoEntry));
+        assert_eq!(l.write("/etc", "hi", false, 0), Err(FsError::IsDir));
+        assert_eq!(
+            l.write("/etc/hosts", "hi", false, 0),
+            Err(FsError::DockerFile)
+        );
+        l.write("/tmp/f", "a\n", false, 0).unwrap();
+        l.write("/tmp/f", "b\n", true, 0).unwrap();
         assert_eq!(l.file("/tmp/f"), Some("a\nb\n"));
-        assert_eq!(l.write("/tmp/f/x", "", false), Err(FsError::NotDir));
+        assert_eq!(l.write("/tmp/f/x", "", false, 0), Err(FsError::NotDir));
         assert_eq!(l.mkdir("/www/html", false), Err(FsError::NoEntry));
         l.mkdir("/www/html", true).unwrap();
         assert_eq!(l.mkdir("/www", false), Err(FsError::Exists));
-        l.write("/www/html/index.html", "hi\n", false).unwrap();
+        l.write("/www/html/index.html", "hi\n", false, 0).unwrap();
         assert!(l.is_dir("/www/html") && l.file("/www/html/index.html") == Some("hi\n"));
         assert!(l.remove("/tmp/f") && !l.remove("/tmp/f"));
     }
@@ -234,13 +252,16 @@ mod tests {
     fn the_layer_is_bounded() {
         let mut l = Layer::default();
         let big = "x".repeat(MAX_BYTES);
-        l.write("/tmp/a", &big, false).unwrap();
-        assert_eq!(l.write("/tmp/a", "y", true), Err(FsError::NoSpace));
-        l.write("/tmp/a", "small", false).unwrap();
+        l.write("/tmp/a", &big, false, 0).unwrap();
+        assert_eq!(l.write("/tmp/a", "y", true, 0), Err(FsError::NoSpace));
+        l.write("/tmp/a", "small", false, 0).unwrap();
         for k in 1..MAX_ENTRIES {
-            l.write(&format!("/tmp/{k}"), "", false).unwrap();
+            l.write(&format!("/tmp/{k}"), "", false, 0).unwrap();
         }
-        assert_eq!(l.write("/tmp/one-more", "", false), Err(FsError::NoSpace));
+        assert_eq!(
+            l.write("/tmp/one-more", "", false, 0),
+            Err(FsError::NoSpace)
+        );
         assert_eq!(l.mkdir("/tmp/d", false), Err(FsError::NoSpace));
     }
 }

@@ -268,7 +268,7 @@ pub struct Container {
     /// Its interfaces `ip link set DEV down` took down (until the next start).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links_down: Vec<String>,
-    /// Servers started in it with `docker exec -d` (`nc -l`), listening until it stops.
+    /// Servers started in it (`docker exec -d nc -l`, `httpd`), listening until it stops.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<Process>,
     /// Its writable layer: what commands wrote in it (kept across restarts).
@@ -290,6 +290,9 @@ pub struct Process {
     /// client came.
     #[serde(default)]
     pub persistent: bool,
+    /// The directory it serves files from (busybox `httpd -h`), absolute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
 }
 
 fn is_empty_layer(l: &fs::Layer) -> bool {
