@@ -218,6 +218,52 @@ impl ExecResult {
     }
 }
 
+/// An errno an applet reports, which it words with the image's C library's `strerror`:
+/// glibc's (the busybox image's default variant, Debian's) or musl's (Alpine's and
+/// netshoot's; musl's src/errno/__strerror.h).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Errno {
+    /// `ECONNREFUSED`.
+    ConnRefused,
+    /// `ETIMEDOUT`.
+    TimedOut,
+    /// `ENETUNREACH`.
+    NetUnreach,
+    /// `EHOSTUNREACH`.
+    HostUnreach,
+    /// `EADDRINUSE`.
+    AddrInUse,
+    /// `EADDRNOTAVAIL`.
+    AddrNotAvail,
+    /// `EINTR`.
+    Intr,
+}
+
+impl Errno {
+    /// `strerror`'s words for it, musl's or glibc's.
+    pub fn text(self, musl: bool) -> &'static str {
+        match (self, musl) {
+            (Errno::ConnRefused, _) => "Connection refused",
+            (Errno::TimedOut, false) => "Connection timed out",
+            (Errno::TimedOut, true) => "Operation timed out",
+            (Errno::NetUnreach, false) => "Network is unreachable",
+            (Errno::NetUnreach, true) => "Network unreachable",
+            (Errno::HostUnreach, false) => "No route to host",
+            (Errno::HostUnreach, true) => "Host is unreachable",
+            (Errno::AddrInUse, false) => "Address already in use",
+            (Errno::AddrInUse, true) => "Address in use",
+            (Errno::AddrNotAvail, false) => "Cannot assign requested address",
+            (Errno::AddrNotAvail, true) => "Address not available",
+            (Errno::Intr, _) => "Interrupted system call",
+        }
+    }
+}
+
+/// `strerror(e)` as the program in `sb`'s container words it.
+pub(super) fn strerror(sb: &Sandbox, e: Errno) -> &'static str {
+    e.text(sb.musl())
+}
+
 /// An applet vnet has, called with arguments (or, named by `what`, options) it does not
 /// simulate: said plainly rather than passed off as busybox's answer, status 1.
 pub(super) fn not_simulated(cmd: &str, what: Option<&str>, args: &[&str]) -> ExecResult {

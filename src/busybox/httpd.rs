@@ -8,7 +8,7 @@
 //! `-r`, `-u` and `-p IP:PORT` on one of the container's addresses are not simulated and say
 //! so; `-v` is accepted (its log goes where a daemon's stderr goes: nowhere).
 
-use super::applet::{ExecResult, Getopt, not_simulated};
+use super::applet::{Errno, ExecResult, Getopt, not_simulated, strerror};
 use crate::docker::container::Process;
 use crate::docker::container::fs::normalize;
 use crate::docker::image::Service;
@@ -81,7 +81,7 @@ pub fn listen(sb: &Sandbox, args: &[&str]) -> Result<Process, Box<ExecResult>> {
     let port = bind(sb, g.value('p').unwrap_or("80"), args)?;
     if sb.services(sb.name()).iter().any(|(p, _)| *p == port) {
         return Err(Box::new(ExecResult::err(
-            "httpd: bind: Address already in use\n".into(),
+            format!("httpd: bind: {}\n", strerror(sb, Errno::AddrInUse)),
             1,
         )));
     }
@@ -123,7 +123,7 @@ fn bind(sb: &Sandbox, p: &str, args: &[&str]) -> Result<u16, Box<ExecResult>> {
         )));
     }
     Err(Box::new(ExecResult::err(
-        "httpd: bind: Cannot assign requested address\n".into(),
+        format!("httpd: bind: {}\n", strerror(sb, Errno::AddrNotAvail)),
         1,
     )))
 }

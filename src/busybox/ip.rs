@@ -331,10 +331,20 @@ fn route_modify(sb: &mut Sandbox, add: bool, args: &[&str]) -> ExecResult {
     let on = |k: usize| sb.ifaces().get(k).is_some_and(|i| i.on_link(gw));
     let out = match dev {
         Some(k) if on(k) => k,
-        Some(_) => return rtnetlink("Network is unreachable"),
+        Some(_) => {
+            return rtnetlink(super::applet::strerror(
+                sb,
+                super::applet::Errno::NetUnreach,
+            ));
+        }
         None => match (0..names.len()).find(|&k| on(k)) {
             Some(k) => k,
-            None => return rtnetlink("Network is unreachable"),
+            None => {
+                return rtnetlink(super::applet::strerror(
+                    sb,
+                    super::applet::Errno::NetUnreach,
+                ));
+            }
         },
     };
     if table.iter().any(|r| r.dst == d && r.len == len) {

@@ -8,7 +8,7 @@
 //! (`-l`, with `-u` too) is for `docker exec -d` ([`listen`]): the container keeps serving;
 //! in the foreground, and `-e` other than `cat`, it is not simulated and says so.
 
-use super::applet::{ExecOptions, ExecResult, Getopt, Output, finish};
+use super::applet::{Errno, ExecOptions, ExecResult, Getopt, Output, finish, strerror};
 use super::socket::{self, ConnectError};
 use crate::docker::sandbox::Sandbox;
 use crate::time::Duration;
@@ -91,7 +91,7 @@ pub fn listen(
     };
     if taken.iter().any(|(p, _)| *p == port) {
         return Err(Box::new(ExecResult::err(
-            "nc: bind: Address in use\n".into(),
+            format!("nc: bind: {}\n", strerror(sb, Errno::AddrInUse)),
             1,
         )));
     }
@@ -207,7 +207,10 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
         Err(ConnectError::Stopped) => return finish(sb, &world, ExecResult::err(stderr, 1)),
         Err(e) => {
             if verbose > 1 || (verbose == 1 && e != ConnectError::Refused) {
-                stderr.push_str(&format!("nc: {host} ({ip}:{remote_port}): {}\n", e.text()));
+                stderr.push_str(&format!(
+                    "nc: {host} ({ip}:{remote_port}): {}\n",
+                    e.text(sb)
+                ));
             }
             if verbose > 1 {
                 stderr.push_str("sent 0, rcvd 0\n");
@@ -377,7 +380,10 @@ fn udp(
     let Some((k, nic)) = sb.route(ip).and_then(|k| Some((k, sb.nic(k)?))) else {
         let mut r = ExecResult::err(String::new(), 1);
         if verbose > 0 {
-            r.stderr = format!("nc: {host} ({ip}:{port}): Network is unreachable\n");
+            r.stderr = format!(
+                "nc: {host} ({ip}:{port}): {}\n",
+                strerror(sb, Errno::NetUnreach)
+            );
         }
         return r;
     };

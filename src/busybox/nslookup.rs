@@ -116,7 +116,10 @@ pub fn run(sb: &mut Sandbox, name: &str, server: Option<&str>, opts: &ExecOption
         // bb_perror_msg_and_die reports it with errno's words and status 1
         // (libbb/xconnect.c `xconnect`); nothing was printed before.
         let r = ExecResult::err(
-            format!("nslookup: can't connect to remote host ({server}): Network is unreachable\n"),
+            format!(
+                "nslookup: can't connect to remote host ({server}): {}\n",
+                super::applet::strerror(sb, super::applet::Errno::NetUnreach)
+            ),
             1,
         );
         return finish(sb, &world, r);

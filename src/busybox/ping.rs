@@ -86,7 +86,10 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
     let Some(nic) = route.and_then(|r| sb.nic(r)) else {
         let r = ExecResult {
             stdout: Tally::header(&host, target, &o),
-            stderr: "ping: sendto: Network is unreachable\n".into(),
+            stderr: format!(
+                "ping: sendto: {}\n",
+                super::applet::strerror(sb, super::applet::Errno::NetUnreach)
+            ),
             code: 1,
             ..Default::default()
         };

@@ -4,7 +4,7 @@
 //! Linux's errors (`ECONNREFUSED` on a RST, `ETIMEDOUT` after the SYN's six retries,
 //! `EHOSTUNREACH` when the next hop never answers ARP, `ENETUNREACH` without a route).
 
-use super::applet::ExecOptions;
+use super::applet::{Errno, ExecOptions, strerror};
 use crate::docker::sandbox::Sandbox;
 use crate::engine::tcp::Connect;
 use crate::engine::{NicId, World};
@@ -46,15 +46,16 @@ pub enum ConnectError {
 }
 
 impl ConnectError {
-    /// `strerror(errno)`.
-    pub fn text(self) -> &'static str {
-        match self {
-            ConnectError::Refused => "Connection refused",
-            ConnectError::TimedOut | ConnectError::Alarm => "Connection timed out",
-            ConnectError::Unreachable => "Network is unreachable",
-            ConnectError::Stopped => "Interrupted system call",
-            ConnectError::HostUnreachable => "No route to host",
-        }
+    /// `strerror(errno)` in `sb`'s container.
+    pub fn text(self, sb: &Sandbox) -> &'static str {
+        let e = match self {
+            ConnectError::Refused => Errno::ConnRefused,
+            ConnectError::TimedOut | ConnectError::Alarm => Errno::TimedOut,
+            ConnectError::Unreachable => Errno::NetUnreach,
+            ConnectError::Stopped => Errno::Intr,
+            ConnectError::HostUnreachable => Errno::HostUnreach,
+        };
+        strerror(sb, e)
     }
 }
 

@@ -48,7 +48,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
             let r = ExecResult::err(
                 format!(
                     "telnet: can't connect to remote host ({ip}): {}\n",
-                    e.text()
+                    e.text(sb)
                 ),
                 1,
             );

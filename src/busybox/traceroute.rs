@@ -107,7 +107,13 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         return finish(sb, &world, r);
     }
     let Some(nic) = sb.route(ip).and_then(|k| sb.nic(k)) else {
-        let r = ExecResult::err("traceroute: connect: Network is unreachable\n".into(), 1);
+        let r = ExecResult::err(
+            format!(
+                "traceroute: connect: {}\n",
+                super::applet::strerror(sb, super::applet::Errno::NetUnreach)
+            ),
+            1,
+        );
         return finish(sb, &world, r);
     };
     let mut out = Output::new(opts);

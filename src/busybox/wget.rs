@@ -315,7 +315,7 @@ fn fetch(
         Err(e) => {
             return Err(format!(
                 "wget: can't connect to remote host ({ip}): {}\n",
-                e.text()
+                e.text(sb)
             ));
         }
     };

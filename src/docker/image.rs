@@ -29,6 +29,9 @@ pub struct Image {
     pub programs: &'static [&'static str],
     /// `WORKDIR`: where `exec` runs (relative paths start there); empty is `/`.
     pub workdir: &'static str,
+    /// Whether its C library is musl (Alpine's), whose `strerror` words some errors
+    /// otherwise than glibc's.
+    pub musl: bool,
 }
 
 /// A server an image's program runs (its behaviour is in [`crate::servers`]).
@@ -152,6 +155,7 @@ pub fn lookup(reference: &str) -> Image {
             exits_on_stop_signal: true,
             programs: &[],
             workdir: "/data",
+            musl: false,
         },
         "nginx" => Image {
             entrypoint: &["/docker-entrypoint.sh"],
@@ -162,6 +166,7 @@ pub fn lookup(reference: &str) -> Image {
             exits_on_stop_signal: true,
             programs: &[],
             workdir: "",
+            musl: false,
         },
         "postgres" => Image {
             entrypoint: &["docker-entrypoint.sh"],
@@ -172,6 +177,7 @@ pub fn lookup(reference: &str) -> Image {
             exits_on_stop_signal: true,
             programs: &[],
             workdir: "",
+            musl: false,
         },
         "httpd" => Image {
             entrypoint: &[],
@@ -186,6 +192,7 @@ pub fn lookup(reference: &str) -> Image {
             exits_on_stop_signal: true,
             programs: &[],
             workdir: "/usr/local/apache2",
+            musl: false,
         },
         "alpine" => Image {
             entrypoint: &[],
@@ -196,6 +203,7 @@ pub fn lookup(reference: &str) -> Image {
             exits_on_stop_signal: false,
             programs: &[],
             workdir: "",
+            musl: true,
         },
         // The network troubleshooting image (Alpine, busybox's applets, and tools such as
         // tcpdump); its command is an interactive zsh, its WORKDIR /root. vnet answers its
@@ -210,6 +218,7 @@ pub fn lookup(reference: &str) -> Image {
             exits_on_stop_signal: false,
             programs: &["tcpdump"],
             workdir: "/root",
+            musl: true,
         },
         "ubuntu" | "debian" => Image {
             entrypoint: &[],
@@ -220,6 +229,7 @@ pub fn lookup(reference: &str) -> Image {
             exits_on_stop_signal: false,
             programs: &[],
             workdir: "",
+            musl: false,
         },
         // busybox and anything unknown: a shell.
         _ => Image {
@@ -231,6 +241,7 @@ pub fn lookup(reference: &str) -> Image {
             exits_on_stop_signal: false,
             programs: &[],
             workdir: "",
+            musl: false,
         },
     }
 }

@@ -257,6 +257,15 @@ impl Sandbox<'_> {
             .to_string()
     }
 
+    /// Whether the container's C library is musl (Alpine's); the host's is glibc.
+    pub fn musl(&self) -> bool {
+        !self.on_host
+            && self
+                .container()
+                .and_then(|c| self.daemon.image(&c.config.image))
+                .is_some_and(|i| i.musl)
+    }
+
     /// The programs the container's image has besides busybox's applets (none on the host).
     pub fn image_programs(&self) -> &'static [&'static str] {
         self.container()
