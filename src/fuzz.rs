@@ -484,7 +484,8 @@ pub fn servers(data: &[u8]) {
             let _ = l.write("/www/index.html", "hi\n", false, 0);
             let _ = l.write("/www/sub/a.txt", "data\n", false, 0);
             let _ = l.write("/www/index.html.gz", "gz", false, 0);
-            let site = std::rc::Rc::new(busybox_httpd::Site::new("/www".into(), l));
+            let site =
+                std::rc::Rc::new(busybox_httpd::Site::new("/www".into(), std::rc::Rc::new(l)));
             Box::new(busybox_httpd::BusyboxHttpd::new(site))
         }
     };

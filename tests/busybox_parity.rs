@@ -143,6 +143,11 @@ const REQUESTS: &[&str] = &[
     "GET /sub/a.txt HTTP/1.0\r\nRange: bytes=1-\r\n\r\n",
     "GET /sub/a.txt HTTP/1.0\r\nRange: bytes=9-\r\n\r\n",
     "GET /sub/a.txt HTTP/1.0\r\nRange: bytes=0-0\r\n\r\n",
+    "GET /sub/a.txt HTTP/1.0\r\nRange: bytes=1-2,4-5\r\n\r\n",
+    "GET /sub/a.txt HTTP/1.0\r\nRange: bytes=1-3\r\nRange: items=1-2\r\n\r\n",
+    "POST / HTTP/1.0\r\nContent-Length: +5\r\n\r\n",
+    "GET /cgi-bin/sub?a=1 HTTP/1.0\r\n\r\n",
+    "GET /cgi-bin/sub/x HTTP/1.0\r\n\r\n",
     "GET /style.css HTTP/1.0\r\n\r\n",
     "GET /x.cs HTTP/1.0\r\n\r\n",
     "GET /sub/../sub/./a.txt HTTP/1.0\r\n\r\n",
@@ -171,6 +176,7 @@ const SITE: &[(&str, &str)] = &[
     ("style.css", "body {}\n"),
     ("x.cs", "x\n"),
     ("httpd.conf", ""),
+    ("cgi-bin/sub/x", "x\n"),
 ];
 
 /// An answer without what differs by when it was made: `Date`, and the file's time in
@@ -203,6 +209,7 @@ fn httpd_answers_as_busybox() {
     }
     let home = std::env::temp_dir().join(format!("vnet-httpd-{}", std::process::id()));
     std::fs::create_dir_all(home.join("sub")).unwrap();
+    std::fs::create_dir_all(home.join("cgi-bin/sub")).unwrap();
     for (path, text) in SITE {
         std::fs::write(home.join(path), text).unwrap();
     }
@@ -238,7 +245,7 @@ fn httpd_answers_as_busybox() {
     v.ok(&["network", "create", "lab"]);
     v.ok(&["run", "-dit", "--name", "web", "--net", "lab", "busybox"]);
     v.ok(&["run", "-dit", "--name", "cl", "--net", "lab", "busybox"]);
-    v.ok(&["exec", "web", "mkdir", "-p", "/www/sub"]);
+    v.ok(&["exec", "web", "mkdir", "-p", "/www/sub", "/www/cgi-bin/sub"]);
     for (path, text) in SITE {
         let line = format!("printf '{}' > /www/{path}", text.replace('\n', "\\n"));
         v.ok(&["exec", "web", "sh", "-c", &line]);
@@ -261,6 +268,9 @@ fn httpd_answers_as_busybox() {
     for line in [
         "busybox httpd -h /nonexistent-home -p 1",
         "busybox httpd -p abc",
+        "busybox httpd -p +8081",
+        "busybox httpd -p 127.0.0.1:99999",
+        "busybox httpd -h ''",
         "busybox httpd -d 'a%41+b%zz'",
         "busybox httpd -e 'a<b> c'",
         "busybox httpd -y",

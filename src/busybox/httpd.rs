@@ -63,9 +63,17 @@ pub fn listen(sb: &Sandbox, args: &[&str]) -> Result<Process, Box<ExecResult>> {
     if g.has('i') {
         return Err(Box::new(not_simulated("httpd", Some("-i"), args)));
     }
-    let home = normalize(&sb.cwd(), g.value('h').unwrap_or("."));
-    if !sb.is_dir(&home) {
-        let why = if sb.file(&home).is_some() {
+    let h = g.value('h').unwrap_or(".");
+    let home = normalize(&sb.cwd(), h);
+    // chdir("") is ENOENT; a file on the way is ENOTDIR.
+    let through_file = std::iter::successors(Some(home.as_str()), |p| {
+        p.rfind('/')
+            .and_then(|i| p.get(..i))
+            .filter(|p| !p.is_empty())
+    })
+    .any(|p| sb.file(p).is_some());
+    if h.is_empty() || !sb.is_dir(&home) {
+        let why = if !h.is_empty() && through_file {
             "Not a directory"
         } else {
             "No such file or directory"
@@ -100,18 +108,33 @@ pub fn listen(sb: &Sandbox, args: &[&str]) -> Result<Process, Box<ExecResult>> {
 /// `openServer`: `-p PORT` (1 to 65535) binds every address; anything else is `[IP][:PORT]`
 /// (port 80 by default), read as `inet_aton` reads an address.
 fn bind(sb: &Sandbox, p: &str, args: &[&str]) -> Result<u16, Box<ExecResult>> {
-    if let Ok(n) = p.parse::<u32>()
+    // bb_strtou: digits only, no sign or space.
+    let number = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    if let Some(n) = number(p)
         && (1..=65535).contains(&n)
     {
         return Ok(n as u16);
     }
+    // str2sockaddr reads the port first, then the address.
     let (host, port) = match p.rsplit_once(':') {
-        Some((h, port)) => (h, port),
-        None => (p, "80"),
+        Some((h, port)) => match number(port).and_then(|n| u16::try_from(n).ok()) {
+            Some(n) => (h, n),
+            None => {
+                return Err(Box::new(ExecResult::err(
+                    format!("httpd: bad port '{port}'\n"),
+                    1,
+                )));
+            }
+        },
+        None => (p, 80),
     };
     let bad = || Box::new(ExecResult::err(format!("httpd: bad address '{p}'\n"), 1));
     let ip = inet_aton(host).ok_or_else(bad)?;
-    let port: u16 = port.parse().map_err(|_| bad())?;
     if ip.is_unspecified() {
         return Ok(port);
     }
@@ -155,29 +178,12 @@ fn inet_aton(s: &str) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(n))
 }
 
-/// `httpd -d`: `percent_decode_in_place(s, strict=0)`: `+` is a space, a bad `%XX` stays.
+/// `httpd -d`: `percent_decode_in_place(s, strict=0)`: `+` is a space, a bad `%XX` stays
+/// (printed with `fputs`, so up to a decoded NUL).
 fn url_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        i += 1;
-        match c {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = |k: usize| b.get(k).and_then(|h| (*h as char).to_digit(16));
-                match (hex(i), hex(i + 1)) {
-                    (Some(hi), Some(lo)) => {
-                        out.push((hi * 16 + lo) as u8);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let b = crate::servers::busybox_httpd::percent_decode(s, false).unwrap_or_default();
+    let b = b.split(|c| *c == 0).next().unwrap_or_default();
+    String::from_utf8_lossy(b).into_owned()
 }
 
 /// `httpd -e`: every byte but letters and digits as `&#N;`.

@@ -26,6 +26,7 @@
 //! [`attach_line`] are the ways in, for the CLI and the Engine API alike.
 
 pub mod applet;
+pub mod arping;
 pub mod cut;
 pub mod files;
 pub mod grep;
@@ -168,7 +169,7 @@ pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<Exec
     };
     let words: Vec<&str> = line.iter().map(String::as_str).collect();
     let (prog, args) = match words.split_first() {
-        Some((p, a)) => (applet_name(p).unwrap_or(""), a),
+        Some((p, a)) => through_busybox(applet_name(p).unwrap_or(""), a),
         None => ("", &[][..]),
     };
     if !is_server(prog, args) {
@@ -186,6 +187,23 @@ pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<Exec
         return Ok(r);
     }
     Ok(ExecResult::default())
+}
+
+/// `busybox APPLET ARGS` as the applet it runs; any other program as it is.
+pub(super) fn through_busybox<'a, 'b>(
+    prog: &'a str,
+    args: &'b [&'b str],
+) -> (&'a str, &'b [&'b str])
+where
+    'b: 'a,
+{
+    match (prog, args.split_first()) {
+        ("busybox", Some((applet, rest))) => match applet_name(applet) {
+            Some(a) => (a, rest),
+            None => (prog, args),
+        },
+        _ => (prog, args),
+    }
 }
 
 /// Whether `prog ARGS` is a server a container can leave running (`nc -l`, `httpd`).
@@ -269,6 +287,7 @@ pub fn program(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecRes
 /// The programs vnet's busybox image has: the applets it simulates, `sh` and `busybox`.
 const APPLETS: &[&str] = &[
     "arp",
+    "arping",
     "ash",
     "busybox",
     "cat",
@@ -462,6 +481,7 @@ fn applet(
 ) -> Option<ExecResult> {
     Some(match (cmd, args) {
         ("ping", _) => ping::run(sb, args, opts),
+        ("arping", _) => arping::run(sb, args, opts),
         ("ifconfig", []) => ifconfig::run(sb, None),
         ("ifconfig", [name]) => ifconfig::run(sb, Some(name)),
         ("ip", _) => return ip::run(sb, args),

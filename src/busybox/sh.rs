@@ -754,8 +754,14 @@ impl Shell {
             }
             _ => (Vec::new(), Sink::Out, Sink::Err),
         };
-        let args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
-        match words.first().map(|w| super::program_name(sb, w)) {
+        let all: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
+        let program = words.first().and_then(|w| super::program_name(sb, w));
+        let (program, args) = super::through_busybox(program.unwrap_or(""), &all);
+        let args = args.to_vec();
+        match words
+            .first()
+            .map(|_| Some(program).filter(|p| !p.is_empty()))
+        {
             Some(Some("tcpdump")) => {
                 if self.jobs.len() >= MAX_JOBS {
                     out.stderr.push_str(&format!(

@@ -727,22 +727,27 @@ impl Sandbox<'_> {
         out
     }
 
-    /// What the busybox `httpd` that container `name` runs on `port` serves: its home
-    /// directory and the container's layer, as they are now.
-    pub fn served_files(&self, name: &str, port: u16) -> Option<(String, fs::Layer)> {
+    /// The home directory of the busybox `httpd` that container `name` runs on `port`.
+    pub fn served_home(&self, name: &str, port: u16) -> Option<String> {
         let state = &self.daemon.state;
         let c = state
             .names
             .get(name)
             .and_then(|id| state.containers.get(id))
             .filter(|c| c.is_running())?;
-        let home = c.processes.iter().find_map(|p| {
+        c.processes.iter().find_map(|p| {
             p.listens
                 .contains(&(port, super::image::Service::BusyboxHttpd))
                 .then(|| p.home.clone())
                 .flatten()
-        })?;
-        Some((home, c.layer.clone()))
+        })
+    }
+
+    /// Container `name`'s writable layer as it is now (what its servers serve).
+    pub fn layer_of(&self, name: &str) -> Option<fs::Layer> {
+        let state = &self.daemon.state;
+        let id = state.names.get(name)?;
+        state.containers.get(id).map(|c| c.layer.clone())
     }
 
     /// The UDP servers container `name`'s background programs run (`nc -lu`).

@@ -46,7 +46,7 @@ pub fn arp_request(mac: [u8; 6], ip: Ipv4Address, to_ip: Ipv4Address, out: &mut 
 }
 
 /// An ARP frame: `op` from `from`, to Ethernet address `eth_dst`, about `target`.
-fn arp(
+pub fn arp(
     op: ArpOperation,
     from: ([u8; 6], Ipv4Address),
     eth_dst: [u8; 6],

@@ -153,6 +153,15 @@ impl Taps {
         }
     }
 
+    /// Takes the frames sniffer `i` holds, making room for more.
+    pub fn take(&mut self, i: usize) -> Vec<Sniffed> {
+        let Some(s) = self.sniffers.get_mut(i) else {
+            return Vec::new();
+        };
+        s.bytes = 0;
+        std::mem::take(&mut s.frames)
+    }
+
     /// Sniffer `i`, if there is one.
     pub fn sniffer(&self, i: usize) -> Option<&Sniffer> {
         self.sniffers.get(i)

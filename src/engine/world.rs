@@ -273,6 +273,23 @@ impl World {
         self.taps.sniffer(i).map_or((&[], 0), |s| s.seen())
     }
 
+    /// Takes what sniffer `i` saw since the last take (a packet socket's reads), emptying
+    /// its buffer.
+    pub fn take_sniffed(&mut self, i: usize) -> Vec<super::taps::Sniffed> {
+        self.taps.take(i)
+    }
+
+    /// NIC `n` sends `frame` as written (a packet socket's `sendto`: `arping`), now.
+    pub fn send_frame(&mut self, n: NicId, frame: &[u8]) {
+        if frame.len() > crate::fabric::arena::MAX_FRAME {
+            return;
+        }
+        let id = self.arena.borrow_mut().alloc(frame.len());
+        self.arena.borrow_mut().get_mut(id).copy_from_slice(frame);
+        let now = self.now;
+        self.send_from_nic(now, n, id);
+    }
+
     /// The virtual clock.
     pub fn now(&self) -> Instant {
         self.now
@@ -935,6 +952,7 @@ impl World {
             self.taps.sniffed(self.now, n, arena.get(frame));
         }
         self.observe(n, frame);
+        self.answer_dad(n, frame);
         let len = self.arena.borrow().get(frame).len() as u64;
         let wanted = {
             let arena = self.arena.borrow();
@@ -959,6 +977,50 @@ impl World {
         if !self.node(n).asking.is_empty() {
             self.release_held(n);
         }
+    }
+
+    /// Linux answers an address probe (an ARP request from `0.0.0.0` for its address, RFC
+    /// 5227, `arping -D`) with a reply to the prober's MAC (arp.c `arp_process`); smoltcp
+    /// takes no request from a sender outside its subnet, so the kernel's answer is here.
+    fn answer_dad(&mut self, n: NicId, frame: FrameId) {
+        let probe = {
+            let arena = self.arena.borrow();
+            EthernetFrame::new_checked(arena.get(frame))
+                .ok()
+                .filter(|e| e.ethertype() == EthernetProtocol::Arp)
+                .and_then(|e| {
+                    ArpPacket::new_checked(e.payload())
+                        .ok()
+                        .map(|p| ArpRepr::parse(&p))
+                })
+                .and_then(Result::ok)
+        };
+        let Some(ArpRepr::EthernetIpv4 {
+            operation: ArpOperation::Request,
+            source_hardware_addr,
+            source_protocol_addr,
+            target_protocol_addr,
+            ..
+        }) = probe
+        else {
+            return;
+        };
+        let spec = &self.nics[n.index()].spec;
+        if !source_protocol_addr.is_unspecified()
+            || target_protocol_addr != spec.ipv4.0
+            || !source_hardware_addr.is_unicast()
+        {
+            return;
+        }
+        let mut buf = [0u8; 42];
+        super::host::arp_reply(
+            spec.mac,
+            spec.ipv4.0,
+            source_hardware_addr.0,
+            source_protocol_addr,
+            &mut buf,
+        );
+        self.send_frame(n, &buf);
     }
 
     /// Mirrors what the NIC's ARP cache learns (smoltcp fills it from ARP aimed at its own

@@ -33,7 +33,7 @@ const MAX_HTTP_HEADERS_SIZE: usize = 32 * 1024;
 /// The files one httpd serves: its home directory (`-h`, absolute) in a container's layer.
 pub struct Site {
     home: String,
-    layer: Layer,
+    layer: Rc<Layer>,
 }
 
 /// What `stat()` finds at a path.
@@ -45,7 +45,7 @@ enum Stat {
 
 impl Site {
     /// The site of an httpd started with home `home` (absolute) over `layer`.
-    pub fn new(home: String, layer: Layer) -> Site {
+    pub fn new(home: String, layer: Rc<Layer>) -> Site {
         Site { home, layer }
     }
 
@@ -123,8 +123,11 @@ impl BusyboxHttpd {
         }
     }
 
-    /// Takes one line (without its `\n`); whether the answer was sent.
-    fn line_done(&mut self, now: Instant, line: &str, out: &mut Vec<u8>) -> bool {
+    /// Takes one line (without its `\n`); whether the answer was sent. httpd reads it as a C
+    /// string (up to a NUL) but counts all its bytes towards `MAX_HTTP_HEADERS_SIZE`.
+    fn line_done(&mut self, now: Instant, raw: &[u8], out: &mut Vec<u8>) -> bool {
+        let text = raw.split(|b| *b == 0).next().unwrap_or_default();
+        let line = &*String::from_utf8_lossy(text);
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::RequestLine => {
                 // An empty first line (or nothing at all) gets no answer.
@@ -147,7 +150,7 @@ impl BusyboxHttpd {
                     self.answer(now, &r, out);
                     return true;
                 }
-                match header(&mut r, line) {
+                match header(&mut r, raw.len(), line) {
                     Ok(()) => {
                         self.phase = Phase::Headers(r);
                         false
@@ -186,7 +189,7 @@ impl BusyboxHttpd {
             Some((p, q)) => (p, Some(q.to_string())),
             None => (target, None),
         };
-        let decoded = percent_decode(path)?;
+        let decoded = String::from_utf8_lossy(&percent_decode(path, true)?).into_owned();
         let url = canonical(&decoded).ok_or(400u16)?;
         let rel = url.strip_prefix('/').unwrap_or(&url);
         let mut r = Request {
@@ -206,7 +209,6 @@ impl BusyboxHttpd {
                 return Err(403);
             }
             r.cgi = true;
-            return Ok(r);
         }
         if r.dir_url {
             r.url.push_str("index.html");
@@ -237,12 +239,8 @@ impl BusyboxHttpd {
             return headers(now, 302, Some(&format!("{to}/{q}")), out);
         }
         if r.cgi {
-            let rel = r.url.strip_prefix('/').unwrap_or(&r.url);
-            let status = match self.site.stat(rel) {
-                Stat::File => 500,
-                _ => 404,
-            };
-            return headers(now, status, None, out);
+            // execv fails: the layer's files are not executable (vnet has no chmod).
+            return headers(now, 404, None, out);
         }
         if !matches!(r.method, Method::Get | Method::Head) {
             return headers(now, 501, None, out);
@@ -320,11 +318,11 @@ fn reason(status: u16) -> (&'static str, Option<&'static str>) {
         403 => ("Forbidden", Some("")),
         404 => ("Not Found", Some("The requested URL was not found")),
         413 => ("Entity Too Large", Some("Entity Too Large")),
-        500 => ("Internal Server Error", Some("Internal Server Error")),
-        _ => (
+        501 => (
             "Not Implemented",
             Some("The requested method is not recognized"),
         ),
+        _ => ("Internal Server Error", Some("Internal Server Error")),
     }
 }
 
@@ -354,8 +352,8 @@ fn headers(now: Instant, status: u16, location: Option<&str>, out: &mut Vec<u8>)
 }
 
 /// One header line of the request (the ones httpd reads; others are skipped).
-fn header(r: &mut Request, line: &str) -> Result<(), u16> {
-    r.headers_len += line.len();
+fn header(r: &mut Request, len: usize, line: &str) -> Result<(), u16> {
+    r.headers_len += len;
     if r.headers_len >= MAX_HTTP_HEADERS_SIZE {
         return Err(413);
     }
@@ -364,11 +362,17 @@ fn header(r: &mut Request, line: &str) -> Result<(), u16> {
     };
     let value = value.trim_start_matches([' ', '\t']);
     if r.method == Method::Post && name.eq_ignore_ascii_case("Content-Length") {
-        if value.is_empty() || value.parse::<u32>().map_or(true, |n| n > i32::MAX as u32) {
+        // bb_strtou: digits only (no sign), at most INT_MAX.
+        if !value.bytes().all(|b| b.is_ascii_digit())
+            || value.parse::<u32>().map_or(true, |n| n > i32::MAX as u32)
+        {
             return Err(400);
         }
     } else if name.eq_ignore_ascii_case("Range") {
-        r.range = value.strip_prefix("bytes=").and_then(range);
+        // Another unit leaves an earlier range as it was.
+        if let Some(s) = value.strip_prefix("bytes=") {
+            r.range = range(s);
+        }
     } else if name.eq_ignore_ascii_case("Accept-Encoding") {
         r.gzip |= value.contains("gzip");
     } else if name.eq_ignore_ascii_case("If-None-Match") {
@@ -378,41 +382,55 @@ fn header(r: &mut Request, line: &str) -> Result<(), u16> {
 }
 
 /// `bytes=N-[M]` as httpd reads it: `(N, M)`, M 0 when absent (to the end).
+/// M is read whole (`bb_strtoull(s, NULL)`): `1-2,4-5` or `1-2x` is no range at all.
 fn range(s: &str) -> Option<(u64, u64)> {
-    let digits = s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    let start: u64 = s.get(..digits)?.parse().ok()?;
-    let rest = s.get(digits..)?.strip_prefix('-')?;
-    if rest.is_empty() {
+    let number = |t: &str| {
+        t.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| t.parse::<u64>().ok())
+            .flatten()
+    };
+    let (start, end) = s.split_once('-')?;
+    let start = number(start)?;
+    if end.is_empty() {
         return Some((start, 0));
     }
-    let d = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    let end: u64 = rest.get(..d)?.parse().ok()?;
+    let end = number(end)?;
     (end >= start).then_some((start, end))
 }
 
-/// `percent_decode_in_place(url, strict=1)`: a bad `%XX` is 400, an encoded `/` or NUL 404.
-fn percent_decode(s: &str) -> Result<String, u16> {
+/// libbb's `percent_decode_in_place`: `%XX` decoded. Strict (a URL): a bad `%XX` is 400,
+/// an encoded `/` or NUL 404. Not strict (`httpd -d`): `+` is a space, a bad `%` stays.
+pub fn percent_decode(s: &str, strict: bool) -> Result<Vec<u8>, u16> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         i += 1;
+        if !strict && c == b'+' {
+            out.push(b' ');
+            continue;
+        }
         if c != b'%' {
             out.push(c);
             continue;
         }
         let hex = |k: usize| b.get(k).and_then(|h| (*h as char).to_digit(16));
         let (Some(hi), Some(lo)) = (hex(i), hex(i + 1)) else {
-            return Err(400);
+            if strict {
+                return Err(400);
+            }
+            out.push(b'%');
+            continue;
         };
         let v = (hi * 16 + lo) as u8;
-        if v == b'/' || v == 0 {
+        if strict && (v == b'/' || v == 0) {
             return Err(404);
         }
         out.push(v);
         i += 2;
     }
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    Ok(out)
 }
 
 /// httpd's path cleaning: repeated slashes and `.` gone, `..` taking the directory before
@@ -482,28 +500,24 @@ impl Server for BusyboxHttpd {
             match c {
                 b'\r' => {}
                 b'\n' => {
-                    let line =
-                        String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
+                    let line = std::mem::take(&mut self.line);
                     if self.line_done(now, &line, out) {
                         self.phase = Phase::Done;
                         return Reply::Close;
                     }
                 }
                 c if self.line.len() < IOBUF_SIZE - 1 => self.line.push(c),
-                // get_line's overflow check: the last byte keeps being overwritten.
-                c => {
-                    if let Some(last) = self.line.last_mut() {
-                        *last = c;
-                    }
-                }
+                // get_line keeps the first IOBUF_SIZE-1 bytes: the byte it overwrites past
+                // them becomes the line's NUL.
+                _ => {}
             }
         }
         if eof {
             // The end of the input ends a line, and then the headers.
             if !matches!(self.phase, Phase::Done) {
-                let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
+                let line = std::mem::take(&mut self.line);
                 if !self.line_done(now, &line, out) {
-                    self.line_done(now, "", out);
+                    self.line_done(now, b"", out);
                 }
             }
             self.phase = Phase::Done;
@@ -527,7 +541,7 @@ mod tests {
             .unwrap();
         l.write("/www/httpd.conf", "", false, 1_767_225_600)
             .unwrap();
-        Rc::new(Site::new("/www".into(), l))
+        Rc::new(Site::new("/www".into(), Rc::new(l)))
     }
 
     fn ask(request: &str) -> String {
@@ -617,6 +631,12 @@ mod tests {
         assert_eq!(range("5-"), Some((5, 0)));
         assert_eq!(range("-5"), None);
         assert_eq!(range("3-1"), None);
-        assert_eq!(percent_decode("/a%20b").as_deref(), Ok("/a b"));
+        assert_eq!(percent_decode("/a%20b", true), Ok(b"/a b".to_vec()));
+        assert_eq!(percent_decode("/a%2f", true), Err(404));
+        assert_eq!(percent_decode("/a%zz", true), Err(400));
+        assert_eq!(
+            percent_decode("a%41+b%zz%4", false),
+            Ok(b"aA b%zz%4".to_vec())
+        );
     }
 }

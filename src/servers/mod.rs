@@ -11,6 +11,7 @@ pub mod http;
 pub mod postgres;
 pub mod redis;
 
+use crate::docker::container::fs::Layer;
 use crate::docker::image::Service;
 use crate::docker::sandbox::Sandbox;
 use crate::engine::World;
@@ -20,14 +21,24 @@ use std::rc::Rc;
 /// Starts, on each NIC of `world`, the servers its container's program runs.
 pub fn install(sb: &Sandbox, world: &mut World) {
     let mut keyspaces: Vec<(String, redis::Keyspace)> = Vec::new();
+    let mut layers: Vec<(String, Rc<Layer>)> = Vec::new();
     let nics: Vec<_> = world.nic_ids().collect();
     for n in nics {
         let name = world.nic_container(n).to_string();
         for (port, service) in sb.services(&name) {
             let factory: Factory = match service {
                 Service::BusyboxHttpd => {
-                    let Some((home, layer)) = sb.served_files(&name, port) else {
+                    let Some(home) = sb.served_home(&name, port) else {
                         continue;
+                    };
+                    // One copy of the container's files for all its servers.
+                    let layer = match layers.iter().find(|(c, _)| *c == name) {
+                        Some((_, l)) => l.clone(),
+                        None => {
+                            let l = Rc::new(sb.layer_of(&name).unwrap_or_default());
+                            layers.push((name.clone(), l.clone()));
+                            l
+                        }
                     };
                     let site = Rc::new(busybox_httpd::Site::new(home, layer));
                     Rc::new(move || {
