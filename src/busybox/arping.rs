@@ -276,13 +276,7 @@ impl Run {
             (ArpOperation::Request, self.he)
         };
         let mut buf = [0u8; 42];
-        crate::engine::host::arp(
-            op,
-            (self.me, self.src),
-            self.he,
-            (tha, self.dst),
-            &mut buf,
-        );
+        crate::engine::host::arp(op, (self.me, self.src), self.he, (tha, self.dst), &mut buf);
         world.send_frame(nic, &buf);
         self.last = Some(world.now());
         self.tally.sent += 1;

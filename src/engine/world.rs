@@ -951,8 +951,9 @@ impl World {
             let arena = self.arena.borrow();
             self.taps.sniffed(self.now, n, arena.get(frame));
         }
-        self.observe(n, frame);
-        self.answer_dad(n, frame);
+        if let Some(prober) = self.observe(n, frame) {
+            self.answer_dad(n, prober);
+        }
         let len = self.arena.borrow().get(frame).len() as u64;
         let wanted = {
             let arena = self.arena.borrow();
@@ -982,53 +983,26 @@ impl World {
     /// Linux answers an address probe (an ARP request from `0.0.0.0` for its address, RFC
     /// 5227, `arping -D`) with a reply to the prober's MAC (arp.c `arp_process`); smoltcp
     /// takes no request from a sender outside its subnet, so the kernel's answer is here.
-    fn answer_dad(&mut self, n: NicId, frame: FrameId) {
-        let probe = {
-            let arena = self.arena.borrow();
-            EthernetFrame::new_checked(arena.get(frame))
-                .ok()
-                .filter(|e| e.ethertype() == EthernetProtocol::Arp)
-                .and_then(|e| {
-                    ArpPacket::new_checked(e.payload())
-                        .ok()
-                        .map(|p| ArpRepr::parse(&p))
-                })
-                .and_then(Result::ok)
-        };
-        let Some(ArpRepr::EthernetIpv4 {
-            operation: ArpOperation::Request,
-            source_hardware_addr,
-            source_protocol_addr,
-            target_protocol_addr,
-            ..
-        }) = probe
-        else {
-            return;
-        };
+    fn answer_dad(&mut self, n: NicId, prober: [u8; 6]) {
         let spec = &self.nics[n.index()].spec;
-        if !source_protocol_addr.is_unspecified()
-            || target_protocol_addr != spec.ipv4.0
-            || !source_hardware_addr.is_unicast()
-        {
-            return;
-        }
         let mut buf = [0u8; 42];
         super::host::arp_reply(
             spec.mac,
             spec.ipv4.0,
-            source_hardware_addr.0,
-            source_protocol_addr,
+            prober,
+            Ipv4Address::UNSPECIFIED,
             &mut buf,
         );
         self.send_frame(n, &buf);
     }
 
     /// Mirrors what the NIC's ARP cache learns (smoltcp fills it from ARP aimed at its own
-    /// address, from unicast senders in its subnet), and notes IPv4 TTLs.
-    fn observe(&mut self, n: NicId, frame: FrameId) {
+    /// address, from unicast senders in its subnet), and notes IPv4 TTLs. Returns the MAC of
+    /// an address probe for the NIC's address (see [`World::answer_dad`]).
+    fn observe(&mut self, n: NicId, frame: FrameId) -> Option<[u8; 6]> {
         let arena = self.arena.borrow();
         let Ok(eth) = EthernetFrame::new_checked(arena.get(frame)) else {
-            return;
+            return None;
         };
         let now = self.now;
         let node = &mut self.nics[n.index()];
@@ -1042,7 +1016,7 @@ impl World {
                     ..
                 }) = ArpPacket::new_checked(eth.payload()).and_then(|p| ArpRepr::parse(&p))
                 else {
-                    return;
+                    return None;
                 };
                 let (ip, len) = node.spec.ipv4;
                 let subnet = |a: Ipv4Address| {
@@ -1059,6 +1033,11 @@ impl World {
                     node.neighbors
                         .push((source_protocol_addr, source_hardware_addr.0, now));
                 }
+                let probe = operation == ArpOperation::Request
+                    && source_protocol_addr.is_unspecified()
+                    && target_protocol_addr == ip
+                    && source_hardware_addr.is_unicast();
+                return probe.then_some(source_hardware_addr.0);
             }
             EthernetProtocol::Ipv4 => {
                 if let Ok(ip) = Ipv4Packet::new_checked(eth.payload()) {
@@ -1067,6 +1046,7 @@ impl World {
             }
             _ => {}
         }
+        None
     }
 }
 
