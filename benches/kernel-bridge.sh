@@ -12,6 +12,8 @@
 # 2. TCP bulk transfer between the same two namespaces: iperf3, one stream, MTU 1500, in
 #    Gbit/s of payload; beside it, `cargo bench --bench dataplane -- e2e/tcp_bulk` gives vnet's
 #    figure for one connection between two containers (run it right after, on the same machine).
+# 2b. TCP connections opened and closed one after another between the same namespaces
+#    (examples/tcp_connect_loop.rs), beside `cargo bench --bench dataplane -- e2e/tcp_connections`.
 # 3. Building CONTAINERS containers on one network: namespaces + veth pairs + addresses on a
 #    Linux bridge, against `vnet run -itd` in a loop.
 # Needs root, iproute2 and iputils-ping. It touches only namespaces it creates (vkb*), and
@@ -112,6 +114,18 @@ if command -v iperf3 >/dev/null; then
 else
   echo "TCP bulk: iperf3 is not installed (apt-get install iperf3)"
 fi
+
+# --- 2b. TCP connection setups --------------------------------------------------------------
+# One after another, each a handshake and a FIN each way (examples/tcp_connect_loop.rs), as
+# `cargo bench --bench dataplane -- e2e/tcp_connections` does between two containers.
+cargo build --release --quiet --example tcp_connect_loop
+LOOP=$PWD/target/release/examples/tcp_connect_loop
+ip netns exec vkbc2 "$LOOP" serve 172.25.0.3:7000 &
+server=$!
+sleep 0.3
+cps=$(ip netns exec vkbc1 "$LOOP" connect 172.25.0.3:7000 20000)
+kill $server
+echo "TCP connection setups, one after another: Linux veth+bridge $cps/s (20000 connections)"
 
 # --- 3. building containers ------------------------------------------------------------------
 ip -n $H link add br1 type bridge

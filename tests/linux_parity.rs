@@ -643,3 +643,98 @@ fn routed_traceroute_matches_linux() {
     assert!(!linux_off);
     eprintln!("traceroute hops: {linux:?}");
 }
+
+/// What arping printed, without what differs by machine: MAC addresses and times.
+fn arping_words(s: &str) -> String {
+    let mut out = String::new();
+    for w in s.split_inclusive([' ', '\n']) {
+        let core = w.trim_end();
+        let end = &w[core.len()..];
+        if core.starts_with('[') && core.ends_with(']') && core.matches(':').count() == 5 {
+            out.push_str("[MAC]");
+        } else if core.ends_with("ms") && core.trim_end_matches("ms").parse::<f64>().is_ok() {
+            out.push_str("Tms");
+        } else {
+            out.push_str(core);
+        }
+        out.push_str(end);
+    }
+    out
+}
+
+/// busybox arping in vnet and between network namespaces on a Linux bridge: the same
+/// probes (to a neighbour, to an address nobody holds, duplicate address detection, an
+/// announcement, broadcast only, errors) print the same lines and end with the same status,
+/// MAC addresses and times aside.
+#[test]
+fn arping_matches_linux() {
+    let tag = format!("va{}", std::process::id() % 100_000);
+    if !namespaces_usable(&tag) {
+        return;
+    }
+    let lines = [
+        "-c 2 10.1.0.3",
+        "-f 10.1.0.3",
+        "-w 1 10.1.0.3",
+        "-c 1 10.1.0.99",
+        "-q -c 1 10.1.0.3",
+        "-D -c 1 10.1.0.3",
+        "-D -c 1 10.1.0.77",
+        "-U -c 1 10.1.0.2",
+        "-b -c 2 10.1.0.3",
+        "-A -c 1 10.1.0.2",
+        "-I eth9 -c 1 10.1.0.3",
+        "-c 1 -s 10.1.0.50 10.1.0.3",
+        "-c 1 -I lo 127.0.0.1",
+        "-c x 10.1.0.3",
+    ];
+    let (host, mut guard) = docker_host(&tag, 1);
+    for (name, addr) in [("aa", "10.1.0.2"), ("bb", "10.1.0.3")] {
+        guard.0.push(format!("{tag}{name}"));
+        namespace(&tag, &host, name, &[(0, addr)]);
+    }
+    let linux: Vec<(String, String, i32)> = lines
+        .iter()
+        .map(|l| {
+            let out = Command::new("ip")
+                .args(["netns", "exec", &format!("{tag}aa"), "busybox", "arping"])
+                .args(l.split(' '))
+                .output()
+                .expect("busybox arping runs");
+            (
+                arping_words(&String::from_utf8_lossy(&out.stdout)),
+                String::from_utf8_lossy(&out.stderr)
+                    .split("BusyBox v")
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+                out.status.code().unwrap_or(-1),
+            )
+        })
+        .collect();
+    drop(guard);
+    let v = Vnet::new("arpingparity");
+    vnet_networks(&v, 1);
+    for (name, addr) in [("aa", "10.1.0.2"), ("bb", "10.1.0.3")] {
+        v.ok(&[
+            "run", "-itd", "--name", name, "--net", "net0", "--ip", addr, "busybox",
+        ]);
+    }
+    let mut diffs = Vec::new();
+    for (l, theirs) in lines.iter().zip(&linux) {
+        let mut argv = vec!["exec", "aa", "arping"];
+        argv.extend(l.split(' '));
+        let r = v.run(&argv);
+        let ours = (
+            arping_words(&r.stdout),
+            r.stderr.split("BusyBox v").next().unwrap_or("").to_string(),
+            r.code,
+        );
+        if &ours != theirs {
+            diffs.push(format!(
+                "arping {l}\n  Linux: {theirs:?}\n  vnet:  {ours:?}"
+            ));
+        }
+    }
+    assert!(diffs.is_empty(), "differences:\n{}", diffs.join("\n"));
+}

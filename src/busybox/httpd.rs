@@ -86,7 +86,7 @@ pub fn listen(sb: &Sandbox, args: &[&str]) -> Result<Process, Box<ExecResult>> {
             1,
         )));
     }
-    let port = bind(sb, g.value('p').unwrap_or("80"), args)?;
+    let (port, ipv4_only) = bind(sb, g.value('p').unwrap_or("80"), args)?;
     if sb.services(sb.name()).iter().any(|(p, _)| *p == port) {
         return Err(Box::new(ExecResult::err(
             format!("httpd: bind: {}\n", strerror(sb, Errno::AddrInUse)),
@@ -102,12 +102,14 @@ pub fn listen(sb: &Sandbox, args: &[&str]) -> Result<Process, Box<ExecResult>> {
         udp: Vec::new(),
         persistent: true,
         home: Some(home),
+        ipv4_only,
     })
 }
 
-/// `openServer`: `-p PORT` (1 to 65535) binds every address; anything else is `[IP][:PORT]`
-/// (port 80 by default), read as `inet_aton` reads an address.
-fn bind(sb: &Sandbox, p: &str, args: &[&str]) -> Result<u16, Box<ExecResult>> {
+/// `openServer`: `-p PORT` (1 to 65535) binds every address of both families; anything else
+/// is `[IP][:PORT]` (port 80 by default), read as `inet_aton` reads an address, an IPv4
+/// socket. Returns the port, and whether the socket is IPv4's only.
+fn bind(sb: &Sandbox, p: &str, args: &[&str]) -> Result<(u16, bool), Box<ExecResult>> {
     // bb_strtou: digits only, no sign or space.
     let number = |s: &str| {
         s.bytes()
@@ -118,7 +120,7 @@ fn bind(sb: &Sandbox, p: &str, args: &[&str]) -> Result<u16, Box<ExecResult>> {
     if let Some(n) = number(p)
         && (1..=65535).contains(&n)
     {
-        return Ok(n as u16);
+        return Ok((n as u16, false));
     }
     // str2sockaddr reads the port first, then the address.
     let (host, port) = match p.rsplit_once(':') {
@@ -136,7 +138,7 @@ fn bind(sb: &Sandbox, p: &str, args: &[&str]) -> Result<u16, Box<ExecResult>> {
     let bad = || Box::new(ExecResult::err(format!("httpd: bad address '{p}'\n"), 1));
     let ip = inet_aton(host).ok_or_else(bad)?;
     if ip.is_unspecified() {
-        return Ok(port);
+        return Ok((port, true));
     }
     if sb.ifaces().iter().any(|i| i.ip == ip) || ip.is_loopback() {
         return Err(Box::new(not_simulated(

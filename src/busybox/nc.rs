@@ -111,6 +111,7 @@ pub fn listen(
         udp,
         persistent,
         home: None,
+        ipv4_only: false,
     })
 }
 

@@ -50,7 +50,8 @@ fn families(s: Service) -> (bool, bool) {
         Service::Nginx | Service::Redis | Service::Postgres => (true, true),
         Service::Httpd => (false, true),
         // busybox nc binds `::`, dual-stack, as `vnet-serve` does.
-        // So does busybox httpd (`create_and_bind_stream_or_die(NULL, port)`).
+        // So does busybox httpd given a port alone (`create_and_bind_stream_or_die(NULL,
+        // port)`); with an address it binds that family's (`ipv4_only_ports`).
         Service::Echo | Service::Sink | Service::BusyboxHttpd => (false, true),
     }
 }
@@ -116,8 +117,13 @@ pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
     for (port, _) in udp {
         udp6.push(Line::wildcard("udp", true, port, ""));
     }
+    let ipv4_only = sb.ipv4_only_ports(&name);
     for (port, s) in services {
-        let (v4, v6) = families(s);
+        let (v4, v6) = if ipv4_only.contains(&port) {
+            (true, false)
+        } else {
+            families(s)
+        };
         if v4 {
             tcp4.push(Line::wildcard("tcp", false, port, "LISTEN"));
         }

@@ -727,6 +727,24 @@ impl Sandbox<'_> {
         out
     }
 
+    /// The TCP ports container `name`'s background programs listen on with an IPv4 socket
+    /// only (the rest bind `::`, both families).
+    pub fn ipv4_only_ports(&self, name: &str) -> Vec<u16> {
+        let state = &self.daemon.state;
+        state
+            .names
+            .get(name)
+            .and_then(|id| state.containers.get(id))
+            .map(|c| {
+                c.processes
+                    .iter()
+                    .filter(|p| p.ipv4_only)
+                    .flat_map(|p| p.listens.iter().map(|(port, _)| *port))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The home directory of the busybox `httpd` that container `name` runs on `port`.
     pub fn served_home(&self, name: &str, port: u16) -> Option<String> {
         let state = &self.daemon.state;

@@ -293,6 +293,9 @@ pub struct Process {
     /// The directory it serves files from (busybox `httpd -h`), absolute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<String>,
+    /// It bound IPv4's wildcard (`httpd -p 0.0.0.0:PORT`), not `::` (both families).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ipv4_only: bool,
 }
 
 fn is_empty_layer(l: &fs::Layer) -> bool {
