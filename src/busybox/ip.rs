@@ -170,17 +170,60 @@ fn route(sb: &Sandbox) -> String {
 }
 
 /// `ip link set [dev] DEV up|down` (iplink.c `do_set`: SIOCGIFFLAGS, then SIOCSIFFLAGS,
-/// which needs `CAP_NET_ADMIN`); other link settings are not simulated.
+/// which needs `CAP_NET_ADMIN`); other link settings are not simulated. Words are read as
+/// `do_set` reads them: a keyword by any prefix (`d` is `down`), anything else the device.
 fn link_set(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
-    let (dev, rest) = match args {
-        ["dev", d, rest @ ..] => (*d, rest),
-        [d, rest @ ..] => (*d, rest),
-        [] => return ExecResult::err("ip: command line is not complete, try \"help\"\n".into(), 1),
+    const KEYWORDS: [&str; 14] = [
+        "up",
+        "down",
+        "name",
+        "mtu",
+        "qlen",
+        "multicast",
+        "arp",
+        "promisc",
+        "address",
+        "netns",
+        "master",
+        "nomaster",
+        "type",
+        "dev",
+    ];
+    let incomplete =
+        || ExecResult::err("ip: command line is not complete, try \"help\"\n".into(), 2);
+    let (mut dev, mut up) = (None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let key = index_in_substrings(&KEYWORDS, a).unwrap_or(KEYWORDS.len());
+        match KEYWORDS.get(key).copied() {
+            Some("up") => up = Some(true),
+            Some("down") => up = Some(false),
+            Some("dev") | None => {
+                let d = if key == KEYWORDS.len() {
+                    *a
+                } else {
+                    match it.next() {
+                        Some(d) => *d,
+                        None => return incomplete(),
+                    }
+                };
+                if dev.is_some() {
+                    return ExecResult::err(
+                        format!("ip: either \"dev\" is duplicate, or \"{d}\" is garbage\n"),
+                        2,
+                    );
+                }
+                dev = Some(d);
+            }
+            Some(_) => return super::applet::not_simulated("ip", Some("link set"), args),
+        }
+    }
+    let Some(dev) = dev else {
+        return ExecResult::err("ip: \"dev\" requires an argument\n".into(), 2);
     };
-    let up = match rest {
-        ["up"] => true,
-        ["down"] => false,
-        _ => return super::applet::not_simulated("ip", Some("link set"), args),
+    // Nothing to change: no ioctl at all.
+    let Some(up) = up else {
+        return ExecResult::default();
     };
     if sb.on_host() {
         return super::applet::not_simulated("ip", Some("the host's links"), args);
@@ -197,6 +240,25 @@ fn link_set(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
     }
     sb.set_link(dev, up);
     ExecResult::default()
+}
+
+/// libbb's `index_in_substrings`: the keyword `key` names exactly, else the only one it is a
+/// prefix of.
+fn index_in_substrings(keywords: &[&str], key: &str) -> Option<usize> {
+    if key.is_empty() {
+        return None;
+    }
+    if let Some(i) = keywords.iter().position(|k| *k == key) {
+        return Some(i);
+    }
+    let mut matches = keywords
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.starts_with(key));
+    match (matches.next(), matches.next()) {
+        (Some((i, _)), None) => Some(i),
+        _ => None,
+    }
 }
 
 /// How many routes `ip route add` may add to one container (vnet's bound: each NIC's
