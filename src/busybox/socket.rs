@@ -67,13 +67,6 @@ pub fn world(sb: &mut Sandbox, opts: &ExecOptions) -> World {
     world
 }
 
-/// Whether `ip:port` is one of the container's own addresses where its own program
-/// listens: TCP over the container's loopback, which vnet does not carry yet. (Its own
-/// addresses where nothing listens refuse, as the kernel does: see [`connect`].)
-pub fn is_own_server(sb: &Sandbox, ip: Ipv4Addr, port: u16) -> bool {
-    is_own(sb, ip) && sb.services(sb.name()).iter().any(|(p, _)| *p == port)
-}
-
 fn is_own(sb: &Sandbox, ip: Ipv4Addr) -> bool {
     ip.is_loopback() || sb.ifaces().iter().any(|i| i.ip == ip)
 }
@@ -90,13 +83,22 @@ pub fn connect(
 ) -> Result<Conn, ConnectError> {
     // On the host, a published port leads to its container.
     let (ip, port) = sb.published_target(ip, port);
-    if is_own(sb, ip) {
-        // Nothing of the container's listens there (`is_own_server` was asked first): the
-        // loopback answers the SYN with a RST.
-        return Err(ConnectError::Refused);
-    }
-    let Some((nic, hop)) = sb.next_hop(ip).and_then(|(k, hop)| Some((sb.nic(k)?, hop))) else {
-        return Err(ConnectError::Unreachable);
+    let (nic, hop) = if is_own(sb, ip) {
+        if sb.on_host() {
+            // The host's own ports that nothing publishes refuse.
+            return Err(ConnectError::Refused);
+        }
+        // One of the container's own addresses: over `lo`, to its own servers.
+        let (lo, new) = world.loopback_nic(sb.name(), ip);
+        if new {
+            crate::servers::install_nic(sb, world, lo);
+        }
+        (lo, ip)
+    } else {
+        match sb.next_hop(ip).and_then(|(k, hop)| Some((sb.nic(k)?, hop))) {
+            Some(x) => x,
+            None => return Err(ConnectError::Unreachable),
+        }
     };
     // Linux's ephemeral range, net.ipv4.ip_local_port_range = 32768 60999.
     let local = match local {

@@ -1557,6 +1557,25 @@ impl Daemon {
                 e.neighbors.push((*ip, *mac, *at));
             }
         }
+        // A container's TCP to itself crossed its `lo`, where what is sent is received
+        // in the same call (loopback_xmit counts both).
+        for k in world.nic_ids().filter(|k| world.is_loopback_nic(*k)) {
+            let n = world.counters(k);
+            let name = world.nic_container(k);
+            let Some(c) = self
+                .state
+                .names
+                .get(name)
+                .cloned()
+                .and_then(|id| self.state.containers.get_mut(&id))
+            else {
+                continue;
+            };
+            c.lo.tx_packets += n.tx_packets;
+            c.lo.tx_bytes += n.tx_bytes;
+            c.lo.rx_packets += n.tx_packets;
+            c.lo.rx_bytes += n.tx_bytes;
+        }
         // A listener that serves one client (`nc -l` without `-k -e`) is gone once one came.
         for k in world.nic_ids() {
             let ports = world.accepted_ports(k);

@@ -2,6 +2,13 @@
 //! frame sent on it comes back out of it, to whatever listens in the same namespace (Docker's
 //! embedded DNS at 127.0.0.11 answers from behind it).
 //!
+//! TCP between programs of one container (`wget localhost`, `nc 127.0.0.1 80`, a client of
+//! a server on the container's own address) runs on a stack of its own over `lo`
+//! ([`World::loopback_nic`]): a NIC, one per local address a program connects to, whose
+//! frames come back to it after [`LO_LATENCY`] instead of entering a bridge. Its frames
+//! carry the zero MACs Linux's `lo` gives them (tcpdump reads `lo` as Ethernet) and there
+//! is no ARP on it: the stack starts knowing the address's MAC.
+//!
 //! The taps see a frame when it is sent, under the port name `CONTAINER lo`; it comes out
 //! [`LO_LATENCY`] later, through the event queue like any other frame, into the loopback's
 //! inbox. A program sends, runs the world until the frame is out ([`World::loopback_wait`]),
@@ -10,7 +17,9 @@
 
 use super::taps::Tap;
 use super::world::{Loopback, World};
-use super::{LO_LATENCY, LoopbackId};
+use super::{BridgeNode, BridgeSpec, LO_LATENCY, LoopbackId, NicId, NicSpec};
+use crate::stack::Counters;
+use smoltcp::wire::Ipv4Address;
 use std::collections::VecDeque;
 
 // Indexed by the world's own IDs, as in world.rs (see there).
@@ -59,6 +68,47 @@ impl World {
                 return None;
             }
         }
+    }
+
+    /// The stack on `container`'s `lo` that holds local address `ip` (made on first use;
+    /// the container's servers are not on it until the caller puts them there).
+    pub fn loopback_nic(&mut self, container: &str, ip: Ipv4Address) -> (NicId, bool) {
+        if let Some(n) = self.nic_ids().find(|n| {
+            let node = self.node(*n);
+            node.looped && node.spec.container == container && node.spec.ipv4.0 == ip
+        }) {
+            return (n, false);
+        }
+        // A bridge of its own that no frame enters: the NIC needs a port to exist.
+        let bridge = self.add_bridge(BridgeSpec {
+            name: format!("{container} lo"),
+            gateway: None,
+            host_mac: [0; 6],
+            icc: true,
+            icc_allow: Vec::new(),
+            link: Default::default(),
+            node: BridgeNode::Nobody,
+        });
+        let len = if ip.is_loopback() { 8 } else { 32 };
+        let n = self.add_nic(NicSpec {
+            container: container.to_string(),
+            ifname: "lo".into(),
+            bridge,
+            mac: [0; 6],
+            ipv4: (ip, len),
+            gateway: None,
+            routes: Vec::new(),
+            counters: Counters::default(),
+            neighbors: vec![(ip, [0; 6])],
+            mtu: 65536,
+        });
+        self.node_mut(n).looped = true;
+        (n, true)
+    }
+
+    /// Whether NIC `n` is a stack on a container's `lo` ([`World::loopback_nic`]).
+    pub fn is_loopback_nic(&self, n: NicId) -> bool {
+        self.node(n).looped
     }
 
     /// The oldest frame in flight on `lo` comes out.

@@ -23,8 +23,8 @@ use super::budget::{Budget, Exceeded};
 use super::rule::{self, Chain, End, Hop};
 use super::taps::{Tap, Taps};
 use super::{
-    BridgeId, BridgeNode, BridgeSpec, DEFAULT_JITTER, DEFAULT_LATENCY, LoopbackId, Neighbor, NicId,
-    NicSpec, UnderlayHostSpec, VtepSpec,
+    BridgeId, BridgeNode, BridgeSpec, DEFAULT_JITTER, DEFAULT_LATENCY, LO_LATENCY, LoopbackId,
+    Neighbor, NicId, NicSpec, UnderlayHostSpec, VtepSpec,
 };
 use crate::fabric::{Arena, Bridge, Forward, FrameId, HostId, PortId};
 use crate::stack::{Counters, Nic};
@@ -137,6 +137,9 @@ pub(super) struct NicNode {
     /// Packets waiting for a next hop's MAC, and the next hops being asked for.
     pub(super) held: Vec<super::router::Held>,
     pub(super) asking: Vec<super::router::Asking>,
+    /// Whether it is a stack on its container's `lo` (see [`World::loopback_nic`]): what
+    /// it sends comes back to it.
+    pub(super) looped: bool,
 }
 
 /// A host on the underlay (see [`super::overlay`]).
@@ -425,6 +428,23 @@ impl World {
         }
         let node = &self.nics[n.index()];
         let (bridge, port) = (node.spec.bridge, node.port);
+        if node.looped {
+            // `lo`: the frame comes back out of the port it went in by.
+            if self.taps.is_on() {
+                let name = format!("{} lo", node.spec.container);
+                let arena = self.arena.borrow();
+                self.taps.frame(now, &name, arena.get(frame));
+            }
+            self.schedule(
+                now + LO_LATENCY,
+                Ev::ToPeer {
+                    bridge,
+                    port,
+                    frame,
+                },
+            );
+            return;
+        }
         let at = now + self.link_delay();
         let at = self.in_order(bridge, port, at);
         self.schedule(
@@ -773,15 +793,16 @@ impl World {
             udp_servers: Vec::new(),
             held: Vec::new(),
             asking: Vec::new(),
+            looped: false,
         });
         i
     }
 
-    fn node(&self, n: NicId) -> &NicNode {
+    pub(super) fn node(&self, n: NicId) -> &NicNode {
         &self.nics[n.index()]
     }
 
-    fn node_mut(&mut self, n: NicId) -> &mut NicNode {
+    pub(super) fn node_mut(&mut self, n: NicId) -> &mut NicNode {
         &mut self.nics[n.index()]
     }
 

@@ -18,12 +18,32 @@ use crate::engine::World;
 use crate::engine::tcp::{Factory, Server};
 use std::rc::Rc;
 
+/// What the servers of one container share across its NICs in a command: redis' keys, the
+/// files httpd serves.
+#[derive(Default)]
+struct Shared {
+    keyspaces: Vec<(String, redis::Keyspace)>,
+    layers: Vec<(String, Rc<Layer>)>,
+}
+
 /// Starts, on each NIC of `world`, the servers its container's program runs.
 pub fn install(sb: &Sandbox, world: &mut World) {
-    let mut keyspaces: Vec<(String, redis::Keyspace)> = Vec::new();
-    let mut layers: Vec<(String, Rc<Layer>)> = Vec::new();
+    let mut shared = Shared::default();
     let nics: Vec<_> = world.nic_ids().collect();
     for n in nics {
+        install_on(sb, world, n, &mut shared);
+    }
+}
+
+/// Starts on NIC `n` (one made after [`install`], a stack on `lo`) the servers its
+/// container runs.
+pub fn install_nic(sb: &Sandbox, world: &mut World, n: crate::engine::NicId) {
+    install_on(sb, world, n, &mut Shared::default());
+}
+
+fn install_on(sb: &Sandbox, world: &mut World, n: crate::engine::NicId, shared: &mut Shared) {
+    let Shared { keyspaces, layers } = shared;
+    {
         let name = world.nic_container(n).to_string();
         for (port, service) in sb.services(&name) {
             let factory: Factory = match service {
