@@ -128,6 +128,7 @@ pub fn frames(data: &[u8]) {
     let mut nic = Nic::new(
         NIC_MAC,
         (NIC_IP, 24),
+        &[],
         Some(GATEWAY),
         &[],
         MTU,

@@ -165,7 +165,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         if src.is_unspecified() {
             // The address a datagram to the target would leave the interface with.
             src = own_ip;
-        } else if !src.is_loopback() && !sb.ifaces().iter().any(|i| i.ip == src) {
+        } else if !src.is_loopback() && !sb.ifaces().iter().any(|i| i.holds(src)) {
             let e = strerror(sb, Errno::AddrNotAvail);
             return finish(sb, &world, fail(format!("bind: {e}")));
         }

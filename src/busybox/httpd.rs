@@ -140,7 +140,7 @@ fn bind(sb: &Sandbox, p: &str, args: &[&str]) -> Result<(u16, bool), Box<ExecRes
     if ip.is_unspecified() {
         return Ok((port, true));
     }
-    if sb.ifaces().iter().any(|i| i.ip == ip) || ip.is_loopback() {
+    if sb.ifaces().iter().any(|i| i.holds(ip)) || ip.is_loopback() {
         return Err(Box::new(not_simulated(
             "httpd",
             Some("-p IP:PORT (one address of the container)"),

@@ -33,6 +33,10 @@ pub fn run(sb: &mut Sandbox, args: &[&str]) -> Option<ExecResult> {
         ["l" | "li" | "lin" | "link", "set", r @ ..] => Some(link_set(sb, r)),
         ["r" | "ro" | "route", "add" | "a", r @ ..] => Some(route_modify(sb, true, r)),
         ["r" | "ro" | "route", "del" | "delete" | "d", r @ ..] => Some(route_modify(sb, false, r)),
+        ["a" | "addr" | "address", "add" | "a", r @ ..] => Some(addr_modify(sb, true, r)),
+        ["a" | "addr" | "address", "del" | "delete" | "d", r @ ..] => {
+            Some(addr_modify(sb, false, r))
+        }
         ["a" | "addr" | "address", "show" | "list", dev]
         | ["a" | "addr" | "address", "show" | "list", "dev", dev] => {
             Some(addr(sb, family, Some(dev)))
@@ -45,6 +49,99 @@ pub fn run(sb: &mut Sandbox, args: &[&str]) -> Option<ExecResult> {
         }),
         _ => None,
     }
+}
+
+/// `ip addr add|del [local] PREFIX dev DEV` (ipaddress.c `ipaddr_modify`, then the
+/// kernel's `inet_rtm_newaddr`/`inet_rtm_deladdr`): a prefix without a length is a /32; an
+/// address of the interface's subnet is a secondary, any other brings its prefix route. No
+/// `CAP_NET_ADMIN` is EPERM, an address the interface has EEXIST, deleting one it lacks
+/// EADDRNOTAVAIL. Docker's own address stays (deleting it is not simulated), as do the
+/// other settings (`peer`, `broadcast`, `scope`, `label`, lifetimes).
+fn addr_modify(sb: &mut Sandbox, add: bool, args: &[&str]) -> ExecResult {
+    let (mut dev, mut local) = (None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let w = match *a {
+            "dev" | "local" => match it.next() {
+                Some(v) => {
+                    if *a == "dev" {
+                        dev = Some(*v);
+                        continue;
+                    }
+                    *v
+                }
+                None => {
+                    return ExecResult::err(
+                        "ip: command line is not complete, try \"help\"\n".into(),
+                        1,
+                    );
+                }
+            },
+            "peer" | "remote" | "broadcast" | "brd" | "anycast" | "valid_lft" | "preferred_lft"
+            | "scope" | "label" | "noprefixroute" => {
+                return super::applet::not_simulated("ip", Some(&format!("addr {a}")), args);
+            }
+            w => w,
+        };
+        if local.is_some() {
+            return ExecResult::err(
+                format!("ip: either \"local\" is duplicate, or \"{w}\" is garbage\n"),
+                1,
+            );
+        }
+        // get_prefix cut the word at its '/' before it complained.
+        let Some(p) = prefix(w).filter(|(a, _)| !a.is_unspecified()) else {
+            let shown = w.split('/').next().unwrap_or(w);
+            return ExecResult::err(
+                format!("ip: an inet prefix is expected rather than \"{shown}\"\n"),
+                1,
+            );
+        };
+        local = Some(p);
+    }
+    let Some(dev) = dev else {
+        return ExecResult::err("ip: need \"dev IFACE\"\n".into(), 1);
+    };
+    if sb.on_host() {
+        return super::applet::not_simulated("ip", Some("the host's addresses"), args);
+    }
+    let Some(iface) = sb.ifaces().iter().find(|i| i.name == dev) else {
+        return ExecResult::err(format!("ip: can't find device '{dev}'\n"), 1);
+    };
+    let Some((ip, len)) = local else {
+        return super::applet::not_simulated("ip", Some("addr without an address"), args);
+    };
+    let docker_own = iface.ip == ip && iface.len == len;
+    let added = iface.added.len();
+    if !sb.net_admin() {
+        return rtnetlink("Operation not permitted");
+    }
+    if add {
+        if docker_own || iface.added.contains(&(ip, len)) {
+            return rtnetlink("File exists");
+        }
+        if added >= crate::docker::container::MAX_ADDED_ADDRESSES {
+            return ExecResult::err(
+                format!(
+                    "ip: vnet gives an interface at most {} added addresses\n",
+                    crate::docker::container::MAX_ADDED_ADDRESSES
+                ),
+                2,
+            );
+        }
+        sb.add_address(dev, ip, len);
+        return ExecResult::default();
+    }
+    if docker_own {
+        return super::applet::not_simulated("ip", Some("deleting Docker's own address"), args);
+    }
+    if !sb.del_address(dev, ip, len) {
+        return rtnetlink(super::applet::strerror(
+            sb,
+            super::applet::Errno::AddrNotAvail,
+        ));
+    }
+    ExecResult::default()
 }
 
 /// `ip addr [show [dev] DEV]`: every link in index order (lo first), each with its
@@ -128,6 +225,19 @@ fn addresses(i: &Iface, v4: bool, v6: bool) -> String {
             "    inet {}/{} {brd}scope global {}\n{LFT}",
             i.ip, i.len, i.name
         ));
+        // What `ip addr add` gave it, no broadcast set: the primaries in the order added,
+        // then the secondaries (the kernel's `__inet_insert_ifa`).
+        for primary in [true, false] {
+            for (k, (a, len)) in i.added.iter().enumerate() {
+                if i.added_primary(k) == primary {
+                    let second = if primary { "" } else { "secondary " };
+                    out.push_str(&format!(
+                        "    inet {a}/{len} scope global {second}{}\n{LFT}",
+                        i.name
+                    ));
+                }
+            }
+        }
     }
     if v6 {
         if let Some((a, len)) = i.ipv6 {

@@ -46,7 +46,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         // Its virtual time is wall time, which the user ends.
         world.unbounded_time();
     }
-    if target.is_loopback() || sb.ifaces().iter().any(|i| i.ip == target) {
+    if target.is_loopback() || sb.ifaces().iter().any(|i| i.holds(target)) {
         let code = ping_local(sb, &mut world, target, &host, &o, &mut out, paced);
         return finish(sb, &world, gathered(out, code));
     }
@@ -61,7 +61,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
                 .any(|r| r.dev == k && r.contains(target))
                 .then_some(k),
             None => match name.parse::<Ipv4Addr>() {
-                Ok(ip) if sb.ifaces().iter().any(|i| i.ip == ip) => sb.route(target),
+                Ok(ip) if sb.ifaces().iter().any(|i| i.holds(ip)) => sb.route(target),
                 Ok(_) => {
                     // busybox prints its header, then fails to use the address.
                     let r = ExecResult {
@@ -670,6 +670,7 @@ mod tests {
                 bridge: b,
                 mac: [2, 0x42, 10, 0, 0, 2 + i],
                 ipv4: (Ipv4Address::new(10, 0, 0, 2 + i), 24),
+                extra: Vec::new(),
                 gateway: Some(ip("10.0.0.1")),
                 routes: Vec::new(),
                 counters: Default::default(),

@@ -68,7 +68,7 @@ pub fn world(sb: &mut Sandbox, opts: &ExecOptions) -> World {
 }
 
 fn is_own(sb: &Sandbox, ip: Ipv4Addr) -> bool {
-    ip.is_loopback() || sb.ifaces().iter().any(|i| i.ip == ip)
+    ip.is_loopback() || sb.ifaces().iter().any(|i| i.holds(ip))
 }
 
 /// `connect()` to `ip:port` from `local` (`bind()` first, `nc -p`) or an ephemeral port,

@@ -102,7 +102,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         let r = ExecResult::err(format!("traceroute: bad address '{host}'\n"), 1);
         return finish(sb, &world, r);
     };
-    if ip.is_loopback() || sb.ifaces().iter().any(|i| i.ip == ip) {
+    if ip.is_loopback() || sb.ifaces().iter().any(|i| i.holds(ip)) {
         let r = super::applet::not_simulated("traceroute", Some("its own address"), args);
         return finish(sb, &world, r);
     }

@@ -93,6 +93,8 @@ pub struct Iface {
     pub mtu: usize,
     /// Up (`ip link set DEV down` takes it down: no frame in or out, no route through it).
     pub up: bool,
+    /// The addresses `ip addr add` gave it besides Docker's, in the order added.
+    pub added: Vec<(Ipv4Addr, u8)>,
     /// Which endpoint it is.
     at: NicRef,
 }
@@ -132,9 +134,34 @@ impl Iface {
         })
     }
 
-    /// Whether `ip` is on its subnet.
+    /// Whether `ip` is on its subnet, or on one of an added address.
     pub fn on_link(&self, ip: Ipv4Addr) -> bool {
-        u32::from(ip) & mask(self.len) == u32::from(self.subnet())
+        self.all()
+            .any(|(a, len)| u32::from(ip) & mask(len) == u32::from(a) & mask(len))
+    }
+
+    /// Whether `ip` is one of its addresses.
+    pub fn holds(&self, ip: Ipv4Addr) -> bool {
+        self.all().any(|(a, _)| a == ip)
+    }
+
+    /// Its addresses: Docker's, then those `ip addr add` gave it.
+    pub fn all(&self) -> impl Iterator<Item = (Ipv4Addr, u8)> + '_ {
+        std::iter::once((self.ip, self.len)).chain(self.added.iter().copied())
+    }
+
+    /// Which of its added addresses are primary (the first of their subnet on it, with a
+    /// prefix route of their own); the others are secondary.
+    pub fn added_primary(&self, k: usize) -> bool {
+        let Some(&(ip, len)) = self.added.get(k) else {
+            return false;
+        };
+        let same = |(a, l): (Ipv4Addr, u8)| {
+            l == len && u32::from(a) & mask(len) == u32::from(ip) & mask(len)
+        };
+        !std::iter::once((self.ip, self.len))
+            .chain(self.added.iter().take(k).copied())
+            .any(same)
     }
 }
 
@@ -810,6 +837,44 @@ impl Sandbox<'_> {
         }
     }
 
+    /// `ip addr add ADDR/LEN dev DEV` (the caller checked the device and the capability):
+    /// false if DEV has the address already with that prefix (`EEXIST`).
+    pub fn add_address(&mut self, dev: &str, ip: Ipv4Addr, len: u8) -> bool {
+        let Some(i) = self.ifaces.iter_mut().find(|i| i.name == dev) else {
+            return false;
+        };
+        if i.all().any(|(a, l)| a == ip && l == len) {
+            return false;
+        }
+        i.added.push((ip, len));
+        if let Some(c) = self.daemon.state.containers.get_mut(&self.cid) {
+            c.addresses.push(super::container::AddedAddress {
+                dev: dev.to_string(),
+                ip,
+                len,
+            });
+        }
+        true
+    }
+
+    /// `ip addr del ADDR/LEN dev DEV` of an address `ip addr add` gave: false if DEV has
+    /// no such one (`EADDRNOTAVAIL`).
+    pub fn del_address(&mut self, dev: &str, ip: Ipv4Addr, len: u8) -> bool {
+        let Some(i) = self.ifaces.iter_mut().find(|i| i.name == dev) else {
+            return false;
+        };
+        let before = i.added.len();
+        i.added.retain(|a| *a != (ip, len));
+        if i.added.len() == before {
+            return false;
+        }
+        if let Some(c) = self.daemon.state.containers.get_mut(&self.cid) {
+            c.addresses
+                .retain(|a| !(a.dev == dev && a.ip == ip && a.len == len));
+        }
+        true
+    }
+
     /// Leaves `p` running in the container (`exec -d`): its ports serve from now on.
     /// Returns false when the container holds [`MAX_PROCESSES`](super::container::MAX_PROCESSES)
     /// already.
@@ -874,6 +939,18 @@ fn routes_of(c: Option<&super::Container>, ifaces: &[Iface]) -> Vec<Route> {
             dev: k,
             src: Some(i.ip),
         });
+        // An added primary address brings its prefix route (a /32 none).
+        for (x, (ip, len)) in i.added.iter().enumerate() {
+            if *len < 32 && i.added_primary(x) {
+                out.push(Route {
+                    dst: Ipv4Addr::from(u32::from(*ip) & mask(*len)),
+                    len: *len,
+                    via: None,
+                    dev: k,
+                    src: Some(*ip),
+                });
+            }
+        }
     }
     for r in statics.iter().filter(|r| r.len <= 32) {
         let Some(k) = ifaces.iter().position(|i| i.name == r.dev) else {
@@ -977,8 +1054,15 @@ impl Daemon {
                 .unwrap_or(out.len());
             let (index, peer_index) = link_index(cid, k);
             let up = !c.links_down.contains(&name);
+            let added = c
+                .addresses
+                .iter()
+                .filter(|a| a.dev == name)
+                .map(|a| (a.ip, a.len))
+                .collect();
             out.push(Iface {
                 up,
+                added,
                 name,
                 at: NicRef { network, endpoint },
                 mac: ep.mac.unwrap_or_default().0,
@@ -1314,6 +1398,7 @@ impl Daemon {
                 bridge,
                 mac: i.mac,
                 ipv4: (i.ip, i.len),
+                extra: i.added.clone(),
                 gateway,
                 routes,
                 counters: i.counters.into(),
@@ -1392,6 +1477,7 @@ impl Daemon {
                     continue;
                 }
                 let i = Iface {
+                    added: Vec::new(),
                     name: if ep.ifname.is_empty() {
                         "eth0".to_string()
                     } else {
@@ -1482,6 +1568,7 @@ impl Daemon {
                 continue;
             };
             out.push(Iface {
+                added: Vec::new(),
                 name: net.bridge_name(),
                 at: NicRef {
                     network: k,

@@ -96,6 +96,7 @@ impl World {
             bridge,
             mac: [0; 6],
             ipv4: (ip, len),
+            extra: Vec::new(),
             gateway: None,
             routes: Vec::new(),
             counters: Counters::default(),

@@ -169,6 +169,8 @@ pub struct NicSpec {
     pub mac: [u8; 6],
     /// Address and prefix length.
     pub ipv4: (Ipv4Address, u8),
+    /// The addresses `ip addr add` gave it besides.
+    pub extra: Vec<(Ipv4Address, u8)>,
     /// The default route's gateway, on the NIC that carries it.
     pub gateway: Option<Ipv4Address>,
     /// Its container's other routes through a gateway that leave by this NIC: network,

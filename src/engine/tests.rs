@@ -35,6 +35,7 @@ pub(crate) fn two_on_a_link(icc: bool, link: rule::LinkConfig) -> World {
             bridge: b,
             mac: [2, 0x42, 0xac, 0x19, 0, mac],
             ipv4: (ip(addr), 16),
+            extra: Vec::new(),
             gateway: Some(ip("172.25.0.1")),
             routes: Vec::new(),
             counters: Counters::default(),

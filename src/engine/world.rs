@@ -816,6 +816,7 @@ impl World {
         let mut nic = Nic::new(
             spec.mac,
             spec.ipv4,
+            &spec.extra,
             spec.gateway,
             &spec.routes,
             spec.mtu,
@@ -874,7 +875,10 @@ impl World {
             Some(Ok(ArpRepr::EthernetIpv4 {
                 target_protocol_addr,
                 ..
-            })) => target_protocol_addr == spec.ipv4.0,
+            })) => {
+                target_protocol_addr == spec.ipv4.0
+                    || spec.extra.iter().any(|(a, _)| *a == target_protocol_addr)
+            }
             // Other broadcasts (none are sent here) go to the stack to be safe.
             _ => h[12..14] != [0x08, 0x06],
         }

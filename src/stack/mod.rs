@@ -147,6 +147,7 @@ impl Nic {
     pub fn new(
         mac: [u8; 6],
         ipv4: (Ipv4Address, u8),
+        extra: &[(Ipv4Address, u8)],
         gateway: Option<Ipv4Address>,
         routes: &[(Ipv4Address, u8, Ipv4Address)],
         mtu: usize,
@@ -173,6 +174,11 @@ impl Nic {
         iface.update_ip_addrs(|a| {
             a.push(IpCidr::new(ipv4.0.into(), ipv4.1))
                 .expect("room for one address");
+            // `ip addr add`'s, as many as there is room for (the container holds at most
+            // MAX_ADDRESSES - 1).
+            for (ip, len) in extra {
+                let _ = a.push(IpCidr::new((*ip).into(), *len));
+            }
         });
         if let Some(gw) = gateway {
             #[allow(clippy::expect_used)]

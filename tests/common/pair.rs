@@ -33,6 +33,7 @@ pub fn pair(seed: u64) -> World {
             bridge: b,
             mac: [2, 0x42, 10, 0, 0, 2 + i as u8],
             ipv4: (ip(a), 24),
+            extra: Vec::new(),
             gateway: Some(ip("10.0.0.1")),
             routes: Vec::new(),
             counters: Default::default(),
@@ -96,6 +97,7 @@ pub fn overlay_pair(seed: u64) -> World {
             bridge: bridges[k],
             mac: macs[k],
             ipv4: (ip(addrs[k]), 24),
+            extra: Vec::new(),
             gateway: None,
             routes: Vec::new(),
             counters: Default::default(),
@@ -139,6 +141,7 @@ pub fn routed(seed: u64) -> World {
             bridge: b,
             mac: [2, 0x42, 10, 0, 9, last],
             ipv4: (ip(addr), 24),
+            extra: Vec::new(),
             gateway: None,
             routes: via
                 .map(|(net, gw)| vec![(ip(net), 24, ip(gw))])

@@ -164,6 +164,7 @@ impl Daemon {
             next_ifindex: 0,
             resolver: false,
             routes: Vec::new(),
+            addresses: Vec::new(),
             no_default_route: false,
             processes: Vec::new(),
             layer: Default::default(),

@@ -265,6 +265,9 @@ pub struct Container {
     /// `ip route del default` took Docker's default route away (until the next start).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_default_route: bool,
+    /// The addresses `ip addr add` gave its interfaces (until the next start).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<AddedAddress>,
     /// Its interfaces `ip link set DEV down` took down (until the next start).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links_down: Vec<String>,
@@ -304,6 +307,20 @@ fn is_empty_layer(l: &fs::Layer) -> bool {
 
 /// Programs `exec -d` may leave running in one container (vnet's bound).
 pub const MAX_PROCESSES: usize = 64;
+
+/// An address added inside a container (`ip addr add ADDR/LEN dev DEV`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedAddress {
+    /// The interface (`eth0`, ...).
+    pub dev: String,
+    /// The address.
+    pub ip: std::net::Ipv4Addr,
+    /// Its prefix length.
+    pub len: u8,
+}
+
+/// Addresses `ip addr add` may give one interface (vnet's bound: its stack holds eight).
+pub const MAX_ADDED_ADDRESSES: usize = 7;
 
 /// A route added inside a container (`ip route add DST [via GW] [dev DEV]`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -399,6 +416,7 @@ impl Container {
         self.ports.clear();
         self.resolver = false;
         self.routes.clear();
+        self.addresses.clear();
         self.processes.clear();
         self.links_down.clear();
         self.no_default_route = false;
