@@ -25,7 +25,8 @@
 //!   each, run in a container's sandbox; what `docker exec` and `docker attach` reach; and
 //!   the programs lab images add (`tcpdump`, in `busybox/tcpdump/`).
 //! - [`servers`]: what images run on their ports (nginx's and httpd's pages, redis,
-//!   postgres' first answer), beside the applets that reach them (`nc`, `wget`).
+//!   postgres' first answer) and what commands leave running (`nc -l`, busybox `httpd`
+//!   serving the container's files), beside the applets that reach them (`nc`, `wget`).
 //! - [`cluster`]: several hosts in one state, and the cluster stores (key-value) their
 //!   global-scope (overlay) networks live in.
 //! - [`store`]: the state database (SQLite): one row per object, each command one

@@ -7,7 +7,9 @@
 //! (coreutils/cat.c, echo.c, env.c, hostname) print the container's state in busybox's
 //! formats; [`nslookup`] (networking/nslookup.c) asks the embedded DNS over the loopback;
 //! [`nc`] and [`wget`] (networking/nc_bloaty.c, wget.c) are TCP clients, over the
-//! connect() of [`socket`], of the servers images run ([`crate::servers`]);
+//! connect() of [`socket`], of the servers images run ([`crate::servers`]), and [`httpd`]
+//! (networking/httpd.c) one such server, of the container's files; [`arping`]
+//! (networking/arping.c) sends ARP from a packet socket;
 //! [`traceroute`] (networking/traceroute.c) sends UDP probes through routing containers,
 //! [`sysctl`] (procps/sysctl.c) reads `net.ipv4.ip_forward`, and [`netstat`]
 //! (networking/netstat.c) lists what listens;
