@@ -105,6 +105,9 @@ fn addr_modify(sb: &mut Sandbox, add: bool, args: &[&str]) -> ExecResult {
     if sb.on_host() {
         return super::applet::not_simulated("ip", Some("the host's addresses"), args);
     }
+    if dev == "lo" {
+        return super::applet::not_simulated("ip", Some("addresses on lo"), args);
+    }
     let Some(iface) = sb.ifaces().iter().find(|i| i.name == dev) else {
         return ExecResult::err(format!("ip: can't find device '{dev}'\n"), 1);
     };
@@ -132,10 +135,12 @@ fn addr_modify(sb: &mut Sandbox, add: bool, args: &[&str]) -> ExecResult {
         sb.add_address(dev, ip, len);
         return ExecResult::default();
     }
-    if docker_own {
+    // Deleting matches the local address alone (see `Sandbox::del_address`): Docker's,
+    // first in the list, goes whatever LEN says.
+    if iface.ip == ip {
         return super::applet::not_simulated("ip", Some("deleting Docker's own address"), args);
     }
-    if !sb.del_address(dev, ip, len) {
+    if !sb.del_address(dev, ip) {
         return rtnetlink(super::applet::strerror(
             sb,
             super::applet::Errno::AddrNotAvail,

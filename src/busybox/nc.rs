@@ -371,7 +371,12 @@ fn udp(
             1,
         );
     };
-    let Some((k, nic)) = sb.route(ip).and_then(|k| Some((k, sb.nic(k)?))) else {
+    // Its own address goes over `lo`, anything else by the route to it.
+    let route = match socket::own_nic(sb, world, ip) {
+        Some(lo) => Some((None, lo)),
+        None => sb.route(ip).and_then(|k| Some((Some(k), sb.nic(k)?))),
+    };
+    let Some((k, nic)) = route else {
         let mut r = ExecResult::err(String::new(), 1);
         if verbose > 0 {
             r.stderr = format!(
@@ -384,11 +389,11 @@ fn udp(
     // nc sends what one read of its input gives (up to 8 KiB) as one datagram; past one
     // frame Linux fragments it, which vnet's stacks do not: it would count as sent and
     // never leave, so vnet says so instead.
-    let most = sb
-        .ifaces()
-        .get(k)
-        .map_or(crate::stack::MTU, |i| i.mtu)
-        .saturating_sub(28);
+    let mtu = match k {
+        Some(k) => sb.ifaces().get(k).map_or(crate::stack::MTU, |i| i.mtu),
+        None => world.nic_mut(nic).mtu,
+    };
+    let most = mtu.saturating_sub(28);
     if stdin.len().min(8192) > most {
         return ExecResult::err(
             format!(

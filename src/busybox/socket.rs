@@ -71,6 +71,19 @@ fn is_own(sb: &Sandbox, ip: Ipv4Addr) -> bool {
     ip.is_loopback() || sb.ifaces().iter().any(|i| i.holds(ip))
 }
 
+/// The stack on the container's `lo` that carries its traffic to its own address `ip`,
+/// with the container's servers on it (`None` on the host, or for another address).
+pub fn own_nic(sb: &Sandbox, world: &mut World, ip: Ipv4Addr) -> Option<NicId> {
+    if sb.on_host() || !is_own(sb, ip) {
+        return None;
+    }
+    let (lo, new) = world.loopback_nic(sb.name(), ip);
+    if new {
+        crate::servers::install_nic(sb, world, lo);
+    }
+    Some(lo)
+}
+
 /// `connect()` to `ip:port` from `local` (`bind()` first, `nc -p`) or an ephemeral port,
 /// giving up at `alarm` if the program set one before the kernel does.
 pub fn connect(
@@ -83,17 +96,12 @@ pub fn connect(
 ) -> Result<Conn, ConnectError> {
     // On the host, a published port leads to its container.
     let (ip, port) = sb.published_target(ip, port);
-    let (nic, hop) = if is_own(sb, ip) {
-        if sb.on_host() {
-            // The host's own ports that nothing publishes refuse.
-            return Err(ConnectError::Refused);
-        }
+    let (nic, hop) = if let Some(lo) = own_nic(sb, world, ip) {
         // One of the container's own addresses: over `lo`, to its own servers.
-        let (lo, new) = world.loopback_nic(sb.name(), ip);
-        if new {
-            crate::servers::install_nic(sb, world, lo);
-        }
         (lo, ip)
+    } else if is_own(sb, ip) {
+        // The host's own ports that nothing publishes refuse.
+        return Err(ConnectError::Refused);
     } else {
         match sb.next_hop(ip).and_then(|(k, hop)| Some((sb.nic(k)?, hop))) {
             Some(x) => x,

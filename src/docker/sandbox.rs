@@ -857,20 +857,46 @@ impl Sandbox<'_> {
         true
     }
 
-    /// `ip addr del ADDR/LEN dev DEV` of an address `ip addr add` gave: false if DEV has
-    /// no such one (`EADDRNOTAVAIL`).
-    pub fn del_address(&mut self, dev: &str, ip: Ipv4Addr, len: u8) -> bool {
+    /// `ip addr del ADDR dev DEV` of an address `ip addr add` gave (the caller checked it
+    /// is not Docker's, which comes first): busybox sends the local address alone, so the
+    /// kernel (`inet_rtm_deladdr`) takes the first address of DEV's list that has it,
+    /// whatever its prefix length, and with `promote_secondaries=0` (a new namespace's
+    /// default) a primary takes its secondaries with it. False if DEV has no such address
+    /// (`EADDRNOTAVAIL`).
+    pub fn del_address(&mut self, dev: &str, ip: Ipv4Addr) -> bool {
         let Some(i) = self.ifaces.iter_mut().find(|i| i.name == dev) else {
             return false;
         };
-        let before = i.added.len();
-        i.added.retain(|a| *a != (ip, len));
-        if i.added.len() == before {
+        // The list's order: the primaries as added, then the secondaries.
+        let n = i.added.len();
+        let mut order = (0..n)
+            .filter(|&k| i.added_primary(k))
+            .chain((0..n).filter(|&k| !i.added_primary(k)));
+        let Some(k) = order.find(|&k| i.added.get(k).is_some_and(|a| a.0 == ip)) else {
             return false;
-        }
+        };
+        let Some(&(a, len)) = i.added.get(k) else {
+            return false;
+        };
+        let primary = i.added_primary(k);
+        let net = |x: Ipv4Addr| u32::from(x) & mask(len);
+        let mut x = 0;
+        i.added.retain(|&(b, l)| {
+            let gone = x == k || (primary && l == len && net(b) == net(a));
+            x += 1;
+            !gone
+        });
+        let left = i.added.clone();
         if let Some(c) = self.daemon.state.containers.get_mut(&self.cid) {
-            c.addresses
-                .retain(|a| !(a.dev == dev && a.ip == ip && a.len == len));
+            c.addresses.retain(|a| a.dev != dev);
+            c.addresses.extend(
+                left.into_iter()
+                    .map(|(ip, len)| super::container::AddedAddress {
+                        dev: dev.to_string(),
+                        ip,
+                        len,
+                    }),
+            );
         }
         true
     }
@@ -1415,7 +1441,10 @@ impl Daemon {
             let ifaces = self.ifaces(&c.id);
             let table = routes_of(Some(c), &ifaces);
             let multi = ifaces.len() > 1;
-            let addresses: Vec<Ipv4Addr> = ifaces.iter().map(|i| i.ip).collect();
+            let addresses: Vec<Ipv4Addr> = ifaces
+                .iter()
+                .flat_map(|i| i.all().map(|(a, _)| a))
+                .collect();
             let mut ids = Vec::new();
             for (x, i) in ifaces.into_iter().enumerate() {
                 let Some(&b) = bridge_of.get(&(i.at.network, me.as_str())) else {

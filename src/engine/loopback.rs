@@ -1,13 +1,16 @@
 //! A container's loopback (`lo`) as a port of the world, as Linux's loopback device is: a
 //! frame sent on it comes back out of it, to whatever listens in the same namespace (Docker's
-//! embedded DNS at 127.0.0.11 answers from behind it).
+//! embedded DNS at 127.0.0.11 answers from behind it; its frames are held as bytes, below).
 //!
 //! TCP between programs of one container (`wget localhost`, `nc 127.0.0.1 80`, a client of
 //! a server on the container's own address) runs on a stack of its own over `lo`
 //! ([`World::loopback_nic`]): a NIC, one per local address a program connects to, whose
 //! frames come back to it after [`LO_LATENCY`] instead of entering a bridge. Its frames
 //! carry the zero MACs Linux's `lo` gives them (tcpdump reads `lo` as Ethernet) and there
-//! is no ARP on it: the stack starts knowing the address's MAC.
+//! is no ARP on it: the stack starts knowing the address's MAC. Unlike DNS's bytes, its
+//! frames live in the arena, so its MTU is a slot's (1970, an MSS of 1930) where Linux's
+//! `lo` has 65536 (MSS 65495); and the address a program connects to is the source too
+//! (Linux takes 127.0.0.1 for any of 127/8).
 //!
 //! The taps see a frame when it is sent, under the port name `CONTAINER lo`; it comes out
 //! [`LO_LATENCY`] later, through the event queue like any other frame, into the loopback's

@@ -205,7 +205,7 @@ impl World {
             return Arrival::Stack;
         };
         let (dst, src) = (ip.dst_addr(), ip.src_addr());
-        if dst == node.spec.ipv4.0 {
+        if dst == node.spec.ipv4.0 || node.spec.extra.iter().any(|(a, _)| *a == dst) {
             // The answer goes back by the route to the sender: wait for its MAC if unknown.
             return match self.lookup(r, src) {
                 Some((out, hop))

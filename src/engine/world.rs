@@ -977,7 +977,7 @@ impl World {
             self.taps.sniffed(self.now, n, arena.get(frame));
         }
         if let Some(prober) = self.observe(n, frame) {
-            self.answer_dad(n, prober);
+            self.answer_dad(n, prober.0, prober.1);
         }
         let len = self.arena.borrow().get(frame).len() as u64;
         let wanted = {
@@ -1008,23 +1008,18 @@ impl World {
     /// Linux answers an address probe (an ARP request from `0.0.0.0` for its address, RFC
     /// 5227, `arping -D`) with a reply to the prober's MAC (arp.c `arp_process`); smoltcp
     /// takes no request from a sender outside its subnet, so the kernel's answer is here.
-    fn answer_dad(&mut self, n: NicId, prober: [u8; 6]) {
+    fn answer_dad(&mut self, n: NicId, prober: [u8; 6], probed: Ipv4Address) {
         let spec = &self.nics[n.index()].spec;
         let mut buf = [0u8; 42];
-        super::host::arp_reply(
-            spec.mac,
-            spec.ipv4.0,
-            prober,
-            Ipv4Address::UNSPECIFIED,
-            &mut buf,
-        );
+        super::host::arp_reply(spec.mac, probed, prober, Ipv4Address::UNSPECIFIED, &mut buf);
         self.send_frame(n, &buf);
     }
 
     /// Mirrors what the NIC's ARP cache learns (smoltcp fills it from ARP aimed at its own
     /// address, from unicast senders in its subnet), and notes IPv4 TTLs. Returns the MAC of
-    /// an address probe for the NIC's address (see [`World::answer_dad`]).
-    fn observe(&mut self, n: NicId, frame: FrameId) -> Option<[u8; 6]> {
+    /// an address probe for one of the NIC's addresses, and that address (see
+    /// [`World::answer_dad`]).
+    fn observe(&mut self, n: NicId, frame: FrameId) -> Option<([u8; 6], Ipv4Address)> {
         let arena = self.arena.borrow();
         let Ok(eth) = EthernetFrame::new_checked(arena.get(frame)) else {
             return None;
@@ -1043,26 +1038,30 @@ impl World {
                 else {
                     return None;
                 };
-                let (ip, len) = node.spec.ipv4;
+                // smoltcp's `has_ip_addr` and `in_same_network`: any of its addresses.
+                let spec = &node.spec;
+                let cidrs = || std::iter::once(spec.ipv4).chain(spec.extra.iter().copied());
                 let subnet = |a: Ipv4Address| {
-                    let m = crate::wire::netmask(len);
-                    u32::from(a) & m == u32::from(ip) & m
+                    cidrs().any(|(net, len)| {
+                        let m = crate::wire::netmask(len);
+                        u32::from(a) & m == u32::from(net) & m
+                    })
                 };
-                if target_protocol_addr == ip
+                let mine = cidrs().any(|(a, _)| a == target_protocol_addr);
+                let learn = mine
                     && matches!(operation, ArpOperation::Request | ArpOperation::Reply)
                     && source_hardware_addr.is_unicast()
-                    && subnet(source_protocol_addr)
-                {
-                    node.neighbors
-                        .retain(|(a, _, _)| *a != source_protocol_addr);
-                    node.neighbors
-                        .push((source_protocol_addr, source_hardware_addr.0, now));
-                }
+                    && subnet(source_protocol_addr);
                 let probe = operation == ArpOperation::Request
                     && source_protocol_addr.is_unspecified()
-                    && target_protocol_addr == ip
+                    && mine
                     && source_hardware_addr.is_unicast();
-                return probe.then_some(source_hardware_addr.0);
+                if learn {
+                    let neighbors = &mut node.neighbors;
+                    neighbors.retain(|(a, _, _)| *a != source_protocol_addr);
+                    neighbors.push((source_protocol_addr, source_hardware_addr.0, now));
+                }
+                return probe.then_some((source_hardware_addr.0, target_protocol_addr));
             }
             EthernetProtocol::Ipv4 => {
                 if let Ok(ip) = Ipv4Packet::new_checked(eth.payload()) {

@@ -36,7 +36,8 @@ pub fn install(sb: &Sandbox, world: &mut World) {
 }
 
 /// Starts on NIC `n` (one made after [`install`], a stack on `lo`) the servers its
-/// container runs.
+/// container runs: with their own redis keys and copy of httpd's files (one command's
+/// programs reach a container's servers by one way only, so nothing is seen twice).
 pub fn install_nic(sb: &Sandbox, world: &mut World, n: crate::engine::NicId) {
     install_on(sb, world, n, &mut Shared::default());
 }

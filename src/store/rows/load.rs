@@ -455,7 +455,8 @@ fn load_host_part(
     }
     let mut networks: Vec<(i64, Network)> = Vec::new();
     // A running container that forwards (`net.ipv4.ip_forward=1`) joins its networks: a
-    // frame can cross it, so they load whole too.
+    // frame can cross it, so they load whole too. So does one on several networks, which
+    // answers for its addresses on the others (Linux's weak host model).
     let mut pending: Vec<String> = full.iter().rev().cloned().collect();
     let mut done: BTreeSet<String> = BTreeSet::new();
     while let Some(id) = pending.pop() {
@@ -470,7 +471,7 @@ fn load_host_part(
             let Some(c) = load_container(conn, name, &e.container_id, &mut loaded)? else {
                 continue;
             };
-            if c.is_running() && c.ip_forward() {
+            if c.is_running() && (c.ip_forward() || c.networks.len() > 1) {
                 for s in c.networks.values() {
                     if !s.network_id.is_empty() && !done.contains(&s.network_id) {
                         pending.push(s.network_id.clone());
