@@ -14,7 +14,7 @@
 //! Answers are real: the target's stack replies to the request that crossed the bridge,
 //! and the kernel's answer to a probe from 0.0.0.0 (which smoltcp does not give) is the
 //! engine's (see `World::answer_dad`). Without `-c` or `-w` it runs until interrupted,
-//! paced to the wall clock, on a terminal only (with `-f`, elsewhere too, until the
+//! paced to the wall clock, on a terminal only (with `-f` or `-D`, elsewhere too, until the
 //! command's budget of virtual time if nobody answers).
 
 use super::applet::{Errno, ExecOptions, ExecResult, Getopt, Output, finish, strerror};
@@ -60,6 +60,26 @@ fn usage() -> ExecResult {
     )
 }
 
+/// libbb's `xatou_range(s, 0, max)`: digits only (no sign, no space), else its words.
+fn xatou_range(s: &str, max: u64) -> Result<u64, Box<ExecResult>> {
+    let n = s
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| s.parse::<u64>().ok())
+        .flatten();
+    match n {
+        Some(n) if n <= max => Ok(n),
+        // All digits but too big (for u64 too): out of range, as strtoull's ERANGE.
+        _ if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => Err(Box::new(
+            ExecResult::err(format!("arping: number {s} is not in 0..{max} range\n"), 1),
+        )),
+        _ => Err(Box::new(ExecResult::err(
+            format!("arping: invalid number '{s}'\n"),
+            1,
+        ))),
+    }
+}
+
 fn fail(msg: String) -> ExecResult {
     ExecResult::err(format!("arping: {msg}\n"), 2)
 }
@@ -75,24 +95,17 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
     };
     let mut count: Option<u64> = None;
     if let Some(c) = g.value('c') {
-        match c.parse::<u64>() {
+        // getopt32's `c:+`: xatoi_positive.
+        match xatou_range(c, i32::MAX as u64) {
             Ok(n) => count = Some(n),
-            Err(_) => return ExecResult::err(format!("arping: invalid number '{c}'\n"), 1),
+            Err(e) => return *e,
         }
     }
     let mut timeout = None;
     if let Some(w) = g.value('w') {
-        match w.parse::<u64>() {
-            Ok(n) if n <= MAX_TIMEOUT => {
-                timeout = Some(Duration::from_secs(n) + Duration::from_millis(500))
-            }
-            Ok(_) => {
-                return ExecResult::err(
-                    format!("arping: number {w} is not in 0..{MAX_TIMEOUT} range\n"),
-                    1,
-                );
-            }
-            Err(_) => return ExecResult::err(format!("arping: invalid number '{w}'\n"), 1),
+        match xatou_range(w, MAX_TIMEOUT) {
+            Ok(n) => timeout = Some(Duration::from_secs(n) + Duration::from_millis(500)),
+            Err(e) => return *e,
         }
     }
     let advert = g.has('A');
@@ -124,29 +137,20 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         r.code = if mode.dad { 0 } else { 2 };
         return finish(sb, &world, r);
     }
-    let Some(k) = sb.ifaces().iter().position(|i| i.name == device) else {
-        return finish(
-            sb,
-            &world,
-            fail(format!("interface {device} not found: No such device")),
-        );
-    };
-    let Some((up, own_ip, own_mac)) = sb.ifaces().get(k).map(|i| (i.up, i.ip, i.mac)) else {
-        return finish(
-            sb,
-            &world,
-            fail(format!("interface {device} not found: No such device")),
-        );
+    let found = sb
+        .ifaces()
+        .iter()
+        .enumerate()
+        .find_map(|(k, i)| (i.name == device).then_some((k, i.up, i.ip, i.len, i.mac)));
+    let not_found = || fail(format!("interface {device} not found: No such device"));
+    let Some((k, up, own_ip, own_len, own_mac)) = found else {
+        return finish(sb, &world, not_found());
     };
     if !up {
         return finish(sb, &world, fail(format!("interface {device} is down")));
     }
     let Some(nic) = sb.nic(k) else {
-        return finish(
-            sb,
-            &world,
-            fail(format!("interface {device} not found: No such device")),
-        );
+        return finish(sb, &world, not_found());
     };
     let Some(dst) = resolve_host(sb, &mut world, target) else {
         return finish(sb, &world, fail(format!("bad address '{target}'")));
@@ -162,10 +166,31 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         src = dst;
     }
     if !mode.dad || !src.is_unspecified() {
+        // A subnet's broadcast address (none on a /31 or /32).
+        let broadcast = |i: Ipv4Addr, len: u8| {
+            (len < 31).then(|| Ipv4Addr::from(u32::from(i) | !crate::wire::netmask(len)))
+        };
         if src.is_unspecified() {
+            // connect() of a UDP socket to a broadcast address without SO_BROADCAST.
+            if dst.is_broadcast() || Some(dst) == broadcast(own_ip, own_len) {
+                return finish(
+                    sb,
+                    &world,
+                    fail(format!(
+                        "can't connect to remote host ({dst}): Permission denied"
+                    )),
+                );
+            }
             // The address a datagram to the target would leave the interface with.
             src = own_ip;
-        } else if !src.is_loopback() && !sb.ifaces().iter().any(|i| i.holds(src)) {
+        } else if !src.is_loopback()
+            && !src.is_multicast()
+            && !src.is_broadcast()
+            && !sb
+                .ifaces()
+                .iter()
+                .any(|i| i.holds(src) || i.all().any(|(a, len)| broadcast(a, len) == Some(src)))
+        {
             let e = strerror(sb, Errno::AddrNotAvail);
             return finish(sb, &world, fail(format!("bind: {e}")));
         }
@@ -174,7 +199,8 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
     if !mode.quiet {
         out.push(&format!("ARPING {dst} from {src} {device}\n"));
     }
-    let paced = opts.realtime || (count.is_none() && timeout.is_none());
+    // Without a terminal nothing interrupts it: the day of virtual time ends it instead.
+    let paced = opts.realtime || (count.is_none() && timeout.is_none() && opts.terminal.is_some());
     if paced {
         world.unbounded_time();
     }
@@ -188,7 +214,16 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         unicasting: false,
         tally: Tally::default(),
     };
+    // Linux (arp_accept=0) creates no neighbour entry from a reply it did not ask for; it
+    // only refreshes one it has. smoltcp learns from any reply to its address.
+    let known = sb
+        .neighbors()
+        .iter()
+        .any(|n| n.dev == device && n.ip == dst);
     let code = run.ping(&mut world, nic, count, timeout, paced, &mut out);
+    if !known {
+        world.forget_neighbor(nic, dst);
+    }
     let (stdout, stopped) = out.finish();
     let r = ExecResult {
         stdout,

@@ -145,6 +145,20 @@ pub fn lookup(reference: &str) -> Image {
         .split([':', '@'])
         .next()
         .unwrap_or(reference);
+    // `nginx:alpine`, `redis:7-alpine`, `busybox:musl`: the same program on musl.
+    let tag = reference
+        .rsplit('/')
+        .next()
+        .and_then(|r| r.split('@').next())
+        .and_then(|r| r.split_once(':'))
+        .map_or("", |(_, t)| t);
+    let mut image = defaults(repo);
+    image.musl |= tag.contains("alpine") || tag.contains("musl");
+    image
+}
+
+/// The defaults for repository `repo`, whatever its tag.
+fn defaults(repo: &str) -> Image {
     match repo {
         "redis" => Image {
             entrypoint: &["docker-entrypoint.sh"],

@@ -909,6 +909,11 @@ impl World {
         &self.node(nic).neighbors
     }
 
+    /// Forgets what NIC `nic` learned by ARP about `ip` during this run.
+    pub fn forget_neighbor(&mut self, nic: NicId, ip: Ipv4Address) {
+        self.node_mut(nic).neighbors.retain(|(a, _, _)| *a != ip);
+    }
+
     /// The NIC's stack.
     pub fn nic_mut(&mut self, nic: NicId) -> &mut Nic {
         self.materialize(nic);
@@ -1047,11 +1052,17 @@ impl World {
                         u32::from(a) & m == u32::from(net) & m
                     })
                 };
+                // Linux keeps no entry for a subnet's broadcast address (a NOARP one).
+                let subnet_broadcast = cidrs().any(|(_, len)| {
+                    len < 31
+                        && u32::from(source_protocol_addr) | crate::wire::netmask(len) == u32::MAX
+                });
                 let mine = cidrs().any(|(a, _)| a == target_protocol_addr);
                 let learn = mine
                     && matches!(operation, ArpOperation::Request | ArpOperation::Reply)
                     && source_hardware_addr.is_unicast()
-                    && subnet(source_protocol_addr);
+                    && subnet(source_protocol_addr)
+                    && !subnet_broadcast;
                 let probe = operation == ArpOperation::Request
                     && source_protocol_addr.is_unspecified()
                     && mine
