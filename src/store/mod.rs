@@ -901,23 +901,39 @@ mod tests {
             .unwrap();
         let whole = Store::encode(&l.cluster);
         l.commit().unwrap();
-        // a1's part: its network with both endpoints, a2's other network without its
-        // endpoints (so not b1), no other network.
+        // a1's part: its network with both endpoints, and a2's other network too, whole
+        // (a running container on several networks answers for each of its addresses on
+        // any of them), so b1 with it.
         let l = s.load(&Scope::of(&["a1".into()], &[]), true, None).unwrap();
         let e = &l.cluster.hosts["default"].engine;
         let names: Vec<&str> = e.containers.values().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["a1", "a2"]);
+        assert_eq!(names, ["a1", "a2", "b1"]);
         let nets: Vec<(&str, usize)> = e
             .networks
             .values()
             .map(|n| (n.name.as_str(), n.endpoints.len()))
             .collect();
-        assert_eq!(nets, [("n1", 2), ("n2", 0)]);
-        // The host still owns the other bridges' gateways.
-        assert_eq!(e.unloaded_gateways.len(), 1);
+        assert_eq!(nets, [("n1", 2), ("n2", 2)]);
+        drop(l);
+        // A container listed by name (`ps --filter`): its networks' own fields, without
+        // their endpoints; the host still owns the bridges' gateways.
+        let listed = Scope::Part(scope::Want {
+            name_patterns: vec!["b1".into()],
+            ..Default::default()
+        });
+        let l = s.load(&listed, true, None).unwrap();
+        let e = &l.cluster.hosts["default"].engine;
+        let nets: Vec<(&str, usize)> = e
+            .networks
+            .values()
+            .map(|n| (n.name.as_str(), n.endpoints.len()))
+            .collect();
+        assert_eq!(nets, [("n2", 0)]);
+        // The default bridge's and n1's.
+        assert_eq!(e.unloaded_gateways.len(), 2);
         drop(l);
         // A new container on n2 joins a network read without its endpoints: caught.
-        let mut l = s.load(&Scope::of(&["a1".into()], &[]), true, None).unwrap();
+        let mut l = s.load(&listed, true, None).unwrap();
         run(&mut l.cluster, "b2", "n2");
         assert!(matches!(l.commit(), Err(CommitError::ScopeMiss)));
         // The same on the whole state lands, and a part's change is a row update.
@@ -932,7 +948,7 @@ mod tests {
         assert_eq!(Store::encode(&l.cluster), Store::encode(&c));
         drop(l);
         // A name taken by a container the part did not read: caught by the index.
-        let mut l = s.load(&Scope::of(&[], &["n2".into()]), true, None).unwrap();
+        let mut l = s.load(&listed, true, None).unwrap();
         l.cluster
             .with_host("default", |d| {
                 d.container_create(ContainerCreateRequest {

@@ -340,7 +340,13 @@ impl Daemon {
         let name = net.name.clone();
         self.leave(&nid, &ep);
         let c = self.state.container_mut(&cid)?;
-        c.networks.shift_remove(&name);
+        // The interface goes, and with it what commands set on it (its name is not used
+        // again until the next start).
+        if let Some(dev) = c.networks.shift_remove(&name).and_then(|s| s.ifname) {
+            c.addresses.retain(|a| a.dev != dev);
+            c.routes.retain(|r| r.dev != dev);
+            c.links_down.retain(|d| *d != dev);
+        }
         Ok(())
     }
 }
