@@ -327,6 +327,15 @@ pub(super) fn inputs<'a>(
         .collect()
 }
 
+/// libbb's `bb_strtou`/`bb_strtoull` on a whole word: digits only (no sign, no space), and
+/// the number if it fits.
+pub(super) fn strtou(s: &str) -> Option<u64> {
+    s.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| s.parse::<u64>().ok())
+        .flatten()
+}
+
 /// busybox's `xatou`-style count for an option (`head -n N`): a non-negative integer, else
 /// `APPLET: invalid number 'X'`, status 1.
 pub(super) fn count(applet: &str, s: &str) -> Result<u64, Box<ExecResult>> {

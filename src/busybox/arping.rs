@@ -62,12 +62,7 @@ fn usage() -> ExecResult {
 
 /// libbb's `xatou_range(s, 0, max)`: digits only (no sign, no space), else its words.
 fn xatou_range(s: &str, max: u64) -> Result<u64, Box<ExecResult>> {
-    let n = s
-        .bytes()
-        .all(|b| b.is_ascii_digit())
-        .then(|| s.parse::<u64>().ok())
-        .flatten();
-    match n {
+    match super::applet::strtou(s) {
         Some(n) if n <= max => Ok(n),
         // All digits but too big (for u64 too): out of range, as strtoull's ERANGE.
         _ if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => Err(Box::new(

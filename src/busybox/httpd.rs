@@ -110,13 +110,7 @@ pub fn listen(sb: &Sandbox, args: &[&str]) -> Result<Process, Box<ExecResult>> {
 /// is `[IP][:PORT]` (port 80 by default), read as `inet_aton` reads an address, an IPv4
 /// socket. Returns the port, and whether the socket is IPv4's only.
 fn bind(sb: &Sandbox, p: &str, args: &[&str]) -> Result<(u16, bool), Box<ExecResult>> {
-    // bb_strtou: digits only, no sign or space.
-    let number = |s: &str| {
-        s.bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| s.parse::<u32>().ok())
-            .flatten()
-    };
+    let number = super::applet::strtou;
     if let Some(n) = number(p)
         && (1..=65535).contains(&n)
     {

@@ -128,12 +128,7 @@ fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), Strin
         let x = if what == 'i' {
             v.parse::<f64>().ok().filter(|x| *x >= 0.0 && x.is_finite())
         } else {
-            // bb_strtou: digits only (no sign).
-            v.bytes()
-                .all(|b| b.is_ascii_digit())
-                .then(|| v.parse::<u64>().ok())
-                .flatten()
-                .map(|n| n as f64)
+            super::applet::strtou(v).map(|n| n as f64)
         };
         let x = x.ok_or_else(|| format!("ping: invalid number '{v}'\n"))?;
         if what == 's' && x > 65535.0 {

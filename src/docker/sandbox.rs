@@ -711,25 +711,26 @@ impl Sandbox<'_> {
         self.nics.iter().position(|n| *n == at).and_then(NicId::new)
     }
 
-    /// The TCP servers running container `name`'s program listens with: its image's, when
-    /// it runs the image's own command (`docker run redis`, not `docker run redis sh`).
-    pub fn services(&self, name: &str) -> Vec<(u16, super::image::Service)> {
+    /// Container `name` of this host (the host's own node, [`HOST_NODE`], is none).
+    fn named(&self, name: &str) -> Option<&super::Container> {
         let state = &self.daemon.state;
         if name == HOST_NODE {
-            return Vec::new();
+            return None;
         }
-        let Some(c) = state
+        state
             .names
             .get(name)
             .and_then(|id| state.containers.get(id))
-        else {
+    }
+
+    /// The TCP servers running container `name`'s program listens with: its image's, when
+    /// it runs the image's own command (`docker run redis`, not `docker run redis sh`).
+    pub fn services(&self, name: &str) -> Vec<(u16, super::image::Service)> {
+        let Some(c) = self.named(name).filter(|c| c.is_running()) else {
             return Vec::new();
         };
         let mut out: Vec<(u16, super::image::Service)> =
             c.processes.iter().flat_map(|p| p.listens.clone()).collect();
-        if !c.is_running() {
-            return Vec::new();
-        }
         let Some(img) = self.daemon.image(&c.config.image) else {
             return out;
         };
@@ -757,11 +758,7 @@ impl Sandbox<'_> {
     /// The TCP ports container `name`'s background programs listen on with an IPv4 socket
     /// only (the rest bind `::`, both families).
     pub fn ipv4_only_ports(&self, name: &str) -> Vec<u16> {
-        let state = &self.daemon.state;
-        state
-            .names
-            .get(name)
-            .and_then(|id| state.containers.get(id))
+        self.named(name)
             .map(|c| {
                 c.processes
                     .iter()
@@ -774,12 +771,7 @@ impl Sandbox<'_> {
 
     /// The home directory of the busybox `httpd` that container `name` runs on `port`.
     pub fn served_home(&self, name: &str, port: u16) -> Option<String> {
-        let state = &self.daemon.state;
-        let c = state
-            .names
-            .get(name)
-            .and_then(|id| state.containers.get(id))
-            .filter(|c| c.is_running())?;
+        let c = self.named(name).filter(|c| c.is_running())?;
         c.processes.iter().find_map(|p| {
             p.listens
                 .contains(&(port, super::image::Service::BusyboxHttpd))
@@ -790,21 +782,12 @@ impl Sandbox<'_> {
 
     /// Container `name`'s writable layer as it is now (what its servers serve).
     pub fn layer_of(&self, name: &str) -> Option<fs::Layer> {
-        let state = &self.daemon.state;
-        let id = state.names.get(name)?;
-        state.containers.get(id).map(|c| c.layer.clone())
+        self.named(name).map(|c| c.layer.clone())
     }
 
     /// The UDP servers container `name`'s background programs run (`nc -lu`).
     pub fn udp_services(&self, name: &str) -> Vec<(u16, super::image::Service)> {
-        let state = &self.daemon.state;
-        if name == HOST_NODE {
-            return Vec::new();
-        }
-        state
-            .names
-            .get(name)
-            .and_then(|id| state.containers.get(id))
+        self.named(name)
             .filter(|c| c.is_running())
             .map(|c| c.processes.iter().flat_map(|p| p.udp.clone()).collect())
             .unwrap_or_default()

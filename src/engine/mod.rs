@@ -184,6 +184,18 @@ pub struct NicSpec {
     pub mtu: usize,
 }
 
+impl NicSpec {
+    /// Its addresses with their prefix lengths: Docker's, then `ip addr add`'s.
+    pub fn addresses(&self) -> impl Iterator<Item = (Ipv4Address, u8)> + '_ {
+        std::iter::once(self.ipv4).chain(self.extra.iter().copied())
+    }
+
+    /// Whether `ip` is one of its addresses.
+    pub fn holds(&self, ip: Ipv4Address) -> bool {
+        self.addresses().any(|(a, _)| a == ip)
+    }
+}
+
 /// `HH:MM:SS.ffffff` of a virtual time, as tcpdump prints timestamps.
 pub fn clock(t: Instant) -> String {
     let micros = t.as_micros();

@@ -205,7 +205,7 @@ impl World {
             return Arrival::Stack;
         };
         let (dst, src) = (ip.dst_addr(), ip.src_addr());
-        if dst == node.spec.ipv4.0 || node.spec.extra.iter().any(|(a, _)| *a == dst) {
+        if node.spec.holds(dst) {
             // The answer goes back by the route to the sender: wait for its MAC if unknown.
             return match self.lookup(r, src) {
                 Some((out, hop))
@@ -372,10 +372,7 @@ impl World {
         let spec = &self.nics[n.index()].spec;
         let mut buf = [0u8; 42];
         super::host::arp_request(spec.mac, spec.ipv4.0, hop, &mut buf);
-        let id = self.arena.borrow_mut().alloc(buf.len());
-        self.arena.borrow_mut().get_mut(id).copy_from_slice(&buf);
-        let now = self.now;
-        self.send_from_nic(now, n, id);
+        self.send_frame(n, &buf);
     }
 
     /// Nobody answered for `hop`: what waited for it is dropped, and each forwarded packet's

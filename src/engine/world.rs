@@ -875,10 +875,7 @@ impl World {
             Some(Ok(ArpRepr::EthernetIpv4 {
                 target_protocol_addr,
                 ..
-            })) => {
-                target_protocol_addr == spec.ipv4.0
-                    || spec.extra.iter().any(|(a, _)| *a == target_protocol_addr)
-            }
+            })) => spec.holds(target_protocol_addr),
             // Other broadcasts (none are sent here) go to the stack to be safe.
             _ => h[12..14] != [0x08, 0x06],
         }
@@ -1045,7 +1042,7 @@ impl World {
                 };
                 // smoltcp's `has_ip_addr` and `in_same_network`: any of its addresses.
                 let spec = &node.spec;
-                let cidrs = || std::iter::once(spec.ipv4).chain(spec.extra.iter().copied());
+                let cidrs = || spec.addresses();
                 let subnet = |a: Ipv4Address| {
                     cidrs().any(|(net, len)| {
                         let m = crate::wire::netmask(len);
@@ -1057,7 +1054,7 @@ impl World {
                     len < 31
                         && u32::from(source_protocol_addr) | crate::wire::netmask(len) == u32::MAX
                 });
-                let mine = cidrs().any(|(a, _)| a == target_protocol_addr);
+                let mine = spec.holds(target_protocol_addr);
                 let learn = mine
                     && matches!(operation, ArpOperation::Request | ArpOperation::Reply)
                     && source_hardware_addr.is_unicast()

@@ -15,9 +15,9 @@
 //!
 //! Served from the container's writable layer as it is when the command starts (what
 //! `echo hi > /www/index.html` wrote). Not simulated, and answered as the failure httpd
-//! would send: CGI scripts under `cgi-bin/` (vnet runs no script: 500 where a script is,
-//! 404 where none is), `httpd.conf` directives, and the 60 s request timeout (a client that
-//! never finishes its request keeps its connection). Docker's own files (`/etc/hosts`, ...)
+//! would send: CGI scripts under `cgi-bin/` (no file of the layer is executable, so
+//! httpd's `execv` fails: 404), `httpd.conf` directives, and the 60 s request timeout (a
+//! client that never finishes its request keeps its connection). Docker's own files (`/etc/hosts`, ...)
 //! are not among the files served.
 
 use crate::docker::container::fs::{Layer, normalize};
@@ -362,10 +362,8 @@ fn header(r: &mut Request, len: usize, line: &str) -> Result<(), u16> {
     };
     let value = value.trim_start_matches([' ', '\t']);
     if r.method == Method::Post && name.eq_ignore_ascii_case("Content-Length") {
-        // bb_strtou: digits only (no sign), at most INT_MAX.
-        if !value.bytes().all(|b| b.is_ascii_digit())
-            || value.parse::<u32>().map_or(true, |n| n > i32::MAX as u32)
-        {
+        // At most INT_MAX.
+        if strtou(value).is_none_or(|n| n > i32::MAX as u64) {
             return Err(400);
         }
     } else if name.eq_ignore_ascii_case("Range") {
@@ -384,19 +382,21 @@ fn header(r: &mut Request, len: usize, line: &str) -> Result<(), u16> {
 /// `bytes=N-[M]` as httpd reads it: `(N, M)`, M 0 when absent (to the end).
 /// M is read whole (`bb_strtoull(s, NULL)`): `1-2,4-5` or `1-2x` is no range at all.
 fn range(s: &str) -> Option<(u64, u64)> {
-    let number = |t: &str| {
-        t.bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| t.parse::<u64>().ok())
-            .flatten()
-    };
     let (start, end) = s.split_once('-')?;
-    let start = number(start)?;
+    let start = strtou(start)?;
     if end.is_empty() {
         return Some((start, 0));
     }
-    let end = number(end)?;
+    let end = strtou(end)?;
     (end >= start).then_some((start, end))
+}
+
+/// `bb_strtou` on a whole word: digits only (no sign), the number if it fits.
+fn strtou(s: &str) -> Option<u64> {
+    s.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| s.parse::<u64>().ok())
+        .flatten()
 }
 
 /// libbb's `percent_decode_in_place`: `%XX` decoded. Strict (a URL): a bad `%XX` is 400,

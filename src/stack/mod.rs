@@ -174,8 +174,8 @@ impl Nic {
         iface.update_ip_addrs(|a| {
             a.push(IpCidr::new(ipv4.0.into(), ipv4.1))
                 .expect("room for one address");
-            // `ip addr add`'s, as many as there is room for (the container holds at most
-            // MAX_ADDRESSES - 1).
+            // `ip addr add`'s, as many as there is room for (a container's interface holds
+            // at most `docker::container::MAX_ADDED_ADDRESSES`, one less than the room).
             for (ip, len) in extra {
                 let _ = a.push(IpCidr::new((*ip).into(), *len));
             }
