@@ -516,8 +516,9 @@ fn hops(out: &str) -> Vec<Vec<String>> {
 /// both with `ip_forward=1`, each end told the way to the other's network through it; the
 /// Docker host between the bridges forwards nothing. busybox traceroute's hop lists (to
 /// the far end, back, to the router's far address, to an address nobody holds beyond the
-/// router) must be equal; with the router's forwarding off, the far end is unreachable in
-/// both.
+/// router) must be equal; so must ten probes a hop (`-q 10`), where ICMP's rate limit lets
+/// six errors through and then one a second, at the router and at the far end; with the
+/// router's forwarding off, the far end is unreachable in both.
 #[test]
 fn routed_traceroute_matches_linux() {
     let tag = format!("vr{}", std::process::id() % 100_000);
@@ -569,6 +570,32 @@ fn routed_traceroute_matches_linux() {
             hops(&String::from_utf8_lossy(&out.stdout))
         })
         .collect();
+    // Ten probes a hop, once the buckets the probes above drew on are full again (six
+    // seconds; vnet's start full in every command).
+    let many = [
+        "traceroute",
+        "-n",
+        "-q",
+        "10",
+        "-w",
+        "1",
+        "-m",
+        "2",
+        "10.2.0.10",
+    ];
+    std::thread::sleep(std::time::Duration::from_secs(7));
+    let linux_many = {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &format!("{tag}alice"), "busybox"])
+            .args(many)
+            .output()
+            .expect("busybox traceroute runs");
+        hops(&String::from_utf8_lossy(&out.stdout))
+    };
+    assert!(
+        linux_many.iter().all(|h| h.contains(&"*".to_string())),
+        "Linux limits ICMP errors: {linux_many:?}"
+    );
     assert!(sh(&[
         "ip",
         "netns",
@@ -631,6 +658,9 @@ fn routed_traceroute_matches_linux() {
         })
         .collect();
     assert_eq!(sim, linux, "traceroute hops for {probes:?}");
+    let mut a = vec!["exec", "alice"];
+    a.extend(many);
+    assert_eq!(hops(&v.run(&a).stdout), linux_many, "traceroute -q 10");
     start(false);
     let sim_off = v
         .run(&["exec", "alice", "ping", "-c", "1", "-W", "1", "10.2.0.10"])

@@ -23,6 +23,18 @@
 //!   before its stack sees it, and the stack's answer leaves at once, as Linux's would after
 //!   its queue emptied.
 //!
+//! - **ICMP's rate limit** (`icmpv4_xrlim_allow`, inetpeer.c `inet_peer_xrlim_allow`):
+//!   errors of the types in `icmp_ratemask` (destination unreachable but fragmentation
+//!   needed, source quench, time exceeded, parameter problem) to one address draw on a
+//!   bucket of `icmp_ratelimit` (1 s) per error that fills with time up to six errors'
+//!   worth, full for an address not seen before; an error the bucket cannot pay for is not
+//!   sent (`traceroute -q 10` through a router shows `*` after six answers). Errors a
+//!   container's stack sends (smoltcp's port unreachable) are held to the same limit as
+//!   they leave, per container (per NIC for one without a router). The limit lives in the
+//!   namespace for one command (between two commands a person takes longer than the six
+//!   seconds that fill it); the host-wide `icmp_msgs_per_sec` (1000/s, randomised credit)
+//!   is not simulated.
+//!
 //! Only containers that need it have a router (several interfaces, routes of their own, or
 //! forwarding on): a plain container's frames never come here.
 
@@ -83,6 +95,59 @@ const PROBES: u8 = 3;
 const RETRANS: Duration = Duration::from_secs(1);
 /// The most of a packet an ICMP error quotes (576 bytes less its own headers).
 const QUOTE: usize = 548;
+/// `net.ipv4.icmp_ratelimit`: what one error costs, in µs of the bucket (1000 ms).
+const ICMP_RATELIMIT: u64 = 1_000_000;
+/// `XRLIM_BURST_FACTOR`: the bucket holds six errors' worth.
+const XRLIM_BURST: u64 = 6 * ICMP_RATELIMIT;
+/// Addresses one router keeps a bucket for (vnet's bound; the kernel's inet_peer cache
+/// forgets the oldest too).
+const ICMP_PEERS: usize = 1024;
+
+/// The ICMP error buckets of one router, by destination: tokens (µs) and when last used.
+#[derive(Debug, Default)]
+pub(super) struct IcmpLimit {
+    peers: Vec<(Ipv4Address, u64, Instant)>,
+}
+
+impl IcmpLimit {
+    /// Whether an error to `to` may go at `now` (`inet_peer_xrlim_allow`); it pays if so.
+    fn allow(&mut self, to: Ipv4Address, now: Instant) -> bool {
+        let k = match self.peers.iter().position(|p| p.0 == to) {
+            Some(k) => k,
+            None => {
+                if self.peers.len() >= ICMP_PEERS {
+                    self.peers.remove(0);
+                }
+                // A new peer's `rate_last` is 60 s back: its bucket starts full.
+                self.peers.push((to, XRLIM_BURST, now));
+                self.peers.len() - 1
+            }
+        };
+        let Some((_, tokens, last)) = self.peers.get_mut(k) else {
+            return true;
+        };
+        let mut token = tokens
+            .saturating_add(now.0.saturating_sub(last.0))
+            .min(XRLIM_BURST);
+        *last = now;
+        let ok = token >= ICMP_RATELIMIT;
+        if ok {
+            token -= ICMP_RATELIMIT;
+        }
+        *tokens = token;
+        ok
+    }
+}
+
+/// Whether `icmp_ratemask` (its default, 0x1818) limits an error of this type and code.
+fn rate_limited((kind, code): (u8, u8)) -> bool {
+    match kind {
+        // Fragmentation needed is never limited: path MTU discovery needs it.
+        3 => code != 4,
+        4 | 11 | 12 => true,
+        _ => false,
+    }
+}
 
 /// A packet waiting for its next hop's MAC on one NIC.
 pub(super) struct Held {
@@ -123,6 +188,7 @@ impl World {
             }
         }
         self.routers.push(spec);
+        self.icmp_limits.push(IcmpLimit::default());
     }
 
     /// The route to `ip` of router `r`: the NIC and the next hop.
@@ -528,6 +594,10 @@ impl World {
         if self.routers[r].addresses.contains(&to) {
             return;
         }
+        let now = self.now;
+        if rate_limited(kind) && !self.icmp_limits[r].allow(to, now) {
+            return;
+        }
         let caps = ChecksumCapabilities::default();
         let ip = Ipv4Repr {
             src_addr: src,
@@ -554,6 +624,38 @@ impl World {
             Icmpv4Packet::new_unchecked(icmp).fill_checksum();
         }
         self.send_to(out, hop, id);
+    }
+
+    /// Whether frame `frame` that NIC `n`'s stack sends is an ICMP error the namespace's
+    /// rate limit holds back (smoltcp's port unreachable); `lo` has no limit.
+    pub(super) fn icmp_error_limited(&mut self, n: NicId, frame: FrameId) -> bool {
+        let (kind, to) = {
+            let arena = self.arena.borrow();
+            let f = arena.get(frame);
+            if f.get(12..14) != Some(&[0x08, 0x00]) || f.get(23) != Some(&1) {
+                return false;
+            }
+            let ihl = usize::from(f.get(14).map_or(0, |b| b & 0x0f)) * 4;
+            let (Some(&t), Some(&c), Some(to)) = (
+                f.get(14 + ihl),
+                f.get(15 + ihl),
+                f.get(30..34).and_then(|a| <[u8; 4]>::try_from(a).ok()),
+            ) else {
+                return false;
+            };
+            ((t, c), Ipv4Address::from(to))
+        };
+        if !rate_limited(kind) || self.nics[n.index()].looped {
+            return false;
+        }
+        let now = self.now;
+        let limit = match self.nics[n.index()].router {
+            Some(r) => &mut self.icmp_limits[r],
+            None => self.nics[n.index()]
+                .icmp_limit
+                .get_or_insert_with(Default::default),
+        };
+        !limit.allow(to, now)
     }
 
     /// A trace line for a frame NIC `n` drops.

@@ -140,6 +140,9 @@ pub(super) struct NicNode {
     /// Whether it is a stack on its container's `lo` (see [`World::loopback_nic`]): what
     /// it sends comes back to it.
     pub(super) looped: bool,
+    /// The ICMP error buckets of its stack, once it sent an error (a router's NICs share
+    /// the router's; see [`super::router`]).
+    pub(super) icmp_limit: Option<Box<super::router::IcmpLimit>>,
 }
 
 /// A host on the underlay (see [`super::overlay`]).
@@ -194,6 +197,8 @@ pub struct World {
     pub(super) underlay_rules: Chain,
     /// The containers' IP layers (see [`super::router`]).
     pub(super) routers: Vec<super::router::RouterSpec>,
+    /// Each router's ICMP error buckets.
+    pub(super) icmp_limits: Vec<super::router::IcmpLimit>,
     /// Frames dropped because a port's queue was full.
     queue_drops: u64,
     /// What the command may spend, what it spent, and whether it ran out (see
@@ -237,6 +242,7 @@ impl World {
             vteps: Vec::new(),
             underlay_rules: Chain::default(),
             routers: Vec::new(),
+            icmp_limits: Vec::new(),
             queue_drops: 0,
             budget: Budget::default(),
             events: 0,
@@ -794,6 +800,7 @@ impl World {
             held: Vec::new(),
             asking: Vec::new(),
             looped: false,
+            icmp_limit: None,
         });
         i
     }
@@ -949,6 +956,10 @@ impl World {
         let mut out = std::mem::take(&mut self.spare);
         std::mem::swap(&mut out, &mut *nic.tx.borrow_mut());
         for &frame in &out {
+            if self.icmp_error_limited(n, frame) {
+                self.arena.borrow_mut().release(frame);
+                continue;
+            }
             self.send_from_nic(now, n, frame);
         }
         out.clear();
