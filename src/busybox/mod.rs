@@ -46,6 +46,7 @@ pub mod sh;
 pub mod sleep;
 pub mod socket;
 pub mod sort;
+pub mod stdio;
 pub mod sysctl;
 pub mod tail;
 pub mod tcpdump;
@@ -150,9 +151,11 @@ pub fn exec_shell_end(d: &mut Daemon, term: &str, shell: &mut Option<Shell>) -> 
     Ok(r)
 }
 
-/// `docker exec -d`: a program started in the background, its output discarded. What
-/// serves (`nc -l`, `httpd`) keeps listening in the container until it stops; anything else would
-/// run on the container's clock with nobody to see it, and is not simulated.
+/// `docker exec -d`: a program started in the background, its output discarded. What would
+/// wait for ever, a server (`nc -l`, `httpd`) or a capture (`tcpdump`), is left running in
+/// the container until it stops; a shell (`sh -c '...'`) runs its commands, leaving those
+/// running. Anything else that would run on after the exec, with nobody to see it, is not
+/// simulated.
 pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<ExecResult> {
     let cid = d.exec_target(term)?;
     let mut sb = d.sandbox(&cid);
@@ -162,33 +165,42 @@ pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<Exec
     let Some(name) = program_name(&sb, cmd) else {
         return Ok(not_in_image(cmd));
     };
-    // `sh -c "nc -l ..."`: the shell starts the listener (a plain command line only).
-    let line: Vec<String> = match (name, rest) {
-        ("sh" | "ash", [c, line]) if c == "-c" => {
-            line.split_whitespace().map(str::to_string).collect()
+    tcpdump::drain(&mut sb);
+    // The program's own command line, as the shell would read it.
+    let line = match (name, rest) {
+        ("sh" | "ash", [c, line]) if c == "-c" => line.clone(),
+        _ => argv
+            .iter()
+            .map(|a| sh::quote(a))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    if !matches!(name, "sh" | "ash") {
+        let words: Vec<&str> = rest.iter().map(String::as_str).collect();
+        let (prog, args) = through_busybox(name, &words);
+        if prog != "tcpdump" && !is_server(prog, args) {
+            return Ok(ExecResult::err(
+                format!(
+                    "exec -d is simulated for servers (nc -l, httpd) and captures (tcpdump); run {name} without -d\n"
+                ),
+                1,
+            ));
         }
-        _ => argv.to_vec(),
-    };
-    let words: Vec<&str> = line.iter().map(String::as_str).collect();
-    let (prog, args) = match words.split_first() {
-        Some((p, a)) => through_busybox(applet_name(p).unwrap_or(""), a),
-        None => ("", &[][..]),
-    };
-    if !is_server(prog, args) {
-        return Ok(ExecResult::err(
-            format!(
-                "vnet: exec -d runs servers in the background (nc -l, httpd); run {name} without -d\n"
-            ),
-            1,
-        ));
     }
-    let r = start_server(&mut sb, prog, args);
+    let mut shell = Shell::new(&sb.env(false), "sh", &[]).detached();
+    let (mut r, _) = shell.run_line(&mut sb, &line, &ExecOptions::default());
+    shell.end_jobs(&mut sb, &mut r);
     // What the program itself says (a port in use) goes where a detached exec's output
     // goes; what vnet does not simulate it says.
-    if r.stderr.contains("not simulated") || r.stderr.starts_with("vnet:") {
-        return Ok(r);
+    let vnet: String = r
+        .stderr
+        .split_inclusive('\n')
+        .filter(|l| l.contains("not simulated") || l.contains("vnet"))
+        .collect();
+    if vnet.is_empty() {
+        return Ok(ExecResult::default());
     }
-    Ok(ExecResult::default())
+    Ok(ExecResult::err(vnet, 1))
 }
 
 /// `busybox APPLET ARGS` as the applet it runs; any other program as it is.
@@ -273,6 +285,8 @@ pub fn program(sb: &mut Sandbox, argv: &[String], opts: &ExecOptions) -> ExecRes
     let Some((cmd, rest)) = argv.split_first() else {
         return ExecResult::default();
     };
+    // What the captures left running in the container saw since a command last ran here.
+    tcpdump::drain(sb);
     match program_name(sb, cmd) {
         // `sh` with no command reads its standard input, which `exec` without `-i` closes.
         Some("sh" | "ash") if rest.is_empty() => ExecResult::default(),

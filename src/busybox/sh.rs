@@ -529,9 +529,21 @@ pub struct Shell {
     /// Whether it reads from a terminal (ash's `-i`): errors do not end it and do not name
     /// a line.
     interactive: bool,
-    /// Its background captures (`tcpdump ... &`), at most [`MAX_JOBS`], with where their
-    /// standard output and error go.
-    jobs: Vec<(Tcpdump, Sink, Sink)>,
+    /// Its background captures (`tcpdump ... &`), at most [`MAX_JOBS`].
+    jobs: Vec<Job>,
+    /// It runs for `docker exec -d`: what would wait for ever (a capture, a server) is
+    /// left running in the container, and what it prints goes nowhere.
+    detached: bool,
+}
+
+/// A background capture of the shell: where its standard output and error go, and what
+/// its C library holds of the output it writes to a file.
+#[derive(Clone, Debug)]
+struct Job {
+    dump: Tcpdump,
+    fd1: Sink,
+    fd2: Sink,
+    out: super::stdio::Stdout,
 }
 
 /// Background captures one shell runs at once (vnet's bound).
@@ -557,7 +569,15 @@ impl Shell {
             lineno: None,
             interactive: false,
             jobs: Vec::new(),
+            detached: false,
         }
+    }
+
+    /// The same shell run by `docker exec -d`: a capture or a server in the foreground is
+    /// left running in the container, and its output is discarded.
+    pub fn detached(mut self) -> Shell {
+        self.detached = true;
+        self
     }
 
     /// The same shell reading its standard input line by line (`docker exec -i c sh`,
@@ -684,9 +704,11 @@ impl Shell {
             *n += 1;
         }
         // A shell reading line by line gets a new sandbox for each: its captures go on.
-        for (j, _, _) in &mut self.jobs {
-            j.reopen(sb);
+        for j in &mut self.jobs {
+            j.dump.reopen(sb);
         }
+        // What the captures left running in the container saw since.
+        super::tcpdump::drain(sb);
         let mut out = ExecResult::default();
         let parsed = if line.len() > MAX_LINE {
             Err(format!("the line is longer than {MAX_LINE} bytes"))
@@ -717,7 +739,7 @@ impl Shell {
             if !run {
                 continue;
             }
-            if pipeline.background {
+            if pipeline.background || (self.detached && self.waits(sb, &pipeline)) {
                 self.background(sb, &pipeline, &mut out);
                 self.read_jobs(sb, &mut out);
                 continue;
@@ -754,6 +776,12 @@ impl Shell {
             }
             _ => (Vec::new(), Sink::Out, Sink::Err),
         };
+        // `exec -d`'s output goes nowhere.
+        let nowhere = |s: Sink| match s {
+            Sink::Out | Sink::Err if self.detached => Sink::Null,
+            s => s,
+        };
+        let (fd1, fd2) = (nowhere(fd1), nowhere(fd2));
         let all: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
         let program = words.first().and_then(|w| super::program_name(sb, w));
         let (program, args) = super::through_busybox(program.unwrap_or(""), &all);
@@ -770,9 +798,15 @@ impl Shell {
                     return;
                 }
                 match Tcpdump::start(sb, &args) {
-                    Ok((job, header)) => {
+                    Ok((dump, header)) => {
                         deliver(sb, out, &header, &fd2);
-                        self.jobs.push((job, fd1, fd2));
+                        let out = super::stdio::Stdout::new(dump.line_buffered(), sb.musl());
+                        self.jobs.push(Job {
+                            dump,
+                            fd1,
+                            fd2,
+                            out,
+                        });
                     }
                     Err(r) => {
                         let r = *r;
@@ -799,14 +833,27 @@ impl Shell {
         }
     }
 
+    /// Whether pipeline `p` would wait for ever in the foreground: one command, a capture or
+    /// a server.
+    fn waits(&mut self, sb: &Sandbox, p: &Pipeline) -> bool {
+        let [cmd] = p.commands.as_slice() else {
+            return false;
+        };
+        let words: Vec<String> = cmd.words.iter().flat_map(|w| self.expand(w)).collect();
+        let all: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
+        let program = words.first().and_then(|w| super::program_name(sb, w));
+        let (program, args) = super::through_busybox(program.unwrap_or(""), &all);
+        program == "tcpdump" || super::is_server(program, args)
+    }
+
     /// What the background captures printed since the last command; those that reached
     /// their count end, with their statistics.
     fn read_jobs(&mut self, sb: &mut Sandbox, out: &mut ExecResult) {
+        super::tcpdump::drain(sb);
         let mut k = 0;
-        while let Some((j, fd1, fd2)) = self.jobs.get_mut(k) {
-            let r = j.read(sb);
-            let (fd1, fd2) = (fd1.clone(), fd2.clone());
-            job_output(sb, out, &r, &fd1, &fd2);
+        while let Some(j) = self.jobs.get_mut(k) {
+            let r = j.dump.read(sb);
+            job_output(sb, out, &r, j);
             if r.done {
                 self.jobs.remove(k);
             } else {
@@ -820,12 +867,25 @@ impl Shell {
         !self.jobs.is_empty()
     }
 
-    /// Ends the background captures as the end of the `exec` ends them (an interrupt): what
-    /// they still had, and their statistics.
+    /// The end of the `exec`: a background capture whose output goes to a file (or
+    /// nowhere) is left running in the container, as a process that outlives its shell;
+    /// one printing to the exec's output ends as an interrupt ends it (what it still had,
+    /// and its statistics).
     pub fn end_jobs(&mut self, sb: &mut Sandbox, out: &mut ExecResult) {
-        for (j, fd1, fd2) in std::mem::take(&mut self.jobs) {
-            let r = j.interrupt(sb);
-            job_output(sb, out, &r, &fd1, &fd2);
+        for mut j in std::mem::take(&mut self.jobs) {
+            let file = |s: &Sink| match s {
+                Sink::File(path) => Some(path.clone()),
+                _ => None,
+            };
+            if matches!(j.fd1, Sink::File(_) | Sink::Null) {
+                let (stdout, stderr) = (file(&j.fd1), file(&j.fd2));
+                if let Err(e) = j.dump.leave(sb, stdout, stderr, j.out) {
+                    out.stderr.push_str(&format!("sh: {e}\n"));
+                }
+                continue;
+            }
+            let r = j.dump.clone().interrupt(sb);
+            job_output(sb, out, &r, &mut j);
         }
     }
 
@@ -1063,6 +1123,11 @@ impl Shell {
     }
 }
 
+/// `word` as the shell reads it back as one word: in single quotes, each `'` as `'\\''`.
+pub fn quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
 /// Where a descriptor of a command goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Sink {
@@ -1076,20 +1141,30 @@ enum Sink {
     File(String),
 }
 
-/// What a background capture printed, where its descriptors go.
-fn job_output(
-    sb: &mut Sandbox,
-    out: &mut ExecResult,
-    r: &super::tcpdump::Read,
-    fd1: &Sink,
-    fd2: &Sink,
-) {
-    if *fd1 == Sink::Out {
-        push_bounded(&mut out.stdout, &r.stdout, &mut out.stderr);
-    } else {
-        deliver(sb, out, &r.stdout, fd1);
+/// What a background capture printed, where its descriptors go: into a file through its C
+/// library's buffer (all of it once the capture ended).
+fn job_output(sb: &mut Sandbox, out: &mut ExecResult, r: &super::tcpdump::Read, j: &mut Job) {
+    match &j.fd1 {
+        Sink::Out => push_bounded(&mut out.stdout, &r.stdout, &mut out.stderr),
+        Sink::File(_) => {
+            let mut text: String = r
+                .stdout
+                .split_inclusive('\n')
+                .map(|l| j.out.write(l))
+                .collect();
+            if r.done {
+                text.push_str(&j.out.flush());
+            }
+            let fd1 = j.fd1.clone();
+            deliver(sb, out, &text, &fd1);
+        }
+        fd1 => {
+            let fd1 = fd1.clone();
+            deliver(sb, out, &r.stdout, &fd1);
+        }
     }
-    deliver(sb, out, &r.stderr, fd2);
+    let fd2 = j.fd2.clone();
+    deliver(sb, out, &r.stderr, &fd2);
 }
 
 /// Sends `text` a command wrote on one descriptor where it goes.

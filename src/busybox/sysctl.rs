@@ -4,7 +4,9 @@
 //! Docker mounts `/proc/sys` read only in every container that is not privileged (moby's
 //! default `ReadonlyPaths`), `CAP_NET_ADMIN` or not, so a write fails as the kernel fails
 //! it there: `sysctl: error setting key 'KEY': Read-only file system`. The way to turn
-//! forwarding on is `docker run --sysctl net.ipv4.ip_forward=1`.
+//! forwarding on is `docker run --sysctl net.ipv4.ip_forward=1`, or `sysctl -w` in a
+//! `--privileged` container, where the kernel reads the value as it reads any integer
+//! setting (a bad one is `sysctl: write error: Invalid argument`, and sysctl stops).
 
 use super::applet::ExecResult;
 use crate::docker::sandbox::Sandbox;
@@ -13,8 +15,9 @@ use crate::docker::sandbox::Sandbox;
 const IP_FORWARD: &str = "net.ipv4.ip_forward";
 
 /// Runs `sysctl ARGS`.
-pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
+pub fn run(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
     let mut write = false;
+    let mut quiet = false;
     let mut names = true;
     let mut settings = Vec::new();
     for a in args {
@@ -26,7 +29,8 @@ pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
         match *a {
             "-w" => write = true,
             "-n" => names = false,
-            "-e" | "-q" => {}
+            "-e" => {}
+            "-q" => quiet = true,
             a if a.starts_with('-') => {
                 return super::applet::not_simulated("sysctl", Some(a), args);
             }
@@ -54,14 +58,34 @@ pub fn run(sb: &Sandbox, args: &[&str]) -> ExecResult {
         if shown != IP_FORWARD {
             return super::applet::not_simulated("sysctl", Some(&shown), args);
         }
-        if value.is_some() {
-            r.stderr.push_str(&format!(
-                "sysctl: error setting key '{shown}': Read-only file system\n"
-            ));
-            r.code = 1;
+        if let Some(value) = value {
+            if !sb.privileged() {
+                r.stderr.push_str(&format!(
+                    "sysctl: error setting key '{shown}': Read-only file system\n"
+                ));
+                r.code = 1;
+                continue;
+            }
+            // Nothing written for an empty value; else the kernel reads it (xwrite dies
+            // on its error).
+            if !value.is_empty() {
+                let Some(v) = crate::docker::container::proc_int(value) else {
+                    r.stderr.push_str("sysctl: write error: Invalid argument\n");
+                    r.code = 1;
+                    return r;
+                };
+                sb.set_ip_forward(v);
+            }
+            if !quiet {
+                if names {
+                    r.stdout.push_str(&format!("{shown} = "));
+                }
+                r.stdout.push_str(value);
+                r.stdout.push('\n');
+            }
             continue;
         }
-        let v = u8::from(sb.ip_forward());
+        let v = sb.ip_forward_value();
         if names {
             r.stdout.push_str(&format!("{shown} = {v}\n"));
         } else {

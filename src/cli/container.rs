@@ -71,6 +71,9 @@ pub struct RunArgs {
     /// Sysctl options
     #[arg(long)]
     sysctl: Vec<String>,
+    /// Give extended privileges to this container
+    #[arg(long)]
+    privileged: bool,
     /// IMAGE
     image: Option<String>,
     /// [COMMAND] [ARG...]
@@ -423,6 +426,7 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
         cap_add: a.cap_add.clone(),
         cap_drop: a.cap_drop.clone(),
         sysctls,
+        privileged: a.privileged,
     };
     let id = match d.container_create(req) {
         Ok(id) => id,
@@ -856,7 +860,12 @@ pub(super) fn exec(
         return;
     };
     if a.detach {
+        // What the detached program would print goes nowhere; what vnet refuses comes back
+        // as the daemon's error, as through the Engine API.
         match crate::busybox::exec_detached(d, container, argv) {
+            Ok(r) if r.code != 0 && r.start_error.is_none() => {
+                o.daemon_error(&crate::docker::Error::exec_failed(r.stderr.trim_end()));
+            }
             Ok(r) => {
                 o.code = r.code;
                 take_exec_result(r, o);

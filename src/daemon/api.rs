@@ -178,6 +178,7 @@ pub struct HostConfig {
     cap_add: Option<Vec<String>>,
     cap_drop: Option<Vec<String>>,
     sysctls: Option<BTreeMap<String, String>>,
+    privileged: Option<bool>,
 }
 
 /// `NetworkingConfig`.
@@ -249,6 +250,7 @@ impl ContainerCreate {
             cap_add: hc.cap_add.unwrap_or_default(),
             cap_drop: hc.cap_drop.unwrap_or_default(),
             sysctls: hc.sysctls.unwrap_or_default(),
+            privileged: hc.privileged.unwrap_or_default(),
         }
     }
 }

@@ -282,7 +282,7 @@ impl Daemon {
             "Links": string_list_or_null(&c.host_config.links),
             "OomScoreAdj": 0,
             "PidMode": "",
-            "Privileged": false,
+            "Privileged": c.host_config.privileged,
             "PublishAllPorts": c.host_config.publish_all_ports,
             "ReadonlyRootfs": false,
             "SecurityOpt": null,
@@ -320,15 +320,17 @@ impl Daemon {
             "CpuPercent": 0,
             "IOMaximumIOps": 0,
             "IOMaximumBandwidth": 0,
-            "MaskedPaths": [
+            // A privileged container masks nothing and mounts nothing read only
+            // (daemon/create_unix.go `createContainerOSSpecificSettings`).
+            "MaskedPaths": if c.host_config.privileged { Value::Null } else { json!([
                 "/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore",
                 "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
                 "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
                 "/sys/devices/virtual/powercap"
-            ],
-            "ReadonlyPaths": [
+            ]) },
+            "ReadonlyPaths": if c.host_config.privileged { Value::Null } else { json!([
                 "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"
-            ],
+            ]) },
         });
         // `Sysctls` (omitempty) comes after `ShmSize`.
         let host_config = match host_config {

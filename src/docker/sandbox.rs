@@ -49,6 +49,9 @@ pub struct Sandbox<'d> {
     /// Packet captures open in the command (`tcpdump ... &`), which every world it builds
     /// feeds.
     captures: Vec<Capture>,
+    /// The sniffers the running world has for captures left running in containers:
+    /// (container ID, capture, sniffer).
+    background: Vec<(String, usize, usize)>,
 }
 
 /// A packet capture on one interface for the rest of a command: what the worlds the
@@ -242,6 +245,7 @@ impl Daemon {
             nics: Vec::new(),
             on_host: false,
             captures: Vec::new(),
+            background: Vec::new(),
         }
     }
 
@@ -257,6 +261,7 @@ impl Daemon {
             nics: Vec::new(),
             on_host: true,
             captures: Vec::new(),
+            background: Vec::new(),
         }
     }
 }
@@ -435,6 +440,24 @@ impl Sandbox<'_> {
     /// `net.ipv4.ip_forward` in its namespace.
     pub fn ip_forward(&self) -> bool {
         self.container().is_some_and(|c| c.ip_forward())
+    }
+
+    /// The value `net.ipv4.ip_forward` holds in the container's namespace.
+    pub fn ip_forward_value(&self) -> i32 {
+        self.container().map_or(0, |c| c.ip_forward_value())
+    }
+
+    /// Sets `net.ipv4.ip_forward` (`sysctl -w` where `/proc/sys` is writable): non-zero
+    /// forwards, from the next world on.
+    pub fn set_ip_forward(&mut self, v: i32) {
+        if let Some(c) = self.daemon.state.containers.get_mut(&self.cid) {
+            c.ip_forward_set = Some(v);
+        }
+    }
+
+    /// Whether the container is privileged (`run --privileged`).
+    pub fn privileged(&self) -> bool {
+        self.container().is_some_and(|c| c.host_config.privileged)
     }
 
     /// The routes `ip route add` added, to change (`ip route add|del`), and whether Docker's
@@ -649,6 +672,7 @@ impl Sandbox<'_> {
     /// resolver). `trace` and `capture` record the frames.
     pub fn bare_world(&mut self, trace: bool, capture: bool) -> World {
         self.nics.clear();
+        self.background.clear();
         self.daemon.bare_world(trace, capture)
     }
 
@@ -665,7 +689,80 @@ impl Sandbox<'_> {
         for (c, nic) in self.captures.iter_mut().zip(sniffed) {
             c.sniffer = nic.map(|n| world.sniff(n));
         }
+        // Captures left running, in this container or any other of the world.
+        self.background.clear();
+        for (k, at) in self.nics.iter().enumerate() {
+            let Some((_, net)) = self.daemon.state.networks.get_index(at.network) else {
+                continue;
+            };
+            let Some((_, e)) = net.endpoints.get_index(at.endpoint) else {
+                continue;
+            };
+            let (Some(c), Some(nic)) = (
+                self.daemon.state.containers.get(&e.container_id),
+                NicId::new(k),
+            ) else {
+                continue;
+            };
+            for (x, cap) in c.captures.iter().enumerate() {
+                if cap.network == net.id && cap.ended.is_none() {
+                    self.background.push((c.id.clone(), x, world.sniff(nic)));
+                }
+            }
+        }
         world
+    }
+
+    /// Leaves a capture on interface `iface` running in the container after the command
+    /// ends: `program` is the applet's state, which [`Sandbox::take_captures`] gives back
+    /// with the frames seen since. Returns false when the container holds
+    /// [`MAX_CAPTURES`](super::container::MAX_CAPTURES) already.
+    pub fn leave_capture(&mut self, iface: usize, program: String) -> bool {
+        let Some(net) = self
+            .ifaces
+            .get(iface)
+            .and_then(|i| self.daemon.state.networks.get_index(i.at.network))
+            .map(|(_, n)| n.id.clone())
+        else {
+            return false;
+        };
+        let Some(c) = self.daemon.state.containers.get_mut(&self.cid) else {
+            return false;
+        };
+        if c.captures.len() >= super::container::MAX_CAPTURES {
+            return false;
+        }
+        c.captures.push(super::container::Capture {
+            program,
+            network: net,
+            frames: Vec::new(),
+            bytes: 0,
+            dropped: 0,
+            ended: None,
+        });
+        true
+    }
+
+    /// Takes the captures left running in the container, with what they saw; those
+    /// [`Sandbox::leave_capture`] gets back go on.
+    pub fn take_captures(&mut self) -> Vec<super::container::Capture> {
+        self.daemon
+            .state
+            .containers
+            .get_mut(&self.cid)
+            .map(|c| std::mem::take(&mut c.captures))
+            .unwrap_or_default()
+    }
+
+    /// Puts back a capture [`Sandbox::take_captures`] took, with the applet's new state.
+    pub fn keep_capture(&mut self, mut cap: super::container::Capture, program: String) {
+        cap.program = program;
+        cap.frames = Vec::new();
+        cap.bytes = 0;
+        cap.dropped = 0;
+        if let Some(c) = self.daemon.state.containers.get_mut(&self.cid) {
+            c.captures.push(cap);
+        }
     }
 
     /// Opens a capture on interface `iface` (one of [`Sandbox::ifaces`]) for the rest of
@@ -913,6 +1010,30 @@ impl Sandbox<'_> {
                 } else {
                     c.bytes += f.frame.len();
                     c.frames.push(f.clone());
+                }
+            }
+        }
+        for (cid, x, i) in std::mem::take(&mut self.background) {
+            let Some(cap) = self
+                .daemon
+                .state
+                .containers
+                .get_mut(&cid)
+                .and_then(|c| c.captures.get_mut(x))
+            else {
+                continue;
+            };
+            let (frames, dropped) = world.sniffed(i);
+            cap.dropped += dropped;
+            for f in frames {
+                if cap.bytes + f.frame.len() > super::container::CAPTURE_BYTES {
+                    cap.dropped += 1;
+                } else {
+                    cap.bytes += f.frame.len();
+                    cap.frames.push(super::container::CapturedFrame {
+                        at: f.at,
+                        frame: f.frame.clone(),
+                    });
                 }
             }
         }

@@ -20,9 +20,11 @@
 pub mod filter;
 
 use super::applet::ExecResult;
+use super::stdio::Stdout;
 use crate::docker::sandbox::Sandbox;
-use crate::engine::taps::Sniffed;
+use crate::time::Instant;
 use filter::{Expr, Fields};
+use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
 /// What tcpdump prints before its usage (tcpdump.c `print_usage`): this is tcpdump 4.99.3
@@ -70,9 +72,11 @@ const MAX_CONVERSATIONS: usize = 4096;
 const MAX_NAMES: usize = 4096;
 
 /// A running capture: its options, filter, counts and what it knows of the conversations.
-#[derive(Clone, Debug)]
+/// One left running after its exec is kept in the container as JSON ([`Left`]).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Tcpdump {
     /// The sandbox's capture it reads.
+    #[serde(skip)]
     capture: usize,
     iface: usize,
     numeric: bool,
@@ -80,7 +84,17 @@ pub struct Tcpdump {
     absolute: bool,
     stamps: bool,
     count: Option<u64>,
+    /// `-l` or `-U`: each line is written as it is printed, even to a file.
+    #[serde(default)]
+    line_buffered: bool,
+    /// The filter, compiled from `expr` with the names in `resolved`.
+    #[serde(skip)]
     filter: Option<Expr>,
+    /// The filter's words.
+    expr: Vec<String>,
+    /// The names the filter named, and what they resolved to when the capture started (a
+    /// filter is compiled once).
+    resolved: Vec<(String, Option<Ipv4Addr>)>,
     /// Frames that passed the filter (printed); tcpdump's "received by filter" counts the
     /// same frames here, as nothing arrives after the count is reached.
     captured: u64,
@@ -89,6 +103,95 @@ pub struct Tcpdump {
     seqs: Vec<(Conversation, u32, u32)>,
     /// Addresses already named (or found to have no name).
     names: Vec<(Ipv4Addr, Option<String>)>,
+}
+
+/// A capture left running in a container after its exec ([`Tcpdump::leave`]), as the
+/// container keeps it between commands.
+#[derive(Serialize, Deserialize)]
+struct Left {
+    dump: Tcpdump,
+    /// The file its standard output goes to (`None`: nowhere).
+    stdout: Option<String>,
+    /// The file its standard error goes to (`None`: the exec's, gone with it).
+    stderr: Option<String>,
+    /// What its C library holds of its standard output.
+    out: Stdout,
+}
+
+impl Left {
+    /// Writes what the capture printed where it goes: its lines through the C library's
+    /// buffer `out`, its statistics (once it ended) unbuffered, after what `out` held.
+    fn write(&self, sb: &mut Sandbox, r: &Read, out: &mut Stdout) {
+        let mut text: String = r
+            .stdout
+            .split_inclusive('\n')
+            .map(|l| out.write(l))
+            .collect();
+        if r.done {
+            text.push_str(&out.flush());
+        }
+        if let Some(path) = &self.stdout
+            && !text.is_empty()
+        {
+            // A full layer: tcpdump does not check its writes.
+            let _ = sb.write_file(path, &text, true);
+        }
+        if let Some(path) = &self.stderr
+            && !r.stderr.is_empty()
+        {
+            let _ = sb.write_file(path, &r.stderr, true);
+        }
+    }
+}
+
+/// Prints what the captures left running in the container saw since a command last ran in
+/// it: each one's lines go to its file, and one that reached its count ends there (its
+/// statistics to its standard error's file). One whose container stopped was killed: it
+/// prints what it saw before and loses what its C library still held; one whose interface
+/// went exits, flushing it.
+pub fn drain(sb: &mut Sandbox) {
+    for cap in sb.take_captures() {
+        // A state vnet cannot read (from another version): the capture is gone.
+        let Ok(mut left) = serde_json::from_str::<Left>(&cap.program) else {
+            continue;
+        };
+        let mut names = left.dump.resolved.iter().cloned();
+        let mut resolve = |name: &str| {
+            names
+                .by_ref()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, ip)| ip)
+        };
+        let words: Vec<&str> = left.dump.expr.iter().map(String::as_str).collect();
+        let Ok(filter) = filter::compile(&words, &mut resolve) else {
+            continue;
+        };
+        left.dump.filter = filter;
+        left.dump.dropped += cap.dropped;
+        let mut r = left
+            .dump
+            .print(sb, cap.frames.iter().map(|f| (f.at, &f.frame[..])));
+        let mut out = std::mem::take(&mut left.out);
+        match cap.ended {
+            // Its interface went: pcap_loop fails and tcpdump exits, flushing its output
+            // (what it says on its standard error then is not simulated).
+            Some(crate::docker::container::CaptureEnd::Exited) if !r.done => r.done = true,
+            // SIGKILL: what the buffer still holds never reaches the file.
+            Some(crate::docker::container::CaptureEnd::Killed) if !r.done => {
+                left.write(sb, &r, &mut out);
+                continue;
+            }
+            _ => {}
+        }
+        left.write(sb, &r, &mut out);
+        if r.done {
+            continue;
+        }
+        left.out = out;
+        if let Ok(json) = serde_json::to_string(&left) {
+            sb.keep_capture(cap, json);
+        }
+    }
 }
 
 /// A TCP conversation in tcpdump's collating order: both directions are one entry.
@@ -121,6 +224,7 @@ impl Tcpdump {
         let mut absolute = false;
         let mut stamps = true;
         let mut count = None;
+        let mut line_buffered = false;
         let mut iface: Option<&str> = None;
         let mut expr: Vec<&str> = Vec::new();
         let mut it = args.iter().copied();
@@ -147,9 +251,10 @@ impl Tcpdump {
                     'e' => link = true,
                     'S' => absolute = true,
                     't' => stamps = false,
-                    // Line-buffered output, no promiscuous mode, no packet dropping of its
-                    // own: nothing to change here.
-                    'l' | 'p' | 'U' => {}
+                    // Line-buffered (or packet-buffered) output.
+                    'l' | 'U' => line_buffered = true,
+                    // No promiscuous mode: a container's interface sees its own frames.
+                    'p' => {}
                     'c' | 'i' | 's' | 'B' | 'w' | 'r' | 'W' | 'C' | 'G' | 'F' | 'y' | 'T' | 'E'
                     | 'M' | 'Q' | 'j' | 'V' | 'z' | 'Z' => {
                         let rest = body.get(i + 1..).unwrap_or_default();
@@ -248,9 +353,14 @@ impl Tcpdump {
                 .unwrap_or_default();
             return Err(fail(format!("{name}: That device is not up")));
         }
+        let mut resolved = Vec::new();
         let filter = {
             let mut world = sb.bare_world(false, false);
-            let mut resolve = |name: &str| super::nslookup::resolve_host(sb, &mut world, name);
+            let mut resolve = |name: &str| {
+                let ip = super::nslookup::resolve_host(sb, &mut world, name);
+                resolved.push((name.to_string(), ip));
+                ip
+            };
             let f = filter::compile(&expr, &mut resolve);
             sb.write_back(&world);
             f.map_err(fail)?
@@ -273,7 +383,10 @@ impl Tcpdump {
                 absolute,
                 stamps,
                 count,
+                line_buffered,
                 filter,
+                expr: expr.iter().map(|w| w.to_string()).collect(),
+                resolved,
                 captured: 0,
                 dropped: 0,
                 seqs: Vec::new(),
@@ -288,6 +401,11 @@ impl Tcpdump {
         sb.close_capture(self.capture);
     }
 
+    /// Whether `-l` or `-U` made its output line buffered.
+    pub fn line_buffered(&self) -> bool {
+        self.line_buffered
+    }
+
     /// Carries the capture into a new sandbox of the same container (the next line an
     /// interactive shell reads).
     pub fn reopen(&mut self, sb: &mut Sandbox) {
@@ -298,23 +416,35 @@ impl Tcpdump {
     pub fn read(&mut self, sb: &mut Sandbox) -> Read {
         let (frames, dropped) = sb.captured(self.capture);
         self.dropped += dropped;
+        let r = self.print(sb, frames.iter().map(|f| (f.at, &f.frame[..])));
+        if r.done {
+            sb.close_capture(self.capture);
+        }
+        r
+    }
+
+    /// Prints `frames` (when each was seen, and its bytes) as far as its count goes.
+    fn print<'f>(
+        &mut self,
+        sb: &mut Sandbox,
+        frames: impl Iterator<Item = (Instant, &'f [u8])>,
+    ) -> Read {
         let mut r = Read::default();
-        for f in &frames {
+        for (at, frame) in frames {
             if self.count.is_some_and(|c| self.captured >= c) {
                 break;
             }
             if let Some(e) = &self.filter
-                && !e.matches(&fields(&f.frame))
+                && !e.matches(&fields(frame))
             {
                 continue;
             }
             self.captured += 1;
-            let line = self.line(sb, f);
+            let line = self.line(sb, at, frame);
             r.stdout.push_str(&line);
             r.stdout.push('\n');
         }
         if self.count.is_some_and(|c| self.captured >= c) {
-            sb.close_capture(self.capture);
             r.done = true;
             r.stderr = self.statistics();
         }
@@ -332,6 +462,41 @@ impl Tcpdump {
             r.done = true;
         }
         r
+    }
+
+    /// Leaves the capture running in the container after its exec ends (its standard output
+    /// goes to a file, or nowhere, so nothing ends it): what it saw so far goes out first,
+    /// then the container keeps it, with where its output goes (`None`: discarded) and the
+    /// C library's buffer `out` holds for that file. `Err` is why it could not stay.
+    pub fn leave(
+        mut self,
+        sb: &mut Sandbox,
+        stdout: Option<String>,
+        stderr: Option<String>,
+        mut out: Stdout,
+    ) -> Result<(), String> {
+        let r = self.read(sb);
+        let mut left = Left {
+            dump: self,
+            stdout,
+            stderr,
+            out: Stdout::default(),
+        };
+        left.write(sb, &r, &mut out);
+        if r.done {
+            return Ok(());
+        }
+        sb.close_capture(left.dump.capture);
+        left.out = out;
+        let json = serde_json::to_string(&left).map_err(|e| e.to_string())?;
+        if sb.leave_capture(left.dump.iface, json) {
+            Ok(())
+        } else {
+            Err(format!(
+                "a container keeps at most {} captures running (vnet's bound)",
+                crate::docker::container::MAX_CAPTURES
+            ))
+        }
     }
 
     /// tcpdump.c `info(1)`.
@@ -386,13 +551,12 @@ impl Tcpdump {
     }
 
     /// One frame's line.
-    fn line(&mut self, sb: &mut Sandbox, f: &Sniffed) -> String {
+    fn line(&mut self, sb: &mut Sandbox, at: Instant, frame: &[u8]) -> String {
         let mut s = String::new();
         if self.stamps {
-            s.push_str(&crate::engine::clock(f.at));
+            s.push_str(&crate::engine::clock(at));
             s.push(' ');
         }
-        let frame = &f.frame[..];
         let (Some(dst), Some(src), Some(kind)) = (
             frame.first_chunk::<6>(),
             frame.get(6..12).and_then(|m| <&[u8; 6]>::try_from(m).ok()),

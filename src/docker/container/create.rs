@@ -147,6 +147,7 @@ impl Daemon {
                 cap_add: req.cap_add.clone(),
                 cap_drop: req.cap_drop.clone(),
                 sysctls: req.sysctls.clone(),
+                privileged: req.privileged,
             },
             state: RunState {
                 status: Status::Created,
@@ -167,6 +168,8 @@ impl Daemon {
             addresses: Vec::new(),
             no_default_route: false,
             processes: Vec::new(),
+            captures: Vec::new(),
+            ip_forward_set: None,
             layer: Default::default(),
             links_down: Vec::new(),
         };

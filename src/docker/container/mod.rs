@@ -95,6 +95,8 @@ pub struct ContainerCreateRequest {
     pub cap_drop: Vec<String>,
     /// `--sysctl`.
     pub sysctls: BTreeMap<String, String>,
+    /// `--privileged`.
+    pub privileged: bool,
 }
 
 /// `Config`: what the container runs.
@@ -200,6 +202,9 @@ pub struct HostConfig {
     /// `Sysctls`: namespaced kernel parameters set when the container starts.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sysctls: BTreeMap<String, String>,
+    /// `Privileged`: every capability, `/proc/sys` writable.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub privileged: bool,
 }
 
 /// `State`.
@@ -268,12 +273,19 @@ pub struct Container {
     /// The addresses `ip addr add` gave its interfaces (until the next start).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<AddedAddress>,
+    /// `net.ipv4.ip_forward` as `sysctl -w` set it in a privileged container (until the
+    /// next start, whose namespace takes `--sysctl`'s again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_forward_set: Option<i32>,
     /// Its interfaces `ip link set DEV down` took down (until the next start).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links_down: Vec<String>,
     /// Servers started in it (`docker exec -d nc -l`, `httpd`), listening until it stops.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<Process>,
+    /// Packet captures left running in it (`tcpdump ... > FILE &`, `exec -d tcpdump`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captures: Vec<Capture>,
     /// Its writable layer: what commands wrote in it (kept across restarts).
     #[serde(default, skip_serializing_if = "is_empty_layer")]
     pub layer: fs::Layer,
@@ -299,6 +311,117 @@ pub struct Process {
     /// It bound IPv4's wildcard (`httpd -p 0.0.0.0:PORT`), not `::` (both families).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ipv4_only: bool,
+}
+
+/// A packet capture left running in a container after the command that started it ended
+/// (`tcpdump -l ... > FILE &`, `docker exec -d c tcpdump ...`). The frames its interface
+/// sends and receives, whoever's command causes them, wait here until a command runs in the
+/// container, which prints them where the capture's output goes: the program itself is the
+/// applet's ([`crate::busybox`]), kept here as `program`, which only it reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capture {
+    /// The program's state: its options, filter, counts and output.
+    pub program: String,
+    /// The ID of the network whose interface it captures on.
+    pub network: String,
+    /// Frames seen and not printed yet, at most [`CAPTURE_BYTES`] of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frames: Vec<CapturedFrame>,
+    /// The bytes of `frames`.
+    #[serde(default)]
+    pub bytes: usize,
+    /// Frames that found `frames` full (tcpdump's "dropped by kernel").
+    #[serde(default)]
+    pub dropped: u64,
+    /// How it ended, once it did: the frames it still holds are printed all the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<CaptureEnd>,
+}
+
+/// How a background capture ended before reaching its count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CaptureEnd {
+    /// The container stopped: the kernel killed it (SIGKILL), so what its C library still
+    /// buffered is lost.
+    Killed,
+    /// Its interface went (`network disconnect`): it exits, flushing its output.
+    Exited,
+}
+
+/// One frame a background capture saw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapturedFrame {
+    /// When the interface sent or received it.
+    pub at: Instant,
+    /// The Ethernet frame, in hex in the state (a tenth of a JSON array's size).
+    #[serde(with = "hex_bytes")]
+    pub frame: Vec<u8>,
+}
+
+/// Frame bytes one background capture holds until a command in its container prints them:
+/// libpcap's buffer on Linux (2 MiB); past it frames are counted as dropped.
+pub const CAPTURE_BYTES: usize = 2 << 20;
+
+/// Captures one container may leave running (vnet's bound).
+pub const MAX_CAPTURES: usize = 8;
+
+/// Bytes as a hex string in the state file.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        use std::fmt::Write;
+        let mut out = String::with_capacity(b.len() * 2);
+        for x in b {
+            let _ = write!(out, "{x:02x}");
+        }
+        s.serialize_str(&out)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        let digit = |c: u8| (c as char).to_digit(16);
+        s.as_bytes()
+            .chunks(2)
+            .map(|p| match p {
+                [a, b] => match (digit(*a), digit(*b)) {
+                    (Some(a), Some(b)) => Ok((a * 16 + b) as u8),
+                    _ => Err(D::Error::custom("a frame's bytes are not hex")),
+                },
+                _ => Err(D::Error::custom("a frame's hex has an odd length")),
+            })
+            .collect()
+    }
+}
+
+/// An integer as the kernel reads one written to a sysctl file (proc_dointvec,
+/// kernel/sysctl.c `proc_get_long` and `do_proc_dointvec_conv`): blanks, an optional `-`,
+/// a number in C's notation (`0x10`, `010`), then a blank or the end, within an `int`;
+/// what follows a blank is not read. `None` is the kernel's EINVAL.
+pub fn proc_int(text: &str) -> Option<i32> {
+    let t = text.trim_start_matches([' ', '\t', '\n']);
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let end = t.find(|c: char| c.is_ascii_whitespace()).unwrap_or(t.len());
+    let (num, _) = t.split_at(end);
+    let (digits, radix) = if let Some(h) = num.strip_prefix("0x").or(num.strip_prefix("0X")) {
+        (h, 16)
+    } else if let Some(o) = num.strip_prefix('0').filter(|o| !o.is_empty()) {
+        (o, 8)
+    } else {
+        (num, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let v = u64::from_str_radix(digits, radix).ok()?;
+    if neg {
+        (v <= 1 << 31).then(|| (-(v as i64)) as i32)
+    } else {
+        i32::try_from(v).ok()
+    }
 }
 
 fn is_empty_layer(l: &fs::Layer) -> bool {
@@ -418,14 +541,23 @@ impl Container {
         self.routes.clear();
         self.addresses.clear();
         self.processes.clear();
+        // What the captures saw is still printed (by the next command in the container).
+        for k in &mut self.captures {
+            k.ended.get_or_insert(CaptureEnd::Killed);
+        }
         self.links_down.clear();
+        self.ip_forward_set = None;
         self.no_default_route = false;
     }
 
     /// Whether it has `CAP_NET_ADMIN` (not in Docker's default set), as moby's
-    /// `TweakCapabilities` decides: `--cap-add ALL` gives every capability but those
-    /// dropped; else only `--cap-add NET_ADMIN` gives it, whatever is dropped.
+    /// `TweakCapabilities` decides: a privileged container has every capability;
+    /// `--cap-add ALL` gives every capability but those dropped; else only `--cap-add
+    /// NET_ADMIN` gives it, whatever is dropped.
     pub fn net_admin(&self) -> bool {
+        if self.host_config.privileged {
+            return true;
+        }
         let (Ok(add), Ok(drop)) = (
             normalize_capabilities(&self.host_config.cap_add),
             normalize_capabilities(&self.host_config.cap_drop),
@@ -440,13 +572,23 @@ impl Container {
         }
     }
 
-    /// `net.ipv4.ip_forward` in its namespace: off unless `--sysctl` turned it on.
+    /// `net.ipv4.ip_forward` in its namespace: off unless `--sysctl` turned it on (or
+    /// `sysctl -w` in a privileged container).
     pub fn ip_forward(&self) -> bool {
-        self.host_config
-            .sysctls
-            .get("net.ipv4.ip_forward")
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .is_some_and(|v| v != 0)
+        self.ip_forward_value() != 0
+    }
+
+    /// The value `/proc/sys/net/ipv4/ip_forward` holds: what `sysctl -w` wrote since the
+    /// container started, else what `--sysctl` gave (runc writes it as the kernel reads
+    /// it, see [`proc_int`]), else 0.
+    pub fn ip_forward_value(&self) -> i32 {
+        self.ip_forward_set.unwrap_or_else(|| {
+            self.host_config
+                .sysctls
+                .get("net.ipv4.ip_forward")
+                .and_then(|v| proc_int(v))
+                .unwrap_or(0)
+        })
     }
 
     /// Whether it runs.
@@ -608,5 +750,48 @@ mod tests {
         assert!(!valid_container_name("a"));
         assert!(!valid_container_name("-ab"));
         assert!(!valid_container_name("bad name"));
+    }
+
+    /// What `sysctl -w net.ipv4.ip_forward=V` left in a network namespace (checked with
+    /// busybox sysctl in one).
+    #[test]
+    fn sysctl_integers_as_the_kernel_reads_them() {
+        for (text, v) in [
+            ("1", Some(1)),
+            (" 4 ", Some(4)),
+            ("1 2", Some(1)),
+            ("-1", Some(-1)),
+            ("0x10", Some(16)),
+            ("010", Some(8)),
+            ("0", Some(0)),
+            ("2147483647", Some(i32::MAX)),
+            ("-2147483648", Some(i32::MIN)),
+            ("abc", None),
+            (" 3x", None),
+            ("+5", None),
+            ("99999999999", None),
+            ("2147483648", None),
+            ("08", None),
+            ("0x", None),
+            ("", None),
+            ("-", None),
+        ] {
+            assert_eq!(proc_int(text), v, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_captured_frame_keeps_its_bytes_in_hex() {
+        let f = CapturedFrame {
+            at: Instant(7),
+            frame: vec![0, 1, 0xab, 0xff],
+        };
+        let json = serde_json::to_string(&f).unwrap();
+        assert!(json.contains("\"0001abff\""), "{json}");
+        assert_eq!(serde_json::from_str::<CapturedFrame>(&json).unwrap(), f);
+        for bad in ["0g", "abc"] {
+            let json = json.replace("0001abff", bad);
+            assert!(serde_json::from_str::<CapturedFrame>(&json).is_err());
+        }
     }
 }

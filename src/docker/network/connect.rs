@@ -340,6 +340,10 @@ impl Daemon {
         let name = net.name.clone();
         self.leave(&nid, &ep);
         let c = self.state.container_mut(&cid)?;
+        for k in c.captures.iter_mut().filter(|k| k.network == nid) {
+            k.ended
+                .get_or_insert(crate::docker::container::CaptureEnd::Exited);
+        }
         // The interface goes, and with it what commands set on it (its name is not used
         // again until the next start).
         if let Some(dev) = c.networks.shift_remove(&name).and_then(|s| s.ifname) {
