@@ -74,6 +74,12 @@ pub struct RunArgs {
     /// Give extended privileges to this container
     #[arg(long)]
     privileged: bool,
+    /// Set meta data on a container
+    #[arg(short = 'l', long)]
+    label: Vec<String>,
+    /// Read in a line delimited file of labels
+    #[arg(long = "label-file")]
+    label_file: Vec<String>,
     /// IMAGE
     image: Option<String>,
     /// [COMMAND] [ARG...]
@@ -250,6 +256,12 @@ pub struct InspectArgs {
 }
 
 /// How `docker run` reports an error: `docker: <err>` and a pointer to --help, status 125.
+/// `opts.ConvertKVStringsToMap`: `k=v`, or `k` with an empty value.
+fn split_label(l: &str) -> (String, String) {
+    let (k, v) = l.split_once('=').unwrap_or((l, ""));
+    (k.to_string(), v.to_string())
+}
+
 fn run_error(o: &mut Outcome, prog: &str, verb: &str, msg: &str) {
     o.errln(format!(
         "{prog}: {msg}\n\nRun '{prog} {verb} --help' for more information"
@@ -259,6 +271,13 @@ fn run_error(o: &mut Outcome, prog: &str, verb: &str, msg: &str) {
 
 pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut Outcome) {
     let verb = if start { "run" } else { "create" };
+    // pflag validates a flag's value as it parses it.
+    for l in &a.label {
+        if let Err(why) = super::opts::validate_label(l) {
+            let msg = format!("invalid argument \"{l}\" for \"-l, --label\" flag: {why}");
+            return super::usage_error(o, prog, verb, &msg);
+        }
+    }
     let args = a.positional();
     if !arity(prog, verb, args.len(), Want::AtLeast(1), o) {
         return;
@@ -285,6 +304,15 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
             &format!("invalid reference format: repository name ({full}) must be lowercase"),
         );
     }
+    // readKVStrings: the files' lines, then the flags, later keys winning.
+    let mut labels = BTreeMap::new();
+    for f in &a.label_file {
+        match super::opts::read_kv_file(f) {
+            Ok(lines) => labels.extend(lines.iter().map(|l| split_label(l))),
+            Err(e) => return run_error(o, prog, verb, &e),
+        }
+    }
+    labels.extend(a.label.iter().map(|l| split_label(l)));
     if start && !a.detach {
         return run_error(
             o,
@@ -427,6 +455,7 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
         cap_drop: a.cap_drop.clone(),
         sysctls,
         privileged: a.privileged,
+        labels,
     };
     let id = match d.container_create(req) {
         Ok(id) => id,
@@ -639,8 +668,10 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     };
     let mut terms = Vec::new();
     for f in &a.filter {
+        // FilterOpt.Set: the name lower-cased, both trimmed; an empty flag is nothing.
         match f.split_once('=') {
-            Some((k, v)) => terms.push((k.to_string(), v.to_string())),
+            _ if f.is_empty() => {}
+            Some((k, v)) => terms.push((k.trim().to_lowercase(), v.trim().to_string())),
             None => {
                 let msg = format!(
                     "invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
@@ -699,7 +730,14 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
                 "CreatedAt": c.created.go_string(),
                 "ID": if trunc { c.short_id().to_string() } else { c.id.clone() },
                 "Image": c.config.image,
-                "Labels": "",
+                // Go joins the map in its random order; vnet in key order.
+                "Labels": c
+                    .config
+                    .labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
                 "LocalVolumes": "0",
                 "Mounts": "",
                 "Names": names.join(","),

@@ -1,5 +1,6 @@
 //! Flag values docker/cli parses itself before a request is sent: `opts.ValidateLink`
-//! (`opts/opts.go`) and go-connections' `nat.ParsePortSpec` (`-p`).
+//! and `opts.ValidateLabel` (`opts/opts.go`), the key/value files of `--label-file`
+//! (`pkg/kvfile`) and go-connections' `nat.ParsePortSpec` (`-p`).
 
 use crate::docker::container::PortBinding;
 
@@ -19,6 +20,115 @@ pub(super) fn parse_links(links: &[String]) -> Result<Vec<String>, String> {
             }
         })
         .collect()
+}
+
+/// docker/cli `opts.ValidateLabel`: a key (leading blanks aside) that is not empty and has
+/// no blanks; any value.
+pub(super) fn validate_label(value: &str) -> Result<(), String> {
+    let key = value.split('=').next().unwrap_or_default();
+    let key = key.trim_start_matches([' ', '\t']);
+    if key.is_empty() {
+        return Err(format!("invalid label '{value}': empty name"));
+    }
+    if key.contains([' ', '\t']) {
+        return Err(format!("label '{key}' contains whitespaces"));
+    }
+    Ok(())
+}
+
+/// The longest line `bufio.Scanner` takes (`bufio.MaxScanTokenSize`).
+const MAX_KV_LINE: usize = 64 * 1024;
+
+/// The most of a `--label-file` vnet reads: far more than any label file, and a bound on
+/// what a path such as `/dev/zero` could make it hold.
+const MAX_KV_FILE: u64 = 16 << 20;
+
+/// docker/cli `kvfile.Parse` without a lookup (`--label-file`): `KEY=VALUE` lines, leading
+/// blanks, blank lines and `#` comments skipped, one pair of quotes around a value taken
+/// off, a line without `=` left out; errors in its words.
+pub(super) fn read_kv_file(path: &str) -> Result<Vec<String>, String> {
+    use std::io::Read;
+    let open = |e: std::io::Error| format!("open {path}: {}", go_errno(&e));
+    let mut data = Vec::new();
+    std::fs::File::open(path)
+        .map_err(open)?
+        .take(MAX_KV_FILE + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| format!("invalid env file ({path}): read {path}: {}", go_errno(&e)))?;
+    let bad = |why: String| format!("invalid env file ({path}): {why}");
+    if data.len() as u64 > MAX_KV_FILE {
+        return Err(bad("bufio.Scanner: token too long".to_string()));
+    }
+    let mut out = Vec::new();
+    let mut rest = data.as_slice();
+    let mut n = 0;
+    while !rest.is_empty() {
+        n += 1;
+        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (
+                rest.get(..i).unwrap_or_default(),
+                rest.get(i + 1..).unwrap_or_default(),
+            ),
+            None => (rest, &[][..]),
+        };
+        rest = next;
+        if line.len() >= MAX_KV_LINE {
+            return Err(bad("bufio.Scanner: token too long".to_string()));
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Ok(line) = std::str::from_utf8(line) else {
+            let bytes: Vec<String> = line.iter().map(|b| b.to_string()).collect();
+            return Err(bad(format!(
+                "invalid utf8 bytes at line {n}: [{}]",
+                bytes.join(" ")
+            )));
+        };
+        let line = if n == 1 {
+            line.strip_prefix('\u{feff}').unwrap_or(line)
+        } else {
+            line
+        };
+        let line = line.trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            if line.contains([' ', '\t']) {
+                return Err(bad(format!("variable '{line}' contains whitespaces")));
+            }
+            continue;
+        };
+        if key.is_empty() {
+            return Err(bad(format!("no variable name on line '{line}'")));
+        }
+        if key.contains([' ', '\t']) {
+            return Err(bad(format!("variable '{key}' contains whitespaces")));
+        }
+        out.push(format!("{key}={}", trim_quotes(value)));
+    }
+    Ok(out)
+}
+
+/// kvfile's `trimQuotes`: one pair of the same quote around the whole value.
+fn trim_quotes(v: &str) -> &str {
+    for q in ['\'', '"'] {
+        if v.len() >= 2
+            && let Some(inner) = v.strip_prefix(q).and_then(|v| v.strip_suffix(q))
+        {
+            return inner;
+        }
+    }
+    v
+}
+
+/// Go's words for the errors opening a file gives.
+fn go_errno(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "is a directory".to_string(),
+        _ => e.to_string(),
+    }
 }
 
 /// go-connections `nat.ParsePortSpec`, for single ports:
@@ -64,6 +174,71 @@ pub(super) fn parse_publish(spec: &str) -> Result<(String, PortBinding), String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_as_docker_cli_validates_them() {
+        assert_eq!(validate_label("a=b"), Ok(()));
+        assert_eq!(validate_label("  a"), Ok(()));
+        assert_eq!(validate_label("a=b c"), Ok(()));
+        assert_eq!(
+            validate_label("=b"),
+            Err("invalid label '=b': empty name".to_string())
+        );
+        assert_eq!(
+            validate_label("a b=c"),
+            Err("label 'a b' contains whitespaces".to_string())
+        );
+    }
+
+    #[test]
+    fn label_files_as_kvfile_reads_them() {
+        let dir = std::env::temp_dir().join(format!("vnet-kvfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("labels");
+        let path = f.to_str().unwrap();
+        let read = |text: &[u8]| {
+            std::fs::write(&f, text).unwrap();
+            read_kv_file(path)
+        };
+        assert_eq!(
+            read(b"\xef\xbb\xbfa=1\r\n  # note\n\n\tb='two words'\nbare\nc=\"x\nd=\"\"\n"),
+            Ok(vec![
+                "a=1".to_string(),
+                "b=two words".to_string(),
+                "c=\"x".to_string(),
+                "d=".to_string()
+            ])
+        );
+        assert_eq!(
+            read(b"=1\n"),
+            Err(format!(
+                "invalid env file ({path}): no variable name on line '=1'"
+            ))
+        );
+        assert_eq!(
+            read(b"ok=1\na b=2\n"),
+            Err(format!(
+                "invalid env file ({path}): variable 'a b' contains whitespaces"
+            ))
+        );
+        assert_eq!(
+            read(b"a=\xff\n"),
+            Err(format!(
+                "invalid env file ({path}): invalid utf8 bytes at line 1: [97 61 255]"
+            ))
+        );
+        assert_eq!(
+            read(&vec![b'a'; MAX_KV_LINE]),
+            Err(format!(
+                "invalid env file ({path}): bufio.Scanner: token too long"
+            ))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            read_kv_file(path),
+            Err(format!("open {path}: no such file or directory"))
+        );
+    }
 
     #[test]
     fn publish_specs() {

@@ -201,6 +201,7 @@ pub struct ContainerCreate {
     attach_stdout: Option<bool>,
     attach_stderr: Option<bool>,
     exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
+    labels: Option<BTreeMap<String, String>>,
     host_config: Option<HostConfig>,
     networking_config: Option<NetworkingConfig>,
 }
@@ -251,6 +252,7 @@ impl ContainerCreate {
             cap_drop: hc.cap_drop.unwrap_or_default(),
             sysctls: hc.sysctls.unwrap_or_default(),
             privileged: hc.privileged.unwrap_or_default(),
+            labels: self.labels.unwrap_or_default(),
         }
     }
 }

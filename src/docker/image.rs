@@ -32,6 +32,8 @@ pub struct Image {
     /// Whether its C library is musl (Alpine's), whose `strerror` words some errors
     /// otherwise than glibc's.
     pub musl: bool,
+    /// `LABEL`s of its Dockerfile.
+    pub labels: &'static [(&'static str, &'static str)],
 }
 
 /// A server an image's program runs (its behaviour is in [`crate::servers`]).
@@ -170,6 +172,7 @@ fn defaults(repo: &str) -> Image {
             programs: &[],
             workdir: "/data",
             musl: false,
+            labels: &[],
         },
         "nginx" => Image {
             entrypoint: &["/docker-entrypoint.sh"],
@@ -181,6 +184,10 @@ fn defaults(repo: &str) -> Image {
             programs: &[],
             workdir: "",
             musl: false,
+            labels: &[(
+                "maintainer",
+                "NGINX Docker Maintainers <docker-maint@nginx.com>",
+            )],
         },
         "postgres" => Image {
             entrypoint: &["docker-entrypoint.sh"],
@@ -192,6 +199,7 @@ fn defaults(repo: &str) -> Image {
             programs: &[],
             workdir: "",
             musl: false,
+            labels: &[],
         },
         "httpd" => Image {
             entrypoint: &[],
@@ -207,6 +215,7 @@ fn defaults(repo: &str) -> Image {
             programs: &[],
             workdir: "/usr/local/apache2",
             musl: false,
+            labels: &[],
         },
         "alpine" => Image {
             entrypoint: &[],
@@ -218,6 +227,7 @@ fn defaults(repo: &str) -> Image {
             programs: &[],
             workdir: "",
             musl: true,
+            labels: &[],
         },
         // The network troubleshooting image (Alpine, busybox's applets, and tools such as
         // tcpdump); its command is an interactive zsh, its WORKDIR /root. vnet answers its
@@ -233,6 +243,7 @@ fn defaults(repo: &str) -> Image {
             programs: &["tcpdump"],
             workdir: "/root",
             musl: true,
+            labels: &[],
         },
         "ubuntu" | "debian" => Image {
             entrypoint: &[],
@@ -244,6 +255,7 @@ fn defaults(repo: &str) -> Image {
             programs: &[],
             workdir: "",
             musl: false,
+            labels: &[],
         },
         // busybox and anything unknown: a shell.
         _ => Image {
@@ -256,6 +268,7 @@ fn defaults(repo: &str) -> Image {
             programs: &[],
             workdir: "",
             musl: false,
+            labels: &[],
         },
     }
 }

@@ -399,7 +399,7 @@ impl Daemon {
                 "WorkingDir": self.image(&c.config.image).map_or("", |i| i.workdir),
                 "Entrypoint": string_list_or_null(&c.config.entrypoint),
                 "OnBuild": null,
-                "Labels": {},
+                "Labels": string_map(&c.config.labels),
             },
             "NetworkSettings": {
                 "Bridge": "",
@@ -482,7 +482,7 @@ impl Daemon {
             "Command": c.command_line(),
             "Created": c.created.unix_secs(),
             "Ports": ports,
-            "Labels": {},
+            "Labels": string_map(&c.config.labels),
             "State": c.state.status.as_str(),
             "Status": self.container_status_text(c),
             "HostConfig": { "NetworkMode": c.host_config.network_mode },
@@ -520,7 +520,9 @@ impl Daemon {
             "Cmd": string_list_or_null(&img.cmd),
             "Entrypoint": list(img.entrypoint),
             "WorkingDir": img.workdir,
-            "Labels": null,
+            "Labels": if img.labels.is_empty() { Value::Null } else {
+                img.labels.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()
+            },
         });
         if !exposed.is_empty()
             && let Some(config) = config.as_object_mut()

@@ -263,3 +263,22 @@ def test_errors(client):
         client.api.leave_swarm()
     assert (e.value.status_code, e.value.explanation) == (503, "This node is not part of a swarm")
     assert client.api.leave_swarm(force=True) is True
+
+
+def test_container_labels_and_filters(client):
+    a = client.containers.create("busybox", "sleep 60", name="lab-a", labels={"tier": "front", "x": ""})
+    b = client.containers.create("busybox", "sleep 60", name="lab-b", labels=["tier"])
+    ids = lambda f: sorted(c.name for c in client.containers.list(all=True, filters=f))
+    assert ids({"label": "tier"}) == ["lab-a", "lab-b"]
+    assert ids({"label": "tier=front"}) == ["lab-a"]
+    assert ids({"label": ["tier", "x"]}) == ["lab-a"]
+    assert ids({"label": "nope"}) == []
+    assert ids({"ancestor": "busybox"}) == ["lab-a", "lab-b"]
+    assert ids({"ancestor": "nginx"}) == []
+    assert ids({"before": "lab-b"}) == ["lab-a"]
+    assert ids({"since": "lab-a"}) == ["lab-b"]
+    with pytest.raises(docker.errors.APIError) as e:
+        client.containers.list(filters={"health": "sick"})
+    assert "Unrecognised filter value for health: sick" in str(e.value)
+    assert a.labels == {"tier": "front", "x": ""}
+    assert b.labels == {"tier": ""}

@@ -138,6 +138,13 @@ impl Daemon {
                 open_stdin: req.open_stdin,
                 attach: req.attach,
                 exposed_ports: exposed,
+                // daemon/create.go merges the image's labels under the container's.
+                labels: img
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .chain(req.labels.clone())
+                    .collect(),
             },
             host_config: HostConfig {
                 network_mode: mode,

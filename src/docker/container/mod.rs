@@ -97,6 +97,8 @@ pub struct ContainerCreateRequest {
     pub sysctls: BTreeMap<String, String>,
     /// `--privileged`.
     pub privileged: bool,
+    /// `--label`, `--label-file` (`Config.Labels`).
+    pub labels: BTreeMap<String, String>,
 }
 
 /// `Config`: what the container runs.
@@ -120,6 +122,9 @@ pub struct Config {
     pub attach: bool,
     /// Exposed ports, `port/proto`, sorted.
     pub exposed_ports: Vec<String>,
+    /// `Labels`: the image's, then `--label-file`'s and `--label`'s over them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// `HostConfig.NetworkMode` (moby's `container.NetworkMode`), stored and shown as its string.
