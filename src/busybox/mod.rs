@@ -274,6 +274,79 @@ pub fn host_exec(d: &mut Daemon, argv: &[String], opts: &ExecOptions) -> ExecRes
     }
 }
 
+/// The command a container runs: its entrypoint and command, without the images'
+/// `docker-entrypoint.sh`, which runs its arguments (`exec "$@"`).
+fn main_argv(c: &crate::docker::container::Container) -> Vec<String> {
+    let entry = c.config.entrypoint.iter().filter(|e| {
+        !matches!(
+            e.as_str(),
+            "docker-entrypoint.sh"
+                | "/docker-entrypoint.sh"
+                | "/usr/local/bin/docker-entrypoint.sh"
+        )
+    });
+    entry.chain(&c.config.cmd).cloned().collect()
+}
+
+/// Whether a container of `image` running `cmd` (the image's own when empty) runs its
+/// image's servers, which go on until it is stopped (`nginx`, `redis`, a made image).
+pub fn serves_until_stopped(d: &Daemon, image: &str, cmd: &[String]) -> bool {
+    let Some(img) = d.image(image) else {
+        return false;
+    };
+    let cmd = if cmd.is_empty() {
+        img.cmd.as_slice()
+    } else {
+        cmd
+    };
+    (cmd == img.cmd.as_slice() && !img.listens.is_empty())
+        || cmd.first().is_some_and(|c| c == "vnet-serve")
+}
+
+/// Runs the command of container `cid`, just started for a client that waits for it
+/// (`run` in the foreground; `Daemon::container_start_attached`), to its end: the
+/// container then exits with its status (and `--rm` removes it). What it printed comes
+/// back. `None` when the command is not one that ends by itself: the image's servers, or
+/// a shell reading its input (`run -i`, which the client's attach drives). A program the
+/// image lacks leaves the container created, with runc's error and status 127.
+pub fn run_main(d: &mut Daemon, cid: &str, opts: &ExecOptions) -> Option<ExecResult> {
+    let c = d.container(cid).ok().filter(|c| c.is_running())?;
+    let argv = main_argv(c);
+    if serves_until_stopped(d, &c.config.image, &c.config.cmd)
+        || (c.config.open_stdin && is_interactive_shell(&argv))
+    {
+        return None;
+    }
+    if let Some(e) = main_start_error(d, cid) {
+        d.container_start_failed(cid, 127, &e);
+        return Some(ExecResult {
+            code: 127,
+            start_error: Some(e),
+            ..Default::default()
+        });
+    }
+    let r = program(&mut d.sandbox(cid), &argv, opts);
+    d.container_exit(cid, r.code);
+    Some(r)
+}
+
+/// runc's error starting container `cid`'s command, when its image lacks the program
+/// (moby then leaves it created with status 127: `Daemon::container_start_failed`).
+pub fn main_start_error(d: &mut Daemon, cid: &str) -> Option<String> {
+    let c = d.container(cid).ok()?;
+    let argv = main_argv(c);
+    if serves_until_stopped(d, &c.config.image, &c.config.cmd) {
+        return None;
+    }
+    let cmd = argv.first()?.clone();
+    let sb = d.sandbox(cid);
+    program_name(&sb, &cmd).is_none().then(|| {
+        format!(
+            "failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"{cmd}\": executable file not found in $PATH: unknown"
+        )
+    })
+}
+
 /// Whether `argv` starts a shell that reads its standard input (`sh`, `/bin/sh`, `ash`).
 pub fn is_interactive_shell(argv: &[String]) -> bool {
     matches!(argv, [p] if matches!(applet_name(p), Some("sh" | "ash")))

@@ -74,6 +74,9 @@ pub struct RunArgs {
     /// Give extended privileges to this container
     #[arg(long)]
     privileged: bool,
+    /// Automatically remove the container and its associated anonymous volumes when it exits
+    #[arg(long)]
+    rm: bool,
     /// Set meta data on a container
     #[arg(short = 'l', long)]
     label: Vec<String>,
@@ -269,7 +272,15 @@ fn run_error(o: &mut Outcome, prog: &str, verb: &str, msg: &str) {
     o.code = 125;
 }
 
-pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut Outcome) {
+pub(super) fn run(
+    a: &RunArgs,
+    cli: &super::Cli,
+    prog: &str,
+    start: bool,
+    d: &mut Daemon,
+    input: &mut dyn std::io::BufRead,
+    o: &mut Outcome,
+) {
     let verb = if start { "run" } else { "create" };
     // pflag validates a flag's value as it parses it.
     for l in &a.label {
@@ -313,12 +324,13 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
         }
     }
     labels.extend(a.label.iter().map(|l| split_label(l)));
-    if start && !a.detach {
+    let foreground = start && !a.detach;
+    if foreground && crate::busybox::serves_until_stopped(d, image, cmd) {
         return run_error(
             o,
             prog,
             verb,
-            "vnet runs containers detached only for now: add -d, then use exec",
+            "vnet does not wait in the foreground for a container whose servers run until it is stopped: add -d",
         );
     }
     let links = match parse_links(&a.link) {
@@ -456,6 +468,7 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
         sysctls,
         privileged: a.privileged,
         labels,
+        auto_remove: a.rm,
     };
     let id = match d.container_create(req) {
         Ok(id) => id,
@@ -477,10 +490,44 @@ pub(super) fn run(a: &RunArgs, prog: &str, start: bool, d: &mut Daemon, o: &mut 
             return o.daemon_error(&e);
         }
     };
-    // `run -d` prints the ID before it starts the container.
-    o.outln(&id);
-    if start && let Err(e) = d.container_start(&id) {
-        run_error(o, prog, verb, &super::daemon_msg(&e));
+    if !foreground {
+        // `run -d` prints the ID before it starts the container.
+        o.outln(&id);
+        if start && let Err(e) = d.container_start(&id) {
+            run_error(o, prog, verb, &super::daemon_msg(&e));
+        }
+        return;
+    }
+    // In the foreground: the command's output, then its status as vnet's.
+    if let Err(e) = d.container_start_attached(&id) {
+        return run_error(o, prog, verb, &super::daemon_msg(&e));
+    }
+    let argv: Vec<String> = d
+        .container(&id)
+        .map(|c| {
+            c.config
+                .entrypoint
+                .iter()
+                .chain(&c.config.cmd)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    if a.interactive && crate::busybox::is_interactive_shell(&argv) {
+        attach_session(&id, a.tty, cli, d, input, o);
+        return;
+    }
+    match crate::busybox::run_main(d, &id, &exec_options(cli, a.tty)) {
+        Some(r) if r.start_error.is_some() => {
+            let e = r.start_error.unwrap_or_default();
+            run_error(o, prog, verb, &format!("Error response from daemon: {e}"));
+            o.code = 127;
+        }
+        Some(r) => {
+            o.code = r.code;
+            take_exec_result(r, o);
+        }
+        None => o.code = d.container(&id).map_or(0, |c| c.state.exit_code),
     }
 }
 
@@ -1008,6 +1055,18 @@ pub(super) fn attach(
     if !running {
         return o.fail(crate::docker::Error::attach_stopped().message);
     }
+    attach_session(&cid, tty, cli, d, input, o);
+}
+
+/// The attached session with container `cid`'s shell (`attach`, `run -i`).
+fn attach_session(
+    cid: &str,
+    tty: bool,
+    cli: &super::Cli,
+    d: &mut Daemon,
+    input: &mut dyn std::io::BufRead,
+    o: &mut Outcome,
+) {
     use crate::busybox::{AttachLine, DETACH_KEYS, PROMPT};
     let mut line = String::new();
     let mut shell = None;
@@ -1026,7 +1085,7 @@ pub(super) fn attach(
         if tty {
             o.outln(text);
         }
-        match crate::busybox::attach_line(d, &cid, &mut shell, text, &exec_options(cli, tty)) {
+        match crate::busybox::attach_line(d, cid, &mut shell, text, &exec_options(cli, tty)) {
             AttachLine::Ran(r) => take_exec_result(r, o),
             AttachLine::Exit(code, r) => {
                 take_exec_result(r, o);

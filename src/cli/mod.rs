@@ -525,8 +525,8 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
             o.stderr.push_str(&help::render("network", prog));
         }
         Some(Command::Network { command: Some(c) }) => network::run(c, prog, daemon, input, &mut o),
-        Some(Command::Run(a)) => container::run(a, prog, true, daemon, &mut o),
-        Some(Command::Create(a)) => container::run(a, prog, false, daemon, &mut o),
+        Some(Command::Run(a)) => container::run(a, cli, prog, true, daemon, input, &mut o),
+        Some(Command::Create(a)) => container::run(a, cli, prog, false, daemon, input, &mut o),
         Some(Command::Start(a)) => container::start(a, prog, daemon, &mut o),
         Some(Command::Stop(a)) => container::stop(a, prog, false, daemon, &mut o),
         Some(Command::Restart(a)) => container::stop(a, prog, true, daemon, &mut o),

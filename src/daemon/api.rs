@@ -179,6 +179,7 @@ pub struct HostConfig {
     cap_drop: Option<Vec<String>>,
     sysctls: Option<BTreeMap<String, String>>,
     privileged: Option<bool>,
+    auto_remove: Option<bool>,
 }
 
 /// `NetworkingConfig`.
@@ -252,6 +253,7 @@ impl ContainerCreate {
             cap_drop: hc.cap_drop.unwrap_or_default(),
             sysctls: hc.sysctls.unwrap_or_default(),
             privileged: hc.privileged.unwrap_or_default(),
+            auto_remove: hc.auto_remove.unwrap_or_default(),
             labels: self.labels.unwrap_or_default(),
         }
     }

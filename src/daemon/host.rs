@@ -44,7 +44,16 @@ pub(crate) struct Host {
     state: Mutex<(Option<Store>, Option<Cached>)>,
     /// What one request's simulation may spend.
     budget: crate::engine::budget::Budget,
+    /// Clients attached to a created container, waiting for it to start (`docker run` in
+    /// the foreground attaches first): its start wakes them.
+    start_waiters: Mutex<std::collections::BTreeMap<String, Vec<tokio::sync::oneshot::Sender<()>>>>,
+    /// The exit codes of containers `--rm` removed as they exited, for a
+    /// `wait?condition=removed` that saw them go (the last ones only).
+    removed_exits: Mutex<IndexMap<String, i32>>,
 }
+
+/// How many exit codes of removed containers the daemon remembers.
+const MAX_REMOVED_EXITS: usize = 1024;
 
 fn store_error(e: impl std::fmt::Display) -> Error {
     Error::new(Kind::System, e.to_string())
@@ -59,7 +68,53 @@ impl Host {
             execs: Mutex::new((0, IndexMap::new())),
             state: Mutex::new((None, None)),
             budget: Default::default(),
+            start_waiters: Mutex::default(),
+            removed_exits: Mutex::default(),
         }
+    }
+
+    /// Waits for container `cid`'s start (see `start_waiters`).
+    pub(crate) fn wait_start(&self, cid: &str) -> tokio::sync::oneshot::Receiver<()> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let mut g = self.start_waiters.lock().unwrap_or_else(|p| p.into_inner());
+        // Clients that went away leave closed senders: drop them (what is left is bounded
+        // by the connections served).
+        g.retain(|_, waiting| {
+            waiting.retain(|w| !w.is_closed());
+            !waiting.is_empty()
+        });
+        g.entry(cid.to_string()).or_default().push(tx);
+        rx
+    }
+
+    /// Whether a client attached to container `cid` waits for its start.
+    pub(crate) fn start_awaited(&self, cid: &str) -> bool {
+        let g = self.start_waiters.lock().unwrap_or_else(|p| p.into_inner());
+        g.get(cid).is_some_and(|w| w.iter().any(|w| !w.is_closed()))
+    }
+
+    /// Container `cid` started (or failed to): wakes the clients waiting for it.
+    pub(crate) fn started(&self, cid: &str) {
+        let mut g = self.start_waiters.lock().unwrap_or_else(|p| p.into_inner());
+        for w in g.remove(cid).unwrap_or_default() {
+            let _ = w.send(());
+        }
+    }
+
+    /// Container `cid` exited with `code` (and may be gone with `--rm`).
+    pub(crate) fn note_exit(&self, cid: &str, code: i32) {
+        let mut g = self.removed_exits.lock().unwrap_or_else(|p| p.into_inner());
+        g.shift_remove(cid);
+        if g.len() >= MAX_REMOVED_EXITS {
+            g.shift_remove_index(0);
+        }
+        g.insert(cid.to_string(), code);
+    }
+
+    /// The code container `cid` last exited with, as [`Host::note_exit`] noted it.
+    pub(crate) fn exit_noted(&self, cid: &str) -> Option<i32> {
+        let g = self.removed_exits.lock().unwrap_or_else(|p| p.into_inner());
+        g.get(cid).copied()
     }
 
     /// The same host, whose requests' simulations may spend `budget`.

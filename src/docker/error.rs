@@ -523,13 +523,6 @@ impl Error {
             "You cannot attach to a stopped container, start it first".into(),
         )
     }
-    /// vnet's own: attaching to a container that was created but never started.
-    pub fn attach_created() -> Error {
-        e(
-            Kind::Conflict,
-            "vnet runs containers detached only for now: add -d, then use exec".into(),
-        )
-    }
 
     /// `container/view.go`.
     pub fn no_such_container(name: &str) -> Error {

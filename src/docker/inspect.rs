@@ -265,7 +265,7 @@ impl Daemon {
             "NetworkMode": c.host_config.network_mode,
             "PortBindings": port_bindings,
             "RestartPolicy": { "Name": "no", "MaximumRetryCount": 0 },
-            "AutoRemove": false,
+            "AutoRemove": c.host_config.auto_remove,
             "VolumeDriver": "",
             "VolumesFrom": null,
             "ConsoleSize": [0, 0],

@@ -229,8 +229,8 @@ impl Daemon {
         let cid = self.find_container(term)?;
         match self.state.container(&cid)?.state.status {
             Status::Running => Ok(cid),
-            Status::Created => Err(Error::attach_created()),
-            Status::Exited => Err(Error::attach_stopped()),
+            // The daemon's attach waits for a created container's start (see the route).
+            Status::Created | Status::Exited => Err(Error::attach_stopped()),
         }
     }
 

@@ -99,19 +99,35 @@ pub(super) async fn inspect(host: &Arc<Host>, term: String) -> Result<Reply, Err
     .await
 }
 
-/// `POST /containers/{id}/start`: 304 if it runs already.
+/// `POST /containers/{id}/start`: 304 if it runs already. A container a client attached to
+/// before (`docker run` in the foreground) starts for that client, which runs its command
+/// (see [`attach`]); a command its image lacks leaves it created, with runc's error
+/// (moby's `translateContainerdStartErr`: 400, status 127).
 pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
     let scope = Scope::starting(std::slice::from_ref(&term));
-    let code = host::write_in(host, scope, move |d| {
+    let h = host.clone();
+    let (id, started) = host::write_in(host, scope, move |d| {
         let id = d.find_container(&term)?;
         if d.container(&id)?.is_running() {
-            return Ok(304);
+            return Ok((id, Ok(304)));
         }
-        d.container_start(&id)?;
-        Ok(204)
+        if !h.start_awaited(&id) {
+            d.container_start(&id)?;
+            return Ok((id, Ok(204)));
+        }
+        d.container_start_attached(&id)?;
+        if let Some(e) = busybox::main_start_error(d, &id) {
+            d.container_start_failed(&id, 127, &e);
+            return Ok((id, Err(e)));
+        }
+        Ok((id, Ok(204)))
     })
     .await?;
-    Ok(http::status(code))
+    host.started(&id);
+    match started {
+        Ok(code) => Ok(http::status(code)),
+        Err(e) => Err(Error::new(crate::docker::Kind::InvalidParameter, e)),
+    }
 }
 
 /// `POST /containers/{id}/stop` (304 if it is not running) and `/restart`.
@@ -217,8 +233,10 @@ pub(super) async fn wait(host: &Arc<Host>, term: String, q: &Query) -> Result<Re
                 Ok(Ok(s)) => s,
                 _ => return,
             };
-            if let Some((_, _, code)) = seen {
-                last_code = code;
+            match seen {
+                Some((_, _, code)) => last_code = code,
+                // Gone with `--rm` as it exited, perhaps before this looked again.
+                None => last_code = host.exit_noted(&id).unwrap_or(last_code),
             }
             let done = match (condition.as_str(), seen) {
                 ("removed", s) => s.is_none(),
@@ -255,8 +273,10 @@ pub(super) async fn wait(host: &Arc<Host>, term: String, q: &Query) -> Result<Re
 /// TTY the prompt and the echo show, lines end in CRLF; without one the output comes in
 /// stdcopy frames); `exit [N]` ends the shell and the container; the end of the input or
 /// ctrl-p ctrl-q detaches. Without stdin the stream stays open until the container stops.
-/// vnet runs containers detached: a container that has not started yet (a foreground
-/// `docker run`) cannot be attached to, as `vnet run` without `-d` is refused.
+/// A client may attach to a created container (`docker run` in the foreground attaches, then
+/// starts it): once it starts, a command that ends by itself runs for that client, its
+/// output streamed as it comes, and the stream ends with it; a shell or the image's servers
+/// go on as above.
 pub(super) async fn attach(
     host: &Arc<Host>,
     term: String,
@@ -264,15 +284,21 @@ pub(super) async fn attach(
     upgrade: Option<stream::Upgrade>,
 ) -> Result<Reply, Error> {
     let scope = Scope::of(std::slice::from_ref(&term), &[]);
-    let (cid, tty) = host::read_in(host, scope, move |d| {
-        let id = d.attach_target(&term)?;
-        let tty = d.container(&id)?.config.tty;
-        Ok((id, tty))
+    let (cid, tty, created) = host::read_in(host, scope, move |d| {
+        let id = d.find_container(&term)?;
+        let c = d.container(&id)?;
+        let created = c.state.status == crate::docker::container::Status::Created;
+        if !created {
+            d.attach_target(&id)?;
+        }
+        Ok((id, c.config.tty, created))
     })
     .await?;
     let Some(on_upgrade) = upgrade else {
         return Err(Error::attach_needs_upgrade());
     };
+    let waiter = created.then(|| host.wait_start(&cid));
+    let gone = on_upgrade.client_gone().clone();
     let stdin = q.bool("stdin");
     let output = Output {
         tty,
@@ -284,6 +310,17 @@ pub(super) async fn attach(
     Ok(stream::hijack(on_upgrade, output, move |io| async move {
         let (rd, mut wr) = tokio::io::split(io);
         let mut rd = tokio::io::BufReader::new(rd);
+        if let Some(waiter) = waiter {
+            tokio::select! {
+                started = waiter => if started.is_err() { return },
+                () = gone.gone() => return,
+            }
+            if run_main_streamed(&host, &cid, tty, output, &gone, &mut wr).await {
+                let _ = wr.shutdown().await;
+                stream::drain(&mut rd).await;
+                return;
+            }
+        }
         if !stdin {
             // Nothing to read: hold the stream until the container stops or the client goes.
             let mut buf = [0u8; 256];
@@ -370,7 +407,8 @@ pub(super) async fn attach(
                     }
                     break;
                 }
-                Ok(AttachLine::Exit(_, r)) => {
+                Ok(AttachLine::Exit(code, r)) => {
+                    host.note_exit(&cid, code);
                     let _ = wr.write_all(&output.encode(&r.stdout, &r.stderr)).await;
                     break;
                 }
@@ -382,4 +420,66 @@ pub(super) async fn attach(
         let _ = wr.shutdown().await;
         stream::drain(&mut rd).await;
     }))
+}
+
+/// Runs container `cid`'s command for the client attached to its start (see [`attach`]),
+/// streaming what it prints as the simulation produces it, the state not held meanwhile,
+/// and interrupting it when the client goes (as docker's signal proxy passes on Ctrl-C).
+/// False when the command is not one that ends by itself (a shell, the image's servers),
+/// or the container no longer runs.
+async fn run_main_streamed<W: tokio::io::AsyncWrite + Unpin>(
+    host: &Arc<Host>,
+    cid: &str,
+    tty: bool,
+    output: Output,
+    gone: &crate::daemon::conn::ClientGone,
+    wr: &mut W,
+) -> bool {
+    use crate::busybox::applet::Console;
+    let (terminal, mut rx) = stream::StreamTerminal::open();
+    let opts = ExecOptions {
+        tty,
+        terminal: Some(Console(Arc::new(terminal))),
+        ..ExecOptions::default()
+    };
+    let (h, id) = (host.clone(), cid.to_string());
+    let scope = Scope::of(std::slice::from_ref(&id), &[]);
+    let job = tokio::task::spawn_blocking(move || {
+        h.run_detached(&scope, |d| Ok(busybox::run_main(d, &id, &opts)))
+    });
+    let mut hung_up = false;
+    loop {
+        tokio::select! {
+            chunk = rx.recv() => {
+                let Some(chunk) = chunk else { break };
+                if wr.write_all(&output.encode(&chunk, "")).await.is_err() || wr.flush().await.is_err() {
+                    rx.close();
+                }
+            }
+            () = gone.gone(), if !hung_up => {
+                hung_up = true;
+                rx.close();
+            }
+        }
+    }
+    match job.await {
+        Ok(Ok((Some(r), saved))) => {
+            host.note_exit(cid, r.code);
+            let mut tail = output.encode(&r.stdout, &r.stderr);
+            if let Err(e) = saved {
+                tail.extend(output.encode("", &format!("vnet: {}\n", e.message)));
+            }
+            let _ = wr.write_all(&tail).await;
+            let _ = wr.flush().await;
+            true
+        }
+        Ok(Ok((None, _))) => false,
+        Ok(Err(e)) => {
+            let _ = wr
+                .write_all(&output.encode("", &format!("vnet: {}\n", e.message)))
+                .await;
+            true
+        }
+        Err(_) => true,
+    }
 }

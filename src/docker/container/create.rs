@@ -155,6 +155,7 @@ impl Daemon {
                 cap_drop: req.cap_drop.clone(),
                 sysctls: req.sysctls.clone(),
                 privileged: req.privileged,
+                auto_remove: req.auto_remove,
             },
             state: RunState {
                 status: Status::Created,

@@ -99,6 +99,8 @@ pub struct ContainerCreateRequest {
     pub privileged: bool,
     /// `--label`, `--label-file` (`Config.Labels`).
     pub labels: BTreeMap<String, String>,
+    /// `--rm` (`HostConfig.AutoRemove`).
+    pub auto_remove: bool,
 }
 
 /// `Config`: what the container runs.
@@ -210,6 +212,9 @@ pub struct HostConfig {
     /// `Privileged`: every capability, `/proc/sys` writable.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub privileged: bool,
+    /// `AutoRemove` (`--rm`): removed when it exits.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_remove: bool,
 }
 
 /// `State`.

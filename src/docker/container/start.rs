@@ -4,8 +4,20 @@
 use super::*;
 
 impl Daemon {
-    /// `POST /containers/{id}/start`. Starting a running container does nothing.
+    /// `POST /containers/{id}/start`. Starting a running container does nothing. A
+    /// command that ends at once without anyone waiting for it (`sh` without input, `true`,
+    /// `echo`) has ended when this returns.
     pub fn container_start(&mut self, term: &str) -> Result<()> {
+        self.start(term, false)
+    }
+
+    /// Starts a container whose client waits for its command (`run` in the foreground):
+    /// the front end runs the command (`busybox::run_main`), which then ends it.
+    pub fn container_start_attached(&mut self, term: &str) -> Result<()> {
+        self.start(term, true)
+    }
+
+    fn start(&mut self, term: &str, attached: bool) -> Result<()> {
         let cid = self.find_container(term)?;
         if self.state.container(&cid)?.is_running() {
             return Ok(());
@@ -25,7 +37,7 @@ impl Daemon {
                 c.state.exit_code = 0;
                 c.state.error.clear();
                 c.state.started_at = Some(now);
-                if let Some(code) = exits_at_once(c) {
+                if let Some(code) = exits_at_once(c).filter(|_| !attached) {
                     self.exit(&cid, code);
                 }
                 Ok(())

@@ -164,11 +164,45 @@ impl Daemon {
         c.lo = Default::default();
         c.state.exit_code = code;
         c.state.finished_at = Some(now);
+        // daemon/monitor.go `handleContainerExit`: `--rm` removes it once it has exited.
+        if c.host_config.auto_remove
+            && let Some(c) = self.state.containers.shift_remove(cid)
+        {
+            self.state.names.remove(&c.name);
+        }
     }
 
-    /// `POST /containers/{id}/restart`: stop (if running), then start.
+    /// The container's command could not be started (runc's error): it stays created, with
+    /// the status the docker CLI exits with and the error `inspect` shows; `--rm` removes it.
+    pub fn container_start_failed(&mut self, cid: &str, code: i32, error: &str) {
+        self.release_networking(cid);
+        let Ok(c) = self.state.container_mut(cid) else {
+            return;
+        };
+        c.state.status = Status::Created;
+        c.state.pid = 0;
+        c.lo = Default::default();
+        c.state.exit_code = code;
+        c.state.error = error.to_string();
+        c.state.started_at = None;
+        if c.host_config.auto_remove
+            && let Some(c) = self.state.containers.shift_remove(cid)
+        {
+            self.state.names.remove(&c.name);
+        }
+    }
+
+    /// `POST /containers/{id}/restart`: stop (if running), then start. A `--rm` container
+    /// is not removed by the stop of a restart.
     pub fn container_restart(&mut self, term: &str, timeout: Option<i64>) -> Result<()> {
-        self.container_stop(term, timeout)?;
+        let cid = self.find_container(term)?;
+        let auto_remove = self.state.container(&cid)?.host_config.auto_remove;
+        self.state.container_mut(&cid)?.host_config.auto_remove = false;
+        let stopped = self.container_stop(term, timeout);
+        if let Ok(c) = self.state.container_mut(&cid) {
+            c.host_config.auto_remove = auto_remove;
+        }
+        stopped?;
         self.container_start(term)
             .map_err(|e| e.prefixed(&format!("Cannot restart container {term}: ")))
     }
