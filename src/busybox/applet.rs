@@ -23,6 +23,10 @@ pub struct ExecOptions {
     pub realtime: bool,
     /// How many shells deep the command runs (`sh -c 'sh -c …'`); see [`MAX_SHELL_DEPTH`].
     pub depth: u32,
+    /// `exec -e`: variables over the container's (`KEY` alone unsets one).
+    pub env: Vec<String>,
+    /// `exec -w`: where the command runs.
+    pub workdir: Option<String>,
 }
 
 /// The deepest a shell may start shells (ash has no limit but the stack's; vnet's shells

@@ -84,7 +84,9 @@ pub enum AttachLine {
 /// file not found in $PATH`, status 126: moby daemon/exec.go sets 126 when the start fails).
 pub fn exec(d: &mut Daemon, term: &str, argv: &[String], opts: &ExecOptions) -> Result<ExecResult> {
     let cid = d.exec_target(term)?;
-    Ok(program(&mut d.sandbox(&cid), argv, opts))
+    let mut sb = d.sandbox(&cid);
+    sb.set_exec_config(&opts.env, opts.workdir.as_deref());
+    Ok(program(&mut sb, argv, opts))
 }
 
 /// One line typed into the attached shell of running container `cid` (its main process,
@@ -128,6 +130,7 @@ pub fn exec_shell_line(
 ) -> Result<(ExecResult, Option<i32>)> {
     let cid = d.exec_target(term)?;
     let mut sb = d.sandbox(&cid);
+    sb.set_exec_config(&opts.env, opts.workdir.as_deref());
     let sh = shell
         .get_or_insert_with(|| Shell::new(&sb.env(opts.tty), "sh", &[]).reading_input(opts.tty));
     Ok(match sh.run_line(&mut sb, line, opts) {

@@ -876,9 +876,20 @@ pub struct ExecArgs {
     /// Allocate a pseudo-TTY
     #[arg(short, long)]
     tty: bool,
-    /// CONTAINER COMMAND [ARG...]
+    /// Set environment variables
+    #[arg(short = 'e', long)]
+    env: Vec<String>,
+    /// Read in a file of environment variables
+    #[arg(long = "env-file")]
+    env_file: Vec<String>,
+    /// Working directory inside the container
+    #[arg(short = 'w', long)]
+    workdir: Option<String>,
+    /// CONTAINER (a flag before it is the exec's, in docker's words when unknown)
+    container: Option<String>,
+    /// COMMAND [ARG...]
     #[arg(allow_hyphen_values = true)]
-    args: Vec<String>,
+    command: Vec<String>,
 }
 
 /// `attach` flags.
@@ -891,7 +902,7 @@ impl ExecArgs {
     /// The container (and what its frames can reach). With `-i` the command reads standard
     /// input, which a second run could not read again: the whole state.
     pub(super) fn scope(&self) -> Scope {
-        match self.args.first() {
+        match &self.container {
             Some(c) if !self.interactive => Scope::of(std::slice::from_ref(c), &[]),
             _ => Scope::All,
         }
@@ -913,6 +924,8 @@ pub(super) fn exec_options(cli: &super::Cli, tty: bool) -> crate::busybox::ExecO
         terminal: cli.terminal.clone(),
         realtime: cli.realtime,
         depth: 0,
+        env: Vec::new(),
+        workdir: None,
     }
 }
 
@@ -938,11 +951,38 @@ pub(super) fn exec(
     input: &mut dyn std::io::BufRead,
     o: &mut Outcome,
 ) {
-    if !arity(prog, "exec", a.args.len(), Want::AtLeast(2), o) {
+    let args: Vec<String> = a.container.iter().chain(&a.command).cloned().collect();
+    if !arity(prog, "exec", args.len(), Want::AtLeast(2), o) {
         return;
     }
-    let Some((container, argv)) = a.args.split_first() else {
+    let Some((container, argv)) = args.split_first() else {
         return;
+    };
+    // docker/cli exec: `--env-file`'s lines, then `-e`'s; a bare `KEY` takes the client's
+    // value, or unsets it.
+    let mut env = Vec::new();
+    for f in &a.env_file {
+        match super::opts::read_env_file(f) {
+            Ok(lines) => env.extend(lines),
+            Err(e) => return o.fail(e),
+        }
+    }
+    for e in &a.env {
+        if e.is_empty() || e.starts_with('=') {
+            let msg = format!(
+                "invalid argument \"{e}\" for \"-e, --env\" flag: invalid environment variable: {e}"
+            );
+            return super::usage_error(o, prog, "exec", &msg);
+        }
+        match std::env::var(e) {
+            Ok(v) if !e.contains('=') => env.push(format!("{e}={v}")),
+            _ => env.push(e.clone()),
+        }
+    }
+    let opts = crate::busybox::ExecOptions {
+        env,
+        workdir: a.workdir.clone(),
+        ..exec_options(cli, a.tty)
     };
     if a.detach {
         // What the detached program would print goes nowhere; what vnet refuses comes back
@@ -960,9 +1000,9 @@ pub(super) fn exec(
         return;
     }
     if a.interactive && crate::busybox::is_interactive_shell(argv) {
-        return exec_shell(container, a.tty, cli, d, input, o);
+        return exec_shell(container, &opts, d, input, o);
     }
-    match crate::busybox::exec(d, container, argv, &exec_options(cli, a.tty)) {
+    match crate::busybox::exec(d, container, argv, &opts) {
         Ok(r) => {
             o.code = r.code;
             take_exec_result(r, o);
@@ -977,13 +1017,13 @@ pub(super) fn exec(
 /// error does not end it.
 fn exec_shell(
     container: &str,
-    tty: bool,
-    cli: &super::Cli,
+    opts: &crate::busybox::ExecOptions,
     d: &mut Daemon,
     input: &mut dyn std::io::BufRead,
     o: &mut Outcome,
 ) {
     use crate::busybox::PROMPT;
+    let tty = opts.tty;
     let mut shell = None;
     let mut line = String::new();
     loop {
@@ -1006,13 +1046,7 @@ fn exec_shell(
         if tty {
             o.outln(text);
         }
-        match crate::busybox::exec_shell_line(
-            d,
-            container,
-            &mut shell,
-            text,
-            &exec_options(cli, tty),
-        ) {
+        match crate::busybox::exec_shell_line(d, container, &mut shell, text, opts) {
             Ok((r, exit)) => {
                 o.code = r.code;
                 take_exec_result(r, o);

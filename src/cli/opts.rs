@@ -47,6 +47,14 @@ const MAX_KV_FILE: u64 = 16 << 20;
 /// blanks, blank lines and `#` comments skipped, one pair of quotes around a value taken
 /// off, a line without `=` left out; errors in its words.
 pub(super) fn read_kv_file(path: &str) -> Result<Vec<String>, String> {
+    read_kv_lines(path, |_| None)
+}
+
+/// kvfile's `Parse` with its `lookupFn`.
+fn read_kv_lines(
+    path: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<String>, String> {
     use std::io::Read;
     let open = |e: std::io::Error| format!("open {path}: {}", go_errno(&e));
     let mut data = Vec::new();
@@ -96,6 +104,9 @@ pub(super) fn read_kv_file(path: &str) -> Result<Vec<String>, String> {
             if line.contains([' ', '\t']) {
                 return Err(bad(format!("variable '{line}' contains whitespaces")));
             }
+            if let Some(v) = lookup(line) {
+                out.push(format!("{line}={}", trim_quotes(&v)));
+            }
             continue;
         };
         if key.is_empty() {
@@ -107,6 +118,12 @@ pub(super) fn read_kv_file(path: &str) -> Result<Vec<String>, String> {
         out.push(format!("{key}={}", trim_quotes(value)));
     }
     Ok(out)
+}
+
+/// docker/cli's `--env-file`: [`read_kv_file`], where a bare `KEY` takes the client's value
+/// (and is left out when the client has none).
+pub(super) fn read_env_file(path: &str) -> Result<Vec<String>, String> {
+    read_kv_lines(path, |k| std::env::var(k).ok())
 }
 
 /// kvfile's `trimQuotes`: one pair of the same quote around the whole value.

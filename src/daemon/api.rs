@@ -273,6 +273,10 @@ pub struct ExecCreate {
     pub attach_stderr: Option<bool>,
     /// The command.
     pub cmd: Option<StrSlice>,
+    /// `-e`: variables over the container's.
+    pub env: Option<Vec<String>>,
+    /// `-w`.
+    pub working_dir: Option<String>,
 }
 
 impl ExecCreate {

@@ -49,6 +49,10 @@ pub struct Sandbox<'d> {
     /// Packet captures open in the command (`tcpdump ... &`), which every world it builds
     /// feeds.
     captures: Vec<Capture>,
+    /// An exec's own environment (`exec -e`), over the container's.
+    exec_env: Vec<String>,
+    /// An exec's working directory (`exec -w`).
+    exec_workdir: Option<String>,
     /// The sniffers the running world has for captures left running in containers:
     /// (container ID, capture, sniffer).
     background: Vec<(String, usize, usize)>,
@@ -246,6 +250,8 @@ impl Daemon {
             on_host: false,
             captures: Vec::new(),
             background: Vec::new(),
+            exec_env: Vec::new(),
+            exec_workdir: None,
         }
     }
 
@@ -262,6 +268,8 @@ impl Daemon {
             on_host: true,
             captures: Vec::new(),
             background: Vec::new(),
+            exec_env: Vec::new(),
+            exec_workdir: None,
         }
     }
 }
@@ -279,8 +287,12 @@ impl Sandbox<'_> {
         self.daemon.endpoint(at)
     }
 
-    /// Where the container's commands run: its image's `WORKDIR`, else `/`.
+    /// Where the container's commands run: the exec's `-w`, else its image's `WORKDIR`,
+    /// else `/`.
     pub fn cwd(&self) -> String {
+        if let Some(w) = &self.exec_workdir {
+            return w.clone();
+        }
         self.container()
             .and_then(|c| self.daemon.image(&c.config.image))
             .map(|i| i.workdir)
@@ -633,7 +645,31 @@ impl Sandbox<'_> {
                 .cloned(),
         );
         vars.push("HOME=/root".to_string());
+        // moby's `ReplaceOrAppendEnvValues`: an exec's `KEY=V` replaces the container's
+        // KEY, a bare `KEY` unsets it.
+        for e in &self.exec_env {
+            let key = e.split('=').next().unwrap_or(e);
+            let at = vars.iter().position(|v| v.split('=').next() == Some(key));
+            match (at, e.contains('=')) {
+                (Some(i), true) => {
+                    if let Some(v) = vars.get_mut(i) {
+                        v.clone_from(e);
+                    }
+                }
+                (Some(i), false) => {
+                    vars.remove(i);
+                }
+                (None, true) => vars.push(e.clone()),
+                (None, false) => {}
+            }
+        }
         vars
+    }
+
+    /// An exec's environment and working directory (`docker exec -e K=V -w DIR`).
+    pub fn set_exec_config(&mut self, env: &[String], workdir: Option<&str>) {
+        self.exec_env = env.to_vec();
+        self.exec_workdir = workdir.filter(|w| !w.is_empty()).map(str::to_string);
     }
 
     /// Whether the container asks Docker's embedded DNS (127.0.0.11): it is on a

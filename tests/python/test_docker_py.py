@@ -282,3 +282,19 @@ def test_container_labels_and_filters(client):
     assert "Unrecognised filter value for health: sick" in str(e.value)
     assert a.labels == {"tier": "front", "x": ""}
     assert b.labels == {"tier": ""}
+
+
+def test_exec_environment_and_workdir(client):
+    c = client.containers.run("busybox", tty=True, stdin_open=True, detach=True, environment=["COLOR=red"])
+    r = c.exec_run(["sh", "-c", "echo $COLOR $SHAPE; echo x > f; cat /tmp/f"],
+                   environment={"COLOR": "blue", "SHAPE": "round"}, workdir="/tmp")
+    assert (r.exit_code, r.output) == (0, b"blue round\nx\n")
+    # Only for that exec.
+    assert c.exec_run(["sh", "-c", "echo $COLOR"]).output == b"red\n"
+
+
+def test_auto_remove(client):
+    c = client.containers.run("busybox", "sleep 60", detach=True, auto_remove=True, name="gone-soon")
+    assert c.attrs["HostConfig"]["AutoRemove"] is True
+    c.stop(timeout=1)
+    assert client.containers.list(all=True, filters={"name": "gone-soon"}) == []

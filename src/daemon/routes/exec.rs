@@ -37,6 +37,8 @@ pub(super) async fn create(host: &Arc<Host>, term: String, body: &[u8]) -> Resul
         attach_stderr: req.attach_stderr.unwrap_or(false),
         started: false,
         exit_code: None,
+        env: req.env.take().unwrap_or_default(),
+        workdir: req.working_dir.take(),
     });
     Ok(http::json(201, &json!({ "Id": id })))
 }
@@ -63,6 +65,7 @@ pub(super) async fn start(
         Ok(e.clone())
     })??;
     let (cid, argv, tty) = (exec.container_id.clone(), exec.argv.clone(), exec.tty);
+    let (env, workdir) = (exec.env.clone(), exec.workdir.clone());
     let scope = Scope::of(std::slice::from_ref(&cid), &[]);
     // What the client reads: with a pseudo-terminal (the create's Tty) stdout and stderr
     // share it and lines end in CRLF; the framing follows the start's Tty.
@@ -89,6 +92,8 @@ pub(super) async fn start(
             cid,
             argv,
             tty,
+            env: env.clone(),
+            workdir: workdir.clone(),
             scope,
             output,
             gone: on_upgrade.client_gone().clone(),
@@ -116,6 +121,8 @@ pub(super) async fn start(
             &argv,
             &ExecOptions {
                 tty,
+                env: env.clone(),
+                workdir: workdir.clone(),
                 ..ExecOptions::default()
             },
         )
@@ -173,6 +180,8 @@ struct Run {
     cid: String,
     argv: Vec<String>,
     tty: bool,
+    env: Vec<String>,
+    workdir: Option<String>,
     scope: Scope,
     output: Output,
     gone: ClientGone,
@@ -192,6 +201,8 @@ impl Run {
             cid,
             argv,
             tty,
+            env,
+            workdir,
             scope,
             output,
             gone,
@@ -199,6 +210,8 @@ impl Run {
         let (terminal, mut rx) = StreamTerminal::open();
         let opts = ExecOptions {
             tty,
+            env,
+            workdir,
             terminal: Some(Console(Arc::new(terminal))),
             ..ExecOptions::default()
         };
@@ -261,6 +274,8 @@ impl Run {
             exec_id,
             cid,
             tty,
+            env,
+            workdir,
             scope,
             output,
             ..
@@ -306,10 +321,13 @@ impl Run {
             // from the shell as it was.
             let before = shell.clone();
             let c = cid.clone();
+            let (env, workdir) = (env.clone(), workdir.clone());
             let ran = host::write_in(&host, scope.clone(), move |d| {
                 let mut sh = before.clone();
                 let opts = ExecOptions {
                     tty,
+                    env: env.clone(),
+                    workdir: workdir.clone(),
                     ..ExecOptions::default()
                 };
                 let r = busybox::exec_shell_line(d, &c, &mut sh, &text, &opts)?;
