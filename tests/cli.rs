@@ -377,6 +377,43 @@ fn help_is_dockers() {
 }
 
 #[test]
+fn version_help_and_container_aliases_are_dockers() {
+    let v = Vnet::new("version");
+    let short = format!(
+        "vnet version {}, Docker Engine 28.2.2\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(v.ok(&["--version"]), short);
+    assert_eq!(v.ok(&["-v"]), short);
+    let long = v.ok(&["version"]);
+    assert!(long.starts_with("Client: vnet\n Version:           "));
+    assert!(long.contains("\nServer: vnet "));
+    assert!(long.contains("\n  API version:      1.50 (minimum version 1.24)\n"));
+    assert_eq!(
+        v.ok(&[
+            "version",
+            "--format",
+            "{{.Server.Version}}/{{.Client.APIVersion}}"
+        ]),
+        "28.2.2/1.50\n"
+    );
+    // `help COMMAND` is `COMMAND --help`.
+    assert_eq!(
+        v.ok(&["help", "network", "ls"]),
+        v.ok(&["network", "ls", "--help"])
+    );
+    assert_eq!(v.ok(&["help"]), v.ok(&["--help"]));
+    // `container X` is the command X.
+    v.ok(&["run", "-itd", "--name", "box", "-l", "k=v", "busybox"]);
+    assert_eq!(
+        v.ok(&["container", "ls", "--format", "{{.Names}} {{.Labels}}"]),
+        "box k=v\n"
+    );
+    assert_eq!(v.ok(&["container", "rm", "-f", "box"]), "box\n");
+    assert_eq!(v.ok(&["container", "list", "-aq"]), "");
+}
+
+#[test]
 fn network_mode_and_link_errors() {
     let v = Vnet::new("modes");
     v.ok(&["run", "-d", "--name", "hostc", "--net", "host", "busybox"]);

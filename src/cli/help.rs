@@ -28,6 +28,7 @@ pub fn text(path: &str) -> Option<&'static str> {
         "exec" => include_str!("help/exec.txt"),
         "attach" => include_str!("help/attach.txt"),
         "port" => include_str!("help/port.txt"),
+        "version" => include_str!("help/version.txt"),
         "link" => include_str!("help/link.txt"),
         "link set" => include_str!("help/link-set.txt"),
         "link clear" => include_str!("help/link-clear.txt"),
@@ -92,11 +93,50 @@ pub fn flag_display(path: &str, long: &str) -> String {
         .unwrap_or_else(|| format!("--{long}"))
 }
 
+/// docker's aliases, as the command line vnet parses: `help [COMMAND...]` is `COMMAND...
+/// --help`, and the management command `container` names the top-level commands
+/// (`container ls`, `container rm`, ...). Global flags before them stay where they are.
+pub fn docker_aliases(argv: &[String]) -> Vec<String> {
+    const VALUED: [&str; 5] = ["--state-dir", "--seed", "--capture", "-H", "--host"];
+    let mut at = 1;
+    while let Some(w) = argv.get(at) {
+        if !w.starts_with('-') {
+            break;
+        }
+        at += if VALUED.contains(&w.as_str()) { 2 } else { 1 };
+    }
+    let (head, rest) = argv.split_at(at.min(argv.len()));
+    let mut out: Vec<String> = head.to_vec();
+    match rest {
+        [help, words @ ..] if help == "help" => {
+            out.extend(words.iter().cloned());
+            out.push("--help".to_string());
+        }
+        [container, sub, tail @ ..] if container == "container" => {
+            let top = match sub.as_str() {
+                "ls" | "list" | "ps" => Some("ps"),
+                "remove" => Some("rm"),
+                s @ ("run" | "create" | "start" | "stop" | "restart" | "rm" | "rename"
+                | "inspect" | "exec" | "attach" | "port") => Some(s),
+                _ => None,
+            };
+            match top {
+                Some(t) => out.push(t.to_string()),
+                None => out.extend([container.clone(), sub.clone()]),
+            }
+            out.extend(tail.iter().cloned());
+        }
+        _ => out.extend(rest.iter().cloned()),
+    }
+    out
+}
+
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 18] = [
+    const TOP: [&str; 20] = [
         "network", "run", "create", "start", "stop", "restart", "rm", "rename", "ps", "inspect",
-        "system", "exec", "attach", "link", "scenario", "daemon", "state", "image",
+        "system", "exec", "attach", "link", "scenario", "daemon", "state", "image", "port",
+        "version",
     ];
     const NETWORK: [&str; 9] = [
         "create",

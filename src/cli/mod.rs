@@ -85,6 +85,9 @@ pub struct Cli {
     /// Print usage
     #[arg(long, global = true)]
     pub help: bool,
+    /// Print version information and quit
+    #[arg(short = 'v', long = "version")]
+    pub version: bool,
     /// State directory (default: $VNET_STATE_DIR, $XDG_STATE_HOME/vnet, ~/.local/state/vnet).
     #[arg(long, global = true, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
@@ -230,6 +233,8 @@ pub enum Command {
     Attach(container::AttachArgs),
     /// List port mappings or a specific mapping for the container
     Port(port::PortArgs),
+    /// Show the Docker version information
+    Version(VersionArgs),
     /// Set loss, delay and jitter on a network's links (vnet's own)
     Link {
         /// The link command.
@@ -320,6 +325,15 @@ pub enum StateCommand {
     Check,
 }
 
+/// `vnet version`.
+#[derive(clap::Args, Debug)]
+#[command(args_override_self = true)]
+pub struct VersionArgs {
+    /// Format output using a custom template
+    #[arg(short, long)]
+    format: Option<String>,
+}
+
 /// `vnet system ...`.
 #[derive(Subcommand, Debug)]
 pub enum SystemCommand {
@@ -341,6 +355,7 @@ pub enum SystemCommand {
 /// scenario); errors come back as the [`Outcome`] to show.
 pub fn parse(argv: &[String]) -> Result<Cli, Outcome> {
     let prog = argv.first().map_or("vnet", |s| s.as_str()).to_string();
+    let argv = &help::docker_aliases(argv);
     let cli = Cli::try_parse_from(argv).map_err(|e| clap_outcome(&prog, argv, e))?;
     if cli.append && cli.capture.is_none() {
         let mut o = Outcome::default();
@@ -469,6 +484,18 @@ pub fn execute(cli: &Cli, prog: &str, cluster: &mut Cluster, input: &mut dyn Buf
         o.out(help::render(&command_path(cli), prog));
         return o;
     }
+    if cli.version && cli.command.is_none() {
+        o.outln(format!(
+            "{prog} version {}, Docker Engine {}",
+            env!("CARGO_PKG_VERSION"),
+            crate::docker::ENGINE_VERSION
+        ));
+        return o;
+    }
+    if let Some(Command::Version(a)) = &cli.command {
+        version(a, &mut o);
+        return o;
+    }
     match &cli.command {
         Some(Command::Host { command: None }) => {
             o.stderr.push_str(&help::render("host", prog));
@@ -537,6 +564,7 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::Exec(a)) => container::exec(a, cli, prog, daemon, input, &mut o),
         Some(Command::Attach(a)) => container::attach(a, cli, prog, daemon, input, &mut o),
         Some(Command::Port(a)) => port::port(a, prog, daemon, &mut o),
+        Some(Command::Version(a)) => version(a, &mut o),
         Some(Command::Link { command: None }) => {
             o.stderr.push_str(&help::render("link", prog));
         }
@@ -611,6 +639,7 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::Exec(_)) => "exec",
         Some(Command::Attach(_)) => "attach",
         Some(Command::Port(_)) => "port",
+        Some(Command::Version(_)) => "version",
         Some(Command::Link { command }) => match command {
             None => "link",
             Some(link::LinkCommand::Set(_)) => "link set",
@@ -710,4 +739,87 @@ fn confirm(o: &mut Outcome, input: &mut dyn BufRead, prompt: &str) -> bool {
     }
     // docker/cli accepts only `y` or `Y`.
     matches!(line.trim(), "y" | "Y")
+}
+
+/// `docker version`: the client's and the engine's versions, in docker/cli's default
+/// template (its tabwriter: cells padded to 20), or `--format`'s over the same fields (the
+/// Go names: `.Client.Version`, `.Server.APIVersion`, `.Server.Components`). vnet is both.
+fn version(a: &VersionArgs, o: &mut Outcome) {
+    use serde_json::{Value, json};
+    let server = crate::docker::version();
+    let s = |k: &str| server.get(k).cloned().unwrap_or(Value::Null);
+    let data = json!({
+        "Client": {
+            "Platform": {"Name": "vnet"},
+            "Version": env!("CARGO_PKG_VERSION"),
+            "APIVersion": crate::docker::API_VERSION,
+            "DefaultAPIVersion": crate::docker::API_VERSION,
+            "GitCommit": "",
+            "GoVersion": "",
+            "Os": "linux",
+            "Arch": crate::docker::go_arch(),
+            "BuildTime": "",
+            "Context": "default",
+        },
+        "Server": {
+            "Platform": s("Platform"),
+            "Components": s("Components"),
+            "Version": s("Version"),
+            "APIVersion": s("ApiVersion"),
+            "MinAPIVersion": s("MinAPIVersion"),
+            "GitCommit": "",
+            "GoVersion": "",
+            "Os": s("Os"),
+            "Arch": s("Arch"),
+            "KernelVersion": "",
+            "Experimental": false,
+            "BuildTime": "",
+        },
+    });
+    if let Some(f) = &a.format {
+        let f = format::unescape_tabs(f);
+        match crate::golang::template::Template::parse(&f).and_then(|t| t.execute(&data)) {
+            Ok(out) => o.outln(out),
+            Err(e) => o.fail(format!("Template parsing error: {}", e.0)),
+        }
+        return;
+    }
+    let cell = |indent: &str, label: &str, value: &str| {
+        let c = format!("{indent}{label}:");
+        format!("{c:<19} {value}")
+    };
+    let client = [
+        ("Version", env!("CARGO_PKG_VERSION").to_string()),
+        ("API version", crate::docker::API_VERSION.to_string()),
+        ("Go version", String::new()),
+        ("Git commit", String::new()),
+        ("Built", String::new()),
+        ("OS/Arch", format!("linux/{}", crate::docker::go_arch())),
+        ("Context", "default".to_string()),
+    ];
+    let mut lines = vec!["Client: vnet".to_string()];
+    lines.extend(client.iter().map(|(k, v)| cell(" ", k, v)));
+    lines.push(String::new());
+    lines.push(format!("Server: vnet {}", env!("CARGO_PKG_VERSION")));
+    lines.push(" Engine:".to_string());
+    let engine = [
+        ("Version", crate::docker::ENGINE_VERSION.to_string()),
+        (
+            "API version",
+            format!(
+                "{} (minimum version {})",
+                crate::docker::API_VERSION,
+                crate::docker::MIN_API_VERSION
+            ),
+        ),
+        ("Go version", String::new()),
+        ("Git commit", String::new()),
+        ("Built", String::new()),
+        ("OS/Arch", format!("linux/{}", crate::docker::go_arch())),
+        ("Experimental", "false".to_string()),
+    ];
+    lines.extend(engine.iter().map(|(k, v)| cell("  ", k, v)));
+    for l in lines {
+        o.outln(l);
+    }
 }

@@ -18,12 +18,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// The API version vnet speaks (docker CLI 28.2.2's own).
-pub const API_VERSION: &str = "1.50";
-/// The oldest API version accepted.
-pub const MIN_API_VERSION: &str = "1.24";
-/// The Engine version whose behaviour vnet follows.
-pub const ENGINE_VERSION: &str = "28.2.2";
+pub use crate::docker::{API_VERSION, ENGINE_VERSION, MIN_API_VERSION};
 /// The largest request body read (container create bodies are a few KiB).
 pub const MAX_BODY: usize = 1 << 20;
 

@@ -32,6 +32,57 @@ pub use network::{Driver, EndpointSettings, IpamConfig, Network, NetworkCreateRe
 
 use crate::rng;
 use crate::time::{EPOCH, Instant};
+
+/// The Engine API version vnet speaks (docker CLI 28.2.2's own).
+pub const API_VERSION: &str = "1.50";
+/// The oldest API version accepted.
+pub const MIN_API_VERSION: &str = "1.24";
+/// The Engine version whose behaviour vnet follows.
+pub const ENGINE_VERSION: &str = "28.2.2";
+
+/// `GET /version`: moby's `types.Version` for this engine, in its JSON order. vnet is no Go
+/// program and is built without a commit, so those fields are empty.
+pub fn version() -> serde_json::Value {
+    let details = serde_json::json!({
+        "ApiVersion": API_VERSION,
+        "Arch": go_arch(),
+        "BuildTime": "",
+        "Experimental": "false",
+        "GitCommit": "",
+        "GoVersion": "",
+        "KernelVersion": "",
+        "MinAPIVersion": MIN_API_VERSION,
+        "Os": "linux",
+    });
+    serde_json::json!({
+        "Platform": { "Name": format!("vnet {}", env!("CARGO_PKG_VERSION")) },
+        "Components": [{
+            "Name": "Engine",
+            "Version": ENGINE_VERSION,
+            "Details": details,
+        }],
+        "Version": ENGINE_VERSION,
+        "ApiVersion": API_VERSION,
+        "MinAPIVersion": MIN_API_VERSION,
+        "GitCommit": "",
+        "GoVersion": "",
+        "Os": "linux",
+        "Arch": go_arch(),
+        "KernelVersion": "",
+        "BuildTime": "",
+    })
+}
+
+/// The machine's architecture as Go names it (`GOARCH`).
+pub fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        a => a,
+    }
+}
 use indexmap::IndexMap;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};

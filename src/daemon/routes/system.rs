@@ -37,37 +37,7 @@ pub(super) fn ping(head: bool) -> Reply {
 
 /// `GET /version`.
 pub(super) fn version() -> Reply {
-    let details = json!({
-        "ApiVersion": http::API_VERSION,
-        "Arch": "amd64",
-        "BuildTime": "",
-        "Experimental": "false",
-        "GitCommit": "",
-        "GoVersion": "",
-        "KernelVersion": "",
-        "MinAPIVersion": http::MIN_API_VERSION,
-        "Os": "linux",
-    });
-    http::json(
-        200,
-        &json!({
-            "Platform": { "Name": format!("vnet {}", env!("CARGO_PKG_VERSION")) },
-            "Components": [{
-                "Name": "Engine",
-                "Version": http::ENGINE_VERSION,
-                "Details": details,
-            }],
-            "Version": http::ENGINE_VERSION,
-            "ApiVersion": http::API_VERSION,
-            "MinAPIVersion": http::MIN_API_VERSION,
-            "GitCommit": "",
-            "GoVersion": "",
-            "Os": "linux",
-            "Arch": "amd64",
-            "KernelVersion": "",
-            "BuildTime": "",
-        }),
-    )
+    http::json(200, &crate::docker::version())
 }
 
 /// `GET /info`.
