@@ -12,6 +12,8 @@ import docker
 import pytest
 
 COMPOSE = os.environ.get("VNET_COMPOSE")
+# The commands run in the project's directory: a relative path is taken from here.
+COMPOSE = COMPOSE and os.path.abspath(COMPOSE)
 
 pytestmark = pytest.mark.skipif(
     not COMPOSE, reason="VNET_COMPOSE does not name a docker-compose (see .ci/run)"
