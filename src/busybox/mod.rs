@@ -118,6 +118,29 @@ pub fn attach_line(
     }
 }
 
+/// The end of the input of a shell attached with `StdinOnce` (`run -i`: the client's
+/// input is the shell's, and its end closes it): the shell, and with it the container,
+/// ends with its last status, its background captures interrupted.
+pub fn attach_end(d: &mut Daemon, cid: &str, shell: &mut Option<Shell>) -> (i32, ExecResult) {
+    let mut r = ExecResult::default();
+    let code = shell.as_ref().map_or(0, Shell::status);
+    if !d.is_running(cid) {
+        return (code, r);
+    }
+    if let Some(sh) = shell.as_mut() {
+        sh.end_jobs(&mut d.sandbox(cid), &mut r);
+    }
+    d.container_exit(cid, code);
+    (code, r)
+}
+
+/// Whether container `cid`'s command is a shell reading its input (`run -i busybox`,
+/// `run -i ubuntu`), which the attached client drives.
+pub fn main_reads_input(d: &Daemon, cid: &str) -> bool {
+    d.container(cid)
+        .is_ok_and(|c| c.config.open_stdin && is_interactive_shell(&main_argv(c)))
+}
+
 /// One line read by `docker exec -i c sh` (a shell reading its standard input, whose
 /// variables `shell` keeps): what it printed, and whether the shell ended (`exit`, or a
 /// syntax error when no terminal makes it interactive).
@@ -198,7 +221,12 @@ pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<Exec
     let vnet: String = r
         .stderr
         .split_inclusive('\n')
-        .filter(|l| l.contains("not simulated") || l.contains("vnet"))
+        .filter(|l| {
+            l.contains("not simulated")
+                || l.contains("vnet's")
+                || l.starts_with("vnet: ")
+                || l.starts_with("exec -d is simulated")
+        })
         .collect();
     if vnet.is_empty() {
         return Ok(ExecResult::default());
@@ -278,7 +306,9 @@ pub fn host_exec(d: &mut Daemon, argv: &[String], opts: &ExecOptions) -> ExecRes
 }
 
 /// The command a container runs: its entrypoint and command, without the images'
-/// `docker-entrypoint.sh`, which runs its arguments (`exec "$@"`).
+/// `docker-entrypoint.sh`, which runs its arguments (`exec "$@"`). The shells of the images
+/// that have one besides busybox's (`bash` in ubuntu and debian, `zsh` in netshoot) run as
+/// busybox's `sh`, which is what vnet simulates of them.
 fn main_argv(c: &crate::docker::container::Container) -> Vec<String> {
     let entry = c.config.entrypoint.iter().filter(|e| {
         !matches!(
@@ -288,7 +318,13 @@ fn main_argv(c: &crate::docker::container::Container) -> Vec<String> {
                 | "/usr/local/bin/docker-entrypoint.sh"
         )
     });
-    entry.chain(&c.config.cmd).cloned().collect()
+    let mut argv: Vec<String> = entry.chain(&c.config.cmd).cloned().collect();
+    if let Some(first) = argv.first_mut()
+        && matches!(first.rsplit('/').next(), Some("bash" | "zsh"))
+    {
+        *first = "sh".to_string();
+    }
+    argv
 }
 
 /// Whether a container of `image` running `cmd` (the image's own when empty) runs its
@@ -320,8 +356,7 @@ pub fn run_main(d: &mut Daemon, cid: &str, opts: &ExecOptions) -> Option<ExecRes
     {
         return None;
     }
-    if let Some(e) = main_start_error(d, cid) {
-        d.container_start_failed(cid, 127, &e);
+    if let Some(e) = fail_missing_program(d, cid) {
         return Some(ExecResult {
             code: 127,
             start_error: Some(e),
@@ -348,6 +383,15 @@ pub fn main_start_error(d: &mut Daemon, cid: &str) -> Option<String> {
             "failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"{cmd}\": executable file not found in $PATH: unknown"
         )
     })
+}
+
+/// After a start: when the image lacks container `cid`'s program, the container is left
+/// created with runc's error and status 127 (`Daemon::container_start_failed`), and the
+/// error comes back for the client (moby's `translateContainerdStartErr`).
+pub fn fail_missing_program(d: &mut Daemon, cid: &str) -> Option<String> {
+    let e = main_start_error(d, cid)?;
+    d.container_start_failed(cid, 127, &e);
+    Some(e)
 }
 
 /// Whether `argv` starts a shell that reads its standard input (`sh`, `/bin/sh`, `ash`).

@@ -730,6 +730,27 @@ impl Shell {
                 return (out, flow);
             }
         };
+        // `exec -d` returns at once while its shell goes on; vnet runs the shell's commands
+        // as it starts, which is right only for those that take no time: a line with one
+        // that does is refused before anything of it runs.
+        if self.detached {
+            let slow = list.iter().find_map(|(_, p)| {
+                let backgrounded = p.background || self.waits(sb, p);
+                if backgrounded {
+                    None
+                } else {
+                    self.takes_time(sb, p)
+                }
+            });
+            if let Some(name) = slow {
+                out.stderr.push_str(&format!(
+                    "exec -d is simulated for servers (nc -l, httpd), captures (tcpdump) and commands that take no time; run {name} without -d\n"
+                ));
+                out.code = 1;
+                self.status = 1;
+                return (out, Flow::Exit(1));
+            }
+        }
         for (join, pipeline) in list {
             let run = match join {
                 Join::Then => true,
@@ -844,6 +865,22 @@ impl Shell {
         let program = words.first().and_then(|w| super::program_name(sb, w));
         let (program, args) = super::through_busybox(program.unwrap_or(""), &all);
         program == "tcpdump" || super::is_server(program, args)
+    }
+
+    /// The first program of `p` that takes virtual time to run (a client that waits for
+    /// answers, `sleep`): what a detached shell cannot run as it starts.
+    fn takes_time(&mut self, sb: &Sandbox, p: &Pipeline) -> Option<&'static str> {
+        p.commands.iter().find_map(|cmd| {
+            let words: Vec<String> = cmd.words.iter().flat_map(|w| self.expand(w)).collect();
+            let all: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
+            let program = words.first().and_then(|w| super::program_name(sb, w))?;
+            let (name, args) = super::through_busybox(program, &all);
+            let waits = matches!(
+                name,
+                "sleep" | "ping" | "traceroute" | "arping" | "wget" | "telnet" | "nslookup"
+            ) || (name == "nc" && !super::is_server(name, args));
+            waits.then_some(program)
+        })
     }
 
     /// What the background captures printed since the last command; those that reached
@@ -1026,7 +1063,8 @@ impl Shell {
                         };
                         return Err(fail(format!("sh: can't create {target}: {why}\n")));
                     }
-                    Sink::File(target)
+                    // Absolute: a job left running writes there whatever runs later.
+                    Sink::File(crate::docker::container::fs::normalize(&sb.cwd(), &target))
                 }
                 Redir::Dup => match target.as_str() {
                     "1" => fd1.clone(),

@@ -493,8 +493,15 @@ pub(super) fn run(
     if !foreground {
         // `run -d` prints the ID before it starts the container.
         o.outln(&id);
-        if start && let Err(e) = d.container_start(&id) {
-            run_error(o, prog, verb, &super::daemon_msg(&e));
+        if !start {
+            return;
+        }
+        if let Err(e) = d.container_start(&id) {
+            return run_error(o, prog, verb, &super::daemon_msg(&e));
+        }
+        if let Some(e) = crate::busybox::fail_missing_program(d, &id) {
+            run_error(o, prog, verb, &format!("Error response from daemon: {e}"));
+            o.code = 127;
         }
         return;
     }
@@ -502,19 +509,9 @@ pub(super) fn run(
     if let Err(e) = d.container_start_attached(&id) {
         return run_error(o, prog, verb, &super::daemon_msg(&e));
     }
-    let argv: Vec<String> = d
-        .container(&id)
-        .map(|c| {
-            c.config
-                .entrypoint
-                .iter()
-                .chain(&c.config.cmd)
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-    if a.interactive && crate::busybox::is_interactive_shell(&argv) {
-        attach_session(&id, a.tty, cli, d, input, o);
+    if crate::busybox::main_reads_input(d, &id) {
+        // `run -i` attaches with StdinOnce: the end of the input ends the shell.
+        attach_session(&id, a.tty, true, cli, d, input, o);
         return;
     }
     match crate::busybox::run_main(d, &id, &exec_options(cli, a.tty)) {
@@ -537,7 +534,17 @@ pub(super) fn start(a: &NamesArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) 
     }
     let mut failed = Vec::new();
     for name in &a.args {
-        match d.container_start(name) {
+        let started = d.container_start(name).and_then(|()| {
+            let id = d.find_container(name)?;
+            match crate::busybox::fail_missing_program(d, &id) {
+                Some(e) => Err(crate::docker::Error::new(
+                    crate::docker::Kind::InvalidParameter,
+                    e,
+                )),
+                None => Ok(()),
+            }
+        });
+        match started {
             Ok(()) => o.outln(name),
             Err(e) => {
                 o.errln(super::daemon_msg(&e));
@@ -1089,13 +1096,16 @@ pub(super) fn attach(
     if !running {
         return o.fail(crate::docker::Error::attach_stopped().message);
     }
-    attach_session(&cid, tty, cli, d, input, o);
+    attach_session(&cid, tty, false, cli, d, input, o);
 }
 
-/// The attached session with container `cid`'s shell (`attach`, `run -i`).
+/// The attached session with container `cid`'s shell (`attach`, `run -i`). With
+/// `stdin_once` (`run -i`) the end of the input ends the shell with its last status, else
+/// it detaches.
 fn attach_session(
     cid: &str,
     tty: bool,
+    stdin_once: bool,
     cli: &super::Cli,
     d: &mut Daemon,
     input: &mut dyn std::io::BufRead,
@@ -1109,9 +1119,15 @@ fn attach_session(
             o.out(PROMPT);
         }
         line.clear();
-        if input.read_line(&mut line).unwrap_or(0) == 0 || line.contains(DETACH_KEYS) {
+        let n = input.read_line(&mut line).unwrap_or(0);
+        if n == 0 || line.contains(DETACH_KEYS) {
             if tty {
                 o.out("\n");
+            }
+            if n == 0 && stdin_once {
+                let (code, r) = crate::busybox::attach_end(d, cid, &mut shell);
+                take_exec_result(r, o);
+                o.code = code;
             }
             return;
         }

@@ -43,9 +43,9 @@ const MAX_KV_LINE: usize = 64 * 1024;
 /// what a path such as `/dev/zero` could make it hold.
 const MAX_KV_FILE: u64 = 16 << 20;
 
-/// docker/cli `kvfile.Parse` without a lookup (`--label-file`): `KEY=VALUE` lines, leading
-/// blanks, blank lines and `#` comments skipped, one pair of quotes around a value taken
-/// off, a line without `=` left out; errors in its words.
+/// docker/cli `kvfile.Parse` without a lookup (`--label-file`): `KEY=VALUE` lines as they
+/// are (quotes included), leading blanks, blank lines and `#` comments skipped, a line
+/// without `=` left out; errors in its words.
 pub(super) fn read_kv_file(path: &str) -> Result<Vec<String>, String> {
     read_kv_lines(path, |_| None)
 }
@@ -105,7 +105,7 @@ fn read_kv_lines(
                 return Err(bad(format!("variable '{line}' contains whitespaces")));
             }
             if let Some(v) = lookup(line) {
-                out.push(format!("{line}={}", trim_quotes(&v)));
+                out.push(format!("{line}={v}"));
             }
             continue;
         };
@@ -115,7 +115,8 @@ fn read_kv_lines(
         if key.contains([' ', '\t']) {
             return Err(bad(format!("variable '{key}' contains whitespaces")));
         }
-        out.push(format!("{key}={}", trim_quotes(value)));
+        // Quotes are part of the value (docker CLI 28.2's kvfile keeps them).
+        out.push(format!("{key}={value}"));
     }
     Ok(out)
 }
@@ -124,18 +125,6 @@ fn read_kv_lines(
 /// (and is left out when the client has none).
 pub(super) fn read_env_file(path: &str) -> Result<Vec<String>, String> {
     read_kv_lines(path, |k| std::env::var(k).ok())
-}
-
-/// kvfile's `trimQuotes`: one pair of the same quote around the whole value.
-fn trim_quotes(v: &str) -> &str {
-    for q in ['\'', '"'] {
-        if v.len() >= 2
-            && let Some(inner) = v.strip_prefix(q).and_then(|v| v.strip_suffix(q))
-        {
-            return inner;
-        }
-    }
-    v
 }
 
 /// Go's words for the errors opening a file gives.
@@ -221,9 +210,9 @@ mod tests {
             read(b"\xef\xbb\xbfa=1\r\n  # note\n\n\tb='two words'\nbare\nc=\"x\nd=\"\"\n"),
             Ok(vec![
                 "a=1".to_string(),
-                "b=two words".to_string(),
+                "b='two words'".to_string(),
                 "c=\"x".to_string(),
-                "d=".to_string()
+                "d=\"\"".to_string()
             ])
         );
         assert_eq!(

@@ -188,6 +188,7 @@ impl Cluster {
         let mut d = Daemon {
             state: std::mem::replace(&mut host.engine, State::placeholder()),
             host: HostContext::default(),
+            removed_exits: Vec::new(),
         };
         d.state.clock = now;
         let store = host.cluster_store.clone();

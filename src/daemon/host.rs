@@ -157,6 +157,12 @@ impl Host {
                 .checkout(&self.name)
                 .map_err(|e| Error::new(Kind::NotFound, e.to_string()))?;
             let out = f(&mut d);
+            // Noted before the removal is committed, so a waiter never sees it gone first.
+            if out.is_ok() {
+                for (cid, code) in std::mem::take(&mut d.removed_exits) {
+                    self.note_exit(&cid, code);
+                }
+            }
             loaded.cluster.checkin(d);
             if !write || out.is_err() {
                 // A failed request changed nothing (the engine's rule): keep the copy as read.
@@ -192,6 +198,11 @@ impl Host {
             .checkout(&self.name)
             .map_err(|e| Error::new(Kind::NotFound, e.to_string()))?;
         let out = f(&mut d);
+        if out.is_ok() {
+            for (cid, code) in std::mem::take(&mut d.removed_exits) {
+                self.note_exit(&cid, code);
+            }
+        }
         cluster.checkin(d);
         // A failed request changed nothing (the engine's rule).
         let out = out?;

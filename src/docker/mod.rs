@@ -186,6 +186,9 @@ pub struct Daemon {
     pub(crate) state: State,
     /// Which host of a cluster this engine runs on (set by [`crate::cluster`]).
     pub host: HostContext,
+    /// The containers `--rm` removed as they exited in this transaction, with their exit
+    /// codes (not state: the daemon keeps them for `wait?condition=removed`).
+    pub removed_exits: Vec<(String, i32)>,
 }
 
 /// Where an engine runs: its host's name and the cluster store it joined (`--cluster-store`),
@@ -231,6 +234,7 @@ impl Daemon {
                 ..State::placeholder()
             },
             host: HostContext::default(),
+            removed_exits: Vec::new(),
         };
         d.create_predefined_networks();
         d
@@ -242,6 +246,7 @@ impl Daemon {
         Daemon {
             state,
             host: HostContext::default(),
+            removed_exits: Vec::new(),
         }
     }
 

@@ -111,16 +111,15 @@ pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error
         if d.container(&id)?.is_running() {
             return Ok((id, Ok(304)));
         }
-        if !h.start_awaited(&id) {
+        if h.start_awaited(&id) {
+            d.container_start_attached(&id)?;
+        } else {
             d.container_start(&id)?;
-            return Ok((id, Ok(204)));
         }
-        d.container_start_attached(&id)?;
-        if let Some(e) = busybox::main_start_error(d, &id) {
-            d.container_start_failed(&id, 127, &e);
-            return Ok((id, Err(e)));
+        match busybox::fail_missing_program(d, &id) {
+            Some(e) => Ok((id, Err(e))),
+            None => Ok((id, Ok(204))),
         }
-        Ok((id, Ok(204)))
     })
     .await?;
     host.started(&id);
@@ -365,7 +364,19 @@ pub(super) async fn attach(
             if tty && n > 0 {
                 let _ = wr.write_all(&output.encode(&format!("{text}\n"), "")).await;
             }
-            let step = if n == 0 {
+            let step = if n == 0 && created && !line.contains(crate::busybox::DETACH_KEYS) {
+                // Attached before the start (`docker run -i`, StdinOnce): the end of the
+                // input ends the shell, with its last status.
+                let id = cid.clone();
+                let scope = Scope::of(std::slice::from_ref(&id), &[]);
+                let sh = shell.clone();
+                host::write_in(&host, scope, move |d| {
+                    let mut sh = sh.clone();
+                    Ok(busybox::attach_end(d, &id, &mut sh))
+                })
+                .await
+                .map(|(code, r)| AttachLine::Exit(code, r))
+            } else if n == 0 {
                 Ok(AttachLine::Detach)
             } else {
                 let id = cid.clone();
@@ -407,8 +418,7 @@ pub(super) async fn attach(
                     }
                     break;
                 }
-                Ok(AttachLine::Exit(code, r)) => {
-                    host.note_exit(&cid, code);
+                Ok(AttachLine::Exit(_, r)) => {
                     let _ = wr.write_all(&output.encode(&r.stdout, &r.stderr)).await;
                     break;
                 }
@@ -464,7 +474,6 @@ async fn run_main_streamed<W: tokio::io::AsyncWrite + Unpin>(
     }
     match job.await {
         Ok(Ok((Some(r), saved))) => {
-            host.note_exit(cid, r.code);
             let mut tail = output.encode(&r.stdout, &r.stderr);
             if let Err(e) = saved {
                 tail.extend(output.encode("", &format!("vnet: {}\n", e.message)));

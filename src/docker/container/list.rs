@@ -131,8 +131,8 @@ impl Daemon {
             }),
             // No health check: `none`.
             "health" => v == "none",
-            // A Linux container's isolation is `default`.
-            "isolation" => v.eq_ignore_ascii_case("default"),
+            // A Windows notion: list_unix.go's `excludeByIsolation` keeps every container.
+            "isolation" => true,
             // No container has volumes.
             "volume" => false,
             "ancestor" => ancestors
@@ -281,7 +281,14 @@ fn port_filter(key: &str, values: &[&str]) -> Result<Vec<(u16, u16, String)>> {
                 format!("filter for '{key}' should not contain ':': {v}"),
             ));
         }
-        let (port, proto) = v.split_once('/').unwrap_or((v, "tcp"));
+        // nat.SplitProtoPort: TCP when no protocol (or an empty one) is given.
+        let (port, proto) = match v.split_once('/') {
+            None => (*v, "tcp"),
+            Some((p, rest)) => match rest.split('/').next() {
+                Some("") | None => (p, "tcp"),
+                Some(proto) => (p, proto),
+            },
+        };
         let bad = |why: String| {
             Error::new(
                 Kind::System,
@@ -310,7 +317,7 @@ fn port_filter(key: &str, values: &[&str]) -> Result<Vec<(u16, u16, String)>> {
                 (a, b)
             }
         };
-        ports.push((start, end, proto.to_ascii_lowercase()));
+        ports.push((start, end, proto.to_string()));
     }
     Ok(ports)
 }

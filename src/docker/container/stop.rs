@@ -169,6 +169,9 @@ impl Daemon {
             && let Some(c) = self.state.containers.shift_remove(cid)
         {
             self.state.names.remove(&c.name);
+            if self.removed_exits.len() < 1024 {
+                self.removed_exits.push((c.id, code));
+            }
         }
     }
 
