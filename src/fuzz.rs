@@ -420,7 +420,8 @@ pub fn http(data: &[u8]) {
 }
 
 /// A command line (arguments split at NUL bytes): parsed, and run on a copy of the lab
-/// unless it reaches outside a state (the daemon, scenario files, the state database).
+/// unless it reaches outside a state (the daemon, scenario files, the state database);
+/// the same bytes are also read as a `--label-file`.
 pub fn cli(data: &[u8]) {
     let argv: Vec<String> = std::iter::once("vnet".to_string())
         .chain(
@@ -428,6 +429,8 @@ pub fn cli(data: &[u8]) {
                 .map(|a| String::from_utf8_lossy(a).into_owned()),
         )
         .collect();
+    // The same bytes as a `--label-file`/`--env-file`.
+    let _ = cli::parse_kv(data, "fuzz", |_| None);
     let Ok(parsed) = cli::parse(&argv) else {
         return;
     };

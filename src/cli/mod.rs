@@ -17,6 +17,7 @@ mod inspect;
 mod link;
 mod network;
 mod opts;
+pub use opts::parse_kv;
 mod port;
 pub mod templates;
 

@@ -63,12 +63,23 @@ fn read_kv_lines(
         .take(MAX_KV_FILE + 1)
         .read_to_end(&mut data)
         .map_err(|e| format!("invalid env file ({path}): read {path}: {}", go_errno(&e)))?;
-    let bad = |why: String| format!("invalid env file ({path}): {why}");
     if data.len() as u64 > MAX_KV_FILE {
-        return Err(bad("bufio.Scanner: token too long".to_string()));
+        return Err(format!(
+            "invalid env file ({path}): bufio.Scanner: token too long"
+        ));
     }
+    parse_kv(&data, path, lookup)
+}
+
+/// kvfile's parser over a file's bytes (`path` names it in errors).
+pub fn parse_kv(
+    data: &[u8],
+    path: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<String>, String> {
+    let bad = |why: String| format!("invalid env file ({path}): {why}");
     let mut out = Vec::new();
-    let mut rest = data.as_slice();
+    let mut rest = data;
     let mut n = 0;
     while !rest.is_empty() {
         n += 1;

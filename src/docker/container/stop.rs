@@ -165,7 +165,17 @@ impl Daemon {
         c.state.exit_code = code;
         c.state.finished_at = Some(now);
         // daemon/monitor.go `handleContainerExit`: `--rm` removes it once it has exited.
-        if c.host_config.auto_remove
+        self.auto_remove(cid, code);
+    }
+
+    /// Removes a `--rm` container that stopped with `code`, noting the code for the
+    /// daemon's `wait?condition=removed`.
+    fn auto_remove(&mut self, cid: &str, code: i32) {
+        if self
+            .state
+            .containers
+            .get(cid)
+            .is_some_and(|c| c.host_config.auto_remove)
             && let Some(c) = self.state.containers.shift_remove(cid)
         {
             self.state.names.remove(&c.name);
@@ -188,11 +198,8 @@ impl Daemon {
         c.state.exit_code = code;
         c.state.error = error.to_string();
         c.state.started_at = None;
-        if c.host_config.auto_remove
-            && let Some(c) = self.state.containers.shift_remove(cid)
-        {
-            self.state.names.remove(&c.name);
-        }
+        // containerStart's cleanup removes a `--rm` container whose start failed.
+        self.auto_remove(cid, code);
     }
 
     /// `POST /containers/{id}/restart`: stop (if running), then start. A `--rm` container
