@@ -1208,3 +1208,54 @@ fn a_daemon_serves_one_host_of_a_cluster() {
         .ok(&["-H", "host2", "exec", "c2", "ping", "-c", "1", "c1"]);
     assert!(ping.contains("1 packets received"), "{ping}");
 }
+
+/// The docker CLI's foreground `run` (attach, wait, start) prints and exits as `vnet run`
+/// does: a command's output and status, `-i` feeding a shell whose end of input ends it
+/// (StdinOnce), ubuntu's bash run as busybox's sh, `--rm` leaving nothing; and `docker
+/// version`'s Server block is `vnet version`'s.
+#[test]
+fn docker_cli_foreground_run_and_version_match_vnet() {
+    let Some(cli) = docker_cli() else {
+        eprintln!(
+            "SKIPPED: docker_cli_foreground_run_and_version_match_vnet needs the docker CLI (28.2)"
+        );
+        return;
+    };
+    let d = DaemonProc::start("fg-daemon", 5);
+    let v = Vnet::new("fg-cli");
+    let config = d.state.dir.join("docker-config");
+    std::fs::create_dir_all(&config).unwrap();
+    let w = |s: &str| -> Vec<String> { vnet::scenario::split_words(s).unwrap() };
+    let steps: [(&str, &str, i32); 6] = [
+        (
+            "run --rm busybox sh -c 'echo out; echo err >&2; exit 3'",
+            "",
+            3,
+        ),
+        ("run -i --rm busybox sh", "echo from stdin\nfalse\n", 1),
+        ("run -i --rm ubuntu", "echo from bash\n", 0),
+        ("run --name kept busybox echo kept", "", 0),
+        ("run --rm busybox nope", "", 127),
+        ("ps -a --format '{{.Names}} {{.Status}}'", "", 0),
+    ];
+    for (line, input, code) in steps {
+        let args = w(line);
+        let want = vnet_in(&v, &args, input);
+        let got = docker_in(&cli, &d, &config, &args, input);
+        assert_eq!(
+            (
+                got.stdout.as_str(),
+                got.stderr.replace("docker", "vnet"),
+                got.code
+            ),
+            (want.stdout.as_str(), want.stderr.clone(), want.code),
+            "docker {line}"
+        );
+        assert_eq!(got.code, code, "docker {line}");
+    }
+    let server = |s: &str| s.split_once("\nServer:").map(|(_, b)| b.to_string());
+    let got = docker(&cli, &d, &config, &w("version"));
+    let want = vnet(&v, &w("version"));
+    assert!(server(&got.stdout).is_some(), "{}", got.stdout);
+    assert_eq!(server(&got.stdout), server(&want.stdout));
+}

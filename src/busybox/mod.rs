@@ -351,9 +351,7 @@ pub fn serves_until_stopped(d: &Daemon, image: &str, cmd: &[String]) -> bool {
 pub fn run_main(d: &mut Daemon, cid: &str, opts: &ExecOptions) -> Option<ExecResult> {
     let c = d.container(cid).ok().filter(|c| c.is_running())?;
     let argv = main_argv(c);
-    if serves_until_stopped(d, &c.config.image, &c.config.cmd)
-        || (c.config.open_stdin && is_interactive_shell(&argv))
-    {
+    if serves_until_stopped(d, &c.config.image, &c.config.cmd) || main_reads_input(d, cid) {
         return None;
     }
     if let Some(e) = fail_missing_program(d, cid) {
@@ -378,6 +376,9 @@ pub fn main_start_error(d: &mut Daemon, cid: &str) -> Option<String> {
     }
     let cmd = argv.first()?.clone();
     let sb = d.sandbox(cid);
+    // runc 1.1's wording under containerd, as moby#47847 reports it; not checked against
+    // the runc Engine 28.2 ships, which may put "error during container init: " before
+    // "exec:".
     program_name(&sb, &cmd).is_none().then(|| {
         format!(
             "failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"{cmd}\": executable file not found in $PATH: unknown"

@@ -259,12 +259,6 @@ pub struct InspectArgs {
 }
 
 /// How `docker run` reports an error: `docker: <err>` and a pointer to --help, status 125.
-/// `opts.ConvertKVStringsToMap`: `k=v`, or `k` with an empty value.
-fn split_label(l: &str) -> (String, String) {
-    let (k, v) = l.split_once('=').unwrap_or((l, ""));
-    (k.to_string(), v.to_string())
-}
-
 fn run_error(o: &mut Outcome, prog: &str, verb: &str, msg: &str) {
     o.errln(format!(
         "{prog}: {msg}\n\nRun '{prog} {verb} --help' for more information"
@@ -319,11 +313,12 @@ pub(super) fn run(
     let mut labels = BTreeMap::new();
     for f in &a.label_file {
         match super::opts::read_kv_file(f) {
-            Ok(lines) => labels.extend(lines.iter().map(|l| split_label(l))),
+            Ok(lines) => labels.extend(lines.iter().map(|l| crate::docker::split_kv(l))),
             Err(e) => return run_error(o, prog, verb, &e),
         }
     }
-    labels.extend(a.label.iter().map(|l| split_label(l)));
+    // opts.ConvertKVStringsToMap: `k=v`, or `k` with an empty value.
+    labels.extend(a.label.iter().map(|l| crate::docker::split_kv(l)));
     let foreground = start && !a.detach;
     if foreground && crate::busybox::serves_until_stopped(d, image, cmd) {
         return run_error(
