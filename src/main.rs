@@ -247,6 +247,43 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
             cli::execute(parsed, "vnet", cluster, &mut input)
         })?
     };
+    if let Some(mut f) = outcome.follow.take() {
+        let scope = Scope::of(std::slice::from_ref(&f.container), &[]);
+        let host = parsed.host.clone();
+        follow(
+            &mut store,
+            seed,
+            host.as_deref(),
+            &scope,
+            &mut outcome,
+            |d, o| match cli::logs::follow(&f, d, o) {
+                Some(n) => {
+                    *f = n;
+                    true
+                }
+                None => false,
+            },
+        )?;
+    }
+    if let Some(mut f) = outcome.follow_events.take()
+        && f.until.is_none_or(|u| u > wall_now())
+    {
+        let host = parsed.host.clone();
+        follow(
+            &mut store,
+            seed,
+            host.as_deref(),
+            &Scope::of(&[], &[]),
+            &mut outcome,
+            |d, o| match cli::events::follow(&f, d, o) {
+                Some(n) => {
+                    *f = n;
+                    f.until.is_none_or(|u| u > wall_now())
+                }
+                None => false,
+            },
+        )?;
+    }
     if let Some((path, mut file)) = capture {
         // Written even when the command moved no frame, so the file always opens.
         let bytes = outcome
@@ -262,6 +299,54 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
         }
     }
     Ok(outcome)
+}
+
+/// The wall clock, as the instant type events carry (for `events --until`: streaming
+/// stops when the wall clock passes it, as docker's does).
+fn wall_now() -> vnet::time::Instant {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    vnet::time::Instant(u64::try_from(micros).unwrap_or(u64::MAX))
+}
+
+/// `vnet logs --follow` and `vnet events`: what comes, printed as it comes (the state
+/// read again every quarter of a second, `scope` of it), as long as `step` says the stream
+/// goes on (a followed container runs, `--until` is ahead), or until Ctrl-C.
+fn follow(
+    store: &mut Store,
+    seed: Option<u64>,
+    host: Option<&str>,
+    scope: &Scope,
+    outcome: &mut Outcome,
+    mut step: impl FnMut(&vnet::docker::Daemon, &mut Outcome) -> bool,
+) -> anyhow::Result<()> {
+    let tty = Tty::open()?;
+    let host = host.unwrap_or(vnet::cluster::DEFAULT_HOST).to_string();
+    loop {
+        let _ = io::stdout().write_all(std::mem::take(&mut outcome.stdout).as_bytes());
+        let _ = io::stderr().write_all(std::mem::take(&mut outcome.stderr).as_bytes());
+        let _ = io::stdout().flush();
+        let until = std::time::Instant::now() + std::time::Duration::from_millis(250);
+        while std::time::Instant::now() < until {
+            if tty.interrupted() {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        let (more, o) = store.run(scope, false, seed, |cluster| {
+            let mut o = Outcome::default();
+            let more = cluster
+                .with_host(&host, |d| step(d, &mut o))
+                .unwrap_or(false);
+            (more, o)
+        })?;
+        outcome.stdout.push_str(&o.stdout);
+        outcome.stderr.push_str(&o.stderr);
+        if !more {
+            return Ok(());
+        }
+    }
 }
 
 /// `vnet state export|import|check`.

@@ -144,6 +144,21 @@ impl Instant {
         s
     }
 
+    /// moby's `jsonmessage.RFC3339NanoFixed` in UTC, as `docker logs -t` prints times:
+    /// `2026-01-01T00:00:05.250000000Z`, always nine digits.
+    pub fn rfc3339_nano_fixed(self) -> String {
+        let secs = self.0 / 1_000_000;
+        let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+        let rem = secs % 86_400;
+        format!(
+            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60,
+            self.0 % 1_000_000 * 1000
+        )
+    }
+
     /// An HTTP date (RFC 9110's IMF-fixdate): `Thu, 01 Jan 2026 00:00:00 GMT`.
     pub fn http_date(self) -> String {
         const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];

@@ -58,8 +58,11 @@ pub mod wget;
 pub use applet::{ExecOptions, ExecResult};
 pub use sh::Shell;
 
+use crate::docker::container::MAX_LOG_BYTES;
 use crate::docker::sandbox::Sandbox;
 use crate::docker::{Daemon, Result};
+use applet::Console;
+use std::sync::Arc;
 
 /// busybox sh's prompt as root, shown on a terminal before each line.
 pub const PROMPT: &str = "/ # ";
@@ -107,15 +110,28 @@ pub fn attach_line(
     // (`run -i`) it reads a script, which a syntax error ends, and the container with it.
     let sh = shell
         .get_or_insert_with(|| Shell::new(&sb.env(opts.tty), "sh", &[]).reading_input(opts.tty));
-    match sh.run_line(&mut sb, line, opts) {
+    let step = match sh.run_line(&mut sb, line, opts) {
         (r, sh::Flow::Continue) => AttachLine::Ran(r),
         (mut r, sh::Flow::Exit(code)) => {
             sh.end_jobs(&mut sb, &mut r);
-            drop(sb);
-            d.container_exit(cid, code);
             AttachLine::Exit(code, r)
         }
+    };
+    drop(sb);
+    // The session is the main process's output: on a terminal, its prompt and the echo of
+    // the line too.
+    let echo = if opts.tty {
+        format!("{PROMPT}{line}\n")
+    } else {
+        String::new()
+    };
+    if let AttachLine::Ran(r) | AttachLine::Exit(_, r) = &step {
+        d.container_log(cid, &format!("{echo}{}", r.stdout), &r.stderr);
     }
+    if let AttachLine::Exit(code, _) = &step {
+        d.container_exit(cid, *code);
+    }
+    step
 }
 
 /// The end of the input of a shell attached with `StdinOnce` (`run -i`: the client's
@@ -130,6 +146,7 @@ pub fn attach_end(d: &mut Daemon, cid: &str, shell: &mut Option<Shell>) -> (i32,
     if let Some(sh) = shell.as_mut() {
         sh.end_jobs(&mut d.sandbox(cid), &mut r);
     }
+    d.container_log(cid, &r.stdout, &r.stderr);
     d.container_exit(cid, code);
     (code, r)
 }
@@ -361,9 +378,122 @@ pub fn run_main(d: &mut Daemon, cid: &str, opts: &ExecOptions) -> Option<ExecRes
             ..Default::default()
         });
     }
-    let r = program(&mut d.sandbox(cid), &argv, opts);
+    // What goes to the client's terminal as it comes goes to the log too.
+    let tee = opts
+        .terminal
+        .clone()
+        .map(|inner| Arc::new(LogTee::new(inner)));
+    let mut run_opts = opts.clone();
+    if let Some(t) = &tee {
+        run_opts.terminal = Some(Console(t.clone()));
+    }
+    let r = program(&mut d.sandbox(cid), &argv, &run_opts);
+    let streamed = tee.map(|t| t.take()).unwrap_or_default();
+    d.container_log(cid, &format!("{streamed}{}", r.stdout), &r.stderr);
     d.container_exit(cid, r.code);
     Some(r)
+}
+
+/// A terminal that passes a command's output on and keeps a copy for the container's log
+/// (the last [`MAX_LOG_BYTES`] of it).
+struct LogTee {
+    inner: Console,
+    copy: std::sync::Mutex<String>,
+}
+
+impl LogTee {
+    fn new(inner: Console) -> LogTee {
+        LogTee {
+            inner,
+            copy: std::sync::Mutex::new(String::new()),
+        }
+    }
+
+    fn take(&self) -> String {
+        self.copy
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default()
+    }
+}
+
+impl applet::Terminal for LogTee {
+    fn write(&self, s: &str) {
+        if let Ok(mut c) = self.copy.lock() {
+            c.push_str(s);
+            if c.len() > 2 * MAX_LOG_BYTES {
+                let mut cut = c.len() - MAX_LOG_BYTES;
+                while !c.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                c.drain(..cut);
+            }
+        }
+        self.inner.0.write(s);
+    }
+    fn interrupted(&self) -> bool {
+        self.inner.0.interrupted()
+    }
+    fn pace(&self, elapsed: crate::time::Duration) {
+        self.inner.0.pace(elapsed);
+    }
+}
+
+/// Starts container `cid`'s command for nobody in particular (`run -d`, `start`, the
+/// Engine API's start), just after [`Daemon::container_start_attached`]: an image's
+/// servers, a shell reading its input (`run -dit`) and a command that takes time (`ping`,
+/// `sleep`, which vnet cannot run beside later commands) are left running; anything else
+/// runs now, as a detached shell would (a server or capture it starts keeps the container
+/// running), its output logged, and the container exits with its status unless something
+/// it started goes on. A program the image lacks leaves it created: runc's error comes
+/// back (see [`fail_missing_program`]).
+pub fn start_detached(d: &mut Daemon, cid: &str) -> Option<String> {
+    if let Some(e) = fail_missing_program(d, cid) {
+        return Some(e);
+    }
+    let c = d.container(cid).ok().filter(|c| c.is_running())?;
+    if serves_until_stopped(d, &c.config.image, &c.config.cmd) || main_reads_input(d, cid) {
+        return None;
+    }
+    let argv = main_argv(c);
+    let tty = c.config.tty;
+    let interactive_shell = is_interactive_shell(&argv);
+    if interactive_shell && tty {
+        // `run -dt busybox`: the shell waits on its terminal.
+        return None;
+    }
+    let line = match argv.as_slice() {
+        [sh, c, line] if c == "-c" && matches!(applet_name(sh), Some("sh" | "ash")) => line.clone(),
+        _ => argv
+            .iter()
+            .map(|a| sh::quote(a))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    let mut sb = d.sandbox(cid);
+    let mut shell = Shell::new(&sb.env(tty), "sh", &[]).detached();
+    if shell.first_slow(&sb, &line).is_some() {
+        return None;
+    }
+    let before = sb.left_running();
+    let (mut r, _) = shell.run_line(
+        &mut sb,
+        &line,
+        &ExecOptions {
+            tty,
+            ..ExecOptions::default()
+        },
+    );
+    let goes_on = shell.has_jobs() || sb.left_running() > before;
+    if !goes_on {
+        shell.end_jobs(&mut sb, &mut r);
+    }
+    drop(sb);
+    d.container_log(cid, &r.stdout, &r.stderr);
+    if !goes_on {
+        d.container_exit(cid, r.code);
+    }
+    None
 }
 
 /// runc's error starting container `cid`'s command, when its image lacks the program

@@ -733,16 +733,10 @@ impl Shell {
         // `exec -d` returns at once while its shell goes on; vnet runs the shell's commands
         // as it starts, which is right only for those that take no time: a line with one
         // that does is refused before anything of it runs.
-        if self.detached {
-            let slow = list.iter().find_map(|(_, p)| {
-                let backgrounded = p.background || self.waits(sb, p);
-                if backgrounded {
-                    None
-                } else {
-                    self.takes_time(sb, p)
-                }
-            });
-            if let Some(name) = slow {
+        if self.detached
+            && let Some(name) = self.slow_in(sb, &list)
+        {
+            {
                 out.stderr.push_str(&format!(
                     "exec -d is simulated for servers (nc -l, httpd), captures (tcpdump) and commands that take no time; run {name} without -d\n"
                 ));
@@ -865,6 +859,26 @@ impl Shell {
         let program = words.first().and_then(|w| super::program_name(sb, w));
         let (program, args) = super::through_busybox(program.unwrap_or(""), &all);
         program == "tcpdump" || super::is_server(program, args)
+    }
+
+    /// The first program of `line` that takes virtual time to run in a detached shell (one
+    /// it does not leave running in the background); `None` too when the line cannot be read.
+    pub fn first_slow(&mut self, sb: &Sandbox, line: &str) -> Option<&'static str> {
+        if line.len() > MAX_LINE {
+            return None;
+        }
+        let list = lex(line).ok().and_then(|t| parse(t).ok())?;
+        self.slow_in(sb, &list)
+    }
+
+    fn slow_in(&mut self, sb: &Sandbox, list: &[(Join, Pipeline)]) -> Option<&'static str> {
+        list.iter().find_map(|(_, p)| {
+            if p.background || self.waits(sb, p) {
+                None
+            } else {
+                self.takes_time(sb, p)
+            }
+        })
     }
 
     /// The first program of `p` that takes virtual time to run (a client that waits for

@@ -491,10 +491,10 @@ pub(super) fn run(
         if !start {
             return;
         }
-        if let Err(e) = d.container_start(&id) {
+        if let Err(e) = d.container_start_attached(&id) {
             return run_error(o, prog, verb, &super::daemon_msg(&e));
         }
-        if let Some(e) = crate::busybox::fail_missing_program(d, &id) {
+        if let Some(e) = crate::busybox::start_detached(d, &id) {
             run_error(o, prog, verb, &format!("Error response from daemon: {e}"));
             o.code = 127;
         }
@@ -529,9 +529,12 @@ pub(super) fn start(a: &NamesArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) 
     }
     let mut failed = Vec::new();
     for name in &a.args {
-        let started = d.container_start(name).and_then(|()| {
-            let id = d.find_container(name)?;
-            match crate::busybox::fail_missing_program(d, &id) {
+        let started = d.find_container(name).and_then(|id| {
+            if d.container(&id)?.is_running() {
+                return Ok(());
+            }
+            d.container_start_attached(&id)?;
+            match crate::busybox::start_detached(d, &id) {
                 Some(e) => Err(crate::docker::Error::new(
                     crate::docker::Kind::InvalidParameter,
                     e,

@@ -28,6 +28,8 @@ pub fn text(path: &str) -> Option<&'static str> {
         "exec" => include_str!("help/exec.txt"),
         "attach" => include_str!("help/attach.txt"),
         "port" => include_str!("help/port.txt"),
+        "logs" => include_str!("help/logs.txt"),
+        "events" => include_str!("help/events.txt"),
         "version" => include_str!("help/version.txt"),
         "link" => include_str!("help/link.txt"),
         "link set" => include_str!("help/link-set.txt"),
@@ -117,7 +119,7 @@ pub fn docker_aliases(argv: &[String]) -> Vec<String> {
                 "ls" | "list" | "ps" => Some("ps"),
                 "remove" => Some("rm"),
                 s @ ("run" | "create" | "start" | "stop" | "restart" | "rm" | "rename"
-                | "inspect" | "exec" | "attach" | "port") => Some(s),
+                | "inspect" | "exec" | "attach" | "port" | "logs") => Some(s),
                 _ => None,
             };
             match top {
@@ -133,10 +135,10 @@ pub fn docker_aliases(argv: &[String]) -> Vec<String> {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 20] = [
+    const TOP: [&str; 22] = [
         "network", "run", "create", "start", "stop", "restart", "rm", "rename", "ps", "inspect",
         "system", "exec", "attach", "link", "scenario", "daemon", "state", "image", "port",
-        "version",
+        "version", "logs", "events",
     ];
     const NETWORK: [&str; 9] = [
         "create",

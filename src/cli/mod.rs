@@ -9,12 +9,14 @@
 //! in-process replay produce the same bytes.
 
 mod container;
+pub mod events;
 pub mod format;
 mod help;
 mod host;
 mod image;
 mod inspect;
 mod link;
+pub mod logs;
 mod network;
 mod opts;
 pub use opts::parse_kv;
@@ -41,6 +43,11 @@ pub struct Outcome {
     pub capture: Option<Vec<u8>>,
     /// One line per frame the command moved (`--trace`).
     pub trace: Vec<String>,
+    /// A `logs --follow` that goes on: the `vnet` binary asks for more
+    /// ([`logs::follow`]).
+    pub follow: Option<Box<logs::Follow>>,
+    /// An `events` stream that goes on ([`events::follow`]).
+    pub follow_events: Option<Box<events::FollowEvents>>,
 }
 
 impl Outcome {
@@ -133,6 +140,7 @@ impl Cli {
                     | Some(Command::Stop(_) | Command::Restart(_) | Command::Rm(_))
                     | Some(Command::Rename(_) | Command::Ps(_) | Command::Inspect(_))
                     | Some(Command::Exec(_) | Command::Attach(_) | Command::Port(_))
+                    | Some(Command::Logs(_) | Command::Events(_))
                     | Some(Command::Link { command: Some(_) })
                     | Some(Command::Host { command: Some(_) })
                     | Some(Command::Image { command: Some(_) })
@@ -175,6 +183,9 @@ impl Cli {
             Some(Command::Inspect(a)) => a.scope(),
             Some(Command::Exec(a)) if !self.trace => a.scope(),
             Some(Command::Port(a)) => a.scope(),
+            Some(Command::Logs(a)) => a.scope(),
+            // The events are the host's own: no object needs loading.
+            Some(Command::Events(_)) => Scope::of(&[], &[]),
             _ => Scope::All,
         }
     }
@@ -185,6 +196,7 @@ impl Cli {
         !matches!(
             &self.command,
             Some(Command::Ps(_) | Command::Inspect(_) | Command::Port(_))
+                | Some(Command::Logs(_) | Command::Events(_))
                 | Some(Command::Network {
                     command: Some(N::Ls(_) | N::Inspect(_))
                 })
@@ -234,6 +246,10 @@ pub enum Command {
     Attach(container::AttachArgs),
     /// List port mappings or a specific mapping for the container
     Port(port::PortArgs),
+    /// Fetch the logs of a container
+    Logs(logs::LogsArgs),
+    /// Get real time events from the server
+    Events(events::EventsArgs),
     /// Show the Docker version information
     Version(VersionArgs),
     /// Set loss, delay and jitter on a network's links (vnet's own)
@@ -565,6 +581,8 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::Exec(a)) => container::exec(a, cli, prog, daemon, input, &mut o),
         Some(Command::Attach(a)) => container::attach(a, cli, prog, daemon, input, &mut o),
         Some(Command::Port(a)) => port::port(a, prog, daemon, &mut o),
+        Some(Command::Logs(a)) => logs::logs(a, prog, daemon, &mut o),
+        Some(Command::Events(a)) => events::events(a, prog, daemon, &mut o),
         Some(Command::Version(a)) => version(a, &mut o),
         Some(Command::Link { command: None }) => {
             o.stderr.push_str(&help::render("link", prog));
@@ -640,6 +658,8 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::Exec(_)) => "exec",
         Some(Command::Attach(_)) => "attach",
         Some(Command::Port(_)) => "port",
+        Some(Command::Logs(_)) => "logs",
+        Some(Command::Events(_)) => "events",
         Some(Command::Version(_)) => "version",
         Some(Command::Link { command }) => match command {
             None => "link",

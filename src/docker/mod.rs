@@ -19,12 +19,14 @@
 
 pub mod container;
 pub mod error;
+pub mod events;
 pub mod image;
 pub mod inspect;
 pub mod ipam;
 pub mod network;
 pub mod resolver;
 pub mod sandbox;
+pub mod timestamp;
 
 pub use container::{Container, ContainerCreateRequest, NetworkMode, Status};
 pub use error::{Error, Kind, Result};
@@ -111,6 +113,9 @@ pub struct State {
     /// The images made on this host (`vnet image create`), by `RepoTags` name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub images: BTreeMap<String, image::CreatedImage>,
+    /// The last events (`docker events`), oldest first.
+    #[serde(default, skip_serializing_if = "std::collections::VecDeque::is_empty")]
+    pub events: std::collections::VecDeque<events::Event>,
     /// Container IDs by name: an index over `containers`, rebuilt on load, never stored.
     #[serde(skip)]
     pub(crate) names: FxHashMap<String, String>,
@@ -173,6 +178,7 @@ impl State {
             links: BTreeMap::new(),
             dns_shuffle: false,
             images: BTreeMap::new(),
+            events: Default::default(),
             names: FxHashMap::default(),
             unloaded_gateways: Vec::new(),
         }

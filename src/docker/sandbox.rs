@@ -282,6 +282,13 @@ impl Sandbox<'_> {
         self.daemon.state.containers.get(&self.cid)
     }
 
+    /// How many programs run on in the container beside its commands: the servers and the
+    /// captures left running.
+    pub fn left_running(&self) -> usize {
+        self.container()
+            .map_or(0, |c| c.processes.len() + c.captures.len())
+    }
+
     /// The endpoint an interface stands for.
     fn endpoint(&self, at: NicRef) -> Option<&Endpoint> {
         self.daemon.endpoint(at)

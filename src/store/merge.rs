@@ -79,6 +79,37 @@ fn merge_value(
             }
             Ok(Some(Value::Object(out)))
         }
+        // An append-only record both added to (a host's events, a container's log): theirs,
+        // then what ours added after the last entry it started from; events numbered on
+        // from theirs, and the oldest dropped past the limit.
+        (b, Some(Value::Array(o)), Some(Value::Array(t)))
+            if matches!(path.last().map(String::as_str), Some("events" | "logs"))
+                && b.is_none_or(Value::is_array) =>
+        {
+            let from = match b.and_then(Value::as_array).and_then(|b| b.last()) {
+                None => 0,
+                Some(last) => o.iter().rposition(|v| v == last).map_or(0, |i| i + 1),
+            };
+            let mut out = t.clone();
+            let events = path.last().is_some_and(|k| k == "events");
+            let mut seq = t
+                .last()
+                .and_then(|e| e.get("seq"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            for v in o.iter().skip(from) {
+                let mut v = v.clone();
+                if events && let Some(m) = v.as_object_mut() {
+                    seq += 1;
+                    m.insert("seq".into(), Value::from(seq));
+                }
+                out.push(v);
+            }
+            if events && out.len() > crate::docker::events::MAX_EVENTS {
+                out.drain(..out.len() - crate::docker::events::MAX_EVENTS);
+            }
+            Ok(Some(Value::Array(out)))
+        }
         // A count both moved forward: both moves.
         (b, Some(o), Some(t)) if o.is_u64() && t.is_u64() && b.is_none_or(Value::is_u64) => {
             let (o, t) = (o.as_u64().unwrap_or(0), t.as_u64().unwrap_or(0));

@@ -298,3 +298,40 @@ def test_auto_remove(client):
     assert c.attrs["HostConfig"]["AutoRemove"] is True
     c.stop(timeout=1)
     assert client.containers.list(all=True, filters={"name": "gone-soon"}) == []
+
+
+def test_foreground_run_returns_the_output_and_logs(client):
+    client.networks.create("logs-net")
+    client.containers.run("nginx", detach=True, name="logs-web", network="logs-net")
+    # create, start, wait, logs: what docker-py's run does without detach (vnet runs a
+    # detached command as it starts when it takes no time; `ping` or `nslookup` would not).
+    out = client.containers.run("busybox", ["sh", "-c", "grep -q logs-net /etc/hosts || echo found"],
+                                network="logs-net", name="logs-once")
+    assert out == b"found\n"
+    with pytest.raises(docker.errors.ContainerError) as e:
+        client.containers.run("busybox", ["sh", "-c", "echo oops >&2; exit 3"])
+    assert e.value.exit_status == 3 and e.value.stderr == b"oops\n"
+    c = client.containers.get("logs-once")
+    assert c.logs() == b"found\n"
+    assert c.logs(stdout=False) == b""
+    stamped = c.logs(timestamps=True).decode()
+    assert stamped.startswith("2026-") and stamped.endswith(" found\n")
+
+
+def test_events_replayed_with_filters(client):
+    import time
+    client.networks.create("events-net")
+    c = client.containers.create("busybox", "true", name="events-c", network="events-net")
+    c.start()
+    c.remove()
+    got = list(client.events(since=1, until=int(time.time()), decode=True,
+                             filters={"container": "events-c"}))
+    actions = [e["Action"] for e in got]
+    assert actions == ["create", "start", "die", "destroy"]
+    first = got[0]
+    assert first["Type"] == "container" and first["from"] == "busybox"
+    assert first["Actor"]["Attributes"]["name"] == "events-c"
+    nets = list(client.events(since=1, until=int(time.time()), decode=True,
+                              filters={"type": "network", "network": "events-net"}))
+    assert [e["Action"] for e in nets] == ["create", "connect", "disconnect"]
+    assert nets[1]["Actor"]["Attributes"]["container"] == c.id

@@ -111,12 +111,14 @@ pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error
         if d.container(&id)?.is_running() {
             return Ok((id, Ok(304)));
         }
-        if h.start_awaited(&id) {
-            d.container_start_attached(&id)?;
+        d.container_start_attached(&id)?;
+        let failed = if h.start_awaited(&id) {
+            // The attached client runs the command.
+            busybox::fail_missing_program(d, &id)
         } else {
-            d.container_start(&id)?;
-        }
-        match busybox::fail_missing_program(d, &id) {
+            busybox::start_detached(d, &id)
+        };
+        match failed {
             Some(e) => Ok((id, Err(e))),
             None => Ok((id, Ok(204))),
         }
@@ -491,4 +493,111 @@ async fn run_main_streamed<W: tokio::io::AsyncWrite + Unpin>(
         }
         Err(_) => true,
     }
+}
+
+/// `GET /containers/{id}/logs` (moby's `getContainersLogs`): the container's log in the
+/// container's framing (raw with a TTY, stdcopy frames from API 1.42 without one), each
+/// line its own write; `-t` times and `--details` spaces put before the lines. With
+/// `follow=1` on a running container the answer goes on, the container's log read again
+/// every tenth of a second, until it stops, is removed, or the client goes.
+pub(super) async fn logs(
+    host: &Arc<Host>,
+    term: String,
+    q: &Query,
+    version: Option<&str>,
+) -> Result<Reply, Error> {
+    use crate::docker::container::{LogStream, LogsOptions};
+    use crate::docker::timestamp::parse_timestamps;
+    let (stdout, stderr) = (q.bool("stdout"), q.bool("stderr"));
+    if !(stdout || stderr) {
+        return Err(http::bad_request(
+            "Bad parameters: you must choose at least one stream",
+        ));
+    }
+    let stamp = |key: &str| -> Result<Option<crate::time::Instant>, Error> {
+        match q.get(key).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => parse_timestamps(v)
+                .map(Some)
+                .map_err(|e| Error::new(crate::docker::Kind::InvalidParameter, e)),
+        }
+    };
+    let mut opts = LogsOptions {
+        stdout,
+        stderr,
+        since: stamp("since")?,
+        until: stamp("until")?,
+        // moby's Atoi of `tail`: anything but a number (`all`) is every line.
+        tail: q
+            .get("tail")
+            .and_then(|t| t.parse::<i64>().ok())
+            .and_then(|n| usize::try_from(n).ok()),
+        after: None,
+    };
+    let (timestamps, details, follow) = (q.bool("timestamps"), q.bool("details"), q.bool("follow"));
+    let scope = Scope::of(std::slice::from_ref(&term), &[]);
+    let read = opts.clone();
+    let (id, first) = host::read_in(host, scope, move |d| {
+        let id = d.find_container(&term)?;
+        let logs = d.container_logs(&id, &read)?;
+        Ok((id, logs))
+    })
+    .await?;
+    let raw = first.tty
+        || version.is_some_and(|v| http::compare_versions(v, "1.42") == std::cmp::Ordering::Less);
+    let output = Output {
+        tty: false,
+        raw,
+        stdout: true,
+        stderr: true,
+    };
+    let encode = move |l: &crate::docker::container::Logs| -> Vec<u8> {
+        let mut out = Vec::new();
+        for line in &l.lines {
+            let mut text = String::new();
+            if timestamps {
+                text.push_str(&line.time.rfc3339_nano_fixed());
+                text.push(' ');
+            }
+            if details {
+                text.push(' ');
+            }
+            text.push_str(&line.log);
+            let (o, e) = match line.stream {
+                LogStream::Stderr if !l.tty => ("", text.as_str()),
+                _ => (text.as_str(), ""),
+            };
+            out.extend(output.encode(o, e));
+        }
+        out
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    let host = host.clone();
+    tokio::spawn(async move {
+        let mut logs = first;
+        loop {
+            let bytes = encode(&logs);
+            if !bytes.is_empty() && tx.send(Bytes::from(bytes)).await.is_err() {
+                return;
+            }
+            if !(follow && logs.running) || tx.is_closed() {
+                return;
+            }
+            opts.after = Some(logs.logged);
+            opts.tail = None;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let (id, read) = (id.clone(), opts.clone());
+            let scope = Scope::of(std::slice::from_ref(&id), &[]);
+            match host::read_in(&host, scope, move |d| d.container_logs(&id, &read)).await {
+                Ok(l) => logs = l,
+                Err(_) => return,
+            }
+        }
+    });
+    let mut r = hyper::Response::new(http_body_util::BodyExt::boxed_unsync(http::ChannelBody(rx)));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(output.content_type()),
+    );
+    Ok(r)
 }

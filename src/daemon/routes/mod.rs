@@ -31,7 +31,7 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
         Ok(t) => t,
         Err(e) => return http::error(&e),
     };
-    let Target { segments, .. } = target;
+    let Target { segments, version } = target;
     let q = Query::parse(req.uri().query());
     let method = req.method().clone();
     let segs: Vec<&str> = segments.iter().map(|s| s.as_str()).collect();
@@ -68,6 +68,7 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
         (&Method::GET | &Method::HEAD, ["_ping"]) => Ok(system::ping(method == Method::HEAD)),
         (&Method::GET, ["version"]) => Ok(system::version()),
         (&Method::GET, ["info"]) => system::info(h).await,
+        (&Method::GET, ["events"]) => system::events(h, &q).await,
 
         (&Method::GET, ["networks"]) => network::list(h, &q).await,
         (&Method::POST, ["networks", "create"]) => network::create(h, &body).await,
@@ -92,6 +93,9 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
         (&Method::POST, ["containers", id, "rename"]) => container::rename(h, own(id), &q).await,
         (&Method::DELETE, ["containers", id]) => container::remove(h, own(id), &q).await,
         (&Method::POST, ["containers", id, "resize"]) => container::resize(h, own(id)).await,
+        (&Method::GET, ["containers", id, "logs"]) => {
+            container::logs(h, own(id), &q, version.as_deref()).await
+        }
         (&Method::POST, ["containers", id, "attach"]) => {
             container::attach(h, own(id), &q, upgrade).await
         }

@@ -89,3 +89,85 @@ pub(super) async fn info(host: &Arc<Host>) -> Result<Reply, Error> {
 pub(super) fn swarm_leave() -> Reply {
     http::error_status(503, "This node is not part of a swarm")
 }
+
+/// `GET /events` (moby's `getEvents`): the kept events from `since` up to `until` that pass
+/// the filters, one JSON message a line; then, unless the wall clock has passed `until`,
+/// those that come (the host's events read again every tenth of a second) until it does or
+/// the client goes. The events carry the host's virtual times; whether the stream goes on
+/// is moby's rule, on the wall clock.
+pub(super) async fn events(host: &Arc<Host>, q: &http::Query) -> Result<Reply, Error> {
+    use crate::docker::events::EventsOptions;
+    use crate::docker::timestamp::parse_timestamps;
+    use crate::store::Scope;
+    let stamp = |key: &str| -> Result<Option<crate::time::Instant>, Error> {
+        match q.get(key).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => parse_timestamps(v)
+                .map(Some)
+                .map_err(|e| Error::new(crate::docker::Kind::InvalidParameter, e)),
+        }
+    };
+    let (since, until) = (stamp("since")?, stamp("until")?);
+    let raw = |t: Option<crate::time::Instant>, key: &str| t.map(|t| (t, q.get(key).unwrap_or("")));
+    crate::docker::events::check_range(raw(since, "since"), raw(until, "until"))?;
+    let mut opts = EventsOptions {
+        since,
+        until,
+        filters: q.filters()?,
+        after: None,
+    };
+    let read = opts.clone();
+    let (first, mut last) = host::read_in(host, Scope::of(&[], &[]), move |d| {
+        Ok((d.events(&read)?, d.last_event()))
+    })
+    .await?;
+    let until = opts.until;
+    let ahead = move || {
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros());
+        until.is_none_or(|u| u128::from(u.as_micros()) > wall)
+    };
+    let encode = |list: &[crate::docker::events::Event]| -> Vec<u8> {
+        let mut out = Vec::new();
+        for e in list {
+            out.extend(crate::golang::json::encode(&e.message(), false).into_bytes());
+            out.push(b'\n');
+        }
+        out
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(16);
+    let host = host.clone();
+    tokio::spawn(async move {
+        let mut list = first;
+        loop {
+            let bytes = encode(&list);
+            if !bytes.is_empty() && tx.send(bytes::Bytes::from(bytes)).await.is_err() {
+                return;
+            }
+            if !ahead() || tx.is_closed() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            opts.after = Some(last);
+            let read = opts.clone();
+            match host::read_in(&host, Scope::of(&[], &[]), move |d| {
+                Ok((d.events(&read)?, d.last_event()))
+            })
+            .await
+            {
+                Ok((l, n)) => {
+                    list = l;
+                    last = n;
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    let mut r = hyper::Response::new(http_body_util::BodyExt::boxed_unsync(http::ChannelBody(rx)));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(r)
+}

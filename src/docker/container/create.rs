@@ -177,6 +177,8 @@ impl Daemon {
             no_default_route: false,
             processes: Vec::new(),
             captures: Vec::new(),
+            logs: Vec::new(),
+            logged: 0,
             ip_forward_set: None,
             layer: Default::default(),
             links_down: Vec::new(),
@@ -186,6 +188,7 @@ impl Daemon {
         for label in ["name/adjective", "name/surname"] {
             *self.state.counters.entry(label.to_string()).or_insert(0) += generated;
         }
+        self.container_event(&id, "create", &[]);
         Ok(id)
     }
 

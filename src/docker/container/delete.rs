@@ -11,10 +11,17 @@ impl Daemon {
             if !force {
                 return Err(Error::remove_running(term));
             }
+            self.container_event(&cid, "kill", &[("signal", "9".into())]);
             self.exit(&cid, 137);
         }
         if let Some(c) = self.state.containers.shift_remove(&cid) {
             self.state.names.remove(&c.name);
+            self.log_event(
+                "container",
+                "destroy",
+                &cid,
+                super::stop::destroy_attributes(&c),
+            );
         }
         Ok(())
     }

@@ -18,10 +18,13 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use logs::{LogLine, LogStream, Logs, LogsOptions, MAX_LOG_BYTES};
+
 mod create;
 mod delete;
 pub mod fs;
 mod list;
+mod logs;
 mod rename;
 mod start;
 mod stop;
@@ -299,6 +302,17 @@ pub struct Container {
     /// Its writable layer: what commands wrote in it (kept across restarts).
     #[serde(default, skip_serializing_if = "is_empty_layer")]
     pub layer: fs::Layer,
+    /// What its main process printed (`docker logs`), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<LogLine>,
+    /// How many entries it has logged since it was created (the last of `logs` is this
+    /// one): where a reader following the log has got to.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub logged: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A program `docker exec -d` left running in a container, and the TCP ports it listens on.

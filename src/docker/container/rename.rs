@@ -73,6 +73,7 @@ impl Daemon {
                 }
             }
         }
+        self.container_event(&cid, "rename", &[("oldName", format!("/{old}"))]);
         Ok(())
     }
 }

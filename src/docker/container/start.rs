@@ -37,7 +37,18 @@ impl Daemon {
                 c.state.exit_code = 0;
                 c.state.error.clear();
                 c.state.started_at = Some(now);
-                if let Some(code) = exits_at_once(c).filter(|_| !attached) {
+                let joined: Vec<String> = c
+                    .networks
+                    .values()
+                    .filter(|s| s.endpoint_id.is_some())
+                    .map(|s| s.network_id.clone())
+                    .collect();
+                for nid in joined {
+                    self.network_event(&nid, "connect", &[("container", cid.clone())]);
+                }
+                self.container_event(&cid, "start", &[]);
+                let ends = exits_at_once(self.state.container(&cid)?);
+                if let Some(code) = ends.filter(|_| !attached) {
                     self.exit(&cid, code);
                 }
                 Ok(())

@@ -25,8 +25,13 @@ impl Daemon {
             return Ok(());
         }
         let (code, waited) = self.stop_wait(c, timeout)?;
+        self.container_event(&cid, "kill", &[("signal", "15".into())]);
         self.advance(waited);
+        if code == 137 {
+            self.container_event(&cid, "kill", &[("signal", "9".into())]);
+        }
         self.exit(&cid, code);
+        self.container_event(&cid, "stop", &[]);
         Ok(())
     }
 
@@ -47,6 +52,7 @@ impl Daemon {
                     return Ok(());
                 }
                 let (code, wait) = self.stop_wait(c, timeout)?;
+                self.container_event(&cid, "kill", &[("signal", "15".into())]);
                 plan.push((k, cid, wait, code));
                 Ok(())
             });
@@ -64,7 +70,11 @@ impl Daemon {
                 .get(&cid)
                 .is_some_and(|c| c.is_running())
             {
+                if code == 137 {
+                    self.container_event(&cid, "kill", &[("signal", "9".into())]);
+                }
                 self.exit(&cid, code);
+                self.container_event(&cid, "stop", &[]);
             }
         }
         results
@@ -92,6 +102,7 @@ impl Daemon {
         if !c.is_running() {
             return Err(Error::kill_not_running(term, &cid));
         }
+        self.container_event(&cid, "kill", &[("signal", "9".into())]);
         self.exit(&cid, 137);
         Ok(())
     }
@@ -154,7 +165,19 @@ impl Daemon {
     }
 
     pub(super) fn exit(&mut self, cid: &str, code: i32) {
+        // moby's monitor logs `die`; the network's cleanup then logs each `disconnect`.
+        let left: Vec<String> = self.state.container(cid).map_or(Vec::new(), |c| {
+            c.networks
+                .values()
+                .filter(|s| s.endpoint_id.is_some())
+                .map(|s| s.network_id.clone())
+                .collect()
+        });
+        self.container_event(cid, "die", &[("exitCode", code.to_string())]);
         self.release_networking(cid);
+        for nid in left {
+            self.network_event(&nid, "disconnect", &[("container", cid.to_string())]);
+        }
         let now = self.now();
         let Ok(c) = self.state.container_mut(cid) else {
             return;
@@ -178,6 +201,7 @@ impl Daemon {
             .is_some_and(|c| c.host_config.auto_remove)
             && let Some(c) = self.state.containers.shift_remove(cid)
         {
+            self.log_event("container", "destroy", cid, destroy_attributes(&c));
             self.state.names.remove(&c.name);
             if self.removed_exits.len() < 1024 {
                 self.removed_exits.push((c.id, code));
@@ -214,8 +238,18 @@ impl Daemon {
         }
         stopped?;
         self.container_start(term)
-            .map_err(|e| e.prefixed(&format!("Cannot restart container {term}: ")))
+            .map_err(|e| e.prefixed(&format!("Cannot restart container {term}: ")))?;
+        self.container_event(&cid, "restart", &[]);
+        Ok(())
     }
+}
+
+/// A removed container's `destroy` attributes: its image, name and labels.
+pub(super) fn destroy_attributes(c: &Container) -> BTreeMap<String, String> {
+    let mut attrs: BTreeMap<String, String> = c.config.labels.clone().into_iter().collect();
+    attrs.insert("image".into(), c.config.image.clone());
+    attrs.insert("name".into(), c.name.clone());
+    attrs
 }
 
 #[cfg(test)]

@@ -86,6 +86,7 @@ impl Daemon {
         self.join(&cid, &nid, &mut settings)?;
         let c = self.state.container_mut(&cid)?;
         c.networks.insert(name, settings);
+        self.network_event(&nid, "connect", &[("container", cid)]);
         Ok(())
     }
 
@@ -339,6 +340,7 @@ impl Daemon {
         };
         let name = net.name.clone();
         self.leave(&nid, &ep);
+        self.network_event(&nid, "disconnect", &[("container", cid.clone())]);
         let c = self.state.container_mut(&cid)?;
         for k in c.captures.iter_mut().filter(|k| k.network == nid) {
             k.ended

@@ -227,6 +227,7 @@ impl Daemon {
             endpoints: IndexMap::new(),
         };
         self.state.networks.insert(id.clone(), net);
+        self.network_event(&id, "create", &[]);
         Ok(id)
     }
 

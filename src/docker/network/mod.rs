@@ -583,6 +583,7 @@ impl Daemon {
                 .collect();
             return Err(Error::active_endpoints(&net.name, &eps));
         }
+        self.network_event(&id, "destroy", &[]);
         self.state.networks.shift_remove(&id);
         self.state.links.remove(&id);
         Ok(())
@@ -603,6 +604,7 @@ impl Daemon {
             .collect();
         let mut names = Vec::new();
         for id in doomed {
+            self.network_event(&id, "destroy", &[]);
             if let Some(n) = self.state.networks.shift_remove(&id) {
                 self.state.links.remove(&id);
                 names.push(n.name);
