@@ -273,11 +273,20 @@ pub fn template(data: &[u8]) {
             }
         }
         let rows = [lab.container.clone(), lab.network.clone()];
-        let _ = format::render(
-            &format::Format::parse(Some(&text), ""),
-            &lab.container,
-            &rows,
-        );
+        let row_type = format::RowType {
+            name: "*formatter.ContainerContext",
+            prefix: "failed to execute template: ",
+            typed_columns: true,
+        };
+        for typed in [None, Some(row_type)] {
+            let _ = format::render(
+                &format::Format::parse(Some(&text), ""),
+                &lab.container,
+                &rows,
+                typed,
+                Some(&text),
+            );
+        }
         let _ = Template::parse(&text);
     });
     let args = [

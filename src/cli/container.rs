@@ -609,6 +609,45 @@ pub(super) fn rm(a: &RmArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
     }
 }
 
+/// `kill` flags.
+#[derive(Args, Debug)]
+#[command(args_override_self = true)]
+pub struct KillArgs {
+    /// Signal to send to the container
+    #[arg(short = 's', long = "signal", value_name = "string")]
+    signal: Option<String>,
+    /// CONTAINER...
+    args: Vec<String>,
+}
+
+impl KillArgs {
+    /// The containers named.
+    pub(super) fn scope(&self) -> crate::store::Scope {
+        crate::store::Scope::of(&self.args, &[])
+    }
+}
+
+/// docker/cli `runKill`: each container's name once it got the signal; the daemon's errors
+/// together at the end.
+pub(super) fn kill(a: &KillArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
+    if !arity(prog, "kill", a.args.len(), Want::AtLeast(1), o) {
+        return;
+    }
+    let mut failed = false;
+    for name in &a.args {
+        match d.container_kill(name, a.signal.as_deref()) {
+            Ok(()) => o.outln(name),
+            Err(e) => {
+                o.errln(super::daemon_msg(&e));
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        o.code = 1;
+    }
+}
+
 pub(super) fn rename(a: &super::container::NamesArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
     if !arity(prog, "rename", a.args.len(), Want::Exactly(2), o) {
         return;
@@ -718,20 +757,10 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
     } else {
         a.last.filter(|n| *n > 0).map(|n| n as usize)
     };
-    let mut terms = Vec::new();
-    for f in &a.filter {
-        // FilterOpt.Set: the name lower-cased, both trimmed; an empty flag is nothing.
-        match f.split_once('=') {
-            _ if f.is_empty() => {}
-            Some((k, v)) => terms.push((k.trim().to_lowercase(), v.trim().to_string())),
-            None => {
-                let msg = format!(
-                    "invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
-                );
-                return super::usage_error(o, prog, "ps", &msg);
-            }
-        }
-    }
+    let terms = match super::opts::filter_terms(&a.filter) {
+        Ok(t) => t,
+        Err(msg) => return super::usage_error(o, prog, "ps", &msg),
+    };
     let list = match d.container_ps(a.all, limit, &terms) {
         Ok(l) => l,
         Err(e) => return o.daemon_error(&e),
@@ -820,7 +849,12 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
         PS_TABLE.to_string()
     };
     let fmt = Format::parse(a.format.as_deref(), &table);
-    match format::render(&fmt, &header, &rows) {
+    let row_type = format::RowType {
+        name: "*formatter.ContainerContext",
+        prefix: "failed to execute template: ",
+        typed_columns: true,
+    };
+    match format::render(&fmt, &header, &rows, Some(row_type), a.format.as_deref()) {
         Ok(s) => o.out(s),
         Err(e) => o.fail(e),
     }

@@ -71,26 +71,44 @@ pub(super) fn events(a: &EventsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
         return o.daemon_error(&e);
     }
     let (since, until) = (since.map(|t| t.0), until.map(|t| t.0));
-    let mut filters = Vec::new();
-    for f in &a.filter {
-        match f.split_once('=') {
-            _ if f.is_empty() => {}
-            Some((k, v)) => filters.push((k.trim().to_lowercase(), v.trim().to_string())),
-            None => {
-                let msg = format!(
-                    "invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
-                );
-                return super::usage_error(o, prog, "events", &msg);
+    let filters = match super::opts::filter_terms(&a.filter) {
+        Ok(t) => t,
+        Err(msg) => return super::usage_error(o, prog, "events", &msg),
+    };
+    // makeTemplate: parsed, then run over an empty message, so that a field the message
+    // lacks is an error before any event (status 64).
+    if let Some(f) = a.format.as_deref().filter(|f| !f.is_empty()) {
+        let empty = Event {
+            seq: 0,
+            time: Instant(0),
+            kind: String::new(),
+            action: String::new(),
+            id: String::new(),
+            attributes: Default::default(),
+        };
+        let mut empty = empty.message();
+        if let Some(m) = empty.as_object_mut() {
+            for k in ["status", "id", "from"] {
+                m.entry(k).or_insert_with(|| "".into());
+            }
+            m.insert("time".into(), 0.into());
+            m.insert("timeNano".into(), 0.into());
+            if let Some(actor) = m.get_mut("Actor").and_then(|a| a.as_object_mut()) {
+                actor.insert("Attributes".into(), serde_json::Value::Null);
             }
         }
-    }
-    if let Some(f) = a
-        .format
-        .as_deref()
-        .filter(|f| *f != "json" && !f.is_empty())
-        && let Err(e) = templates::parse(&unescape_tabs(f))
-    {
-        return o.fail(e.to_string());
+        let checked = parse_format(f).and_then(|t| {
+            t.execute_typed(
+                &empty,
+                &[("", "*events.Message"), ("Actor", "events.Actor")],
+            )
+            .map_err(|e| e.to_string())
+        });
+        if let Err(e) = checked {
+            o.errln(format!("Error parsing format: {e}"));
+            o.code = 64;
+            return;
+        }
     }
     let opts = EventsOptions {
         since,
@@ -130,16 +148,31 @@ pub fn follow(f: &FollowEvents, d: &Daemon, o: &mut Outcome) -> Option<FollowEve
     })
 }
 
+/// `--format` as the CLI reads it: `json` is `{{json .}}`.
+fn parse_format(f: &str) -> Result<crate::golang::template::Template, String> {
+    let src = if f == "json" {
+        "{{json .}}".to_string()
+    } else {
+        unescape_tabs(f)
+    };
+    templates::parse(&src).map_err(|e| e.to_string())
+}
+
 fn print_events(list: &[Event], format: Option<&str>, o: &mut Outcome) -> Result<(), String> {
     let tmpl = match format {
         None | Some("") => None,
-        Some("json") => Some(templates::parse("{{json .}}").map_err(|e| e.to_string())?),
-        Some(f) => Some(templates::parse(&unescape_tabs(f)).map_err(|e| e.to_string())?),
+        Some(f) => Some(parse_format(f)?),
     };
     for e in list {
         match &tmpl {
             None => o.outln(e.pretty()),
-            Some(t) => o.outln(t.execute(&e.message()).map_err(|e| e.to_string())?),
+            Some(t) => o.outln(
+                t.execute_typed(
+                    &e.message(),
+                    &[("", "events.Message"), ("Actor", "events.Actor")],
+                )
+                .map_err(|e| e.to_string())?,
+            ),
         }
     }
     Ok(())

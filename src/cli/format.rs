@@ -43,8 +43,67 @@ pub fn unescape_tabs(s: &str) -> String {
     s.replace("\\t", "\t").replace("\\n", "\n")
 }
 
-/// Renders rows: each a JSON object whose keys are the template's fields.
-pub fn render(format: &Format, header: &Value, rows: &[Value]) -> Result<String, String> {
+/// The Go type a command's rows stand for, and how the CLI words an error executing the
+/// template over one (`failed to execute template: ` for `ps`).
+#[derive(Clone, Copy, Debug)]
+pub struct RowType {
+    /// `*formatter.ContainerContext`.
+    pub name: &'static str,
+    /// Put before the template's error.
+    pub prefix: &'static str,
+    /// Whether the error's column counts in the `--format` as typed (with its `table `
+    /// and its typed `\t`), as `docker ps` reports it.
+    pub typed_columns: bool,
+}
+
+/// A template error's `:1:COL:` counted in `typed` (the `--format` as given) rather than
+/// in the template made of it (its `table ` prefix gone, typed `\t` and `\n` made one
+/// character).
+fn typed_column(err: &str, typed: &str) -> String {
+    let Some(rest) = err.strip_prefix("template: :1:") else {
+        return err.to_string();
+    };
+    let Some((col, tail)) = rest.split_once(':') else {
+        return err.to_string();
+    };
+    let Ok(col) = col.parse::<usize>() else {
+        return err.to_string();
+    };
+    let mut i = if typed.starts_with("table ") { 6 } else { 0 };
+    let mut p = 0;
+    while p < col {
+        let Some(c) = typed.get(i..).and_then(|t| t.chars().next()) else {
+            break;
+        };
+        let escape = typed
+            .get(i..)
+            .is_some_and(|t| t.starts_with("\\t") || t.starts_with("\\n"));
+        i += if escape { 2 } else { c.len_utf8() };
+        p += if escape { 1 } else { c.len_utf8() };
+    }
+    format!("template: :1:{i}:{tail}")
+}
+
+/// Renders rows: each a JSON object whose keys are the template's fields; with `row_type`
+/// a field the rows lack is Go's error for a struct, not `<no value>`.
+pub fn render(
+    format: &Format,
+    header: &Value,
+    rows: &[Value],
+    row_type: Option<RowType>,
+    typed: Option<&str>,
+) -> Result<String, String> {
+    let run = |tmpl: &crate::golang::template::Template, r: &Value| match row_type {
+        Some(t) => tmpl.execute_typed(r, &[("", t.name)]).map_err(|e| {
+            let e = e.to_string();
+            let e = match typed.filter(|_| t.typed_columns) {
+                Some(typed) => typed_column(&e, typed),
+                None => e,
+            };
+            format!("{}{e}", t.prefix)
+        }),
+        None => tmpl.execute(r).map_err(|e| e.to_string()),
+    };
     match format {
         Format::Json => {
             let mut out = String::new();
@@ -58,7 +117,7 @@ pub fn render(format: &Format, header: &Value, rows: &[Value]) -> Result<String,
             let tmpl = templates::parse(t).map_err(|e| e.to_string())?;
             let mut out = String::new();
             for r in rows {
-                out.push_str(&tmpl.execute(r).map_err(|e| e.to_string())?);
+                out.push_str(&run(&tmpl, r)?);
                 out.push('\n');
             }
             Ok(out)
@@ -69,7 +128,7 @@ pub fn render(format: &Format, header: &Value, rows: &[Value]) -> Result<String,
             text.push_str(&tmpl.execute(header).map_err(|e| e.to_string())?);
             text.push('\n');
             for r in rows {
-                text.push_str(&tmpl.execute(r).map_err(|e| e.to_string())?);
+                text.push_str(&run(&tmpl, r)?);
                 text.push('\n');
             }
             Ok(tabwriter::align(&text, 10, 3))

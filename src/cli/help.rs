@@ -29,6 +29,7 @@ pub fn text(path: &str) -> Option<&'static str> {
         "attach" => include_str!("help/attach.txt"),
         "port" => include_str!("help/port.txt"),
         "logs" => include_str!("help/logs.txt"),
+        "kill" => include_str!("help/kill.txt"),
         "events" => include_str!("help/events.txt"),
         "version" => include_str!("help/version.txt"),
         "link" => include_str!("help/link.txt"),
@@ -119,7 +120,7 @@ pub fn docker_aliases(argv: &[String]) -> Vec<String> {
                 "ls" | "list" | "ps" => Some("ps"),
                 "remove" => Some("rm"),
                 s @ ("run" | "create" | "start" | "stop" | "restart" | "rm" | "rename"
-                | "inspect" | "exec" | "attach" | "port" | "logs") => Some(s),
+                | "inspect" | "exec" | "attach" | "port" | "logs" | "kill") => Some(s),
                 _ => None,
             };
             match top {
@@ -135,10 +136,10 @@ pub fn docker_aliases(argv: &[String]) -> Vec<String> {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 22] = [
+    const TOP: [&str; 23] = [
         "network", "run", "create", "start", "stop", "restart", "rm", "rename", "ps", "inspect",
         "system", "exec", "attach", "link", "scenario", "daemon", "state", "image", "port",
-        "version", "logs", "events",
+        "version", "logs", "events", "kill",
     ];
     const NETWORK: [&str; 9] = [
         "create",

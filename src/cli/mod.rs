@@ -139,6 +139,7 @@ impl Cli {
                     | Some(Command::Run(_) | Command::Create(_) | Command::Start(_))
                     | Some(Command::Stop(_) | Command::Restart(_) | Command::Rm(_))
                     | Some(Command::Rename(_) | Command::Ps(_) | Command::Inspect(_))
+                    | Some(Command::Kill(_))
                     | Some(Command::Exec(_) | Command::Attach(_) | Command::Port(_))
                     | Some(Command::Logs(_) | Command::Events(_))
                     | Some(Command::Link { command: Some(_) })
@@ -184,6 +185,7 @@ impl Cli {
             Some(Command::Exec(a)) if !self.trace => a.scope(),
             Some(Command::Port(a)) => a.scope(),
             Some(Command::Logs(a)) => a.scope(),
+            Some(Command::Kill(a)) => a.scope(),
             // The events are the host's own: no object needs loading.
             Some(Command::Events(_)) => Scope::of(&[], &[]),
             _ => Scope::All,
@@ -236,6 +238,8 @@ pub enum Command {
     Rm(container::RmArgs),
     /// Rename a container
     Rename(container::NamesArgs),
+    /// Kill one or more running containers
+    Kill(container::KillArgs),
     /// List containers
     Ps(container::PsArgs),
     /// Return low-level information on Docker objects
@@ -576,6 +580,7 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::Restart(a)) => container::stop(a, prog, true, daemon, &mut o),
         Some(Command::Rm(a)) => container::rm(a, prog, daemon, &mut o),
         Some(Command::Rename(a)) => container::rename(a, prog, daemon, &mut o),
+        Some(Command::Kill(a)) => container::kill(a, prog, daemon, &mut o),
         Some(Command::Ps(a)) => container::ps(a, prog, daemon, &mut o),
         Some(Command::Inspect(a)) => container::inspect(a, prog, daemon, &mut o),
         Some(Command::Exec(a)) => container::exec(a, cli, prog, daemon, input, &mut o),
@@ -653,6 +658,7 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::Restart(_)) => "restart",
         Some(Command::Rm(_)) => "rm",
         Some(Command::Rename(_)) => "rename",
+        Some(Command::Kill(_)) => "kill",
         Some(Command::Ps(_)) => "ps",
         Some(Command::Inspect(_)) => "inspect",
         Some(Command::Exec(_)) => "exec",

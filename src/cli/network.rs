@@ -383,18 +383,9 @@ fn create(a: &CreateArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
 
 /// Splits `--filter` values into terms (`bad format of filter (expected name=value)`).
 fn parse_filters(items: &[String]) -> Result<NetworkFilters, String> {
-    let mut f = NetworkFilters::default();
-    for i in items {
-        match i.split_once('=') {
-            Some((k, v)) => f.terms.push((k.trim().to_lowercase(), v.to_string())),
-            None => {
-                return Err(format!(
-                    "invalid argument \"{i}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
-                ));
-            }
-        }
-    }
-    Ok(f)
+    Ok(NetworkFilters {
+        terms: super::opts::filter_terms(items)?,
+    })
 }
 
 const NETWORK_LS_TABLE: &str = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
@@ -446,7 +437,12 @@ fn ls(a: &LsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
         "Scope": "SCOPE",
     });
     let fmt = Format::parse(a.format.as_deref(), NETWORK_LS_TABLE);
-    match format::render(&fmt, &header, &rows) {
+    let row_type = format::RowType {
+        name: "*network.networkContext",
+        prefix: "template parsing error: ",
+        typed_columns: false,
+    };
+    match format::render(&fmt, &header, &rows, Some(row_type), None) {
         Ok(s) => o.out(s),
         Err(e) => o.fail(e),
     }

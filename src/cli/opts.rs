@@ -188,6 +188,23 @@ pub(super) fn parse_publish(spec: &str) -> Result<(String, PortBinding), String>
     ))
 }
 
+/// docker/cli's `FilterOpt.Set` over each `-f/--filter` value: `name=value`, the name
+/// lower-cased and both trimmed, an empty value skipped; `Err` is the flag's error.
+pub(super) fn filter_terms(flags: &[String]) -> Result<Vec<(String, String)>, String> {
+    let mut terms = Vec::new();
+    for f in flags.iter().filter(|f| !f.is_empty()) {
+        match f.split_once('=') {
+            Some((k, v)) => terms.push((k.trim().to_lowercase(), v.trim().to_string())),
+            None => {
+                return Err(format!(
+                    "invalid argument \"{f}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)"
+                ));
+            }
+        }
+    }
+    Ok(terms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -223,6 +223,17 @@ impl Query {
         }
     }
 
+    /// A `since`/`until` value (moby's `ParseTimestamps`), as virtual time; `None` when
+    /// absent or empty.
+    pub fn timestamp(&self, key: &str) -> Result<Option<crate::time::Instant>, Error> {
+        match self.get(key).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => crate::docker::timestamp::parse_timestamps(v)
+                .map(Some)
+                .map_err(|e| Error::new(crate::docker::Kind::InvalidParameter, e)),
+        }
+    }
+
     /// `?filters=` as `(key, value)` terms: the CLI's map of booleans
     /// (`{"driver":{"bridge":true}}`) or docker-py's lists (`{"id":["4b63"]}`), both accepted
     /// as moby's `filters.FromJSON` does.

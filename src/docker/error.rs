@@ -601,13 +601,6 @@ impl Error {
             "vnet does not support the until filter of network prune yet".into(),
         )
     }
-    /// vnet's own: `kill` with a signal other than SIGKILL.
-    pub fn signal_unsupported(signal: &str) -> Error {
-        e(
-            Kind::InvalidParameter,
-            format!("vnet delivers only SIGKILL, not {signal}"),
-        )
-    }
     /// vnet's own: an attach request that does not ask to upgrade the connection.
     pub fn attach_needs_upgrade() -> Error {
         e(

@@ -162,12 +162,9 @@ pub(super) async fn stop(
 
 /// `POST /containers/{id}/kill`: SIGKILL only.
 pub(super) async fn kill(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
-    let signal = q.get("signal").unwrap_or_default().to_uppercase();
-    if !matches!(signal.as_str(), "" | "KILL" | "SIGKILL" | "9") {
-        return Err(Error::signal_unsupported(&signal));
-    }
+    let signal = q.get("signal").unwrap_or_default().to_string();
     let scope = Scope::of(std::slice::from_ref(&term), &[]);
-    host::write_in(host, scope, move |d| d.container_kill(&term)).await?;
+    host::write_in(host, scope, move |d| d.container_kill(&term, Some(&signal))).await?;
     Ok(http::status(204))
 }
 
@@ -507,26 +504,17 @@ pub(super) async fn logs(
     version: Option<&str>,
 ) -> Result<Reply, Error> {
     use crate::docker::container::{LogStream, LogsOptions};
-    use crate::docker::timestamp::parse_timestamps;
     let (stdout, stderr) = (q.bool("stdout"), q.bool("stderr"));
     if !(stdout || stderr) {
         return Err(http::bad_request(
             "Bad parameters: you must choose at least one stream",
         ));
     }
-    let stamp = |key: &str| -> Result<Option<crate::time::Instant>, Error> {
-        match q.get(key).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => parse_timestamps(v)
-                .map(Some)
-                .map_err(|e| Error::new(crate::docker::Kind::InvalidParameter, e)),
-        }
-    };
     let mut opts = LogsOptions {
         stdout,
         stderr,
-        since: stamp("since")?,
-        until: stamp("until")?,
+        since: q.timestamp("since")?,
+        until: q.timestamp("until")?,
         // moby's Atoi of `tail`: anything but a number (`all`) is every line.
         tail: q
             .get("tail")

@@ -97,17 +97,8 @@ pub(super) fn swarm_leave() -> Reply {
 /// is moby's rule, on the wall clock.
 pub(super) async fn events(host: &Arc<Host>, q: &http::Query) -> Result<Reply, Error> {
     use crate::docker::events::EventsOptions;
-    use crate::docker::timestamp::parse_timestamps;
     use crate::store::Scope;
-    let stamp = |key: &str| -> Result<Option<crate::time::Instant>, Error> {
-        match q.get(key).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => parse_timestamps(v)
-                .map(Some)
-                .map_err(|e| Error::new(crate::docker::Kind::InvalidParameter, e)),
-        }
-    };
-    let (since, until) = (stamp("since")?, stamp("until")?);
+    let (since, until) = (q.timestamp("since")?, q.timestamp("until")?);
     let raw = |t: Option<crate::time::Instant>, key: &str| t.map(|t| (t, q.get(key).unwrap_or("")));
     crate::docker::events::check_range(raw(since, "since"), raw(until, "until"))?;
     let mut opts = EventsOptions {

@@ -95,15 +95,31 @@ impl Daemon {
         }
     }
 
-    /// `POST /containers/{id}/kill`: SIGKILL, exit code 137.
-    pub fn container_kill(&mut self, term: &str) -> Result<()> {
+    /// `POST /containers/{id}/kill?signal=S` (moby's `ContainerKill`; SIGKILL when no
+    /// signal is given). The signal goes to PID 1, which in its PID namespace gets only
+    /// those it handles, and SIGKILL: an image's servers (nginx, redis) end on SIGTERM,
+    /// SIGINT and SIGQUIT with status 0 and take others (SIGHUP) in their stride; a shell
+    /// or any other program as PID 1 handles none that would end it. SIGKILL ends
+    /// anything, status 137.
+    pub fn container_kill(&mut self, term: &str, signal: Option<&str>) -> Result<()> {
+        let sig = match signal.filter(|s| !s.is_empty()) {
+            None => 9,
+            Some(s) => parse_signal(s)?,
+        };
         let cid = self.find_container(term)?;
         let c = self.state.container(&cid)?;
         if !c.is_running() {
             return Err(Error::kill_not_running(term, &cid));
         }
-        self.container_event(&cid, "kill", &[("signal", "9".into())]);
-        self.exit(&cid, 137);
+        let server = self
+            .image(&c.config.image)
+            .is_some_and(|i| i.exits_on_stop_signal);
+        self.container_event(&cid, "kill", &[("signal", sig.to_string())]);
+        match sig {
+            9 => self.exit(&cid, 137),
+            2 | 3 | 15 if server => self.exit(&cid, 0),
+            _ => {}
+        }
         Ok(())
     }
 
@@ -242,6 +258,43 @@ impl Daemon {
         self.container_event(&cid, "restart", &[]);
         Ok(())
     }
+}
+
+/// moby's `signal.ParseSignal`: a number other than 0, or a name with or without `SIG`,
+/// in any case (Linux's numbers).
+pub fn parse_signal(s: &str) -> Result<u32> {
+    const NAMES: [&str; 31] = [
+        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+        "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+        "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+    ];
+    let invalid = || {
+        Error::new(
+            crate::docker::Kind::InvalidParameter,
+            format!("Invalid signal: {s}"),
+        )
+    };
+    if let Ok(n) = s.parse::<i64>() {
+        return u32::try_from(n)
+            .ok()
+            .filter(|n| (1..=64).contains(n))
+            .ok_or_else(invalid);
+    }
+    let name = s.to_uppercase();
+    let name = name.strip_prefix("SIG").unwrap_or(&name);
+    let extra = match name {
+        "IOT" => Some(6),
+        "POLL" => Some(29),
+        "RTMIN" => Some(34),
+        "RTMAX" => Some(64),
+        _ => None,
+    };
+    NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map(|i| i as u32 + 1)
+        .or(extra)
+        .ok_or_else(invalid)
 }
 
 /// A removed container's `destroy` attributes: its image, name and labels.

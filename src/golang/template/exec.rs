@@ -15,13 +15,22 @@ use crate::golang::fmt::{sprint_value, type_name, write_value};
 use serde_json::Value;
 use std::fmt;
 
-/// Runs `root` against `data`; `strict` is `missingkey=error`.
+/// How missing fields read.
+pub(super) struct Mode<'a> {
+    /// `missingkey=error`.
+    pub strict: bool,
+    /// The objects of the data that stand for Go structs (by address), and their types'
+    /// names.
+    pub structs: &'a [(usize, String)],
+}
+
+/// Runs `root` against `data`.
 pub(super) fn execute(
     src: &str,
     funcs: &[Func],
     root: &[Node],
     data: &Value,
-    strict: bool,
+    mode: Mode<'_>,
     budget: &Budget,
 ) -> Res<String> {
     let mut st = State {
@@ -29,7 +38,8 @@ pub(super) fn execute(
         funcs,
         vars: vec![("$".into(), Some(data.clone()))],
         out: String::new(),
-        strict,
+        strict: mode.strict,
+        structs: mode.structs,
         budget,
         at: None,
     };
@@ -65,6 +75,8 @@ struct State<'a> {
     out: String,
     /// `missingkey=error`.
     strict: bool,
+    /// The objects that stand for Go structs (see [`Mode`]).
+    structs: &'a [(usize, String)],
     budget: &'a Budget,
     /// The last pipeline or range evaluated, for a limit's error.
     at: Option<Span>,
@@ -118,9 +130,19 @@ impl State<'_> {
     }
 
     fn err(&self, at: Span, msg: impl fmt::Display) -> Error {
-        let before = &self.src[..at.0];
+        // Go places a chain of fields (`.A.B`, `$x.A`) where its second field starts
+        // (parse.go `operand`: the chain's position is the peeked token's).
+        let text = self.src.get(at.0..at.1).unwrap_or("");
+        let pos = match text.chars().next() {
+            Some('.' | '$') => text
+                .get(1..)
+                .and_then(|t| t.find('.'))
+                .map_or(at.0, |i| at.0 + 1 + i),
+            _ => at.0,
+        };
+        let before = &self.src[..pos];
         let line = 1 + before.matches('\n').count();
-        let col = at.0 - before.rfind('\n').map_or(0, |i| i + 1);
+        let col = pos - before.rfind('\n').map_or(0, |i| i + 1);
         let ctx = &self.src[at.0..at.1];
         let ctx = match ctx.char_indices().nth(20) {
             Some((i, _)) => format!("{}...", &ctx[..i]),
@@ -349,11 +371,23 @@ impl State<'_> {
         })
     }
 
+    /// The Go struct type object `m` stands for, if it is one of the data's structs.
+    fn struct_type(&self, m: &serde_json::Map<String, Value>) -> Option<&str> {
+        self.structs
+            .iter()
+            .find(|(p, _)| *p == std::ptr::from_ref(m) as usize)
+            .map(|(_, t)| t.as_str())
+    }
+
     /// Follows `.A.B`: a missing key gives no value; null stays null (lenient).
     fn fields(&self, a: &Arg, start: Option<&Value>, names: &[String]) -> Res<Val> {
         let mut cur = start;
         for n in names {
             cur = match cur {
+                Some(Value::Object(m)) if !m.contains_key(n) && self.struct_type(m).is_some() => {
+                    let t = self.struct_type(m).unwrap_or_default();
+                    return Err(self.err(a.at, format!("can't evaluate field {n} in type {t}")));
+                }
                 Some(Value::Object(m)) if self.strict && !m.contains_key(n) => {
                     return Err(self.err(a.at, format!("map has no entry for key {n:?}")));
                 }

@@ -166,6 +166,41 @@ impl Template {
         self.run(data, true)
     }
 
+    /// Executes against `data` standing for Go structs: `types` names the struct at each
+    /// path of object keys from the root (`""` the root itself, `"Actor"` a field of it), and
+    /// a field missing from one of those is Go's error for a struct (`can't evaluate field X
+    /// in type *formatter.ContainerContext`); other objects are maps (a missing key is no
+    /// value). Only fields reached from the root through those objects are known as
+    /// structs; inside `range` and `with` they read as maps.
+    pub fn execute_typed(&self, data: &Value, types: &[(&str, &str)]) -> Result<String, Error> {
+        let structs: Vec<(usize, String)> = types
+            .iter()
+            .filter_map(|(path, name)| {
+                let mut cur = data;
+                for k in path.split('.').filter(|k| !k.is_empty()) {
+                    cur = cur.get(k)?;
+                }
+                Some((
+                    std::ptr::from_ref(cur.as_object()?) as usize,
+                    (*name).to_string(),
+                ))
+            })
+            .collect();
+        with_stack(self.depth, || {
+            exec::execute(
+                &self.src,
+                &self.funcs,
+                &self.root,
+                data,
+                exec::Mode {
+                    strict: false,
+                    structs: &structs,
+                },
+                &self.budget,
+            )
+        })?
+    }
+
     fn run(&self, data: &Value, strict: bool) -> Result<String, Error> {
         with_stack(self.depth, || {
             exec::execute(
@@ -173,7 +208,10 @@ impl Template {
                 &self.funcs,
                 &self.root,
                 data,
-                strict,
+                exec::Mode {
+                    strict,
+                    structs: &[],
+                },
                 &self.budget,
             )
         })?

@@ -66,10 +66,10 @@ fn null_prints_nil_and_field_on_null_is_lenient() {
 #[test]
 fn field_on_scalar_is_an_error() {
     let spec = r#"
-            {{.Name.Foo}} => template: :1:2: executing "" at <.Name.Foo>: can't evaluate field Foo in type string
-            x⏎ {{.Count.X}} => template: :2:3: executing "" at <.Count.X>: can't evaluate field X in type int
-            {{.Ratio.X}} => template: :1:2: executing "" at <.Ratio.X>: can't evaluate field X in type float64
-            {{$x := .Tags}}{{$x.X}} => template: :1:17: executing "" at <$x.X>: can't evaluate field X in type []interface {}
+            {{.Name.Foo}} => template: :1:7: executing "" at <.Name.Foo>: can't evaluate field Foo in type string
+            x⏎ {{.Count.X}} => template: :2:9: executing "" at <.Count.X>: can't evaluate field X in type int
+            {{.Ratio.X}} => template: :1:8: executing "" at <.Ratio.X>: can't evaluate field X in type float64
+            {{$x := .Tags}}{{$x.X}} => template: :1:19: executing "" at <$x.X>: can't evaluate field X in type []interface {}
         "#;
     check(&data(), spec);
 }
