@@ -118,15 +118,11 @@ fn range_over_a_huge_integer() {
     let v = lab("tmpl-range");
     let f = "{{range 9223372036854775807}}{{end}}";
     let err = "template: :1:8: executing \"\" at <9223372036854775807>: vnet: template execution over its limit of 10000000 steps\n";
-    check(&v, &["ps", "-a", "--format", f], "", err, 1);
-    check(
-        &v,
-        &["inspect", "--format", f, "c1"],
-        "\n",
-        &format!("template parsing error: {err}"),
-        1,
-    );
-    check(&v, &["network", "ls", "--format", f], "", err, 1);
+    let ps_err = format!("failed to execute template: {err}");
+    check(&v, &["ps", "-a", "--format", f], "", &ps_err, 1);
+    let parsing = format!("template parsing error: {err}");
+    check(&v, &["inspect", "--format", f, "c1"], "\n", &parsing, 1);
+    check(&v, &["network", "ls", "--format", f], "", &parsing, 1);
 }
 
 #[test]
@@ -136,7 +132,7 @@ fn pad_with_huge_and_negative_counts() {
         &v,
         &["ps", "-a", "--format", r#"{{pad "x" 999999999999 0}}"#],
         "",
-        "template: :1:2: executing \"\" at <pad \"x\" 999999999999...>: error calling pad: vnet: template value over its limit of 16 MiB\n",
+        "failed to execute template: template: :1:2: executing \"\" at <pad \"x\" 999999999999...>: error calling pad: vnet: template value over its limit of 16 MiB\n",
         1,
     );
     // docker/cli's `pad` is `strings.Repeat`, whose panic on a negative count the template
@@ -145,7 +141,7 @@ fn pad_with_huge_and_negative_counts() {
         &v,
         &["ps", "-a", "--format", r#"{{pad "x" -1 0}}"#],
         "",
-        "template: :1:2: executing \"\" at <pad \"x\" -1 0>: error calling pad: strings: negative Repeat count\n",
+        "failed to execute template: template: :1:2: executing \"\" at <pad \"x\" -1 0>: error calling pad: strings: negative Repeat count\n",
         1,
     );
     check(
@@ -169,7 +165,7 @@ fn output_past_the_limit() {
             r#"{{range 200}}{{printf "%1000000d" 1}}{{end}}"#,
         ],
         "",
-        "template: :1:15: executing \"\" at <printf \"%1000000d\" 1>: vnet: template output and values over their limit of 64 MiB\n",
+        "failed to execute template: template: :1:15: executing \"\" at <printf \"%1000000d\" 1>: vnet: template output and values over their limit of 64 MiB\n",
         1,
     );
 }

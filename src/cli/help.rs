@@ -30,6 +30,9 @@ pub fn text(path: &str) -> Option<&'static str> {
         "port" => include_str!("help/port.txt"),
         "logs" => include_str!("help/logs.txt"),
         "kill" => include_str!("help/kill.txt"),
+        "container" => include_str!("help/container.txt"),
+        "container prune" => include_str!("help/container-prune.txt"),
+        "system prune" => include_str!("help/system-prune.txt"),
         "events" => include_str!("help/events.txt"),
         "version" => include_str!("help/version.txt"),
         "link" => include_str!("help/link.txt"),
@@ -136,10 +139,31 @@ pub fn docker_aliases(argv: &[String]) -> Vec<String> {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 23] = [
-        "network", "run", "create", "start", "stop", "restart", "rm", "rename", "ps", "inspect",
-        "system", "exec", "attach", "link", "scenario", "daemon", "state", "image", "port",
-        "version", "logs", "events", "kill",
+    const TOP: [&str; 24] = [
+        "network",
+        "run",
+        "create",
+        "start",
+        "stop",
+        "restart",
+        "rm",
+        "rename",
+        "ps",
+        "inspect",
+        "system",
+        "exec",
+        "attach",
+        "link",
+        "scenario",
+        "daemon",
+        "state",
+        "image",
+        "port",
+        "version",
+        "logs",
+        "events",
+        "kill",
+        "container",
     ];
     const NETWORK: [&str; 9] = [
         "create",
@@ -158,7 +182,9 @@ pub fn path_of(argv: &[String]) -> String {
     };
     let sub = match top {
         "network" => words.find(|w| NETWORK.contains(w) || !w.starts_with('-')),
-        "system" | "link" | "scenario" | "state" | "image" => words.find(|w| !w.starts_with('-')),
+        "system" | "link" | "scenario" | "state" | "image" | "container" => {
+            words.find(|w| !w.starts_with('-'))
+        }
         _ => None,
     };
     match sub {
@@ -167,6 +193,8 @@ pub fn path_of(argv: &[String]) -> String {
         Some(s) if top == "network" && NETWORK.contains(&s) => format!("network {s}"),
         Some("reset") if top == "system" => "system reset".to_string(),
         Some("dns-order") if top == "system" => "system dns-order".to_string(),
+        Some("prune") if top == "system" => "system prune".to_string(),
+        Some("prune") if top == "container" => "container prune".to_string(),
         Some(s @ ("set" | "clear" | "ls")) if top == "link" => format!("link {s}"),
         Some("run") if top == "scenario" => "scenario run".to_string(),
         Some("list") if top == "image" => "image ls".to_string(),
@@ -192,6 +220,12 @@ mod tests {
             "network prune",
             "network connect",
             "network disconnect",
+            "container",
+            "container prune",
+            "system prune",
+            "logs",
+            "events",
+            "kill",
             "run",
             "create",
             "start",

@@ -21,6 +21,7 @@ mod network;
 mod opts;
 pub use opts::parse_kv;
 mod port;
+mod prune;
 pub mod templates;
 
 use crate::cluster::{Cluster, DEFAULT_HOST};
@@ -140,6 +141,7 @@ impl Cli {
                     | Some(Command::Stop(_) | Command::Restart(_) | Command::Rm(_))
                     | Some(Command::Rename(_) | Command::Ps(_) | Command::Inspect(_))
                     | Some(Command::Kill(_))
+                    | Some(Command::Container { command: Some(_) })
                     | Some(Command::Exec(_) | Command::Attach(_) | Command::Port(_))
                     | Some(Command::Logs(_) | Command::Events(_))
                     | Some(Command::Link { command: Some(_) })
@@ -240,6 +242,12 @@ pub enum Command {
     Rename(container::NamesArgs),
     /// Kill one or more running containers
     Kill(container::KillArgs),
+    /// Manage containers
+    Container {
+        /// The container command.
+        #[command(subcommand)]
+        command: Option<ContainerCommand>,
+    },
     /// List containers
     Ps(container::PsArgs),
     /// Return low-level information on Docker objects
@@ -305,6 +313,14 @@ pub struct DaemonArgs {
     pub socket: Option<PathBuf>,
 }
 
+/// `vnet container ...`: the commands of the same names (`container ls` is `ps`), and
+/// those only the management command has.
+#[derive(Subcommand, Debug)]
+pub enum ContainerCommand {
+    /// Remove all stopped containers
+    Prune(prune::ContainerPruneArgs),
+}
+
 /// `vnet scenario ...`.
 #[derive(Subcommand, Debug)]
 pub enum ScenarioCommand {
@@ -364,6 +380,8 @@ pub enum SystemCommand {
         /// registration|shuffle
         order: Option<String>,
     },
+    /// Remove unused data
+    Prune(prune::SystemPruneArgs),
     /// Remove all state (networks, containers, the clock) and start over
     Reset {
         /// Do not prompt for confirmation
@@ -623,6 +641,15 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
                 "unknown DNS order {other:?}: give registration or shuffle"
             )),
         },
+        Some(Command::System {
+            command: Some(SystemCommand::Prune(a)),
+        }) => prune::system_prune(a, prog, daemon, input, &mut o),
+        Some(Command::Container { command: None }) => {
+            o.stderr.push_str(&help::render("container", prog));
+        }
+        Some(Command::Container {
+            command: Some(ContainerCommand::Prune(a)),
+        }) => prune::container_prune(a, prog, daemon, input, &mut o),
         Some(Command::System { command: Some(_) }) => {
             o.fail("vnet system reset acts on the state directory; run it with the vnet binary");
         }
@@ -696,6 +723,11 @@ fn command_path(cli: &Cli) -> String {
             Some(host::HostCommand::Exec(_)) => "host exec",
         },
         Some(Command::Daemon(_)) => "daemon",
+        Some(Command::System {
+            command: Some(SystemCommand::Prune(_)),
+        }) => "system prune",
+        Some(Command::Container { command: None }) => "container",
+        Some(Command::Container { command: Some(_) }) => "container prune",
         Some(Command::System { command: Some(_) }) => "system reset",
         Some(Command::State { command: None }) => "state",
         Some(Command::State {

@@ -335,3 +335,25 @@ def test_events_replayed_with_filters(client):
                               filters={"type": "network", "network": "events-net"}))
     assert [e["Action"] for e in nets] == ["create", "connect", "disconnect"]
     assert nets[1]["Actor"]["Attributes"]["container"] == c.id
+
+
+def test_prunes_and_kill_signals(client):
+    web = client.containers.run("nginx", detach=True, name="prune-web")
+    shell = client.containers.run("busybox", detach=True, tty=True, stdin_open=True, name="prune-shell")
+    shell.kill(signal="SIGTERM")  # a shell as PID 1 does not handle it
+    shell.reload()
+    assert shell.status == "running"
+    shell.kill()
+    shell.reload()
+    assert (shell.status, shell.attrs["State"]["ExitCode"]) == ("exited", 137)
+    with pytest.raises(docker.errors.APIError) as e:
+        web.kill(signal="NOPE")
+    assert "Invalid signal: NOPE" in str(e.value)
+    web.kill(signal="TERM")
+    web.reload()
+    assert (web.status, web.attrs["State"]["ExitCode"]) == ("exited", 0)
+    report = client.containers.prune(filters={"label": "nothing=here"})
+    assert report == {"ContainersDeleted": None, "SpaceReclaimed": 0}
+    report = client.containers.prune()
+    assert sorted(report["ContainersDeleted"]) == sorted([web.id, shell.id])
+    assert client.images.prune() == {"ImagesDeleted": None, "SpaceReclaimed": 0}

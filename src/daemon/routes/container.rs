@@ -589,3 +589,19 @@ pub(super) async fn logs(
     );
     Ok(r)
 }
+
+/// `POST /containers/prune` (moby's `postContainersPrune`): the stopped containers removed,
+/// `ContainersDeleted` null when none; nothing is reclaimed (no container writes bytes).
+pub(super) async fn prune(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
+    let filters = q.filters()?;
+    host::write_json(host, 200, move |d| {
+        let ids = d.container_prune(&filters)?;
+        let deleted = if ids.is_empty() {
+            Value::Null
+        } else {
+            json!(ids)
+        };
+        Ok(json!({ "ContainersDeleted": deleted, "SpaceReclaimed": 0 }))
+    })
+    .await
+}

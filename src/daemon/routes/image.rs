@@ -1,8 +1,8 @@
-//! The image routes: inspect, and a pull that downloads nothing (an image only brings
+//! The image routes: inspect, prune (nothing to remove), and a pull that downloads nothing (an image only brings
 //! defaults, see [`image`](crate::docker::image)).
 //!
 //! Mirrors moby v28.2.2 `api/server/router/image/image_routes.go` (`getImagesByName`,
-//! `postImagesCreate`).
+//! `postImagesCreate`, `postImagesPrune`).
 
 use crate::daemon::host::{self, Host};
 use crate::daemon::http::{self, Query, Reply};
@@ -73,4 +73,19 @@ pub(super) async fn pull(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
         HeaderValue::from_static("application/json"),
     );
     Ok(r)
+}
+
+/// `POST /images/prune`: no image is dangling (the catalogue's and the made ones all have
+/// their names) and none is removed with `dangling=false` either: every image vnet has is
+/// one a container may be created from, and they take no space.
+pub(super) fn prune(q: &Query) -> Result<Reply, Error> {
+    for (k, _) in q.filters()? {
+        if !matches!(k.as_str(), "dangling" | "label" | "label!" | "until") {
+            return Err(Error::invalid_filter(&k));
+        }
+    }
+    Ok(http::json(
+        200,
+        &serde_json::json!({ "ImagesDeleted": null, "SpaceReclaimed": 0 }),
+    ))
 }

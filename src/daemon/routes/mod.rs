@@ -1,11 +1,12 @@
 //! The dispatch table: each route of moby v28.2.2 `api/server/router` vnet serves, to its
 //! handler in the file of its moby router (`system.rs`, `network.rs`, `container.rs`,
-//! `exec.rs`, `image.rs`). Each handler decodes the request, calls the
+//! `exec.rs`, `image.rs`, `build.rs`). Each handler decodes the request, calls the
 //! [`docker`](crate::docker) layer through the [`Host`]'s lock-load-save cycle on a blocking
 //! thread, and writes the answer with moby's status codes; its error is answered as moby's
 //! `{"message": …}` here. A route vnet does not serve is moby's 404 `page not found`
 //! (`api/server/server.go`).
 
+mod build;
 mod container;
 mod exec;
 mod image;
@@ -82,6 +83,7 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
 
         (&Method::POST, ["containers", "create"]) => container::create(h, &q, &body).await,
         (&Method::GET, ["containers", "json"]) => container::list(h, &q).await,
+        (&Method::POST, ["containers", "prune"]) => container::prune(h, &q).await,
         (&Method::GET, ["containers", id, "json"]) => container::inspect(h, own(id)).await,
         (&Method::POST, ["containers", id, "start"]) => container::start(h, own(id)).await,
         (&Method::POST, ["containers", id, "stop"]) => container::stop(h, own(id), &q, false).await,
@@ -108,6 +110,8 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
             image::inspect(h, rest.join("/")).await
         }
         (&Method::POST, ["images", "create"]) => image::pull(&host, &q).await,
+        (&Method::POST, ["images", "prune"]) => image::prune(&q),
+        (&Method::POST, ["build", "prune"]) => Ok(build::prune()),
         (&Method::POST, ["swarm", "leave"]) => Ok(system::swarm_leave()),
         _ => Ok(http::page_not_found()),
     };

@@ -610,6 +610,8 @@ impl Daemon {
                 names.push(n.name);
             }
         }
+        let reclaimed = [("reclaimed".to_string(), "0".to_string())].into();
+        self.log_event("network", "prune", "", reclaimed);
         Ok(names)
     }
 
