@@ -27,6 +27,9 @@ pub struct ExecOptions {
     pub env: Vec<String>,
     /// `exec -w`: where the command runs.
     pub workdir: Option<String>,
+    /// The container's own command, run by the daemon in the background: an interrupt is
+    /// the container being stopped, which then ends it (not the command's status).
+    pub background: bool,
 }
 
 /// The deepest a shell may start shells (ash has no limit but the stack's; vnet's shells
@@ -65,6 +68,24 @@ pub fn pace_wall_clock(
         let now = std::time::Instant::now();
         if now >= until {
             return;
+        }
+        std::thread::sleep((until - now).min(std::time::Duration::from_millis(20)));
+    }
+}
+
+/// Waits `d` of wall time (one virtual microsecond a microsecond), waking often enough to
+/// notice `interrupted`; returns how long it waited.
+pub fn wait_wall_clock(d: Duration, interrupted: &dyn Fn() -> bool) -> Duration {
+    let start = std::time::Instant::now();
+    let until = start + std::time::Duration::from_micros(d.as_micros());
+    loop {
+        let now = std::time::Instant::now();
+        if now >= until {
+            return d;
+        }
+        if interrupted() {
+            let spent = u64::try_from((now - start).as_micros()).unwrap_or(u64::MAX);
+            return Duration::from_micros(spent).min(d);
         }
         std::thread::sleep((until - now).min(std::time::Duration::from_millis(20)));
     }

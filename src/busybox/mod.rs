@@ -390,8 +390,44 @@ pub fn run_main(d: &mut Daemon, cid: &str, opts: &ExecOptions) -> Option<ExecRes
     let r = program(&mut d.sandbox(cid), &argv, &run_opts);
     let streamed = tee.map(|t| t.take()).unwrap_or_default();
     d.container_log(cid, &format!("{streamed}{}", r.stdout), &r.stderr);
-    d.container_exit(cid, r.code);
+    // A background command interrupted is a container being stopped: the stop ends it.
+    let stopped = opts.background && opts.terminal.as_ref().is_some_and(|t| t.0.interrupted());
+    if !stopped {
+        d.container_exit(cid, r.code);
+    }
     Some(r)
+}
+
+/// Whether running container `cid`'s command is one [`start_detached`] left running
+/// without running it: it takes time (`ping -c 3 web`, `sleep 5`). The daemon runs it in
+/// the background ([`run_main`] with [`ExecOptions::background`]).
+pub fn main_takes_time(d: &mut Daemon, cid: &str) -> bool {
+    let Some(c) = d.container(cid).ok().filter(|c| c.is_running()) else {
+        return false;
+    };
+    if serves_until_stopped(d, &c.config.image, &c.config.cmd) || main_reads_input(d, cid) {
+        return false;
+    }
+    let argv = main_argv(c);
+    if is_interactive_shell(&argv) {
+        return false;
+    }
+    let line = main_line(&argv);
+    let sb = d.sandbox(cid);
+    let mut shell = Shell::new(&sb.env(false), "sh", &[]).detached();
+    shell.first_slow(&sb, &line).is_some()
+}
+
+/// A container's command as the shell line a detached shell runs.
+fn main_line(argv: &[String]) -> String {
+    match argv {
+        [sh, c, line] if c == "-c" && matches!(applet_name(sh), Some("sh" | "ash")) => line.clone(),
+        _ => argv
+            .iter()
+            .map(|a| sh::quote(a))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
 }
 
 /// A terminal that passes a command's output on and keeps a copy for the container's log
@@ -462,14 +498,7 @@ pub fn start_detached(d: &mut Daemon, cid: &str) -> Option<String> {
         // `run -dt busybox`: the shell waits on its terminal.
         return None;
     }
-    let line = match argv.as_slice() {
-        [sh, c, line] if c == "-c" && matches!(applet_name(sh), Some("sh" | "ash")) => line.clone(),
-        _ => argv
-            .iter()
-            .map(|a| sh::quote(a))
-            .collect::<Vec<_>>()
-            .join(" "),
-    };
+    let line = main_line(&argv);
     let mut sb = d.sandbox(cid);
     let mut shell = Shell::new(&sb.env(tty), "sh", &[]).detached();
     if shell.first_slow(&sb, &line).is_some() {
@@ -771,7 +800,7 @@ fn applet(
         ("cut", _) => cut::run(sb, args, stdin),
         ("sort", _) => sort::run(sb, args, stdin),
         ("seq", _) => seq::run(args),
-        ("sleep", _) => sleep::run(sb, "sleep", args),
+        ("sleep", _) => sleep::run(sb, "sleep", args, opts),
         ("nc", _) => nc::run(sb, args, stdin, opts),
         ("httpd", _) => httpd::run(sb, args),
         ("wget", _) => wget::run(sb, args, opts),

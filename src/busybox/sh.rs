@@ -1147,7 +1147,7 @@ impl Shell {
             (":", _) => ExecResult::default(),
             // ash's builtins, whose errors carry the shell's name.
             ("printf", a) => super::printf::run("sh", a),
-            ("sleep", a) => super::sleep::run(sb, "sh", a),
+            ("sleep", a) => super::sleep::run(sb, "sh", a, opts),
             ("export", names) => {
                 for a in names {
                     match a.split_once('=') {

@@ -1,9 +1,11 @@
 //! `sleep` (busybox coreutils/sleep.c with FANCY_SLEEP, as ash's builtin): waits the sum of
 //! its durations (`1.5`, `2m`; suffixes `s`, `m`, `h`, `d`) in virtual time: the container's
 //! clock moves on, no wall time passes. A wait longer than a command's simulation budget
-//! stops at the budget, as a simulation would.
+//! stops at the budget, as a simulation would. Paced to the wall clock (`--realtime`, a
+//! container's command the daemon runs in the background) it waits that long, and an
+//! interrupt ends it there.
 
-use super::applet::ExecResult;
+use super::applet::{ExecOptions, ExecResult};
 use crate::docker::sandbox::Sandbox;
 use crate::engine::budget::Exceeded;
 use crate::time::Duration;
@@ -27,7 +29,7 @@ fn duration(s: &str) -> Option<f64> {
 }
 
 /// `sleep ARGS`; `name` is what its errors start with (`sleep`, or `sh` for ash's builtin).
-pub fn run(sb: &mut Sandbox, name: &str, args: &[&str]) -> ExecResult {
+pub fn run(sb: &mut Sandbox, name: &str, args: &[&str], opts: &ExecOptions) -> ExecResult {
     let args = match args.split_first() {
         Some((&"--", rest)) => rest,
         _ => args,
@@ -42,9 +44,19 @@ pub fn run(sb: &mut Sandbox, name: &str, args: &[&str]) -> ExecResult {
             None => return ExecResult::err(format!("{name}: invalid number '{a}'\n"), 1),
         }
     }
-    let budget = sb.budget().time;
     let micros = (secs * 1e6).min(u64::MAX as f64) as u64;
     let d = Duration::from_micros(micros);
+    // Paced, the wait is the wall clock's, which an interrupt ends: no budget applies.
+    if let Some(t) = opts.terminal.as_ref().filter(|_| opts.realtime) {
+        let waited = super::applet::wait_wall_clock(d, &|| t.0.interrupted());
+        sb.advance_to(sb.now() + waited);
+        if waited < d {
+            // Interrupted (SIGINT): the shell reports 130.
+            return ExecResult::err(String::new(), 130);
+        }
+        return ExecResult::default();
+    }
+    let budget = sb.budget().time;
     if d > budget {
         sb.advance_to(sb.now() + budget);
         return ExecResult::err(format!("vnet: {}\n", Exceeded::Time(budget)), 1);

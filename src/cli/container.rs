@@ -965,6 +965,7 @@ pub(super) fn exec_options(cli: &super::Cli, tty: bool) -> crate::busybox::ExecO
         depth: 0,
         env: Vec::new(),
         workdir: None,
+        background: false,
     }
 }
 

@@ -494,7 +494,9 @@ fn prune(a: &PruneArgs, prog: &str, d: &mut Daemon, input: &mut dyn BufRead, o: 
                 labels.push((k.to_string(), v.to_string()))
             }
             Some(("until", _)) => {
-                return o.fail("vnet does not support the until filter of network prune yet");
+                return o.daemon_error(&crate::docker::Error::prune_until_unsupported(
+                    "network prune",
+                ));
             }
             Some((k, _)) => {
                 return o.daemon_error(&crate::docker::Error::invalid_filter(k));

@@ -52,7 +52,22 @@ pub(crate) struct Host {
     /// The exit codes of containers `--rm` removed as they exited, for a
     /// `wait?condition=removed` that saw them go (the last ones only).
     removed_exits: Mutex<IndexMap<String, i32>>,
+    /// The containers' own commands that take time, running in the background by
+    /// container ID (`run -d busybox ping -c 3 web`).
+    mains: Mutex<std::collections::BTreeMap<String, Arc<BackgroundMain>>>,
 }
+
+/// A container's command the daemon runs in the background: what stops it, and whether it
+/// has ended (its changes saved).
+pub(crate) struct BackgroundMain {
+    /// Set by a stop, kill or removal of its container.
+    pub stop: std::sync::atomic::AtomicBool,
+    done: tokio::sync::watch::Sender<bool>,
+}
+
+/// How many containers' commands the daemon runs in the background at once (past it, a
+/// container that takes time is left running without running its command).
+pub(crate) const MAX_BACKGROUND_MAINS: usize = 256;
 
 /// How many exit codes of removed containers the daemon remembers.
 const MAX_REMOVED_EXITS: usize = 1024;
@@ -72,6 +87,53 @@ impl Host {
             budget: Default::default(),
             start_waiters: Mutex::default(),
             removed_exits: Mutex::default(),
+            mains: Mutex::default(),
+        }
+    }
+
+    /// Registers container `cid`'s command as running in the background; `None` when one
+    /// runs already or [`MAX_BACKGROUND_MAINS`] do.
+    pub(crate) fn begin_main(&self, cid: &str) -> Option<Arc<BackgroundMain>> {
+        let mut g = self.mains.lock().unwrap_or_else(|p| p.into_inner());
+        if g.contains_key(cid) || g.len() >= MAX_BACKGROUND_MAINS {
+            return None;
+        }
+        let (done, _) = tokio::sync::watch::channel(false);
+        let m = Arc::new(BackgroundMain {
+            stop: std::sync::atomic::AtomicBool::new(false),
+            done,
+        });
+        g.insert(cid.to_string(), m.clone());
+        Some(m)
+    }
+
+    /// Container `cid`'s background command ended, its changes saved.
+    pub(crate) fn end_main(&self, cid: &str) {
+        let m = self
+            .mains
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(cid);
+        if let Some(m) = m {
+            m.done.send_replace(true);
+        }
+    }
+
+    /// Stops container `cid`'s background command, if one runs, and waits until its
+    /// changes are saved (a stop, kill or removal then acts on a container whose command
+    /// has let go).
+    pub(crate) async fn interrupt_main(&self, cid: &str) {
+        let m = self
+            .mains
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(cid)
+            .cloned();
+        if let Some(m) = m {
+            let mut rx = m.done.subscribe();
+            m.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(30), rx.wait_for(|d| *d)).await;
         }
     }
 

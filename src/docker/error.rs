@@ -594,11 +594,12 @@ impl Error {
     pub fn page_not_found() -> Error {
         e(Kind::NotFound, "page not found".into())
     }
-    /// vnet's own: `network prune --filter until=...` is not built.
-    pub fn prune_until_unsupported() -> Error {
+    /// vnet's own: a prune's `--filter until=...` is not built (`what`: `network prune`,
+    /// `container prune`).
+    pub fn prune_until_unsupported(what: &str) -> Error {
         e(
             Kind::InvalidParameter,
-            "vnet does not support the until filter of network prune yet".into(),
+            format!("the until filter of {what} is not simulated yet"),
         )
     }
     /// vnet's own: an attach request that does not ask to upgrade the connection.

@@ -303,11 +303,22 @@ def test_auto_remove(client):
 def test_foreground_run_returns_the_output_and_logs(client):
     client.networks.create("logs-net")
     client.containers.run("nginx", detach=True, name="logs-web", network="logs-net")
-    # create, start, wait, logs: what docker-py's run does without detach (vnet runs a
-    # detached command as it starts when it takes no time; `ping` or `nslookup` would not).
+    # create, start, wait, logs: what docker-py's run does without detach. A command that
+    # takes no time runs as the container starts; one that takes time (ping) runs in the
+    # daemon's background, paced to the wall clock, until it ends.
     out = client.containers.run("busybox", ["sh", "-c", "grep -q logs-net /etc/hosts || echo found"],
                                 network="logs-net", name="logs-once")
     assert out == b"found\n"
+    pings = client.containers.run("busybox", ["ping", "-c", "2", "logs-web"], network="logs-net",
+                                  remove=True).decode()
+    assert pings.startswith("PING logs-web (") and "2 packets transmitted, 2 packets received" in pings
+    forever = client.containers.run("busybox", ["ping", "logs-web"], network="logs-net", detach=True)
+    forever.reload()
+    assert forever.status == "running"
+    forever.stop(timeout=1)
+    forever.reload()
+    assert (forever.status, forever.attrs["State"]["ExitCode"]) == ("exited", 137)
+    assert forever.logs().startswith(b"PING logs-web (")
     with pytest.raises(docker.errors.ContainerError) as e:
         client.containers.run("busybox", ["sh", "-c", "echo oops >&2; exit 3"])
     assert e.value.exit_status == 3 and e.value.stderr == b"oops\n"

@@ -106,28 +106,87 @@ pub(super) async fn inspect(host: &Arc<Host>, term: String) -> Result<Reply, Err
 pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error> {
     let scope = Scope::starting(std::slice::from_ref(&term));
     let h = host.clone();
-    let (id, started) = host::write_in(host, scope, move |d| {
+    let (id, started, background) = host::write_in(host, scope, move |d| {
         let id = d.find_container(&term)?;
         if d.container(&id)?.is_running() {
-            return Ok((id, Ok(304)));
+            return Ok((id, Ok(304), false));
         }
         d.container_start_attached(&id)?;
-        let failed = if h.start_awaited(&id) {
+        let awaited = h.start_awaited(&id);
+        let failed = if awaited {
             // The attached client runs the command.
             busybox::fail_missing_program(d, &id)
         } else {
             busybox::start_detached(d, &id)
         };
+        let background = !awaited && failed.is_none() && busybox::main_takes_time(d, &id);
         match failed {
-            Some(e) => Ok((id, Err(e))),
-            None => Ok((id, Ok(204))),
+            Some(e) => Ok((id, Err(e), false)),
+            None => Ok((id, Ok(204), background)),
         }
     })
     .await?;
     host.started(&id);
+    if background {
+        run_in_background(host, id.clone());
+    }
     match started {
         Ok(code) => Ok(http::status(code)),
         Err(e) => Err(Error::new(crate::docker::Kind::InvalidParameter, e)),
+    }
+}
+
+/// A terminal for a container's command run in the background: nobody reads its output
+/// (the container's log keeps it), it is paced to the wall clock, and a stop interrupts it.
+struct BackgroundTerminal {
+    opened: std::time::Instant,
+    main: Arc<host::BackgroundMain>,
+}
+
+impl crate::busybox::applet::Terminal for BackgroundTerminal {
+    fn write(&self, _: &str) {}
+    fn interrupted(&self) -> bool {
+        self.main.stop.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn pace(&self, elapsed: crate::time::Duration) {
+        crate::busybox::applet::pace_wall_clock(self.opened, elapsed, &|| self.interrupted());
+    }
+}
+
+/// Runs container `cid`'s command, one that takes time, in the background as a process
+/// runs in Docker (`run -d busybox ping -c 3 web`): paced to the wall clock, the state not
+/// held meanwhile, its output logged and the container exited with its status when it
+/// ends; a stop, kill or removal interrupts it first ([`let_go`]).
+fn run_in_background(host: &Arc<Host>, cid: String) {
+    let Some(main) = host.begin_main(&cid) else {
+        return;
+    };
+    let h = host.clone();
+    tokio::task::spawn_blocking(move || {
+        use crate::busybox::applet::Console;
+        let terminal = BackgroundTerminal {
+            opened: std::time::Instant::now(),
+            main,
+        };
+        let opts = ExecOptions {
+            terminal: Some(Console(Arc::new(terminal))),
+            realtime: true,
+            background: true,
+            ..ExecOptions::default()
+        };
+        let scope = Scope::of(std::slice::from_ref(&cid), &[]);
+        let _ = h.run_detached(&scope, |d| Ok(busybox::run_main(d, &cid, &opts)));
+        h.end_main(&cid);
+    });
+}
+
+/// Stops the background command of the container `term` names, if one runs, so that a
+/// stop, kill or removal acts on the container once the command's changes are saved.
+async fn let_go(host: &Arc<Host>, term: &str) {
+    let t = term.to_string();
+    let scope = Scope::of(std::slice::from_ref(&t), &[]);
+    if let Ok(id) = host::read_in(host, scope, move |d| d.find_container(&t)).await {
+        host.interrupt_main(&id).await;
     }
 }
 
@@ -139,6 +198,7 @@ pub(super) async fn stop(
     restart: bool,
 ) -> Result<Reply, Error> {
     let t = q.int("t")?;
+    let_go(host, &term).await;
     let scope = if restart {
         Scope::starting(std::slice::from_ref(&term))
     } else {
@@ -160,9 +220,14 @@ pub(super) async fn stop(
     Ok(http::status(code))
 }
 
-/// `POST /containers/{id}/kill`: SIGKILL only.
+/// `POST /containers/{id}/kill?signal=S` (SIGKILL by default).
 pub(super) async fn kill(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
     let signal = q.get("signal").unwrap_or_default().to_string();
+    // Only SIGKILL ends a command that is no server (PID 1 handles no other).
+    let upper = signal.to_uppercase();
+    if matches!(upper.trim_start_matches("SIG"), "" | "KILL" | "9") {
+        let_go(host, &term).await;
+    }
     let scope = Scope::of(std::slice::from_ref(&term), &[]);
     host::write_in(host, scope, move |d| d.container_kill(&term, Some(&signal))).await?;
     Ok(http::status(204))
@@ -178,6 +243,9 @@ pub(super) async fn rename(host: &Arc<Host>, term: String, q: &Query) -> Result<
 /// `DELETE /containers/{id}`.
 pub(super) async fn remove(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
     let force = q.bool("force");
+    if force {
+        let_go(host, &term).await;
+    }
     let scope = Scope::of(std::slice::from_ref(&term), &[]);
     host::write_in(host, scope, move |d| d.container_remove(&term, force)).await?;
     Ok(http::status(204))

@@ -88,7 +88,7 @@ pub(super) async fn prune(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
         match k.as_str() {
             "label" | "label!" => labels.push((k, v)),
             "until" => {
-                return Err(Error::prune_until_unsupported());
+                return Err(Error::prune_until_unsupported("network prune"));
             }
             _ => {
                 return Err(Error::invalid_filter(&k));

@@ -35,7 +35,7 @@ impl Daemon {
         for (k, _) in filters {
             match k.as_str() {
                 "label" | "label!" => {}
-                "until" => return Err(Error::prune_until_unsupported()),
+                "until" => return Err(Error::prune_until_unsupported("container prune")),
                 _ => return Err(Error::invalid_filter(k)),
             }
         }
