@@ -30,6 +30,7 @@ pub fn text(path: &str) -> Option<&'static str> {
         "port" => include_str!("help/port.txt"),
         "logs" => include_str!("help/logs.txt"),
         "kill" => include_str!("help/kill.txt"),
+        "stats" => include_str!("help/stats.txt"),
         "container" => include_str!("help/container.txt"),
         "container prune" => include_str!("help/container-prune.txt"),
         "system prune" => include_str!("help/system-prune.txt"),
@@ -123,7 +124,7 @@ pub fn docker_aliases(argv: &[String]) -> Vec<String> {
                 "ls" | "list" | "ps" => Some("ps"),
                 "remove" => Some("rm"),
                 s @ ("run" | "create" | "start" | "stop" | "restart" | "rm" | "rename"
-                | "inspect" | "exec" | "attach" | "port" | "logs" | "kill") => Some(s),
+                | "inspect" | "exec" | "attach" | "port" | "logs" | "kill" | "stats") => Some(s),
                 _ => None,
             };
             match top {
@@ -139,7 +140,7 @@ pub fn docker_aliases(argv: &[String]) -> Vec<String> {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 24] = [
+    const TOP: [&str; 25] = [
         "network",
         "run",
         "create",
@@ -164,6 +165,7 @@ pub fn path_of(argv: &[String]) -> String {
         "events",
         "kill",
         "container",
+        "stats",
     ];
     const NETWORK: [&str; 9] = [
         "create",
@@ -226,6 +228,7 @@ mod tests {
             "logs",
             "events",
             "kill",
+            "stats",
             "run",
             "create",
             "start",

@@ -22,6 +22,7 @@ mod opts;
 pub use opts::parse_kv;
 mod port;
 mod prune;
+mod stats;
 pub mod templates;
 
 use crate::cluster::{Cluster, DEFAULT_HOST};
@@ -140,7 +141,7 @@ impl Cli {
                     | Some(Command::Run(_) | Command::Create(_) | Command::Start(_))
                     | Some(Command::Stop(_) | Command::Restart(_) | Command::Rm(_))
                     | Some(Command::Rename(_) | Command::Ps(_) | Command::Inspect(_))
-                    | Some(Command::Kill(_))
+                    | Some(Command::Kill(_) | Command::Stats(_))
                     | Some(Command::Container { command: Some(_) })
                     | Some(Command::Exec(_) | Command::Attach(_) | Command::Port(_))
                     | Some(Command::Logs(_) | Command::Events(_))
@@ -188,6 +189,7 @@ impl Cli {
             Some(Command::Port(a)) => a.scope(),
             Some(Command::Logs(a)) => a.scope(),
             Some(Command::Kill(a)) => a.scope(),
+            Some(Command::Stats(a)) => a.scope(),
             // The events are the host's own: no object needs loading.
             Some(Command::Events(_)) => Scope::of(&[], &[]),
             _ => Scope::All,
@@ -200,7 +202,7 @@ impl Cli {
         !matches!(
             &self.command,
             Some(Command::Ps(_) | Command::Inspect(_) | Command::Port(_))
-                | Some(Command::Logs(_) | Command::Events(_))
+                | Some(Command::Logs(_) | Command::Events(_) | Command::Stats(_))
                 | Some(Command::Network {
                     command: Some(N::Ls(_) | N::Inspect(_))
                 })
@@ -242,6 +244,8 @@ pub enum Command {
     Rename(container::NamesArgs),
     /// Kill one or more running containers
     Kill(container::KillArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(stats::StatsArgs),
     /// Manage containers
     Container {
         /// The container command.
@@ -599,6 +603,7 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::Rm(a)) => container::rm(a, prog, daemon, &mut o),
         Some(Command::Rename(a)) => container::rename(a, prog, daemon, &mut o),
         Some(Command::Kill(a)) => container::kill(a, prog, daemon, &mut o),
+        Some(Command::Stats(a)) => stats::stats(a, daemon, &mut o),
         Some(Command::Ps(a)) => container::ps(a, prog, daemon, &mut o),
         Some(Command::Inspect(a)) => container::inspect(a, prog, daemon, &mut o),
         Some(Command::Exec(a)) => container::exec(a, cli, prog, daemon, input, &mut o),
@@ -686,6 +691,7 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::Rm(_)) => "rm",
         Some(Command::Rename(_)) => "rename",
         Some(Command::Kill(_)) => "kill",
+        Some(Command::Stats(_)) => "stats",
         Some(Command::Ps(_)) => "ps",
         Some(Command::Inspect(_)) => "inspect",
         Some(Command::Exec(_)) => "exec",

@@ -673,3 +673,46 @@ pub(super) async fn prune(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
     })
     .await
 }
+
+/// `GET /containers/{id}/stats` (moby's `getContainersStats`): one sample with
+/// `stream=false`, else a sample a second (wall clock) while the container runs and the
+/// client reads.
+pub(super) async fn stats(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
+    let stream = q
+        .get("stream")
+        .is_none_or(|v| !matches!(v, "0" | "false" | "False"));
+    let (first, running) = stats_sample(host, term.clone()).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(2);
+    let host = host.clone();
+    tokio::spawn(async move {
+        let (mut sample, mut running) = (first, running);
+        loop {
+            let mut line = crate::golang::json::encode(&sample, false).into_bytes();
+            line.push(b'\n');
+            if tx.send(Bytes::from(line)).await.is_err() || !stream || !running {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            match stats_sample(&host, term.clone()).await {
+                Ok((s, r)) => (sample, running) = (s, r),
+                Err(_) => return,
+            }
+        }
+    });
+    let mut r = hyper::Response::new(http_body_util::BodyExt::boxed_unsync(http::ChannelBody(rx)));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(r)
+}
+
+/// One stats sample of the container `term` names, and whether it runs.
+async fn stats_sample(host: &Arc<Host>, term: String) -> Result<(Value, bool), Error> {
+    let scope = Scope::of(std::slice::from_ref(&term), &[]);
+    host::read_in(host, scope, move |d| {
+        let id = d.find_container(&term)?;
+        Ok((d.container_stats(&id)?, d.is_running(&id)))
+    })
+    .await
+}

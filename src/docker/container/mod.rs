@@ -27,6 +27,7 @@ mod list;
 mod logs;
 mod rename;
 mod start;
+mod stats;
 mod stop;
 
 /// A container's lifecycle state (`State.Status`).
