@@ -41,6 +41,9 @@ pub struct RunArgs {
     /// IPv6 address (e.g., 2001:db8::33)
     #[arg(long)]
     ip6: Option<String>,
+    /// Container MAC address (e.g., 92:d0:c6:0a:29:33)
+    #[arg(long = "mac-address", value_name = "string")]
+    mac_address: Option<String>,
     /// Add network-scoped alias for the container
     #[arg(long = "network-alias", alias = "net-alias")]
     network_alias: Vec<String>,
@@ -412,6 +415,12 @@ pub(super) fn run(
             "conflicting options: cannot attach both user-defined and non-user-defined network-modes",
         );
     }
+    // docker/cli `parse`: opts.ValidateMACAddress.
+    if let Some(m) = a.mac_address.as_deref()
+        && m.parse::<crate::docker::network::Mac>().is_err()
+    {
+        return run_error(o, prog, verb, &format!("{m} is not a valid mac address"));
+    }
     if !a.network_alias.is_empty() && !crate::docker::is_user_defined(&network_mode) {
         return run_error(
             o,
@@ -436,6 +445,7 @@ pub(super) fn run(
                 Vec::new()
             },
             aliases: a.network_alias.clone(),
+            mac_address: a.mac_address.clone().unwrap_or_default(),
             ..EndpointSettings::default()
         },
     );

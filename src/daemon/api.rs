@@ -100,6 +100,7 @@ pub struct Endpoint {
     links: Option<Vec<String>>,
     aliases: Option<Vec<String>>,
     driver_opts: Option<BTreeMap<String, String>>,
+    mac_address: Option<String>,
 }
 
 impl Endpoint {
@@ -115,6 +116,7 @@ impl Endpoint {
             driver_opts: self.driver_opts,
             links: self.links.unwrap_or_default(),
             aliases: self.aliases.unwrap_or_default(),
+            mac_address: self.mac_address.unwrap_or_default(),
             ..EndpointSettings::default()
         }
     }

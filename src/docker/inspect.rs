@@ -139,7 +139,16 @@ impl Daemon {
                 ep.ipv6.map_or(String::new(), |(a, _)| a.to_string()),
                 ep.ipv6.map_or(0, |(_, l)| l),
             ),
-            None => Default::default(),
+            // Not joined: the configured MAC, which the next start uses.
+            None => (
+                s.mac_address.clone(),
+                String::new(),
+                String::new(),
+                0,
+                String::new(),
+                String::new(),
+                0,
+            ),
         };
         json!({
             "IPAMConfig": ipam,

@@ -368,3 +368,21 @@ def test_prunes_and_kill_signals(client):
     report = client.containers.prune()
     assert sorted(report["ContainersDeleted"]) == sorted([web.id, shell.id])
     assert client.images.prune() == {"ImagesDeleted": None, "SpaceReclaimed": 0}
+
+
+def test_endpoint_mac_address_and_driver_opts(client):
+    client.networks.create("mac-net")
+    c = client.containers.run("busybox", detach=True, tty=True, stdin_open=True, name="mac-c")
+    client.api.connect_container_to_network(
+        "mac-c", "mac-net", mac_address="02:00:00:00:00:42",
+        driver_opt={"com.docker.network.endpoint.sysctls": "net.ipv4.conf.IFNAME.log_martians=1"})
+    c.reload()
+    ep = c.attrs["NetworkSettings"]["Networks"]["mac-net"]
+    assert ep["MacAddress"] == "02:00:00:00:00:42"
+    assert ep["DriverOpts"] == {"com.docker.network.endpoint.sysctls": "net.ipv4.conf.IFNAME.log_martians=1"}
+    peer = client.containers.run("busybox", detach=True, tty=True, stdin_open=True, network="mac-net")
+    out = peer.exec_run(["sh", "-c", "ping -c 1 mac-c >/dev/null; ip neigh"]).output.decode()
+    assert "lladdr 02:00:00:00:00:42" in out
+    with pytest.raises(docker.errors.APIError) as e:
+        client.api.connect_container_to_network(peer.id, "bridge", mac_address="nope")
+    assert e.value.explanation == "invalid MAC address nope"

@@ -183,7 +183,14 @@ impl Daemon {
             }
             return Err(e);
         }
+        let configured = settings.mac_address.parse::<Mac>().ok();
         let mac = match ipv4 {
+            _ if configured.is_some()
+                && net.driver != Driver::Host
+                && net.driver != Driver::Null =>
+            {
+                configured
+            }
             Some((IpAddr::V4(a), _)) => Some(Mac::from_ipv4(a)),
             // No IPv4 address: bytes of the endpoint ID stand in (a random MAC in Docker).
             _ if net.driver == Driver::Bridge || net.driver == Driver::Overlay => {

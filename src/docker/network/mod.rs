@@ -197,10 +197,12 @@ impl std::fmt::Display for Mac {
 
 impl std::str::FromStr for Mac {
     type Err = String;
-    /// Six colon-separated hex bytes (Go's `net.ParseMAC` for the 48-bit form).
+    /// Six hex bytes separated by colons or by dashes (Go's `net.ParseMAC` for the 48-bit
+    /// forms).
     fn from_str(s: &str) -> std::result::Result<Mac, String> {
         let mut m = [0u8; 6];
-        let parts: Vec<&str> = s.split(':').collect();
+        let sep = if s.contains('-') { '-' } else { ':' };
+        let parts: Vec<&str> = s.split(sep).collect();
         if parts.len() != 6 {
             return Err(format!("invalid MAC address: {s}"));
         }
@@ -438,6 +440,10 @@ pub struct EndpointSettings {
     /// never reuses an index: a later network gets the next one even when an earlier one left.
     #[serde(default)]
     pub ifname: Option<String>,
+    /// `MacAddress` as configured (`--mac-address`, the endpoint config's): the
+    /// interface's MAC at every start; empty for a generated one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub mac_address: String,
 }
 
 /// `docker network ls --filter` terms.

@@ -155,6 +155,13 @@ pub fn validate_endpoint_settings(
             }
         }
     }
+    // validateEndpointSettings returns a bad MAC address alone, before the other problems.
+    if !s.mac_address.is_empty() && s.mac_address.parse::<super::Mac>().is_err() {
+        return Err(Error::new(
+            crate::docker::Kind::InvalidParameter,
+            format!("invalid MAC address {}", s.mac_address),
+        ));
+    }
     if errs.is_empty() {
         Ok(())
     } else {
