@@ -700,8 +700,8 @@ fn process_lifetimes_and_parallel_stop() {
     );
     // Unknown run flags are refused, not taken for the image.
     v.fails(
-        &["run", "-itd", "--mac-address", "02:00:00:00:00:99", "busybox"],
-        "unknown flag: --mac-address\n\nUsage:  vnet run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'vnet run --help' for more information\n",
+        &["run", "-itd", "--cpuset-cpus", "0", "busybox"],
+        "unknown flag: --cpuset-cpus\n\nUsage:  vnet run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'vnet run --help' for more information\n",
         125,
     );
 }

@@ -161,6 +161,10 @@ pub struct ConnectArgs {
     /// driver options for the network
     #[arg(long = "driver-opt")]
     driver_opt: Vec<String>,
+    /// Highest gw-priority provides the default gateway. Accepts positive and negative
+    /// values.
+    #[arg(long = "gw-priority", allow_negative_numbers = true, default_value_t = 0)]
+    gw_priority: i64,
     /// NETWORK CONTAINER
     args: Vec<String>,
 }
@@ -554,6 +558,7 @@ fn connect(a: &ConnectArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
         driver_opts: Some(driver_opts),
         links,
         aliases: a.alias.clone(),
+        gw_priority: a.gw_priority,
         ..EndpointSettings::default()
     };
     let [network, container] = a.args.as_slice() else {

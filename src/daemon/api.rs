@@ -101,6 +101,7 @@ pub struct Endpoint {
     aliases: Option<Vec<String>>,
     driver_opts: Option<BTreeMap<String, String>>,
     mac_address: Option<String>,
+    gw_priority: Option<i64>,
 }
 
 impl Endpoint {
@@ -117,6 +118,7 @@ impl Endpoint {
             links: self.links.unwrap_or_default(),
             aliases: self.aliases.unwrap_or_default(),
             mac_address: self.mac_address.unwrap_or_default(),
+            gw_priority: self.gw_priority.unwrap_or_default(),
             ..EndpointSettings::default()
         }
     }

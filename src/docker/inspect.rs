@@ -156,7 +156,7 @@ impl Daemon {
             "Aliases": string_list_or_null(&s.aliases),
             "MacAddress": mac,
             "DriverOpts": s.driver_opts.as_ref().map_or(Value::Null, |m| json!(m)),
-            "GwPriority": 0,
+            "GwPriority": s.gw_priority,
             "NetworkID": s.network_id,
             "EndpointID": s.endpoint_id.clone().unwrap_or_default(),
             "Gateway": gw,

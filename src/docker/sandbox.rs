@@ -1186,8 +1186,9 @@ impl Daemon {
     }
 
     /// The container's interfaces in attach order (eth0, eth1, ...), and which one holds the
-    /// default route: libnetwork's `Endpoint.Less` puts internal networks last and orders the
-    /// rest by network name (all `GwPriority` being 0); the first one's gateway is the default.
+    /// default route: libnetwork's `Endpoint.Less` orders endpoints by `GwPriority` (highest
+    /// first), puts internal networks last, then orders by network name; the first one's
+    /// gateway is the default.
     fn ifaces(&self, cid: &str) -> Vec<Iface> {
         let mut out = Vec::new();
         let Some(c) = self.state.containers.get(cid) else {
@@ -1197,9 +1198,12 @@ impl Daemon {
             .networks
             .values()
             .filter(|s| s.endpoint_id.is_some())
-            .filter_map(|s| self.state.networks.get_full(&s.network_id))
-            .filter(|(_, _, n)| !n.internal && n.driver == Driver::Bridge)
-            .min_by(|a, b| a.2.name.cmp(&b.2.name))
+            .filter_map(|s| {
+                let (k, _, n) = self.state.networks.get_full(&s.network_id)?;
+                Some((k, n, s.gw_priority))
+            })
+            .filter(|(_, n, _)| !n.internal && n.driver == Driver::Bridge)
+            .min_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.name.cmp(&b.1.name)))
             .map(|(k, _, _)| k);
         for s in c.networks.values() {
             let (Some(ep_id), Some((network, _, net))) =

@@ -444,6 +444,14 @@ pub struct EndpointSettings {
     /// interface's MAC at every start; empty for a generated one.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub mac_address: String,
+    /// `GwPriority` (Engine 28): the network of the highest gives the container its
+    /// default gateway.
+    #[serde(default, skip_serializing_if = "is_zero_priority")]
+    pub gw_priority: i64,
+}
+
+fn is_zero_priority(p: &i64) -> bool {
+    *p == 0
 }
 
 /// `docker network ls --filter` terms.
