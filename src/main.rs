@@ -324,9 +324,16 @@ fn follow(
     let tty = Tty::open()?;
     let host = host.unwrap_or(vnet::cluster::DEFAULT_HOST).to_string();
     loop {
-        let _ = io::stdout().write_all(std::mem::take(&mut outcome.stdout).as_bytes());
+        // A reader gone (`vnet events | head -1`) ends the stream.
+        let out = std::mem::take(&mut outcome.stdout);
+        if io::stdout()
+            .write_all(out.as_bytes())
+            .and_then(|()| io::stdout().flush())
+            .is_err()
+        {
+            return Ok(());
+        }
         let _ = io::stderr().write_all(std::mem::take(&mut outcome.stderr).as_bytes());
-        let _ = io::stdout().flush();
         let until = std::time::Instant::now() + std::time::Duration::from_millis(250);
         while std::time::Instant::now() < until {
             if tty.interrupted() {

@@ -579,7 +579,17 @@ pub(super) fn stop(a: &StopArgs, prog: &str, restart: bool, d: &mut Daemon, o: &
     let results: Vec<_> = if restart {
         a.args
             .iter()
-            .map(|name| d.container_restart(name, timeout))
+            .map(|name| {
+                d.container_restart(name, timeout)?;
+                let id = d.find_container(name)?;
+                match crate::busybox::start_detached(d, &id) {
+                    Some(e) => Err(crate::docker::Error::new(
+                        crate::docker::Kind::InvalidParameter,
+                        e,
+                    )),
+                    None => Ok(()),
+                }
+            })
             .collect()
     } else {
         d.container_stop_many(&a.args, timeout)

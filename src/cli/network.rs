@@ -163,7 +163,11 @@ pub struct ConnectArgs {
     driver_opt: Vec<String>,
     /// Highest gw-priority provides the default gateway. Accepts positive and negative
     /// values.
-    #[arg(long = "gw-priority", allow_negative_numbers = true, default_value_t = 0)]
+    #[arg(
+        long = "gw-priority",
+        allow_negative_numbers = true,
+        default_value_t = 0
+    )]
     gw_priority: i64,
     /// NETWORK CONTAINER
     args: Vec<String>,

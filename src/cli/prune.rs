@@ -99,6 +99,7 @@ pub(super) fn system_prune(
         Err(e) => return super::usage_error(o, prog, "system prune", &e),
     };
     if !a.force {
+        // confirmationMessage: the warnings, then the filters the prune applies.
         let mut warning = String::from(
             "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n",
         );
@@ -110,6 +111,22 @@ pub(super) fn system_prune(
         } else {
             "  - all dangling images\n  - unused build cache\n"
         });
+        let mut shown: Vec<String> = ["label", "label!", "until"]
+            .iter()
+            .flat_map(|name| {
+                filters
+                    .iter()
+                    .filter(move |(k, _)| k == name)
+                    .map(move |(_, v)| format!("{name}={v}"))
+            })
+            .collect();
+        shown.sort_by(|a, b| crate::golang::sortorder::natural_cmp(a, b));
+        if !shown.is_empty() {
+            warning.push_str("\n  Items to be pruned will be filtered with:\n");
+            for f in &shown {
+                warning.push_str(&format!("  - {f}\n"));
+            }
+        }
         warning.push_str("\nAre you sure you want to continue?");
         if !confirm(o, input, &warning) {
             return;

@@ -95,7 +95,11 @@ impl Host {
     /// runs already or [`MAX_BACKGROUND_MAINS`] do.
     pub(crate) fn begin_main(&self, cid: &str) -> Option<Arc<BackgroundMain>> {
         let mut g = self.mains.lock().unwrap_or_else(|p| p.into_inner());
-        if g.contains_key(cid) || g.len() >= MAX_BACKGROUND_MAINS {
+        // One that was told to stop is on its way out: the new start replaces it.
+        let stale = g
+            .get(cid)
+            .is_some_and(|m| m.stop.load(std::sync::atomic::Ordering::Relaxed));
+        if (g.contains_key(cid) && !stale) || g.len() >= MAX_BACKGROUND_MAINS {
             return None;
         }
         let (done, _) = tokio::sync::watch::channel(false);
@@ -107,16 +111,15 @@ impl Host {
         Some(m)
     }
 
-    /// Container `cid`'s background command ended, its changes saved.
-    pub(crate) fn end_main(&self, cid: &str) {
-        let m = self
-            .mains
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(cid);
-        if let Some(m) = m {
-            m.done.send_replace(true);
+    /// Container `cid`'s background command `main` ended, its changes saved (a newer one
+    /// of the same container, started meanwhile, stays).
+    pub(crate) fn end_main(&self, cid: &str, main: &Arc<BackgroundMain>) {
+        let mut g = self.mains.lock().unwrap_or_else(|p| p.into_inner());
+        if g.get(cid).is_some_and(|m| Arc::ptr_eq(m, main)) {
+            g.remove(cid);
         }
+        drop(g);
+        main.done.send_replace(true);
     }
 
     /// Stops container `cid`'s background command, if one runs, and waits until its

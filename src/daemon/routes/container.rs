@@ -141,10 +141,25 @@ pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error
 struct BackgroundTerminal {
     opened: std::time::Instant,
     main: Arc<host::BackgroundMain>,
+    /// What the command printed (its last [`MAX_LOG_BYTES`](crate::docker::container::MAX_LOG_BYTES)),
+    /// should its changes have to be saved again.
+    copy: std::sync::Mutex<String>,
 }
 
 impl crate::busybox::applet::Terminal for BackgroundTerminal {
-    fn write(&self, _: &str) {}
+    fn write(&self, s: &str) {
+        const KEEP: usize = crate::docker::container::MAX_LOG_BYTES;
+        if let Ok(mut c) = self.copy.lock() {
+            c.push_str(s);
+            if c.len() > 2 * KEEP {
+                let mut cut = c.len() - KEEP;
+                while !c.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                c.drain(..cut);
+            }
+        }
+    }
     fn interrupted(&self) -> bool {
         self.main.stop.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -164,19 +179,36 @@ fn run_in_background(host: &Arc<Host>, cid: String) {
     let h = host.clone();
     tokio::task::spawn_blocking(move || {
         use crate::busybox::applet::Console;
-        let terminal = BackgroundTerminal {
+        let terminal = Arc::new(BackgroundTerminal {
             opened: std::time::Instant::now(),
-            main,
-        };
+            main: main.clone(),
+            copy: std::sync::Mutex::default(),
+        });
         let opts = ExecOptions {
-            terminal: Some(Console(Arc::new(terminal))),
+            terminal: Some(Console(terminal.clone())),
             realtime: true,
             background: true,
             ..ExecOptions::default()
         };
         let scope = Scope::of(std::slice::from_ref(&cid), &[]);
-        let _ = h.run_detached(&scope, |d| Ok(busybox::run_main(d, &cid, &opts)));
-        h.end_main(&cid);
+        let ran = h.run_detached(&scope, |d| Ok(busybox::run_main(d, &cid, &opts)));
+        if let Ok((Some(r), Err(_))) = ran {
+            // Its changes met others to the container (a connect, a rename) and were not
+            // saved: its end goes in on the state as it is now (the frames it moved are
+            // lost with the rest of its simulation).
+            let streamed = terminal.copy.lock().map(|c| c.clone()).unwrap_or_default();
+            let stopped = main.stop.load(std::sync::atomic::Ordering::Relaxed);
+            let _ = h.write(|d| {
+                if d.is_running(&cid) {
+                    d.container_log(&cid, &format!("{streamed}{}", r.stdout), &r.stderr);
+                    if !stopped {
+                        d.container_exit(&cid, r.code);
+                    }
+                }
+                Ok(())
+            });
+        }
+        h.end_main(&cid, &main);
     });
 }
 
@@ -204,19 +236,27 @@ pub(super) async fn stop(
     } else {
         Scope::of(std::slice::from_ref(&term), &[])
     };
-    let code = host::write_in(host, scope, move |d| {
+    let (id, code, background) = host::write_in(host, scope, move |d| {
         let id = d.find_container(&term)?;
         if restart {
             d.container_restart(&term, t)?;
-            return Ok(204);
+            // The command runs again, as for a start.
+            if let Some(e) = busybox::start_detached(d, &id) {
+                return Err(Error::new(crate::docker::Kind::InvalidParameter, e));
+            }
+            let background = busybox::main_takes_time(d, &id);
+            return Ok((id, 204, background));
         }
         if !d.container(&id)?.is_running() {
-            return Ok(304);
+            return Ok((id, 304, false));
         }
         d.container_stop(&term, t)?;
-        Ok(204)
+        Ok((id, 204, false))
     })
     .await?;
+    if background {
+        run_in_background(host, id);
+    }
     Ok(http::status(code))
 }
 
@@ -224,8 +264,7 @@ pub(super) async fn stop(
 pub(super) async fn kill(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
     let signal = q.get("signal").unwrap_or_default().to_string();
     // Only SIGKILL ends a command that is no server (PID 1 handles no other).
-    let upper = signal.to_uppercase();
-    if matches!(upper.trim_start_matches("SIG"), "" | "KILL" | "9") {
+    if signal.is_empty() || crate::docker::container::parse_signal(&signal).is_ok_and(|s| s == 9) {
         let_go(host, &term).await;
     }
     let scope = Scope::of(std::slice::from_ref(&term), &[]);
@@ -582,7 +621,11 @@ pub(super) async fn logs(
         stdout,
         stderr,
         since: q.timestamp("since")?,
-        until: q.timestamp("until")?,
+        // `until=0` is no limit (daemon/logs.go).
+        until: match q.get("until") {
+            Some("0") => None,
+            _ => q.timestamp("until")?,
+        },
         // moby's Atoi of `tail`: anything but a number (`all`) is every line.
         tail: q
             .get("tail")
@@ -599,14 +642,20 @@ pub(super) async fn logs(
         Ok((id, logs))
     })
     .await?;
-    let raw = first.tty
-        || version.is_some_and(|v| http::compare_versions(v, "1.42") == std::cmp::Ordering::Less);
+    // Framed unless the container has a TTY; before API 1.42 the framed stream is still
+    // labelled raw.
     let output = Output {
         tty: false,
-        raw,
+        raw: first.tty,
         stdout: true,
         stderr: true,
     };
+    let content_type =
+        if version.is_some_and(|v| http::compare_versions(v, "1.42") == std::cmp::Ordering::Less) {
+            "application/vnd.docker.raw-stream"
+        } else {
+            output.content_type()
+        };
     let encode = move |l: &crate::docker::container::Logs| -> Vec<u8> {
         let mut out = Vec::new();
         for line in &l.lines {
@@ -651,10 +700,8 @@ pub(super) async fn logs(
         }
     });
     let mut r = hyper::Response::new(http_body_util::BodyExt::boxed_unsync(http::ChannelBody(rx)));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(output.content_type()),
-    );
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(r)
 }
 

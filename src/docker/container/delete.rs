@@ -28,7 +28,7 @@ impl Daemon {
     }
 
     /// `POST /containers/prune`: removes every container that is not running (created or
-    /// exited) whose labels pass `label`/`label!` (all must hold), in creation order.
+    /// exited) whose labels pass `label`/`label!`, newest first.
     /// Returns their IDs. moby's `until` filter is refused as vnet's `network prune` refuses
     /// it; any other key is moby's `invalid filter`.
     pub fn container_prune(&mut self, filters: &[(String, String)]) -> Result<Vec<String>> {
@@ -39,16 +39,14 @@ impl Daemon {
                 _ => return Err(Error::invalid_filter(k)),
             }
         }
+        // daemon.List(): newest first.
         let doomed: Vec<String> = self
             .state
             .containers
             .values()
+            .rev()
             .filter(|c| !c.is_running())
-            .filter(|c| {
-                filters
-                    .iter()
-                    .all(|(k, v)| labels_match(&c.config.labels, k, v))
-            })
+            .filter(|c| prune_labels_match(&c.config.labels, filters))
             .map(|c| c.id.clone())
             .collect();
         for id in &doomed {
@@ -69,21 +67,21 @@ impl Daemon {
     }
 }
 
-/// A prune's `label=K[=V]` (the container has it) or `label!=K[=V]` (it has not).
-fn labels_match<'a>(
-    labels: impl IntoIterator<Item = (&'a String, &'a String)> + Clone,
-    k: &str,
-    v: &str,
-) -> bool {
-    let (lk, lv) = match v.split_once('=') {
-        Some((a, b)) => (a, Some(b)),
-        None => (v, None),
+/// moby's `matchLabels` for a prune: every `label=K[=V]` the container has, and not all of
+/// the `label!=K[=V]` (`MatchKVList` over them).
+fn prune_labels_match(labels: &BTreeMap<String, String>, filters: &[(String, String)]) -> bool {
+    let has = |v: &str| match v.split_once('=') {
+        Some((k, want)) => labels.get(k).is_some_and(|have| have == want),
+        None => labels.contains_key(v),
     };
-    let has = labels
-        .into_iter()
-        .any(|(name, value)| name == lk && lv.is_none_or(|lv| value == lv));
-    match k {
-        "label!" => !has,
-        _ => has,
-    }
+    let unwanted: Vec<&str> = filters
+        .iter()
+        .filter(|(k, _)| k == "label!")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    filters
+        .iter()
+        .filter(|(k, _)| k == "label")
+        .all(|(_, v)| has(v))
+        && (unwanted.is_empty() || !unwanted.iter().all(|v| has(v)))
 }

@@ -5,13 +5,16 @@
 //!
 //! An entry is a line ending in `\n` (`\r\n` on a terminal, where both streams are one), or the text the process wrote last without one;
 //! like the driver, a line longer than [`MAX_LINE`] is cut into entries of that size. A
-//! container keeps the last [`MAX_LOG_BYTES`] of text, the oldest entries dropped first (the
+//! container keeps the last [`MAX_LOG_BYTES`] of entries, the oldest dropped first (the
 //! driver's `max-size` rotation, with one file).
 
 use super::*;
 
-/// The most text a container's log keeps (the oldest lines go first).
+/// The most a container's log keeps, counting each entry's text and [`ENTRY_OVERHEAD`] (the
+/// oldest lines go first).
 pub const MAX_LOG_BYTES: usize = 256 << 10;
+/// What an entry costs besides its text (its stream and time, as json-file's line does).
+pub const ENTRY_OVERHEAD: usize = 40;
 /// The longest entry: the log driver's buffer (`logger.defaultBufSize`, 16 KiB); a longer
 /// line becomes several entries.
 pub const MAX_LINE: usize = 16 << 10;
@@ -106,13 +109,14 @@ impl Daemon {
                 }
             }
         }
-        let mut total: usize = c.logs.iter().map(|l| l.log.len()).sum();
+        let cost = |l: &LogLine| l.log.len() + ENTRY_OVERHEAD;
+        let mut total: usize = c.logs.iter().map(cost).sum();
         let mut drop = 0;
         for l in &c.logs {
             if total <= MAX_LOG_BYTES {
                 break;
             }
-            total -= l.log.len();
+            total -= cost(l);
             drop += 1;
         }
         c.logs.drain(..drop);
@@ -213,7 +217,7 @@ mod tests {
             d.container_log(&id, &format!("{}\n", "y".repeat(10_000)), "");
         }
         let c = d.container(&id).unwrap_or_else(|e| panic!("{e}"));
-        let total: usize = c.logs.iter().map(|l| l.log.len()).sum();
+        let total: usize = c.logs.iter().map(|l| l.log.len() + ENTRY_OVERHEAD).sum();
         assert!(total <= MAX_LOG_BYTES, "{total}");
         assert!(c.logs.iter().all(|l| l.log.starts_with('y')));
     }

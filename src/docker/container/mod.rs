@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use logs::{LogLine, LogStream, Logs, LogsOptions, MAX_LOG_BYTES};
+pub use stop::parse_signal;
 
 mod create;
 mod delete;

@@ -257,6 +257,21 @@ impl Daemon {
         Ok(())
     }
 
+    /// [`Daemon::release_networking`], with a `disconnect` event for each network left.
+    pub(super) fn release_networking_logged(&mut self, cid: &str) {
+        let left: Vec<String> = self.state.container(cid).map_or(Vec::new(), |c| {
+            c.networks
+                .values()
+                .filter(|s| s.endpoint_id.is_some())
+                .map(|s| s.network_id.clone())
+                .collect()
+        });
+        self.release_networking(cid);
+        for nid in left {
+            self.network_event(&nid, "disconnect", &[("container", cid.to_string())]);
+        }
+    }
+
     pub(super) fn release_networking(&mut self, cid: &str) {
         let Ok(c) = self.state.container(cid) else {
             return;

@@ -181,19 +181,23 @@ impl Daemon {
     }
 
     pub(super) fn exit(&mut self, cid: &str, code: i32) {
-        // moby's monitor logs `die`; the network's cleanup then logs each `disconnect`.
-        let left: Vec<String> = self.state.container(cid).map_or(Vec::new(), |c| {
-            c.networks
-                .values()
-                .filter(|s| s.endpoint_id.is_some())
-                .map(|s| s.network_id.clone())
-                .collect()
-        });
-        self.container_event(cid, "die", &[("exitCode", code.to_string())]);
-        self.release_networking(cid);
-        for nid in left {
-            self.network_event(&nid, "disconnect", &[("container", cid.to_string())]);
-        }
+        // daemon/monitor.go: the cleanup releases the network (each `disconnect`), then
+        // `die` is logged with the exit code and how long the process ran.
+        let ran = self
+            .state
+            .container(cid)
+            .ok()
+            .and_then(|c| c.state.started_at);
+        let ran = ran.map_or(0, |t| (self.now() - t).as_secs());
+        self.release_networking_logged(cid);
+        self.container_event(
+            cid,
+            "die",
+            &[
+                ("execDuration", ran.to_string()),
+                ("exitCode", code.to_string()),
+            ],
+        );
         let now = self.now();
         let Ok(c) = self.state.container_mut(cid) else {
             return;
@@ -228,7 +232,17 @@ impl Daemon {
     /// The container's command could not be started (runc's error): it stays created, with
     /// the status the docker CLI exits with and the error `inspect` shows; `--rm` removes it.
     pub fn container_start_failed(&mut self, cid: &str, code: i32, error: &str) {
-        self.release_networking(cid);
+        // The task never started: no `start` event (vnet logged one as the networking came
+        // up), the endpoints' `disconnect`s.
+        if let Some(at) = self
+            .state
+            .events
+            .iter()
+            .rposition(|e| e.kind == "container" && e.action == "start" && e.id == cid)
+        {
+            self.state.events.remove(at);
+        }
+        self.release_networking_logged(cid);
         let Ok(c) = self.state.container_mut(cid) else {
             return;
         };
@@ -242,8 +256,9 @@ impl Daemon {
         self.auto_remove(cid, code);
     }
 
-    /// `POST /containers/{id}/restart`: stop (if running), then start. A `--rm` container
-    /// is not removed by the stop of a restart.
+    /// `POST /containers/{id}/restart`: stop (if running), then start, the command left to
+    /// the front end as after [`Daemon::container_start_attached`]. A `--rm` container is
+    /// not removed by the stop of a restart.
     pub fn container_restart(&mut self, term: &str, timeout: Option<i64>) -> Result<()> {
         let cid = self.find_container(term)?;
         let auto_remove = self.state.container(&cid)?.host_config.auto_remove;
@@ -253,7 +268,8 @@ impl Daemon {
             c.host_config.auto_remove = auto_remove;
         }
         stopped?;
-        self.container_start(term)
+        // The front end then runs the command (`busybox::start_detached`), as for a start.
+        self.container_start_attached(term)
             .map_err(|e| e.prefixed(&format!("Cannot restart container {term}: ")))?;
         self.container_event(&cid, "restart", &[]);
         Ok(())
