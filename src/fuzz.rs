@@ -438,8 +438,18 @@ pub fn cli(data: &[u8]) {
                 .map(|a| String::from_utf8_lossy(a).into_owned()),
         )
         .collect();
-    // The same bytes as a `--label-file`/`--env-file`.
+    // The same bytes as a `--label-file`/`--env-file`, a `--since`/`--until` value (the
+    // client's reading and the daemon's) and a `kill -s` signal.
     let _ = cli::parse_kv(data, "fuzz", |_| None);
+    let text = String::from_utf8_lossy(data);
+    if let Ok(ts) = crate::docker::timestamp::get_timestamp(&text, crate::time::EPOCH) {
+        assert!(
+            crate::docker::timestamp::parse_timestamps(&ts).is_ok(),
+            "a timestamp the client makes is one the daemon reads: {ts:?}"
+        );
+    }
+    let _ = crate::docker::timestamp::parse_timestamps(&text);
+    let _ = crate::docker::container::parse_signal(&text);
     let Ok(parsed) = cli::parse(&argv) else {
         return;
     };
