@@ -54,6 +54,17 @@ impl http_body::Body for ChannelBody {
     }
 }
 
+/// A 200 whose body comes chunk by chunk from `rx` ([`ChannelBody`]), of `content_type`
+/// (moby's streamed answers: `wait`, `logs`, `stats`, `events`).
+pub fn streamed(rx: tokio::sync::mpsc::Receiver<Bytes>, content_type: &'static str) -> Reply {
+    let mut r = Response::new(ChannelBody(rx).boxed_unsync());
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    r
+}
+
 /// A reply with a status and no body.
 pub fn status(code: u16) -> Reply {
     let mut r = Response::new(empty());

@@ -17,7 +17,6 @@ use crate::daemon::stream::{self, Output};
 use crate::docker::Error;
 use crate::store::Scope;
 use bytes::Bytes;
-use hyper::header::{self, HeaderValue};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -365,12 +364,7 @@ pub(super) async fn wait(host: &Arc<Host>, term: String, q: &Query) -> Result<Re
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });
-    let mut r = hyper::Response::new(http_body_util::BodyExt::boxed_unsync(http::ChannelBody(rx)));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Ok(r)
+    Ok(http::streamed(rx, "application/json"))
 }
 
 /// `POST /containers/{id}/attach`: the container's main process, busybox `sh`, on the
@@ -699,10 +693,7 @@ pub(super) async fn logs(
             }
         }
     });
-    let mut r = hyper::Response::new(http_body_util::BodyExt::boxed_unsync(http::ChannelBody(rx)));
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    Ok(r)
+    Ok(http::streamed(rx, content_type))
 }
 
 /// `POST /containers/prune` (moby's `postContainersPrune`): the stopped containers removed,
@@ -746,12 +737,7 @@ pub(super) async fn stats(host: &Arc<Host>, term: String, q: &Query) -> Result<R
             }
         }
     });
-    let mut r = hyper::Response::new(http_body_util::BodyExt::boxed_unsync(http::ChannelBody(rx)));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Ok(r)
+    Ok(http::streamed(rx, "application/json"))
 }
 
 /// One stats sample of the container `term` names, and whether it runs.

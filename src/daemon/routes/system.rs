@@ -155,10 +155,5 @@ pub(super) async fn events(host: &Arc<Host>, q: &http::Query) -> Result<Reply, E
             }
         }
     });
-    let mut r = hyper::Response::new(http_body_util::BodyExt::boxed_unsync(http::ChannelBody(rx)));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Ok(r)
+    Ok(http::streamed(rx, "application/json"))
 }
