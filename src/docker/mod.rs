@@ -12,10 +12,12 @@
 //!
 //! Files: `network/` (create, remove, connect, disconnect, prune, validation; libnetwork and
 //! daemon/network.go, a file per moby file), `container/` (create, start, stop, remove,
-//! rename, list; daemon/create.go, start.go, stop.go, delete.go, rename.go, list.go), `ipam.rs` (default IPAM
+//! rename, list, logs, stats; daemon/create.go, start.go, stop.go, delete.go, rename.go, list.go,
+//! logs.go, stats.go), `ipam.rs` (default IPAM
 //! driver), `inspect.rs` (JSON shapes), `image.rs` (image defaults), `error.rs` (moby's
-//! messages), `resolver.rs` (the embedded DNS's answers), `sandbox.rs` (a container's
-//! sandbox: what a command inside it sees, and the simulated world it runs in).
+//! messages), `resolver.rs` (the embedded DNS's answers), `events.rs` (the event log,
+//! daemon/events), `timestamp.rs` (api/types/time), `sandbox.rs` (a container's sandbox:
+//! what a command inside it sees, and the simulated world it runs in).
 
 pub mod container;
 pub mod error;

@@ -1,13 +1,15 @@
-//! Containers: create, start, stop, kill, restart, remove, rename.
+//! Containers: create, start, stop, kill, restart, remove, rename, prune, logs, stats.
 //!
 //! Mirrors moby v28.5.2 `daemon/create.go`, `start.go`, `stop.go`, `kill.go`, `delete.go`,
-//! `rename.go`, `names.go` and the network half of `container_operations.go`
-//! (`allocateNetwork`, `releaseNetwork`). Nothing is executed: a container's "process" is its
-//! state (running or not, exit code), which is all its networking depends on.
+//! `rename.go`, `names.go`, `prune.go`, `logs.go`, `stats.go` and the network half of
+//! `container_operations.go` (`allocateNetwork`, `releaseNetwork`). A container's "process"
+//! is its state (running or not, exit code, what it logged); its command runs in
+//! `busybox` (`start_detached`, `run_main`), which ends it through [`Daemon::container_exit`].
 //!
 //! This file holds the container object and lookups (`GetContainer`); one file per moby file
 //! for the rest: `create.rs`, `start.rs` (with the networking a start sets up), `stop.rs`
-//! (stop, kill, restart, exits), `delete.rs`, `rename.rs`, `list.rs` (`docker ps`).
+//! (stop, kill, restart, exits), `delete.rs` (rm, prune), `rename.rs`, `list.rs`
+//! (`docker ps`), `logs.rs`, `stats.rs`.
 
 use super::Daemon;
 use super::error::{Error, Result};
