@@ -20,7 +20,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use logs::{LogLine, LogStream, Logs, LogsOptions, MAX_LOG_BYTES};
+pub use logs::{ENTRY_OVERHEAD, LogLine, LogStream, Logs, LogsOptions, MAX_LOG_BYTES};
 pub use stop::parse_signal;
 
 mod create;
