@@ -125,16 +125,8 @@ impl Instant {
     /// Go's `time.RFC3339Nano` in UTC: `2026-01-01T00:00:05.25Z`, trailing zeros of the
     /// fraction dropped, no fraction when it is zero.
     pub fn rfc3339_nano(self) -> String {
-        let secs = self.0 / 1_000_000;
         let micros = self.0 % 1_000_000;
-        let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
-        let rem = secs % 86_400;
-        let mut s = format!(
-            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
-            rem / 3600,
-            rem / 60 % 60,
-            rem % 60
-        );
+        let mut s = self.date_time();
         if micros != 0 {
             let frac = format!("{:09}", micros * 1000);
             s.push('.');
@@ -147,15 +139,19 @@ impl Instant {
     /// moby's `jsonmessage.RFC3339NanoFixed` in UTC, as `docker logs -t` prints times:
     /// `2026-01-01T00:00:05.250000000Z`, always nine digits.
     pub fn rfc3339_nano_fixed(self) -> String {
+        format!("{}.{:09}Z", self.date_time(), self.0 % 1_000_000 * 1000)
+    }
+
+    /// `2026-01-01T00:00:05`: the date and time of day in UTC, whole seconds.
+    fn date_time(self) -> String {
         let secs = self.0 / 1_000_000;
         let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
         let rem = secs % 86_400;
         format!(
-            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
+            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
             rem / 3600,
             rem / 60 % 60,
-            rem % 60,
-            self.0 % 1_000_000 * 1000
+            rem % 60
         )
     }
 
@@ -299,6 +295,10 @@ mod tests {
             "2000-02-29T00:00:00.000001Z"
         );
         assert_eq!(EPOCH.go_string(), "2026-01-01 00:00:00 +0000 UTC");
+        assert_eq!(
+            (EPOCH + Duration(5_250_000)).rfc3339_nano_fixed(),
+            "2026-01-01T00:00:05.250000000Z"
+        );
     }
 
     #[test]

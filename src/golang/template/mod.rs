@@ -186,34 +186,28 @@ impl Template {
                 ))
             })
             .collect();
-        with_stack(self.depth, || {
-            exec::execute(
-                &self.src,
-                &self.funcs,
-                &self.root,
-                data,
-                exec::Mode {
-                    strict: false,
-                    structs: &structs,
-                },
-                &self.budget,
-            )
-        })?
+        self.run_mode(
+            data,
+            exec::Mode {
+                strict: false,
+                structs: &structs,
+            },
+        )
     }
 
     fn run(&self, data: &Value, strict: bool) -> Result<String, Error> {
+        self.run_mode(
+            data,
+            exec::Mode {
+                strict,
+                structs: &[],
+            },
+        )
+    }
+
+    fn run_mode(&self, data: &Value, mode: exec::Mode<'_>) -> Result<String, Error> {
         with_stack(self.depth, || {
-            exec::execute(
-                &self.src,
-                &self.funcs,
-                &self.root,
-                data,
-                exec::Mode {
-                    strict,
-                    structs: &[],
-                },
-                &self.budget,
-            )
+            exec::execute(&self.src, &self.funcs, &self.root, data, mode, &self.budget)
         })?
     }
 }
