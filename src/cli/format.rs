@@ -153,17 +153,37 @@ pub fn ellipsis(s: &str, max: usize) -> String {
 /// go-units `HumanSizeWithPrecision(size, 3)`: decimal units (`B`, `kB`, `MB`, ...), Go's
 /// `%.3g`.
 pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    units_size(
+        bytes,
+        1000.0,
+        &["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"],
+        "%.3g",
+    )
+}
+
+/// go-units `BytesSize`: binary units (`B`, `KiB`, `MiB`, ...), Go's `%.4g`.
+pub fn bytes_size(bytes: u64) -> String {
+    units_size(
+        bytes,
+        1024.0,
+        &["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"],
+        "%.4g",
+    )
+}
+
+/// go-units `CustomSize`: `bytes` in the largest of `units` (each `base` times the last)
+/// that keeps it at or above 1, printed with Go's `verb`.
+fn units_size(bytes: u64, base: f64, units: &[&str], verb: &str) -> String {
     let mut size = bytes as f64;
-    let mut unit = "B";
-    for next in UNITS.iter().skip(1) {
-        if size < 1000.0 {
+    let mut unit = units.first().copied().unwrap_or("B");
+    for next in units.iter().skip(1) {
+        if size < base {
             break;
         }
-        size /= 1000.0;
+        size /= base;
         unit = next;
     }
-    let n = crate::golang::fmt::sprintf("%.3g", &[serde_json::json!(size)]);
+    let n = crate::golang::fmt::sprintf(verb, &[serde_json::json!(size)]);
     format!("{n}{unit}")
 }
 
@@ -200,5 +220,19 @@ mod tests {
         assert_eq!(human_size(4_430_000), "4.43MB");
         assert_eq!(container_size(0, 0), "0B");
         assert_eq!(container_size(0, 4_430_000), "0B (virtual 4.43MB)");
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn go_units_sizes() {
+        assert_eq!(human_size(0), "0B");
+        assert_eq!(human_size(4_430_000), "4.43MB");
+        assert_eq!(bytes_size(0), "0B");
+        assert_eq!(bytes_size(1536), "1.5KiB");
+        assert_eq!(bytes_size(64 << 20), "64MiB");
     }
 }

@@ -146,13 +146,6 @@ fn print_lines(l: &Logs, timestamps: bool, details: bool, o: &mut Outcome) {
             LogStream::Stderr if !l.tty => &mut o.stderr,
             _ => &mut o.stdout,
         };
-        if timestamps {
-            out.push_str(&line.time.rfc3339_nano_fixed());
-            out.push(' ');
-        }
-        if details {
-            out.push(' ');
-        }
-        out.push_str(&line.log);
+        out.push_str(&line.shown(timestamps, details));
     }
 }

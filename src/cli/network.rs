@@ -528,14 +528,7 @@ fn prune(a: &PruneArgs, prog: &str, d: &mut Daemon, input: &mut dyn BufRead, o: 
     }
     match d.network_prune(&labels) {
         Ok(names) if names.is_empty() => {}
-        Ok(names) => {
-            let mut s = String::from("Deleted Networks:\n");
-            for n in names {
-                s.push_str(&n);
-                s.push('\n');
-            }
-            o.outln(s);
-        }
+        Ok(names) => o.outln(super::prune::deleted("Deleted Networks:", &names)),
         Err(e) => o.daemon_error(&e),
     }
 }

@@ -39,8 +39,9 @@ pub struct SystemPruneArgs {
     volumes: bool,
 }
 
-/// The containers' report, as `runPrune` words it.
-fn deleted(title: &str, items: &[String]) -> String {
+/// A pruner's report, as docker/cli words it: the title, then each item a line (nothing
+/// when none went).
+pub(super) fn deleted(title: &str, items: &[String]) -> String {
     let mut s = String::new();
     if !items.is_empty() {
         s.push_str(title);

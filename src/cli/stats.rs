@@ -145,26 +145,10 @@ fn row(given: &str, s: &Value, no_trunc: bool) -> Value {
         "ID": id,
         "Name": name.strip_prefix('/').unwrap_or(name),
         "CPUPerc": format!("{cpu:.2}%"),
-        "MemUsage": format!("{} / {}", bytes_size(mem), bytes_size(limit)),
+        "MemUsage": format!("{} / {}", format::bytes_size(mem), format::bytes_size(limit)),
         "MemPerc": format!("{mem_perc:.2}%"),
         "NetIO": format!("{} / {}", format::human_size(rx), format::human_size(tx)),
         "BlockIO": format!("{} / {}", format::human_size(read), format::human_size(write)),
         "PIDs": num("/pids_stats/current").to_string(),
     })
-}
-
-/// go-units `BytesSize`: binary units (`B`, `KiB`, `MiB`, ...), Go's `%.4g`.
-fn bytes_size(bytes: u64) -> String {
-    const UNITS: [&str; 9] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
-    let mut size = bytes as f64;
-    let mut unit = "B";
-    for next in UNITS.iter().skip(1) {
-        if size < 1024.0 {
-            break;
-        }
-        size /= 1024.0;
-        unit = next;
-    }
-    let n = crate::golang::fmt::sprintf("%.4g", &[json!(size)]);
-    format!("{n}{unit}")
 }

@@ -653,15 +653,7 @@ pub(super) async fn logs(
     let encode = move |l: &crate::docker::container::Logs| -> Vec<u8> {
         let mut out = Vec::new();
         for line in &l.lines {
-            let mut text = String::new();
-            if timestamps {
-                text.push_str(&line.time.rfc3339_nano_fixed());
-                text.push(' ');
-            }
-            if details {
-                text.push(' ');
-            }
-            text.push_str(&line.log);
+            let text = line.shown(timestamps, details);
             let (o, e) = match line.stream {
                 LogStream::Stderr if !l.tty => ("", text.as_str()),
                 _ => (text.as_str(), ""),

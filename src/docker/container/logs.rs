@@ -40,6 +40,24 @@ pub struct LogLine {
     pub time: Instant,
 }
 
+impl LogLine {
+    /// The line as the daemon writes it (`httputils.WriteLogStream`): with `timestamps`
+    /// its time first (`RFC3339NanoFixed`), with `details` its attributes and a space (a
+    /// container without log labels has none: the space alone).
+    pub fn shown(&self, timestamps: bool, details: bool) -> String {
+        let mut s = String::new();
+        if timestamps {
+            s.push_str(&self.time.rfc3339_nano_fixed());
+            s.push(' ');
+        }
+        if details {
+            s.push(' ');
+        }
+        s.push_str(&self.log);
+        s
+    }
+}
+
 /// What `GET /containers/{id}/logs` asks for (`container.LogsOptions`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogsOptions {
