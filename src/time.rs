@@ -155,21 +155,32 @@ impl Instant {
         )
     }
 
+    /// `ps -f`'s STIME of a process started at this instant, seen at `now` (procps'
+    /// `pr_stime`, in UTC): `15:04` the same day, `Jun06` another day of the same year,
+    /// `2025` another year.
+    pub fn ps_stime(self, now: Instant) -> String {
+        let secs = self.0 / 1_000_000;
+        let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+        let (now_y, _, _) = civil_from_days((now.0 / 1_000_000 / 86_400) as i64);
+        if now_y != y {
+            format!("{y}")
+        } else if now.0 / 1_000_000 / 86_400 != secs / 86_400 {
+            format!("{}{d:02}", month_abbrev(mo))
+        } else {
+            let rem = secs % 86_400;
+            format!("{:02}:{:02}", rem / 3600, rem / 60 % 60)
+        }
+    }
+
     /// An HTTP date (RFC 9110's IMF-fixdate): `Thu, 01 Jan 2026 00:00:00 GMT`.
     pub fn http_date(self) -> String {
         const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-        const MONTHS: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
         let secs = self.0 / 1_000_000;
         let days = secs / 86_400;
         let (y, mo, d) = civil_from_days(days as i64);
         let rem = secs % 86_400;
         let wd = DAYS.get((days % 7) as usize).copied().unwrap_or("Thu");
-        let mon = MONTHS
-            .get(mo.saturating_sub(1) as usize)
-            .copied()
-            .unwrap_or("Jan");
+        let mon = month_abbrev(mo);
         format!(
             "{wd}, {d:02} {mon} {y:04} {:02}:{:02}:{:02} GMT",
             rem / 3600,
@@ -196,6 +207,17 @@ impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.rfc3339_nano())
     }
+}
+
+/// `Jan` for month 1.
+fn month_abbrev(month: u32) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    MONTHS
+        .get(month.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("Jan")
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
@@ -276,6 +298,14 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ps_stime() {
+        let t = Instant(EPOCH.0 + 3_723_000_000);
+        assert_eq!(t.ps_stime(Instant(t.0 + 60_000_000)), "01:02");
+        assert_eq!(t.ps_stime(Instant(t.0 + 86_400_000_000)), "Jan01");
+        assert_eq!(t.ps_stime(Instant(t.0 + 400 * 86_400_000_000)), "2026");
+    }
 
     #[test]
     fn rfc3339() {

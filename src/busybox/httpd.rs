@@ -103,6 +103,9 @@ pub fn listen(sb: &Sandbox, args: &[&str]) -> Result<Process, Box<ExecResult>> {
         persistent: true,
         home: Some(home),
         ipv4_only,
+        // start_process numbers it.
+        pid: 0,
+        started: None,
     })
 }
 

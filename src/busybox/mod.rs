@@ -387,7 +387,7 @@ pub fn run_main(d: &mut Daemon, cid: &str, opts: &ExecOptions) -> Option<ExecRes
     if let Some(t) = &tee {
         run_opts.terminal = Some(Console(t.clone()));
     }
-    let r = program(&mut d.sandbox(cid), &argv, &run_opts);
+    let r = program(&mut d.sandbox(cid).running_main(), &argv, &run_opts);
     let streamed = tee.map(|t| t.take()).unwrap_or_default();
     d.container_log(cid, &format!("{streamed}{}", r.stdout), &r.stderr);
     // A background command interrupted is a container being stopped: the stop ends it.
@@ -499,7 +499,7 @@ pub fn start_detached(d: &mut Daemon, cid: &str) -> Option<String> {
         return None;
     }
     let line = main_line(&argv);
-    let mut sb = d.sandbox(cid);
+    let mut sb = d.sandbox(cid).running_main();
     let mut shell = Shell::new(&sb.env(tty), "sh", &[]).detached();
     if shell.first_slow(&sb, &line).is_some() {
         return None;

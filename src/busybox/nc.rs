@@ -112,6 +112,9 @@ pub fn listen(
         persistent,
         home: None,
         ipv4_only: false,
+        // start_process numbers it.
+        pid: 0,
+        started: None,
     })
 }
 

@@ -31,6 +31,7 @@ pub fn text(path: &str) -> Option<&'static str> {
         "logs" => include_str!("help/logs.txt"),
         "kill" => include_str!("help/kill.txt"),
         "stats" => include_str!("help/stats.txt"),
+        "top" => include_str!("help/top.txt"),
         "container" => include_str!("help/container.txt"),
         "container prune" => include_str!("help/container-prune.txt"),
         "system prune" => include_str!("help/system-prune.txt"),
@@ -124,7 +125,8 @@ pub fn docker_aliases(argv: &[String]) -> Vec<String> {
                 "ls" | "list" | "ps" => Some("ps"),
                 "remove" => Some("rm"),
                 s @ ("run" | "create" | "start" | "stop" | "restart" | "rm" | "rename"
-                | "inspect" | "exec" | "attach" | "port" | "logs" | "kill" | "stats") => Some(s),
+                | "inspect" | "exec" | "attach" | "port" | "logs" | "kill" | "stats"
+                | "top") => Some(s),
                 _ => None,
             };
             match top {
@@ -140,7 +142,7 @@ pub fn docker_aliases(argv: &[String]) -> Vec<String> {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 25] = [
+    const TOP: [&str; 26] = [
         "network",
         "run",
         "create",
@@ -166,6 +168,7 @@ pub fn path_of(argv: &[String]) -> String {
         "kill",
         "container",
         "stats",
+        "top",
     ];
     const NETWORK: [&str; 9] = [
         "create",
@@ -229,6 +232,7 @@ mod tests {
             "events",
             "kill",
             "stats",
+            "top",
             "run",
             "create",
             "start",

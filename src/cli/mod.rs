@@ -24,6 +24,7 @@ mod port;
 mod prune;
 mod stats;
 pub mod templates;
+mod top;
 
 use crate::cluster::{Cluster, DEFAULT_HOST};
 use crate::docker::{Daemon, Error as DaemonError};
@@ -141,7 +142,7 @@ impl Cli {
                     | Some(Command::Run(_) | Command::Create(_) | Command::Start(_))
                     | Some(Command::Stop(_) | Command::Restart(_) | Command::Rm(_))
                     | Some(Command::Rename(_) | Command::Ps(_) | Command::Inspect(_))
-                    | Some(Command::Kill(_) | Command::Stats(_))
+                    | Some(Command::Kill(_) | Command::Stats(_) | Command::Top(_))
                     | Some(Command::Container { command: Some(_) })
                     | Some(Command::Exec(_) | Command::Attach(_) | Command::Port(_))
                     | Some(Command::Logs(_) | Command::Events(_))
@@ -190,6 +191,7 @@ impl Cli {
             Some(Command::Logs(a)) => a.scope(),
             Some(Command::Kill(a)) => a.scope(),
             Some(Command::Stats(a)) => a.scope(),
+            Some(Command::Top(a)) => a.scope(),
             // The events are the host's own: no object needs loading.
             Some(Command::Events(_)) => Scope::of(&[], &[]),
             _ => Scope::All,
@@ -203,6 +205,7 @@ impl Cli {
             &self.command,
             Some(Command::Ps(_) | Command::Inspect(_) | Command::Port(_))
                 | Some(Command::Logs(_) | Command::Events(_) | Command::Stats(_))
+                | Some(Command::Top(_))
                 | Some(Command::Network {
                     command: Some(N::Ls(_) | N::Inspect(_))
                 })
@@ -246,6 +249,8 @@ pub enum Command {
     Kill(container::KillArgs),
     /// Display a live stream of container(s) resource usage statistics
     Stats(stats::StatsArgs),
+    /// Display the running processes of a container
+    Top(top::TopArgs),
     /// Manage containers
     Container {
         /// The container command.
@@ -604,6 +609,7 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::Rename(a)) => container::rename(a, prog, daemon, &mut o),
         Some(Command::Kill(a)) => container::kill(a, prog, daemon, &mut o),
         Some(Command::Stats(a)) => stats::stats(a, daemon, &mut o),
+        Some(Command::Top(a)) => top::top(a, prog, daemon, &mut o),
         Some(Command::Ps(a)) => container::ps(a, prog, daemon, &mut o),
         Some(Command::Inspect(a)) => container::inspect(a, prog, daemon, &mut o),
         Some(Command::Exec(a)) => container::exec(a, cli, prog, daemon, input, &mut o),
@@ -692,6 +698,7 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::Rename(_)) => "rename",
         Some(Command::Kill(_)) => "kill",
         Some(Command::Stats(_)) => "stats",
+        Some(Command::Top(_)) => "top",
         Some(Command::Ps(_)) => "ps",
         Some(Command::Inspect(_)) => "inspect",
         Some(Command::Exec(_)) => "exec",

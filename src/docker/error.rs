@@ -205,6 +205,13 @@ impl Error {
             format!("vnet does not simulate the {driver} driver"),
         )
     }
+    /// vnet's own: `docker top` with ps options other than the default `-ef`.
+    pub fn ps_args_not_simulated(ps_args: &str) -> Error {
+        e(
+            Kind::System,
+            format!("Error running ps: only the default `ps -ef` is simulated, not `ps {ps_args}`"),
+        )
+    }
     /// `daemon/cluster`: an overlay network without a cluster store on a non-swarm node.
     pub fn not_a_swarm_manager() -> Error {
         e(

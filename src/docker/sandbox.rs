@@ -56,6 +56,9 @@ pub struct Sandbox<'d> {
     /// The sniffers the running world has for captures left running in containers:
     /// (container ID, capture, sniffer).
     background: Vec<(String, usize, usize)>,
+    /// It runs the container's main command: the first program that stays running is the
+    /// container's PID 1 process (sh execs a command line's last program).
+    main: bool,
 }
 
 /// A packet capture on one interface for the rest of a command: what the worlds the
@@ -252,6 +255,7 @@ impl Daemon {
             background: Vec::new(),
             exec_env: Vec::new(),
             exec_workdir: None,
+            main: false,
         }
     }
 
@@ -270,6 +274,7 @@ impl Daemon {
             background: Vec::new(),
             exec_env: Vec::new(),
             exec_workdir: None,
+            main: false,
         }
     }
 }
@@ -760,7 +765,7 @@ impl Sandbox<'_> {
     /// ends: `program` is the applet's state, which [`Sandbox::take_captures`] gives back
     /// with the frames seen since. Returns false when the container holds
     /// [`MAX_CAPTURES`](super::container::MAX_CAPTURES) already.
-    pub fn leave_capture(&mut self, iface: usize, program: String) -> bool {
+    pub fn leave_capture(&mut self, iface: usize, program: String, command: String) -> bool {
         let Some(net) = self
             .ifaces
             .get(iface)
@@ -769,12 +774,15 @@ impl Sandbox<'_> {
         else {
             return false;
         };
+        let now = self.now();
         let Some(c) = self.daemon.state.containers.get_mut(&self.cid) else {
             return false;
         };
         if c.captures.len() >= super::container::MAX_CAPTURES {
             return false;
         }
+        let pid = if self.main { c.main_pid_free() } else { None };
+        let pid = pid.unwrap_or_else(|| c.next_pid());
         c.captures.push(super::container::Capture {
             program,
             network: net,
@@ -782,6 +790,9 @@ impl Sandbox<'_> {
             bytes: 0,
             dropped: 0,
             ended: None,
+            command,
+            pid,
+            started: Some(now),
         });
         true
     }
@@ -1024,16 +1035,26 @@ impl Sandbox<'_> {
         true
     }
 
+    /// Marks this as the run of the container's main command (see [`Sandbox::start_process`]).
+    pub fn running_main(mut self) -> Self {
+        self.main = true;
+        self
+    }
+
     /// Leaves `p` running in the container (`exec -d`): its ports serve from now on.
     /// Returns false when the container holds [`MAX_PROCESSES`](super::container::MAX_PROCESSES)
     /// already.
-    pub fn start_process(&mut self, p: super::container::Process) -> bool {
+    pub fn start_process(&mut self, mut p: super::container::Process) -> bool {
+        let now = self.now();
         let Some(c) = self.daemon.state.containers.get_mut(&self.cid) else {
             return false;
         };
         if c.processes.len() >= super::container::MAX_PROCESSES {
             return false;
         }
+        let pid = if self.main { c.main_pid_free() } else { None };
+        p.pid = pid.unwrap_or_else(|| c.next_pid());
+        p.started = Some(now);
         c.processes.push(p);
         true
     }

@@ -103,6 +103,9 @@ pub struct Tcpdump {
     seqs: Vec<(Conversation, u32, u32)>,
     /// Addresses already named (or found to have no name).
     names: Vec<(Ipv4Addr, Option<String>)>,
+    /// Its command line, as `docker top` shows a capture left running.
+    #[serde(skip)]
+    command: String,
 }
 
 /// A capture left running in a container after its exec ([`Tcpdump::leave`]), as the
@@ -391,6 +394,10 @@ impl Tcpdump {
                 dropped: 0,
                 seqs: Vec::new(),
                 names: Vec::new(),
+                command: std::iter::once("tcpdump")
+                    .chain(args.iter().copied())
+                    .collect::<Vec<_>>()
+                    .join(" "),
             },
             header,
         ))
@@ -489,7 +496,8 @@ impl Tcpdump {
         sb.close_capture(left.dump.capture);
         left.out = out;
         let json = serde_json::to_string(&left).map_err(|e| e.to_string())?;
-        if sb.leave_capture(left.dump.iface, json) {
+        let command = std::mem::take(&mut left.dump.command);
+        if sb.leave_capture(left.dump.iface, json, command) {
             Ok(())
         } else {
             Err(format!(

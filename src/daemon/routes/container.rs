@@ -732,6 +732,20 @@ pub(super) async fn stats(host: &Arc<Host>, term: String, q: &Query) -> Result<R
     Ok(http::streamed(rx, "application/json"))
 }
 
+/// `GET /containers/{id}/top?ps_args=` (moby's `getContainersTop`).
+pub(super) async fn top(host: &Arc<Host>, term: String, q: &Query) -> Result<Reply, Error> {
+    let ps_args = q.get("ps_args").unwrap_or_default().to_string();
+    host::read_json_in(
+        host,
+        Scope::of(std::slice::from_ref(&term), &[]),
+        move |d| {
+            let t = d.container_top(&term, &ps_args)?;
+            Ok(json!({ "Processes": t.processes, "Titles": t.titles }))
+        },
+    )
+    .await
+}
+
 /// One stats sample of the container `term` names, and whether it runs.
 async fn stats_sample(host: &Arc<Host>, term: String) -> Result<(Value, bool), Error> {
     let scope = Scope::of(std::slice::from_ref(&term), &[]);

@@ -96,6 +96,7 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
         (&Method::DELETE, ["containers", id]) => container::remove(h, own(id), &q).await,
         (&Method::POST, ["containers", id, "resize"]) => container::resize(h, own(id)).await,
         (&Method::GET, ["containers", id, "stats"]) => container::stats(h, own(id), &q).await,
+        (&Method::GET, ["containers", id, "top"]) => container::top(h, own(id), &q).await,
         (&Method::GET, ["containers", id, "logs"]) => {
             container::logs(h, own(id), &q, version.as_deref()).await
         }

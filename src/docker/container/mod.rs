@@ -1,7 +1,7 @@
-//! Containers: create, start, stop, kill, restart, remove, rename, prune, logs, stats.
+//! Containers: create, start, stop, kill, restart, remove, rename, prune, logs, stats, top.
 //!
 //! Mirrors moby v28.5.2 `daemon/create.go`, `start.go`, `stop.go`, `kill.go`, `delete.go`,
-//! `rename.go`, `names.go`, `prune.go`, `logs.go`, `stats.go` and the network half of
+//! `rename.go`, `names.go`, `prune.go`, `logs.go`, `stats.go`, `top_unix.go` and the network half of
 //! `container_operations.go` (`allocateNetwork`, `releaseNetwork`). A container's "process"
 //! is its state (running or not, exit code, what it logged); its command runs in
 //! `busybox` (`start_detached`, `run_main`), which ends it through [`Daemon::container_exit`].
@@ -9,7 +9,7 @@
 //! This file holds the container object and lookups (`GetContainer`); one file per moby file
 //! for the rest: `create.rs`, `start.rs` (with the networking a start sets up), `stop.rs`
 //! (stop, kill, restart, exits), `delete.rs` (rm, prune), `rename.rs`, `list.rs`
-//! (`docker ps`), `logs.rs`, `stats.rs`.
+//! (`docker ps`), `logs.rs`, `stats.rs`, `top.rs`.
 
 use super::Daemon;
 use super::error::{Error, Result};
@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 
 pub use logs::{ENTRY_OVERHEAD, LogLine, LogStream, Logs, LogsOptions, MAX_LOG_BYTES};
 pub use stop::parse_signal;
+pub use top::Top;
 
 mod create;
 mod delete;
@@ -32,6 +33,7 @@ mod rename;
 mod start;
 mod stats;
 mod stop;
+mod top;
 
 /// A container's lifecycle state (`State.Status`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -339,6 +341,16 @@ pub struct Process {
     /// It bound IPv4's wildcard (`httpd -p 0.0.0.0:PORT`), not `::` (both families).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ipv4_only: bool,
+    /// Its process ID on the host (`docker top`), given as it was left running.
+    #[serde(default, skip_serializing_if = "is_zero_pid")]
+    pub pid: u32,
+    /// When it started (`docker top`'s STIME).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<Instant>,
+}
+
+fn is_zero_pid(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A packet capture left running in a container after the command that started it ended
@@ -364,6 +376,15 @@ pub struct Capture {
     /// How it ended, once it did: the frames it still holds are printed all the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended: Option<CaptureEnd>,
+    /// Its command line (`docker top`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub command: String,
+    /// Its process ID on the host.
+    #[serde(default, skip_serializing_if = "is_zero_pid")]
+    pub pid: u32,
+    /// When it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<Instant>,
 }
 
 /// How a background capture ended before reaching its count.
@@ -649,7 +670,29 @@ impl Container {
             format!("{} {}", self.path(), args.join(" "))
         }
     }
-    fn argv(&self) -> Vec<String> {
+    /// The host process ID the next process started in it gets: Linux hands them out in
+    /// order, so the one after the highest it holds.
+    pub fn next_pid(&self) -> u32 {
+        let held = self.processes.iter().map(|p| p.pid);
+        let held = held.chain(self.captures.iter().map(|c| c.pid));
+        held.fold(self.state.pid, u32::max).saturating_add(1)
+    }
+    /// Its main process's ID, when no program left running holds it yet: the main command
+    /// gives it to the first one (the program sh execs).
+    pub fn main_pid_free(&self) -> Option<u32> {
+        let pid = self.state.pid;
+        let held = self.processes.iter().any(|p| p.pid == pid)
+            || self.captures.iter().any(|k| k.pid == pid);
+        (!held).then_some(pid)
+    }
+    /// How many processes run in it (`docker stats`' PIDS, `docker top`'s rows): its main
+    /// process, and the servers and captures left running that it is not.
+    pub fn process_count(&self) -> usize {
+        let left =
+            self.processes.len() + self.captures.iter().filter(|k| k.ended.is_none()).count();
+        left + usize::from(self.main_pid_free().is_some())
+    }
+    pub(crate) fn argv(&self) -> Vec<String> {
         self.config
             .entrypoint
             .iter()
