@@ -230,14 +230,21 @@ fn addresses(i: &Iface, v4: bool, v6: bool) -> String {
             "    inet {}/{} {brd}scope global {}\n{LFT}",
             i.ip, i.len, i.name
         ));
-        // What `ip addr add` gave it, no broadcast set: the primaries in the order added,
-        // then the secondaries (the kernel's `__inet_insert_ifa`).
+        // What `ip addr add` gave it, no broadcast set (libnetwork's link-local addresses
+        // have one): the primaries in the order added, then the secondaries (the kernel's
+        // `__inet_insert_ifa`).
         for primary in [true, false] {
             for (k, (a, len)) in i.added.iter().enumerate() {
                 if i.added_primary(k) == primary {
                     let second = if primary { "" } else { "secondary " };
+                    let brd = if i.link_local.contains(a) && *len < 31 {
+                        let b = u32::from(*a) | (u32::MAX >> len);
+                        format!("brd {} ", std::net::Ipv4Addr::from(b))
+                    } else {
+                        String::new()
+                    };
                     out.push_str(&format!(
-                        "    inet {a}/{len} scope global {second}{}\n{LFT}",
+                        "    inet {a}/{len} {brd}scope global {second}{}\n{LFT}",
                         i.name
                     ));
                 }

@@ -51,6 +51,7 @@ pub mod sysctl;
 pub mod tail;
 pub mod tcpdump;
 pub mod telnet;
+pub mod top;
 pub mod traceroute;
 pub mod wc;
 pub mod wget;
@@ -611,6 +612,7 @@ const APPLETS: &[&str] = &[
     "sysctl",
     "tail",
     "telnet",
+    "top",
     "traceroute",
     "true",
     "wc",
@@ -808,6 +810,7 @@ fn applet(
         ("netstat", _) => netstat::run(sb, args),
         ("telnet", _) => telnet::run(sb, args, stdin, opts),
         ("traceroute", _) => traceroute::run(sb, args, opts),
+        ("top", _) => top::run(sb, args, opts),
         ("tcpdump", _) => foreground_tcpdump(sb, args),
         _ => return None,
     })

@@ -11,7 +11,7 @@ use crate::engine::budget::Exceeded;
 use crate::time::Duration;
 
 /// One duration, as busybox's `parse_duration_str` reads it.
-fn duration(s: &str) -> Option<f64> {
+pub(super) fn duration(s: &str) -> Option<f64> {
     let (num, mult) = match s.char_indices().last()? {
         (i, 's') => (s.get(..i)?, 1.0),
         (i, 'm') => (s.get(..i)?, 60.0),

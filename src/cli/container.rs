@@ -41,6 +41,9 @@ pub struct RunArgs {
     /// IPv6 address (e.g., 2001:db8::33)
     #[arg(long)]
     ip6: Option<String>,
+    /// Container IPv4/IPv6 link-local addresses
+    #[arg(long = "link-local-ip", value_name = "list")]
+    link_local_ip: Vec<String>,
     /// Container MAC address (e.g., 92:d0:c6:0a:29:33)
     #[arg(long = "mac-address", value_name = "string")]
     mac_address: Option<String>,
@@ -430,9 +433,11 @@ pub(super) fn run(
         );
     }
     // The first network gets the non-advanced options (--ip, --alias, --link).
-    let ipam = (a.ip.is_some() || a.ip6.is_some()).then(|| EndpointIpamConfig {
+    let asked = a.ip.is_some() || a.ip6.is_some() || !a.link_local_ip.is_empty();
+    let ipam = asked.then(|| EndpointIpamConfig {
         ipv4_address: a.ip.clone().unwrap_or_default(),
         ipv6_address: a.ip6.clone().unwrap_or_default(),
+        link_local_ips: a.link_local_ip.clone(),
     });
     let mut endpoints = IndexMap::new();
     endpoints.insert(

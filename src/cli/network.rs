@@ -152,6 +152,9 @@ pub struct ConnectArgs {
     /// IPv6 address (e.g., "2001:db8::33")
     #[arg(long)]
     ip6: Option<String>,
+    /// Add a link-local address for the container
+    #[arg(long = "link-local-ip", value_name = "strings", value_delimiter = ',')]
+    link_local_ip: Vec<String>,
     /// Add link to another container
     #[arg(long)]
     link: Vec<String>,
@@ -541,6 +544,7 @@ fn connect(a: &ConnectArgs, prog: &str, d: &mut Daemon, o: &mut Outcome) {
     let ipam = Some(EndpointIpamConfig {
         ipv4_address: a.ip.clone().unwrap_or_default(),
         ipv6_address: a.ip6.clone().unwrap_or_default(),
+        link_local_ips: a.link_local_ip.clone(),
     });
     let links = match super::opts::parse_links(&a.link) {
         Ok(l) => l,

@@ -89,6 +89,8 @@ pub struct EndpointIpam {
     ipv4_address: Option<String>,
     #[serde(rename = "IPv6Address")]
     ipv6_address: Option<String>,
+    #[serde(rename = "LinkLocalIPs")]
+    link_local_ips: Option<Vec<String>>,
 }
 
 /// `EndpointSettings` (the configured half; operational fields a client sends are ignored).
@@ -113,6 +115,7 @@ impl Endpoint {
             ipam_config: self.ipam_config.map(|c| EndpointIpamConfig {
                 ipv4_address: c.ipv4_address.unwrap_or_default(),
                 ipv6_address: c.ipv6_address.unwrap_or_default(),
+                link_local_ips: c.link_local_ips.unwrap_or_default(),
             }),
             driver_opts: self.driver_opts,
             links: self.links.unwrap_or_default(),

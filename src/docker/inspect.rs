@@ -115,6 +115,9 @@ impl Daemon {
                 if !c.ipv6_address.is_empty() {
                     m.insert("IPv6Address".into(), json!(c.ipv6_address));
                 }
+                if !c.link_local_ips.is_empty() {
+                    m.insert("LinkLocalIPs".into(), json!(c.link_local_ips));
+                }
                 Value::Object(m)
             }
             None => Value::Null,

@@ -103,8 +103,12 @@ pub struct Iface {
     pub mtu: usize,
     /// Up (`ip link set DEV down` takes it down: no frame in or out, no route through it).
     pub up: bool,
-    /// The addresses `ip addr add` gave it besides Docker's, in the order added.
+    /// The addresses `ip addr add` gave it besides Docker's, in the order added (the
+    /// endpoint's IPv4 link-local addresses first).
     pub added: Vec<(Ipv4Addr, u8)>,
+    /// Which of `added` libnetwork gave (`--link-local-ip`): netlink's `AddrAdd` sets
+    /// their broadcast address, where busybox `ip addr add` sets none.
+    pub link_local: Vec<Ipv4Addr>,
     /// Which endpoint it is.
     at: NicRef,
 }
@@ -1035,6 +1039,25 @@ impl Sandbox<'_> {
         true
     }
 
+    /// The processes running in the container as its PID namespace numbers them, with
+    /// their command lines (`top`), and the PID the next one started gets.
+    pub fn processes(&self) -> (Vec<(u32, String)>, u32) {
+        let Some(c) = self.daemon.state.containers.get(&self.cid) else {
+            return (Vec::new(), 1);
+        };
+        let list: Vec<(u32, String)> = c
+            .ps()
+            .into_iter()
+            .map(|p| (c.namespace_pid(p.pid), p.command))
+            .collect();
+        (list, c.namespace_pid(c.next_pid()))
+    }
+
+    /// Whether this runs the container's own command (its PID 1).
+    pub fn is_main(&self) -> bool {
+        self.main
+    }
+
     /// Marks this as the run of the container's main command (see [`Sandbox::start_process`]).
     pub fn running_main(mut self) -> Self {
         self.main = true;
@@ -1258,9 +1281,16 @@ impl Daemon {
                 .filter(|a| a.dev == name)
                 .map(|a| (a.ip, a.len))
                 .collect();
+            let link_local = s
+                .ipam_config
+                .iter()
+                .flat_map(|i| &i.link_local_ips)
+                .filter_map(|a| a.parse().ok())
+                .collect();
             out.push(Iface {
                 up,
                 added,
+                link_local,
                 name,
                 at: NicRef { network, endpoint },
                 mac: ep.mac.unwrap_or_default().0,
@@ -1679,6 +1709,7 @@ impl Daemon {
                 }
                 let i = Iface {
                     added: Vec::new(),
+                    link_local: Vec::new(),
                     name: if ep.ifname.is_empty() {
                         "eth0".to_string()
                     } else {
@@ -1770,6 +1801,7 @@ impl Daemon {
             };
             out.push(Iface {
                 added: Vec::new(),
+                link_local: Vec::new(),
                 name: net.bridge_name(),
                 at: NicRef {
                     network: k,

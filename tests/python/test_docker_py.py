@@ -386,3 +386,27 @@ def test_endpoint_mac_address_and_driver_opts(client):
     with pytest.raises(docker.errors.APIError) as e:
         client.api.connect_container_to_network(peer.id, "bridge", mac_address="nope")
     assert e.value.explanation == "invalid MAC address nope"
+
+
+def test_endpoint_link_local_ips(client):
+    # On the default bridge, as docker-py's own test asks for it.
+    a = client.api.create_container(
+        "busybox", "top",
+        networking_config=client.api.create_networking_config(
+            {"bridge": client.api.create_endpoint_config(link_local_ips=["169.254.8.8"])}),
+        host_config=client.api.create_host_config(network_mode="bridge"))
+    client.api.start(a)
+    cfg = client.api.inspect_container(a)["NetworkSettings"]["Networks"]["bridge"]["IPAMConfig"]
+    assert cfg == {"LinkLocalIPs": ["169.254.8.8"]}
+    # The address is on the interface: a neighbour with one of its own reaches it.
+    peer = client.containers.run("busybox", "top", detach=True)
+    client.networks.get("bridge").disconnect(peer)
+    client.api.connect_container_to_network(peer.id, "bridge", link_local_ips=["169.254.8.9"])
+    out = peer.exec_run("ping -c 1 169.254.8.8").output.decode()
+    assert "1 packets transmitted, 1 packets received" in out
+    # busybox top as PID 1 ends on SIGTERM with 128 + 15, at once.
+    client.api.stop(a)
+    assert client.api.inspect_container(a)["State"]["ExitCode"] == 143
+    with pytest.raises(docker.errors.APIError) as e:
+        client.api.connect_container_to_network(peer.id, "bridge", link_local_ips=["nope"])
+    assert e.value.explanation == "invalid endpoint settings:\ninvalid link-local IP address: nope"

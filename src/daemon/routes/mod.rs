@@ -115,6 +115,7 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
         (&Method::POST, ["images", "prune"]) => image::prune(&q),
         (&Method::POST, ["build", "prune"]) => Ok(build::prune()),
         (&Method::POST, ["swarm", "leave"]) => Ok(system::swarm_leave()),
+        (&Method::POST, ["swarm", "init" | "join"]) => Ok(system::swarm_not_simulated()),
         _ => Ok(http::page_not_found()),
     };
     answer.unwrap_or_else(|e| http::error(&e))

@@ -1,4 +1,4 @@
-//! `/_ping`, `/version`, `/info`, and `POST /swarm/leave` (vnet is never part of a swarm).
+//! `/_ping`, `/version`, `/info`, and the swarm routes (vnet is never part of a swarm).
 //!
 //! Mirrors moby v28.2.2 `api/server/router/system/system_routes.go` (`pingHandler`,
 //! `getVersion`, `getInfo`) and, for the one swarm route, the answer of
@@ -88,6 +88,16 @@ pub(super) async fn info(host: &Arc<Host>) -> Result<Reply, Error> {
 /// `POST /swarm/leave`: moby's answer on a node that is not part of a swarm.
 pub(super) fn swarm_leave() -> Reply {
     http::error_status(503, "This node is not part of a swarm")
+}
+
+/// `POST /swarm/init` and `/swarm/join`: swarm mode is not simulated (overlay networks
+/// live in vnet's cluster store instead), so the node stays outside a swarm: 501, as moby
+/// answers what a daemon does not implement.
+pub(super) fn swarm_not_simulated() -> Reply {
+    http::error_status(
+        501,
+        "swarm mode is not simulated: vnet's overlay networks use its cluster store (`vnet host create`)",
+    )
 }
 
 /// `GET /events` (moby's `getEvents`): the kept events from `since` up to `until` that pass

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 pub use logs::{ENTRY_OVERHEAD, LogLine, LogStream, Logs, LogsOptions, MAX_LOG_BYTES};
 pub use stop::parse_signal;
-pub use top::Top;
+pub use top::{PsEntry, Top};
 
 mod create;
 mod delete;
@@ -685,13 +685,6 @@ impl Container {
             || self.captures.iter().any(|k| k.pid == pid);
         (!held).then_some(pid)
     }
-    /// How many processes run in it (`docker stats`' PIDS, `docker top`'s rows): its main
-    /// process, and the servers and captures left running that it is not.
-    pub fn process_count(&self) -> usize {
-        let left =
-            self.processes.len() + self.captures.iter().filter(|k| k.ended.is_none()).count();
-        left + usize::from(self.main_pid_free().is_some())
-    }
     pub(crate) fn argv(&self) -> Vec<String> {
         self.config
             .entrypoint
@@ -796,6 +789,22 @@ pub fn exits_at_once(c: &Container) -> Option<i32> {
         ("false", _) => Some(1),
         ("echo", _) => Some(0),
         _ => None,
+    }
+}
+
+/// libbb's `BB_FATAL_SIGS`: the signals busybox programs that restore state on exit (`top`)
+/// catch: HUP, INT, QUIT, ABRT, USR1, USR2, PIPE, ALRM, TERM, XCPU, XFSZ, VTALRM.
+const BB_FATAL_SIGS: [u32; 12] = [1, 2, 3, 6, 10, 12, 13, 14, 15, 24, 25, 26];
+
+impl Container {
+    /// The status its command, as PID 1, exits with when signal `sig` reaches it, if that
+    /// signal ends it: busybox `top` catches libbb's fatal signals and, unable to die by its
+    /// own `raise` as PID 1, exits 128 + the signal. Other programs as PID 1 get no signal
+    /// they do not handle (an image's servers are the image's: see `exits_on_stop_signal`).
+    pub fn main_exits_on(&self, sig: u32) -> Option<i32> {
+        let argv = self.argv();
+        let prog = argv.first()?.rsplit('/').next()?;
+        (prog == "top" && BB_FATAL_SIGS.contains(&sig)).then(|| 128 + sig as i32)
     }
 }
 

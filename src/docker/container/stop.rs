@@ -88,6 +88,9 @@ impl Daemon {
         {
             return Ok((0, Duration(0)));
         }
+        if let Some(code) = c.main_exits_on(15) {
+            return Ok((code, Duration(0)));
+        }
         match timeout {
             None => Ok((137, DEFAULT_STOP_TIMEOUT)),
             Some(t) if t >= 0 => Ok((137, grace_period(t))),
@@ -98,8 +101,9 @@ impl Daemon {
     /// `POST /containers/{id}/kill?signal=S` (moby's `ContainerKill`; SIGKILL when no
     /// signal is given). The signal goes to PID 1, which in its PID namespace gets only
     /// those it handles, and SIGKILL: an image's servers (nginx, redis) end on SIGTERM,
-    /// SIGINT and SIGQUIT with status 0 and take others (SIGHUP) in their stride; a shell
-    /// or any other program as PID 1 handles none that would end it. SIGKILL ends
+    /// SIGINT and SIGQUIT with status 0 and take others (SIGHUP) in their stride; busybox
+    /// `top` ends on libbb's fatal signals ([`Container::main_exits_on`]); a shell or any
+    /// other program as PID 1 handles none that would end it. SIGKILL ends
     /// anything, status 137.
     pub fn container_kill(&mut self, term: &str, signal: Option<&str>) -> Result<()> {
         let sig = match signal.filter(|s| !s.is_empty()) {
@@ -114,10 +118,12 @@ impl Daemon {
         let server = self
             .image(&c.config.image)
             .is_some_and(|i| i.exits_on_stop_signal);
+        let handled = c.main_exits_on(sig);
         self.container_event(&cid, "kill", &[("signal", sig.to_string())]);
-        match sig {
-            9 => self.exit(&cid, 137),
-            2 | 3 | 15 if server => self.exit(&cid, 0),
+        match (sig, handled) {
+            (9, _) => self.exit(&cid, 137),
+            (2 | 3 | 15, _) if server => self.exit(&cid, 0),
+            (_, Some(code)) => self.exit(&cid, code),
             _ => {}
         }
         Ok(())

@@ -1,8 +1,9 @@
 //! `docker top`: moby's `daemon/top_unix.go` (`ContainerTop`), which runs the host's
 //! `ps -ef` and keeps the rows of the container's processes. vnet's processes are the
 //! container's command (its PID is the one `State.Pid` shows), the servers `exec -d` left
-//! running and the captures left running, each numbered as it started; their rows are the
-//! ones procps' `ps -ef` prints for them.
+//! running and the captures left running, each numbered as it started ([`Container::ps`]);
+//! their rows are the ones procps' `ps -ef` prints for them. Inside the container, busybox
+//! `top` lists the same processes as its PID namespace numbers them.
 
 use super::*;
 
@@ -15,8 +16,58 @@ pub struct Top {
     pub processes: Vec<Vec<String>>,
 }
 
+/// A process running in a container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PsEntry {
+    /// Its PID on the host.
+    pub pid: u32,
+    /// When it started.
+    pub started: Instant,
+    /// It runs on the container's terminal (the command of a `-t` container).
+    pub tty: bool,
+    /// Its command line.
+    pub command: String,
+}
+
 /// `ps -ef`'s columns.
 const TITLES: [&str; 8] = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"];
+
+impl Container {
+    /// The processes running in it, by PID: its command (unless it is a server or capture
+    /// it left running, which then holds its PID), the servers and captures left running.
+    /// Empty when it does not run.
+    pub fn ps(&self) -> Vec<PsEntry> {
+        if !self.is_running() {
+            return Vec::new();
+        }
+        let main = self.state.pid;
+        let started = self.state.started_at.unwrap_or_default();
+        let entry = |pid: u32, at: Option<Instant>, command: String| PsEntry {
+            pid,
+            started: at.unwrap_or(started),
+            tty: pid == main && self.config.tty,
+            command,
+        };
+        let mut list = Vec::new();
+        if self.main_pid_free().is_some() {
+            list.push(entry(main, None, self.argv().join(" ")));
+        }
+        for p in &self.processes {
+            list.push(entry(p.pid, p.started, p.argv.join(" ")));
+        }
+        for k in self.captures.iter().filter(|k| k.ended.is_none()) {
+            list.push(entry(k.pid, k.started, k.command.clone()));
+        }
+        list.sort_by_key(|e| e.pid);
+        list
+    }
+
+    /// A host PID as the container's PID namespace numbers it: its command is PID 1, and
+    /// the processes started after it follow in the order they started.
+    pub fn namespace_pid(&self, pid: u32) -> u32 {
+        pid.saturating_sub(self.state.pid).saturating_add(1)
+    }
+}
 
 impl Daemon {
     /// `GET /containers/{id}/top?ps_args=`: the processes running in the container, as
@@ -30,47 +81,23 @@ impl Daemon {
             return Err(Error::ps_args_not_simulated(ps_args));
         }
         let now = self.now();
-        let started = c.state.started_at.unwrap_or(now);
         // The runtime's shim is the parent of every process run in the container.
         let shim = c.state.pid.saturating_sub(1).to_string();
-        let row = |pid: u32, at: Instant, tty: &str, cmd: String| {
-            let stime = at.ps_stime(now);
-            let cells = [
-                "root",
-                &pid.to_string(),
-                &shim,
-                "0",
-                &stime,
-                tty,
-                "00:00:00",
-            ];
-            let mut row: Vec<String> = cells.iter().map(|s| s.to_string()).collect();
-            row.push(cmd);
-            row
-        };
-        let main_tty = if c.config.tty { "pts/0" } else { "?" };
-        let mut rows = Vec::new();
-        // The main process, unless it is a server or capture it left running (which then
-        // holds its PID).
-        if c.main_pid_free().is_some() {
-            let main = row(c.state.pid, started, main_tty, c.argv().join(" "));
-            rows.push((c.state.pid, main));
-        }
-        for p in &c.processes {
-            let at = p.started.unwrap_or(started);
-            let tty = if p.pid == c.state.pid { main_tty } else { "?" };
-            rows.push((p.pid, row(p.pid, at, tty, p.argv.join(" "))));
-        }
-        for k in c.captures.iter().filter(|k| k.ended.is_none()) {
-            let at = k.started.unwrap_or(started);
-            let tty = if k.pid == c.state.pid { main_tty } else { "?" };
-            rows.push((k.pid, row(k.pid, at, tty, k.command.clone())));
-        }
-        // ps lists by PID.
-        rows.sort_by_key(|(pid, _)| *pid);
+        let processes = c
+            .ps()
+            .into_iter()
+            .map(|p| {
+                let tty = if p.tty { "pts/0" } else { "?" };
+                let (pid, stime) = (p.pid.to_string(), p.started.ps_stime(now));
+                let cells = [
+                    "root", &pid, &shim, "0", &stime, tty, "00:00:00", &p.command,
+                ];
+                cells.iter().map(|s| s.to_string()).collect()
+            })
+            .collect();
         Ok(Top {
             titles: TITLES.iter().map(|s| s.to_string()).collect(),
-            processes: rows.into_iter().map(|(_, r)| r).collect(),
+            processes,
         })
     }
 }

@@ -233,8 +233,23 @@ impl Daemon {
         settings.endpoint_id = Some(ep_id);
         settings.dns_names = dns_names;
         let c = self.state.container_mut(cid)?;
-        settings.ifname = Some(format!("eth{}", c.next_ifindex));
+        let dev = format!("eth{}", c.next_ifindex);
+        settings.ifname = Some(dev.clone());
         c.next_ifindex += 1;
+        // libnetwork's `llAddrs`: the interface's addresses besides Docker's, IPv4 ones
+        // with a /16, given as the namespace is made (and gone with it, or with `ip addr
+        // del`, as any address is).
+        let link_local = settings.ipam_config.iter().flat_map(|i| &i.link_local_ips);
+        for ip in link_local.filter_map(|a| a.parse::<std::net::Ipv4Addr>().ok()) {
+            let added = crate::docker::container::AddedAddress {
+                dev: dev.clone(),
+                ip,
+                len: 16,
+            };
+            if !c.addresses.contains(&added) {
+                c.addresses.push(added);
+            }
+        }
         // libnetwork `populateNetworkResources`: `if ep.needResolver() { startResolver }`;
         // the daemon disables resolution on the predefined networks (daemon/network.go
         // `buildCreateEndpointOptions`, `CreateOptionDisableResolution`).

@@ -410,6 +410,10 @@ pub struct EndpointIpamConfig {
     pub ipv4_address: String,
     /// `--ip6`.
     pub ipv6_address: String,
+    /// `--link-local-ip`: addresses the interface gets besides Docker's (IPv4 ones with a
+    /// /16, libnetwork's `linkLocalMask`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub link_local_ips: Vec<String>,
 }
 
 /// A container's configuration for one network (the Engine API's `EndpointSettings`, the

@@ -140,6 +140,23 @@ pub fn validate_endpoint_settings(
             }
         }
     };
+    // EndpointIPAMConfig.Validate: an address, not the unspecified one.
+    for a in &ipam.link_local_ips {
+        if a.parse::<IpAddr>().map_or(true, |ip| ip.is_unspecified()) {
+            errs.push(format!("invalid link-local IP address: {a}"));
+        }
+    }
+    let v4_link_local = ipam
+        .link_local_ips
+        .iter()
+        .filter(|a| matches!(a.parse::<IpAddr>(), Ok(IpAddr::V4(_))))
+        .count();
+    if v4_link_local > crate::docker::container::MAX_ADDED_ADDRESSES {
+        errs.push(format!(
+            "an interface holds at most {} IPv4 link-local addresses in vnet",
+            crate::docker::container::MAX_ADDED_ADDRESSES
+        ));
+    }
     if let Some(net) = net {
         for (ip, is_v4) in [(v4, true), (v6, false)] {
             let Some(ip) = ip else { continue };
