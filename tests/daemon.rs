@@ -263,16 +263,21 @@ fn vnet(v: &Vnet, args: &[String]) -> Printed {
 
 /// `docker ps`'s CREATED column is the client's wall clock minus the container's creation
 /// time; vnet's clock is virtual (it starts at 2026-01-01), so that one cell differs by
-/// design. Everything else in the table must match.
+/// design (the same for `docker images`' CREATED, an image's age). Everything else in the
+/// table must match.
 fn mask_ps_created(args: &[String], p: &mut Printed) {
-    if args.first().map(|s| s.as_str()) != Some("ps") {
+    let words: Vec<&str> = args.iter().take(2).map(|s| s.as_str()).collect();
+    if !matches!(
+        words.as_slice(),
+        ["ps", ..] | ["images", ..] | ["image", "ls" | "list"]
+    ) {
         return;
     }
     if args.iter().any(|a| a.starts_with("--format")) {
         // The same cell as JSON (`--format json`, `{{json .}}`).
-        let re = regex::Regex::new(r#""RunningFor":"[^"]*""#).unwrap();
+        let re = regex::Regex::new(r#""(RunningFor|CreatedSince)":"[^"]*""#).unwrap();
         p.stdout = re
-            .replace_all(&p.stdout, r#""RunningFor":"<created>""#)
+            .replace_all(&p.stdout, r#""$1":"<created>""#)
             .into_owned();
         return;
     }

@@ -890,13 +890,13 @@ pub(super) fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) 
         return;
     }
     let kind = a.kind.as_deref().unwrap_or("");
-    if !["", "container", "network"].contains(&kind) {
+    if !["", "container", "image", "network"].contains(&kind) {
         return o.fail(format!(
-            "unknown type: \"{kind}\": must be one of \"container\", \"network\""
+            "unknown type: \"{kind}\": must be one of \"container\", \"image\", \"network\""
         ));
     }
-    // Without --type: a container first, then a network (docker/cli's order, less the
-    // object types vnet does not have).
+    // Without --type: a container first, then an image, then a network (docker/cli's
+    // order, less the object types vnet does not have).
     let found = a
         .args
         .iter()
@@ -909,6 +909,11 @@ pub(super) fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) 
                     .map(|c| d.container_inspect(c))
                     .map_err(|e| super::daemon_msg(&e));
             }
+            if (kind.is_empty() || kind == "image")
+                && let Some(v) = d.image_inspect(name)
+            {
+                return Ok(v);
+            }
             if (kind.is_empty() || kind == "network")
                 && let Ok(id) = d.find_network(name)
             {
@@ -920,6 +925,9 @@ pub(super) fn inspect(a: &InspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) 
             Err(match kind {
                 "" => format!("Error: No such object: {name}"),
                 "container" => super::daemon_msg(&crate::docker::Error::no_such_container(name)),
+                "image" => super::daemon_msg(&crate::docker::Error::no_such_image(
+                    &crate::docker::image::familiar_tagged(name),
+                )),
                 _ => super::daemon_msg(&crate::docker::Error::network_not_found(name)),
             })
         })

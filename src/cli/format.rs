@@ -161,6 +161,16 @@ pub fn human_size(bytes: u64) -> String {
     )
 }
 
+/// go-units `HumanSizeWithPrecision(size, precision)` (`HumanSize` is precision 4).
+pub fn human_size_precision(bytes: u64, precision: usize) -> String {
+    units_size(
+        bytes,
+        1000.0,
+        &["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"],
+        &format!("%.{precision}g"),
+    )
+}
+
 /// go-units `BytesSize`: binary units (`B`, `KiB`, `MiB`, ...), Go's `%.4g`.
 pub fn bytes_size(bytes: u64) -> String {
     units_size(

@@ -44,6 +44,9 @@ pub fn text(path: &str) -> Option<&'static str> {
         "image" => include_str!("help/image.txt"),
         "image create" => include_str!("help/image-create.txt"),
         "image ls" => include_str!("help/image-ls.txt"),
+        "image inspect" => include_str!("help/image-inspect.txt"),
+        "images" => include_str!("help/images.txt"),
+        "system df" => include_str!("help/system-df.txt"),
         "system" => include_str!("help/system.txt"),
         "system reset" => include_str!("help/system-reset.txt"),
         "system dns-order" => include_str!("help/system-dns-order.txt"),
@@ -142,7 +145,7 @@ pub fn docker_aliases(argv: &[String]) -> Vec<String> {
 
 /// The command path named by a command line: the known command words in order.
 pub fn path_of(argv: &[String]) -> String {
-    const TOP: [&str; 26] = [
+    const TOP: [&str; 27] = [
         "network",
         "run",
         "create",
@@ -169,6 +172,7 @@ pub fn path_of(argv: &[String]) -> String {
         "container",
         "stats",
         "top",
+        "images",
     ];
     const NETWORK: [&str; 9] = [
         "create",
@@ -199,11 +203,12 @@ pub fn path_of(argv: &[String]) -> String {
         Some("reset") if top == "system" => "system reset".to_string(),
         Some("dns-order") if top == "system" => "system dns-order".to_string(),
         Some("prune") if top == "system" => "system prune".to_string(),
+        Some("df") if top == "system" => "system df".to_string(),
         Some("prune") if top == "container" => "container prune".to_string(),
         Some(s @ ("set" | "clear" | "ls")) if top == "link" => format!("link {s}"),
         Some("run") if top == "scenario" => "scenario run".to_string(),
         Some("list") if top == "image" => "image ls".to_string(),
-        Some(s @ ("create" | "ls")) if top == "image" => format!("image {s}"),
+        Some(s @ ("create" | "ls" | "inspect")) if top == "image" => format!("image {s}"),
         Some(s @ ("export" | "import" | "check")) if top == "state" => format!("state {s}"),
         _ => top.to_string(),
     }
@@ -233,6 +238,10 @@ mod tests {
             "kill",
             "stats",
             "top",
+            "images",
+            "image ls",
+            "image inspect",
+            "system df",
             "run",
             "create",
             "start",

@@ -1,22 +1,187 @@
-//! `vnet image create|ls`: vnet's own commands for the images a simulated host has. Docker's
-//! equivalent is a `docker build` of an image whose program listens (or a `docker pull`);
-//! a vnet host is offline and has the catalogue of [`crate::docker::image`], plus what
-//! `image create` makes from it: a base image's defaults and servers on more TCP ports.
+//! The images a simulated host has. `docker images` / `image ls` and `image inspect` as
+//! docker/cli prints them (`cli/command/image/list.go`, `formatter/image.go`, `inspect.go`)
+//! over [`Daemon::image_list`]; `image create` is vnet's own: Docker's equivalent is a
+//! `docker build` of an image whose program listens (or a `docker pull`); a vnet host is
+//! offline and has the catalogue of [`crate::docker::image`], plus what `image create`
+//! makes from it: a base image's defaults and servers on more TCP ports. `image ls` rows
+//! have two fields of vnet's own for `--format`: `.From` (the image it was made from) and
+//! `.Listens` (the servers its command runs).
 
+use super::format::{self, Format, RowType};
 use super::{Outcome, Want, arity};
 use crate::docker::Daemon;
 use crate::docker::image::{self, CreatedImage, Service};
-use crate::golang::tabwriter;
 use clap::{Args, Subcommand};
+use serde_json::{Value, json};
 
 /// `vnet image ...`.
 #[derive(Subcommand, Debug)]
 pub enum ImageCommand {
-    /// Create an image from another, with servers on more ports
+    /// Create an image from another, with servers on more ports (vnet's own)
     Create(CreateArgs),
-    /// List the images the host has
+    /// Display detailed information on one or more images
+    Inspect(ImageInspectArgs),
+    /// List images
     #[command(alias = "list")]
-    Ls,
+    Ls(ImagesArgs),
+}
+
+/// `images` / `image ls` flags.
+#[derive(Args, Debug)]
+#[command(args_override_self = true)]
+pub struct ImagesArgs {
+    /// Show all images (default hides intermediate images)
+    #[arg(short, long)]
+    all: bool,
+    /// Show digests
+    #[arg(long)]
+    digests: bool,
+    /// Filter output based on conditions provided
+    #[arg(short, long, value_name = "filter")]
+    filter: Vec<String>,
+    /// Format output using a custom template
+    #[arg(long, value_name = "string")]
+    format: Option<String>,
+    /// Don't truncate output
+    #[arg(long)]
+    no_trunc: bool,
+    /// Only show image IDs
+    #[arg(short, long)]
+    quiet: bool,
+    /// [REPOSITORY[:TAG]]
+    args: Vec<String>,
+}
+
+/// `image inspect` flags.
+#[derive(Args, Debug)]
+#[command(args_override_self = true)]
+pub struct ImageInspectArgs {
+    /// Format output using a custom template
+    #[arg(short, long, value_name = "string")]
+    format: Option<String>,
+    /// IMAGE...
+    args: Vec<String>,
+}
+
+/// docker/cli's default `images` table, and with `--digests`.
+const IMAGES_TABLE: &str = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+const IMAGES_DIGESTS_TABLE: &str =
+    "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+
+/// `runImages`: the daemon's list with `reference=` for the positional argument.
+pub(super) fn images(a: &ImagesArgs, prog: &str, path: &str, d: &Daemon, o: &mut Outcome) {
+    if !arity(prog, path, a.args.len(), Want::AtMost(1), o) {
+        return;
+    }
+    let mut terms = match super::opts::filter_terms(&a.filter) {
+        Ok(t) => t,
+        Err(e) => return super::usage_error(o, prog, path, &e),
+    };
+    if let Some(r) = a.args.first() {
+        terms.push(("reference".into(), r.clone()));
+    }
+    let list = match d.image_list(&terms) {
+        Ok(l) => l,
+        Err(e) => return o.daemon_error(&e),
+    };
+    let now = d.now();
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|i| {
+            let tagged = i.repo_tags.first().cloned().unwrap_or_default();
+            let (repo, tag) = match tagged.rsplit_once(':') {
+                Some((r, t)) if !t.contains('/') => (r.to_string(), t.to_string()),
+                _ => (tagged.clone(), "<none>".to_string()),
+            };
+            let id = if a.no_trunc {
+                i.id.clone()
+            } else {
+                let hex = i.id.strip_prefix("sha256:").unwrap_or(&i.id);
+                hex.get(..12).unwrap_or(hex).to_string()
+            };
+            let (from, listens) = match d.state.images.get(&tagged) {
+                Some(c) => (c.parent.clone(), c.listens.clone()),
+                None => (
+                    String::new(),
+                    d.image(&tagged).map(|i| i.listens).unwrap_or_default(),
+                ),
+            };
+            let listens: Vec<String> = listens
+                .iter()
+                .map(|(p, s)| format!("tcp/{p}={}", s.name()))
+                .collect();
+            json!({
+                "Containers": "N/A",
+                "CreatedAt": i.created.go_string(),
+                "CreatedSince": format!("{} ago", crate::time::human_duration(now - i.created)),
+                "Digest": "<none>",
+                "ID": id,
+                "Repository": repo,
+                "SharedSize": "N/A",
+                "Size": format::human_size(i.size),
+                "Tag": tag,
+                "UniqueSize": "N/A",
+                "VirtualSize": format::human_size(i.size),
+                "From": from,
+                "Listens": listens.join(","),
+            })
+        })
+        .collect();
+    let header = json!({
+        "Containers": "CONTAINERS", "CreatedAt": "CREATED AT", "CreatedSince": "CREATED",
+        "Digest": "DIGEST", "ID": "IMAGE ID", "Repository": "REPOSITORY",
+        "SharedSize": "SHARED SIZE", "Size": "SIZE", "Tag": "TAG", "UniqueSize": "UNIQUE SIZE",
+        "VirtualSize": "VIRTUAL SIZE", "From": "FROM", "Listens": "LISTENS",
+    });
+    let fmt = if a.quiet {
+        Format::Raw("{{.ID}}".into())
+    } else if a.digests && a.format.is_none() {
+        Format::parse(None, IMAGES_DIGESTS_TABLE)
+    } else {
+        Format::parse(a.format.as_deref(), IMAGES_TABLE)
+    };
+    let row_type = RowType {
+        name: "*formatter.imageContext",
+        prefix: "template parsing error: ",
+        typed_columns: false,
+    };
+    // `--format json` shows Docker's fields only.
+    let rows: Vec<Value> = if matches!(fmt, Format::Json) {
+        rows.into_iter()
+            .map(|mut r| {
+                if let Some(m) = r.as_object_mut() {
+                    m.remove("From");
+                    m.remove("Listens");
+                }
+                r
+            })
+            .collect()
+    } else {
+        rows
+    };
+    match format::render(&fmt, &header, &rows, Some(row_type), None) {
+        Ok(s) => o.out(s),
+        Err(e) => o.fail(e),
+    }
+}
+
+/// `image inspect`: each image as `GET /images/{name}/json` answers, in one array.
+fn inspect(a: &ImageInspectArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
+    if !arity(prog, "image inspect", a.args.len(), Want::AtLeast(1), o) {
+        return;
+    }
+    let found = a
+        .args
+        .iter()
+        .map(|name| {
+            d.image_inspect(name).ok_or_else(|| {
+                super::daemon_msg(&crate::docker::Error::no_such_image(
+                    &image::familiar_tagged(name),
+                ))
+            })
+        })
+        .collect();
+    super::inspect::print_inspect(found, a.format.as_deref(), o);
 }
 
 /// `image create` flags.
@@ -145,31 +310,8 @@ pub(super) fn run(cmd: &ImageCommand, prog: &str, d: &mut Daemon, o: &mut Outcom
             );
             o.outln(tagged);
         }
-        ImageCommand::Ls => {
-            // (image, the image it was made from, its servers)
-            type Row = (String, String, Vec<(u16, Service)>);
-            let mut rows: Vec<Row> = image::catalogue()
-                .filter(|n| !d.state.images.contains_key(n))
-                .map(|n| {
-                    let listens = d.image(&n).map(|i| i.listens).unwrap_or_default();
-                    (n, String::new(), listens)
-                })
-                .collect();
-            for (n, c) in &d.state.images {
-                let listens = d.image(n).map(|i| i.listens).unwrap_or_default();
-                rows.push((n.clone(), c.parent.clone(), listens));
-            }
-            rows.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut t = String::from("IMAGE\tFROM\tLISTENS\n");
-            for (n, from, listens) in rows {
-                let l: Vec<String> = listens
-                    .iter()
-                    .map(|(p, s)| format!("tcp/{p}={}", s.name()))
-                    .collect();
-                t.push_str(&format!("{n}\t{from}\t{}\n", l.join(",")));
-            }
-            o.out(tabwriter::align(&t, 0, 3));
-        }
+        ImageCommand::Ls(a) => images(a, prog, "image ls", d, o),
+        ImageCommand::Inspect(a) => inspect(a, prog, d, o),
     }
 }
 

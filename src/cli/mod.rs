@@ -20,6 +20,7 @@ pub mod logs;
 mod network;
 mod opts;
 pub use opts::parse_kv;
+mod df;
 mod port;
 mod prune;
 mod stats;
@@ -143,6 +144,7 @@ impl Cli {
                     | Some(Command::Stop(_) | Command::Restart(_) | Command::Rm(_))
                     | Some(Command::Rename(_) | Command::Ps(_) | Command::Inspect(_))
                     | Some(Command::Kill(_) | Command::Stats(_) | Command::Top(_))
+                    | Some(Command::Images(_))
                     | Some(Command::Container { command: Some(_) })
                     | Some(Command::Exec(_) | Command::Attach(_) | Command::Port(_))
                     | Some(Command::Logs(_) | Command::Events(_))
@@ -205,7 +207,7 @@ impl Cli {
             &self.command,
             Some(Command::Ps(_) | Command::Inspect(_) | Command::Port(_))
                 | Some(Command::Logs(_) | Command::Events(_) | Command::Stats(_))
-                | Some(Command::Top(_))
+                | Some(Command::Top(_) | Command::Images(_))
                 | Some(Command::Network {
                     command: Some(N::Ls(_) | N::Inspect(_))
                 })
@@ -213,7 +215,10 @@ impl Cli {
                     command: Some(link::LinkCommand::Ls)
                 })
                 | Some(Command::Image {
-                    command: Some(image::ImageCommand::Ls)
+                    command: Some(image::ImageCommand::Ls(_) | image::ImageCommand::Inspect(_))
+                })
+                | Some(Command::System {
+                    command: Some(SystemCommand::Df(_))
                 })
                 | Some(Command::Host {
                     command: Some(host::HostCommand::Ls | host::HostCommand::Inspect(_))
@@ -251,6 +256,8 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// Display the running processes of a container
     Top(top::TopArgs),
+    /// List images
+    Images(image::ImagesArgs),
     /// Manage containers
     Container {
         /// The container command.
@@ -389,6 +396,8 @@ pub enum SystemCommand {
         /// registration|shuffle
         order: Option<String>,
     },
+    /// Show docker disk usage
+    Df(df::DfArgs),
     /// Remove unused data
     Prune(prune::SystemPruneArgs),
     /// Remove all state (networks, containers, the clock) and start over
@@ -610,6 +619,7 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::Kill(a)) => container::kill(a, prog, daemon, &mut o),
         Some(Command::Stats(a)) => stats::stats(a, daemon, &mut o),
         Some(Command::Top(a)) => top::top(a, prog, daemon, &mut o),
+        Some(Command::Images(a)) => image::images(a, prog, "images", daemon, &mut o),
         Some(Command::Ps(a)) => container::ps(a, prog, daemon, &mut o),
         Some(Command::Inspect(a)) => container::inspect(a, prog, daemon, &mut o),
         Some(Command::Exec(a)) => container::exec(a, cli, prog, daemon, input, &mut o),
@@ -655,6 +665,9 @@ fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRea
         Some(Command::System {
             command: Some(SystemCommand::Prune(a)),
         }) => prune::system_prune(a, prog, daemon, input, &mut o),
+        Some(Command::System {
+            command: Some(SystemCommand::Df(a)),
+        }) => df::df(a, daemon, &mut o),
         Some(Command::Container { command: None }) => {
             o.stderr.push_str(&help::render("container", prog));
         }
@@ -699,6 +712,7 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::Kill(_)) => "kill",
         Some(Command::Stats(_)) => "stats",
         Some(Command::Top(_)) => "top",
+        Some(Command::Images(_)) => "images",
         Some(Command::Ps(_)) => "ps",
         Some(Command::Inspect(_)) => "inspect",
         Some(Command::Exec(_)) => "exec",
@@ -716,7 +730,8 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::Image { command }) => match command {
             None => "image",
             Some(image::ImageCommand::Create(_)) => "image create",
-            Some(image::ImageCommand::Ls) => "image ls",
+            Some(image::ImageCommand::Ls(_)) => "image ls",
+            Some(image::ImageCommand::Inspect(_)) => "image inspect",
         },
         Some(Command::System { command: None }) => "system",
         Some(Command::System {
@@ -739,6 +754,9 @@ fn command_path(cli: &Cli) -> String {
         Some(Command::System {
             command: Some(SystemCommand::Prune(_)),
         }) => "system prune",
+        Some(Command::System {
+            command: Some(SystemCommand::Df(_)),
+        }) => "system df",
         Some(Command::Container { command: None }) => "container",
         Some(Command::Container { command: Some(_) }) => "container prune",
         Some(Command::System { command: Some(_) }) => "system reset",
@@ -773,6 +791,8 @@ enum Want {
     AtLeast(usize),
     /// From the first to the second (`cli.RequiresRangeArgs`).
     Range(usize, usize),
+    /// At most this many (`cli.RequiresMaxArgs`).
+    AtMost(usize),
 }
 
 /// cobra's argument-count errors as docker/cli 28 prints them (`cli/required.go`).
@@ -785,6 +805,13 @@ fn arity(prog: &str, path: &str, n: usize, want: Want, o: &mut Outcome) -> bool 
             n >= k,
             format!("requires at least {k} {}", plural(k)),
             "See",
+        ),
+        // docker/cli 28's `RequiresMaxArgs` prints a stray `S` before `Run` (its format
+        // string's leftover of "See"); word for word, so does vnet.
+        Want::AtMost(k) => (
+            n <= k,
+            format!("requires at most {k} {}", plural(k)),
+            "SRun",
         ),
         Want::Range(lo, hi) => (
             (lo..=hi).contains(&n),

@@ -517,7 +517,9 @@ impl Daemon {
 
     /// `GET /images/{name}/json` for the images vnet knows (`image::is_known`): the
     /// defaults a container of it gets, in `image.InspectResponse`'s order.
-    pub fn image_inspect(&self, reference: &str) -> Option<Value> {
+    pub fn image_inspect(&self, term: &str) -> Option<Value> {
+        let name = self.resolve_image(term)?;
+        let reference = name.as_str();
         let img = self.image(reference)?;
         let list = |v: &[&str]| {
             if v.is_empty() { Value::Null } else { json!(v) }
@@ -561,10 +563,10 @@ impl Daemon {
     }
 }
 
-/// The image ID vnet shows for a reference (no image is stored: it is derived from the name).
+/// The image ID vnet shows for a reference (no image is stored: it is derived from the name,
+/// the same for every spelling of it: `busybox`, `busybox:latest`, `docker.io/library/busybox`).
 pub fn image_id(reference: &str) -> String {
-    format!(
-        "sha256:{}",
-        crate::rng::hex_id(0, &format!("image/{reference}"))
-    )
+    let tagged = super::image::familiar_tagged(reference);
+    let name = tagged.strip_suffix(":latest").unwrap_or(&tagged);
+    format!("sha256:{}", crate::rng::hex_id(0, &format!("image/{name}")))
 }

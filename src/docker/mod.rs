@@ -12,9 +12,10 @@
 //!
 //! Files: `network/` (create, remove, connect, disconnect, prune, validation; libnetwork and
 //! daemon/network.go, a file per moby file), `container/` (create, start, stop, remove,
-//! rename, list, logs, stats; daemon/create.go, start.go, stop.go, delete.go, rename.go, list.go,
-//! logs.go, stats.go), `ipam.rs` (default IPAM
-//! driver), `inspect.rs` (JSON shapes), `image.rs` (image defaults), `error.rs` (moby's
+//! rename, list, logs, stats, top; daemon/create.go, start.go, stop.go, delete.go, rename.go,
+//! list.go, logs.go, stats.go, top_unix.go), `ipam.rs` (default IPAM
+//! driver), `inspect.rs` (JSON shapes), `image.rs` (image defaults), `images.rs` (the image
+//! list and disk usage; daemon/images/images.go, disk_usage.go), `error.rs` (moby's
 //! messages), `resolver.rs` (the embedded DNS's answers), `events.rs` (the event log,
 //! daemon/events), `timestamp.rs` (api/types/time), `sandbox.rs` (a container's sandbox:
 //! what a command inside it sees, and the simulated world it runs in).
@@ -23,6 +24,7 @@ pub mod container;
 pub mod error;
 pub mod events;
 pub mod image;
+pub mod images;
 pub mod inspect;
 pub mod ipam;
 pub mod network;

@@ -410,3 +410,21 @@ def test_endpoint_link_local_ips(client):
     with pytest.raises(docker.errors.APIError) as e:
         client.api.connect_container_to_network(peer.id, "bridge", link_local_ips=["nope"])
     assert e.value.explanation == "invalid endpoint settings:\ninvalid link-local IP address: nope"
+
+
+def test_images_inspect_and_disk_usage(client):
+    c = client.containers.create("alpine:3.10", "top")
+    tags = [t for i in client.images.list() for t in i.tags]
+    assert "busybox:latest" in tags and "alpine:3.10" in tags
+    assert [i.tags for i in client.images.list(name="busybox")] == [["busybox:latest"]]
+    assert [i.tags for i in client.images.list(filters={"reference": "*/*"})] == [["nicolaka/netshoot:latest"]]
+    img = client.images.get("busybox")
+    assert img.id == client.api.inspect_image("docker.io/library/busybox:latest")["Id"]
+    assert img.attrs["Config"]["Cmd"] == ["sh"]
+    with pytest.raises(docker.errors.ImageNotFound):
+        client.images.get("nosuch")
+    df = client.df()
+    used = {tuple(i["RepoTags"]): i["Containers"] for i in df["Images"]}
+    assert used[("alpine:3.10",)] == 1 and used[("busybox:latest",)] == 0
+    assert [x["Id"] for x in df["Containers"]] == [c.id]
+    assert (df["Volumes"], df["BuildCache"]) == ([], [])

@@ -12,10 +12,56 @@ use hyper::header::{self, HeaderValue};
 use serde_json::json;
 use std::sync::Arc;
 
+/// One `image.Summary`, in Go's field order; the list leaves `Containers` and `SharedSize`
+/// -1 (not counted), `system df` counts them (`counted`: no layer is shared in vnet).
+pub(super) fn summary_json(
+    i: &crate::docker::images::ImageSummary,
+    counted: bool,
+) -> serde_json::Value {
+    let (containers, shared) = if counted {
+        (i.containers as i64, 0)
+    } else {
+        (-1, -1)
+    };
+    json!({
+        "Containers": containers,
+        "Created": i.created.unix_secs(),
+        "Id": i.id,
+        "Labels": if i.labels.is_empty() { serde_json::Value::Null } else { json!(i.labels) },
+        "ParentId": "",
+        "RepoDigests": [],
+        "RepoTags": i.repo_tags,
+        "SharedSize": shared,
+        "Size": i.size,
+    })
+}
+
+/// `GET /images/json` (moby's `getImagesJSON`): `filters`; `all` changes nothing (no
+/// intermediate images).
+pub(super) async fn list(host: &Arc<Host>, q: &Query) -> Result<Reply, Error> {
+    let terms = q.filters()?;
+    host::read_json_in(host, Scope::All, move |d| {
+        let list = d.image_list(&terms)?;
+        Ok(json!(
+            list.iter()
+                .map(|i| summary_json(i, false))
+                .collect::<Vec<_>>()
+        ))
+    })
+    .await
+}
+
 /// `GET /images/{name}/json`.
 pub(super) async fn inspect(host: &Arc<Host>, name: String) -> Result<Reply, Error> {
-    // An image is no object of the state: read none.
-    host::read_json_in(host, Scope::of(&[], &[]), move |d| {
+    // An image is no object of the state: a name reads none; an ID is looked for among
+    // the images the containers were made from too, so all are read.
+    let hex = name.strip_prefix("sha256:").unwrap_or(&name);
+    let scope = if hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Scope::All
+    } else {
+        Scope::of(&[], &[])
+    };
+    host::read_json_in(host, scope, move |d| {
         d.image_inspect(&name)
             .ok_or_else(|| Error::no_such_image(&crate::docker::image::familiar_tagged(&name)))
     })

@@ -112,6 +112,8 @@ async fn route(host: Arc<Host>, mut req: Request<Incoming>) -> Reply {
             image::inspect(h, rest.join("/")).await
         }
         (&Method::POST, ["images", "create"]) => image::pull(&host, &q).await,
+        (&Method::GET, ["images", "json"]) => image::list(h, &q).await,
+        (&Method::GET, ["system", "df"]) => system::df(h).await,
         (&Method::POST, ["images", "prune"]) => image::prune(&q),
         (&Method::POST, ["build", "prune"]) => Ok(build::prune()),
         (&Method::POST, ["swarm", "leave"]) => Ok(system::swarm_leave()),

@@ -7,8 +7,9 @@
 use crate::daemon::host::{self, Host};
 use crate::daemon::http::{self, Reply};
 use crate::docker::Error;
+use crate::store::Scope;
 use hyper::header::{self, HeaderValue};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// `GET|HEAD /_ping`.
@@ -80,6 +81,44 @@ pub(super) async fn info(host: &Arc<Host>) -> Result<Reply, Error> {
             "Runtimes": { "runc": { "path": "runc" } },
             "DefaultRuntime": "runc",
             "Warnings": null,
+        }))
+    })
+    .await
+}
+
+/// `GET /system/df` (moby's `getDiskUsage`): the images with how many containers use
+/// each, the containers (writing nothing: size 0), no volumes, no build cache.
+pub(super) async fn df(host: &Arc<Host>) -> Result<Reply, Error> {
+    host::read_json_in(host, Scope::All, move |d| {
+        let du = d.disk_usage();
+        let images: Vec<Value> = du
+            .images
+            .iter()
+            .map(|i| super::image::summary_json(i, true))
+            .collect();
+        let layers: u64 = du.images.iter().map(|i| i.size).sum();
+        let containers: Vec<Value> = du
+            .containers
+            .iter()
+            .filter_map(|(id, _, size)| {
+                let c = d.container(id).ok()?;
+                let mut v = d.container_summary(c, false);
+                if let Some(m) = v.as_object_mut() {
+                    m.insert("SizeRw".into(), json!(size));
+                    m.insert(
+                        "SizeRootFs".into(),
+                        json!(crate::docker::image::size(&c.config.image)),
+                    );
+                }
+                Some(v)
+            })
+            .collect();
+        Ok(json!({
+            "LayersSize": layers,
+            "Images": images,
+            "Containers": containers,
+            "Volumes": [],
+            "BuildCache": [],
         }))
     })
     .await

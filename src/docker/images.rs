@@ -1,0 +1,297 @@
+//! `docker images` (`GET /images/json`) and `docker system df` (`GET /system/df`): moby's
+//! `daemon/images/images.go` (`Images`: the filters, newest first) and `daemon/disk_usage.go`.
+//!
+//! A vnet host is offline: the images it has are the catalogue's ([`super::image`], tag
+//! `latest`), those `vnet image create` made, and any other tag of a catalogue image a
+//! container was made from (which a real host would have pulled). Nothing is stored, so an
+//! image's size is what vnet knows of it (busybox's; 0 for the others), its ID is derived
+//! from its name ([`super::inspect::image_id`]) and it was created at the virtual clock's
+//! start. Containers write nothing, so their size is 0; there are no volumes and no build
+//! cache.
+
+use super::Daemon;
+use super::error::{Error, Result};
+use super::image::{self, familiar_tagged};
+use super::inspect::image_id;
+use crate::time::Instant;
+use std::collections::BTreeMap;
+
+/// One image: moby's `image.Summary`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageSummary {
+    /// `Id`: `sha256:…`.
+    pub id: String,
+    /// `RepoTags`: `busybox:latest`.
+    pub repo_tags: Vec<String>,
+    /// `Created`.
+    pub created: Instant,
+    /// `Size`, in bytes.
+    pub size: u64,
+    /// `Labels`.
+    pub labels: BTreeMap<String, String>,
+    /// `Containers`: how many containers (running or not) use it.
+    pub containers: usize,
+}
+
+/// What `docker system df` counts: moby's `system.DiskUsage`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiskUsage {
+    /// Every image, with its `Containers` count.
+    pub images: Vec<ImageSummary>,
+    /// (container ID, running, size written): every container.
+    pub containers: Vec<(String, bool, u64)>,
+}
+
+/// The filters `GET /images/json` takes (moby's `acceptedImageFilterTags`).
+const IMAGE_FILTERS: [&str; 6] = ["dangling", "label", "before", "since", "reference", "until"];
+
+impl Daemon {
+    /// The names (`busybox:latest`) of the images the host has, sorted.
+    fn held_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = image::catalogue().collect();
+        names.extend(self.state.images.keys().cloned());
+        for c in self.state.containers.values() {
+            if self.image(&c.config.image).is_some() {
+                names.push(familiar_tagged(&c.config.image));
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The name of the image `term` names: a reference the host has, else an image ID
+    /// (`sha256:` and the hex, or a prefix of the hex) of exactly one image it has, as
+    /// moby's `GetImage` falls back to the image store's ID search.
+    pub fn resolve_image(&self, term: &str) -> Option<String> {
+        if self.image(term).is_some() {
+            return Some(familiar_tagged(term));
+        }
+        let hex = term.strip_prefix("sha256:").unwrap_or(term);
+        if hex.is_empty()
+            || !hex
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        {
+            return None;
+        }
+        let mut found = self.held_names().into_iter().filter(|n| {
+            image_id(n)
+                .strip_prefix("sha256:")
+                .is_some_and(|id| id.starts_with(hex))
+        });
+        match (found.next(), found.next()) {
+            (Some(n), None) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The images the host has, each once, newest first, then by name.
+    fn images_held(&self) -> Vec<ImageSummary> {
+        let names = self.held_names();
+        let mut list: Vec<ImageSummary> = names
+            .into_iter()
+            .filter_map(|n| {
+                let img = self.image(&n)?;
+                let containers = self
+                    .state
+                    .containers
+                    .values()
+                    .filter(|c| familiar_tagged(&c.config.image) == n)
+                    .count();
+                Some(ImageSummary {
+                    id: image_id(&n),
+                    created: crate::time::EPOCH,
+                    size: image::size(&n),
+                    labels: img
+                        .labels
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                    containers,
+                    repo_tags: vec![n],
+                })
+            })
+            .collect();
+        list.sort_by(|a, b| {
+            b.created
+                .cmp(&a.created)
+                .then(a.repo_tags.cmp(&b.repo_tags))
+        });
+        list
+    }
+
+    /// `GET /images/json?filters=`: the images that pass every filter (`reference` glob
+    /// patterns as `reference.FamiliarMatch` reads them, `label`, `dangling`, `before`/
+    /// `since` an image, `until` a time).
+    pub fn image_list(&self, filters: &[(String, String)]) -> Result<Vec<ImageSummary>> {
+        for (k, v) in filters {
+            if !IMAGE_FILTERS.contains(&k.as_str()) {
+                return Err(Error::invalid_filter(k));
+            }
+            if k == "dangling" && !matches!(v.to_lowercase().as_str(), "true" | "false" | "1" | "0")
+            {
+                return Err(Error::invalid_dangling_filter());
+            }
+        }
+        // `before`/`since` name an image the host has.
+        let mut bounds: Vec<(bool, Instant)> = Vec::new();
+        for (k, v) in filters
+            .iter()
+            .filter(|(k, _)| k == "before" || k == "since")
+        {
+            if self.image(v).is_none() {
+                return Err(Error::no_such_image(&familiar_tagged(v)));
+            }
+            bounds.push((k == "before", crate::time::EPOCH));
+        }
+        let mut untils: Vec<Instant> = Vec::new();
+        for (_, v) in filters.iter().filter(|(k, _)| k == "until") {
+            let ts = super::timestamp::get_timestamp(v, self.now())
+                .and_then(|t| super::timestamp::parse_timestamps(&t))
+                .map_err(|e| Error::new(super::error::Kind::InvalidParameter, e))?;
+            untils.push(ts);
+        }
+        let values = |key: &str| -> Vec<&str> {
+            filters
+                .iter()
+                .filter(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+                .collect()
+        };
+        let (refs, labels, dangling) = (values("reference"), values("label"), values("dangling"));
+        Ok(self
+            .images_held()
+            .into_iter()
+            .filter(|i| {
+                // Every image has a tag: none dangles.
+                dangling
+                    .iter()
+                    .all(|d| matches!(d.to_lowercase().as_str(), "false" | "0"))
+                    && (refs.is_empty()
+                        || refs
+                            .iter()
+                            .any(|p| i.repo_tags.iter().any(|t| familiar_match(p, t))))
+                    && labels.iter().all(|l| match l.split_once('=') {
+                        Some((k, v)) => i.labels.get(k).is_some_and(|x| x == v),
+                        None => i.labels.contains_key(*l),
+                    })
+                    && bounds
+                        .iter()
+                        .all(|&(before, t)| if before { i.created < t } else { i.created > t })
+                    && untils.iter().all(|&t| i.created <= t)
+            })
+            .collect())
+    }
+
+    /// `GET /system/df`: the images (with how many containers use each) and the
+    /// containers.
+    pub fn disk_usage(&self) -> DiskUsage {
+        DiskUsage {
+            images: self.images_held(),
+            containers: self
+                .state
+                .containers
+                .values()
+                .map(|c| (c.id.clone(), c.is_running(), 0))
+                .collect(),
+        }
+    }
+}
+
+/// `reference.FamiliarMatch`: `pattern` (Go's `path.Match`) against `busybox:latest`, then
+/// against the name alone (`busybox`).
+fn familiar_match(pattern: &str, tagged: &str) -> bool {
+    let name = match tagged.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => n,
+        _ => tagged,
+    };
+    path_match(pattern, tagged) || path_match(pattern, name)
+}
+
+/// Go's `path.Match`: `*` any run of characters but `/`, `?` one of them, `[...]` a class
+/// (`^` negates, ranges `a-z`), `\` escapes; a malformed pattern matches nothing.
+fn path_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    match_from(&p, &n)
+}
+
+fn match_from(p: &[char], n: &[char]) -> bool {
+    match p.split_first() {
+        None => n.is_empty(),
+        Some(('*', rest)) => {
+            // Every split point up to the next `/`.
+            let mut k = 0;
+            loop {
+                if match_from(rest, n.get(k..).unwrap_or_default()) {
+                    return true;
+                }
+                match n.get(k) {
+                    Some('/') | None => return false,
+                    Some(_) => k += 1,
+                }
+            }
+        }
+        Some(('?', rest)) => match n.split_first() {
+            Some((c, tail)) if *c != '/' => match_from(rest, tail),
+            _ => false,
+        },
+        Some(('[', rest)) => {
+            let Some((&c, tail)) = n.split_first() else {
+                return false;
+            };
+            let (negate, mut body) = match rest.split_first() {
+                Some(('^', b)) => (true, b),
+                _ => (false, rest),
+            };
+            let mut hit = false;
+            let mut first = true;
+            loop {
+                match body {
+                    [']', after @ ..] if !first => {
+                        return c != '/' && hit != negate && match_from(after, tail);
+                    }
+                    [lo, '-', hi, after @ ..] if *hi != ']' => {
+                        hit |= (*lo..=*hi).contains(&c);
+                        body = after;
+                    }
+                    [x, after @ ..] => {
+                        hit |= *x == c;
+                        body = after;
+                    }
+                    [] => return false,
+                }
+                first = false;
+            }
+        }
+        Some(('\\', rest)) => match (rest.split_first(), n.split_first()) {
+            (Some((e, prest)), Some((c, tail))) if e == c => match_from(prest, tail),
+            _ => false,
+        },
+        Some((x, rest)) => match n.split_first() {
+            Some((c, tail)) if c == x => match_from(rest, tail),
+            _ => false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_match_as_familiar_match() {
+        assert!(familiar_match("busybox", "busybox:latest"));
+        assert!(familiar_match("busybox:latest", "busybox:latest"));
+        assert!(familiar_match("busy*", "busybox:latest"));
+        assert!(familiar_match("*:latest", "busybox:latest"));
+        assert!(!familiar_match("*", "nicolaka/netshoot:latest"));
+        assert!(familiar_match("*/*", "nicolaka/netshoot:latest"));
+        assert!(familiar_match("b?sybox", "busybox:latest"));
+        assert!(familiar_match("[a-c]usybox", "busybox:latest"));
+        assert!(!familiar_match("[^b]usybox", "busybox:latest"));
+        assert!(!familiar_match("busybox:1", "busybox:latest"));
+        assert!(!familiar_match("[", "busybox:latest"));
+    }
+}
