@@ -844,6 +844,8 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect::<Vec<_>>()
                     .join(","),
+                // `Label(name)`: a lookup method (see the template engine).
+                "Label()": c.config.labels,
                 "LocalVolumes": "0",
                 "Mounts": "",
                 "Names": names.join(","),
@@ -863,7 +865,7 @@ pub(super) fn ps(a: &PsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
         .collect();
     let header = json!({
         "Command": "COMMAND", "CreatedAt": "CREATED AT", "ID": "CONTAINER ID", "Image": "IMAGE",
-        "Labels": "LABELS", "LocalVolumes": "LOCAL VOLUMES", "Mounts": "MOUNTS", "Names": "NAMES",
+        "Labels": "LABELS", "Label()": "key", "LocalVolumes": "LOCAL VOLUMES", "Mounts": "MOUNTS", "Names": "NAMES",
         "Networks": "NETWORKS", "Platform": "PLATFORM", "Ports": "PORTS", "RunningFor": "CREATED",
         "Size": "SIZE", "State": "STATE", "Status": "STATUS",
     });

@@ -108,7 +108,12 @@ pub fn render(
         Format::Json => {
             let mut out = String::new();
             for r in rows {
-                out.push_str(&json::encode(r, false));
+                // A lookup method (`"Label()"`) is no field of the JSON form.
+                let mut r = r.clone();
+                if let Some(m) = r.as_object_mut() {
+                    m.retain(|k, _| !k.ends_with("()"));
+                }
+                out.push_str(&json::encode(&r, false));
                 out.push('\n');
             }
             Ok(out)

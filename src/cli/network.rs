@@ -437,6 +437,8 @@ fn ls(a: &LsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
                 "IPv6": n.enable_ipv6.to_string(),
                 "Internal": n.internal.to_string(),
                 "Labels": labels.join(","),
+                // `Label(name)`: a lookup method (see the template engine).
+                "Label()": n.labels,
                 "Name": n.name,
                 "Scope": n.scope(),
             })
@@ -444,7 +446,7 @@ fn ls(a: &LsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
         .collect();
     let header = json!({
         "CreatedAt": "CREATED AT", "Driver": "DRIVER", "ID": "NETWORK ID", "IPv4": "IPV4",
-        "IPv6": "IPV6", "Internal": "INTERNAL", "Labels": "LABELS", "Name": "NAME",
+        "IPv6": "IPV6", "Internal": "INTERNAL", "Labels": "LABELS", "Label()": "key", "Name": "NAME",
         "Scope": "SCOPE",
     });
     let fmt = Format::parse(a.format.as_deref(), NETWORK_LS_TABLE);

@@ -331,6 +331,9 @@ impl State<'_> {
         let msg = match &first.kind {
             Kind::Func(name) => return self.call(dot, name, c.at, rest, fin),
             Kind::Nil => "nil is not a command".to_string(),
+            Kind::Chain(inner, f) if has_args && self.lookup_method(dot, inner, f).is_some() => {
+                return self.call_lookup_method(dot, first, inner, f, rest, fin);
+            }
             Kind::Chain(_, f) if has_args => {
                 let field = f.last().map_or("", String::as_str);
                 format!("{field} is not a method but has arguments")
@@ -371,6 +374,67 @@ impl State<'_> {
         })
     }
 
+    /// A lookup method of the chain's receiver: the data gives one under the method's name
+    /// followed by `()` (`"Label()"`): an object it looks its one string argument up in
+    /// (docker/cli's `ContainerContext.Label(name)` reads the container's labels), or the
+    /// string `"key"` for a method that returns its argument (the header row's, whose
+    /// column title is the label's name).
+    fn lookup_method(&mut self, dot: &Value, inner: &Arg, names: &[String]) -> Option<Value> {
+        let (method, path) = names.split_last()?;
+        let start = match &inner.kind {
+            Kind::Dot => Some(dot.clone()),
+            _ => return None,
+        };
+        let mut cur = start.as_ref();
+        for n in path {
+            cur = cur.and_then(|v| v.get(n));
+        }
+        cur?.get(format!("{method}()"))
+            .filter(|v| v.is_object() || v.as_str() == Some("key"))
+            .cloned()
+    }
+
+    /// Calls a lookup method with its one string argument: the value under that key, or
+    /// the empty string.
+    fn call_lookup_method(
+        &mut self,
+        dot: &Value,
+        first: &Arg,
+        inner: &Arg,
+        names: &[String],
+        args: &[Arg],
+        fin: Option<Val>,
+    ) -> Res<Val> {
+        let table = self.lookup_method(dot, inner, names).unwrap_or_default();
+        let method = names.last().map_or("", String::as_str);
+        let n = args.len() + usize::from(fin.is_some());
+        if n != 1 {
+            return Err(self.err(
+                first.at,
+                format!("wrong number of args for {method}: want 1 got {n}"),
+            ));
+        }
+        let (key, at) = match args.first() {
+            Some(a) => (self.arg(dot, a)?, a.at),
+            None => (fin.flatten(), first.at),
+        };
+        let Some(Value::String(key)) = key else {
+            // Go's evalArg: a constant of another kind than the parameter's.
+            let got = &self.src[at.0..at.1];
+            return Err(self.err(at, format!("expected string; found {got}")));
+        };
+        let v = match &table {
+            Value::Object(m) => m.get(&key).cloned().unwrap_or_default(),
+            _ => Value::String(key),
+        };
+        let v = if v.is_null() {
+            Value::String(String::new())
+        } else {
+            v
+        };
+        self.made(Some(v))
+    }
+
     /// The Go struct type object `m` stands for, if it is one of the data's structs.
     fn struct_type(&self, m: &serde_json::Map<String, Value>) -> Option<&str> {
         self.structs
@@ -384,6 +448,14 @@ impl State<'_> {
         let mut cur = start;
         for n in names {
             cur = match cur {
+                // A method called without its argument.
+                Some(Value::Object(m))
+                    if !m.contains_key(n) && m.contains_key(&format!("{n}()")) =>
+                {
+                    return Err(
+                        self.err(a.at, format!("wrong number of args for {n}: want 1 got 0"))
+                    );
+                }
                 Some(Value::Object(m)) if !m.contains_key(n) && self.struct_type(m).is_some() => {
                     let t = self.struct_type(m).unwrap_or_default();
                     return Err(self.err(a.at, format!("can't evaluate field {n} in type {t}")));

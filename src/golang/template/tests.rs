@@ -627,3 +627,19 @@ fn values_and_output_stay_within_vnet_limits() {
     );
     fails(r#"{{range 100}}{{printf "%1000000d" 1}}{{end}}"#, total);
 }
+
+#[test]
+fn lookup_methods() {
+    let row = json!({"Name": "web", "Label()": {"tier": "front"}});
+    let spec = r#"
+            {{.Label "tier"}} => front
+            [{{.Label "none"}}] => []
+            {{"tier" | .Label}} => front
+            {{.Label}} => template: :1:2: executing "" at <.Label>: wrong number of args for Label: want 1 got 0
+            {{.Label "a" "b"}} => template: :1:2: executing "" at <.Label>: wrong number of args for Label: want 1 got 2
+            {{.Label 1}} => template: :1:9: executing "" at <1>: expected string; found 1
+        "#;
+    check(&row, spec);
+    // The header row's method gives its argument back: the column's title.
+    check(&json!({"Label()": "key"}), r#"{{.Label "tier"}} => tier"#);
+}
