@@ -272,7 +272,17 @@ pub fn template(data: &[u8]) {
                 }
             }
         }
-        let rows = [lab.container.clone(), lab.network.clone()];
+        // A row with a lookup method (`{{.Label "k"}}`), and the header's.
+        let mut with_method = lab.container.clone();
+        if let Some(m) = with_method.as_object_mut() {
+            m.insert("Label()".into(), json!({"a": "b"}));
+        }
+        for v in [with_method.clone(), json!({"Label()": "key"})] {
+            if let Ok(s) = t_exec(&text, &v) {
+                assert!(s.len() as u64 <= MAX_BYTES, "output within the limit");
+            }
+        }
+        let rows = [lab.container.clone(), lab.network.clone(), with_method];
         let row_type = format::RowType {
             name: "*formatter.ContainerContext",
             prefix: "failed to execute template: ",
@@ -301,6 +311,12 @@ pub fn template(data: &[u8]) {
         assert!(s.len() <= 1 << 20);
     }
     let _ = MAX_VALUE;
+}
+
+/// Parses and runs a template over `v`.
+fn t_exec(text: &str, v: &Value) -> Result<String, String> {
+    let t = templates::parse(text).map_err(|e| e.to_string())?;
+    t.execute(v).map_err(|e| e.to_string())
 }
 
 /// A scenario file: parsed and checked as `vnet scenario run` reads it, its command lines
@@ -450,6 +466,8 @@ pub fn cli(data: &[u8]) {
     }
     let _ = crate::docker::timestamp::parse_timestamps(&text);
     let _ = crate::docker::container::parse_signal(&text);
+    // An `images --filter reference=` pattern.
+    let _ = crate::docker::images::familiar_match(&text, "nicolaka/netshoot:latest");
     let Ok(parsed) = cli::parse(&argv) else {
         return;
     };

@@ -200,8 +200,8 @@ impl Daemon {
 }
 
 /// `reference.FamiliarMatch`: `pattern` (Go's `path.Match`) against `busybox:latest`, then
-/// against the name alone (`busybox`).
-fn familiar_match(pattern: &str, tagged: &str) -> bool {
+/// against the name alone (`busybox`): what `images --filter reference=PATTERN` keeps.
+pub fn familiar_match(pattern: &str, tagged: &str) -> bool {
     let name = match tagged.rsplit_once(':') {
         Some((n, t)) if !t.contains('/') => n,
         _ => tagged,
@@ -210,70 +210,135 @@ fn familiar_match(pattern: &str, tagged: &str) -> bool {
 }
 
 /// Go's `path.Match`: `*` any run of characters but `/`, `?` one of them, `[...]` a class
-/// (`^` negates, ranges `a-z`), `\` escapes; a malformed pattern matches nothing.
+/// (`^` negates, ranges `a-z`), `\\` escapes; a malformed pattern matches nothing. Go's
+/// algorithm: the pattern in chunks, each after its stars matched at the first place it
+/// fits, so the work is the pattern's length times the name's.
 fn path_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    match_from(&p, &n)
+    let (pv, nv): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut p, mut n): (&[char], &[char]) = (&pv, &nv);
+    'pattern: while !p.is_empty() {
+        let (star, chunk, rest) = scan_chunk(p);
+        if star && chunk.is_empty() {
+            // A trailing star matches the rest unless it holds a `/`.
+            return !n.contains(&'/');
+        }
+        let last = rest.is_empty();
+        if let Some(t) = match_chunk(chunk, n)
+            && (t.is_empty() || !last)
+        {
+            n = t;
+            p = rest;
+            continue;
+        }
+        if star {
+            let mut i = 0;
+            while i < n.len() && n.get(i) != Some(&'/') {
+                if let Some(t) = match_chunk(chunk, n.get(i + 1..).unwrap_or_default()) {
+                    if last && !t.is_empty() {
+                        i += 1;
+                        continue;
+                    }
+                    n = t;
+                    p = rest;
+                    continue 'pattern;
+                }
+                i += 1;
+            }
+        }
+        return false;
+    }
+    n.is_empty()
 }
 
-fn match_from(p: &[char], n: &[char]) -> bool {
-    match p.split_first() {
-        None => n.is_empty(),
-        Some(('*', rest)) => {
-            // Every split point up to the next `/`.
-            let mut k = 0;
-            loop {
-                if match_from(rest, n.get(k..).unwrap_or_default()) {
-                    return true;
-                }
-                match n.get(k) {
-                    Some('/') | None => return false,
-                    Some(_) => k += 1,
-                }
-            }
-        }
-        Some(('?', rest)) => match n.split_first() {
-            Some((c, tail)) if *c != '/' => match_from(rest, tail),
-            _ => false,
-        },
-        Some(('[', rest)) => {
-            let Some((&c, tail)) = n.split_first() else {
-                return false;
-            };
-            let (negate, mut body) = match rest.split_first() {
-                Some(('^', b)) => (true, b),
-                _ => (false, rest),
-            };
-            let mut hit = false;
-            let mut first = true;
-            loop {
-                match body {
-                    [']', after @ ..] if !first => {
-                        return c != '/' && hit != negate && match_from(after, tail);
-                    }
-                    [lo, '-', hi, after @ ..] if *hi != ']' => {
-                        hit |= (*lo..=*hi).contains(&c);
-                        body = after;
-                    }
-                    [x, after @ ..] => {
-                        hit |= *x == c;
-                        body = after;
-                    }
-                    [] => return false,
-                }
-                first = false;
-            }
-        }
-        Some(('\\', rest)) => match (rest.split_first(), n.split_first()) {
-            (Some((e, prest)), Some((c, tail))) if e == c => match_from(prest, tail),
-            _ => false,
-        },
-        Some((x, rest)) => match n.split_first() {
-            Some((c, tail)) if c == x => match_from(rest, tail),
-            _ => false,
-        },
+/// `scanChunk`: leading stars, then the chunk up to the next star outside a class.
+fn scan_chunk(p: &[char]) -> (bool, &[char], &[char]) {
+    let mut i = 0;
+    while p.get(i) == Some(&'*') {
+        i += 1;
     }
+    let star = i > 0;
+    let start = i;
+    let mut in_range = false;
+    while let Some(&c) = p.get(i) {
+        match c {
+            '\\' => i += 1,
+            '[' => in_range = true,
+            ']' => in_range = false,
+            '*' if !in_range => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    let end = i.min(p.len());
+    let chunk = p.get(start..end).unwrap_or_default();
+    (star, chunk, p.get(end..).unwrap_or_default())
+}
+
+/// `matchChunk`: what is left of `s` after `chunk` matched its start, if it did.
+fn match_chunk<'a>(chunk: &[char], s: &'a [char]) -> Option<&'a [char]> {
+    let (mut c, mut s) = (chunk, s);
+    while let Some((&first, rest)) = c.split_first() {
+        match first {
+            '[' => {
+                let (&ch, tail) = s.split_first()?;
+                let (negate, mut body) = match rest.split_first() {
+                    Some(('^', b)) => (true, b),
+                    _ => (false, rest),
+                };
+                let mut hit = false;
+                let mut n = 0;
+                loop {
+                    match body {
+                        [']', after @ ..] if n > 0 => {
+                            body = after;
+                            break;
+                        }
+                        [lo, '-', hi, after @ ..] if *hi != ']' => {
+                            hit |= (*lo..=*hi).contains(&ch);
+                            body = after;
+                        }
+                        ['\\', x, after @ ..] | [x, after @ ..] => {
+                            hit |= *x == ch;
+                            body = after;
+                        }
+                        [] => return None,
+                    }
+                    n += 1;
+                }
+                if hit == negate {
+                    return None;
+                }
+                c = body;
+                s = tail;
+            }
+            '?' => {
+                let (&ch, tail) = s.split_first()?;
+                if ch == '/' {
+                    return None;
+                }
+                c = rest;
+                s = tail;
+            }
+            '\\' => {
+                let (&e, after) = rest.split_first()?;
+                let (&ch, tail) = s.split_first()?;
+                if e != ch {
+                    return None;
+                }
+                c = after;
+                s = tail;
+            }
+            x => {
+                let (&ch, tail) = s.split_first()?;
+                if x != ch {
+                    return None;
+                }
+                c = rest;
+                s = tail;
+            }
+        }
+    }
+    Some(s)
 }
 
 #[cfg(test)]
@@ -293,5 +358,10 @@ mod tests {
         assert!(!familiar_match("[^b]usybox", "busybox:latest"));
         assert!(!familiar_match("busybox:1", "busybox:latest"));
         assert!(!familiar_match("[", "busybox:latest"));
+        assert!(familiar_match("*x*", "busybox:latest"));
+        assert!(familiar_match("*:*", "busybox:latest"));
+        // Many stars cost the pattern's length times the name's, not more.
+        let stars = format!("{}z", "*a".repeat(4000));
+        assert!(!familiar_match(&stars, &"a".repeat(200)));
     }
 }
