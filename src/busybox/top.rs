@@ -70,7 +70,8 @@ fn parse(args: &[&str]) -> Result<Options, Box<ExecResult>> {
                 let secs = secs.min(f64::from(i32::MAX / 1000));
                 o.interval = Duration::from_micros((secs * 1e6) as u64);
             }
-            _ => o.iterations = Some(count("top", v)?),
+            // `-n 0` counts down past zero: no end, as without `-n`.
+            _ => o.iterations = Some(count("top", v)?).filter(|n| *n > 0),
         }
     }
     Ok(o)
@@ -175,12 +176,21 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
     // SIGINT, unless on its terminal (raw mode: ^C is a key that quits).
     let by_signal = o.batch || !opts.tty;
     if interrupted && by_signal {
-        // SIGINT reaches sig_catcher: status 128 + 2.
-        let (stdout, _) = out.finish();
-        return ExecResult {
-            stdout,
-            code: 130,
-            ..Default::default()
+        let (stdout, why) = out.finish();
+        return match why {
+            // Stopped at the gathered output's bound.
+            Some(why) => ExecResult {
+                stdout,
+                stderr: why,
+                code: 1,
+                ..Default::default()
+            },
+            // SIGINT reaches sig_catcher: status 128 + 2.
+            None => ExecResult {
+                stdout,
+                code: 130,
+                ..Default::default()
+            },
         };
     }
     // Q or ^C on its terminal, or the last iteration: a newline, status 0.
@@ -210,6 +220,7 @@ mod tests {
             parse(&["-n", "x"]).unwrap_err().stderr,
             "top: invalid number 'x'\n"
         );
+        assert_eq!(parse(&["-n", "0"]).unwrap().iterations, None);
         assert!(
             parse(&["-q"])
                 .unwrap_err()

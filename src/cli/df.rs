@@ -56,12 +56,13 @@ pub(super) fn df(a: &DfArgs, d: &Daemon, o: &mut Outcome) {
     let running = du.containers.iter().filter(|(_, r, _)| *r).count();
     let size = |b: u64| format::human_size_precision(b, 4);
     let rows = vec![
-        json!({"Type": "Images", "TotalCount": du.images.len().to_string(), "Active": active.to_string(),
-               "Size": size(total), "Reclaimable": reclaimable(total - used, total)}),
-        json!({"Type": "Containers", "TotalCount": du.containers.len().to_string(),
-               "Active": running.to_string(), "Size": size(ctotal), "Reclaimable": reclaimable(cidle, ctotal)}),
-        json!({"Type": "Local Volumes", "TotalCount": "0", "Active": "0", "Size": size(0), "Reclaimable": reclaimable(0, 0)}),
-        json!({"Type": "Build Cache", "TotalCount": "0", "Active": "0", "Size": size(0), "Reclaimable": size(0)}),
+        // Keys sorted, as the context's JSON form has them.
+        json!({"Active": active.to_string(), "Reclaimable": reclaimable(total - used, total),
+               "Size": size(total), "TotalCount": du.images.len().to_string(), "Type": "Images"}),
+        json!({"Active": running.to_string(), "Reclaimable": reclaimable(cidle, ctotal),
+               "Size": size(ctotal), "TotalCount": du.containers.len().to_string(), "Type": "Containers"}),
+        json!({"Active": "0", "Reclaimable": reclaimable(0, 0), "Size": size(0), "TotalCount": "0", "Type": "Local Volumes"}),
+        json!({"Active": "0", "Reclaimable": size(0), "Size": size(0), "TotalCount": "0", "Type": "Build Cache"}),
     ];
     let header = json!({"Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE",
                         "Size": "SIZE", "Reclaimable": "RECLAIMABLE"});

@@ -108,12 +108,13 @@ pub fn render(
         Format::Json => {
             let mut out = String::new();
             for r in rows {
-                // A lookup method (`"Label()"`) is no field of the JSON form.
+                // The context's own `MarshalJSON`: its fields (no methods, keys ending in
+                // `()`), through `json.Marshal`, which escapes HTML.
                 let mut r = r.clone();
                 if let Some(m) = r.as_object_mut() {
                     m.retain(|k, _| !k.ends_with("()"));
                 }
-                out.push_str(&json::encode(&r, false));
+                out.push_str(&json::encode(&r, true));
                 out.push('\n');
             }
             Ok(out)

@@ -122,8 +122,9 @@ pub(super) fn images(a: &ImagesArgs, prog: &str, path: &str, d: &Daemon, o: &mut
                 "Tag": tag,
                 "UniqueSize": "N/A",
                 "VirtualSize": format::human_size(i.size),
-                "From": from,
-                "Listens": listens.join(","),
+                // vnet's own, as methods: no fields of the JSON form.
+                "From()": from,
+                "Listens()": listens.join(","),
             })
         })
         .collect();
@@ -131,7 +132,7 @@ pub(super) fn images(a: &ImagesArgs, prog: &str, path: &str, d: &Daemon, o: &mut
         "Containers": "CONTAINERS", "CreatedAt": "CREATED AT", "CreatedSince": "CREATED",
         "Digest": "DIGEST", "ID": "IMAGE ID", "Repository": "REPOSITORY",
         "SharedSize": "SHARED SIZE", "Size": "SIZE", "Tag": "TAG", "UniqueSize": "UNIQUE SIZE",
-        "VirtualSize": "VIRTUAL SIZE", "From": "FROM", "Listens": "LISTENS",
+        "VirtualSize": "VIRTUAL SIZE", "From()": "FROM", "Listens()": "LISTENS",
     });
     let fmt = if a.quiet {
         Format::Raw("{{.ID}}".into())
@@ -144,20 +145,6 @@ pub(super) fn images(a: &ImagesArgs, prog: &str, path: &str, d: &Daemon, o: &mut
         name: "*formatter.imageContext",
         prefix: "template parsing error: ",
         typed_columns: false,
-    };
-    // `--format json` shows Docker's fields only.
-    let rows: Vec<Value> = if matches!(fmt, Format::Json) {
-        rows.into_iter()
-            .map(|mut r| {
-                if let Some(m) = r.as_object_mut() {
-                    m.remove("From");
-                    m.remove("Listens");
-                }
-                r
-            })
-            .collect()
-    } else {
-        rows
     };
     match format::render(&fmt, &header, &rows, Some(row_type), None) {
         Ok(s) => o.out(s),

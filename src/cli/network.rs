@@ -446,7 +446,7 @@ fn ls(a: &LsArgs, prog: &str, d: &Daemon, o: &mut Outcome) {
         .collect();
     let header = json!({
         "CreatedAt": "CREATED AT", "Driver": "DRIVER", "ID": "NETWORK ID", "IPv4": "IPV4",
-        "IPv6": "IPV6", "Internal": "INTERNAL", "Labels": "LABELS", "Label()": "key", "Name": "NAME",
+        "IPv6": "IPV6", "Internal": "INTERNAL", "Labels": "LABELS", "Label()": "header", "Name": "NAME",
         "Scope": "SCOPE",
     });
     let fmt = Format::parse(a.format.as_deref(), NETWORK_LS_TABLE);

@@ -14,6 +14,23 @@ use crate::golang::template::{
 use crate::golang::{json, strings};
 use serde_json::Value;
 
+/// `json`'s encoding: a command's row (an object with methods, keys ending in `()`) as the
+/// CLI's context marshals itself (`json.Marshal` of its fields: HTML escaped, no methods);
+/// any other value as the encoder with HTML escaping off writes it.
+pub fn encode_value(x: &Value) -> String {
+    match x.as_object() {
+        Some(m) if m.keys().any(|k| k.ends_with("()")) => {
+            let fields: serde_json::Map<String, Value> = m
+                .iter()
+                .filter(|(k, _)| !k.ends_with("()"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            json::encode(&Value::Object(fields), true)
+        }
+        _ => json::encode(x, false),
+    }
+}
+
 /// docker/cli's `basicFunctions`.
 pub const BASIC_FUNCTIONS: &[Func] = &[
     Func {
@@ -21,7 +38,7 @@ pub const BASIC_FUNCTIONS: &[Func] = &[
         args: 1,
         call: |v| {
             let [x] = args(v)?;
-            Ok(json::encode(x, false).into())
+            Ok(encode_value(x).into())
         },
     },
     Func {

@@ -129,9 +129,12 @@ impl Daemon {
             if !IMAGE_FILTERS.contains(&k.as_str()) {
                 return Err(Error::invalid_filter(k));
             }
-            if k == "dangling" && !matches!(v.to_lowercase().as_str(), "true" | "false" | "1" | "0")
-            {
-                return Err(Error::invalid_dangling_filter());
+            // moby's `Images`: exactly `true` or `false`.
+            if k == "dangling" && v != "true" && v != "false" {
+                return Err(Error::new(
+                    super::error::Kind::InvalidParameter,
+                    format!("Invalid filter 'dangling=[{v}]'"),
+                ));
             }
         }
         // `before`/`since` name an image the host has.
@@ -140,7 +143,7 @@ impl Daemon {
             .iter()
             .filter(|(k, _)| k == "before" || k == "since")
         {
-            if self.image(v).is_none() {
+            if self.resolve_image(v).is_none() {
                 return Err(Error::no_such_image(&familiar_tagged(v)));
             }
             bounds.push((k == "before", crate::time::EPOCH));
@@ -165,9 +168,7 @@ impl Daemon {
             .into_iter()
             .filter(|i| {
                 // Every image has a tag: none dangles.
-                dangling
-                    .iter()
-                    .all(|d| matches!(d.to_lowercase().as_str(), "false" | "0"))
+                dangling.iter().all(|d| *d == "false")
                     && (refs.is_empty()
                         || refs
                             .iter()
@@ -189,10 +190,12 @@ impl Daemon {
     pub fn disk_usage(&self) -> DiskUsage {
         DiskUsage {
             images: self.images_held(),
+            // Newest first, as `ps -a` lists them.
             containers: self
                 .state
                 .containers
                 .values()
+                .rev()
                 .map(|c| (c.id.clone(), c.is_running(), 0))
                 .collect(),
         }

@@ -798,13 +798,24 @@ const BB_FATAL_SIGS: [u32; 12] = [1, 2, 3, 6, 10, 12, 13, 14, 15, 24, 25, 26];
 
 impl Container {
     /// The status its command, as PID 1, exits with when signal `sig` reaches it, if that
-    /// signal ends it: busybox `top` catches libbb's fatal signals and, unable to die by its
-    /// own `raise` as PID 1, exits 128 + the signal. Other programs as PID 1 get no signal
+    /// signal ends it. `top`: busybox's (the busybox and alpine images) catches libbb's
+    /// fatal signals and, unable to die by its own `raise` as PID 1, exits 128 + the
+    /// signal; procps-ng's (the other images) ends on ALRM, HUP, INT, PIPE, QUIT, TERM,
+    /// USR1 and USR2 through `sig_endpgm`, status 0. Other programs as PID 1 get no signal
     /// they do not handle (an image's servers are the image's: see `exits_on_stop_signal`).
     pub fn main_exits_on(&self, sig: u32) -> Option<i32> {
+        const PROCPS_ENDPGM: [u32; 8] = [14, 1, 2, 13, 3, 15, 10, 12];
         let argv = self.argv();
-        let prog = argv.first()?.rsplit('/').next()?;
-        (prog == "top" && BB_FATAL_SIGS.contains(&sig)).then(|| 128 + sig as i32)
+        if argv.first()?.rsplit('/').next()? != "top" {
+            return None;
+        }
+        let tagged = super::image::familiar_tagged(&self.config.image);
+        let repo = tagged.rsplit_once(':').map_or(tagged.as_str(), |(r, _)| r);
+        if matches!(repo, "busybox" | "alpine") {
+            BB_FATAL_SIGS.contains(&sig).then(|| 128 + sig as i32)
+        } else {
+            PROCPS_ENDPGM.contains(&sig).then_some(0)
+        }
     }
 }
 

@@ -377,12 +377,13 @@ impl State<'_> {
     /// A lookup method of the chain's receiver: the data gives one under the method's name
     /// followed by `()` (`"Label()"`): an object it looks its one string argument up in
     /// (docker/cli's `ContainerContext.Label(name)` reads the container's labels), or the
-    /// string `"key"` for a method that returns its argument (the header row's, whose
-    /// column title is the label's name).
+    /// string `"header"` for the header row's, whose column title is made of the key. (A
+    /// string under `Name()` is a method without arguments: `.Name` gives it.)
     fn lookup_method(&mut self, dot: &Value, inner: &Arg, names: &[String]) -> Option<Value> {
         let (method, path) = names.split_last()?;
         let start = match &inner.kind {
             Kind::Dot => Some(dot.clone()),
+            Kind::Var(name) => self.lookup(inner, name).ok().flatten().cloned(),
             _ => return None,
         };
         let mut cur = start.as_ref();
@@ -390,7 +391,7 @@ impl State<'_> {
             cur = cur.and_then(|v| v.get(n));
         }
         cur?.get(format!("{method}()"))
-            .filter(|v| v.is_object() || v.as_str() == Some("key"))
+            .filter(|v| v.is_object() || v.as_str() == Some("header"))
             .cloned()
     }
 
@@ -425,7 +426,12 @@ impl State<'_> {
         };
         let v = match &table {
             Value::Object(m) => m.get(&key).cloned().unwrap_or_default(),
-            _ => Value::String(key),
+            // docker/cli's `SubHeaderContext.Label`: the key's last dot-separated part, `-`
+            // and `_` as spaces.
+            _ => {
+                let last = key.rsplit('.').next().unwrap_or(&key);
+                Value::String(last.replace(['-', '_'], " "))
+            }
         };
         let v = if v.is_null() {
             Value::String(String::new())
@@ -448,6 +454,14 @@ impl State<'_> {
         let mut cur = start;
         for n in names {
             cur = match cur {
+                // A method without arguments (a string under `Name()`): its value.
+                Some(Value::Object(m))
+                    if !m.contains_key(n)
+                        && m.get(&format!("{n}()"))
+                            .is_some_and(|v| v.is_string() && v.as_str() != Some("header")) =>
+                {
+                    m.get(&format!("{n}()"))
+                }
                 // A method called without its argument.
                 Some(Value::Object(m))
                     if !m.contains_key(n) && m.contains_key(&format!("{n}()")) =>

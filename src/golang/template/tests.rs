@@ -640,6 +640,15 @@ fn lookup_methods() {
             {{.Label 1}} => template: :1:9: executing "" at <1>: expected string; found 1
         "#;
     check(&row, spec);
-    // The header row's method gives its argument back: the column's title.
-    check(&json!({"Label()": "key"}), r#"{{.Label "tier"}} => tier"#);
+    // The header row's: the column's title, from the key's last part.
+    check(
+        &json!({"Label()": "header"}),
+        r#"{{.Label "com.example.my-label_x"}} => my label x"#,
+    );
+    check(&row, r#"{{$.Label "tier"}} => front"#);
+    // A method without arguments.
+    check(
+        &json!({"From()": "busybox:latest"}),
+        "{{.From}} => busybox:latest",
+    );
 }
