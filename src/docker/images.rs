@@ -163,6 +163,13 @@ impl Daemon {
                 .collect()
         };
         let (refs, labels, dangling) = (values("reference"), values("label"), values("dangling"));
+        // moby's `Images` returns `reference.FamiliarMatch`'s error.
+        if refs.iter().any(|p| !pattern_ok(p)) {
+            return Err(Error::new(
+                super::error::Kind::System,
+                "syntax error in pattern",
+            ));
+        }
         Ok(self
             .images_held()
             .into_iter()
@@ -253,6 +260,68 @@ fn path_match(pattern: &str, name: &str) -> bool {
     n.is_empty()
 }
 
+/// A class's ranges after its `[` (and `^`), as Go's `matchChunk` reads them through
+/// `getEsc`: whether `ch` is in one, and what follows the closing `]`; `None` for a
+/// malformed class.
+fn class(mut body: &[char], ch: char) -> Option<(bool, &[char])> {
+    let mut hit = false;
+    let mut ranges = 0;
+    loop {
+        if let [']', after @ ..] = body
+            && ranges > 0
+        {
+            return Some((hit, after));
+        }
+        let (lo, rest) = get_esc(body)?;
+        let (hi, rest) = match rest {
+            ['-', after @ ..] => get_esc(after)?,
+            _ => (lo, rest),
+        };
+        hit |= (lo..=hi).contains(&ch);
+        body = rest;
+        ranges += 1;
+    }
+}
+
+/// Go's `getEsc`: one possibly escaped character of a class, not `-` or `]`, with more
+/// of the class after it.
+fn get_esc(chunk: &[char]) -> Option<(char, &[char])> {
+    let (c, rest) = match chunk {
+        ['-' | ']', ..] | [] => return None,
+        ['\\', e, rest @ ..] => (*e, rest),
+        ['\\'] => return None,
+        [c, rest @ ..] => (*c, rest),
+    };
+    (!rest.is_empty()).then_some((c, rest))
+}
+
+/// Whether Go's `path.Match` reads `pattern` without `ErrBadPattern` (it checks the whole
+/// pattern, even past a mismatch).
+pub fn pattern_ok(pattern: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let mut rest: &[char] = &p;
+    while let Some((&c, after)) = rest.split_first() {
+        rest = match c {
+            '\\' => match after.split_first() {
+                Some((_, a)) => a,
+                None => return false,
+            },
+            '[' => {
+                let body = match after {
+                    ['^', b @ ..] => b,
+                    b => b,
+                };
+                match class(body, '\0') {
+                    Some((_, a)) => a,
+                    None => return false,
+                }
+            }
+            _ => after,
+        };
+    }
+    true
+}
+
 /// `scanChunk`: leading stars, then the chunk up to the next star outside a class.
 fn scan_chunk(p: &[char]) -> (bool, &[char], &[char]) {
     let mut i = 0;
@@ -288,26 +357,8 @@ fn match_chunk<'a>(chunk: &[char], s: &'a [char]) -> Option<&'a [char]> {
                     Some(('^', b)) => (true, b),
                     _ => (false, rest),
                 };
-                let mut hit = false;
-                let mut n = 0;
-                loop {
-                    match body {
-                        [']', after @ ..] if n > 0 => {
-                            body = after;
-                            break;
-                        }
-                        [lo, '-', hi, after @ ..] if *hi != ']' => {
-                            hit |= (*lo..=*hi).contains(&ch);
-                            body = after;
-                        }
-                        ['\\', x, after @ ..] | [x, after @ ..] => {
-                            hit |= *x == ch;
-                            body = after;
-                        }
-                        [] => return None,
-                    }
-                    n += 1;
-                }
+                let (hit, after) = class(body, ch)?;
+                body = after;
                 if hit == negate {
                     return None;
                 }
@@ -361,6 +412,13 @@ mod tests {
         assert!(!familiar_match("[^b]usybox", "busybox:latest"));
         assert!(!familiar_match("busybox:1", "busybox:latest"));
         assert!(!familiar_match("[", "busybox:latest"));
+        assert!(familiar_match("[a-\\z]usybox", "busybox:latest"));
+        for bad in ["[", "[]a]", "[]]", "[-a]", "x\\", "[a-]", "[^"] {
+            assert!(!pattern_ok(bad), "{bad}");
+        }
+        for good in ["*", "[a-z]*", "\\*", "[\\]]", "[^a]b"] {
+            assert!(pattern_ok(good), "{good}");
+        }
         assert!(familiar_match("*x*", "busybox:latest"));
         assert!(familiar_match("*:*", "busybox:latest"));
         // Many stars cost the pattern's length times the name's, not more.
