@@ -55,7 +55,35 @@ pub(crate) struct Host {
     /// The containers' own commands that take time, running in the background by
     /// container ID (`run -d busybox ping -c 3 web`).
     mains: Mutex<std::collections::BTreeMap<String, Arc<BackgroundMain>>>,
+    /// How many `logs --follow` readers each container has: its removal lets them read
+    /// its last lines first, as moby's log readers drain the file of a closed logger.
+    followers: Mutex<std::collections::BTreeMap<String, usize>>,
 }
+
+/// A `logs --follow` reader of a container, counted while it reads.
+pub(crate) struct Follower {
+    host: Arc<Host>,
+    id: String,
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let mut g = self
+            .host
+            .followers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = g.get_mut(&self.id) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                g.remove(&self.id);
+            }
+        }
+    }
+}
+
+/// The longest a removal waits for the container's log followers to read its end.
+const FOLLOWERS_DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A container's command the daemon runs in the background: what stops it, and whether it
 /// has ended (its changes saved).
@@ -88,6 +116,7 @@ impl Host {
             start_waiters: Mutex::default(),
             removed_exits: Mutex::default(),
             mains: Mutex::default(),
+            followers: Mutex::default(),
         }
     }
 
@@ -125,6 +154,35 @@ impl Host {
     /// Stops container `cid`'s background command, if one runs, and waits until its
     /// changes are saved (a stop, kill or removal then acts on a container whose command
     /// has let go).
+    /// Counts a `logs --follow` reader of container `cid` until the returned guard drops.
+    pub(crate) fn follow(self: &Arc<Self>, cid: &str) -> Follower {
+        let mut g = self.followers.lock().unwrap_or_else(|p| p.into_inner());
+        *g.entry(cid.to_string()).or_insert(0) += 1;
+        Follower {
+            host: self.clone(),
+            id: cid.to_string(),
+        }
+    }
+
+    /// Waits (a little, at most [`FOLLOWERS_DRAIN`]) for the log followers of container
+    /// `cid` to finish: a removal right after the container's end would otherwise take
+    /// the lines they have not read yet.
+    pub(crate) async fn drain_followers(&self, cid: &str) {
+        let start = std::time::Instant::now();
+        while start.elapsed() < FOLLOWERS_DRAIN {
+            let reading = self
+                .followers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(cid)
+                .is_some_and(|n| *n > 0);
+            if !reading {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     pub(crate) async fn interrupt_main(&self, cid: &str) {
         let m = self
             .mains

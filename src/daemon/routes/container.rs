@@ -284,6 +284,18 @@ pub(super) async fn remove(host: &Arc<Host>, term: String, q: &Query) -> Result<
     if force {
         let_go(host, &term).await;
     }
+    // A stopped container's log followers read its last lines before it goes.
+    let t = term.clone();
+    let scope = Scope::of(std::slice::from_ref(&term), &[]);
+    if let Ok((id, false)) = host::read_in(host, scope, move |d| {
+        let id = d.find_container(&t)?;
+        let running = d.is_running(&id);
+        Ok((id, running))
+    })
+    .await
+    {
+        host.drain_followers(&id).await;
+    }
     let scope = Scope::of(std::slice::from_ref(&term), &[]);
     host::write_in(host, scope, move |d| d.container_remove(&term, force)).await?;
     Ok(http::status(204))
@@ -663,8 +675,11 @@ pub(super) async fn logs(
         out
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    // A removal waits for this reader to have read the container's end.
+    let reader = (follow && first.running).then(|| host.follow(&id));
     let host = host.clone();
     tokio::spawn(async move {
+        let _reader = reader;
         let mut logs = first;
         loop {
             let bytes = encode(&logs);
