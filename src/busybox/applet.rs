@@ -195,6 +195,25 @@ impl Output {
         }
     }
 
+    /// The command's result: what it printed and `code`, or, stopped at the gathered
+    /// output's bound, why (status 1).
+    pub(super) fn result(self, code: i32) -> ExecResult {
+        let (stdout, stopped) = self.finish();
+        match stopped {
+            Some(why) => ExecResult {
+                stdout,
+                stderr: why,
+                code: 1,
+                ..Default::default()
+            },
+            None => ExecResult {
+                stdout,
+                code,
+                ..Default::default()
+            },
+        }
+    }
+
     /// What was gathered, and why the command stopped early if it ran out of room.
     pub(super) fn finish(self) -> (String, Option<String>) {
         let why = self.full.then(|| {

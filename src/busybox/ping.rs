@@ -101,20 +101,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
 
 /// The result of a ping whose output went to `out`.
 fn gathered(out: Output, code: i32) -> ExecResult {
-    let (stdout, stopped) = out.finish();
-    match stopped {
-        Some(why) => ExecResult {
-            stdout,
-            stderr: why,
-            code: 1,
-            ..Default::default()
-        },
-        None => ExecResult {
-            stdout,
-            code,
-            ..Default::default()
-        },
-    }
+    out.result(code)
 }
 
 /// busybox ping's options: `-c N -w N -W N -i SECS -s N -q -f`, combined or apart.

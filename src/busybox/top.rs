@@ -176,30 +176,12 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
     // SIGINT, unless on its terminal (raw mode: ^C is a key that quits).
     let by_signal = o.batch || !opts.tty;
     if interrupted && by_signal {
-        let (stdout, why) = out.finish();
-        return match why {
-            // Stopped at the gathered output's bound.
-            Some(why) => ExecResult {
-                stdout,
-                stderr: why,
-                code: 1,
-                ..Default::default()
-            },
-            // SIGINT reaches sig_catcher: status 128 + 2.
-            None => ExecResult {
-                stdout,
-                code: 130,
-                ..Default::default()
-            },
-        };
+        // SIGINT reaches sig_catcher: status 128 + 2 (unless the output's bound stopped it).
+        return out.result(130);
     }
     // Q or ^C on its terminal, or the last iteration: a newline, status 0.
     out.push("\n");
-    let (stdout, _) = out.finish();
-    ExecResult {
-        stdout,
-        ..Default::default()
-    }
+    out.result(0)
 }
 
 #[cfg(test)]
