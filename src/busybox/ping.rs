@@ -48,7 +48,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
     }
     if target.is_loopback() || sb.ifaces().iter().any(|i| i.holds(target)) {
         let code = ping_local(sb, &mut world, target, &host, &o, &mut out, paced);
-        return finish(sb, &world, gathered(out, code));
+        return finish(sb, &world, out.result(code));
     }
     // -I: an interface by name (SO_BINDTODEVICE: only its own routes), or an address of
     // the container's (the source; routing as usual).
@@ -96,12 +96,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         return finish(sb, &world, r);
     };
     let code = ping_on(&mut world, nic, target, &host, &o, &mut out, paced);
-    finish(sb, &world, gathered(out, code))
-}
-
-/// The result of a ping whose output went to `out`.
-fn gathered(out: Output, code: i32) -> ExecResult {
-    out.result(code)
+    finish(sb, &world, out.result(code))
 }
 
 /// busybox ping's options: `-c N -w N -W N -i SECS -s N -q -f`, combined or apart.

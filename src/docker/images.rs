@@ -137,16 +137,19 @@ impl Daemon {
                 ));
             }
         }
-        // `before`/`since` name an image the host has.
+        let held = self.images_held();
+        // `before`/`since` name an image the host has: its creation time bounds the list.
         let mut bounds: Vec<(bool, Instant)> = Vec::new();
         for (k, v) in filters
             .iter()
             .filter(|(k, _)| k == "before" || k == "since")
         {
-            if self.resolve_image(v).is_none() {
-                return Err(Error::no_such_image(&familiar_tagged(v)));
-            }
-            bounds.push((k == "before", crate::time::EPOCH));
+            let created = self
+                .resolve_image(v)
+                .and_then(|n| held.iter().find(|i| i.repo_tags.contains(&n)))
+                .map(|i| i.created)
+                .ok_or_else(|| Error::no_such_image(&familiar_tagged(v)))?;
+            bounds.push((k == "before", created));
         }
         let mut untils: Vec<Instant> = Vec::new();
         for (_, v) in filters.iter().filter(|(k, _)| k == "until") {
@@ -170,8 +173,7 @@ impl Daemon {
                 "syntax error in pattern",
             ));
         }
-        Ok(self
-            .images_held()
+        Ok(held
             .into_iter()
             .filter(|i| {
                 // Every image has a tag: none dangles.
