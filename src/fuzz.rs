@@ -521,10 +521,10 @@ pub fn servers(data: &[u8]) {
         3 => Box::<postgres::Postgres>::default(),
         _ => {
             let mut l = crate::docker::container::fs::Layer::default();
-            let _ = l.mkdir("/www/sub", true);
-            let _ = l.write("/www/index.html", "hi\n", false, 0);
-            let _ = l.write("/www/sub/a.txt", "data\n", false, 0);
-            let _ = l.write("/www/index.html.gz", "gz", false, 0);
+            let _ = l.mkdir("/www/sub", true, 0);
+            let _ = l.write("/www/index.html", "hi\n", false, 0, 0);
+            let _ = l.write("/www/sub/a.txt", "data\n", false, 0, 0);
+            let _ = l.write("/www/index.html.gz", "gz", false, 0, 0);
             let site =
                 std::rc::Rc::new(busybox_httpd::Site::new("/www".into(), std::rc::Rc::new(l)));
             Box::new(busybox_httpd::BusyboxHttpd::new(site))

@@ -2,6 +2,7 @@
 //! run in: the options of the command ([`ExecOptions`]), what it printed and its status
 //! ([`ExecResult`]), and the end of a command that used the wire (`finish`).
 
+pub use crate::docker::sandbox::ExecConfig;
 use crate::docker::sandbox::Sandbox;
 use crate::engine::World;
 use crate::time::Duration;
@@ -23,10 +24,8 @@ pub struct ExecOptions {
     pub realtime: bool,
     /// How many shells deep the command runs (`sh -c 'sh -c …'`); see [`MAX_SHELL_DEPTH`].
     pub depth: u32,
-    /// `exec -e`: variables over the container's (`KEY` alone unsets one).
-    pub env: Vec<String>,
-    /// `exec -w`: where the command runs.
-    pub workdir: Option<String>,
+    /// `exec -e/-w/-u/--privileged`: the exec's own settings over the container's.
+    pub exec: ExecConfig,
     /// The container's own command, run by the daemon in the background: an interrupt is
     /// the container being stopped, which then ends it (not the command's status).
     pub background: bool,

@@ -81,6 +81,10 @@ fn fail(msg: String) -> ExecResult {
 
 /// Runs `arping ARGS` in the container.
 pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
+    // Its packet socket comes first, before the options are read: CAP_NET_RAW.
+    if !sb.capable("CAP_NET_RAW") {
+        return ExecResult::err("arping: socket: Operation not permitted\n".into(), 1);
+    }
     let g = match Getopt::parse("arping", args, "UDAqfb", "cwIs", false, USAGE) {
         Ok(g) => g,
         Err(e) => return *e,

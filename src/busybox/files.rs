@@ -113,10 +113,14 @@ pub fn rm(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
     };
     let mut r = ExecResult::default();
     for f in &g.operands {
-        if sb.remove_file(f) {
-            continue;
-        }
-        let why = if sb.is_dir(f) {
+        let why = match sb.remove_file(f) {
+            Ok(true) => continue,
+            Ok(false) => None,
+            Err(e) => Some(e.text()),
+        };
+        let why = if let Some(why) = why {
+            why
+        } else if sb.is_dir(f) {
             "Is a directory"
         } else if sb.file(f).is_some() {
             "vnet does not let commands remove Docker's own files"

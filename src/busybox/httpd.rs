@@ -106,6 +106,7 @@ pub fn listen(sb: &Sandbox, args: &[&str]) -> Result<Process, Box<ExecResult>> {
         // start_process numbers it.
         pid: 0,
         started: None,
+        uid: 0,
     })
 }
 

@@ -12,7 +12,8 @@
 //! (networking/arping.c) sends ARP from a packet socket;
 //! [`traceroute`] (networking/traceroute.c) sends UDP probes through routing containers,
 //! [`sysctl`] (procps/sysctl.c) reads `net.ipv4.ip_forward`, and [`netstat`]
-//! (networking/netstat.c) lists what listens;
+//! (networking/netstat.c) lists what listens; [`id`] (coreutils/id.c, whoami.c) says who
+//! a command runs as (`exec -u`, `run -u`);
 //! the text filters a pipe feeds ([`grep`], [`head`], [`tail`], [`wc`], [`cut`], [`sort`],
 //! [`printf`], [`seq`], [`sleep`]) are coreutils' and findutils' files of the same names.
 //! [`sh`] is the shell (shell/ash.c) that `attach`, `exec -i c sh` and `sh -c` reach; its
@@ -34,6 +35,7 @@ pub mod files;
 pub mod grep;
 pub mod head;
 pub mod httpd;
+pub mod id;
 pub mod ifconfig;
 pub mod ip;
 pub mod nc;
@@ -56,7 +58,7 @@ pub mod traceroute;
 pub mod wc;
 pub mod wget;
 
-pub use applet::{ExecOptions, ExecResult};
+pub use applet::{ExecConfig, ExecOptions, ExecResult};
 pub use sh::Shell;
 
 use crate::docker::container::MAX_LOG_BYTES;
@@ -89,8 +91,23 @@ pub enum AttachLine {
 pub fn exec(d: &mut Daemon, term: &str, argv: &[String], opts: &ExecOptions) -> Result<ExecResult> {
     let cid = d.exec_target(term)?;
     let mut sb = d.sandbox(&cid);
-    sb.set_exec_config(&opts.env, opts.workdir.as_deref());
+    sb.set_exec_config(&opts.exec).map_err(user_error)?;
     Ok(program(&mut sb, argv, opts))
+}
+
+/// A user the container does not have: moby's `ContainerExecCreate` refuses the exec
+/// (`errdefs.InvalidParameter`).
+fn user_error(e: String) -> crate::docker::Error {
+    crate::docker::Error::new(crate::docker::Kind::InvalidParameter, e)
+}
+
+/// Why an exec in running container `term` with `config` cannot be made: its user is not
+/// in the container's `/etc/passwd` (moby checks it as it creates the exec).
+pub fn exec_config_error(d: &Daemon, term: &str, config: &ExecConfig) -> Option<String> {
+    let spec = config.user.as_deref().filter(|u| !u.is_empty())?;
+    let c = d.container(&d.exec_target(term).ok()?).ok()?;
+    let (passwd, group) = d.user_files(c);
+    crate::docker::container::user::lookup(spec, &passwd, &group).err()
 }
 
 /// One line typed into the attached shell of running container `cid` (its main process,
@@ -171,7 +188,7 @@ pub fn exec_shell_line(
 ) -> Result<(ExecResult, Option<i32>)> {
     let cid = d.exec_target(term)?;
     let mut sb = d.sandbox(&cid);
-    sb.set_exec_config(&opts.env, opts.workdir.as_deref());
+    sb.set_exec_config(&opts.exec).map_err(user_error)?;
     let sh = shell
         .get_or_insert_with(|| Shell::new(&sb.env(opts.tty), "sh", &[]).reading_input(opts.tty));
     Ok(match sh.run_line(&mut sb, line, opts) {
@@ -200,9 +217,15 @@ pub fn exec_shell_end(d: &mut Daemon, term: &str, shell: &mut Option<Shell>) -> 
 /// the container until it stops; a shell (`sh -c '...'`) runs its commands, leaving those
 /// running. Anything else that would run on after the exec, with nobody to see it, is not
 /// simulated.
-pub fn exec_detached(d: &mut Daemon, term: &str, argv: &[String]) -> Result<ExecResult> {
+pub fn exec_detached(
+    d: &mut Daemon,
+    term: &str,
+    argv: &[String],
+    config: &ExecConfig,
+) -> Result<ExecResult> {
     let cid = d.exec_target(term)?;
     let mut sb = d.sandbox(&cid);
+    sb.set_exec_config(config).map_err(user_error)?;
     let Some((cmd, rest)) = argv.split_first() else {
         return Ok(ExecResult::default());
     };
@@ -596,6 +619,7 @@ const APPLETS: &[&str] = &[
     "head",
     "hostname",
     "httpd",
+    "id",
     "ifconfig",
     "ip",
     "mkdir",
@@ -617,6 +641,7 @@ const APPLETS: &[&str] = &[
     "true",
     "wc",
     "wget",
+    "whoami",
 ];
 
 /// The directories busybox installs its applet links in.
@@ -785,6 +810,8 @@ fn applet(
         ("ip", _) => return ip::run(sb, args),
         ("arp", [] | ["-a"] | ["-n"] | ["-an"] | ["-na"]) => ip::arp(sb),
         ("hostname", []) => files::hostname(sb),
+        ("id", _) => id::id(sb, args),
+        ("whoami", _) => id::whoami(sb, args),
         ("cat", _) => files::cat(sb, args, stdin),
         ("mkdir", _) => files::mkdir(sb, args),
         ("rm", _) => files::rm(sb, args),

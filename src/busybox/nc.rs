@@ -115,6 +115,7 @@ pub fn listen(
         // start_process numbers it.
         pid: 0,
         started: None,
+        uid: 0,
     })
 }
 

@@ -46,6 +46,18 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         // Its virtual time is wall time, which the user ends.
         world.unbounded_time();
     }
+    // create_icmp_socket, after the header: a raw socket needs CAP_NET_RAW (root's by
+    // default). Alpine patches its busybox to fall back to an unprivileged ICMP socket,
+    // which Docker's `net.ipv4.ping_group_range` opens to every group.
+    if !sb.capable("CAP_NET_RAW") && !sb.musl() {
+        let r = ExecResult {
+            stdout: Tally::header(&host, target, &o),
+            stderr: "ping: permission denied (are you root?)\n".into(),
+            code: 1,
+            ..Default::default()
+        };
+        return finish(sb, &world, r);
+    }
     if target.is_loopback() || sb.ifaces().iter().any(|i| i.holds(target)) {
         let code = ping_local(sb, &mut world, target, &host, &o, &mut out, paced);
         return finish(sb, &world, out.result(code));

@@ -59,10 +59,18 @@ pub fn run(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
             return super::applet::not_simulated("sysctl", Some(&shown), args);
         }
         if let Some(value) = value {
-            if !sb.privileged() {
-                r.stderr.push_str(&format!(
-                    "sysctl: error setting key '{shown}': Read-only file system\n"
-                ));
+            // /proc/sys is read-only unless the container is privileged (EROFS comes
+            // first); the file is root's, 0644.
+            let denied = if !sb.privileged() {
+                Some("Read-only file system")
+            } else if !sb.user().is_root() {
+                Some("Permission denied")
+            } else {
+                None
+            };
+            if let Some(why) = denied {
+                r.stderr
+                    .push_str(&format!("sysctl: error setting key '{shown}': {why}\n"));
                 r.code = 1;
                 continue;
             }

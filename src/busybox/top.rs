@@ -78,7 +78,7 @@ fn parse(args: &[&str]) -> Result<Options, Box<ExecResult>> {
 }
 
 /// One screen: the header lines, the column titles, a line per process (PID, command).
-fn screen(procs: &[(u32, String)], me: u32, last_pid: u32, batch: bool) -> String {
+fn screen(procs: &[(u32, String, String)], me: u32, last_pid: u32, batch: bool) -> String {
     let width = if batch { usize::MAX } else { COLUMNS };
     let cut = |s: String, n: usize| -> String { s.chars().take(n).collect() };
     let mut s = String::new();
@@ -105,10 +105,11 @@ fn screen(procs: &[(u32, String)], me: u32, last_pid: u32, batch: bool) -> Strin
         s.push_str("\x1b[m");
     }
     let rows = if batch { procs.len() } else { LINES - 4 };
-    for (pid, command) in procs.iter().take(rows) {
+    for (pid, user, command) in procs.iter().take(rows) {
         // Running is top itself; the rest sleep. VSZ 0 reads as swapped out: `W`.
         let state = if *pid == me { "RW " } else { "SW " };
-        let line = format!("{pid:5} {:5} {:<8}", 0, "root");
+        let user: String = user.chars().take(8).collect();
+        let line = format!("{pid:5} {:5} {user:<8}", 0);
         let line = format!("{line} {state}      0  0.0   0  0.0 {command}");
         s.push('\n');
         s.push_str(&cut(line, width));
@@ -159,13 +160,14 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         if !sb.is_main() {
             procs.push((
                 me,
+                sb.user_label_of_self(),
                 std::iter::once("top")
                     .chain(args.iter().copied())
                     .collect::<Vec<_>>()
                     .join(" "),
             ));
         }
-        let last = procs.iter().map(|(p, _)| *p).max().unwrap_or(1);
+        let last = procs.iter().map(|(p, _, _)| *p).max().unwrap_or(1);
         out.push(&screen(&procs, me, last, o.batch));
         shown += 1;
         if o.iterations.is_some_and(|n| shown >= n) {
@@ -214,8 +216,8 @@ mod tests {
     #[test]
     fn batch_screen() {
         let procs = vec![
-            (1, "sleep 3600".to_string()),
-            (7, "top -b -n 1".to_string()),
+            (1, "root".to_string(), "sleep 3600".to_string()),
+            (7, "www-data-long".to_string(), "top -b -n 1".to_string()),
         ];
         assert_eq!(
             screen(&procs, 7, 7, true),
@@ -224,14 +226,14 @@ mod tests {
              Load average: 0.00 0.00 0.00 1/2 7\n  \
              PID  PPID USER     STAT   VSZ %VSZ CPU %CPU COMMAND\n    \
              1     0 root     SW       0  0.0   0  0.0 sleep 3600\n    \
-             7     0 root     RW       0  0.0   0  0.0 top -b -n 1\n"
+             7     0 www-data RW       0  0.0   0  0.0 top -b -n 1\n"
         );
     }
 
     #[test]
     fn terminal_screen_is_80_columns() {
         let long = "x".repeat(200);
-        let s = screen(&[(1, long)], 1, 1, false);
+        let s = screen(&[(1, "root".into(), long)], 1, 1, false);
         assert!(s.starts_with("\x1b[H\x1b[JMem: "));
         assert!(s.ends_with('\r'));
         let row = s.lines().last().unwrap().trim_end_matches('\r');

@@ -102,6 +102,11 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         let r = ExecResult::err(format!("traceroute: bad address '{host}'\n"), 1);
         return finish(sb, &world, r);
     };
+    // The raw ICMP socket that hears the answers: CAP_NET_RAW.
+    if !sb.capable("CAP_NET_RAW") {
+        let r = ExecResult::err("traceroute: socket: Operation not permitted\n".into(), 1);
+        return finish(sb, &world, r);
+    }
     if ip.is_loopback() || sb.ifaces().iter().any(|i| i.holds(ip)) {
         let r = super::applet::not_simulated("traceroute", Some("its own address"), args);
         return finish(sb, &world, r);

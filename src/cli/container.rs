@@ -89,6 +89,9 @@ pub struct RunArgs {
     /// Read in a line delimited file of labels
     #[arg(long = "label-file")]
     label_file: Vec<String>,
+    /// Username or UID (format: <name|uid>[:<group|gid>])
+    #[arg(short = 'u', long)]
+    user: Option<String>,
     /// IMAGE
     image: Option<String>,
     /// [COMMAND] [ARG...]
@@ -479,6 +482,7 @@ pub(super) fn run(
         privileged: a.privileged,
         labels,
         auto_remove: a.rm,
+        user: a.user.clone().unwrap_or_default(),
     };
     let id = match d.container_create(req) {
         Ok(id) => id,
@@ -959,6 +963,12 @@ pub struct ExecArgs {
     /// Working directory inside the container
     #[arg(short = 'w', long)]
     workdir: Option<String>,
+    /// Username or UID (format: "<name|uid>[:<group|gid>]")
+    #[arg(short = 'u', long)]
+    user: Option<String>,
+    /// Give extended privileges to the command
+    #[arg(long)]
+    privileged: bool,
     /// CONTAINER (a flag before it is the exec's, in docker's words when unknown)
     container: Option<String>,
     /// COMMAND [ARG...]
@@ -998,8 +1008,7 @@ pub(super) fn exec_options(cli: &super::Cli, tty: bool) -> crate::busybox::ExecO
         terminal: cli.terminal.clone(),
         realtime: cli.realtime,
         depth: 0,
-        env: Vec::new(),
-        workdir: None,
+        exec: crate::busybox::ExecConfig::default(),
         background: false,
     }
 }
@@ -1055,14 +1064,24 @@ pub(super) fn exec(
         }
     }
     let opts = crate::busybox::ExecOptions {
-        env,
-        workdir: a.workdir.clone(),
+        exec: crate::busybox::ExecConfig {
+            env,
+            workdir: a.workdir.clone(),
+            user: a.user.clone().filter(|u| !u.is_empty()),
+            privileged: a.privileged,
+        },
         ..exec_options(cli, a.tty)
     };
+    if let Some(e) = crate::busybox::exec_config_error(d, container, &opts.exec) {
+        return o.daemon_error(&crate::docker::Error::new(
+            crate::docker::Kind::InvalidParameter,
+            e,
+        ));
+    }
     if a.detach {
         // What the detached program would print goes nowhere; what vnet refuses comes back
         // as the daemon's error, as through the Engine API.
-        match crate::busybox::exec_detached(d, container, argv) {
+        match crate::busybox::exec_detached(d, container, argv, &opts.exec) {
             Ok(r) if r.code != 0 && r.start_error.is_none() => {
                 o.daemon_error(&crate::docker::Error::exec_failed(r.stderr.trim_end()));
             }

@@ -210,6 +210,7 @@ pub struct ContainerCreate {
     attach_stderr: Option<bool>,
     exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
     labels: Option<BTreeMap<String, String>>,
+    user: Option<String>,
     host_config: Option<HostConfig>,
     networking_config: Option<NetworkingConfig>,
 }
@@ -262,6 +263,7 @@ impl ContainerCreate {
             privileged: hc.privileged.unwrap_or_default(),
             auto_remove: hc.auto_remove.unwrap_or_default(),
             labels: self.labels.unwrap_or_default(),
+            user: self.user.unwrap_or_default(),
         }
     }
 }
@@ -284,6 +286,10 @@ pub struct ExecCreate {
     pub env: Option<Vec<String>>,
     /// `-w`.
     pub working_dir: Option<String>,
+    /// `-u`.
+    pub user: Option<String>,
+    /// `--privileged`.
+    pub privileged: Option<bool>,
 }
 
 impl ExecCreate {

@@ -27,8 +27,8 @@ pub(crate) struct ExecInstance {
     pub attach_stderr: bool,
     pub started: bool,
     pub exit_code: Option<i32>,
-    pub env: Vec<String>,
-    pub workdir: Option<String>,
+    /// `Env`, `WorkingDir`, `User`, `Privileged`.
+    pub config: crate::busybox::ExecConfig,
 }
 
 /// How many exec instances the daemon remembers.

@@ -8,6 +8,8 @@
 //! name is not on the host, and the simulated host cannot reach a registry: `run` and
 //! `create` fail as an offline Docker's do.
 
+use super::passwd::UserFiles;
+
 /// What an image contributes to a container.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Image {
@@ -34,6 +36,8 @@ pub struct Image {
     pub musl: bool,
     /// `LABEL`s of its Dockerfile.
     pub labels: &'static [(&'static str, &'static str)],
+    /// Its `/etc/passwd` and `/etc/group`.
+    pub users: UserFiles,
 }
 
 /// A server an image's program runs (its behaviour is in [`crate::servers`]).
@@ -155,7 +159,10 @@ pub fn lookup(reference: &str) -> Image {
         .and_then(|r| r.split_once(':'))
         .map_or("", |(_, t)| t);
     let mut image = defaults(repo);
-    image.musl |= tag.contains("alpine") || tag.contains("musl");
+    if (tag.contains("alpine") || tag.contains("musl")) && !image.musl {
+        image.musl = true;
+        image.users = image.users.on_alpine();
+    }
     image
 }
 
@@ -173,6 +180,8 @@ fn defaults(repo: &str) -> Image {
             workdir: "/data",
             musl: false,
             labels: &[],
+            users: UserFiles::DEBIAN
+                .with_user("redis:x:999:999::/home/redis:/bin/sh\n", "redis:x:999:\n"),
         },
         "nginx" => Image {
             entrypoint: &["/docker-entrypoint.sh"],
@@ -188,6 +197,10 @@ fn defaults(repo: &str) -> Image {
                 "maintainer",
                 "NGINX Docker Maintainers <docker-maint@nginx.com>",
             )],
+            users: UserFiles::DEBIAN.with_user(
+                "nginx:x:101:101:nginx user:/nonexistent:/bin/false\n",
+                "nginx:x:101:\n",
+            ),
         },
         "postgres" => Image {
             entrypoint: &["docker-entrypoint.sh"],
@@ -200,6 +213,10 @@ fn defaults(repo: &str) -> Image {
             workdir: "",
             musl: false,
             labels: &[],
+            users: UserFiles::DEBIAN.with_user(
+                "postgres:x:999:999::/var/lib/postgresql:/bin/bash\n",
+                "postgres:x:999:\n",
+            ),
         },
         "httpd" => Image {
             entrypoint: &[],
@@ -216,6 +233,7 @@ fn defaults(repo: &str) -> Image {
             workdir: "/usr/local/apache2",
             musl: false,
             labels: &[],
+            users: UserFiles::DEBIAN,
         },
         "alpine" => Image {
             entrypoint: &[],
@@ -228,6 +246,7 @@ fn defaults(repo: &str) -> Image {
             workdir: "",
             musl: true,
             labels: &[],
+            users: UserFiles::ALPINE,
         },
         // The network troubleshooting image (Alpine, busybox's applets, and tools such as
         // tcpdump); its command is an interactive zsh, its WORKDIR /root. vnet answers its
@@ -244,6 +263,7 @@ fn defaults(repo: &str) -> Image {
             workdir: "/root",
             musl: true,
             labels: &[],
+            users: UserFiles::ALPINE,
         },
         "ubuntu" | "debian" => Image {
             entrypoint: &[],
@@ -256,6 +276,7 @@ fn defaults(repo: &str) -> Image {
             workdir: "",
             musl: false,
             labels: &[],
+            users: UserFiles::DEBIAN,
         },
         // busybox and anything unknown: a shell.
         _ => Image {
@@ -269,6 +290,7 @@ fn defaults(repo: &str) -> Image {
             workdir: "",
             musl: false,
             labels: &[],
+            users: UserFiles::BUSYBOX,
         },
     }
 }

@@ -396,7 +396,7 @@ impl Daemon {
             "Config": {
                 "Hostname": c.config.hostname,
                 "Domainname": "",
-                "User": "",
+                "User": c.config.user,
                 "AttachStdin": c.config.attach && c.config.open_stdin,
                 "AttachStdout": c.config.attach,
                 "AttachStderr": c.config.attach,

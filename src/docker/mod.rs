@@ -12,9 +12,10 @@
 //!
 //! Files: `network/` (create, remove, connect, disconnect, prune, validation; libnetwork and
 //! daemon/network.go, a file per moby file), `container/` (create, start, stop, remove,
-//! rename, list, logs, stats, top; daemon/create.go, start.go, stop.go, delete.go, rename.go,
-//! list.go, logs.go, stats.go, top_unix.go), `ipam.rs` (default IPAM
-//! driver), `inspect.rs` (JSON shapes), `image.rs` (image defaults), `images.rs` (the image
+//! rename, list, logs, stats, top, users; daemon/create.go, start.go, stop.go, delete.go,
+//! rename.go, list.go, logs.go, stats.go, top_unix.go, moby/sys/user), `ipam.rs` (default IPAM
+//! driver), `inspect.rs` (JSON shapes), `image.rs` (image defaults), `passwd.rs` (the
+//! images' `/etc/passwd` and `/etc/group`), `images.rs` (the image
 //! list and disk usage; daemon/images/images.go, disk_usage.go), `error.rs` (moby's
 //! messages), `resolver.rs` (the embedded DNS's answers), `events.rs` (the event log,
 //! daemon/events), `timestamp.rs` (api/types/time), `sandbox.rs` (a container's sandbox:
@@ -28,6 +29,7 @@ pub mod images;
 pub mod inspect;
 pub mod ipam;
 pub mod network;
+pub mod passwd;
 pub mod resolver;
 pub mod sandbox;
 pub mod timestamp;

@@ -13,8 +13,10 @@
 
 use super::container::StaticRoute;
 use super::container::fs::{self, FsError};
+use super::container::user::{self, ExecUser};
 use super::error::{Error, Result};
 use super::network::{Driver, Endpoint, InterfaceCounters, Network};
+use super::passwd::{HOST_GROUP, HOST_PASSWD};
 use super::{Daemon, NetworkMode, Status};
 use crate::dns;
 use crate::engine::router::{Route as RouterRoute, RouterSpec};
@@ -49,16 +51,31 @@ pub struct Sandbox<'d> {
     /// Packet captures open in the command (`tcpdump ... &`), which every world it builds
     /// feeds.
     captures: Vec<Capture>,
-    /// An exec's own environment (`exec -e`), over the container's.
-    exec_env: Vec<String>,
-    /// An exec's working directory (`exec -w`).
-    exec_workdir: Option<String>,
+    /// An exec's own settings (`exec -e/-w/-u/--privileged`), over the container's.
+    exec: ExecConfig,
+    /// Who the command runs as: the exec's `-u`, else the container's `User`, looked up
+    /// in its image's files when the command starts.
+    user: Option<ExecUser>,
     /// The sniffers the running world has for captures left running in containers:
     /// (container ID, capture, sniffer).
     background: Vec<(String, usize, usize)>,
     /// It runs the container's main command: the first program that stays running is the
     /// container's PID 1 process (sh execs a command line's last program).
     main: bool,
+}
+
+/// What `docker exec` sets for its process beyond the command (moby's `ExecConfig`):
+/// `-e`, `-w`, `-u`, `--privileged`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecConfig {
+    /// `-e`: variables over the container's (`KEY` alone unsets one).
+    pub env: Vec<String>,
+    /// `-w`: where the command runs.
+    pub workdir: Option<String>,
+    /// `-u`: who it runs as (`NAME|UID[:GROUP|GID]`), else the container's `User`.
+    pub user: Option<String>,
+    /// `--privileged`: every capability for this process.
+    pub privileged: bool,
 }
 
 /// A packet capture on one interface for the rest of a command: what the worlds the
@@ -257,8 +274,8 @@ impl Daemon {
             on_host: false,
             captures: Vec::new(),
             background: Vec::new(),
-            exec_env: Vec::new(),
-            exec_workdir: None,
+            exec: ExecConfig::default(),
+            user: None,
             main: false,
         }
     }
@@ -276,8 +293,8 @@ impl Daemon {
             on_host: true,
             captures: Vec::new(),
             background: Vec::new(),
-            exec_env: Vec::new(),
-            exec_workdir: None,
+            exec: ExecConfig::default(),
+            user: None,
             main: false,
         }
     }
@@ -306,7 +323,7 @@ impl Sandbox<'_> {
     /// Where the container's commands run: the exec's `-w`, else its image's `WORKDIR`,
     /// else `/`.
     pub fn cwd(&self) -> String {
-        if let Some(w) = &self.exec_workdir {
+        if let Some(w) = &self.exec.workdir {
             return w.clone();
         }
         self.container()
@@ -460,9 +477,9 @@ impl Sandbox<'_> {
         best.map(|r| (r.dev, r.via.unwrap_or(ip)))
     }
 
-    /// Whether the container holds `CAP_NET_ADMIN` (`--cap-add NET_ADMIN`).
+    /// Whether the command holds `CAP_NET_ADMIN` (`--cap-add NET_ADMIN`, as root).
     pub fn net_admin(&self) -> bool {
-        self.container().is_some_and(|c| c.net_admin())
+        self.capable("CAP_NET_ADMIN")
     }
 
     /// `net.ipv4.ip_forward` in its namespace.
@@ -538,7 +555,23 @@ impl Sandbox<'_> {
             "/etc/hosts" => Some(self.hosts()),
             "/etc/resolv.conf" => Some(self.resolv_conf()),
             "/etc/hostname" => Some(format!("{}\n", self.hostname())),
-            p => self.container()?.layer.file(p).map(str::to_string),
+            p => {
+                let c = self.container()?;
+                c.layer
+                    .file(p)
+                    .map(str::to_string)
+                    .or_else(|| self.image_file(p))
+            }
+        }
+    }
+
+    /// A file of the container's image that vnet has (`/etc/passwd`, `/etc/group`).
+    fn image_file(&self, path: &str) -> Option<String> {
+        let img = self.daemon.image(&self.container()?.config.image)?;
+        match path {
+            "/etc/passwd" => Some(img.users.passwd()),
+            "/etc/group" => Some(img.users.group()),
+            _ => None,
         }
     }
 
@@ -561,8 +594,16 @@ impl Sandbox<'_> {
     ) -> std::result::Result<(), FsError> {
         let path = fs::normalize(&self.cwd(), path);
         let now = self.daemon.state.clock.unix_secs();
+        let uid = self.user().uid;
+        // A file of the image is copied up into the layer as it is first written.
+        let image = self.image_file(&path);
         match self.layer_mut() {
-            Some(l) => l.write(&path, text, append, now),
+            Some(l) => {
+                if let Some(text) = image.filter(|_| append && l.file(&path).is_none()) {
+                    l.write(&path, &text, false, now, uid)?;
+                }
+                l.write(&path, text, append, now, uid)
+            }
             None => Err(FsError::NoLayer),
         }
     }
@@ -570,16 +611,21 @@ impl Sandbox<'_> {
     /// `mkdir [-p] PATH` in the container's layer.
     pub fn make_dir(&mut self, path: &str, parents: bool) -> std::result::Result<(), FsError> {
         let path = fs::normalize(&self.cwd(), path);
+        let uid = self.user().uid;
         match self.layer_mut() {
-            Some(l) => l.mkdir(&path, parents),
+            Some(l) => l.mkdir(&path, parents, uid),
             None => Err(FsError::NoLayer),
         }
     }
 
-    /// `rm FILE`: whether the container's layer had it.
-    pub fn remove_file(&mut self, path: &str) -> bool {
+    /// `rm FILE`: whether the container's layer had it, or why it stays.
+    pub fn remove_file(&mut self, path: &str) -> std::result::Result<bool, FsError> {
         let path = fs::normalize(&self.cwd(), path);
-        self.layer_mut().is_some_and(|l| l.remove(&path))
+        let uid = self.user().uid;
+        match self.layer_mut() {
+            Some(l) => l.remove(&path, uid),
+            None => Ok(false),
+        }
     }
 
     fn layer_mut(&mut self) -> Option<&mut fs::Layer> {
@@ -630,7 +676,7 @@ impl Sandbox<'_> {
 
     /// The environment a command starts with (moby's `CreateDaemonEnvironment`): the image's
     /// `PATH`, `HOSTNAME`, `TERM` on a terminal, the legacy links' variables, the container's
-    /// own, and `HOME`.
+    /// own, the exec's over them, and `HOME` last.
     pub fn env(&self, tty: bool) -> Vec<String> {
         let mut vars: Vec<String> = Vec::new();
         if self.on_host {
@@ -660,10 +706,9 @@ impl Sandbox<'_> {
                 .filter(|e| !e.starts_with("PATH="))
                 .cloned(),
         );
-        vars.push("HOME=/root".to_string());
         // moby's `ReplaceOrAppendEnvValues`: an exec's `KEY=V` replaces the container's
         // KEY, a bare `KEY` unsets it.
-        for e in &self.exec_env {
+        for e in &self.exec.env {
             let key = e.split('=').next().unwrap_or(e);
             let at = vars.iter().position(|v| v.split('=').next() == Some(key));
             match (at, e.contains('=')) {
@@ -679,13 +724,67 @@ impl Sandbox<'_> {
                 (None, false) => {}
             }
         }
+        // runc's prepareEnv appends HOME, the user's from its passwd entry (`/` without
+        // one), when the environment sets none or an empty one.
+        vars.retain(|v| v != "HOME=");
+        if !vars.iter().any(|v| v.starts_with("HOME=")) {
+            vars.push(format!("HOME={}", self.user().home));
+        }
         vars
     }
 
-    /// An exec's environment and working directory (`docker exec -e K=V -w DIR`).
-    pub fn set_exec_config(&mut self, env: &[String], workdir: Option<&str>) {
-        self.exec_env = env.to_vec();
-        self.exec_workdir = workdir.filter(|w| !w.is_empty()).map(str::to_string);
+    /// An exec's settings (`docker exec -e K=V -w DIR -u USER --privileged`); the user
+    /// is looked up in the image's `/etc/passwd` as moby's `getUser` does, and its error
+    /// (`unable to find user ...`) is the exec's start error.
+    pub fn set_exec_config(&mut self, config: &ExecConfig) -> std::result::Result<(), String> {
+        self.exec = config.clone();
+        self.exec.workdir = config.workdir.clone().filter(|w| !w.is_empty());
+        self.user = match config.user.as_deref().filter(|u| !u.is_empty()) {
+            Some(spec) => Some(self.lookup_user(spec)?),
+            None => None,
+        };
+        Ok(())
+    }
+
+    /// User `spec` (`NAME|UID[:GROUP|GID]`) as the container's files name it.
+    pub fn lookup_user(&self, spec: &str) -> std::result::Result<ExecUser, String> {
+        let (passwd, group) = self.user_files();
+        user::lookup(spec, &passwd, &group)
+    }
+
+    /// The container's `/etc/passwd` and `/etc/group`: as a command last wrote them, else
+    /// its image's (the simulated host's own, root alone, on the host).
+    pub fn user_files(&self) -> (String, String) {
+        match self.container() {
+            Some(c) if !self.on_host => self.daemon.user_files(c),
+            _ => (HOST_PASSWD.to_string(), HOST_GROUP.to_string()),
+        }
+    }
+
+    /// Who the command runs as: the exec's user, else the container's `User` (checked
+    /// when it started), else root.
+    pub fn user(&self) -> ExecUser {
+        if let Some(u) = &self.user {
+            return u.clone();
+        }
+        let spec = self.container().map_or("", |c| c.config.user.as_str());
+        self.lookup_user(spec).unwrap_or_else(|_| {
+            let (passwd, group) = self.user_files();
+            ExecUser::root(&passwd, &group)
+        })
+    }
+
+    /// Whether the command holds capability `cap` (`CAP_NET_ADMIN`): root has the
+    /// container's, every one with `exec --privileged`; another user none (moby sets no
+    /// ambient capabilities, so none survive its `execve`).
+    pub fn capable(&self, cap: &str) -> bool {
+        if self.on_host {
+            // The host's root holds every capability, but vnet does not let `host exec`
+            // change the host's addresses and routes (ip answers EPERM, as before).
+            return cap != "CAP_NET_ADMIN";
+        }
+        self.user().is_root()
+            && (self.exec.privileged || self.container().is_some_and(|c| c.has_capability(cap)))
     }
 
     /// Whether the container asks Docker's embedded DNS (127.0.0.11): it is on a
@@ -779,6 +878,7 @@ impl Sandbox<'_> {
             return false;
         };
         let now = self.now();
+        let uid = self.user().uid;
         let Some(c) = self.daemon.state.containers.get_mut(&self.cid) else {
             return false;
         };
@@ -797,6 +897,7 @@ impl Sandbox<'_> {
             command,
             pid,
             started: Some(now),
+            uid,
         });
         true
     }
@@ -1041,16 +1142,34 @@ impl Sandbox<'_> {
 
     /// The processes running in the container as its PID namespace numbers them, with
     /// their command lines (`top`), and the PID the next one started gets.
-    pub fn processes(&self) -> (Vec<(u32, String)>, u32) {
+    pub fn processes(&self) -> (Vec<(u32, String, String)>, u32) {
         let Some(c) = self.daemon.state.containers.get(&self.cid) else {
             return (Vec::new(), 1);
         };
-        let list: Vec<(u32, String)> = c
-            .ps()
+        let passwd = self.user_files().0;
+        let list: Vec<(u32, String, String)> = c
+            .ps(self.daemon.main_uid(c))
             .into_iter()
-            .map(|p| (c.namespace_pid(p.pid), p.command))
+            .map(|p| {
+                (
+                    c.namespace_pid(p.pid),
+                    self.user_label(&passwd, p.uid),
+                    p.command,
+                )
+            })
             .collect();
         (list, c.namespace_pid(c.next_pid()))
+    }
+
+    /// User `uid` as the container's programs name it: its name in `passwd`, else the
+    /// number.
+    fn user_label(&self, passwd: &str, uid: u32) -> String {
+        user::user_name(passwd, uid).map_or_else(|| uid.to_string(), str::to_string)
+    }
+
+    /// The name the command's user has in the container (`top`'s USER), else its number.
+    pub fn user_label_of_self(&self) -> String {
+        self.user_label(&self.user_files().0, self.user().uid)
     }
 
     /// Whether this runs the container's own command (its PID 1).
@@ -1069,6 +1188,7 @@ impl Sandbox<'_> {
     /// already.
     pub fn start_process(&mut self, mut p: super::container::Process) -> bool {
         let now = self.now();
+        p.uid = self.user().uid;
         let Some(c) = self.daemon.state.containers.get_mut(&self.cid) else {
             return false;
         };

@@ -534,12 +534,12 @@ mod tests {
 
     fn site() -> Rc<Site> {
         let mut l = Layer::default();
-        l.mkdir("/www/sub", true).unwrap();
-        l.write("/www/index.html", "hi\n", false, 1_767_225_600)
+        l.mkdir("/www/sub", true, 0).unwrap();
+        l.write("/www/index.html", "hi\n", false, 1_767_225_600, 0)
             .unwrap();
-        l.write("/www/sub/a.txt", "data\n", false, 1_767_225_600)
+        l.write("/www/sub/a.txt", "data\n", false, 1_767_225_600, 0)
             .unwrap();
-        l.write("/www/httpd.conf", "", false, 1_767_225_600)
+        l.write("/www/httpd.conf", "", false, 1_767_225_600, 0)
             .unwrap();
         Rc::new(Site::new("/www".into(), Rc::new(l)))
     }

@@ -348,6 +348,13 @@ impl Tcpdump {
                 "capturing on any (no interface of the container is up) is not simulated".into(),
             ));
         };
+        // pcap_activate's packet socket needs CAP_NET_RAW (PCAP_ERROR_PERM_DENIED).
+        if !sb.capable("CAP_NET_RAW") {
+            let name = sb.ifaces().get(k).map_or("eth0", |i| i.name.as_str());
+            return Err(fail(format!(
+                "{name}: You don't have permission to perform this capture on that device\n(socket: Operation not permitted)"
+            )));
+        }
         if !sb.ifaces().get(k).is_some_and(|i| i.up) {
             let name = sb
                 .ifaces()

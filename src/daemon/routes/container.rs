@@ -110,7 +110,16 @@ pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error
         if d.container(&id)?.is_running() {
             return Ok((id, Ok(304), false));
         }
-        d.container_start_attached(&id)?;
+        // A start that fails past the networking (its user, its program) leaves the
+        // container with the error: the state is kept, the error answered.
+        let user_fails = d.user_error(&id).is_some();
+        if let Err(e) = d.container_start_attached(&id) {
+            return if user_fails {
+                Ok((id, Err(e), false))
+            } else {
+                Err(e)
+            };
+        }
         let awaited = h.start_awaited(&id);
         let failed = if awaited {
             // The attached client runs the command.
@@ -120,7 +129,11 @@ pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error
         };
         let background = !awaited && failed.is_none() && busybox::main_takes_time(d, &id);
         match failed {
-            Some(e) => Ok((id, Err(e), false)),
+            Some(e) => Ok((
+                id,
+                Err(Error::new(crate::docker::Kind::InvalidParameter, e)),
+                false,
+            )),
             None => Ok((id, Ok(204), background)),
         }
     })
@@ -131,7 +144,7 @@ pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error
     }
     match started {
         Ok(code) => Ok(http::status(code)),
-        Err(e) => Err(Error::new(crate::docker::Kind::InvalidParameter, e)),
+        Err(e) => Err(e),
     }
 }
 

@@ -5,7 +5,7 @@
 //! the daemon's memory, as moby's `daemon/exec` store (see [`Host`]).
 
 use crate::busybox::applet::Console;
-use crate::busybox::{self, ExecOptions};
+use crate::busybox::{self, ExecConfig, ExecOptions};
 use crate::daemon::api;
 use crate::daemon::conn::ClientGone;
 use crate::daemon::host::{self, ExecInstance, Host};
@@ -26,7 +26,22 @@ pub(super) async fn create(host: &Arc<Host>, term: String, body: &[u8]) -> Resul
         return Err(Error::no_exec_command());
     }
     let scope = Scope::of(std::slice::from_ref(&term), &[]);
-    let container_id = host::read_in(host, scope, move |d| d.exec_target(&term)).await?;
+    let config = ExecConfig {
+        env: req.env.take().unwrap_or_default(),
+        workdir: req.working_dir.take(),
+        user: req.user.take().filter(|u| !u.is_empty()),
+        privileged: req.privileged.unwrap_or(false),
+    };
+    let cfg = config.clone();
+    let container_id = host::read_in(host, scope, move |d| {
+        let cid = d.exec_target(&term)?;
+        // ContainerExecCreate: the user must be the container's.
+        match busybox::exec_config_error(d, &cid, &cfg) {
+            Some(e) => Err(Error::new(crate::docker::Kind::InvalidParameter, e)),
+            None => Ok(cid),
+        }
+    })
+    .await?;
     let id = host.add_exec(ExecInstance {
         id: String::new(),
         container_id,
@@ -37,8 +52,7 @@ pub(super) async fn create(host: &Arc<Host>, term: String, body: &[u8]) -> Resul
         attach_stderr: req.attach_stderr.unwrap_or(false),
         started: false,
         exit_code: None,
-        env: req.env.take().unwrap_or_default(),
-        workdir: req.working_dir.take(),
+        config,
     });
     Ok(http::json(201, &json!({ "Id": id })))
 }
@@ -65,7 +79,7 @@ pub(super) async fn start(
         Ok(e.clone())
     })??;
     let (cid, argv, tty) = (exec.container_id.clone(), exec.argv.clone(), exec.tty);
-    let (env, workdir) = (exec.env.clone(), exec.workdir.clone());
+    let config = exec.config.clone();
     let scope = Scope::of(std::slice::from_ref(&cid), &[]);
     // What the client reads: with a pseudo-terminal (the create's Tty) stdout and stderr
     // share it and lines end in CRLF; the framing follows the start's Tty.
@@ -92,8 +106,7 @@ pub(super) async fn start(
             cid,
             argv,
             tty,
-            env: env.clone(),
-            workdir: workdir.clone(),
+            config: config.clone(),
             scope,
             output,
             gone: on_upgrade.client_gone().clone(),
@@ -109,7 +122,7 @@ pub(super) async fn start(
     let ran = host::write_in(host, scope, move |d| {
         if detach {
             // A server left listening (`nc -l`, `httpd`); anything else vnet refuses, and says why.
-            let r = busybox::exec_detached(d, &cid, &argv)?;
+            let r = busybox::exec_detached(d, &cid, &argv, &config)?;
             if r.code != 0 && r.start_error.is_none() {
                 return Err(Error::exec_failed(r.stderr.trim_end()));
             }
@@ -121,8 +134,7 @@ pub(super) async fn start(
             &argv,
             &ExecOptions {
                 tty,
-                env: env.clone(),
-                workdir: workdir.clone(),
+                exec: config.clone(),
                 ..ExecOptions::default()
             },
         )
@@ -180,8 +192,7 @@ struct Run {
     cid: String,
     argv: Vec<String>,
     tty: bool,
-    env: Vec<String>,
-    workdir: Option<String>,
+    config: ExecConfig,
     scope: Scope,
     output: Output,
     gone: ClientGone,
@@ -201,8 +212,7 @@ impl Run {
             cid,
             argv,
             tty,
-            env,
-            workdir,
+            config,
             scope,
             output,
             gone,
@@ -210,8 +220,7 @@ impl Run {
         let (terminal, mut rx) = StreamTerminal::open();
         let opts = ExecOptions {
             tty,
-            env,
-            workdir,
+            exec: config,
             terminal: Some(Console(Arc::new(terminal))),
             ..ExecOptions::default()
         };
@@ -274,8 +283,7 @@ impl Run {
             exec_id,
             cid,
             tty,
-            env,
-            workdir,
+            config,
             scope,
             output,
             ..
@@ -321,13 +329,12 @@ impl Run {
             // from the shell as it was.
             let before = shell.clone();
             let c = cid.clone();
-            let (env, workdir) = (env.clone(), workdir.clone());
+            let config = config.clone();
             let ran = host::write_in(&host, scope.clone(), move |d| {
                 let mut sh = before.clone();
                 let opts = ExecOptions {
                     tty,
-                    env: env.clone(),
-                    workdir: workdir.clone(),
+                    exec: config.clone(),
                     ..ExecOptions::default()
                 };
                 let r = busybox::exec_shell_line(d, &c, &mut sh, &text, &opts)?;
@@ -383,9 +390,9 @@ pub(super) fn inspect(host: &Arc<Host>, term: &str) -> Result<Reply, Error> {
             "ProcessConfig": {
                 "arguments": e.argv.get(1..).unwrap_or_default(),
                 "entrypoint": e.argv.first(),
-                "privileged": false,
+                "privileged": e.config.privileged,
                 "tty": e.tty,
-                "user": "",
+                "user": e.config.user.as_deref().unwrap_or(""),
             },
             "OpenStdin": e.attach_stdin,
             "OpenStderr": e.attach_stderr,

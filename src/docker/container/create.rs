@@ -145,6 +145,7 @@ impl Daemon {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .chain(req.labels.clone())
                     .collect(),
+                user: req.user.clone(),
             },
             host_config: HostConfig {
                 network_mode: mode,

@@ -1,4 +1,5 @@
-//! Containers: create, start, stop, kill, restart, remove, rename, prune, logs, stats, top.
+//! Containers: create, start, stop, kill, restart, remove, rename, prune, logs, stats, top,
+//! and the users their processes run as.
 //!
 //! Mirrors moby v28.5.2 `daemon/create.go`, `start.go`, `stop.go`, `kill.go`, `delete.go`,
 //! `rename.go`, `names.go`, `prune.go`, `logs.go`, `stats.go`, `top_unix.go` and the network half of
@@ -9,7 +10,7 @@
 //! This file holds the container object and lookups (`GetContainer`); one file per moby file
 //! for the rest: `create.rs`, `start.rs` (with the networking a start sets up), `stop.rs`
 //! (stop, kill, restart, exits), `delete.rs` (rm, prune), `rename.rs`, `list.rs`
-//! (`docker ps`), `logs.rs`, `stats.rs`, `top.rs`.
+//! (`docker ps`), `logs.rs`, `stats.rs`, `top.rs`, `user.rs` (moby/sys/user's lookup).
 
 use super::Daemon;
 use super::error::{Error, Result};
@@ -34,6 +35,7 @@ mod start;
 mod stats;
 mod stop;
 mod top;
+pub mod user;
 
 /// A container's lifecycle state (`State.Status`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +112,8 @@ pub struct ContainerCreateRequest {
     pub labels: BTreeMap<String, String>,
     /// `--rm` (`HostConfig.AutoRemove`).
     pub auto_remove: bool,
+    /// `-u` (`Config.User`).
+    pub user: String,
 }
 
 /// `Config`: what the container runs.
@@ -136,6 +140,9 @@ pub struct Config {
     /// `Labels`: the image's, then `--label-file`'s and `--label`'s over them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// `User` (`-u`): who its command runs as, `NAME|UID[:GROUP|GID]`; empty is root.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub user: String,
 }
 
 /// `HostConfig.NetworkMode` (moby's `container.NetworkMode`), stored and shown as its string.
@@ -347,6 +354,9 @@ pub struct Process {
     /// When it started (`docker top`'s STIME).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<Instant>,
+    /// The user it runs as (`docker top`'s UID).
+    #[serde(default, skip_serializing_if = "is_zero_pid")]
+    pub uid: u32,
 }
 
 fn is_zero_pid(n: &u32) -> bool {
@@ -385,6 +395,9 @@ pub struct Capture {
     /// When it started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<Instant>,
+    /// The user it runs as.
+    #[serde(default, skip_serializing_if = "is_zero_pid")]
+    pub uid: u32,
 }
 
 /// How a background capture ended before reaching its count.
@@ -553,6 +566,25 @@ pub const CAPABILITIES: [&str; 41] = [
     "CAP_CHECKPOINT_RESTORE",
 ];
 
+/// The capabilities a container's root processes hold by default (moby's
+/// `oci/caps.DefaultCapabilities`).
+pub const DEFAULT_CAPABILITIES: [&str; 14] = [
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+];
+
 /// moby's `NormalizeLegacyCapabilities`: upper case, `CAP_` in front (but `ALL`); the first
 /// unknown one is the error.
 pub fn normalize_capabilities(caps: &[String]) -> std::result::Result<Vec<String>, String> {
@@ -599,11 +631,17 @@ impl Container {
         self.no_default_route = false;
     }
 
-    /// Whether it has `CAP_NET_ADMIN` (not in Docker's default set), as moby's
-    /// `TweakCapabilities` decides: a privileged container has every capability;
-    /// `--cap-add ALL` gives every capability but those dropped; else only `--cap-add
-    /// NET_ADMIN` gives it, whatever is dropped.
+    /// Whether it has `CAP_NET_ADMIN` (not in Docker's default set).
     pub fn net_admin(&self) -> bool {
+        self.has_capability("CAP_NET_ADMIN")
+    }
+
+    /// Whether its processes running as root hold capability `cap` (`CAP_NET_RAW`), as
+    /// moby's `caps.TweakCapabilities` decides: a privileged container has every one;
+    /// `--cap-add ALL` every one but those dropped; `--cap-drop ALL` only those added;
+    /// else Docker's default set, less those dropped, with those added (an added one
+    /// stays, whatever is dropped).
+    pub fn has_capability(&self, cap: &str) -> bool {
         if self.host_config.privileged {
             return true;
         }
@@ -615,9 +653,11 @@ impl Container {
         };
         let has = |caps: &[String], c: &str| caps.iter().any(|x| x == c);
         if has(&add, "ALL") {
-            !has(&drop, "CAP_NET_ADMIN")
+            !has(&drop, cap)
+        } else if has(&add, cap) {
+            true
         } else {
-            has(&add, "CAP_NET_ADMIN")
+            !has(&drop, "ALL") && !has(&drop, cap) && DEFAULT_CAPABILITIES.contains(&cap)
         }
     }
 

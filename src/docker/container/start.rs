@@ -24,6 +24,22 @@ impl Daemon {
         }
         match self.start_networking(&cid) {
             Ok(()) => {
+                let joined = self.joined_networks(&cid);
+                if let Some(e) = self.user_error(&cid) {
+                    // createSpec's getUser, after the networking came up: it goes again,
+                    // and the container keeps the error (exitUnknown, 128).
+                    for nid in joined {
+                        self.network_event(&nid, "connect", &[("container", cid.clone())]);
+                    }
+                    self.release_networking_logged(&cid);
+                    let c = self.state.container_mut(&cid)?;
+                    c.state.error = e.clone();
+                    if c.state.exit_code == 0 {
+                        c.state.exit_code = 128;
+                    }
+                    self.auto_remove(&cid, 128);
+                    return Err(Error::new(crate::docker::Kind::System, e));
+                }
                 let now = self.now();
                 let pid = 1000 + self.draw("pid", 30000) as u32;
                 let link_env = self.legacy_link_env(&cid);
@@ -37,12 +53,6 @@ impl Daemon {
                 c.state.exit_code = 0;
                 c.state.error.clear();
                 c.state.started_at = Some(now);
-                let joined: Vec<String> = c
-                    .networks
-                    .values()
-                    .filter(|s| s.endpoint_id.is_some())
-                    .map(|s| s.network_id.clone())
-                    .collect();
                 for nid in joined {
                     self.network_event(&nid, "connect", &[("container", cid.clone())]);
                 }
@@ -65,6 +75,40 @@ impl Daemon {
                 Err(e)
             }
         }
+    }
+
+    /// The networks container `cid` has an endpoint on.
+    fn joined_networks(&self, cid: &str) -> Vec<String> {
+        self.state.container(cid).map_or(Vec::new(), |c| {
+            c.networks
+                .values()
+                .filter(|s| s.endpoint_id.is_some())
+                .map(|s| s.network_id.clone())
+                .collect()
+        })
+    }
+
+    /// Why container `cid`'s `User` cannot run (moby's `getUser` in `createSpec`): not in
+    /// its `/etc/passwd`. An image's own server (nginx, redis, ...) is simulated only as
+    /// its image runs it, started as root: under another user the real one fails on files
+    /// it may not write, in words vnet does not model, so vnet says so.
+    pub fn user_error(&self, cid: &str) -> Option<String> {
+        let c = self.state.container(cid).ok()?;
+        if c.config.user.is_empty() {
+            return None;
+        }
+        let (passwd, group) = self.user_files(c);
+        let user = match super::user::lookup(&c.config.user, &passwd, &group) {
+            Ok(u) => u,
+            Err(e) => return Some(e),
+        };
+        let img = self.image(&c.config.image)?;
+        (!user.is_root() && !img.listens.is_empty() && c.config.cmd == img.cmd).then(|| {
+            format!(
+                "the server of image {} is not simulated running as user {} (it starts as root)",
+                c.config.image, c.config.user
+            )
+        })
     }
 
     fn start_networking(&mut self, cid: &str) -> Result<()> {
@@ -259,13 +303,7 @@ impl Daemon {
 
     /// [`Daemon::release_networking`], with a `disconnect` event for each network left.
     pub(super) fn release_networking_logged(&mut self, cid: &str) {
-        let left: Vec<String> = self.state.container(cid).map_or(Vec::new(), |c| {
-            c.networks
-                .values()
-                .filter(|s| s.endpoint_id.is_some())
-                .map(|s| s.network_id.clone())
-                .collect()
-        });
+        let left = self.joined_networks(cid);
         self.release_networking(cid);
         for nid in left {
             self.network_event(&nid, "disconnect", &[("container", cid.to_string())]);

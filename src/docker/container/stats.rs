@@ -41,7 +41,7 @@ impl Daemon {
                 );
             }
         }
-        let pids = if running { c.ps().len() } else { 0 };
+        let pids = if running { c.ps(0).len() } else { 0 };
         let cpu = json!({
             "cpu_usage": { "total_usage": 0, "usage_in_kernelmode": 0, "usage_in_usermode": 0 },
             "system_cpu_usage": 0,

@@ -219,7 +219,7 @@ impl Daemon {
 
     /// Removes a `--rm` container that stopped with `code`, noting the code for the
     /// daemon's `wait?condition=removed`.
-    fn auto_remove(&mut self, cid: &str, code: i32) {
+    pub(super) fn auto_remove(&mut self, cid: &str, code: i32) {
         if self
             .state
             .containers

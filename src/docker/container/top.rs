@@ -27,6 +27,8 @@ pub struct PsEntry {
     pub tty: bool,
     /// Its command line.
     pub command: String,
+    /// The user it runs as.
+    pub uid: u32,
 }
 
 /// `ps -ef`'s columns.
@@ -36,27 +38,28 @@ impl Container {
     /// The processes running in it, by PID: its command (unless it is a server or capture
     /// it left running, which then holds its PID), the servers and captures left running.
     /// Empty when it does not run.
-    pub fn ps(&self) -> Vec<PsEntry> {
+    pub fn ps(&self, main_uid: u32) -> Vec<PsEntry> {
         if !self.is_running() {
             return Vec::new();
         }
         let main = self.state.pid;
         let started = self.state.started_at.unwrap_or_default();
-        let entry = |pid: u32, at: Option<Instant>, command: String| PsEntry {
+        let entry = |pid: u32, at: Option<Instant>, command: String, uid: u32| PsEntry {
             pid,
             started: at.unwrap_or(started),
             tty: pid == main && self.config.tty,
             command,
+            uid,
         };
         let mut list = Vec::new();
         if self.main_pid_free().is_some() {
-            list.push(entry(main, None, self.argv().join(" ")));
+            list.push(entry(main, None, self.argv().join(" "), main_uid));
         }
         for p in &self.processes {
-            list.push(entry(p.pid, p.started, p.argv.join(" ")));
+            list.push(entry(p.pid, p.started, p.argv.join(" "), p.uid));
         }
         for k in self.captures.iter().filter(|k| k.ended.is_none()) {
-            list.push(entry(k.pid, k.started, k.command.clone()));
+            list.push(entry(k.pid, k.started, k.command.clone(), k.uid));
         }
         list.sort_by_key(|e| e.pid);
         list
@@ -70,6 +73,13 @@ impl Container {
 }
 
 impl Daemon {
+    /// The user container `c`'s command runs as (its `User`; root if that is not found,
+    /// which its start refuses).
+    pub fn main_uid(&self, c: &Container) -> u32 {
+        let (passwd, group) = self.user_files(c);
+        super::user::lookup(&c.config.user, &passwd, &group).map_or(0, |u| u.uid)
+    }
+
     /// `GET /containers/{id}/top?ps_args=`: the processes running in the container, as
     /// `ps -ef` shows them (the default; other ps options are not modelled).
     pub fn container_top(&self, term: &str, ps_args: &str) -> Result<Top> {
@@ -84,14 +94,15 @@ impl Daemon {
         // The runtime's shim is the parent of every process run in the container.
         let shim = c.state.pid.saturating_sub(1).to_string();
         let processes = c
-            .ps()
+            .ps(self.main_uid(c))
             .into_iter()
             .map(|p| {
                 let tty = if p.tty { "pts/0" } else { "?" };
                 let (pid, stime) = (p.pid.to_string(), p.started.ps_stime(now));
-                let cells = [
-                    "root", &pid, &shim, "0", &stime, tty, "00:00:00", &p.command,
-                ];
+                // The host's ps names users by the host's /etc/passwd.
+                let uid = super::user::user_name(crate::docker::passwd::HOST_PASSWD, p.uid)
+                    .map_or_else(|| p.uid.to_string(), str::to_string);
+                let cells = [&uid, &pid, &shim, "0", &stime, tty, "00:00:00", &p.command];
                 cells.iter().map(|s| s.to_string()).collect()
             })
             .collect();
