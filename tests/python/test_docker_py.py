@@ -428,3 +428,35 @@ def test_images_inspect_and_disk_usage(client):
     assert used[("alpine:3.10",)] == 1 and used[("busybox:latest",)] == 0
     assert [x["Id"] for x in df["Containers"]] == [c.id]
     assert (df["Volumes"], df["BuildCache"]) == ([], [])
+
+
+def test_exec_and_run_users_and_privileges(client):
+    c = client.containers.run("busybox", "top", detach=True)
+    assert c.exec_run("id").output == b"uid=0(root) gid=0(root) groups=0(root),10(wheel)\n"
+    r = c.exec_run(["sh", "-c", "id; echo $HOME"], user="nobody")
+    assert (r.exit_code, r.output) == (0, b"uid=65534(nobody) gid=65534(nobody) groups=65534(nobody)\n/home\n")
+    # A user the image lacks: the exec is refused as it is created.
+    with pytest.raises(docker.errors.APIError) as e:
+        c.exec_run("id", user="foo")
+    assert e.value.status_code == 400
+    assert e.value.explanation == "unable to find user foo: no matching entries in passwd file"
+    # Without NET_ADMIN the address cannot be added; an exec --privileged may.
+    assert c.exec_run("ip addr add 10.7.7.7/24 dev eth0").exit_code == 2
+    assert c.exec_run("ip addr add 10.7.7.7/24 dev eth0", privileged=True).exit_code == 0
+    assert "10.7.7.7/24" in c.exec_run("ip addr show eth0").output.decode()
+    # Not as another user: its capabilities do not survive execve.
+    r = c.exec_run("ip addr del 10.7.7.7/24 dev eth0", privileged=True, user="nobody")
+    assert r.exit_code == 2
+    exec_id = client.api.exec_create(c.id, "id", user="www-data", privileged=True)["Id"]
+    assert client.api.exec_start(exec_id) == b"uid=33(www-data) gid=33(www-data) groups=33(www-data)\n"
+    pc = client.api.exec_inspect(exec_id)["ProcessConfig"]
+    assert (pc["user"], pc["privileged"]) == ("www-data", True)
+    # run -u: Config.User, the command runs as it; a user the image lacks fails the start.
+    out = client.containers.run("busybox", "whoami", user="www-data", remove=True)
+    assert out == b"www-data\n"
+    with pytest.raises(docker.errors.APIError) as e:
+        client.containers.run("busybox", "id", user="ghost", name="ghost-user", detach=True)
+    assert "unable to find user ghost: no matching entries in passwd file" in str(e.value)
+    ghost = client.containers.get("ghost-user")
+    assert (ghost.status, ghost.attrs["Config"]["User"]) == ("created", "ghost")
+    assert ghost.attrs["State"]["ExitCode"] == 128
