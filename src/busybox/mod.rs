@@ -90,9 +90,19 @@ pub enum AttachLine {
 /// file not found in $PATH`, status 126: moby daemon/exec.go sets 126 when the start fails).
 pub fn exec(d: &mut Daemon, term: &str, argv: &[String], opts: &ExecOptions) -> Result<ExecResult> {
     let cid = d.exec_target(term)?;
+    let id = opts.exec.id.as_str();
+    if !id.is_empty() {
+        d.exec_start(&cid, id, argv);
+    }
     let mut sb = d.sandbox(&cid);
     sb.set_exec_config(&opts.exec).map_err(user_error)?;
-    Ok(program(&mut sb, argv, opts))
+    let r = program(&mut sb, argv, opts);
+    drop(sb);
+    // The runtime's exit event, for a process that started.
+    if !id.is_empty() && r.start_error.is_none() {
+        d.exec_die(&cid, id, r.code);
+    }
+    Ok(r)
 }
 
 /// A user the container does not have: moby's `ContainerExecCreate` refuses the exec
@@ -224,6 +234,9 @@ pub fn exec_detached(
     config: &ExecConfig,
 ) -> Result<ExecResult> {
     let cid = d.exec_target(term)?;
+    if !config.id.is_empty() {
+        d.exec_start(&cid, &config.id, argv);
+    }
     let mut sb = d.sandbox(&cid);
     sb.set_exec_config(config).map_err(user_error)?;
     let Some((cmd, rest)) = argv.split_first() else {
@@ -254,9 +267,17 @@ pub fn exec_detached(
             ));
         }
     }
+    let running = sb.left_running();
     let mut shell = Shell::new(&sb.env(false), "sh", &[]).detached();
     let (mut r, _) = shell.run_line(&mut sb, &line, &ExecOptions::default());
     shell.end_jobs(&mut sb, &mut r);
+    // A shell that left nothing running has ended (what it left ends with the container,
+    // which vnet does not report as the exec's end).
+    let ended = sb.left_running() == running;
+    drop(sb);
+    if ended && !config.id.is_empty() {
+        d.exec_die(&cid, &config.id, r.code);
+    }
     // What the program itself says (a port in use) goes where a detached exec's output
     // goes; what vnet does not simulate it says.
     let vnet: String = r

@@ -1063,12 +1063,13 @@ pub(super) fn exec(
             _ => env.push(e.clone()),
         }
     }
-    let opts = crate::busybox::ExecOptions {
+    let mut opts = crate::busybox::ExecOptions {
         exec: crate::busybox::ExecConfig {
             env,
             workdir: a.workdir.clone(),
             user: a.user.clone().filter(|u| !u.is_empty()),
             privileged: a.privileged,
+            id: String::new(),
         },
         ..exec_options(cli, a.tty)
     };
@@ -1077,6 +1078,11 @@ pub(super) fn exec(
             crate::docker::Kind::InvalidParameter,
             e,
         ));
+    }
+    // The exec instance the CLI creates, then starts (its events).
+    let cid = d.exec_target(container).ok();
+    if let Some(cid) = &cid {
+        opts.exec.id = d.exec_create(cid, argv);
     }
     if a.detach {
         // What the detached program would print goes nowhere; what vnet refuses comes back
@@ -1094,7 +1100,14 @@ pub(super) fn exec(
         return;
     }
     if a.interactive && crate::busybox::is_interactive_shell(argv) {
-        return exec_shell(container, &opts, d, input, o);
+        if let Some(cid) = &cid {
+            d.exec_start(cid, &opts.exec.id, argv);
+        }
+        exec_shell(container, &opts, d, input, o);
+        if let Some(cid) = &cid {
+            d.exec_die(cid, &opts.exec.id, o.code);
+        }
+        return;
     }
     match crate::busybox::exec(d, container, argv, &opts) {
         Ok(r) => {

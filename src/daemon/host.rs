@@ -383,10 +383,13 @@ impl Host {
     /// counter, like every other ID).
     pub(crate) fn add_exec(&self, mut e: ExecInstance) -> String {
         let mut g = self.execs.lock().unwrap_or_else(|p| p.into_inner());
-        let seed = self.seed.unwrap_or(crate::rng::DEFAULT_SEED);
-        let id = crate::rng::hex_id(seed, &format!("exec/{}", g.0));
+        // The daemon's state draws the ID as it logs the exec's creation.
+        if e.id.is_empty() {
+            let seed = self.seed.unwrap_or(crate::rng::DEFAULT_SEED);
+            e.id = crate::rng::hex_id(seed, &format!("exec/{}", g.0));
+        }
         g.0 += 1;
-        e.id = id.clone();
+        let id = e.id.clone();
         // moby forgets exec instances once they are done; keep the last ones only, so a
         // long-running daemon does not grow without bound.
         while g.1.len() >= MAX_EXECS {

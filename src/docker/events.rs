@@ -4,7 +4,9 @@
 //! and `daemon/events/filter.go` (`--filter`).
 //!
 //! Events are logged where moby logs them: `create`, `start`, `kill` (with the signal),
-//! `die` (with the exit code), `stop`, `restart`, `rename`, `destroy` for containers;
+//! `die` (with the exit code), `stop`, `restart`, `rename`, `destroy`, and an exec's
+//! `exec_create: CMD`, `exec_start: CMD`, `exec_die` (with its `execID`, `exitCode`) for
+//! containers;
 //! `create`, `connect`, `disconnect` (with the container) and `destroy` for networks. Their
 //! times are the host's virtual clock.
 
@@ -150,6 +152,38 @@ impl Daemon {
         self.log_event("container", action, cid, attrs);
     }
 
+    /// `docker exec`'s instance made in running container `cid` (moby's
+    /// `ContainerExecCreate`): its ID, drawn from the host's seed (moby's are random), and
+    /// the `exec_create: CMD ARGS` event.
+    pub fn exec_create(&mut self, cid: &str, argv: &[String]) -> String {
+        let id = self.new_id("exec");
+        self.exec_event(cid, "exec_create", &id, argv);
+        id
+    }
+
+    /// The exec's `exec_start: CMD ARGS` (`ContainerExecStart`).
+    pub fn exec_start(&mut self, cid: &str, id: &str, argv: &[String]) {
+        self.exec_event(cid, "exec_start", id, argv);
+    }
+
+    /// The exec's end: `exec_die` with its exit code (moby's monitor, on the runtime's exit
+    /// event).
+    pub fn exec_die(&mut self, cid: &str, id: &str, code: i32) {
+        self.container_event(
+            cid,
+            "exec_die",
+            &[("execID", id.to_string()), ("exitCode", code.to_string())],
+        );
+    }
+
+    /// `ACTION: ENTRYPOINT ARGS` (the command and its arguments joined by spaces, a space
+    /// after the command even without arguments).
+    fn exec_event(&mut self, cid: &str, action: &str, id: &str, argv: &[String]) {
+        let (cmd, args) = argv.split_first().map_or(("", &[][..]), |(c, a)| (c.as_str(), a));
+        let action = format!("{action}: {cmd} {}", args.join(" "));
+        self.container_event(cid, &action, &[("execID", id.to_string())]);
+    }
+
     /// A network event: its name and type, and `extra` (`LogNetworkEventWithAttributes`).
     pub(crate) fn network_event(&mut self, nid: &str, action: &str, extra: &[(&str, String)]) {
         let Some(n) = self.state.networks.get(nid) else {
@@ -210,11 +244,17 @@ fn matches_filters(e: &Event, filters: &[(String, String)]) -> bool {
                 .any(|v| e.id.starts_with(v) || name.starts_with(v))
         })
     };
+    // matchEvent: with `exec_create`, `exec_start` or `health_status` among the values
+    // (actions that carry the command after a colon) every value is a prefix; else exact.
     let event = values("event").is_none_or(|vs| {
-        vs.contains(&e.action.as_str())
-            || e.action
-                .split_once(':')
-                .is_some_and(|(head, _)| vs.contains(&head))
+        if vs
+            .iter()
+            .any(|v| matches!(*v, "exec_create" | "exec_start" | "health_status"))
+        {
+            vs.iter().any(|v| e.action.starts_with(v))
+        } else {
+            vs.contains(&e.action.as_str())
+        }
     });
     let image = {
         let image = match e.kind.as_str() {

@@ -76,6 +76,9 @@ pub struct ExecConfig {
     pub user: Option<String>,
     /// `--privileged`: every capability for this process.
     pub privileged: bool,
+    /// The exec instance's ID ([`Daemon::exec_create`]), which its events carry; empty for
+    /// a command that is not an exec (the container's own).
+    pub id: String,
 }
 
 /// A packet capture on one interface for the rest of a command: what the worlds the

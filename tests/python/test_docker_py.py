@@ -460,3 +460,16 @@ def test_exec_and_run_users_and_privileges(client):
     ghost = client.containers.get("ghost-user")
     assert (ghost.status, ghost.attrs["Config"]["User"]) == ("created", "ghost")
     assert ghost.attrs["State"]["ExitCode"] == 128
+
+
+def test_exec_events(client):
+    import time
+    c = client.containers.run("busybox", "top", detach=True, name="exec-events")
+    exec_id = client.api.exec_create(c.id, ["sh", "-c", "exit 7"])["Id"]
+    client.api.exec_start(exec_id)
+    assert client.api.exec_inspect(exec_id)["ExitCode"] == 7
+    got = list(client.events(since=1, until=int(time.time()), decode=True,
+                             filters={"container": "exec-events", "event": ["exec_create", "exec_die"]}))
+    assert [e["Action"] for e in got] == ["exec_create: sh -c exit 7", "exec_die"]
+    assert [e["Actor"]["Attributes"]["execID"] for e in got] == [exec_id, exec_id]
+    assert got[1]["Actor"]["Attributes"]["exitCode"] == "7"

@@ -31,19 +31,22 @@ pub(super) async fn create(host: &Arc<Host>, term: String, body: &[u8]) -> Resul
         workdir: req.working_dir.take(),
         user: req.user.take().filter(|u| !u.is_empty()),
         privileged: req.privileged.unwrap_or(false),
+        id: String::new(),
     };
     let cfg = config.clone();
-    let container_id = host::read_in(host, scope, move |d| {
+    let args = argv.clone();
+    let (container_id, exec_id) = host::write_in(host, scope, move |d| {
         let cid = d.exec_target(&term)?;
         // ContainerExecCreate: the user must be the container's.
-        match busybox::exec_config_error(d, &cid, &cfg) {
-            Some(e) => Err(Error::new(crate::docker::Kind::InvalidParameter, e)),
-            None => Ok(cid),
+        if let Some(e) = busybox::exec_config_error(d, &cid, &cfg) {
+            return Err(Error::new(crate::docker::Kind::InvalidParameter, e));
         }
+        let id = d.exec_create(&cid, &args);
+        Ok((cid, id))
     })
     .await?;
     let id = host.add_exec(ExecInstance {
-        id: String::new(),
+        id: exec_id.clone(),
         container_id,
         argv,
         tty: req.tty.unwrap_or(false),
@@ -52,7 +55,10 @@ pub(super) async fn create(host: &Arc<Host>, term: String, body: &[u8]) -> Resul
         attach_stderr: req.attach_stderr.unwrap_or(false),
         started: false,
         exit_code: None,
-        config,
+        config: ExecConfig {
+            id: exec_id,
+            ..config
+        },
     });
     Ok(http::json(201, &json!({ "Id": id })))
 }
@@ -282,6 +288,7 @@ impl Run {
             host,
             exec_id,
             cid,
+            argv,
             tty,
             config,
             scope,
@@ -292,6 +299,12 @@ impl Run {
         let mut rd = tokio::io::BufReader::new(rd);
         let mut shell: Option<busybox::Shell> = None;
         let mut line = String::new();
+        let (c, id, args) = (cid.clone(), config.id.clone(), argv.clone());
+        let _ = host::write_in(&host, scope.clone(), move |d| {
+            d.exec_start(&c, &id, &args);
+            Ok(())
+        })
+        .await;
         let code = loop {
             if tty
                 && wr
@@ -362,6 +375,12 @@ impl Run {
             }
         };
         let _ = host.with_exec(&exec_id, |x| x.exit_code = Some(code));
+        let (c, id) = (cid.clone(), config.id.clone());
+        let _ = host::write_in(&host, scope.clone(), move |d| {
+            d.exec_die(&c, &id, code);
+            Ok(())
+        })
+        .await;
         let _ = wr.flush().await;
         let _ = wr.shutdown().await;
     }
