@@ -179,7 +179,9 @@ impl Daemon {
     /// `ACTION: ENTRYPOINT ARGS` (the command and its arguments joined by spaces, a space
     /// after the command even without arguments).
     fn exec_event(&mut self, cid: &str, action: &str, id: &str, argv: &[String]) {
-        let (cmd, args) = argv.split_first().map_or(("", &[][..]), |(c, a)| (c.as_str(), a));
+        let (cmd, args) = argv
+            .split_first()
+            .map_or(("", &[][..]), |(c, a)| (c.as_str(), a));
         let action = format!("{action}: {cmd} {}", args.join(" "));
         self.container_event(cid, &action, &[("execID", id.to_string())]);
     }

@@ -27,6 +27,8 @@ pub struct Image {
     /// Whether PID 1 exits on the stop signal. A shell as PID 1 ignores SIGTERM, so
     /// `docker stop` waits out its timeout and kills it (exit 137).
     pub exits_on_stop_signal: bool,
+    /// `STOPSIGNAL` (`SIGQUIT` for nginx); empty for the default, SIGTERM.
+    pub stop_signal: &'static str,
     /// Programs it has besides busybox's applets (`tcpdump`).
     pub programs: &'static [&'static str],
     /// `WORKDIR`: where `exec` runs (relative paths start there); empty is `/`.
@@ -176,6 +178,7 @@ fn defaults(repo: &str) -> Image {
             exposed: vec!["6379/tcp".into()],
             listens: vec![(6379, Service::Redis)],
             exits_on_stop_signal: true,
+            stop_signal: "",
             programs: &[],
             workdir: "/data",
             musl: false,
@@ -190,6 +193,7 @@ fn defaults(repo: &str) -> Image {
             exposed: vec!["80/tcp".into()],
             listens: vec![(80, Service::Nginx)],
             exits_on_stop_signal: true,
+            stop_signal: "SIGQUIT",
             programs: &[],
             workdir: "",
             musl: false,
@@ -209,6 +213,7 @@ fn defaults(repo: &str) -> Image {
             exposed: vec!["5432/tcp".into()],
             listens: vec![(5432, Service::Postgres)],
             exits_on_stop_signal: true,
+            stop_signal: "SIGINT",
             programs: &[],
             workdir: "",
             musl: false,
@@ -227,8 +232,8 @@ fn defaults(repo: &str) -> Image {
             ],
             exposed: vec!["80/tcp".into()],
             listens: vec![(80, Service::Httpd)],
-            // STOPSIGNAL SIGWINCH: a graceful stop.
             exits_on_stop_signal: true,
+            stop_signal: "SIGWINCH",
             programs: &[],
             workdir: "/usr/local/apache2",
             musl: false,
@@ -242,6 +247,7 @@ fn defaults(repo: &str) -> Image {
             exposed: Vec::new(),
             listens: Vec::new(),
             exits_on_stop_signal: false,
+            stop_signal: "",
             programs: &[],
             workdir: "",
             musl: true,
@@ -259,6 +265,7 @@ fn defaults(repo: &str) -> Image {
             exposed: Vec::new(),
             listens: Vec::new(),
             exits_on_stop_signal: false,
+            stop_signal: "",
             programs: &["tcpdump"],
             workdir: "/root",
             musl: true,
@@ -272,6 +279,7 @@ fn defaults(repo: &str) -> Image {
             exposed: Vec::new(),
             listens: Vec::new(),
             exits_on_stop_signal: false,
+            stop_signal: "",
             programs: &[],
             workdir: "",
             musl: false,
@@ -286,6 +294,7 @@ fn defaults(repo: &str) -> Image {
             exposed: Vec::new(),
             listens: Vec::new(),
             exits_on_stop_signal: false,
+            stop_signal: "",
             programs: &[],
             workdir: "",
             musl: false,

@@ -440,6 +440,13 @@ impl Daemon {
         {
             config.shift_remove("ExposedPorts");
         }
+        // `StopSignal` (omitempty), the image's as create copies it.
+        let stop = self.image(&c.config.image).map_or("", |i| i.stop_signal);
+        if !stop.is_empty()
+            && let Some(config) = v.get_mut("Config").and_then(Value::as_object_mut)
+        {
+            config.insert("StopSignal".into(), json!(stop));
+        }
         v
     }
 }
@@ -538,6 +545,11 @@ impl Daemon {
                 img.labels.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()
             },
         });
+        if !img.stop_signal.is_empty()
+            && let Some(config) = config.as_object_mut()
+        {
+            config.insert("StopSignal".into(), json!(img.stop_signal));
+        }
         if !exposed.is_empty()
             && let Some(config) = config.as_object_mut()
         {

@@ -25,7 +25,8 @@ impl Daemon {
             return Ok(());
         }
         let (code, waited) = self.stop_wait(c, timeout)?;
-        self.container_event(&cid, "kill", &[("signal", "15".into())]);
+        let sig = self.stop_signal(c);
+        self.container_event(&cid, "kill", &[("signal", sig.to_string())]);
         self.advance(waited);
         if code == 137 {
             self.container_event(&cid, "kill", &[("signal", "9".into())]);
@@ -52,7 +53,8 @@ impl Daemon {
                     return Ok(());
                 }
                 let (code, wait) = self.stop_wait(c, timeout)?;
-                self.container_event(&cid, "kill", &[("signal", "15".into())]);
+                let sig = self.stop_signal(c);
+                self.container_event(&cid, "kill", &[("signal", sig.to_string())]);
                 plan.push((k, cid, wait, code));
                 Ok(())
             });
@@ -80,6 +82,14 @@ impl Daemon {
         results
     }
 
+    /// The signal `docker stop` sends first: the image's `STOPSIGNAL` (nginx's SIGQUIT,
+    /// httpd's SIGWINCH, postgres' SIGINT), else SIGTERM.
+    pub(crate) fn stop_signal(&self, c: &Container) -> u32 {
+        self.image(&c.config.image)
+            .and_then(|i| parse_signal(i.stop_signal).ok())
+            .unwrap_or(15)
+    }
+
     /// How a stop ends: the exit code, and how long it waits for the process.
     fn stop_wait(&self, c: &Container, timeout: Option<i64>) -> Result<(i32, Duration)> {
         if self
@@ -88,7 +98,7 @@ impl Daemon {
         {
             return Ok((0, Duration(0)));
         }
-        if let Some(code) = c.main_exits_on(15) {
+        if let Some(code) = c.main_exits_on(self.stop_signal(c)) {
             return Ok((code, Duration(0)));
         }
         match timeout {
@@ -118,11 +128,14 @@ impl Daemon {
         let server = self
             .image(&c.config.image)
             .is_some_and(|i| i.exits_on_stop_signal);
+        let stop_signal = self.stop_signal(c);
         let handled = c.main_exits_on(sig);
         self.container_event(&cid, "kill", &[("signal", sig.to_string())]);
         match (sig, handled) {
             (9, _) => self.exit(&cid, 137),
             (2 | 3 | 15, _) if server => self.exit(&cid, 0),
+            // Its STOPSIGNAL (httpd's SIGWINCH: a graceful stop).
+            (s, _) if server && s == stop_signal => self.exit(&cid, 0),
             (_, Some(code)) => self.exit(&cid, code),
             _ => {}
         }
