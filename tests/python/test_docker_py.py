@@ -15,6 +15,8 @@ def test_version_and_ping(client):
     assert client.api.api_version == "1.50"
     info = client.info()
     assert info["Swarm"]["LocalNodeState"] == "inactive"
+    # CountImages: what the image list holds (the host's catalogue).
+    assert info["Images"] == len(client.images.list(all=True)) > 0
 
 
 def test_create_with_ipam_options_and_inspect(client):

@@ -47,13 +47,15 @@ pub(super) async fn info(host: &Arc<Host>) -> Result<Reply, Error> {
         let all = d.container_list(true).len();
         let running = d.container_list(false).len();
         let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // CountImages: the images `docker images -a` lists.
+        let images = d.image_list(&[]).map_or(0, |l| l.len());
         Ok(json!({
             "ID": d.engine_id(),
             "Containers": all,
             "ContainersRunning": running,
             "ContainersPaused": 0,
             "ContainersStopped": all - running,
-            "Images": 0,
+            "Images": images,
             "Driver": "overlay2",
             "Plugins": {
                 "Volume": ["local"],
