@@ -468,6 +468,14 @@ pub fn cli(data: &[u8]) {
     let _ = crate::docker::container::parse_signal(&text);
     // An `images --filter reference=` pattern.
     let _ = crate::docker::images::familiar_match(&text, "nicolaka/netshoot:latest");
+    // A `-u` user spec against busybox's files, and the bytes as a container's own
+    // `/etc/passwd` and `/etc/group` (what a command may write there).
+    use crate::docker::{container::user, passwd};
+    if let Ok(u) = user::lookup(&text, passwd::BUSYBOX_PASSWD, passwd::BUSYBOX_GROUP) {
+        assert!(!u.groups.is_empty(), "a user has its group");
+    }
+    let _ = user::lookup("bob", &text, &text);
+    let _ = user::lookup("1000:staff", &text, &text);
     let Ok(parsed) = cli::parse(&argv) else {
         return;
     };
@@ -485,14 +493,18 @@ pub fn cli(data: &[u8]) {
 }
 
 /// A line for the shell of `c2` (`vnet exec c2 sh -c LINE`, the text read lossily as
-/// UTF-8): lexed, parsed and run on a copy of the lab, its pipelines through the filters;
-/// what it prints stays within the output bound.
+/// UTF-8; as root, or as `nobody` when the input's length is odd): lexed, parsed and run on
+/// a copy of the lab, its pipelines through the filters; what it prints stays within the
+/// output bound.
 pub fn shell(data: &[u8]) {
     let line = String::from_utf8_lossy(data);
     LAB.with(|lab| {
         let mut d = lab.daemon.clone();
         let argv = ["sh".to_string(), "-c".to_string(), line.into_owned()];
-        let opts = crate::busybox::ExecOptions::default();
+        let mut opts = crate::busybox::ExecOptions::default();
+        if data.len() % 2 == 1 {
+            opts.exec.user = Some("nobody".into());
+        }
         if let Ok(r) = crate::busybox::exec(&mut d, &lab.asker, &argv, &opts) {
             let bound = crate::busybox::applet::MAX_GATHERED_OUTPUT + 4096;
             assert!(
