@@ -112,16 +112,28 @@ pub fn rm(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
         Err(e) => return *e,
     };
     let mut r = ExecResult::default();
+    let root = sb.user().is_root();
     for f in &g.operands {
-        let why = match sb.remove_file(f) {
-            Ok(true) => continue,
-            Ok(false) => None,
-            Err(e) => Some(e.text()),
+        // Docker's and the image's files are in /etc, root's: another user may not
+        // remove them; root is not let (the image's would come back from under it).
+        let kept = sb.is_image_file(f) && sb.file(f).is_some();
+        let why = if kept && !root {
+            Some("Permission denied")
+        } else if kept {
+            Some("vnet does not let commands remove the image's own files")
+        } else {
+            match sb.remove_file(f) {
+                Ok(true) => continue,
+                Ok(false) => None,
+                Err(e) => Some(e.text()),
+            }
         };
         let why = if let Some(why) = why {
             why
         } else if sb.is_dir(f) {
             "Is a directory"
+        } else if sb.file(f).is_some() && !root {
+            "Permission denied"
         } else if sb.file(f).is_some() {
             "vnet does not let commands remove Docker's own files"
         } else if g.has('f') {

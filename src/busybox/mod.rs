@@ -98,9 +98,11 @@ pub fn exec(d: &mut Daemon, term: &str, argv: &[String], opts: &ExecOptions) -> 
     sb.set_exec_config(&opts.exec).map_err(user_error)?;
     let r = program(&mut sb, argv, opts);
     drop(sb);
-    // The runtime's exit event, for a process that started.
-    if !id.is_empty() && r.start_error.is_none() {
-        d.exec_die(&cid, id, r.code);
+    // The runtime's exit event; for a program that could not start, containerd's
+    // (status 127, as moby#39434 reports it).
+    if !id.is_empty() {
+        let code = if r.start_error.is_some() { 127 } else { r.code };
+        d.exec_die(&cid, id, code);
     }
     Ok(r)
 }
@@ -114,8 +116,16 @@ fn user_error(e: String) -> crate::docker::Error {
 /// Why an exec in running container `term` with `config` cannot be made: its user is not
 /// in the container's `/etc/passwd` (moby checks it as it creates the exec).
 pub fn exec_config_error(d: &Daemon, term: &str, config: &ExecConfig) -> Option<String> {
-    let spec = config.user.as_deref().filter(|u| !u.is_empty())?;
     let c = d.container(&d.exec_target(term).ok()?).ok()?;
+    // Without `-u`, the container's `User`, looked up again.
+    let spec = config
+        .user
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .unwrap_or(&c.config.user);
+    if spec.is_empty() {
+        return None;
+    }
     let (passwd, group) = d.user_files(c);
     crate::docker::container::user::lookup(spec, &passwd, &group).err()
 }
@@ -243,6 +253,10 @@ pub fn exec_detached(
         return Ok(ExecResult::default());
     };
     let Some(name) = program_name(&sb, cmd) else {
+        drop(sb);
+        if !config.id.is_empty() {
+            d.exec_die(&cid, &config.id, 127);
+        }
         return Ok(not_in_image(cmd));
     };
     tcpdump::drain(&mut sb);

@@ -1068,6 +1068,17 @@ impl Shell {
                     continue;
                 }
                 Redir::Out | Redir::Append if target == "/dev/null" => Sink::Null,
+                // The descriptors' own files: where they point now.
+                Redir::Out | Redir::Append
+                    if matches!(target.as_str(), "/dev/stdout" | "/dev/fd/1") =>
+                {
+                    fd1.clone()
+                }
+                Redir::Out | Redir::Append
+                    if matches!(target.as_str(), "/dev/stderr" | "/dev/fd/2") =>
+                {
+                    fd2.clone()
+                }
                 Redir::Out | Redir::Append => {
                     // `>` empties the file as it opens it.
                     if let Err(e) = sb.write_file(&target, "", *r == Redir::Append) {
@@ -1226,7 +1237,7 @@ fn deliver(sb: &mut Sandbox, r: &mut ExecResult, text: &str, sink: &Sink) {
         Sink::Err => r.stderr.push_str(text),
         Sink::Null => {}
         Sink::File(path) => {
-            if let Err(e) = sb.write_file(path, text, true) {
+            if let Err(e) = sb.append_opened(path, text) {
                 r.stderr
                     .push_str(&format!("sh: write error: {}\n", e.text()));
             }

@@ -90,7 +90,7 @@ pub struct RunArgs {
     #[arg(long = "label-file")]
     label_file: Vec<String>,
     /// Username or UID (format: <name|uid>[:<group|gid>])
-    #[arg(short = 'u', long)]
+    #[arg(short = 'u', long, allow_hyphen_values = true)]
     user: Option<String>,
     /// IMAGE
     image: Option<String>,
@@ -964,7 +964,7 @@ pub struct ExecArgs {
     #[arg(short = 'w', long)]
     workdir: Option<String>,
     /// Username or UID (format: "<name|uid>[:<group|gid>]")
-    #[arg(short = 'u', long)]
+    #[arg(short = 'u', long, allow_hyphen_values = true)]
     user: Option<String>,
     /// Give extended privileges to the command
     #[arg(long)]

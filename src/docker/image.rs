@@ -29,6 +29,10 @@ pub struct Image {
     pub exits_on_stop_signal: bool,
     /// `STOPSIGNAL` (`SIGQUIT` for nginx); empty for the default, SIGTERM.
     pub stop_signal: &'static str,
+    /// The user its server runs as: redis' and postgres' entrypoints start as root and
+    /// drop to their own user (999, with gosu), and take being started as it; 0 for the
+    /// others (nginx's master stays root).
+    pub server_uid: u32,
     /// Programs it has besides busybox's applets (`tcpdump`).
     pub programs: &'static [&'static str],
     /// `WORKDIR`: where `exec` runs (relative paths start there); empty is `/`.
@@ -179,6 +183,7 @@ fn defaults(repo: &str) -> Image {
             listens: vec![(6379, Service::Redis)],
             exits_on_stop_signal: true,
             stop_signal: "",
+            server_uid: 999,
             programs: &[],
             workdir: "/data",
             musl: false,
@@ -194,6 +199,7 @@ fn defaults(repo: &str) -> Image {
             listens: vec![(80, Service::Nginx)],
             exits_on_stop_signal: true,
             stop_signal: "SIGQUIT",
+            server_uid: 0,
             programs: &[],
             workdir: "",
             musl: false,
@@ -214,6 +220,7 @@ fn defaults(repo: &str) -> Image {
             listens: vec![(5432, Service::Postgres)],
             exits_on_stop_signal: true,
             stop_signal: "SIGINT",
+            server_uid: 999,
             programs: &[],
             workdir: "",
             musl: false,
@@ -234,6 +241,7 @@ fn defaults(repo: &str) -> Image {
             listens: vec![(80, Service::Httpd)],
             exits_on_stop_signal: true,
             stop_signal: "SIGWINCH",
+            server_uid: 0,
             programs: &[],
             workdir: "/usr/local/apache2",
             musl: false,
@@ -248,6 +256,7 @@ fn defaults(repo: &str) -> Image {
             listens: Vec::new(),
             exits_on_stop_signal: false,
             stop_signal: "",
+            server_uid: 0,
             programs: &[],
             workdir: "",
             musl: true,
@@ -266,6 +275,7 @@ fn defaults(repo: &str) -> Image {
             listens: Vec::new(),
             exits_on_stop_signal: false,
             stop_signal: "",
+            server_uid: 0,
             programs: &["tcpdump"],
             workdir: "/root",
             musl: true,
@@ -280,6 +290,7 @@ fn defaults(repo: &str) -> Image {
             listens: Vec::new(),
             exits_on_stop_signal: false,
             stop_signal: "",
+            server_uid: 0,
             programs: &[],
             workdir: "",
             musl: false,
@@ -295,6 +306,7 @@ fn defaults(repo: &str) -> Image {
             listens: Vec::new(),
             exits_on_stop_signal: false,
             stop_signal: "",
+            server_uid: 0,
             programs: &[],
             workdir: "",
             musl: false,

@@ -568,6 +568,12 @@ impl Sandbox<'_> {
         }
     }
 
+    /// Whether `path` is one of the image's files vnet has (`/etc/passwd`, `/etc/group`).
+    pub fn is_image_file(&self, path: &str) -> bool {
+        let path = fs::normalize(&self.cwd(), path);
+        !self.on_host && matches!(path.as_str(), "/etc/passwd" | "/etc/group")
+    }
+
     /// A file of the container's image that vnet has (`/etc/passwd`, `/etc/group`).
     fn image_file(&self, path: &str) -> Option<String> {
         let img = self.daemon.image(&self.container()?.config.image)?;
@@ -606,6 +612,21 @@ impl Sandbox<'_> {
                     l.write(&path, &text, false, now, uid)?;
                 }
                 l.write(&path, text, append, now, uid)
+            }
+            None => Err(FsError::NoLayer),
+        }
+    }
+
+    /// Appends `text` to file `path` through the descriptor a redirection opened (the
+    /// permission was checked as it opened, by whoever opened it): a job's or a capture's
+    /// output, written while later commands, of any user, run.
+    pub fn append_opened(&mut self, path: &str, text: &str) -> std::result::Result<(), FsError> {
+        let path = fs::normalize(&self.cwd(), path);
+        let now = self.daemon.state.clock.unix_secs();
+        match self.layer_mut() {
+            Some(l) => {
+                let owner = l.owner(&path);
+                l.write(&path, text, true, now, owner)
             }
             None => Err(FsError::NoLayer),
         }
@@ -742,8 +763,18 @@ impl Sandbox<'_> {
     pub fn set_exec_config(&mut self, config: &ExecConfig) -> std::result::Result<(), String> {
         self.exec = config.clone();
         self.exec.workdir = config.workdir.clone().filter(|w| !w.is_empty());
-        self.user = match config.user.as_deref().filter(|u| !u.is_empty()) {
-            Some(spec) => Some(self.lookup_user(spec)?),
+        // moby's exec takes the container's `User` when it names none, looked up again.
+        let own = self
+            .container()
+            .map(|c| c.config.user.clone())
+            .unwrap_or_default();
+        let spec = config
+            .user
+            .clone()
+            .filter(|u| !u.is_empty())
+            .or_else(|| (!own.is_empty()).then_some(own));
+        self.user = match spec {
+            Some(spec) => Some(self.lookup_user(&spec)?),
             None => None,
         };
         Ok(())
@@ -764,17 +795,17 @@ impl Sandbox<'_> {
         }
     }
 
-    /// Who the command runs as: the exec's user, else the container's `User` (checked
-    /// when it started), else root.
+    /// Who the command runs as: the exec's user, else the container's command's (its
+    /// `User` as its start found it), else root.
     pub fn user(&self) -> ExecUser {
         if let Some(u) = &self.user {
             return u.clone();
         }
-        let spec = self.container().map_or("", |c| c.config.user.as_str());
-        self.lookup_user(spec).unwrap_or_else(|_| {
-            let (passwd, group) = self.user_files();
-            ExecUser::root(&passwd, &group)
-        })
+        if let Some(u) = self.container().and_then(|c| c.main_user.clone()) {
+            return u;
+        }
+        let (passwd, group) = self.user_files();
+        ExecUser::root(&passwd, &group)
     }
 
     /// Whether the command holds capability `cap` (`CAP_NET_ADMIN`): root has the

@@ -137,12 +137,12 @@ impl Left {
             && !text.is_empty()
         {
             // A full layer: tcpdump does not check its writes.
-            let _ = sb.write_file(path, &text, true);
+            let _ = sb.append_opened(path, &text);
         }
         if let Some(path) = &self.stderr
             && !r.stderr.is_empty()
         {
-            let _ = sb.write_file(path, &r.stderr, true);
+            let _ = sb.append_opened(path, &r.stderr);
         }
     }
 }

@@ -35,14 +35,19 @@ pub(super) async fn create(host: &Arc<Host>, term: String, body: &[u8]) -> Resul
     };
     let cfg = config.clone();
     let args = argv.clone();
-    let (container_id, exec_id) = host::write_in(host, scope, move |d| {
+    let (container_id, exec_id, user) = host::write_in(host, scope, move |d| {
         let cid = d.exec_target(&term)?;
         // ContainerExecCreate: the user must be the container's.
         if let Some(e) = busybox::exec_config_error(d, &cid, &cfg) {
             return Err(Error::new(crate::docker::Kind::InvalidParameter, e));
         }
         let id = d.exec_create(&cid, &args);
-        Ok((cid, id))
+        // ContainerExecCreate: no `User` is the container's.
+        let user = match cfg.user.clone() {
+            Some(u) => Some(u),
+            None => Some(d.container(&cid)?.config.user.clone()).filter(|u| !u.is_empty()),
+        };
+        Ok((cid, id, user))
     })
     .await?;
     let id = host.add_exec(ExecInstance {
@@ -57,6 +62,7 @@ pub(super) async fn create(host: &Arc<Host>, term: String, body: &[u8]) -> Resul
         exit_code: None,
         config: ExecConfig {
             id: exec_id,
+            user,
             ..config
         },
     });

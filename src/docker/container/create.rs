@@ -181,6 +181,7 @@ impl Daemon {
             logs: Vec::new(),
             logged: 0,
             ip_forward_set: None,
+            main_user: None,
             layer: Default::default(),
             links_down: Vec::new(),
         };

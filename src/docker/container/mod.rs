@@ -303,6 +303,10 @@ pub struct Container {
     /// next start, whose namespace takes `--sysctl`'s again).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_forward_set: Option<i32>,
+    /// Who its command runs as, looked up as it started (its `User`; root when `None`):
+    /// the process keeps it whatever is written to `/etc/passwd` later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_user: Option<user::ExecUser>,
     /// Its interfaces `ip link set DEV down` took down (until the next start).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links_down: Vec<String>,
@@ -881,6 +885,43 @@ mod tests {
         assert!(!valid_container_name("a"));
         assert!(!valid_container_name("-ab"));
         assert!(!valid_container_name("bad name"));
+    }
+
+    /// moby's TweakCapabilities: the default set, less those dropped, with those added.
+    #[test]
+    fn capabilities_as_tweak_capabilities_makes_them() {
+        let mut d = Daemon::new(1);
+        let id = d
+            .container_create(ContainerCreateRequest {
+                image: "busybox".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        let caps = |d: &mut Daemon, add: &[&str], drop: &[&str], privileged: bool| {
+            let c = d.state.containers.get_mut(&id).unwrap();
+            c.host_config.cap_add = add.iter().map(|s| s.to_string()).collect();
+            c.host_config.cap_drop = drop.iter().map(|s| s.to_string()).collect();
+            c.host_config.privileged = privileged;
+            ["CAP_NET_RAW", "CAP_NET_ADMIN", "CAP_CHOWN"].map(|k| c.has_capability(k))
+        };
+        assert_eq!(caps(&mut d, &[], &[], false), [true, false, true]);
+        assert_eq!(
+            caps(&mut d, &["NET_ADMIN"], &["NET_RAW"], false),
+            [false, true, true]
+        );
+        assert_eq!(
+            caps(&mut d, &["net_raw"], &["ALL"], false),
+            [true, false, false]
+        );
+        assert_eq!(
+            caps(&mut d, &["ALL"], &["CAP_NET_RAW"], false),
+            [false, true, true]
+        );
+        assert_eq!(
+            caps(&mut d, &["NET_RAW"], &["NET_RAW"], false),
+            [true, false, true]
+        );
+        assert_eq!(caps(&mut d, &[], &["ALL"], true), [true, true, true]);
     }
 
     /// What `sysctl -w net.ipv4.ip_forward=V` left in a network namespace (checked with

@@ -42,11 +42,13 @@ impl Daemon {
                 }
                 let now = self.now();
                 let pid = 1000 + self.draw("pid", 30000) as u32;
+                let main_user = self.main_user_now(&cid);
                 let link_env = self.legacy_link_env(&cid);
                 let link_hosts = self.legacy_link_hosts(&cid);
                 self.update_parents_hosts(&cid);
                 let c = self.state.container_mut(&cid)?;
                 c.link_env = link_env;
+                c.main_user = main_user;
                 c.link_hosts = link_hosts;
                 c.state.status = Status::Running;
                 c.state.pid = pid;
@@ -88,10 +90,21 @@ impl Daemon {
         })
     }
 
+    /// Who container `cid`'s command runs as, looked up now (`None`: root, no `User`).
+    fn main_user_now(&self, cid: &str) -> Option<super::user::ExecUser> {
+        let c = self.state.container(cid).ok()?;
+        if c.config.user.is_empty() {
+            return None;
+        }
+        let (passwd, group) = self.user_files(c);
+        super::user::lookup(&c.config.user, &passwd, &group).ok()
+    }
+
     /// Why container `cid`'s `User` cannot run (moby's `getUser` in `createSpec`): not in
     /// its `/etc/passwd`. An image's own server (nginx, redis, ...) is simulated only as
-    /// its image runs it, started as root: under another user the real one fails on files
-    /// it may not write, in words vnet does not model, so vnet says so.
+    /// its image runs it, started as root or as the user its entrypoint drops to (redis',
+    /// postgres'): under another user the real one fails on files it may not write, in
+    /// words not modelled, so the start says so.
     pub fn user_error(&self, cid: &str) -> Option<String> {
         let c = self.state.container(cid).ok()?;
         if c.config.user.is_empty() {
@@ -103,9 +116,10 @@ impl Daemon {
             Err(e) => return Some(e),
         };
         let img = self.image(&c.config.image)?;
-        (!user.is_root() && !img.listens.is_empty() && c.config.cmd == img.cmd).then(|| {
+        let own = img.server_uid != 0 && user.uid == img.server_uid;
+        (!user.is_root() && !own && !img.listens.is_empty() && c.config.cmd == img.cmd).then(|| {
             format!(
-                "the server of image {} is not simulated running as user {} (it starts as root)",
+                "the server of image {} is not simulated running as user {} (it starts as root, or as its own user)",
                 c.config.image, c.config.user
             )
         })

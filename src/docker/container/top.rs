@@ -73,11 +73,16 @@ impl Container {
 }
 
 impl Daemon {
-    /// The user container `c`'s command runs as (its `User`; root if that is not found,
-    /// which its start refuses).
+    /// The user container `c`'s command runs as: its `User` as its start found it, else
+    /// the image's server's.
     pub fn main_uid(&self, c: &Container) -> u32 {
-        let (passwd, group) = self.user_files(c);
-        super::user::lookup(&c.config.user, &passwd, &group).map_or(0, |u| u.uid)
+        if let Some(u) = &c.main_user {
+            return u.uid;
+        }
+        // The image's server, which its entrypoint may have dropped to its own user.
+        self.image(&c.config.image)
+            .filter(|i| !i.listens.is_empty() && c.config.cmd == i.cmd)
+            .map_or(0, |i| i.server_uid)
     }
 
     /// `GET /containers/{id}/top?ps_args=`: the processes running in the container, as

@@ -9,7 +9,7 @@
 //! sorted.
 
 /// A process's user: what `id` shows and what the kernel checks.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExecUser {
     /// The user ID.
     pub uid: u32,
@@ -115,11 +115,12 @@ pub fn passwd_entries(text: &str) -> impl Iterator<Item = PasswdEntry<'_>> {
         })
 }
 
-/// The entries of a group file, in order (blank lines skipped).
+/// The entries of a group file, in order (blank lines and, as moby/sys/user's reader
+/// skips them, comment lines skipped).
 pub fn group_entries(text: &str) -> impl Iterator<Item = GroupEntry<'_>> {
     text.lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| {
             let mut f = l.split(':');
             let name = f.next().unwrap_or("");
@@ -232,6 +233,11 @@ pub fn lookup(spec: &str, passwd: &str, group: &str) -> Result<ExecUser, String>
     // them: sorted, a group listed twice (root in Alpine's `root` group) twice.
     user.groups = std::iter::once(user.gid).chain(supplementary).collect();
     user.groups.sort_unstable();
+    // runc's HOME: the first passwd entry with the uid (`/` without one).
+    user.home = passwd_entries(passwd)
+        .find(|e| e.uid == user.uid)
+        .map_or("/", |e| e.home)
+        .to_string();
     Ok(user)
 }
 
