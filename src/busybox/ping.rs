@@ -49,13 +49,15 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
     // create_icmp_socket, after the header: a raw socket needs CAP_NET_RAW (root's by
     // default). Alpine patches its busybox to fall back to an unprivileged ICMP socket,
     // which Docker's `net.ipv4.ping_group_range` opens to every group.
+    // What fails once busybox has printed its header.
+    let after_header = |stderr: String| ExecResult {
+        stdout: Tally::header(&host, target, &o),
+        stderr,
+        code: 1,
+        ..Default::default()
+    };
     if !sb.capable("CAP_NET_RAW") && !sb.musl() {
-        let r = ExecResult {
-            stdout: Tally::header(&host, target, &o),
-            stderr: "ping: permission denied (are you root?)\n".into(),
-            code: 1,
-            ..Default::default()
-        };
+        let r = after_header("ping: permission denied (are you root?)\n".into());
         return finish(sb, &world, r);
     }
     if target.is_loopback() || sb.ifaces().iter().any(|i| i.holds(target)) {
@@ -76,12 +78,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
                 Ok(ip) if sb.ifaces().iter().any(|i| i.holds(ip)) => sb.route(target),
                 Ok(_) => {
                     // busybox prints its header, then fails to use the address.
-                    let r = ExecResult {
-                        stdout: Tally::header(&host, target, &o),
-                        stderr: "ping: can't set multicast source interface\n".into(),
-                        code: 1,
-                        ..Default::default()
-                    };
+                    let r = after_header("ping: can't set multicast source interface\n".into());
                     return finish(sb, &world, r);
                 }
                 Err(_) if name == "lo" => {
@@ -96,15 +93,10 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         },
     };
     let Some(nic) = route.and_then(|r| sb.nic(r)) else {
-        let r = ExecResult {
-            stdout: Tally::header(&host, target, &o),
-            stderr: format!(
-                "ping: sendto: {}\n",
-                super::applet::strerror(sb, super::applet::Errno::NetUnreach)
-            ),
-            code: 1,
-            ..Default::default()
-        };
+        let r = after_header(format!(
+            "ping: sendto: {}\n",
+            super::applet::strerror(sb, super::applet::Errno::NetUnreach)
+        ));
         return finish(sb, &world, r);
     };
     let code = ping_on(&mut world, nic, target, &host, &o, &mut out, paced);
