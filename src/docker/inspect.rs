@@ -528,33 +528,40 @@ impl Daemon {
         let name = self.resolve_image(term)?;
         let reference = name.as_str();
         let img = self.image(reference)?;
-        let list = |v: &[&str]| {
-            if v.is_empty() { Value::Null } else { json!(v) }
+        // moby 28's `DockerOCIImageConfig`: the OCI image config's fields in its order,
+        // each omitted when empty.
+        let mut config = Map::new();
+        let mut put = |key: &str, v: Value, empty: bool| {
+            if !empty {
+                config.insert(key.into(), v);
+            }
         };
         let exposed: Map<String, Value> = img
             .exposed
             .iter()
             .map(|p| (p.to_string(), json!({})))
             .collect();
-        let mut config = json!({
-            "Env": img.env,
-            "Cmd": string_list_or_null(&img.cmd),
-            "Entrypoint": list(img.entrypoint),
-            "WorkingDir": img.workdir,
-            "Labels": if img.labels.is_empty() { Value::Null } else {
-                img.labels.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()
-            },
-        });
-        if !img.stop_signal.is_empty()
-            && let Some(config) = config.as_object_mut()
-        {
-            config.insert("StopSignal".into(), json!(img.stop_signal));
-        }
-        if !exposed.is_empty()
-            && let Some(config) = config.as_object_mut()
-        {
-            config.insert("ExposedPorts".into(), Value::Object(exposed));
-        }
+        put("ExposedPorts", json!(exposed), img.exposed.is_empty());
+        put("Env", json!(img.env), img.env.is_empty());
+        put(
+            "Entrypoint",
+            json!(img.entrypoint),
+            img.entrypoint.is_empty(),
+        );
+        put("Cmd", json!(img.cmd), img.cmd.is_empty());
+        put("WorkingDir", json!(img.workdir), img.workdir.is_empty());
+        let labels: Map<String, Value> = img
+            .labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        put("Labels", json!(labels), img.labels.is_empty());
+        put(
+            "StopSignal",
+            json!(img.stop_signal),
+            img.stop_signal.is_empty(),
+        );
+        let config = Value::Object(config);
         Some(json!({
             "Id": image_id(reference),
             "RepoTags": [super::image::familiar_tagged(reference)],
