@@ -108,7 +108,7 @@ pub fn whoami(sb: &Sandbox, args: &[&str]) -> ExecResult {
             "\n\nPrint the user name associated with the current effective user id",
         );
     }
-    let uid = sb.user().uid;
+    let uid = sb.uid();
     match user::user_name(&sb.user_files().0, uid) {
         Some(n) => ExecResult::out(format!("{n}\n")),
         None => ExecResult::err(format!("whoami: unknown uid {uid}\n"), 1),

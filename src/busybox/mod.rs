@@ -117,17 +117,7 @@ fn user_error(e: String) -> crate::docker::Error {
 /// in the container's `/etc/passwd` (moby checks it as it creates the exec).
 pub fn exec_config_error(d: &Daemon, term: &str, config: &ExecConfig) -> Option<String> {
     let c = d.container(&d.exec_target(term).ok()?).ok()?;
-    // Without `-u`, the container's `User`, looked up again.
-    let spec = config
-        .user
-        .as_deref()
-        .filter(|u| !u.is_empty())
-        .unwrap_or(&c.config.user);
-    if spec.is_empty() {
-        return None;
-    }
-    let (passwd, group) = d.user_files(c);
-    crate::docker::container::user::lookup(spec, &passwd, &group).err()
+    d.process_user(c, config.user.as_deref()).err()
 }
 
 /// One line typed into the attached shell of running container `cid` (its main process,

@@ -63,7 +63,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str]) -> ExecResult {
             // first); the file is root's, 0644.
             let denied = if !sb.privileged() {
                 Some("Read-only file system")
-            } else if !sb.user().is_root() {
+            } else if sb.uid() != 0 {
                 Some("Permission denied")
             } else {
                 None

@@ -603,7 +603,7 @@ impl Sandbox<'_> {
     ) -> std::result::Result<(), FsError> {
         let path = fs::normalize(&self.cwd(), path);
         let now = self.daemon.state.clock.unix_secs();
-        let uid = self.user().uid;
+        let uid = self.uid();
         // A file of the image is copied up into the layer as it is first written.
         let image = self.image_file(&path);
         match self.layer_mut() {
@@ -635,7 +635,7 @@ impl Sandbox<'_> {
     /// `mkdir [-p] PATH` in the container's layer.
     pub fn make_dir(&mut self, path: &str, parents: bool) -> std::result::Result<(), FsError> {
         let path = fs::normalize(&self.cwd(), path);
-        let uid = self.user().uid;
+        let uid = self.uid();
         match self.layer_mut() {
             Some(l) => l.mkdir(&path, parents, uid),
             None => Err(FsError::NoLayer),
@@ -645,7 +645,7 @@ impl Sandbox<'_> {
     /// `rm FILE`: whether the container's layer had it, or why it stays.
     pub fn remove_file(&mut self, path: &str) -> std::result::Result<bool, FsError> {
         let path = fs::normalize(&self.cwd(), path);
-        let uid = self.user().uid;
+        let uid = self.uid();
         match self.layer_mut() {
             Some(l) => l.remove(&path, uid),
             None => Ok(false),
@@ -764,26 +764,11 @@ impl Sandbox<'_> {
         self.exec = config.clone();
         self.exec.workdir = config.workdir.clone().filter(|w| !w.is_empty());
         // moby's exec takes the container's `User` when it names none, looked up again.
-        let own = self
-            .container()
-            .map(|c| c.config.user.clone())
-            .unwrap_or_default();
-        let spec = config
-            .user
-            .clone()
-            .filter(|u| !u.is_empty())
-            .or_else(|| (!own.is_empty()).then_some(own));
-        self.user = match spec {
-            Some(spec) => Some(self.lookup_user(&spec)?),
-            None => None,
+        self.user = match self.container() {
+            Some(c) if !self.on_host => self.daemon.process_user(c, config.user.as_deref())?,
+            _ => None,
         };
         Ok(())
-    }
-
-    /// User `spec` (`NAME|UID[:GROUP|GID]`) as the container's files name it.
-    pub fn lookup_user(&self, spec: &str) -> std::result::Result<ExecUser, String> {
-        let (passwd, group) = self.user_files();
-        user::lookup(spec, &passwd, &group)
     }
 
     /// The container's `/etc/passwd` and `/etc/group`: as a command last wrote them, else
@@ -808,6 +793,17 @@ impl Sandbox<'_> {
         ExecUser::root(&passwd, &group)
     }
 
+    /// The command's user ID, without reading the user databases (see [`Sandbox::user`]).
+    pub fn uid(&self) -> u32 {
+        match &self.user {
+            Some(u) => u.uid,
+            None => self
+                .container()
+                .and_then(|c| c.main_user.as_ref())
+                .map_or(0, |u| u.uid),
+        }
+    }
+
     /// Whether the command holds capability `cap` (`CAP_NET_ADMIN`): root has the
     /// container's, every one with `exec --privileged`; another user none (moby sets no
     /// ambient capabilities, so none survive its `execve`).
@@ -817,7 +813,7 @@ impl Sandbox<'_> {
             // change the host's addresses and routes (ip answers EPERM, as before).
             return cap != "CAP_NET_ADMIN";
         }
-        self.user().is_root()
+        self.uid() == 0
             && (self.exec.privileged || self.container().is_some_and(|c| c.has_capability(cap)))
     }
 
@@ -912,7 +908,7 @@ impl Sandbox<'_> {
             return false;
         };
         let now = self.now();
-        let uid = self.user().uid;
+        let uid = self.uid();
         let Some(c) = self.daemon.state.containers.get_mut(&self.cid) else {
             return false;
         };
@@ -1203,7 +1199,7 @@ impl Sandbox<'_> {
 
     /// The name the command's user has in the container (`top`'s USER), else its number.
     pub fn user_label_of_self(&self) -> String {
-        self.user_label(&self.user_files().0, self.user().uid)
+        self.user_label(&self.user_files().0, self.uid())
     }
 
     /// Whether this runs the container's own command (its PID 1).
@@ -1222,7 +1218,7 @@ impl Sandbox<'_> {
     /// already.
     pub fn start_process(&mut self, mut p: super::container::Process) -> bool {
         let now = self.now();
-        p.uid = self.user().uid;
+        p.uid = self.uid();
         let Some(c) = self.daemon.state.containers.get_mut(&self.cid) else {
             return false;
         };

@@ -93,11 +93,7 @@ impl Daemon {
     /// Who container `cid`'s command runs as, looked up now (`None`: root, no `User`).
     fn main_user_now(&self, cid: &str) -> Option<super::user::ExecUser> {
         let c = self.state.container(cid).ok()?;
-        if c.config.user.is_empty() {
-            return None;
-        }
-        let (passwd, group) = self.user_files(c);
-        super::user::lookup(&c.config.user, &passwd, &group).ok()
+        self.process_user(c, None).ok().flatten()
     }
 
     /// Why container `cid`'s `User` cannot run (moby's `getUser` in `createSpec`): not in
@@ -107,12 +103,9 @@ impl Daemon {
     /// words not modelled, so the start says so.
     pub fn user_error(&self, cid: &str) -> Option<String> {
         let c = self.state.container(cid).ok()?;
-        if c.config.user.is_empty() {
-            return None;
-        }
-        let (passwd, group) = self.user_files(c);
-        let user = match super::user::lookup(&c.config.user, &passwd, &group) {
-            Ok(u) => u,
+        let user = match self.process_user(c, None) {
+            Ok(Some(u)) => u,
+            Ok(None) => return None,
             Err(e) => return Some(e),
         };
         let img = self.image(&c.config.image)?;

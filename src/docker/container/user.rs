@@ -57,6 +57,24 @@ impl super::Daemon {
     }
 }
 
+impl super::Daemon {
+    /// The user a process of container `c` runs as, looked up in its files now: `spec` (an
+    /// exec's `-u`), else the container's `User` (moby's exec and start both call
+    /// `getUser`); `None` for root, as neither names one.
+    pub fn process_user(
+        &self,
+        c: &super::Container,
+        spec: Option<&str>,
+    ) -> Result<Option<ExecUser>, String> {
+        let spec = spec.filter(|u| !u.is_empty()).unwrap_or(&c.config.user);
+        if spec.is_empty() {
+            return Ok(None);
+        }
+        let (passwd, group) = self.user_files(c);
+        lookup(spec, &passwd, &group).map(Some)
+    }
+}
+
 /// The largest user or group ID (moby/sys/user's `maxID`, `1<<31 - 1`).
 const MAX_ID: u64 = (1 << 31) - 1;
 
