@@ -35,7 +35,7 @@ use crate::time::{Duration, Instant};
 use crate::wire::vxlan;
 use hickory_proto::rr::RecordType;
 use serde_json::{Value, json};
-use smoltcp::wire::Ipv4Address;
+use smoltcp::wire::{Ipv4Address, Ipv6Address};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
@@ -50,6 +50,8 @@ const BUDGET: Budget = Budget {
 const NIC_MAC: [u8; 6] = [2, 0x42, 10, 0, 9, 2];
 const NIC_IP: Ipv4Address = Ipv4Address::new(10, 0, 9, 2);
 const GATEWAY: Ipv4Address = Ipv4Address::new(10, 0, 9, 1);
+const NIC_IP6: Ipv6Address = Ipv6Address::new(0xfd00, 9, 0, 0, 0, 0, 0, 2);
+const GATEWAY6: Ipv6Address = Ipv6Address::new(0xfd00, 9, 0, 0, 0, 0, 0, 1);
 const HOST_MAC: [u8; 6] = [2, 0x42, 0x5a, 0x1e, 0, 1];
 const PEER_MAC: [u8; 6] = [2, 0x42, 10, 0, 9, 3];
 const PEER_IP: Ipv4Address = Ipv4Address::new(10, 0, 9, 3);
@@ -119,7 +121,16 @@ pub fn frames(data: &[u8]) {
         let _ = vtep::decide(&remote, inner);
     }
     let mut out = [0; 2048];
-    if let Some(len) = host::respond(&[GATEWAY], HOST_MAC, frame, &mut out) {
+    if let Some(len) = host::respond(
+        &[GATEWAY],
+        host::Ipv6Host {
+            all: &[GATEWAY6],
+            own: Some(GATEWAY6),
+        },
+        HOST_MAC,
+        frame,
+        &mut out,
+    ) {
         let _ = trace::summary(&out[..len]);
     }
     let _ = crate::dns::udp_payload(frame);
@@ -131,6 +142,8 @@ pub fn frames(data: &[u8]) {
         &[],
         Some(GATEWAY),
         &[],
+        &[(NIC_IP6, 64), (host::link_local(NIC_MAC), 64)],
+        Some(GATEWAY6),
         MTU,
         7,
         &arena,

@@ -158,7 +158,10 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
                 let Ok((msg, from)) = world.nic_mut(nic).icmp(icmp).recv() else {
                     break None;
                 };
-                let smoltcp::wire::IpAddress::Ipv4(from) = from;
+                // The socket is bound to an IPv4 probe's port: only ICMPv4 errors reach it.
+                let smoltcp::wire::IpAddress::Ipv4(from) = from else {
+                    continue;
+                };
                 if let Some(kind) = matches(msg, dport) {
                     break Some((from, kind, world.last_ttl(nic)));
                 }
@@ -172,7 +175,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
                 let shown = if o.numeric {
                     format!("  {from}")
                 } else {
-                    let name = super::nslookup::reverse_host(sb, &mut world, from);
+                    let name = super::nslookup::reverse_host(sb, &mut world, from.into());
                     format!("  {} ({from})", name.unwrap_or_else(|| from.to_string()))
                 };
                 out.push(&shown);

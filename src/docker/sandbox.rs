@@ -117,6 +117,8 @@ pub struct Iface {
     pub peer_index: u32,
     /// The default route's gateway, on the interface that holds it.
     pub gateway: Option<Ipv4Addr>,
+    /// The IPv6 default route's gateway, on the interface that holds it.
+    pub gateway6: Option<Ipv6Addr>,
     /// What crossed it so far.
     pub counters: InterfaceCounters,
     /// Its MTU.
@@ -153,19 +155,8 @@ impl Iface {
     /// Its IPv6 link-local address, from its MAC (EUI-64, RFC 4291 appendix A; the kernel's
     /// default `addr_gen_mode`), when IPv6 is on.
     pub fn link_local(&self) -> Option<Ipv6Addr> {
-        let m = self.mac;
-        self.ipv6_enabled.then(|| {
-            Ipv6Addr::new(
-                0xfe80,
-                0,
-                0,
-                0,
-                u16::from_be_bytes([m[0] ^ 2, m[1]]),
-                u16::from_be_bytes([m[2], 0xff]),
-                u16::from_be_bytes([0xfe, m[3]]),
-                u16::from_be_bytes([m[4], m[5]]),
-            )
-        })
+        self.ipv6_enabled
+            .then(|| crate::engine::host::link_local(self.mac))
     }
 
     /// Whether `ip` is on its subnet, or on one of an added address.
@@ -468,6 +459,20 @@ impl Sandbox<'_> {
         self.next_hop(ip).map(|(k, _)| k)
     }
 
+    /// The IPv6 route to `ip`, as the index of the interface it leaves by: the interface
+    /// whose IPv6 prefix holds it, else the one with the IPv6 default route. (A link-local
+    /// address needs a scope: `None`.)
+    pub fn route6(&self, ip: Ipv6Addr) -> Option<usize> {
+        let prefix = |a: Ipv6Addr, len: u8| {
+            let m = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+            u128::from(a) & m == u128::from(ip) & m
+        };
+        let up = || self.ifaces.iter().enumerate().filter(|(_, i)| i.up);
+        up().find(|(_, i)| i.ipv6.is_some_and(|(a, len)| prefix(a, len)))
+            .or_else(|| up().find(|(_, i)| i.gateway6.is_some() && !ip.is_unicast_link_local()))
+            .map(|(k, _)| k)
+    }
+
     /// Where a packet to `ip` goes: the interface it leaves by and the address whose MAC it
     /// is sent to (the route's gateway, or `ip` itself on the link).
     pub fn next_hop(&self, ip: Ipv4Addr) -> Option<(usize, Ipv4Addr)> {
@@ -675,8 +680,12 @@ impl Sandbox<'_> {
         for (_, ip, names) in &c.link_hosts {
             out.push_str(&format!("{ip}\t{names}\n"));
         }
+        // libnetwork's getEtcHostsAddrs: each endpoint's IPv4 address, then its IPv6 one.
         for i in &self.ifaces {
             out.push_str(&format!("{}\t{}\n", i.ip, c.config.hostname));
+            if let Some((a, _)) = i.ipv6 {
+                out.push_str(&format!("{a}\t{}\n", c.config.hostname));
+            }
         }
         out
     }
@@ -1388,17 +1397,42 @@ impl Daemon {
         let Some(c) = self.state.containers.get(cid) else {
             return out;
         };
-        let default_net = c
+        // libnetwork's selectGatewayEndpoint over the endpoints in `Endpoint.Less` order:
+        // the first dual-stack one gives both defaults, else the first with each family's
+        // gateway gives that family's.
+        let mut order: Vec<(usize, &Network, i64, bool, bool)> = c
             .networks
             .values()
-            .filter(|s| s.endpoint_id.is_some())
             .filter_map(|s| {
                 let (k, _, n) = self.state.networks.get_full(&s.network_id)?;
-                Some((k, n, s.gw_priority))
+                let ep = n.endpoints.get(s.endpoint_id.as_ref()?)?;
+                let routed = !n.internal && n.driver == Driver::Bridge;
+                let v4 = routed && n.pool_v4().and_then(|p| p.gateway).is_some();
+                let v6 = routed
+                    && n.enable_ipv6
+                    && ep.ipv6.is_some()
+                    && n.pool_v6().and_then(|p| p.gateway).is_some();
+                Some((k, n, s.gw_priority, v4, v6))
             })
-            .filter(|(_, n, _)| !n.internal && n.driver == Driver::Bridge)
-            .min_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.name.cmp(&b.1.name)))
-            .map(|(k, _, _)| k);
+            .collect();
+        order.sort_by(|a, b| {
+            b.2.cmp(&a.2)
+                .then_with(|| a.1.internal.cmp(&b.1.internal))
+                .then_with(|| a.1.name.cmp(&b.1.name))
+        });
+        let (mut default_net, mut default_net6) = (None, None);
+        for &(k, _, _, v4, v6) in &order {
+            if v4 && v6 {
+                (default_net, default_net6) = (Some(k), Some(k));
+                break;
+            }
+            if v4 && default_net.is_none() {
+                default_net = Some(k);
+            }
+            if v6 && default_net6.is_none() {
+                default_net6 = Some(k);
+            }
+        }
         for s in c.networks.values() {
             let (Some(ep_id), Some((network, _, net))) =
                 (&s.endpoint_id, self.state.networks.get_full(&s.network_id))
@@ -1413,6 +1447,10 @@ impl Daemon {
             };
             let gateway = match net.pool_v4().and_then(|p| p.gateway) {
                 Some(IpAddr::V4(gw)) if default_net == Some(network) => Some(gw),
+                _ => None,
+            };
+            let gateway6 = match net.pool_v6().and_then(|p| p.gateway) {
+                Some(IpAddr::V6(gw)) if default_net6 == Some(network) => Some(gw),
                 _ => None,
             };
             let name = s
@@ -1454,6 +1492,7 @@ impl Daemon {
                 index,
                 peer_index,
                 gateway,
+                gateway6,
                 counters: ep.counters,
                 // The driver's option, `com.docker.network.driver.mtu`; an overlay's
                 // interfaces leave room for VXLAN.
@@ -1613,6 +1652,10 @@ impl Daemon {
                 Some(IpAddr::V4(g)) => Some(g),
                 _ => None,
             };
+            let gateway6 = match net.pool_v6().and_then(|p| p.gateway) {
+                Some(IpAddr::V6(g)) if net.enable_ipv6 => Some(g),
+                _ => None,
+            };
             if net.driver == Driver::Bridge
                 && let Some(IpAddr::V4(a)) = net.pool_v4().map(|p| p.subnet.addr)
                 && let Some(len) = net.pool_v4().map(|p| p.subnet.len)
@@ -1624,11 +1667,15 @@ impl Daemon {
                     if let Some(g) = gateway {
                         world.add_host_address(g);
                     }
+                    if let Some(g) = gateway6 {
+                        world.add_host_address6(g);
+                    }
                 }
                 Driver::Bridge => {
                     let b = world.add_bridge(BridgeSpec {
                         name: net.name.clone(),
                         gateway,
+                        gateway6,
                         host_mac: host_mac(net),
                         // The bridge driver reads the option with strconv.ParseBool.
                         icc: !matches!(
@@ -1662,6 +1709,7 @@ impl Daemon {
                         let b = world.add_bridge(BridgeSpec {
                             name: format!("{}@{h}", net.name),
                             gateway,
+                            gateway6,
                             host_mac: mac,
                             icc: true,
                             icc_allow: Vec::new(),
@@ -1770,7 +1818,9 @@ impl Daemon {
                     neighbors.push(k);
                 }
             }
+            let ipv6 = i.ipv6.into_iter().chain(i.link_local().map(|a| (a, 64)));
             let id = world.add_nic(NicSpec {
+                ipv6: ipv6.collect(),
                 container: container.to_string(),
                 ifname: i.name,
                 bridge,
@@ -1781,6 +1831,7 @@ impl Daemon {
                 routes,
                 counters: i.counters.into(),
                 neighbors,
+                gateway6: i.gateway6,
                 mtu: i.mtu,
             });
             nics.push(i.at);
@@ -1877,6 +1928,7 @@ impl Daemon {
                     index: 0,
                     peer_index: 0,
                     gateway: None,
+                    gateway6: None,
                     counters: ep.counters,
                     mtu: OVERLAY_MTU,
                     up: true,
@@ -1966,6 +2018,7 @@ impl Daemon {
                 index: 3 + out.len() as u32,
                 peer_index: 0,
                 gateway: None,
+                gateway6: None,
                 counters: InterfaceCounters::default(),
                 mtu: crate::stack::MTU,
                 up: true,

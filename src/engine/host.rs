@@ -7,6 +7,10 @@
 //! owns the target). The host does not forward between bridges (Docker's isolation chains) and
 //! has no outside world here, so anything else addressed through it is dropped.
 //! Mirrors RFC 826 (ARP) and RFC 792 (echo) as Linux answers them: replies carry TTL 64.
+//! On an `--ipv6` network the bridge also holds the network's IPv6 gateway and its own
+//! link-local address (EUI-64 from its MAC): the host answers neighbour solicitations for
+//! those on that bridge only (RFC 4861 7.2.4; IPv6 has no weak-host ARP), as a router (the
+//! host forwards), and ICMPv6 echo requests to any of its IPv6 addresses (RFC 4443 4.2).
 //! Nothing listens on the host's own TCP ports here, so a segment to one gets the RST a
 //! closed port gives (RFC 9293 3.10.7.1, as Linux's `tcp_v4_send_reset`): vnet does not run
 //! `docker-proxy`, so a published port answers the same.
@@ -14,8 +18,9 @@
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
     ArpOperation, ArpPacket, ArpRepr, EthernetAddress, EthernetFrame, EthernetProtocol,
-    EthernetRepr, Icmpv4Packet, Icmpv4Repr, IpAddress, IpProtocol, Ipv4Address, Ipv4Packet,
-    Ipv4Repr, TcpControl, TcpPacket, TcpRepr, TcpSeqNumber,
+    EthernetRepr, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet, Icmpv6Repr, IpAddress, IpProtocol,
+    Ipv4Address, Ipv4Packet, Ipv4Repr, Ipv6Address, Ipv6Packet, Ipv6Repr, NdiscNeighborFlags,
+    NdiscRepr, RawHardwareAddress, TcpControl, TcpPacket, TcpRepr, TcpSeqNumber,
 };
 
 /// Linux's default TTL (`net.ipv4.ip_default_ttl`).
@@ -82,10 +87,37 @@ pub fn routed_destination(port_mac: [u8; 6], frame: &[u8]) -> Option<Ipv4Address
     Some(ip.dst_addr())
 }
 
+/// The host's IPv6 addresses, as one bridge port sees them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ipv6Host<'a> {
+    /// All of them (every IPv6 network's gateway): echo requests to any are answered.
+    pub all: &'a [Ipv6Address],
+    /// This bridge's own (its network's IPv6 gateway), if IPv6 is on for it: neighbour
+    /// solicitations are answered for it and for the bridge's link-local address.
+    pub own: Option<Ipv6Address>,
+}
+
+/// The EUI-64 link-local address of an interface with MAC `mac` (RFC 4291 appendix A; the
+/// kernel's default `addr_gen_mode`).
+pub fn link_local(mac: [u8; 6]) -> Ipv6Address {
+    let m = mac;
+    Ipv6Address::new(
+        0xfe80,
+        0,
+        0,
+        0,
+        u16::from_be_bytes([m[0] ^ 2, m[1]]),
+        u16::from_be_bytes([m[2], 0xff]),
+        u16::from_be_bytes([0xfe, m[3]]),
+        u16::from_be_bytes([m[4], m[5]]),
+    )
+}
+
 /// Builds the host's answer to `frame`, arriving on a bridge port whose MAC is `port_mac`,
 /// into `out`; returns the answer's length, or `None` when the host stays silent.
 pub fn respond(
     host_ips: &[Ipv4Address],
+    v6: Ipv6Host<'_>,
     port_mac: [u8; 6],
     frame: &[u8],
     out: &mut [u8],
@@ -93,6 +125,7 @@ pub fn respond(
     let eth = EthernetFrame::new_checked(frame).ok()?;
     let me = EthernetAddress(port_mac);
     match eth.ethertype() {
+        EthernetProtocol::Ipv6 => respond6(v6, me, &eth, out),
         EthernetProtocol::Arp => {
             let arp = ArpRepr::parse(&ArpPacket::new_checked(eth.payload()).ok()?).ok()?;
             let ArpRepr::EthernetIpv4 {
@@ -180,6 +213,94 @@ pub fn respond(
     }
 }
 
+/// The host's answer to an IPv6 packet: a neighbour advertisement for a solicitation of one
+/// of the bridge's addresses, an echo reply to an echo request for any of the host's.
+fn respond6(
+    v6: Ipv6Host<'_>,
+    me: EthernetAddress,
+    eth: &EthernetFrame<&[u8]>,
+    out: &mut [u8],
+) -> Option<usize> {
+    let own = v6.own?;
+    let caps = ChecksumCapabilities::default();
+    let ip = Ipv6Packet::new_checked(eth.payload()).ok()?;
+    let ip_repr = Ipv6Repr::parse(&ip).ok()?;
+    if ip_repr.next_header != IpProtocol::Icmpv6 {
+        return None;
+    }
+    let (src, dst) = (ip_repr.src_addr, ip_repr.dst_addr);
+    let icmp = Icmpv6Packet::new_checked(ip.payload()).ok()?;
+    let (reply, to, hop_limit) = match Icmpv6Repr::parse(&src, &dst, &icmp, &caps).ok()? {
+        Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit { target_addr, .. })
+            if target_addr == own || target_addr == link_local(me.0) =>
+        {
+            // To the solicitor, or to all nodes when it has no address yet (DAD).
+            let (to, mut flags) = if src.is_unspecified() {
+                (
+                    Ipv6Address::new(0xff02, 0, 0, 0, 0, 0, 0, 1),
+                    NdiscNeighborFlags::ROUTER,
+                )
+            } else {
+                (
+                    src,
+                    NdiscNeighborFlags::ROUTER | NdiscNeighborFlags::SOLICITED,
+                )
+            };
+            flags |= NdiscNeighborFlags::OVERRIDE;
+            let repr = Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert {
+                flags,
+                target_addr,
+                lladdr: Some(RawHardwareAddress::from(me)),
+            });
+            (repr, (to, target_addr), 255)
+        }
+        Icmpv6Repr::EchoRequest {
+            ident,
+            seq_no,
+            data,
+        } if v6.all.contains(&dst) && eth.dst_addr() == me => {
+            let repr = Icmpv6Repr::EchoReply {
+                ident,
+                seq_no,
+                data,
+            };
+            (repr, (src, dst), DEFAULT_TTL)
+        }
+        _ => return None,
+    };
+    let (to, from) = to;
+    let dst_mac = if to.is_multicast() {
+        let o = to.octets();
+        EthernetAddress([0x33, 0x33, o[12], o[13], o[14], o[15]])
+    } else {
+        eth.src_addr()
+    };
+    let ip_reply = Ipv6Repr {
+        src_addr: from,
+        dst_addr: to,
+        next_header: IpProtocol::Icmpv6,
+        payload_len: reply.buffer_len(),
+        hop_limit,
+    };
+    let eth_repr = EthernetRepr {
+        src_addr: me,
+        dst_addr: dst_mac,
+        ethertype: EthernetProtocol::Ipv6,
+    };
+    let len = eth_repr.buffer_len() + ip_reply.buffer_len() + reply.buffer_len();
+    let mut f = EthernetFrame::new_unchecked(out.get_mut(..len)?);
+    eth_repr.emit(&mut f);
+    let mut ipp = Ipv6Packet::new_unchecked(f.payload_mut());
+    ip_reply.emit(&mut ipp);
+    reply.emit(
+        &from,
+        &to,
+        &mut Icmpv6Packet::new_unchecked(ipp.payload_mut()),
+        &caps,
+    );
+    Some(len)
+}
+
 /// The RST a closed port answers a TCP segment with (none to a RST): `seq` from the
 /// segment's ACK if it has one, else sequence 0 acknowledging all the segment occupied.
 fn tcp_reset(
@@ -237,4 +358,125 @@ fn tcp_reset(
         &caps,
     );
     Some(len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOST: [u8; 6] = [2, 0x42, 0x5a, 0x1e, 0, 1];
+    const PEER: [u8; 6] = [2, 0x42, 10, 0, 9, 3];
+
+    fn frame6(dst_mac: [u8; 6], src: Ipv6Address, dst: Ipv6Address, icmp: Icmpv6Repr) -> Vec<u8> {
+        let caps = ChecksumCapabilities::default();
+        let ip = Ipv6Repr {
+            src_addr: src,
+            dst_addr: dst,
+            next_header: IpProtocol::Icmpv6,
+            payload_len: icmp.buffer_len(),
+            hop_limit: 255,
+        };
+        let mut buf = vec![0; 14 + ip.buffer_len() + icmp.buffer_len()];
+        let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+        EthernetRepr {
+            src_addr: EthernetAddress(PEER),
+            dst_addr: EthernetAddress(dst_mac),
+            ethertype: EthernetProtocol::Ipv6,
+        }
+        .emit(&mut f);
+        let mut p = Ipv6Packet::new_unchecked(f.payload_mut());
+        ip.emit(&mut p);
+        icmp.emit(
+            &src,
+            &dst,
+            &mut Icmpv6Packet::new_unchecked(p.payload_mut()),
+            &caps,
+        );
+        buf
+    }
+
+    fn answer(v6: Ipv6Host<'_>, frame: &[u8]) -> Option<(Ipv6Repr, Vec<u8>)> {
+        let mut out = [0u8; 2048];
+        let len = respond(&[], v6, HOST, frame, &mut out)?;
+        let eth = EthernetFrame::new_checked(&out[..len]).unwrap();
+        let ip = Ipv6Packet::new_checked(eth.payload()).unwrap();
+        Some((Ipv6Repr::parse(&ip).unwrap(), ip.payload().to_vec()))
+    }
+
+    #[test]
+    fn the_host_answers_neighbour_discovery_and_echo_for_its_ipv6_gateway() {
+        let gw: Ipv6Address = "fd00:9::1".parse().unwrap();
+        let other: Ipv6Address = "fd00:8::1".parse().unwrap();
+        let peer: Ipv6Address = "fd00:9::3".parse().unwrap();
+        let v6 = Ipv6Host {
+            all: &[gw, other],
+            own: Some(gw),
+        };
+        let ns = |target| {
+            Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
+                target_addr: target,
+                lladdr: Some(EthernetAddress(PEER).into()),
+            })
+        };
+        let group = Ipv6Address::new(0xff02, 0, 0, 0, 0, 1, 0xff00, 1);
+        let (ip, body) = answer(
+            v6,
+            &frame6([0x33, 0x33, 0xff, 0, 0, 1], peer, group, ns(gw)),
+        )
+        .unwrap();
+        assert_eq!((ip.src_addr, ip.dst_addr, ip.hop_limit), (gw, peer, 255));
+        let caps = ChecksumCapabilities::default();
+        let na = Icmpv6Repr::parse(
+            &gw,
+            &peer,
+            &Icmpv6Packet::new_checked(&body[..]).unwrap(),
+            &caps,
+        );
+        let Ok(Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert {
+            flags,
+            target_addr,
+            lladdr,
+        })) = na
+        else {
+            panic!("{na:?}");
+        };
+        assert_eq!(target_addr, gw);
+        assert_eq!(lladdr, Some(EthernetAddress(HOST).into()));
+        assert!(flags.contains(NdiscNeighborFlags::SOLICITED | NdiscNeighborFlags::ROUTER));
+        // Another bridge's address: not solicited here; its echo is answered (the host's).
+        assert!(
+            answer(
+                v6,
+                &frame6([0x33, 0x33, 0xff, 0, 0, 1], peer, group, ns(other))
+            )
+            .is_none()
+        );
+        let echo = Icmpv6Repr::EchoRequest {
+            ident: 7,
+            seq_no: 1,
+            data: b"abc",
+        };
+        let (ip, body) = answer(v6, &frame6(HOST, peer, other, echo)).unwrap();
+        assert_eq!((ip.src_addr, ip.dst_addr, ip.hop_limit), (other, peer, 64));
+        let reply = Icmpv6Repr::parse(
+            &other,
+            &peer,
+            &Icmpv6Packet::new_checked(&body[..]).unwrap(),
+            &caps,
+        );
+        assert!(
+            matches!(
+                reply,
+                Ok(Icmpv6Repr::EchoReply {
+                    ident: 7,
+                    seq_no: 1,
+                    ..
+                })
+            ),
+            "{reply:?}"
+        );
+        // Not the host's address, or IPv6 off on the bridge: silence.
+        assert!(answer(v6, &frame6(HOST, peer, peer, echo)).is_none());
+        assert!(answer(Ipv6Host::default(), &frame6(HOST, peer, gw, echo)).is_none());
+    }
 }

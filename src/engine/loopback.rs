@@ -86,6 +86,7 @@ impl World {
         let bridge = self.add_bridge(BridgeSpec {
             name: format!("{container} lo"),
             gateway: None,
+            gateway6: None,
             host_mac: [0; 6],
             icc: true,
             icc_allow: Vec::new(),
@@ -104,6 +105,8 @@ impl World {
             routes: Vec::new(),
             counters: Counters::default(),
             neighbors: vec![(ip, [0; 6])],
+            ipv6: Vec::new(),
+            gateway6: None,
             mtu: 65536,
         });
         self.node_mut(n).looped = true;

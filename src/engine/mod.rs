@@ -48,7 +48,7 @@ pub use world::World;
 
 use crate::stack::Counters;
 use crate::time::{Duration, Instant};
-use smoltcp::wire::Ipv4Address;
+use smoltcp::wire::{Ipv4Address, Ipv6Address};
 
 /// Link latency per traversal (veth + bridge): a bridge ping's round trip crosses four, about
 /// 0.07–0.1 ms as on the seed's host.
@@ -108,6 +108,8 @@ pub struct BridgeSpec {
     pub name: String,
     /// The host's address on it (the gateway), if any.
     pub gateway: Option<Ipv4Address>,
+    /// The host's IPv6 address on it (an `--ipv6` network's gateway), if any.
+    pub gateway6: Option<Ipv6Address>,
     /// The host side's MAC on this bridge.
     pub host_mac: [u8; 6],
     /// `com.docker.network.bridge.enable_icc`: whether containers on it may talk.
@@ -180,6 +182,11 @@ pub struct NicSpec {
     pub counters: Counters,
     /// The ARP cache it had at the end of the last command: (address, MAC).
     pub neighbors: Vec<(Ipv4Address, [u8; 6])>,
+    /// Its IPv6 addresses (the global one, then the link-local one) on an `--ipv6`
+    /// network; none where IPv6 is off.
+    pub ipv6: Vec<(Ipv6Address, u8)>,
+    /// The IPv6 default route's gateway, on the NIC that carries it.
+    pub gateway6: Option<Ipv6Address>,
     /// The interface MTU.
     pub mtu: usize,
 }
@@ -193,6 +200,20 @@ impl NicSpec {
     /// Whether `ip` is one of its addresses.
     pub fn holds(&self, ip: Ipv4Address) -> bool {
         self.addresses().any(|(a, _)| a == ip)
+    }
+
+    /// Whether a frame to Ethernet multicast address `mac` is for it: an IPv6 NIC listens
+    /// to the all-nodes group and to the solicited-node group of each of its addresses
+    /// (RFC 4291 2.7.1; RFC 2464 7 maps a group to `33:33` and its low 32 bits).
+    pub fn listens(&self, mac: &[u8; 6]) -> bool {
+        if self.ipv6.is_empty() || mac[..2] != [0x33, 0x33] {
+            return false;
+        }
+        mac[2..] == [0, 0, 0, 1]
+            || self.ipv6.iter().any(|(a, _)| {
+                let o = a.octets();
+                mac[2] == 0xff && mac[3..] == o[13..]
+            })
     }
 }
 

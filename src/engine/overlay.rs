@@ -28,6 +28,7 @@ impl World {
                 let b = self.add_bridge(BridgeSpec {
                     name: "underlay".into(),
                     gateway: None,
+                    gateway6: None,
                     host_mac: [0; 6],
                     icc: true,
                     icc_allow: Vec::new(),

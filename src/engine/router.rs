@@ -535,7 +535,13 @@ impl World {
                 let mac = self.nics[n.index()].spec.mac;
                 let answer = {
                     let arena = self.arena.borrow();
-                    super::host::respond(&[dst], mac, arena.get(frame), &mut self.scratch)
+                    super::host::respond(
+                        &[dst],
+                        super::host::Ipv6Host::default(),
+                        mac,
+                        arena.get(frame),
+                        &mut self.scratch,
+                    )
                 };
                 self.arena.borrow_mut().release(frame);
                 let Some(len) = answer else {

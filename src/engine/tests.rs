@@ -22,6 +22,7 @@ pub(crate) fn two_on_a_link(icc: bool, link: rule::LinkConfig) -> World {
     let b = w.add_bridge(BridgeSpec {
         name: "isolated_nw".into(),
         gateway: Some(ip("172.25.0.1")),
+        gateway6: None,
         host_mac: [2, 0x42, 0x11, 0, 0, 1],
         icc,
         icc_allow: Vec::new(),
@@ -40,6 +41,8 @@ pub(crate) fn two_on_a_link(icc: bool, link: rule::LinkConfig) -> World {
             routes: Vec::new(),
             counters: Counters::default(),
             neighbors: Vec::new(),
+            ipv6: Vec::new(),
+            gateway6: None,
             mtu: crate::stack::MTU,
         });
     }

@@ -34,6 +34,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::Rng;
 use smoltcp::wire::{
     ArpOperation, ArpPacket, ArpRepr, EthernetFrame, EthernetProtocol, Ipv4Address, Ipv4Packet,
+    Ipv6Address, Ipv6Packet,
 };
 use std::cell::RefCell;
 use std::cmp::Reverse;
@@ -179,6 +180,8 @@ pub struct World {
     bridges: Vec<Br>,
     pub(super) nics: Vec<NicNode>,
     host_ips: Vec<Ipv4Address>,
+    /// The host's IPv6 addresses: the gateways of its `--ipv6` networks.
+    host_ips6: Vec<Ipv6Address>,
     /// The host's Docker bridge subnets (for naming drops: see `add_docker_subnet`).
     docker_subnets: Vec<(Ipv4Address, u8)>,
 
@@ -227,6 +230,7 @@ impl World {
             bridges: Vec::new(),
             nics: Vec::new(),
             host_ips: Vec::new(),
+            host_ips6: Vec::new(),
             docker_subnets: Vec::new(),
 
             rng: crate::rng::derive(seed, label),
@@ -311,6 +315,9 @@ impl World {
         if let (Some(gw), BridgeNode::Host) = (spec.gateway, spec.node) {
             self.host_ips.push(gw);
         }
+        if let (Some(gw), BridgeNode::Host) = (spec.gateway6, spec.node) {
+            self.host_ips6.push(gw);
+        }
         let mut rules = Chain::default();
         if !spec.icc {
             rules.push(Box::new(rule::Icc {
@@ -365,6 +372,12 @@ impl World {
     /// (the host answers for all its addresses on every bridge).
     pub fn add_host_address(&mut self, ip: Ipv4Address) {
         self.host_ips.push(ip);
+    }
+
+    /// Gives the host one more IPv6 address, the IPv6 gateway of a bridge that is not in
+    /// this world (it answers echo requests to it; neighbour discovery stays on its bridge).
+    pub fn add_host_address6(&mut self, ip: Ipv6Address) {
+        self.host_ips6.push(ip);
     }
 
     pub(super) fn schedule(&mut self, at: Instant, ev: Ev) {
@@ -722,14 +735,18 @@ impl World {
             Some(Peer::Host) => {
                 let spec = &self.bridges[b.index()].spec;
                 let mac = spec.host_mac;
-                let ips: &[Ipv4Address] = match spec.node {
-                    BridgeNode::Host => &self.host_ips,
-                    BridgeNode::Namespace => spec.gateway.as_slice(),
-                    BridgeNode::Nobody => &[],
+                let (ips, all6): (&[Ipv4Address], &[Ipv6Address]) = match spec.node {
+                    BridgeNode::Host => (&self.host_ips, &self.host_ips6),
+                    BridgeNode::Namespace => (spec.gateway.as_slice(), spec.gateway6.as_slice()),
+                    BridgeNode::Nobody => (&[], &[]),
+                };
+                let v6 = super::host::Ipv6Host {
+                    all: all6,
+                    own: spec.gateway6.filter(|_| spec.node != BridgeNode::Nobody),
                 };
                 let reply = {
                     let arena = self.arena.borrow();
-                    super::host::respond(ips, mac, arena.get(frame), &mut self.scratch)
+                    super::host::respond(ips, v6, mac, arena.get(frame), &mut self.scratch)
                 };
                 if reply.is_none() && spec.node == BridgeNode::Host && self.taps.tracer().is_some()
                 {
@@ -826,6 +843,8 @@ impl World {
             &spec.extra,
             spec.gateway,
             &spec.routes,
+            &spec.ipv6,
+            spec.gateway6,
             spec.mtu,
             node.seed,
             &self.arena,
@@ -870,6 +889,10 @@ impl World {
         }
         if h[0] & 1 == 0 {
             return false;
+        }
+        if h[12..14] == [0x86, 0xdd] {
+            // IPv6 multicast: the groups it joined (neighbour discovery).
+            return h.first_chunk::<6>().is_some_and(|m| spec.listens(m));
         }
         match EthernetFrame::new_checked(frame)
             .ok()
@@ -1084,6 +1107,11 @@ impl World {
             }
             EthernetProtocol::Ipv4 => {
                 if let Ok(ip) = Ipv4Packet::new_checked(eth.payload()) {
+                    node.last_ttl = ip.hop_limit();
+                }
+            }
+            EthernetProtocol::Ipv6 => {
+                if let Ok(ip) = Ipv6Packet::new_checked(eth.payload()) {
                     node.last_ttl = ip.hop_limit();
                 }
             }

@@ -15,13 +15,13 @@ use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
 use smoltcp::socket::{icmp, tcp, udp};
 use smoltcp::time::Instant as SmolInstant;
-use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address};
+use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address, Ipv6Address};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-/// Routes a NIC's stack holds besides its default (smoltcp's `iface-max-route-count-16`,
-/// one of which the default takes).
-pub const MAX_ROUTES: usize = 15;
+/// Routes a NIC's stack holds besides its defaults (smoltcp's `iface-max-route-count-16`,
+/// of which the IPv4 default takes one and the IPv6 default one).
+pub const MAX_ROUTES: usize = 14;
 
 /// Ethernet MTU of a bridge network's veth (`com.docker.network.driver.mtu` changes it).
 pub const MTU: usize = 1500;
@@ -142,7 +142,8 @@ impl phy::Device for Dev<'_> {
 impl Nic {
     /// A NIC with `mac` and `ipv4/len`, a default route via `gateway` if it has one, and
     /// `routes` (network, prefix length, gateway) of its container's that leave by it (at
-    /// most [`MAX_ROUTES`] are kept).
+    /// most [`MAX_ROUTES`] are kept); on an IPv6 network its `ipv6` addresses and an IPv6
+    /// default route via `gateway6`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         mac: [u8; 6],
@@ -150,6 +151,8 @@ impl Nic {
         extra: &[(Ipv4Address, u8)],
         gateway: Option<Ipv4Address>,
         routes: &[(Ipv4Address, u8, Ipv4Address)],
+        ipv6: &[(Ipv6Address, u8)],
+        gateway6: Option<Ipv6Address>,
         mtu: usize,
         seed: u64,
         arena: &RefCell<Arena>,
@@ -174,8 +177,12 @@ impl Nic {
         iface.update_ip_addrs(|a| {
             a.push(IpCidr::new(ipv4.0.into(), ipv4.1))
                 .expect("room for one address");
-            // `ip addr add`'s, as many as there is room for (a container's interface holds
-            // at most `docker::container::MAX_ADDED_ADDRESSES`, one less than the room).
+            // The IPv6 ones (two at most: global and link-local), then `ip addr add`'s, as
+            // many as there is room for (an interface holds at most
+            // `docker::container::max_added_addresses`, what the room leaves).
+            for (ip, len) in ipv6 {
+                let _ = a.push(IpCidr::new((*ip).into(), *len));
+            }
             for (ip, len) in extra {
                 let _ = a.push(IpCidr::new((*ip).into(), *len));
             }
@@ -186,6 +193,14 @@ impl Nic {
                 .routes_mut()
                 .add_default_ipv4_route(gw)
                 .expect("room for a default route");
+        }
+        if let Some(gw) = gateway6 {
+            // The table holds MAX_ROUTES + 2: room for both defaults.
+            #[allow(clippy::expect_used)]
+            iface
+                .routes_mut()
+                .add_default_ipv6_route(gw)
+                .expect("room for the IPv6 default route");
         }
         iface.routes_mut().update(|table| {
             for (net, len, via) in routes {

@@ -20,6 +20,7 @@ pub fn pair(seed: u64) -> World {
     let b = w.add_bridge(BridgeSpec {
         name: "n".into(),
         gateway: Some(ip("10.0.0.1")),
+        gateway6: None,
         host_mac: [2, 0x42, 1, 1, 1, 1],
         icc: true,
         icc_allow: Vec::new(),
@@ -38,6 +39,8 @@ pub fn pair(seed: u64) -> World {
             routes: Vec::new(),
             counters: Default::default(),
             neighbors: Vec::new(),
+            ipv6: Vec::new(),
+            gateway6: None,
             mtu: vnet::stack::MTU,
         });
     }
@@ -56,6 +59,7 @@ pub fn overlay_pair(seed: u64) -> World {
         bridges.push(w.add_bridge(BridgeSpec {
             name: format!("ov@{h}"),
             gateway: Some(ip("10.0.0.1")),
+            gateway6: None,
             host_mac: [2, 0x42, 1, 1, 1, k as u8],
             icc: true,
             icc_allow: Vec::new(),
@@ -107,6 +111,8 @@ pub fn overlay_pair(seed: u64) -> World {
             } else {
                 Vec::new()
             },
+            ipv6: Vec::new(),
+            gateway6: None,
             mtu: vnet::stack::MTU - vnet::wire::vxlan::OVERHEAD,
         });
     }
@@ -125,6 +131,7 @@ pub fn routed(seed: u64) -> World {
         w.add_bridge(BridgeSpec {
             name: name.into(),
             gateway: Some(ip(gw)),
+            gateway6: None,
             host_mac: [2, 0x42, 1, 1, 1, last],
             icc: true,
             icc_allow: Vec::new(),
@@ -148,6 +155,8 @@ pub fn routed(seed: u64) -> World {
                 .unwrap_or_default(),
             counters: Default::default(),
             neighbors: Vec::new(),
+            ipv6: Vec::new(),
+            gateway6: None,
             mtu: vnet::stack::MTU,
         })
     };
