@@ -43,6 +43,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str]) -> Option<ExecResult> {
         }
         [obj, r @ ..] if show(r) => Some(match *obj {
             "a" | "addr" | "address" => addr(sb, family, None),
+            "r" | "ro" | "route" if family == Family::V6 => ExecResult::out(route6(sb)),
             "r" | "ro" | "route" => ExecResult::out(route(sb)),
             "n" | "neigh" | "neighbor" | "neighbour" => ExecResult::out(neigh(sb)),
             _ => ExecResult::err(format!("ip: unknown command \"{obj}\"\n"), 1),
@@ -123,12 +124,12 @@ fn addr_modify(sb: &mut Sandbox, add: bool, args: &[&str]) -> ExecResult {
         if docker_own || iface.added.contains(&(ip, len)) {
             return rtnetlink("File exists");
         }
-        if added >= crate::docker::container::MAX_ADDED_ADDRESSES {
+        // The stack's room, less what IPv6 takes (its global and link-local addresses).
+        let ipv6 = usize::from(iface.ipv6.is_some()) + usize::from(iface.ipv6_enabled);
+        let room = crate::docker::container::MAX_ADDED_ADDRESSES - ipv6;
+        if added >= room {
             return ExecResult::err(
-                format!(
-                    "ip: vnet gives an interface at most {} added addresses\n",
-                    crate::docker::container::MAX_ADDED_ADDRESSES
-                ),
+                format!("ip: vnet gives this interface at most {room} added addresses\n"),
                 2,
             );
         }
@@ -287,6 +288,42 @@ fn route(sb: &Sandbox) -> String {
             out.push_str(&format!("scope link  src {src} "));
         }
         out.push('\n');
+    }
+    out
+}
+
+/// `ip -6 route`: the kernel's IPv6 table as busybox prints it (`ip route` alone is IPv4:
+/// iproute.c takes AF_INET for the main table). Each interface with IPv6 on has its prefix
+/// route (an `--ipv6` network's), `fe80::/64` and the `ff00::/8` multicast route, metric
+/// 256; the default route's is 1024. The order is the FIB walk's: the prefixes, the
+/// default, then the multicast routes.
+fn route6(sb: &Sandbox) -> String {
+    let ifaces: Vec<&Iface> = sb
+        .ifaces()
+        .iter()
+        .filter(|i| i.up && i.ipv6_enabled)
+        .collect();
+    let mut prefixes: Vec<(u128, u8, &str)> = Vec::new();
+    for i in &ifaces {
+        if let Some((a, len)) = i.ipv6 {
+            let m = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+            prefixes.push((u128::from(a) & m, len, &i.name));
+        }
+        prefixes.push((0xfe80 << 112, 64, &i.name));
+    }
+    prefixes.sort();
+    let mut out = String::new();
+    for (net, len, dev) in prefixes {
+        let net = std::net::Ipv6Addr::from(net);
+        out.push_str(&format!("{net}/{len} dev {dev}  metric 256 \n"));
+    }
+    for i in &ifaces {
+        if let Some(gw) = i.gateway6 {
+            out.push_str(&format!("default via {gw} dev {}  metric 1024 \n", i.name));
+        }
+    }
+    for i in &ifaces {
+        out.push_str(&format!("multicast ff00::/8 dev {}  metric 256 \n", i.name));
     }
     out
 }

@@ -652,6 +652,7 @@ const APPLETS: &[&str] = &[
     "netstat",
     "nslookup",
     "ping",
+    "ping6",
     "printf",
     "rm",
     "seq",
@@ -829,6 +830,7 @@ fn applet(
 ) -> Option<ExecResult> {
     Some(match (cmd, args) {
         ("ping", _) => ping::run(sb, args, opts),
+        ("ping6", _) => ping::run6(sb, args, opts),
         ("arping", _) => arping::run(sb, args, opts),
         ("ifconfig", []) => ifconfig::run(sb, None),
         ("ifconfig", [name]) => ifconfig::run(sb, Some(name)),

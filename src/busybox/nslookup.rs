@@ -9,7 +9,7 @@ use crate::docker::sandbox::Sandbox;
 use crate::engine::World;
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// `/etc/hosts` as the resolver reads it: the address of the first line naming `name`.
 fn hosts_entry(sb: &Sandbox, name: &str) -> Option<Ipv4Addr> {
@@ -64,18 +64,75 @@ pub fn resolve_host(sb: &mut Sandbox, world: &mut World, host: &str) -> Option<I
     }
     let a = exchange(sb, world, host, RecordType::A)?;
     let _ = exchange(sb, world, host, RecordType::AAAA);
-    a.addresses.first().copied()
+    a.addresses.iter().find_map(|a| match a {
+        IpAddr::V4(a) => Some(*a),
+        IpAddr::V6(_) => None,
+    })
+}
+
+/// What busybox's `xhost_and_af2sockaddr(host, 0, AF_UNSPEC)` finds with
+/// FEATURE_PREFER_IPV4_ADDRESS (its default): a literal of either family, else the first
+/// IPv4 address getaddrinfo gives (`/etc/hosts`, then A and AAAA at the embedded resolver),
+/// else the first IPv6 one.
+pub fn resolve_host_any(sb: &mut Sandbox, world: &mut World, host: &str) -> Option<IpAddr> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Some(ip) = hosts_entry(sb, host) {
+        return Some(ip.into());
+    }
+    if let Some(ip) = hosts_entry6(sb, host) {
+        return Some(ip.into());
+    }
+    if !sb.uses_embedded_dns() {
+        return None;
+    }
+    let a = exchange(sb, world, host, RecordType::A);
+    let aaaa = exchange(sb, world, host, RecordType::AAAA);
+    let all = [a, aaaa].into_iter().flatten().flat_map(|r| r.addresses);
+    let (v4, v6): (Vec<IpAddr>, Vec<IpAddr>) = all.partition(|a| a.is_ipv4());
+    v4.first().or(v6.first()).copied()
+}
+
+/// The first IPv6 address `/etc/hosts` gives `name`.
+fn hosts_entry6(sb: &Sandbox, name: &str) -> Option<Ipv6Addr> {
+    let name = name.to_lowercase();
+    hosts(sb).lines().find_map(|l| {
+        let mut words = l.split_whitespace();
+        let a = words.next()?.parse::<Ipv6Addr>().ok()?;
+        words.any(|n| n.to_lowercase() == name).then_some(a)
+    })
+}
+
+/// How the container's libc finds an IPv6 address for `host` (`ping -6`: getaddrinfo with
+/// AF_INET6): a literal, `/etc/hosts`, then an AAAA question to the embedded resolver.
+pub fn resolve_host6(sb: &mut Sandbox, world: &mut World, host: &str) -> Option<Ipv6Addr> {
+    if let Ok(ip) = host.parse::<Ipv6Addr>() {
+        return Some(ip);
+    }
+    let listed = hosts_entry6(sb, host);
+    if listed.is_some() {
+        return listed;
+    }
+    if !sb.uses_embedded_dns() {
+        return None;
+    }
+    let r = exchange(sb, world, host, RecordType::AAAA)?;
+    r.addresses.iter().find_map(|a| match a {
+        IpAddr::V6(a) => Some(*a),
+        IpAddr::V4(_) => None,
+    })
 }
 
 /// How the container's libc names an address (`getnameinfo`, as traceroute asks it):
 /// the first name `/etc/hosts` gives it, else a PTR question to the embedded DNS. `None`
 /// when neither knows (the caller prints the address), and on the default bridge, whose
 /// upstream resolver knows no container.
-pub fn reverse_host(sb: &mut Sandbox, world: &mut World, ip: Ipv4Addr) -> Option<String> {
+pub fn reverse_host(sb: &mut Sandbox, world: &mut World, ip: IpAddr) -> Option<String> {
     let file = hosts(sb);
     let listed = file.lines().find_map(|l| {
-        let (a, names) = l.split_once('\t')?;
-        (a.parse::<Ipv4Addr>().ok()? == ip).then(|| names.split_whitespace().next())?
+        let mut words = l.split_whitespace();
+        (words.next()?.parse::<IpAddr>().ok()? == ip).then(|| words.next())?
     });
     if let Some(name) = listed {
         return Some(name.to_string());
@@ -83,7 +140,11 @@ pub fn reverse_host(sb: &mut Sandbox, world: &mut World, ip: Ipv4Addr) -> Option
     if !sb.uses_embedded_dns() {
         return None;
     }
-    let reply = exchange(sb, world, &dns::reverse_name(ip), RecordType::PTR)?;
+    let name = match ip {
+        IpAddr::V4(a) => dns::reverse_name(a),
+        IpAddr::V6(a) => dns::reverse_name6(a),
+    };
+    let reply = exchange(sb, world, &name, RecordType::PTR)?;
     reply
         .names
         .first()
@@ -104,13 +165,17 @@ pub fn run(sb: &mut Sandbox, name: &str, server: Option<&str>, opts: &ExecOption
     let server = server.unwrap_or(&default_server);
     let mut world = sb.bare_world(opts.trace, opts.capture);
     let mut out = format!("Server:\t\t{server}\nAddress:\t{server}:53\n\n");
-    let ptr = name.parse::<Ipv4Addr>().ok();
+    let ptr = name.parse::<IpAddr>().ok();
     let kinds: &[RecordType] = if ptr.is_some() {
         &[RecordType::PTR]
     } else {
         &[RecordType::A, RecordType::AAAA]
     };
-    let qname = ptr.map_or(name.trim_end_matches('.').to_string(), dns::reverse_name);
+    let qname = match ptr {
+        Some(IpAddr::V4(a)) => dns::reverse_name(a),
+        Some(IpAddr::V6(a)) => dns::reverse_name6(a),
+        None => name.trim_end_matches('.').to_string(),
+    };
     if sb.ifaces().is_empty() && !sb.host_network() {
         // No route to the server: send_queries' xconnect fails, and libbb's
         // bb_perror_msg_and_die reports it with errno's words and status 1

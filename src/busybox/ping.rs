@@ -5,21 +5,33 @@
 //! Timing rules are busybox's: one request per interval; with `-c N`, stop when N replies are
 //! in, or, once all N are sent, after twice the longest round trip (at least 1 s) if any reply
 //! came, else after `-W` (10 s); with `-w S`, stop at S seconds whatever happens. A ping of the
-//! container's own addresses never leaves it (the loopback).
+//! container's own addresses never leaves it (the loopback). IPv6 (an address literal, `-6`,
+//! or the `ping6` applet) sends ICMPv6 echo requests (RFC 4443) on an `--ipv6` network's
+//! interface, after neighbour discovery; a name is looked up as busybox's
+//! FEATURE_PREFER_IPV4_ADDRESS has it, IPv4 first.
 
 use super::applet::{ExecOptions, ExecResult, Output, finish};
-use super::nslookup::resolve_host;
+use super::nslookup::{resolve_host, resolve_host_any, resolve_host6};
 use crate::docker::sandbox::Sandbox;
 use crate::engine::{NicId, World};
 use crate::time::{Duration, Instant};
 use smoltcp::phy::ChecksumCapabilities;
-use smoltcp::wire::{Icmpv4Packet, Icmpv4Repr, Ipv4Address};
-use std::net::Ipv4Addr;
+use smoltcp::wire::{Icmpv4Packet, Icmpv4Repr, Icmpv6Packet, Icmpv6Repr, IpAddress, Ipv4Address};
+use std::net::{IpAddr, Ipv6Addr};
 
 /// `ping [OPTIONS] HOST` in the container: the name resolved as its libc would, the route
 /// its routing table gives, then echo requests on the wire (or on `lo` for its own addresses).
 pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
-    let (o, host) = match parse_ping(args) {
+    run_applet(sb, "ping", args, opts)
+}
+
+/// `ping6 [OPTIONS] HOST`: `ping -6`.
+pub fn run6(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
+    run_applet(sb, "ping6", args, opts)
+}
+
+fn run_applet(sb: &mut Sandbox, applet: &str, args: &[&str], opts: &ExecOptions) -> ExecResult {
+    let (o, host) = match parse_ping(applet, args) {
         Ok(x) => x,
         Err(e) => return ExecResult::err(e, 1),
     };
@@ -34,8 +46,13 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         return super::applet::host_network();
     }
     let mut world = sb.world(opts.trace, opts.capture);
-    let Some(target) = resolve_host(sb, &mut world, &host) else {
-        let r = ExecResult::err(format!("ping: bad address '{host}'\n"), 1);
+    let target = match o.family {
+        Family::Any => resolve_host_any(sb, &mut world, &host),
+        Family::V4 => resolve_host(sb, &mut world, &host).map(IpAddr::V4),
+        Family::V6 => resolve_host6(sb, &mut world, &host).map(IpAddr::V6),
+    };
+    let Some(target) = target else {
+        let r = ExecResult::err(format!("{applet}: bad address '{host}'\n"), 1);
         return finish(sb, &world, r);
     };
     let mut out = Output::new(opts);
@@ -60,22 +77,25 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
         let r = after_header("ping: permission denied (are you root?)\n".into());
         return finish(sb, &world, r);
     }
-    if target.is_loopback() || sb.ifaces().iter().any(|i| i.holds(target)) {
+    let own = match target {
+        IpAddr::V4(t) => sb.ifaces().iter().any(|i| i.holds(t)),
+        IpAddr::V6(t) => sb
+            .ifaces()
+            .iter()
+            .any(|i| i.ipv6.is_some_and(|(a, _)| a == t) || i.link_local() == Some(t)),
+    };
+    if target.is_loopback() || own {
         let code = ping_local(sb, &mut world, target, &host, &o, &mut out, paced);
         return finish(sb, &world, out.result(code));
     }
     // -I: an interface by name (SO_BINDTODEVICE: only its own routes), or an address of
     // the container's (the source; routing as usual).
     let route = match o.interface.as_deref() {
-        None => sb.route(target),
+        None => route_to(sb, target, None),
         Some(name) => match sb.ifaces().iter().position(|i| i.name == name) {
-            Some(k) => sb
-                .routes()
-                .iter()
-                .any(|r| r.dev == k && r.contains(target))
-                .then_some(k),
-            None => match name.parse::<Ipv4Addr>() {
-                Ok(ip) if sb.ifaces().iter().any(|i| i.holds(ip)) => sb.route(target),
+            Some(k) => route_to(sb, target, Some(k)),
+            None => match name.parse::<IpAddr>() {
+                Ok(ip) if holds(sb, ip) => route_to(sb, target, None),
                 Ok(_) => {
                     // busybox prints its header, then fails to use the address.
                     let r = after_header("ping: can't set multicast source interface\n".into());
@@ -103,9 +123,42 @@ pub fn run(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> ExecResult {
     finish(sb, &world, out.result(code))
 }
 
-/// busybox ping's options: `-c N -w N -W N -i SECS -s N -q -f`, combined or apart.
-fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), String> {
+/// The interface a packet to `target` leaves by (only `dev`'s routes with `-I DEV`).
+fn route_to(sb: &Sandbox, target: IpAddr, dev: Option<usize>) -> Option<usize> {
+    match (target, dev) {
+        (IpAddr::V4(t), None) => sb.route(t),
+        (IpAddr::V4(t), Some(k)) => sb
+            .routes()
+            .iter()
+            .any(|r| r.dev == k && r.contains(t))
+            .then_some(k),
+        (IpAddr::V6(t), None) => sb.route6(t),
+        (IpAddr::V6(t), Some(k)) => sb.ifaces().get(k).and_then(|i| {
+            let on_link = i.ipv6.is_some_and(|(a, len)| same_prefix(a, t, len));
+            (i.up && (on_link || i.gateway6.is_some())).then_some(k)
+        }),
+    }
+}
+
+/// Whether `a` and `b` share their first `len` bits.
+fn same_prefix(a: Ipv6Addr, b: Ipv6Addr, len: u8) -> bool {
+    let m = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+    u128::from(a) & m == u128::from(b) & m
+}
+
+/// Whether `ip` is one of the container's addresses.
+fn holds(sb: &Sandbox, ip: IpAddr) -> bool {
+    sb.ifaces().iter().any(|i| match ip {
+        IpAddr::V4(a) => i.holds(a),
+        IpAddr::V6(a) => i.ipv6.is_some_and(|(x, _)| x == a) || i.link_local() == Some(a),
+    })
+}
+
+/// busybox ping's options: `-c N -w N -W N -i SECS -s N -q -f -4 -6`, combined or apart.
+fn parse_ping(applet: &str, args: &[&str]) -> std::result::Result<(PingOptions, String), String> {
     let mut o = PingOptions::default();
+    let usage = usage(applet);
+    let (mut v4, mut v6) = (false, applet == "ping6");
     let mut host = None;
     let mut it = args.iter().copied();
     let number = |v: Option<&str>, what: char| -> std::result::Result<f64, String> {
@@ -126,7 +179,7 @@ fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), Strin
     while let Some(a) = it.next() {
         let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) else {
             if host.is_some() {
-                return Err(PING_USAGE.into());
+                return Err(usage);
             }
             host = Some(a.to_string());
             continue;
@@ -135,8 +188,11 @@ fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), Strin
             match f {
                 'q' => o.quiet = true,
                 'f' => o.flood = true,
-                // IPv4 is all vnet's containers speak; -n (numeric) is busybox's default.
-                '4' | 'n' => {}
+                // -n (numeric) is busybox's default.
+                'n' => {}
+                // ping6 takes -4 too, and -6 wins (common_ping_main tests it last).
+                '4' => v4 = true,
+                '6' => v6 = true,
                 't' | 'I' => {
                     let rest = &flags[i + 1..];
                     let v = if rest.is_empty() {
@@ -146,7 +202,7 @@ fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), Strin
                     };
                     let Some(v) = v else {
                         return Err(format!(
-                            "ping: option requires an argument -- '{f}'\n{PING_USAGE}"
+                            "{applet}: option requires an argument -- '{f}'\n{usage}"
                         ));
                     };
                     if f == 'I' {
@@ -180,11 +236,18 @@ fn parse_ping(args: &[&str]) -> std::result::Result<(PingOptions, String), Strin
                     }
                     break;
                 }
-                other => return Err(format!("ping: invalid option -- '{other}'\n{PING_USAGE}")),
+                other => return Err(format!("{applet}: invalid option -- '{other}'\n{usage}")),
             }
         }
     }
-    let host = host.ok_or_else(|| PING_USAGE.to_string())?;
+    let host = host.ok_or_else(|| usage.clone())?;
+    o.family = if v6 {
+        Family::V6
+    } else if v4 {
+        Family::V4
+    } else {
+        Family::Any
+    };
     Ok((o, host))
 }
 
@@ -193,7 +256,22 @@ fn seconds(x: f64) -> Duration {
     Duration((x * 1e6) as u64)
 }
 
-const PING_USAGE: &str = "BusyBox v1.36.1 multi-call binary.\n\nUsage: ping [OPTIONS] HOST\n";
+/// busybox's usage line for `applet` (`ping` or `ping6`).
+fn usage(applet: &str) -> String {
+    format!("BusyBox v1.36.1 multi-call binary.\n\nUsage: {applet} [OPTIONS] HOST\n")
+}
+
+/// Which addresses a name is looked up for: `-4`, `-6` (`ping6`), or either.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Family {
+    /// AF_UNSPEC: IPv4 first (busybox's FEATURE_PREFER_IPV4_ADDRESS), else IPv6.
+    #[default]
+    Any,
+    /// `-4`.
+    V4,
+    /// `-6`.
+    V6,
+}
 
 /// busybox's `MAXWAIT`: the default `-W`.
 pub const MAXWAIT_SECS: u64 = 10;
@@ -219,6 +297,8 @@ pub struct PingOptions {
     pub ttl: Option<u8>,
     /// `-I`: the interface (by name, or by one of its addresses) to send from.
     pub interface: Option<String>,
+    /// `-4`/`-6`.
+    pub family: Family,
 }
 
 impl Default for PingOptions {
@@ -233,6 +313,7 @@ impl Default for PingOptions {
             flood: false,
             ttl: None,
             interface: None,
+            family: Family::Any,
         }
     }
 }
@@ -266,12 +347,13 @@ pub struct Tally {
 
 impl Tally {
     /// The first line: `PING name (a.b.c.d): 56 data bytes`.
-    pub fn header(shown: &str, target: Ipv4Address, o: &PingOptions) -> String {
-        // `-I ADDRESS` names the source.
+    pub fn header(shown: &str, target: IpAddr, o: &PingOptions) -> String {
+        // `-I ADDRESS` names the source, when of the target's family.
         let from = o
             .interface
             .as_deref()
-            .and_then(|i| i.parse::<Ipv4Addr>().ok())
+            .and_then(|i| i.parse::<IpAddr>().ok())
+            .filter(|a| a.is_ipv4() == target.is_ipv4())
             .map(|a| format!(" from {a}"))
             .unwrap_or_default();
         format!("PING {shown} ({target}){from}: {} data bytes\n", o.size)
@@ -289,7 +371,7 @@ impl Tally {
     }
 
     /// A reply's line.
-    pub fn reply_line(size: usize, from: Ipv4Address, seq: u16, ttl: u8, rtt: Duration) -> String {
+    pub fn reply_line(size: usize, from: IpAddr, seq: u16, ttl: u8, rtt: Duration) -> String {
         format!(
             "{} bytes from {from}: seq={seq} ttl={ttl} time={} ms\n",
             size + 8,
@@ -337,7 +419,7 @@ pub fn ping(
     o: &PingOptions,
 ) -> PingResult {
     let mut out = Output::new(&ExecOptions::default());
-    let code = ping_on(world, nic, target, shown, o, &mut out, false);
+    let code = ping_on(world, nic, target.into(), shown, o, &mut out, false);
     PingResult {
         stdout: out.finish().0,
         code,
@@ -350,7 +432,7 @@ pub fn ping(
 fn ping_on(
     world: &mut World,
     nic: NicId,
-    target: Ipv4Address,
+    target: IpAddr,
     shown: &str,
     o: &PingOptions,
     out: &mut Output,
@@ -406,19 +488,32 @@ fn ping_on(
             }
             world.advance_to(due);
             let seq = tally.sent as u16;
-            let req = Icmpv4Repr::EchoRequest {
-                ident,
-                seq_no: seq,
-                data: &data,
-            };
             // A full socket buffer (requests waiting for ARP) drops the request; the
             // sequence number moves on, as busybox's does.
-            if let Ok(buf) = world
-                .nic_mut(nic)
-                .icmp(h)
-                .send(req.buffer_len(), target.into())
-            {
-                req.emit(&mut Icmpv4Packet::new_unchecked(buf), &caps);
+            let socket = world.nic_mut(nic).icmp(h);
+            match target {
+                IpAddr::V4(t) => {
+                    let req = Icmpv4Repr::EchoRequest {
+                        ident,
+                        seq_no: seq,
+                        data: &data,
+                    };
+                    if let Ok(buf) = socket.send(req.buffer_len(), t.into()) {
+                        req.emit(&mut Icmpv4Packet::new_unchecked(buf), &caps);
+                    }
+                }
+                IpAddr::V6(t) => {
+                    let req = Icmpv6Repr::EchoRequest {
+                        ident,
+                        seq_no: seq,
+                        data: &data,
+                    };
+                    // The socket writes the source and the checksum when it sends.
+                    if let Ok(buf) = socket.send(req.buffer_len(), t.into()) {
+                        let (src, none) = (Ipv6Addr::UNSPECIFIED, ChecksumCapabilities::ignored());
+                        req.emit(&src, &t, &mut Icmpv6Packet::new_unchecked(buf), &none);
+                    }
+                }
             }
             match sent_at.get_mut(usize::from(seq)) {
                 Some(t) => *t = due,
@@ -449,14 +544,8 @@ fn ping_on(
             world.step();
         }
         // Collect replies.
-        while let Ok((payload, _from)) = world.nic_mut(nic).icmp(h).recv() {
-            let Ok(pkt) = Icmpv4Packet::new_checked(payload) else {
-                continue;
-            };
-            let Ok(Icmpv4Repr::EchoReply {
-                ident: id, seq_no, ..
-            }) = Icmpv4Repr::parse(&pkt, &caps)
-            else {
+        while let Ok((payload, from)) = world.nic_mut(nic).icmp(h).recv() {
+            let Some((id, seq_no)) = echo_reply(payload, from, &caps) else {
                 continue;
             };
             // Sequence numbers are 16 bits and wrap: the reply is for the latest request
@@ -492,12 +581,34 @@ fn ping_on(
     if short { 1 } else { tally.code() }
 }
 
-/// A ping that never leaves the container: loopback, 98-byte frames on `lo`, timed here and
-/// counted against `world`'s budget.
+/// The identifier and sequence number of an echo reply from `from` (ICMP or ICMPv6; the
+/// stack checked the checksum).
+fn echo_reply(payload: &[u8], from: IpAddress, caps: &ChecksumCapabilities) -> Option<(u16, u16)> {
+    match from {
+        IpAddress::Ipv4(_) => {
+            let pkt = Icmpv4Packet::new_checked(payload).ok()?;
+            match Icmpv4Repr::parse(&pkt, caps).ok()? {
+                Icmpv4Repr::EchoReply { ident, seq_no, .. } => Some((ident, seq_no)),
+                _ => None,
+            }
+        }
+        IpAddress::Ipv6(src) => {
+            let pkt = Icmpv6Packet::new_checked(payload).ok()?;
+            let none = ChecksumCapabilities::ignored();
+            match Icmpv6Repr::parse(&src, &Ipv6Addr::UNSPECIFIED, &pkt, &none).ok()? {
+                Icmpv6Repr::EchoReply { ident, seq_no, .. } => Some((ident, seq_no)),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// A ping that never leaves the container: loopback, 98-byte frames on `lo` (118 for
+/// IPv6), timed here and counted against `world`'s budget.
 fn ping_local(
     sb: &mut Sandbox,
     world: &mut World,
-    target: Ipv4Addr,
+    target: IpAddr,
     host: &str,
     o: &PingOptions,
     out: &mut Output,
@@ -534,7 +645,8 @@ fn ping_local(
             ));
         }
         // The request and the reply, each out on `lo` and so back in.
-        let frame = o.size + 8 + 20 + 14;
+        let ip_header = if target.is_ipv4() { 20 } else { 40 };
+        let frame = o.size + 8 + ip_header + 14;
         for _ in 0..2 {
             sb.count_lo(frame);
         }
@@ -564,22 +676,22 @@ mod tests {
 
     #[test]
     fn ping_options() {
-        let (o, h) = parse_ping(&["-w", "4", "container3"]).unwrap();
+        let (o, h) = parse_ping("ping", &["-w", "4", "container3"]).unwrap();
         assert_eq!(
             (o.deadline, h.as_str()),
             (Some(Duration::from_secs(4)), "container3")
         );
-        let (o, _) = parse_ping(&["-c2", "-qi", "0.5", "x"]).unwrap();
+        let (o, _) = parse_ping("ping", &["-c2", "-qi", "0.5", "x"]).unwrap();
         assert_eq!(
             (o.count, o.quiet, o.interval),
             (Some(2), true, Duration::from_millis(500))
         );
         assert!(
-            parse_ping(&["-c", "x", "h"])
+            parse_ping("ping", &["-c", "x", "h"])
                 .unwrap_err()
                 .contains("invalid number 'x'")
         );
-        assert!(parse_ping(&["-z", "h"]).is_err());
+        assert!(parse_ping("ping", &["-z", "h"]).is_err());
     }
 
     #[test]
@@ -643,6 +755,7 @@ mod tests {
         let b = w.add_bridge(BridgeSpec {
             name: "big".into(),
             gateway: Some(ip("10.0.0.1")),
+            gateway6: None,
             host_mac: [2, 0x42, 9, 9, 9, 9],
             icc: true,
             icc_allow: Vec::new(),
@@ -661,6 +774,8 @@ mod tests {
                 routes: Vec::new(),
                 counters: Default::default(),
                 neighbors: Vec::new(),
+                ipv6: Vec::new(),
+                gateway6: None,
                 mtu: crate::stack::MTU,
             });
         }

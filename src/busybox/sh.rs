@@ -891,7 +891,15 @@ impl Shell {
             let (name, args) = super::through_busybox(program, &all);
             let waits = matches!(
                 name,
-                "sleep" | "ping" | "traceroute" | "arping" | "wget" | "telnet" | "nslookup" | "top"
+                "sleep"
+                    | "ping"
+                    | "ping6"
+                    | "traceroute"
+                    | "arping"
+                    | "wget"
+                    | "telnet"
+                    | "nslookup"
+                    | "top"
             ) || (name == "nc" && !super::is_server(name, args));
             waits.then_some(program)
         })

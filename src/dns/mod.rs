@@ -8,14 +8,14 @@
 //! answer, NOERROR with no answer for a name without that record type.
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::rdata::{A, PTR};
+use hickory_proto::rr::rdata::{A, AAAA, PTR};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
     EthernetAddress, EthernetFrame, EthernetProtocol, EthernetRepr, IpProtocol, Ipv4Address,
     Ipv4Packet, Ipv4Repr, UdpPacket, UdpRepr,
 };
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// The embedded resolver's address inside every container on a user-defined network.
 pub const RESOLVER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 11);
@@ -25,8 +25,9 @@ pub const TTL: u32 = 600;
 /// What the resolver knows about a name, from the querier's point of view.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
-    /// These addresses (possibly none: the name exists without that record type).
-    Addresses(Vec<Ipv4Addr>),
+    /// These addresses, A records for IPv4 and AAAA for IPv6 (possibly none: the name
+    /// exists without that record type).
+    Addresses(Vec<IpAddr>),
     /// A reverse lookup's name (`container3.isolated_nw.`).
     Pointer(String),
     /// Unknown here and upstream.
@@ -71,7 +72,11 @@ pub fn answer(request: &[u8], resolve: impl FnOnce(&str, RecordType) -> Answer) 
     match resolve(name.trim_end_matches('.'), q.query_type()) {
         Answer::Addresses(ips) => {
             for ip in ips {
-                m.add_answer(Record::from_rdata(q.name().clone(), TTL, RData::A(A(ip))));
+                let data = match ip {
+                    IpAddr::V4(a) => RData::A(A(a)),
+                    IpAddr::V6(a) => RData::AAAA(AAAA(a)),
+                };
+                m.add_answer(Record::from_rdata(q.name().clone(), TTL, data));
             }
         }
         Answer::Pointer(target) => {
@@ -93,8 +98,8 @@ pub fn answer(request: &[u8], resolve: impl FnOnce(&str, RecordType) -> Answer) 
 pub struct Reply {
     /// The response code.
     pub code: ResponseCode,
-    /// A records, in order.
-    pub addresses: Vec<Ipv4Addr>,
+    /// A and AAAA records, in order.
+    pub addresses: Vec<IpAddr>,
     /// PTR targets.
     pub names: Vec<String>,
 }
@@ -112,7 +117,8 @@ pub fn read_reply(bytes: &[u8], id: u16) -> Option<Reply> {
     };
     for rec in &m.answers {
         match &rec.data {
-            RData::A(a) => r.addresses.push(a.0),
+            RData::A(a) => r.addresses.push(a.0.into()),
+            RData::AAAA(a) => r.addresses.push(a.0.into()),
             RData::PTR(p) => r.names.push(p.0.to_ascii()),
             _ => {}
         }
@@ -120,15 +126,31 @@ pub fn read_reply(bytes: &[u8], id: u16) -> Option<Reply> {
     Some(r)
 }
 
-/// `4.3.3.25.172.in-addr.arpa` → 172.25.3.4... the address a reverse name asks about.
-pub fn reverse_address(name: &str) -> Option<Ipv4Addr> {
-    let rest = name.trim_end_matches('.').strip_suffix(".in-addr.arpa")?;
+/// `4.3.3.25.172.in-addr.arpa` → 172.25.3.4, and an `ip6.arpa` name (32 nibbles, least
+/// significant first, RFC 3596 2.5) → its IPv6 address: the address a reverse name asks
+/// about.
+pub fn reverse_address(name: &str) -> Option<IpAddr> {
+    let name = name.trim_end_matches('.');
+    if let Some(rest) = name.strip_suffix(".ip6.arpa") {
+        let mut bits: u128 = 0;
+        let mut n = 0;
+        for (k, p) in rest.split('.').enumerate() {
+            let nibble = match p.as_bytes() {
+                [c] => (*c as char).to_digit(16)?,
+                _ => return None,
+            };
+            bits |= u128::from(nibble) << (4 * k.min(31));
+            n = k + 1;
+        }
+        return (n == 32).then(|| IpAddr::V6(bits.into()));
+    }
+    let rest = name.strip_suffix(".in-addr.arpa")?;
     let parts: Vec<u8> = rest
         .split('.')
         .map(|p| p.parse().ok())
         .collect::<Option<_>>()?;
     match parts.as_slice() {
-        [d, c, b, a] => Some(Ipv4Addr::new(*a, *b, *c, *d)),
+        [d, c, b, a] => Some(IpAddr::V4(Ipv4Addr::new(*a, *b, *c, *d))),
         _ => None,
     }
 }
@@ -137,6 +159,18 @@ pub fn reverse_address(name: &str) -> Option<Ipv4Addr> {
 pub fn reverse_name(ip: Ipv4Addr) -> String {
     let o = ip.octets();
     format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+}
+
+/// The `ip6.arpa` name of an IPv6 address.
+pub fn reverse_name6(ip: std::net::Ipv6Addr) -> String {
+    let bits = u128::from(ip);
+    let mut out = String::with_capacity(72);
+    for k in 0..32 {
+        let nibble = (bits >> (4 * k)) & 0xf;
+        out.push_str(&format!("{nibble:x}."));
+    }
+    out.push_str("ip6.arpa");
+    out
 }
 
 /// A UDP datagram on the loopback interface, as an Ethernet frame (Linux shows `lo` frames
@@ -200,8 +234,8 @@ mod tests {
         let a = answer(&q, |name, t| {
             assert_eq!((name, t), ("container3", RecordType::A));
             Answer::Addresses(vec![
-                Ipv4Addr::new(172, 25, 3, 3),
-                Ipv4Addr::new(172, 25, 0, 7),
+                Ipv4Addr::new(172, 25, 3, 3).into(),
+                Ipv4Addr::new(172, 25, 0, 7).into(),
             ])
         })
         .unwrap();
@@ -209,9 +243,19 @@ mod tests {
         assert_eq!(r.code, ResponseCode::NoError);
         assert_eq!(
             r.addresses,
-            vec![Ipv4Addr::new(172, 25, 3, 3), Ipv4Addr::new(172, 25, 0, 7)]
+            vec![
+                IpAddr::from(Ipv4Addr::new(172, 25, 3, 3)),
+                Ipv4Addr::new(172, 25, 0, 7).into()
+            ]
         );
         assert!(read_reply(&a, 8).is_none(), "another query's answer");
+        let q = query(10, "web", RecordType::AAAA).unwrap();
+        let six: std::net::Ipv6Addr = "fd00:1::10".parse().unwrap();
+        let aaaa = answer(&q, |_, _| Answer::Addresses(vec![six.into()])).unwrap();
+        assert_eq!(
+            read_reply(&aaaa, 10).unwrap().addresses,
+            vec![IpAddr::from(six)]
+        );
         let nx = answer(&query(9, "nope", RecordType::A).unwrap(), |_, _| {
             Answer::NxDomain
         })
@@ -226,7 +270,15 @@ mod tests {
     fn reverse_names() {
         let ip = Ipv4Addr::new(172, 25, 3, 3);
         assert_eq!(reverse_name(ip), "3.3.25.172.in-addr.arpa");
-        assert_eq!(reverse_address("3.3.25.172.in-addr.arpa."), Some(ip));
+        assert_eq!(reverse_address("3.3.25.172.in-addr.arpa."), Some(ip.into()));
+        let six: std::net::Ipv6Addr = "fd00:1::20".parse().unwrap();
+        let name = reverse_name6(six);
+        assert_eq!(
+            name,
+            "0.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.0.0.d.f.ip6.arpa"
+        );
+        assert_eq!(reverse_address(&name), Some(six.into()));
+        assert_eq!(reverse_address("1.ip6.arpa"), None);
         assert_eq!(reverse_address("example.com"), None);
         let q = query(1, &reverse_name(ip), RecordType::PTR).unwrap();
         let a = answer(&q, |_, _| Answer::Pointer("container3.isolated_nw.".into())).unwrap();

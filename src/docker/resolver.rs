@@ -70,13 +70,13 @@ impl Daemon {
         self.state.container(cid).is_ok_and(|c| c.resolver) || !self.dns_endpoints(cid).is_empty()
     }
 
-    /// `Network.ResolveName`: the IPv4 addresses registered under `name` on a network, in join
-    /// order.
-    fn network_resolve(&self, nid: &str, name: &str) -> Vec<Ipv4Addr> {
+    /// `Network.ResolveName`: the addresses registered under `name` on a network, in join
+    /// order: (IPv4, IPv6). A container's IPv6 address is registered on an `--ipv6` network.
+    fn network_resolve(&self, nid: &str, name: &str) -> (Vec<IpAddr>, Vec<IpAddr>) {
         let name = name.to_lowercase();
-        let mut out = Vec::new();
+        let (mut out, mut out6) = (Vec::new(), Vec::new());
         let Ok(net) = self.state.network(nid) else {
-            return out;
+            return (out, out6);
         };
         for ep in net.endpoints.values() {
             let registered = match self.state.containers.get(&ep.container_id) {
@@ -88,13 +88,18 @@ impl Daemon {
                 // Another host's container: the names its engine registered in the store.
                 _ => ep.dns_names.iter().any(|n| n.to_lowercase() == name),
             };
-            if let (true, Some((IpAddr::V4(ip), _))) = (registered, ep.ipv4)
+            if let (true, Some((ip @ IpAddr::V4(_), _))) = (registered, ep.ipv4)
                 && !out.contains(&ip)
             {
                 out.push(ip);
+                if let Some((ip6 @ IpAddr::V6(_), _)) = ep.ipv6.filter(|_| net.enable_ipv6)
+                    && !out6.contains(&ip6)
+                {
+                    out6.push(ip6);
+                }
             }
         }
-        out
+        (out, out6)
     }
 
     /// What the embedded DNS answers container `cid` for `name` of type `rtype`.
@@ -133,7 +138,8 @@ impl Daemon {
                         .filter(|_| net.is_local(ep, &self.host.name))
                         .and_then(|c| c.networks.get(nname))
                         .and_then(|s| s.dns_names.as_ref());
-                    if ep.ipv4.map(|(a, _)| a) == Some(IpAddr::V4(ip))
+                    let v6 = ep.ipv6.filter(|_| net.enable_ipv6).map(|(a, _)| a);
+                    if (ep.ipv4.map(|(a, _)| a) == Some(ip) || v6 == Some(ip))
                         && let Some(first) = local.unwrap_or(&ep.dns_names).first()
                     {
                         return Answer::Pointer(format!("{first}.{nname}."));
@@ -167,17 +173,14 @@ impl Daemon {
                         (false, Some(_)) => continue,
                         (false, None) => req.as_str(),
                     };
-                    let mut ips = self.network_resolve(nid, target);
+                    let (mut ips, mut ips6) = self.network_resolve(nid, target);
                     if self.state.dns_shuffle {
                         self.shuffle(&mut ips, target);
+                        self.shuffle(&mut ips6, target);
                     }
                     if !ips.is_empty() {
                         // A name without IPv6 addresses answers AAAA with no records.
-                        return if rtype == RecordType::A {
-                            Answer::Addresses(ips)
-                        } else {
-                            Answer::Addresses(Vec::new())
-                        };
+                        return Answer::Addresses(if rtype == RecordType::A { ips } else { ips6 });
                     }
                 }
             }
@@ -187,7 +190,7 @@ impl Daemon {
 
     /// libnetwork's `shuffleAddr` (Fisher–Yates), seeded by the state's seed, the clock and
     /// the name, so a replay shuffles the same way.
-    fn shuffle(&self, ips: &mut [Ipv4Addr], name: &str) {
+    fn shuffle(&self, ips: &mut [IpAddr], name: &str) {
         use rand_chacha::rand_core::Rng;
         let mut rng = crate::rng::derive(
             self.state.seed,

@@ -42,6 +42,10 @@ pub enum Proto {
     Udp,
     /// `icmp`.
     Icmp,
+    /// `ip6`.
+    Ip6,
+    /// `icmp6`.
+    Icmp6,
 }
 
 /// A direction qualifier.
@@ -349,6 +353,8 @@ fn proto_named(w: &str) -> Option<Proto> {
         "tcp" => Proto::Tcp,
         "udp" => Proto::Udp,
         "icmp" => Proto::Icmp,
+        "ip6" => Proto::Ip6,
+        "icmp6" => Proto::Icmp6,
         _ => return None,
     })
 }
@@ -438,6 +444,8 @@ pub struct Fields {
     pub ip: bool,
     /// An ARP packet.
     pub arp: bool,
+    /// An IPv6 packet.
+    pub ip6: bool,
     /// The source and destination addresses (ARP: sender and target).
     pub addrs: Option<(Ipv4Addr, Ipv4Addr)>,
     /// IP's protocol number.
@@ -475,7 +483,9 @@ impl Prim {
             Some(Proto::Arp) => f.arp,
             Some(Proto::Tcp) => f.protocol == Some(6),
             Some(Proto::Udp) => f.protocol == Some(17),
-            Some(Proto::Icmp) => f.protocol == Some(1),
+            Some(Proto::Icmp) => f.ip && f.protocol == Some(1),
+            Some(Proto::Ip6) => f.ip6,
+            Some(Proto::Icmp6) => f.ip6 && f.protocol == Some(58),
         }
     }
 

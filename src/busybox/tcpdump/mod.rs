@@ -25,7 +25,7 @@ use crate::docker::sandbox::Sandbox;
 use crate::time::Instant;
 use filter::{Expr, Fields};
 use serde::{Deserialize, Serialize};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// What tcpdump prints before its usage (tcpdump.c `print_usage`): this is tcpdump 4.99.3
 /// as Debian 12 builds it, the build vnet's output was compared with; netshoot's Alpine
@@ -102,7 +102,7 @@ pub struct Tcpdump {
     /// First sequence numbers by conversation (print-tcp.c's `tcp_seq_hash`).
     seqs: Vec<(Conversation, u32, u32)>,
     /// Addresses already named (or found to have no name).
-    names: Vec<(Ipv4Addr, Option<String>)>,
+    names: Vec<(IpAddr, Option<String>)>,
     /// Its command line, as `docker top` shows a capture left running.
     #[serde(skip)]
     command: String,
@@ -529,7 +529,8 @@ impl Tcpdump {
     }
 
     /// An address as tcpdump prints it: its name, unless `-n` or it has none.
-    fn host(&mut self, sb: &mut Sandbox, ip: Ipv4Addr) -> String {
+    fn host(&mut self, sb: &mut Sandbox, ip: impl Into<IpAddr>) -> String {
+        let ip: IpAddr = ip.into();
         if self.numeric {
             return ip.to_string();
         }
@@ -610,6 +611,12 @@ impl Tcpdump {
                 }
                 s.push_str(&self.ipv4(sb, payload));
             }
+            0x86dd => {
+                if !self.link {
+                    s.push_str("IP6 ");
+                }
+                s.push_str(&self.ipv6(sb, payload));
+            }
             _ if !self.link => {
                 s.push_str(&format!(
                     "ethertype Unknown (0x{ethertype:04x}), length {}: ",
@@ -687,6 +694,67 @@ impl Tcpdump {
                 format!("{a} > {b}: ip-proto-{n} {}", body.len())
             }
         }
+    }
+
+    /// print-ip6.c, then ICMPv6's printer (nothing else here speaks IPv6).
+    fn ipv6(&mut self, sb: &mut Sandbox, p: &[u8]) -> String {
+        let Some(h) = p.first_chunk::<40>() else {
+            return "[|ip6]".into();
+        };
+        let len = usize::from(u16::from_be_bytes([h[4], h[5]]));
+        let next = h[6];
+        let addr = |o: &[u8]| <[u8; 16]>::try_from(o).map(Ipv6Addr::from).ok();
+        let (Some(src), Some(dst)) = (addr(&h[8..24]), addr(&h[24..40])) else {
+            return "[|ip6]".into();
+        };
+        let body = p.get(40..(40 + len).min(p.len())).unwrap_or_default();
+        let (a, b) = (self.host(sb, src), self.host(sb, dst));
+        match next {
+            58 => format!("{a} > {b}: {}", self.icmp6(sb, body)),
+            n => format!("{a} > {b}: ip-proto-{n} {len}"),
+        }
+    }
+
+    /// print-icmp6.c: echo and neighbour discovery, the rest by type name.
+    fn icmp6(&mut self, sb: &mut Sandbox, p: &[u8]) -> String {
+        let Some(&typ) = p.first() else {
+            return "[|icmp6]".into();
+        };
+        let len = p.len();
+        let target = p
+            .get(8..24)
+            .and_then(|o| <[u8; 16]>::try_from(o).ok())
+            .map(Ipv6Addr::from);
+        let what = match typ {
+            1 => "destination unreachable".to_string(),
+            2 => "packet too big".to_string(),
+            3 => "time exceeded in-transit".to_string(),
+            4 => "parameter problem".to_string(),
+            128 | 129 => {
+                let kind = if typ == 128 { "request" } else { "reply" };
+                match (be16(p, 4), be16(p, 6)) {
+                    (Some(id), Some(seq)) => format!("echo {kind}, id {id}, seq {seq}"),
+                    _ => return format!("ICMP6, echo {kind}[|icmp6]"),
+                }
+            }
+            133 => "router solicitation".to_string(),
+            134 => "router advertisement".to_string(),
+            135 | 136 => {
+                let Some(t) = target else {
+                    return "ICMP6, [|icmp6]".into();
+                };
+                let t = self.host(sb, t);
+                if typ == 135 {
+                    format!("neighbor solicitation, who has {t}")
+                } else {
+                    format!("neighbor advertisement, tgt is {t}")
+                }
+            }
+            137 => "redirect".to_string(),
+            143 => "multicast listener report v2".to_string(),
+            t => format!("unknown icmp6 type ({t})"),
+        };
+        format!("ICMP6, {what}, length {len}")
     }
 
     /// print-icmp.c: echo, and the errors with the packet they quote.
@@ -1071,6 +1139,13 @@ fn fields(frame: &[u8]) -> Fields {
                 p.get(24..28).and_then(|a| <[u8; 4]>::try_from(a).ok()),
             ) {
                 f.addrs = Some((s.into(), t.into()));
+            }
+        }
+        Some([0x86, 0xdd]) => {
+            // The next header: ICMPv6 is all vnet's IPv6 carries (no extension headers).
+            if let Some(h) = p.first_chunk::<40>() {
+                f.ip6 = true;
+                f.protocol = Some(h[6]);
             }
         }
         Some([0x08, 0x00]) => {
