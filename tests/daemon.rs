@@ -94,7 +94,7 @@ impl DaemonProc {
     /// names) and body.
     fn request(&self, method: &str, path: &str, body: Option<&str>) -> Response {
         let mut s = UnixStream::connect(&self.socket).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
         let mut req =
             format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
         if let Some(b) = body {

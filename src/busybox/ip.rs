@@ -45,7 +45,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str]) -> Option<ExecResult> {
             "a" | "addr" | "address" => addr(sb, family, None),
             "r" | "ro" | "route" if family == Family::V6 => ExecResult::out(route6(sb)),
             "r" | "ro" | "route" => ExecResult::out(route(sb)),
-            "n" | "neigh" | "neighbor" | "neighbour" => ExecResult::out(neigh(sb)),
+            "n" | "neigh" | "neighbor" | "neighbour" => ExecResult::out(neigh(sb, family)),
             _ => ExecResult::err(format!("ip: unknown command \"{obj}\"\n"), 1),
         }),
         _ => None,
@@ -608,10 +608,17 @@ fn prefix(w: &str) -> Option<(Ipv4Addr, u8)> {
 /// broadcast probe (neighbour.c `__neigh_event_send`, `neigh_probe`), so `probes 4`; a
 /// confirmed entry is held by the route that used it (`ref 1`). vnet keeps one time per
 /// entry, so the three ages are the same.
-fn neigh(sb: &Sandbox) -> String {
+fn neigh(sb: &Sandbox, family: Family) -> String {
     let now = sb.now();
-    sb.neighbors()
-        .into_iter()
+    let mut all = sb.neighbors();
+    // The kernel dumps its IPv4 table, then its IPv6 one.
+    all.sort_by_key(|n| n.ip.is_ipv6());
+    all.into_iter()
+        .filter(|n| match family {
+            Family::Any => true,
+            Family::V4 => n.ip.is_ipv4(),
+            Family::V6 => n.ip.is_ipv6(),
+        })
         .map(|n| {
             let age = (now - n.learned).as_secs();
             format!(
@@ -631,6 +638,7 @@ pub fn arp(sb: &Sandbox) -> ExecResult {
     ExecResult::out(
         sb.neighbors()
             .into_iter()
+            .filter(|n| n.ip.is_ipv4())
             .map(|n| {
                 format!(
                     "? ({}) at {} [ether]  on {}\n",

@@ -776,6 +776,7 @@ mod tests {
                 neighbors: Vec::new(),
                 ipv6: Vec::new(),
                 gateway6: None,
+                neighbors6: Vec::new(),
                 mtu: crate::stack::MTU,
             });
         }

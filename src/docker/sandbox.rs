@@ -217,7 +217,7 @@ pub struct Neighbor {
     /// The interface it was learned on.
     pub dev: String,
     /// The neighbour's address.
-    pub ip: Ipv4Addr,
+    pub ip: IpAddr,
     /// Its MAC address.
     pub mac: [u8; 6],
     /// Confirmed recently (Linux's `REACHABLE`), else `STALE`.
@@ -529,12 +529,14 @@ impl Sandbox<'_> {
             let Some(ep) = self.endpoint(i.at) else {
                 continue;
             };
-            for (ip, mac, at) in &ep.neighbors {
+            let v4 = ep.neighbors.iter().map(|(a, m, t)| (IpAddr::V4(*a), m, t));
+            let v6 = ep.neighbors6.iter().map(|(a, m, t)| (IpAddr::V6(*a), m, t));
+            for (ip, mac, at) in v4.chain(v6) {
                 let age = now - *at;
                 if age <= Duration::from_secs(60) {
                     out.push(Neighbor {
                         dev: i.name.clone(),
-                        ip: *ip,
+                        ip,
                         mac: *mac,
                         reachable: age <= Duration::from_secs(30),
                         learned: *at,
@@ -1819,7 +1821,9 @@ impl Daemon {
                 }
             }
             let ipv6 = i.ipv6.into_iter().chain(i.link_local().map(|a| (a, 64)));
+            let neighbors6 = self.restorable_neighbors6(&i);
             let id = world.add_nic(NicSpec {
+                neighbors6,
                 ipv6: ipv6.collect(),
                 container: container.to_string(),
                 ifname: i.name,
@@ -2059,6 +2063,36 @@ impl Daemon {
             .collect()
     }
 
+    /// The IPv6 neighbour entries a NIC starts a command with, by the rule of
+    /// [`Daemon::restorable_neighbors`]: fresh, still naming a running endpoint of the
+    /// network with that address and MAC, and held the other way too.
+    fn restorable_neighbors6(&self, i: &Iface) -> Vec<(Ipv6Addr, [u8; 6])> {
+        let now = self.now();
+        let fresh = |at: Instant| now - at < Duration::from_secs(60);
+        let (Some(me), Some((_, net)), Some((mine, _))) = (
+            self.endpoint(i.at),
+            self.state.networks.get_index(i.at.network),
+            i.ipv6,
+        ) else {
+            return Vec::new();
+        };
+        me.neighbors6
+            .iter()
+            .filter(|(_, _, at)| fresh(*at))
+            .filter(|(ip, mac, _)| {
+                net.endpoints.values().any(|peer| {
+                    peer.ipv6.map(|(a, _)| a) == Some(IpAddr::V6(*ip))
+                        && peer.mac.map(|m| m.0) == Some(*mac)
+                        && peer
+                            .neighbors6
+                            .iter()
+                            .any(|(a, m, at)| *a == mine && *m == i.mac && fresh(*at))
+                })
+            })
+            .map(|(ip, mac, _)| (*ip, *mac))
+            .collect()
+    }
+
     /// Keeps what the run changed: counters, ARP caches, the clock.
     fn write_back(&mut self, world: &World, nics: &[NicRef]) {
         for (k, n) in nics.iter().enumerate() {
@@ -2078,6 +2112,10 @@ impl Daemon {
             for (ip, mac, at) in world.neighbors(k) {
                 e.neighbors.retain(|(a, _, _)| a != ip);
                 e.neighbors.push((*ip, *mac, *at));
+            }
+            for (ip, mac, at) in world.neighbors6(k) {
+                e.neighbors6.retain(|(a, _, _)| a != ip);
+                e.neighbors6.push((*ip, *mac, *at));
             }
         }
         // A container's TCP to itself crossed its `lo`, where what is sent is received

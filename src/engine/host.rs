@@ -301,6 +301,41 @@ fn respond6(
     Some(len)
 }
 
+/// Writes the neighbour advertisement `(mac, ip)` would send to `to_mac` about itself
+/// (solicited, override, with its link-layer address) into `out` (86 bytes): how a NIC's
+/// restored IPv6 neighbour cache is handed to its stack.
+pub fn neighbor_advert(mac: [u8; 6], ip: Ipv6Address, to_mac: [u8; 6], out: &mut [u8; 86]) {
+    let repr = Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert {
+        flags: NdiscNeighborFlags::SOLICITED | NdiscNeighborFlags::OVERRIDE,
+        target_addr: ip,
+        lladdr: Some(RawHardwareAddress::from(EthernetAddress(mac))),
+    });
+    let all_nodes = Ipv6Address::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+    let ip_repr = Ipv6Repr {
+        src_addr: ip,
+        dst_addr: all_nodes,
+        next_header: IpProtocol::Icmpv6,
+        payload_len: repr.buffer_len(),
+        hop_limit: 255,
+    };
+    let mut f = EthernetFrame::new_unchecked(&mut out[..]);
+    EthernetRepr {
+        src_addr: EthernetAddress(mac),
+        dst_addr: EthernetAddress(to_mac),
+        ethertype: EthernetProtocol::Ipv6,
+    }
+    .emit(&mut f);
+    let mut p = Ipv6Packet::new_unchecked(f.payload_mut());
+    ip_repr.emit(&mut p);
+    let caps = ChecksumCapabilities::default();
+    repr.emit(
+        &ip,
+        &all_nodes,
+        &mut Icmpv6Packet::new_unchecked(p.payload_mut()),
+        &caps,
+    );
+}
+
 /// The RST a closed port answers a TCP segment with (none to a RST): `seq` from the
 /// segment's ACK if it has one, else sequence 0 acknowledging all the segment occupied.
 fn tcp_reset(

@@ -107,6 +107,7 @@ impl World {
             neighbors: vec![(ip, [0; 6])],
             ipv6: Vec::new(),
             gateway6: None,
+            neighbors6: Vec::new(),
             mtu: 65536,
         });
         self.node_mut(n).looped = true;

@@ -76,6 +76,9 @@ pub struct LoopbackId(u32);
 /// What a NIC learned from ARP: `(address, MAC, when)`.
 pub type Neighbor = (Ipv4Address, [u8; 6], Instant);
 
+/// A neighbour-cache entry learned by neighbour discovery: (address, MAC, when).
+pub type Neighbor6 = (Ipv6Address, [u8; 6], Instant);
+
 macro_rules! index {
     ($t:ident) => {
         impl $t {
@@ -187,6 +190,8 @@ pub struct NicSpec {
     pub ipv6: Vec<(Ipv6Address, u8)>,
     /// The IPv6 default route's gateway, on the NIC that carries it.
     pub gateway6: Option<Ipv6Address>,
+    /// The IPv6 neighbour cache it had at the end of the last command: (address, MAC).
+    pub neighbors6: Vec<(Ipv6Address, [u8; 6])>,
     /// The interface MTU.
     pub mtu: usize,
 }
@@ -206,6 +211,7 @@ impl NicSpec {
     /// to the all-nodes group and to the solicited-node group of each of its addresses
     /// (RFC 4291 2.7.1; RFC 2464 7 maps a group to `33:33` and its low 32 bits).
     pub fn listens(&self, mac: &[u8; 6]) -> bool {
+        // (See `hears` for the IPv6 destination.)
         if self.ipv6.is_empty() || mac[..2] != [0x33, 0x33] {
             return false;
         }
@@ -214,6 +220,18 @@ impl NicSpec {
                 let o = a.octets();
                 mac[2] == 0xff && mac[3..] == o[13..]
             })
+    }
+
+    /// Whether an IPv6 packet to `dst` is for it: one of its addresses, the all-nodes group,
+    /// or the solicited-node group of one of its addresses (`ff02::1:ffXX:XXXX`).
+    pub fn hears(&self, dst: Ipv6Address) -> bool {
+        let d = dst.octets();
+        let solicited = d[..13] == [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff];
+        dst == Ipv6Address::new(0xff02, 0, 0, 0, 0, 0, 0, 1)
+            || self
+                .ipv6
+                .iter()
+                .any(|(a, _)| *a == dst || (solicited && a.octets()[13..] == d[13..]))
     }
 }
 

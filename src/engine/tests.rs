@@ -43,6 +43,7 @@ pub(crate) fn two_on_a_link(icc: bool, link: rule::LinkConfig) -> World {
             neighbors: Vec::new(),
             ipv6: Vec::new(),
             gateway6: None,
+            neighbors6: Vec::new(),
             mtu: crate::stack::MTU,
         });
     }

@@ -120,6 +120,8 @@ pub(super) struct NicNode {
     pub(super) port: PortId,
     pub(super) counters: Counters,
     pub(super) neighbors: Vec<Neighbor>,
+    /// What its IPv6 neighbour cache learned this run (see [`World::observe`]).
+    pub(super) neighbors6: Vec<super::Neighbor6>,
     pub(super) next_wake: Option<Instant>,
     /// When its ARP timer is due (see [`super::router`]).
     pub(super) ask_at: Option<Instant>,
@@ -806,6 +808,7 @@ impl World {
             seed,
             port,
             neighbors: Vec::new(),
+            neighbors6: Vec::new(),
             next_wake: None,
             ask_at: None,
             last_ttl: 0,
@@ -860,7 +863,16 @@ impl World {
             self.arena.borrow_mut().get_mut(id).copy_from_slice(&buf);
             nic.rx.push_back(id);
         }
-        if !spec.neighbors.is_empty() {
+        // The IPv6 ones as the advertisements they came from (the override flag makes
+        // smoltcp take each).
+        for (ip, mac) in &spec.neighbors6 {
+            let mut buf = [0u8; 86];
+            super::host::neighbor_advert(*mac, *ip, spec.mac, &mut buf);
+            let id = self.arena.borrow_mut().alloc(buf.len());
+            self.arena.borrow_mut().get_mut(id).copy_from_slice(&buf);
+            nic.rx.push_back(id);
+        }
+        if !spec.neighbors.is_empty() || !spec.neighbors6.is_empty() {
             nic.poll(self.now, &self.arena);
             let stray: Vec<FrameId> = std::mem::take(&mut *nic.tx.borrow_mut());
             for f in stray {
@@ -934,6 +946,11 @@ impl World {
     /// What a NIC learned by ARP during this run.
     pub fn neighbors(&self, nic: NicId) -> &[super::Neighbor] {
         &self.node(nic).neighbors
+    }
+
+    /// What NIC `nic` learned by neighbour discovery during this run.
+    pub fn neighbors6(&self, nic: NicId) -> &[super::Neighbor6] {
+        &self.node(nic).neighbors6
     }
 
     /// Forgets what NIC `nic` learned by ARP about `ip` during this run.
@@ -1111,14 +1128,50 @@ impl World {
                 }
             }
             EthernetProtocol::Ipv6 => {
-                if let Ok(ip) = Ipv6Packet::new_checked(eth.payload()) {
-                    node.last_ttl = ip.hop_limit();
+                let Ok(ip) = Ipv6Packet::new_checked(eth.payload()) else {
+                    return None;
+                };
+                node.last_ttl = ip.hop_limit();
+                if let Some((addr, mac)) = ndisc_learns(&node.spec, &ip) {
+                    let neighbors = &mut node.neighbors6;
+                    neighbors.retain(|(a, _, _)| *a != addr);
+                    neighbors.push((addr, mac, now));
                 }
             }
             _ => {}
         }
         None
     }
+}
+
+/// What a NIC's smoltcp neighbour cache learns from IPv6 packet `ip` (its `process_ndisc`):
+/// the sender of a solicitation or an advertisement addressed to the NIC that carries the
+/// sender's link-layer address.
+fn ndisc_learns(spec: &NicSpec, ip: &Ipv6Packet<&[u8]>) -> Option<(Ipv6Address, [u8; 6])> {
+    let repr = smoltcp::wire::Ipv6Repr::parse(ip).ok()?;
+    if repr.next_header != smoltcp::wire::IpProtocol::Icmpv6 || !spec.hears(repr.dst_addr) {
+        return None;
+    }
+    let icmp = smoltcp::wire::Icmpv6Packet::new_checked(ip.payload()).ok()?;
+    let caps = smoltcp::phy::ChecksumCapabilities::default();
+    let parsed = smoltcp::wire::Icmpv6Repr::parse(&repr.src_addr, &repr.dst_addr, &icmp, &caps);
+    let (target, lladdr) = match parsed.ok()? {
+        smoltcp::wire::Icmpv6Repr::Ndisc(
+            smoltcp::wire::NdiscRepr::NeighborSolicit {
+                target_addr,
+                lladdr,
+            }
+            | smoltcp::wire::NdiscRepr::NeighborAdvert {
+                target_addr,
+                lladdr,
+                ..
+            },
+        ) => (target_addr, lladdr?),
+        _ => return None,
+    };
+    let mac = <[u8; 6]>::try_from(lladdr.as_bytes()).ok()?;
+    let unicast = |a: Ipv6Address| !a.is_multicast() && !a.is_unspecified();
+    (unicast(target) && unicast(repr.src_addr) && mac[0] & 1 == 0).then_some((repr.src_addr, mac))
 }
 
 /// Whether `frame` is an ICMP echo request sent to every host of a link (a broadcast or

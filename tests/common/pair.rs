@@ -41,6 +41,7 @@ pub fn pair(seed: u64) -> World {
             neighbors: Vec::new(),
             ipv6: Vec::new(),
             gateway6: None,
+            neighbors6: Vec::new(),
             mtu: vnet::stack::MTU,
         });
     }
@@ -113,6 +114,7 @@ pub fn overlay_pair(seed: u64) -> World {
             },
             ipv6: Vec::new(),
             gateway6: None,
+            neighbors6: Vec::new(),
             mtu: vnet::stack::MTU - vnet::wire::vxlan::OVERHEAD,
         });
     }
@@ -157,6 +159,7 @@ pub fn routed(seed: u64) -> World {
             neighbors: Vec::new(),
             ipv6: Vec::new(),
             gateway6: None,
+            neighbors6: Vec::new(),
             mtu: vnet::stack::MTU,
         })
     };

@@ -214,6 +214,7 @@ impl Daemon {
                 ipv6,
                 counters: Default::default(),
                 neighbors: Vec::new(),
+                neighbors6: Vec::new(),
                 name: cname,
                 host: if net.global { host } else { String::new() },
                 dns_names: if net.global {

@@ -248,6 +248,9 @@ pub struct Endpoint {
     /// The container's ARP cache on this interface: address, MAC, when learned.
     #[serde(default)]
     pub neighbors: Vec<(std::net::Ipv4Addr, [u8; 6], Instant)>,
+    /// Its IPv6 neighbour cache (neighbour discovery's): address, MAC, when learned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub neighbors6: Vec<(std::net::Ipv6Addr, [u8; 6], Instant)>,
     /// The endpoint's name: the container's name when it joined (libnetwork names endpoints
     /// after containers; a force-disconnect finds a stale endpoint by it).
     #[serde(default)]
