@@ -175,7 +175,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
     let ip = if g.has('n') {
         host.parse().ok()
     } else {
-        super::nslookup::resolve_host(sb, &mut world, host)
+        super::nslookup::resolve_host_any(sb, &mut world, host)
     };
     let Some(ip) = ip else {
         return finish(
@@ -206,7 +206,8 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
         Err(e) => {
             if verbose > 1 || (verbose == 1 && e != ConnectError::Refused) {
                 stderr.push_str(&format!(
-                    "nc: {host} ({ip}:{remote_port}): {}\n",
+                    "nc: {host} ({}): {}\n",
+                    socket::dotted(ip, remote_port),
                     e.text(sb)
                 ));
             }
@@ -217,7 +218,8 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
         }
     };
     if verbose > 0 {
-        stderr.push_str(&format!("{host} ({ip}:{remote_port}) open\n"));
+        let at = socket::dotted(ip, remote_port);
+        stderr.push_str(&format!("{host} ({at}) open\n"));
     }
     let mut out = Output::new(opts);
     let (mut code, mut sent, mut rcvd) = (0, 0, 0);
@@ -362,7 +364,7 @@ const UDP_RETRIES: u32 = 2;
 fn udp(
     sb: &mut Sandbox,
     world: &mut crate::engine::World,
-    (host, ip, port): (&str, std::net::Ipv4Addr, u16),
+    (host, ip, port): (&str, std::net::IpAddr, u16),
     local: Option<u16>,
     wait: Option<Duration>,
     verbose: usize,
@@ -376,17 +378,22 @@ fn udp(
         );
     };
     // Its own address goes over `lo`, anything else by the route to it.
-    let route = match socket::own_nic(sb, world, ip) {
-        Some(lo) => Some((None, lo)),
-        None => sb.route(ip).and_then(|k| Some((Some(k), sb.nic(k)?))),
+    let route = match ip {
+        std::net::IpAddr::V4(ip) => match socket::own_nic(sb, world, ip) {
+            Some(lo) => Some((None, lo)),
+            None => sb.route(ip).and_then(|k| Some((Some(k), sb.nic(k)?))),
+        },
+        std::net::IpAddr::V6(_) if socket::is_own_ip(sb, ip) => {
+            let e = "nc: -u to the container's own IPv6 address: not simulated\n";
+            return ExecResult::err(e.into(), 1);
+        }
+        std::net::IpAddr::V6(ip6) => sb.route6(ip6).and_then(|k| Some((Some(k), sb.nic(k)?))),
     };
+    let at = socket::dotted(ip, port);
     let Some((k, nic)) = route else {
         let mut r = ExecResult::err(String::new(), 1);
         if verbose > 0 {
-            r.stderr = format!(
-                "nc: {host} ({ip}:{port}): {}\n",
-                strerror(sb, Errno::NetUnreach)
-            );
+            r.stderr = format!("nc: {host} ({at}): {}\n", strerror(sb, Errno::NetUnreach));
         }
         return r;
     };
@@ -397,7 +404,8 @@ fn udp(
         Some(k) => sb.ifaces().get(k).map_or(crate::stack::MTU, |i| i.mtu),
         None => world.nic_mut(nic).mtu,
     };
-    let most = mtu.saturating_sub(28);
+    let headers = if ip.is_ipv4() { 28 } else { 48 };
+    let most = mtu.saturating_sub(headers);
     if stdin.len().min(8192) > most {
         return ExecResult::err(
             format!(
@@ -413,7 +421,7 @@ fn udp(
     };
     let mut stderr = String::new();
     if verbose > 0 {
-        stderr.push_str(&format!("{host} ({ip}:{port}) open\n"));
+        stderr.push_str(&format!("{host} ({at}) open\n"));
     }
     let (mut sent, mut rcvd) = (0usize, 0usize);
     for chunk in stdin.as_bytes().chunks(8192) {
@@ -422,7 +430,7 @@ fn udp(
         if world
             .nic_mut(nic)
             .udp(sock)
-            .send_slice(chunk, (ip, port))
+            .send_slice(chunk, (smoltcp::wire::IpAddress::from(ip), port))
             .is_ok()
         {
             sent += chunk.len();
@@ -444,7 +452,8 @@ fn udp(
         if world.nic_mut(nic).icmp(errors).can_recv() {
             let refused = matches!(
                 world.nic_mut(nic).icmp(errors).recv(),
-                Ok((m, _)) if m.first() == Some(&3) && m.get(1) == Some(&3)
+                // Port unreachable: ICMP 3/3, ICMPv6 1/4.
+                Ok((m, _)) if matches!((m.first(), m.get(1)), (Some(3), Some(3)) | (Some(1), Some(4)))
             );
             if refused {
                 if verbose > 1 {

@@ -10,7 +10,7 @@ use crate::engine::tcp::Connect;
 use crate::engine::{NicId, World};
 use crate::time::{Duration, Instant};
 use smoltcp::iface::SocketHandle;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// How long Linux tries a SYN before `connect()` fails (`tcp_syn_retries` = 6: 1 + 2 + 4 +
 /// 8 + 16 + 32 + 64 seconds).
@@ -43,6 +43,8 @@ pub enum ConnectError {
     Alarm,
     /// The command ran out of its simulation budget (which the command's end reports).
     Stopped,
+    /// A connection vnet does not simulate (to the container's own IPv6 address).
+    NotSimulated,
 }
 
 impl ConnectError {
@@ -54,8 +56,19 @@ impl ConnectError {
             ConnectError::Unreachable => Errno::NetUnreach,
             ConnectError::Stopped => Errno::Intr,
             ConnectError::HostUnreachable => Errno::HostUnreach,
+            ConnectError::NotSimulated => {
+                return "vnet: TCP to the container's own IPv6 addresses is not simulated";
+            }
         };
         strerror(sb, e)
+    }
+}
+
+/// libbb's `xmalloc_sockaddr2dotted`: `ADDRESS:PORT`, an IPv6 address in brackets.
+pub fn dotted(ip: IpAddr, port: u16) -> String {
+    match ip {
+        IpAddr::V4(a) => format!("{a}:{port}"),
+        IpAddr::V6(a) => format!("[{a}]:{port}"),
     }
 }
 
@@ -69,6 +82,23 @@ pub fn world(sb: &mut Sandbox, opts: &ExecOptions) -> World {
 
 fn is_own(sb: &Sandbox, ip: Ipv4Addr) -> bool {
     ip.is_loopback() || sb.ifaces().iter().any(|i| i.holds(ip))
+}
+
+/// Whether `ip` is one of the container's own addresses (or a loopback one).
+pub fn is_own_ip(sb: &Sandbox, ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => is_own(sb, a),
+        IpAddr::V6(a) => is_own6(sb, a),
+    }
+}
+
+/// Whether IPv6 address `ip` is the container's own (`::1`, an interface's).
+fn is_own6(sb: &Sandbox, ip: Ipv6Addr) -> bool {
+    ip.is_loopback()
+        || sb
+            .ifaces()
+            .iter()
+            .any(|i| i.ipv6.is_some_and(|(a, _)| a == ip) || i.link_local() == Some(ip))
 }
 
 /// The stack on the container's `lo` that carries its traffic to its own address `ip`,
@@ -89,11 +119,15 @@ pub fn own_nic(sb: &Sandbox, world: &mut World, ip: Ipv4Addr) -> Option<NicId> {
 pub fn connect(
     sb: &mut Sandbox,
     world: &mut World,
-    ip: Ipv4Addr,
+    ip: IpAddr,
     port: u16,
     alarm: Option<Instant>,
     local: Option<u16>,
 ) -> Result<Conn, ConnectError> {
+    let ip = match ip {
+        IpAddr::V4(ip) => ip,
+        IpAddr::V6(ip) => return connect6(sb, world, ip, port, alarm, local),
+    };
     // On the host, a published port leads to its container.
     let (ip, port) = sb.published_target(ip, port);
     let (nic, hop) = if let Some(lo) = own_nic(sb, world, ip) {
@@ -108,6 +142,54 @@ pub fn connect(
             None => return Err(ConnectError::Unreachable),
         }
     };
+    handshake(
+        sb,
+        world,
+        (nic, hop.into()),
+        (ip.into(), port),
+        alarm,
+        local,
+    )
+}
+
+/// [`connect`] to an IPv6 address: the route `ip -6 route` shows, then the same handshake
+/// after neighbour discovery.
+fn connect6(
+    sb: &mut Sandbox,
+    world: &mut World,
+    ip: Ipv6Addr,
+    port: u16,
+    alarm: Option<Instant>,
+    local: Option<u16>,
+) -> Result<Conn, ConnectError> {
+    if is_own6(sb, ip) {
+        return Err(ConnectError::NotSimulated);
+    }
+    let Some((nic, hop)) = sb
+        .next_hop6(ip)
+        .and_then(|(k, hop)| Some((sb.nic(k)?, hop)))
+    else {
+        return Err(ConnectError::Unreachable);
+    };
+    handshake(
+        sb,
+        world,
+        (nic, hop.into()),
+        (ip.into(), port),
+        alarm,
+        local,
+    )
+}
+
+/// The SYN from NIC `nic` (whose next hop is `hop`) to `remote`, and what answers it.
+fn handshake(
+    sb: &mut Sandbox,
+    world: &mut World,
+    (nic, hop): (NicId, IpAddr),
+    (ip, port): (IpAddr, u16),
+    alarm: Option<Instant>,
+    local: Option<u16>,
+) -> Result<Conn, ConnectError> {
     // Linux's ephemeral range, net.ipv4.ip_local_port_range = 32768 60999.
     let local = match local {
         Some(p) if p > 0 => p,

@@ -28,7 +28,7 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
         return super::applet::host_network();
     }
     let mut world = socket::world(sb, opts);
-    let Some(ip) = super::nslookup::resolve_host(sb, &mut world, host) else {
+    let Some(ip) = super::nslookup::resolve_host_any(sb, &mut world, host) else {
         let r = ExecResult::err(format!("telnet: bad address '{host}'\n"), 1);
         return finish(sb, &world, r);
     };
@@ -38,11 +38,14 @@ pub fn run(sb: &mut Sandbox, args: &[&str], stdin: &str, opts: &ExecOptions) -> 
             return finish(sb, &world, ExecResult::err(String::new(), 1));
         }
         Err(e) => {
+            // xconnect names the address for IPv4 only.
+            let at = if ip.is_ipv4() {
+                format!(" ({ip})")
+            } else {
+                String::new()
+            };
             let r = ExecResult::err(
-                format!(
-                    "telnet: can't connect to remote host ({ip}): {}\n",
-                    e.text(sb)
-                ),
+                format!("telnet: can't connect to remote host{at}: {}\n", e.text(sb)),
                 1,
             );
             return finish(sb, &world, r);

@@ -194,6 +194,27 @@ fn parse_url(url: &str) -> Result<Url<'_>, String> {
     Ok(Url { host, path })
 }
 
+/// xhost2sockaddr's `str2sockaddr`: `HOST[:PORT]`, `[IPV6]` or `[IPV6]:PORT`; a host with
+/// more than one `:` is an IPv6 address without a port.
+fn host_port(host: &str) -> Result<(&str, u16), String> {
+    let bad_port = |p: &str| format!("wget: bad port '{p}'\n");
+    if let Some(rest) = host.strip_prefix('[') {
+        let Some((addr, after)) = rest.split_once(']') else {
+            return Err(format!("wget: bad address '{host}'\n"));
+        };
+        return match after.strip_prefix(':') {
+            Some(p) => Ok((addr, p.parse().map_err(|_| bad_port(p))?)),
+            None if after.is_empty() => Ok((addr, 80)),
+            None => Err(format!("wget: bad address '{host}'\n")),
+        };
+    }
+    match host.rsplit_once(':') {
+        Some(_) if host.matches(':').count() > 1 => Ok((host, 80)),
+        Some((h, p)) => Ok((h, p.parse().map_err(|_| bad_port(p))?)),
+        None => Ok((host, 80)),
+    }
+}
+
 /// `smart_ulltoa5`: a size in five columns, scaled past 99999 (`" 120k"`, `"92.1M"`).
 fn size5(n: u64) -> String {
     const SCALE: &[u8] = b" kMGTPEZY";
@@ -286,21 +307,14 @@ fn fetch(
     stderr: &mut String,
 ) -> Result<(), String> {
     let u = parse_url(url)?;
-    // xhost2sockaddr: HOST[:PORT].
-    let (name, port) = match u.host.rsplit_once(':') {
-        Some((h, p)) => (
-            h,
-            p.parse::<u16>()
-                .map_err(|_| format!("wget: bad port '{p}'\n"))?,
-        ),
-        None => (u.host, 80),
-    };
+    let (name, port) = host_port(u.host)?;
     // busybox names the server as the URL gives it, port and all.
     let server = u.host;
-    let ip = super::nslookup::resolve_host(sb, world, name)
+    let ip = super::nslookup::resolve_host_any(sb, world, name)
         .ok_or_else(|| format!("wget: bad address '{server}'\n"))?;
     if !o.quiet {
-        stderr.push_str(&format!("Connecting to {server} ({ip}:{port})\n"));
+        let dotted = socket::dotted(ip, port);
+        stderr.push_str(&format!("Connecting to {server} ({dotted})\n"));
     }
     // -T 0: no timeout at all.
     let timeout = (o.timeout > 0).then(|| Duration::from_secs(o.timeout));
@@ -310,8 +324,14 @@ fn fetch(
         Err(ConnectError::Stopped) => return Err(String::new()),
         Err(ConnectError::Alarm) => return Err("wget: download timed out\n".into()),
         Err(e) => {
+            // xconnect names the address for IPv4 only.
+            let at = if ip.is_ipv4() {
+                format!(" ({ip})")
+            } else {
+                String::new()
+            };
             return Err(format!(
-                "wget: can't connect to remote host ({ip}): {}\n",
+                "wget: can't connect to remote host{at}: {}\n",
                 e.text(sb)
             ));
         }

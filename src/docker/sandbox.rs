@@ -473,6 +473,19 @@ impl Sandbox<'_> {
             .map(|(k, _)| k)
     }
 
+    /// Where an IPv6 packet to `ip` goes: the interface it leaves by and the address whose
+    /// MAC neighbour discovery finds (the IPv6 gateway, or `ip` itself on the link).
+    pub fn next_hop6(&self, ip: Ipv6Addr) -> Option<(usize, Ipv6Addr)> {
+        let k = self.route6(ip)?;
+        let i = self.ifaces.get(k)?;
+        let on_link = i.ipv6.is_some_and(|(a, len)| {
+            let m = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+            u128::from(a) & m == u128::from(ip) & m
+        });
+        let hop = if on_link { Some(ip) } else { i.gateway6 };
+        Some((k, hop?))
+    }
+
     /// Where a packet to `ip` goes: the interface it leaves by and the address whose MAC it
     /// is sent to (the route's gateway, or `ip` itself on the link).
     pub fn next_hop(&self, ip: Ipv4Addr) -> Option<(usize, Ipv4Addr)> {

@@ -231,7 +231,13 @@ impl World {
     }
 
     /// Opens a connection from NIC `n`, local `port`, to `remote`; the SYN leaves now.
-    pub fn tcp_connect(&mut self, n: NicId, port: u16, remote: (Ipv4Address, u16)) -> SocketHandle {
+    pub fn tcp_connect<A: Into<smoltcp::wire::IpAddress>>(
+        &mut self,
+        n: NicId,
+        port: u16,
+        remote: (A, u16),
+    ) -> SocketHandle {
+        let remote = (remote.0.into(), remote.1);
         self.materialize(n);
         let spare = self
             .nics
@@ -247,9 +253,19 @@ impl World {
         h
     }
 
-    /// Whether NIC `n`'s ARP cache has `ip` (from the last command, or learned in this one).
-    pub fn knows(&self, n: NicId, ip: Ipv4Address) -> bool {
-        n.index() < self.nics.len() && self.neighbor_mac(n, ip).is_some()
+    /// Whether NIC `n`'s ARP or neighbour cache has `ip` (from the last command, or learned
+    /// in this one).
+    pub fn knows(&self, n: NicId, ip: impl Into<std::net::IpAddr>) -> bool {
+        let Some(node) = self.nics.get(n.index()) else {
+            return false;
+        };
+        match ip.into() {
+            std::net::IpAddr::V4(ip) => self.neighbor_mac(n, ip).is_some(),
+            std::net::IpAddr::V6(ip) => {
+                node.neighbors6.iter().any(|(a, _, _)| *a == ip)
+                    || node.spec.neighbors6.iter().any(|(a, _)| *a == ip)
+            }
+        }
     }
 
     /// The state of connection `h` of NIC `n`.

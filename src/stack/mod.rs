@@ -299,11 +299,12 @@ impl Nic {
         self.sockets.get_mut::<tcp::Socket>(h)
     }
 
-    /// Opens TCP socket `h` to `remote` from local port `port` (a SYN leaves at the next poll).
+    /// Opens TCP socket `h` to `remote` (IPv4 or IPv6) from local port `port` (a SYN leaves
+    /// at the next poll).
     pub fn tcp_connect(
         &mut self,
         h: SocketHandle,
-        remote: (Ipv4Address, u16),
+        remote: (smoltcp::wire::IpAddress, u16),
         port: u16,
     ) -> Result<(), tcp::ConnectError> {
         let cx = self.iface.context();

@@ -414,6 +414,43 @@ def test_endpoint_link_local_ips(client):
     assert e.value.explanation == "invalid endpoint settings:\ninvalid link-local IP address: nope"
 
 
+def test_endpoint_ipv6_address_on_the_wire(client):
+    # docker-py's ipv6_address endpoint option on an --ipv6 network: kept, inspected, and
+    # answering ICMPv6 after neighbour discovery, by address, by name (-6) and at the gateway.
+    client.networks.create(
+        "v6net",
+        enable_ipv6=True,
+        ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="fd00:61::/64", gateway="fd00:61::1")]),
+    )
+    server = client.api.create_container(
+        "busybox", "top", name="six",
+        networking_config=client.api.create_networking_config(
+            {"v6net": client.api.create_endpoint_config(ipv6_address="fd00:61::60")}),
+        host_config=client.api.create_host_config(network_mode="v6net"))
+    client.api.start(server)
+    ep = client.api.inspect_container(server)["NetworkSettings"]["Networks"]["v6net"]
+    assert ep["IPAMConfig"] == {"IPv6Address": "fd00:61::60"}
+    assert (ep["GlobalIPv6Address"], ep["GlobalIPv6PrefixLen"]) == ("fd00:61::60", 64)
+    assert ep["IPv6Gateway"] == "fd00:61::1"
+    probe = client.containers.run("busybox", "top", detach=True, network="v6net")
+    for cmd in ("ping -c 1 fd00:61::60", "ping -6 -c 1 six", "ping6 -c 1 fd00:61::1"):
+        code, out = probe.exec_run(cmd)
+        assert code == 0, out
+        assert b"1 packets transmitted, 1 packets received" in out
+    assert b"from fd00:61::60: seq=0" in probe.exec_run("ping -6 -c 1 six").output
+    assert b"default via fd00:61::1 dev eth0" in probe.exec_run("ip -6 route").output
+    neigh = probe.exec_run("ip -6 neigh").output.decode()
+    assert "fd00:61::60 dev eth0 lladdr" in neigh
+    code, out = probe.exec_run("ping -c 1 -W 1 fd00:61::99")
+    assert code == 1 and b"0 packets received" in out
+    # TCP over IPv6: a web server's page by its IPv6 address.
+    web = client.containers.run("nginx", detach=True, network="v6net")
+    web.reload()
+    addr = web.attrs["NetworkSettings"]["Networks"]["v6net"]["GlobalIPv6Address"]
+    code, out = probe.exec_run(["wget", "-q", "-O", "-", f"http://[{addr}]/"])
+    assert code == 0 and b"<title>Welcome to nginx!</title>" in out
+
+
 def test_images_inspect_and_disk_usage(client):
     c = client.containers.create("alpine:3.10", "top")
     tags = [t for i in client.images.list() for t in i.tags]

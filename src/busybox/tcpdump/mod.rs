@@ -198,7 +198,7 @@ pub fn drain(sb: &mut Sandbox) {
 }
 
 /// A TCP conversation in tcpdump's collating order: both directions are one entry.
-type Conversation = (Ipv4Addr, Ipv4Addr, u32);
+type Conversation = (IpAddr, IpAddr, u32);
 
 /// What happened when the shell asked a capture for its output.
 #[derive(Debug, Default)]
@@ -675,7 +675,7 @@ impl Tcpdump {
                 let (a, b) = (self.host(sb, src), self.host(sb, dst));
                 format!("{a} > {b}: {}", self.icmp(sb, body))
             }
-            6 => self.tcp(sb, src, dst, body),
+            6 => self.tcp(sb, src.into(), dst.into(), body),
             17 => {
                 let (Some(sp), Some(dp), Some(len)) = (be16(body, 0), be16(body, 2), be16(body, 4))
                 else {
@@ -711,6 +711,7 @@ impl Tcpdump {
         let (a, b) = (self.host(sb, src), self.host(sb, dst));
         match next {
             58 => format!("{a} > {b}: {}", self.icmp6(sb, body)),
+            6 => self.tcp(sb, src.into(), dst.into(), body),
             n => format!("{a} > {b}: ip-proto-{n} {len}"),
         }
     }
@@ -816,7 +817,7 @@ impl Tcpdump {
     }
 
     /// print-tcp.c.
-    fn tcp(&mut self, sb: &mut Sandbox, src: Ipv4Addr, dst: Ipv4Addr, p: &[u8]) -> String {
+    fn tcp(&mut self, sb: &mut Sandbox, src: IpAddr, dst: IpAddr, p: &[u8]) -> String {
         let (Some(sport), Some(dport), Some(h)) = (be16(p, 0), be16(p, 2), p.first_chunk::<20>())
         else {
             return format!("{src} > {dst}: [|tcp]");
@@ -861,7 +862,7 @@ impl Tcpdump {
         s.push_str(&format!("Flags [{f}]"));
         if !self.absolute && ackf {
             // tcpdump's collating order: one entry for both directions.
-            let rev = sport > dport || (sport == dport && u32::from(src) > u32::from(dst));
+            let rev = sport > dport || (sport == dport && src > dst);
             let key: Conversation = if rev {
                 (dst, src, u32::from(dport) << 16 | u32::from(sport))
             } else {
@@ -1146,6 +1147,12 @@ fn fields(frame: &[u8]) -> Fields {
             if let Some(h) = p.first_chunk::<40>() {
                 f.ip6 = true;
                 f.protocol = Some(h[6]);
+                if matches!(h[6], 6 | 17) {
+                    let body = p.get(40..).unwrap_or_default();
+                    if let (Some(sp), Some(dp)) = (be16(body, 0), be16(body, 2)) {
+                        f.ports = Some((sp, dp));
+                    }
+                }
             }
         }
         Some([0x08, 0x00]) => {
