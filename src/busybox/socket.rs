@@ -124,61 +124,35 @@ pub fn connect(
     alarm: Option<Instant>,
     local: Option<u16>,
 ) -> Result<Conn, ConnectError> {
-    let ip = match ip {
-        IpAddr::V4(ip) => ip,
-        IpAddr::V6(ip) => return connect6(sb, world, ip, port, alarm, local),
-    };
-    // On the host, a published port leads to its container.
-    let (ip, port) = sb.published_target(ip, port);
-    let (nic, hop) = if let Some(lo) = own_nic(sb, world, ip) {
-        // One of the container's own addresses: over `lo`, to its own servers.
-        (lo, ip)
-    } else if is_own(sb, ip) {
-        // The host's own ports that nothing publishes refuse.
-        return Err(ConnectError::Refused);
-    } else {
-        match sb.next_hop(ip).and_then(|(k, hop)| Some((sb.nic(k)?, hop))) {
-            Some(x) => x,
-            None => return Err(ConnectError::Unreachable),
+    let (nic, hop, ip, port) = match ip {
+        IpAddr::V4(ip) => {
+            // On the host, a published port leads to its container.
+            let (ip, port) = sb.published_target(ip, port);
+            let (nic, hop) = if let Some(lo) = own_nic(sb, world, ip) {
+                // One of the container's own addresses: over `lo`, to its own servers.
+                (lo, ip)
+            } else if is_own(sb, ip) {
+                // The host's own ports that nothing publishes refuse.
+                return Err(ConnectError::Refused);
+            } else {
+                match sb.next_hop(ip).and_then(|(k, hop)| Some((sb.nic(k)?, hop))) {
+                    Some(x) => x,
+                    None => return Err(ConnectError::Unreachable),
+                }
+            };
+            (nic, hop.into(), ip.into(), port)
         }
+        // The route `ip -6 route` shows, then the same handshake after neighbour discovery.
+        IpAddr::V6(ip) if is_own6(sb, ip) => return Err(ConnectError::NotSimulated),
+        IpAddr::V6(ip) => match sb
+            .next_hop6(ip)
+            .and_then(|(k, hop)| Some((sb.nic(k)?, hop)))
+        {
+            Some((nic, hop)) => (nic, hop.into(), ip.into(), port),
+            None => return Err(ConnectError::Unreachable),
+        },
     };
-    handshake(
-        sb,
-        world,
-        (nic, hop.into()),
-        (ip.into(), port),
-        alarm,
-        local,
-    )
-}
-
-/// [`connect`] to an IPv6 address: the route `ip -6 route` shows, then the same handshake
-/// after neighbour discovery.
-fn connect6(
-    sb: &mut Sandbox,
-    world: &mut World,
-    ip: Ipv6Addr,
-    port: u16,
-    alarm: Option<Instant>,
-    local: Option<u16>,
-) -> Result<Conn, ConnectError> {
-    if is_own6(sb, ip) {
-        return Err(ConnectError::NotSimulated);
-    }
-    let Some((nic, hop)) = sb
-        .next_hop6(ip)
-        .and_then(|(k, hop)| Some((sb.nic(k)?, hop)))
-    else {
-        return Err(ConnectError::Unreachable);
-    };
-    handshake(
-        sb,
-        world,
-        (nic, hop.into()),
-        (ip.into(), port),
-        alarm,
-        local,
-    )
+    handshake(sb, world, (nic, hop), (ip, port), alarm, local)
 }
 
 /// The SYN from NIC `nic` (whose next hop is `hop`) to `remote`, and what answers it.

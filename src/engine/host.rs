@@ -275,27 +275,40 @@ fn respond6(
     } else {
         eth.src_addr()
     };
-    let ip_reply = Ipv6Repr {
+    icmp6_frame((me, dst_mac), (from, to), hop_limit, &reply, out)
+}
+
+/// Writes an ICMPv6 message from `(src MAC, src address)` to `(dst MAC, dst address)` with
+/// `hop_limit` into `out`; returns its length (`None` if `out` is too short).
+fn icmp6_frame(
+    (src_mac, dst_mac): (EthernetAddress, EthernetAddress),
+    (from, to): (Ipv6Address, Ipv6Address),
+    hop_limit: u8,
+    repr: &Icmpv6Repr,
+    out: &mut [u8],
+) -> Option<usize> {
+    let ip = Ipv6Repr {
         src_addr: from,
         dst_addr: to,
         next_header: IpProtocol::Icmpv6,
-        payload_len: reply.buffer_len(),
+        payload_len: repr.buffer_len(),
         hop_limit,
     };
-    let eth_repr = EthernetRepr {
-        src_addr: me,
+    let eth = EthernetRepr {
+        src_addr: src_mac,
         dst_addr: dst_mac,
         ethertype: EthernetProtocol::Ipv6,
     };
-    let len = eth_repr.buffer_len() + ip_reply.buffer_len() + reply.buffer_len();
+    let len = eth.buffer_len() + ip.buffer_len() + repr.buffer_len();
     let mut f = EthernetFrame::new_unchecked(out.get_mut(..len)?);
-    eth_repr.emit(&mut f);
-    let mut ipp = Ipv6Packet::new_unchecked(f.payload_mut());
-    ip_reply.emit(&mut ipp);
-    reply.emit(
+    eth.emit(&mut f);
+    let mut p = Ipv6Packet::new_unchecked(f.payload_mut());
+    ip.emit(&mut p);
+    let caps = ChecksumCapabilities::default();
+    repr.emit(
         &from,
         &to,
-        &mut Icmpv6Packet::new_unchecked(ipp.payload_mut()),
+        &mut Icmpv6Packet::new_unchecked(p.payload_mut()),
         &caps,
     );
     Some(len)
@@ -311,29 +324,9 @@ pub fn neighbor_advert(mac: [u8; 6], ip: Ipv6Address, to_mac: [u8; 6], out: &mut
         lladdr: Some(RawHardwareAddress::from(EthernetAddress(mac))),
     });
     let all_nodes = Ipv6Address::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
-    let ip_repr = Ipv6Repr {
-        src_addr: ip,
-        dst_addr: all_nodes,
-        next_header: IpProtocol::Icmpv6,
-        payload_len: repr.buffer_len(),
-        hop_limit: 255,
-    };
-    let mut f = EthernetFrame::new_unchecked(&mut out[..]);
-    EthernetRepr {
-        src_addr: EthernetAddress(mac),
-        dst_addr: EthernetAddress(to_mac),
-        ethertype: EthernetProtocol::Ipv6,
-    }
-    .emit(&mut f);
-    let mut p = Ipv6Packet::new_unchecked(f.payload_mut());
-    ip_repr.emit(&mut p);
-    let caps = ChecksumCapabilities::default();
-    repr.emit(
-        &ip,
-        &all_nodes,
-        &mut Icmpv6Packet::new_unchecked(p.payload_mut()),
-        &caps,
-    );
+    let macs = (EthernetAddress(mac), EthernetAddress(to_mac));
+    // 14 + 40 + 32 bytes: `out` holds it.
+    let _ = icmp6_frame(macs, (ip, all_nodes), 255, &repr, out);
 }
 
 /// The RST a closed port answers a TCP segment with (none to a RST): `seq` from the
