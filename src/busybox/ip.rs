@@ -29,7 +29,21 @@ pub fn run(sb: &mut Sandbox, args: &[&str]) -> Option<ExecResult> {
         rest => (Family::Any, rest),
     };
     let show = |r: &[&str]| r.is_empty() || r == ["show"] || r == ["list"];
+    // Changing IPv6 addresses or routes is not simulated: `-6`, or an IPv6 address among
+    // the arguments (busybox takes the family from it).
+    let six = |r: &[&str]| {
+        family == Family::V6
+            || r.iter().any(|a| {
+                let a = a.split_once('/').map_or(*a, |(a, _)| a);
+                a.parse::<std::net::Ipv6Addr>().is_ok()
+            })
+    };
     match rest {
+        [
+            "r" | "ro" | "route" | "a" | "addr" | "address",
+            "add" | "a" | "del" | "delete" | "d",
+            r @ ..,
+        ] if six(r) => None,
         ["l" | "li" | "lin" | "link", "set", r @ ..] => Some(link_set(sb, r)),
         ["r" | "ro" | "route", "add" | "a", r @ ..] => Some(route_modify(sb, true, r)),
         ["r" | "ro" | "route", "del" | "delete" | "d", r @ ..] => Some(route_modify(sb, false, r)),
@@ -622,10 +636,11 @@ fn neigh(sb: &Sandbox, family: Family) -> String {
         .map(|n| {
             let age = (now - n.learned).as_secs();
             format!(
-                "{} dev {} lladdr {}{} used {age}/{age}/{age} probes 4 {}\n",
+                "{} dev {} lladdr {}{}{} used {age}/{age}/{age} probes 4 {}\n",
                 n.ip,
                 n.dev,
                 mac_str(&n.mac),
+                if n.router { " router" } else { "" },
                 if n.reachable { " ref 1" } else { "" },
                 if n.reachable { "REACHABLE" } else { "STALE" }
             )

@@ -46,15 +46,35 @@ fn run_applet(sb: &mut Sandbox, applet: &str, args: &[&str], opts: &ExecOptions)
         return super::applet::host_network();
     }
     let mut world = sb.world(opts.trace, opts.capture);
-    let target = match o.family {
-        Family::Any => resolve_host_any(sb, &mut world, &host),
-        Family::V4 => resolve_host(sb, &mut world, &host).map(IpAddr::V4),
-        Family::V6 => resolve_host6(sb, &mut world, &host).map(IpAddr::V6),
+    // An IPv6 literal may name its interface: `fe80::1%eth0` (getaddrinfo's scope).
+    let mut o = o;
+    let scoped = host
+        .split_once('%')
+        .filter(|_| o.family != Family::V4)
+        .and_then(|(a, dev)| Some((a.parse::<Ipv6Addr>().ok()?, dev)));
+    let target = match (scoped, o.family) {
+        (Some((a, dev)), _) => match sb.ifaces().iter().position(|i| i.name == dev) {
+            Some(k) => {
+                o.scope = Some((k, dev.to_string()));
+                Some(IpAddr::V6(a))
+            }
+            None => None,
+        },
+        (None, Family::Any) => resolve_host_any(sb, &mut world, &host),
+        (None, Family::V4) => resolve_host(sb, &mut world, &host).map(IpAddr::V4),
+        (None, Family::V6) => resolve_host6(sb, &mut world, &host).map(IpAddr::V6),
     };
     let Some(target) = target else {
         let r = ExecResult::err(format!("{applet}: bad address '{host}'\n"), 1);
         return finish(sb, &world, r);
     };
+    if target.is_multicast() {
+        let r = ExecResult::err(
+            format!("{applet}: {target}: pinging a multicast group is not simulated\n"),
+            1,
+        );
+        return finish(sb, &world, r);
+    }
     let mut out = Output::new(opts);
     // Paced to the wall clock: a ping without an end (it runs until interrupted, as the real
     // one does), or any under `--realtime`.
@@ -74,7 +94,7 @@ fn run_applet(sb: &mut Sandbox, applet: &str, args: &[&str], opts: &ExecOptions)
         ..Default::default()
     };
     if !sb.capable("CAP_NET_RAW") && !sb.musl() {
-        let r = after_header("ping: permission denied (are you root?)\n".into());
+        let r = after_header(format!("{applet}: permission denied (are you root?)\n"));
         return finish(sb, &world, r);
     }
     let own = match target {
@@ -91,22 +111,24 @@ fn run_applet(sb: &mut Sandbox, applet: &str, args: &[&str], opts: &ExecOptions)
     // -I: an interface by name (SO_BINDTODEVICE: only its own routes), or an address of
     // the container's (the source; routing as usual).
     let route = match o.interface.as_deref() {
-        None => route_to(sb, target, None),
+        None => route_to(sb, target, o.scope.as_ref().map(|(k, _)| *k)),
         Some(name) => match sb.ifaces().iter().position(|i| i.name == name) {
             Some(k) => route_to(sb, target, Some(k)),
             None => match name.parse::<IpAddr>() {
                 Ok(ip) if holds(sb, ip) => route_to(sb, target, None),
                 Ok(_) => {
                     // busybox prints its header, then fails to use the address.
-                    let r = after_header("ping: can't set multicast source interface\n".into());
+                    let r =
+                        after_header(format!("{applet}: can't set multicast source interface\n"));
                     return finish(sb, &world, r);
                 }
                 Err(_) if name == "lo" => {
-                    let r = ExecResult::err("ping: -I lo: arguments not simulated\n".into(), 1);
+                    let r =
+                        ExecResult::err(format!("{applet}: -I lo: arguments not simulated\n"), 1);
                     return finish(sb, &world, r);
                 }
                 Err(_) => {
-                    let r = ExecResult::err(format!("ping: bad address '{name}'\n"), 1);
+                    let r = ExecResult::err(format!("{applet}: bad address '{name}'\n"), 1);
                     return finish(sb, &world, r);
                 }
             },
@@ -114,7 +136,7 @@ fn run_applet(sb: &mut Sandbox, applet: &str, args: &[&str], opts: &ExecOptions)
     };
     let Some(nic) = route.and_then(|r| sb.nic(r)) else {
         let r = after_header(format!(
-            "ping: sendto: {}\n",
+            "{applet}: sendto: {}\n",
             super::applet::strerror(sb, super::applet::Errno::NetUnreach)
         ));
         return finish(sb, &world, r);
@@ -134,7 +156,8 @@ fn route_to(sb: &Sandbox, target: IpAddr, dev: Option<usize>) -> Option<usize> {
             .then_some(k),
         (IpAddr::V6(t), None) => sb.route6(t),
         (IpAddr::V6(t), Some(k)) => sb.ifaces().get(k).and_then(|i| {
-            let on_link = i.ipv6.is_some_and(|(a, len)| same_prefix(a, t, len));
+            let on_link = i.ipv6.is_some_and(|(a, len)| same_prefix(a, t, len))
+                || (t.is_unicast_link_local() && i.ipv6_enabled);
             (i.up && (on_link || i.gateway6.is_some())).then_some(k)
         }),
     }
@@ -162,16 +185,16 @@ fn parse_ping(applet: &str, args: &[&str]) -> std::result::Result<(PingOptions, 
     let mut host = None;
     let mut it = args.iter().copied();
     let number = |v: Option<&str>, what: char| -> std::result::Result<f64, String> {
-        let v = v.ok_or_else(|| format!("ping: option requires an argument -- '{what}'\n"))?;
+        let v = v.ok_or_else(|| format!("{applet}: option requires an argument -- '{what}'\n"))?;
         // busybox reads -c, -w, -W and -s as whole numbers, -i as a duration.
         let x = if what == 'i' {
             v.parse::<f64>().ok().filter(|x| *x >= 0.0 && x.is_finite())
         } else {
             super::applet::strtou(v).map(|n| n as f64)
         };
-        let x = x.ok_or_else(|| format!("ping: invalid number '{v}'\n"))?;
+        let x = x.ok_or_else(|| format!("{applet}: invalid number '{v}'\n"))?;
         if what == 's' && x > 65535.0 {
-            return Err(format!("ping: number {v} is not in 0..65535 range\n"));
+            return Err(format!("{applet}: number {v} is not in 0..65535 range\n"));
         }
         // Deadlines beyond any run anyone would wait for are capped (a day).
         Ok(x.min(86_400.0 * 1e3))
@@ -212,7 +235,7 @@ fn parse_ping(applet: &str, args: &[&str]) -> std::result::Result<(PingOptions, 
                         // ignores what is past 255, and 0 leaves the default.
                         let ttl = v
                             .parse::<u32>()
-                            .map_err(|_| format!("ping: invalid number '{v}'\n"))?;
+                            .map_err(|_| format!("{applet}: invalid number '{v}'\n"))?;
                         o.ttl = u8::try_from(ttl).ok().filter(|t| *t > 0);
                     }
                     break;
@@ -299,6 +322,8 @@ pub struct PingOptions {
     pub interface: Option<String>,
     /// `-4`/`-6`.
     pub family: Family,
+    /// The interface an IPv6 literal named (`fe80::1%eth0`): its index and name.
+    pub scope: Option<(usize, String)>,
 }
 
 impl Default for PingOptions {
@@ -314,6 +339,7 @@ impl Default for PingOptions {
             ttl: None,
             interface: None,
             family: Family::Any,
+            scope: None,
         }
     }
 }
@@ -356,7 +382,15 @@ impl Tally {
             .filter(|a| a.is_ipv4() == target.is_ipv4())
             .map(|a| format!(" from {a}"))
             .unwrap_or_default();
-        format!("PING {shown} ({target}){from}: {} data bytes\n", o.size)
+        let scope = o
+            .scope
+            .as_ref()
+            .map(|(_, d)| format!("%{d}"))
+            .unwrap_or_default();
+        format!(
+            "PING {shown} ({target}{scope}){from}: {} data bytes\n",
+            o.size
+        )
     }
 
     /// Counts a reply.

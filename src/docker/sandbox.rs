@@ -224,6 +224,8 @@ pub struct Neighbor {
     pub reachable: bool,
     /// When it was learned.
     pub learned: Instant,
+    /// Learned from an advertisement with the router flag (the host, for its IPv6 gateway).
+    pub router: bool,
 }
 
 /// Which endpoint a NIC of a world, or an interface, stands for, by its indices in the
@@ -468,8 +470,12 @@ impl Sandbox<'_> {
             u128::from(a) & m == u128::from(ip) & m
         };
         let up = || self.ifaces.iter().enumerate().filter(|(_, i)| i.up);
+        if ip.is_unicast_link_local() {
+            // fe80::/64 is on every IPv6 interface; without a scope the first one's route.
+            return up().find(|(_, i)| i.ipv6_enabled).map(|(k, _)| k);
+        }
         up().find(|(_, i)| i.ipv6.is_some_and(|(a, len)| prefix(a, len)))
-            .or_else(|| up().find(|(_, i)| i.gateway6.is_some() && !ip.is_unicast_link_local()))
+            .or_else(|| up().find(|(_, i)| i.gateway6.is_some()))
             .map(|(k, _)| k)
     }
 
@@ -478,10 +484,11 @@ impl Sandbox<'_> {
     pub fn next_hop6(&self, ip: Ipv6Addr) -> Option<(usize, Ipv6Addr)> {
         let k = self.route6(ip)?;
         let i = self.ifaces.get(k)?;
-        let on_link = i.ipv6.is_some_and(|(a, len)| {
-            let m = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
-            u128::from(a) & m == u128::from(ip) & m
-        });
+        let on_link = ip.is_unicast_link_local()
+            || i.ipv6.is_some_and(|(a, len)| {
+                let m = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+                u128::from(a) & m == u128::from(ip) & m
+            });
         let hop = if on_link { Some(ip) } else { i.gateway6 };
         Some((k, hop?))
     }
@@ -542,6 +549,12 @@ impl Sandbox<'_> {
             let Some(ep) = self.endpoint(i.at) else {
                 continue;
             };
+            let gateway6 = self
+                .daemon
+                .state
+                .networks
+                .get_index(i.at.network)
+                .and_then(|(_, n)| n.pool_v6()?.gateway);
             let v4 = ep.neighbors.iter().map(|(a, m, t)| (IpAddr::V4(*a), m, t));
             let v6 = ep.neighbors6.iter().map(|(a, m, t)| (IpAddr::V6(*a), m, t));
             for (ip, mac, at) in v4.chain(v6) {
@@ -553,6 +566,7 @@ impl Sandbox<'_> {
                         mac: *mac,
                         reachable: age <= Duration::from_secs(30),
                         learned: *at,
+                        router: ip.is_ipv6() && Some(ip) == gateway6,
                     });
                 }
             }
@@ -1111,6 +1125,12 @@ impl Sandbox<'_> {
             .ifaces
             .iter()
             .any(|i| i.name == dev && i.gateway.is_some() && i.up);
+        // addrconf_ifdown: a link going down loses its global IPv6 address and the routes
+        // through it; coming up brings back only the link-local one.
+        let had_ipv6 = self
+            .ifaces
+            .iter()
+            .any(|i| i.name == dev && i.ipv6.is_some() && i.up);
         let Some(c) = self.daemon.state.containers.get_mut(&self.cid) else {
             return;
         };
@@ -1122,10 +1142,16 @@ impl Sandbox<'_> {
             if had_default {
                 c.no_default_route = true;
             }
+            if had_ipv6 && !c.ipv6_flushed.iter().any(|d| d == dev) {
+                c.ipv6_flushed.push(dev.to_string());
+            }
         }
         for i in &mut self.ifaces {
             if i.name == dev {
                 i.up = up;
+                if !up {
+                    (i.ipv6, i.gateway6) = (None, None);
+                }
             }
         }
     }
@@ -1478,6 +1504,7 @@ impl Daemon {
                 .unwrap_or(out.len());
             let (index, peer_index) = link_index(cid, k);
             let up = !c.links_down.contains(&name);
+            let flushed = c.ipv6_flushed.contains(&name);
             let added = c
                 .addresses
                 .iter()
@@ -1501,13 +1528,13 @@ impl Daemon {
                 len,
                 ipv6_enabled: net.enable_ipv6,
                 ipv6: match ep.ipv6 {
-                    Some((IpAddr::V6(a), l)) if net.enable_ipv6 => Some((a, l)),
+                    Some((IpAddr::V6(a), l)) if net.enable_ipv6 && !flushed => Some((a, l)),
                     _ => None,
                 },
                 index,
                 peer_index,
                 gateway,
-                gateway6,
+                gateway6: gateway6.filter(|_| !flushed),
                 counters: ep.counters,
                 // The driver's option, `com.docker.network.driver.mtu`; an overlay's
                 // interfaces leave room for VXLAN.
@@ -1941,7 +1968,10 @@ impl Daemon {
                     ip,
                     len,
                     ipv6_enabled: net.enable_ipv6,
-                    ipv6: None,
+                    ipv6: match ep.ipv6 {
+                        Some((IpAddr::V6(a), l)) if net.enable_ipv6 => Some((a, l)),
+                        _ => None,
+                    },
                     index: 0,
                     peer_index: 0,
                     gateway: None,

@@ -170,7 +170,8 @@ pub fn respond(
                 return None;
             }
             if ip_repr.next_header == IpProtocol::Tcp {
-                return tcp_reset(me, eth.src_addr(), &ip_repr, ip.payload(), out);
+                let addrs = (ip_repr.src_addr.into(), ip_repr.dst_addr.into());
+                return tcp_reset(me, eth.src_addr(), addrs, ip.payload(), out);
             }
             if ip_repr.next_header != IpProtocol::Icmp {
                 return None;
@@ -225,10 +226,19 @@ fn respond6(
     let caps = ChecksumCapabilities::default();
     let ip = Ipv6Packet::new_checked(eth.payload()).ok()?;
     let ip_repr = Ipv6Repr::parse(&ip).ok()?;
+    let (src, dst) = (ip_repr.src_addr, ip_repr.dst_addr);
+    if ip_repr.next_header == IpProtocol::Tcp && v6.all.contains(&dst) && eth.dst_addr() == me {
+        return tcp_reset(
+            me,
+            eth.src_addr(),
+            (src.into(), dst.into()),
+            ip.payload(),
+            out,
+        );
+    }
     if ip_repr.next_header != IpProtocol::Icmpv6 {
         return None;
     }
-    let (src, dst) = (ip_repr.src_addr, ip_repr.dst_addr);
     let icmp = Icmpv6Packet::new_checked(ip.payload()).ok()?;
     let (reply, to, hop_limit) = match Icmpv6Repr::parse(&src, &dst, &icmp, &caps).ok()? {
         Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit { target_addr, .. })
@@ -331,15 +341,15 @@ pub fn neighbor_advert(mac: [u8; 6], ip: Ipv6Address, to_mac: [u8; 6], out: &mut
 
 /// The RST a closed port answers a TCP segment with (none to a RST): `seq` from the
 /// segment's ACK if it has one, else sequence 0 acknowledging all the segment occupied.
+/// `(src, dst)` are the segment's addresses, both IPv4 or both IPv6.
 fn tcp_reset(
     me: EthernetAddress,
     to: EthernetAddress,
-    ip: &Ipv4Repr,
+    (src, dst): (IpAddress, IpAddress),
     segment: &[u8],
     out: &mut [u8],
 ) -> Option<usize> {
     let caps = ChecksumCapabilities::default();
-    let (src, dst) = (IpAddress::Ipv4(ip.src_addr), IpAddress::Ipv4(ip.dst_addr));
     let tcp = TcpRepr::parse(&TcpPacket::new_checked(segment).ok()?, &src, &dst, &caps).ok()?;
     if tcp.control == TcpControl::Rst {
         return None;
@@ -362,25 +372,26 @@ fn tcp_reset(
         timestamp: None,
         payload: &[],
     };
-    let ip_reply = Ipv4Repr {
-        src_addr: ip.dst_addr,
-        dst_addr: ip.src_addr,
-        next_header: IpProtocol::Tcp,
-        payload_len: rst.buffer_len(),
-        hop_limit: DEFAULT_TTL,
+    let ip_reply =
+        smoltcp::wire::IpRepr::new(dst, src, IpProtocol::Tcp, rst.buffer_len(), DEFAULT_TTL);
+    let ethertype = match ip_reply {
+        smoltcp::wire::IpRepr::Ipv4(_) => EthernetProtocol::Ipv4,
+        smoltcp::wire::IpRepr::Ipv6(_) => EthernetProtocol::Ipv6,
     };
     let eth_repr = EthernetRepr {
         src_addr: me,
         dst_addr: to,
-        ethertype: EthernetProtocol::Ipv4,
+        ethertype,
     };
-    let len = eth_repr.buffer_len() + ip_reply.buffer_len() + rst.buffer_len();
+    // (An IpRepr's length counts its payload.)
+    let len = eth_repr.buffer_len() + ip_reply.buffer_len();
     let mut f = EthernetFrame::new_unchecked(out.get_mut(..len)?);
     eth_repr.emit(&mut f);
-    let mut ipp = Ipv4Packet::new_unchecked(f.payload_mut());
-    ip_reply.emit(&mut ipp, &caps);
+    let header = ip_reply.header_len();
+    let payload = f.payload_mut();
+    ip_reply.emit(&mut *payload, &caps);
     rst.emit(
-        &mut TcpPacket::new_unchecked(ipp.payload_mut()),
+        &mut TcpPacket::new_unchecked(payload.get_mut(header..)?),
         &dst,
         &src,
         &caps,
@@ -506,5 +517,84 @@ mod tests {
         // Not the host's address, or IPv6 off on the bridge: silence.
         assert!(answer(v6, &frame6(HOST, peer, peer, echo)).is_none());
         assert!(answer(Ipv6Host::default(), &frame6(HOST, peer, gw, echo)).is_none());
+    }
+}
+
+#[cfg(test)]
+mod rst_tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_port_of_the_host_resets_over_either_family() {
+        let caps = ChecksumCapabilities::default();
+        let me = [2, 0x42, 0x5a, 0x1e, 0, 1];
+        let peer = [2, 0x42, 10, 0, 9, 3];
+        let syn = |src: IpAddress, dst: IpAddress| {
+            let tcp = TcpRepr {
+                src_port: 40000,
+                dst_port: 80,
+                control: TcpControl::Syn,
+                seq_number: TcpSeqNumber(100),
+                ack_number: None,
+                window_len: 1000,
+                window_scale: None,
+                max_seg_size: None,
+                sack_permitted: false,
+                sack_ranges: [None; 3],
+                timestamp: None,
+                payload: &[],
+            };
+            let ip = smoltcp::wire::IpRepr::new(src, dst, IpProtocol::Tcp, tcp.buffer_len(), 64);
+            let ethertype = match ip {
+                smoltcp::wire::IpRepr::Ipv4(_) => EthernetProtocol::Ipv4,
+                smoltcp::wire::IpRepr::Ipv6(_) => EthernetProtocol::Ipv6,
+            };
+            let mut buf = vec![0; 14 + ip.buffer_len()];
+            let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+            EthernetRepr {
+                src_addr: EthernetAddress(peer),
+                dst_addr: EthernetAddress(me),
+                ethertype,
+            }
+            .emit(&mut f);
+            let h = ip.header_len();
+            let p = f.payload_mut();
+            ip.emit(&mut *p, &caps);
+            tcp.emit(
+                &mut TcpPacket::new_unchecked(&mut p[h..]),
+                &src,
+                &dst,
+                &caps,
+            );
+            buf
+        };
+        let gw4: Ipv4Address = "10.0.9.1".parse().unwrap();
+        let gw6: Ipv6Address = "fd00:9::1".parse().unwrap();
+        let v6 = Ipv6Host {
+            all: &[gw6],
+            own: Some(gw6),
+        };
+        let mut out = [0u8; 256];
+        let peer4: Ipv4Address = "10.0.9.3".parse().unwrap();
+        let f = syn(peer4.into(), gw4.into());
+        let len = respond(&[gw4], v6, me, &f, &mut out).expect("a reset over IPv4");
+        assert_eq!(len, 54);
+        let peer6: Ipv6Address = "fd00:9::3".parse().unwrap();
+        let f = syn(peer6.into(), gw6.into());
+        let len = respond(&[gw4], v6, me, &f, &mut out).expect("a reset over IPv6");
+        assert_eq!(len, 74);
+        let eth = EthernetFrame::new_checked(&out[..len]).unwrap();
+        let ip = Ipv6Packet::new_checked(eth.payload()).unwrap();
+        let tcp = TcpRepr::parse(
+            &TcpPacket::new_checked(ip.payload()).unwrap(),
+            &gw6.into(),
+            &peer6.into(),
+            &caps,
+        )
+        .unwrap();
+        assert_eq!(
+            (tcp.control, tcp.ack_number),
+            (TcpControl::Rst, Some(TcpSeqNumber(101)))
+        );
     }
 }

@@ -314,6 +314,12 @@ impl Parser {
     }
 
     fn value(&mut self, proto: Option<Proto>, kind: Kind, v: &str) -> Result<Test, Error> {
+        let address = v.split_once('/').map_or(v, |(a, _)| a);
+        if matches!(kind, Kind::Host | Kind::Net) && address.parse::<std::net::Ipv6Addr>().is_ok() {
+            return Err(format!(
+                "vnet: IPv6 addresses in filters are not simulated ('{v}')"
+            ));
+        }
         match kind {
             Kind::Host if proto == Some(Proto::Ether) => mac(v)
                 .map(Test::Mac)

@@ -712,6 +712,15 @@ impl Tcpdump {
         match next {
             58 => format!("{a} > {b}: {}", self.icmp6(sb, body)),
             6 => self.tcp(sb, src.into(), dst.into(), body),
+            17 => match (be16(body, 0), be16(body, 2), be16(body, 4)) {
+                (Some(sp), Some(dp), Some(len)) => format!(
+                    "{a}.{} > {b}.{}: UDP, length {}",
+                    self.port(sp, false),
+                    self.port(dp, false),
+                    len.saturating_sub(8)
+                ),
+                _ => format!("{a} > {b}: [|udp]"),
+            },
             n => format!("{a} > {b}: ip-proto-{n} {len}"),
         }
     }
@@ -727,7 +736,37 @@ impl Tcpdump {
             .and_then(|o| <[u8; 16]>::try_from(o).ok())
             .map(Ipv6Addr::from);
         let what = match typ {
-            1 => "destination unreachable".to_string(),
+            1 => {
+                // The code, and for a port the quoted packet's destination and port.
+                let code = p.get(1).copied().unwrap_or(0);
+                let name = match code {
+                    0 => "unreachable route",
+                    1 => "unreachable prohibited",
+                    2 => "beyond scope",
+                    3 => "unreachable address",
+                    4 => "unreachable port",
+                    _ => "unknown unreach code",
+                };
+                let quoted = p.get(8..).unwrap_or_default();
+                let qdst = quoted
+                    .get(24..40)
+                    .and_then(|o| <[u8; 16]>::try_from(o).ok())
+                    .map(Ipv6Addr::from);
+                let (qnext, qport) = (quoted.get(6).copied(), be16(quoted, 42));
+                match (code, qdst, qnext, qport) {
+                    (4, Some(d), Some(n @ (6 | 17)), Some(port)) => {
+                        let (proto, tcp) = if n == 6 {
+                            ("tcp", true)
+                        } else {
+                            ("udp", false)
+                        };
+                        let d = self.host(sb, d);
+                        let port = self.port(port, tcp);
+                        format!("destination unreachable, {name}, {d} {proto} port {port}")
+                    }
+                    _ => format!("destination unreachable, {name}"),
+                }
+            }
             2 => "packet too big".to_string(),
             3 => "time exceeded in-transit".to_string(),
             4 => "parameter problem".to_string(),

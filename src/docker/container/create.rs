@@ -184,6 +184,7 @@ impl Daemon {
             main_user: None,
             layer: Default::default(),
             links_down: Vec::new(),
+            ipv6_flushed: Vec::new(),
         };
         self.state.names.insert(c.name.clone(), id.clone());
         self.state.containers.insert(id.clone(), c);

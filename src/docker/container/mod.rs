@@ -310,6 +310,10 @@ pub struct Container {
     /// Its interfaces `ip link set DEV down` took down (until the next start).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links_down: Vec<String>,
+    /// Its interfaces that lost their global IPv6 address, and the IPv6 routes through it,
+    /// when a link went down (the kernel's `keep_addr_on_down=0`; until the next start).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_flushed: Vec<String>,
     /// Servers started in it (`docker exec -d nc -l`, `httpd`), listening until it stops.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<Process>,
@@ -631,6 +635,7 @@ impl Container {
             k.ended.get_or_insert(CaptureEnd::Killed);
         }
         self.links_down.clear();
+        self.ipv6_flushed.clear();
         self.ip_forward_set = None;
         self.no_default_route = false;
     }

@@ -375,6 +375,7 @@ impl Daemon {
             c.addresses.retain(|a| a.dev != dev);
             c.routes.retain(|r| r.dev != dev);
             c.links_down.retain(|d| *d != dev);
+            c.ipv6_flushed.retain(|d| *d != dev);
         }
         Ok(())
     }

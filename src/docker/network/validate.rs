@@ -151,10 +151,17 @@ pub fn validate_endpoint_settings(
         .iter()
         .filter(|a| matches!(a.parse::<IpAddr>(), Ok(IpAddr::V4(_))))
         .count();
-    if v4_link_local > crate::docker::container::MAX_ADDED_ADDRESSES {
+    // The interface's stack holds eight addresses; on an IPv6 network its global and
+    // link-local IPv6 addresses take two.
+    let room = crate::docker::container::MAX_ADDED_ADDRESSES
+        - if net.is_some_and(|n| n.enable_ipv6) {
+            2
+        } else {
+            0
+        };
+    if v4_link_local > room {
         errs.push(format!(
-            "an interface holds at most {} IPv4 link-local addresses in vnet",
-            crate::docker::container::MAX_ADDED_ADDRESSES
+            "an interface holds at most {room} IPv4 link-local addresses in vnet"
         ));
     }
     if let Some(net) = net {
