@@ -151,8 +151,83 @@ pub fn reverse_host(sb: &mut Sandbox, world: &mut World, ip: IpAddr) -> Option<S
         .map(|n| n.trim_end_matches('.').to_string())
 }
 
-/// busybox `nslookup NAME [SERVER]`: A then AAAA (PTR for an address).
-pub fn run(sb: &mut Sandbox, name: &str, server: Option<&str>, opts: &ExecOptions) -> ExecResult {
+/// busybox's usage text for nslookup (FEATURE_NSLOOKUP_BIG).
+const USAGE: &str = "BusyBox v1.36.1 multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n\nQuery DNS about HOST\n\nQUERY_TYPE: soa,ns,a,aaaa,cname,mx,txt,ptr,srv,any\n";
+
+/// The query types `-type=` takes, in the order nslookup.c asks them (`qtypes`).
+const QTYPES: [(&str, RecordType); 10] = [
+    ("SOA", RecordType::SOA),
+    ("NS", RecordType::NS),
+    ("A", RecordType::A),
+    ("AAAA", RecordType::AAAA),
+    ("CNAME", RecordType::CNAME),
+    ("MX", RecordType::MX),
+    ("TXT", RecordType::TXT),
+    ("SRV", RecordType::SRV),
+    ("PTR", RecordType::PTR),
+    ("ANY", RecordType::ANY),
+];
+
+/// `nslookup [-type=T]... [-port=N] [-retry=N] [-timeout=N] HOST [SERVER]`, options read as
+/// nslookup.c reads them (each `-NAME[=VALUE]`, exact names); `None` for what vnet does not
+/// simulate (`-debug`, another port).
+pub fn main(sb: &mut Sandbox, args: &[&str], opts: &ExecOptions) -> Option<ExecResult> {
+    let mut types = [false; QTYPES.len()];
+    let mut rest = args;
+    while let Some((first, tail)) = rest.split_first() {
+        let Some(opt) = first.strip_prefix('-') else {
+            break;
+        };
+        rest = tail;
+        let (name, value) = opt.split_once('=').unwrap_or((opt, ""));
+        match name {
+            "type" | "querytype" => {
+                let Some(k) = QTYPES
+                    .iter()
+                    .position(|(n, _)| n.eq_ignore_ascii_case(value))
+                else {
+                    let e = format!("nslookup: invalid query type \"{value}\"\n");
+                    return Some(ExecResult::err(e, 1));
+                };
+                if let Some(t) = types.get_mut(k) {
+                    *t = true;
+                }
+            }
+            "port" if value == "53" => {}
+            "retry" | "t" | "timeout" => {
+                // xatou_range: a number in range; the embedded resolver always answers.
+                if value.parse::<u32>().map_or(true, |n| n == 0) {
+                    let e = format!("nslookup: invalid number '{value}'\n");
+                    return Some(ExecResult::err(e, 1));
+                }
+            }
+            "debug" | "port" => return None,
+            _ => return Some(ExecResult::err(USAGE.into(), 1)),
+        }
+    }
+    let asked: Vec<RecordType> = QTYPES
+        .iter()
+        .zip(types)
+        .filter(|(_, on)| *on)
+        .map(|((_, t), _)| *t)
+        .collect();
+    let types = (!asked.is_empty()).then_some(asked.as_slice());
+    match rest {
+        [name] => Some(run(sb, name, None, types, opts)),
+        [name, server] => Some(run(sb, name, Some(server), types, opts)),
+        _ => Some(ExecResult::err(USAGE.into(), 1)),
+    }
+}
+
+/// busybox `nslookup NAME [SERVER]`: A then AAAA (PTR for an address), or the `-type=`
+/// ones asked for, with the name as given.
+pub fn run(
+    sb: &mut Sandbox,
+    name: &str,
+    server: Option<&str>,
+    types: Option<&[RecordType]>,
+    opts: &ExecOptions,
+) -> ExecResult {
     let embedded = sb.uses_embedded_dns();
     // The first `nameserver` of /etc/resolv.conf (nslookup.c `parse_resolvconf`).
     let conf = sb.file("/etc/resolv.conf").unwrap_or_default();
@@ -165,11 +240,12 @@ pub fn run(sb: &mut Sandbox, name: &str, server: Option<&str>, opts: &ExecOption
     let server = server.unwrap_or(&default_server);
     let mut world = sb.bare_world(opts.trace, opts.capture);
     let mut out = format!("Server:\t\t{server}\nAddress:\t{server}:53\n\n");
-    let ptr = name.parse::<IpAddr>().ok();
-    let kinds: &[RecordType] = if ptr.is_some() {
-        &[RecordType::PTR]
-    } else {
-        &[RecordType::A, RecordType::AAAA]
+    // make_ptr only without -type.
+    let ptr = name.parse::<IpAddr>().ok().filter(|_| types.is_none());
+    let kinds: &[RecordType] = match (types, ptr) {
+        (Some(t), _) => t,
+        (None, Some(_)) => &[RecordType::PTR],
+        (None, None) => &[RecordType::A, RecordType::AAAA],
     };
     let qname = match ptr {
         Some(IpAddr::V4(a)) => dns::reverse_name(a),
