@@ -9,8 +9,10 @@ use crate::wire::vxlan;
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
     ArpOperation, ArpPacket, ArpRepr, EthernetFrame, EthernetProtocol, Icmpv4Packet, Icmpv4Repr,
-    IpProtocol, Ipv4Address, Ipv4Packet, Ipv4Repr, TcpPacket, UdpPacket,
+    Icmpv6Packet, Icmpv6Repr, IpProtocol, Ipv4Packet, Ipv4Repr, Ipv6Packet, Ipv6Repr, NdiscRepr,
+    TcpPacket, UdpPacket,
 };
+use std::net::IpAddr;
 
 /// `02:42:ac:19:03:03`, as tcpdump writes MACs.
 pub fn colon_mac(m: &[u8; 6]) -> String {
@@ -91,19 +93,71 @@ pub fn summary(frame: &[u8]) -> String {
                     Err(_) => format!("IP {src} > {dst}: UDP, malformed"),
                 },
                 IpProtocol::Tcp => match TcpPacket::new_checked(ip.payload()) {
-                    Ok(t) => tcp(src, dst, &t),
+                    Ok(t) => tcp(src.into(), dst.into(), &t),
                     Err(_) => format!("IP {src} > {dst}: TCP, malformed"),
                 },
                 p => format!("IP {src} > {dst}: {p}, length {}", repr.payload_len),
             }
         }
+        EthernetProtocol::Ipv6 => summary6(eth.payload()),
         other => format!("ethertype {other}, length {}", frame.len()),
     }
 }
 
+/// An IPv6 packet's line: ICMPv6 echo and neighbour discovery as tcpdump words them, TCP
+/// and UDP as over IPv4.
+fn summary6(packet: &[u8]) -> String {
+    let Ok(ip) = Ipv6Packet::new_checked(packet) else {
+        return "IP6, malformed".to_string();
+    };
+    let Ok(repr) = Ipv6Repr::parse(&ip) else {
+        return "IP6, malformed".to_string();
+    };
+    let (src, dst) = (repr.src_addr, repr.dst_addr);
+    let len = repr.payload_len;
+    match repr.next_header {
+        IpProtocol::Icmpv6 => {
+            let caps = ChecksumCapabilities::ignored();
+            let parsed = Icmpv6Packet::new_checked(ip.payload())
+                .and_then(|p| Icmpv6Repr::parse(&src, &dst, &p, &caps));
+            let what = match parsed {
+                Ok(Icmpv6Repr::EchoRequest { ident, seq_no, .. }) => {
+                    format!("echo request, id {ident}, seq {seq_no}")
+                }
+                Ok(Icmpv6Repr::EchoReply { ident, seq_no, .. }) => {
+                    format!("echo reply, id {ident}, seq {seq_no}")
+                }
+                Ok(Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit { target_addr, .. })) => {
+                    format!("neighbor solicitation, who has {target_addr}")
+                }
+                Ok(Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert { target_addr, .. })) => {
+                    format!("neighbor advertisement, tgt is {target_addr}")
+                }
+                Ok(Icmpv6Repr::DstUnreachable { .. }) => "destination unreachable".to_string(),
+                _ => "type unknown".to_string(),
+            };
+            format!("IP6 {src} > {dst}: ICMP6, {what}, length {len}")
+        }
+        IpProtocol::Udp => match UdpPacket::new_checked(ip.payload()) {
+            Ok(u) => format!(
+                "IP6 {src}.{} > {dst}.{}: UDP, length {}",
+                u.src_port(),
+                u.dst_port(),
+                u.len().saturating_sub(8)
+            ),
+            Err(_) => format!("IP6 {src} > {dst}: UDP, malformed"),
+        },
+        IpProtocol::Tcp => match TcpPacket::new_checked(ip.payload()) {
+            Ok(t) => tcp(src.into(), dst.into(), &t),
+            Err(_) => format!("IP6 {src} > {dst}: TCP, malformed"),
+        },
+        p => format!("IP6 {src} > {dst}: {p}, length {len}"),
+    }
+}
+
 /// A TCP segment as `tcpdump -S` prints it (absolute sequence numbers, without options):
-/// `IP A.port > B.port: Flags [S.], seq 1, ack 2, win 64240, length 0`.
-fn tcp(src: Ipv4Address, dst: Ipv4Address, t: &TcpPacket<&[u8]>) -> String {
+/// `IP A.port > B.port: Flags [S.], seq 1, ack 2, win 64240, length 0` (`IP6` over IPv6).
+fn tcp(src: IpAddr, dst: IpAddr, t: &TcpPacket<&[u8]>) -> String {
     let mut flags = String::new();
     for (on, c) in [
         (t.fin(), 'F'),
@@ -119,8 +173,9 @@ fn tcp(src: Ipv4Address, dst: Ipv4Address, t: &TcpPacket<&[u8]>) -> String {
     }
     let len = t.payload().len();
     let seq = t.seq_number().0 as u32;
+    let ip = if src.is_ipv6() { "IP6" } else { "IP" };
     let mut s = format!(
-        "IP {src}.{} > {dst}.{}: Flags [{flags}], seq {seq}",
+        "{ip} {src}.{} > {dst}.{}: Flags [{flags}], seq {seq}",
         t.src_port(),
         t.dst_port()
     );
@@ -214,7 +269,7 @@ fn icmp_error(icmp: &[u8]) -> Option<String> {
     let (&typ, &code) = (icmp.first()?, icmp.get(1)?);
     let quoted = icmp.get(8..)?;
     let hlen = usize::from(quoted.first()? & 0x0f) * 4;
-    let dst = Ipv4Address::from_octets(quoted.get(16..20)?.try_into().ok()?);
+    let dst = smoltcp::wire::Ipv4Address::from_octets(quoted.get(16..20)?.try_into().ok()?);
     let proto = *quoted.get(9)?;
     Some(match (typ, code) {
         (11, 0) => "ICMP time exceeded in-transit".to_string(),
@@ -246,6 +301,18 @@ fn icmp_error(icmp: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_lines_as_tcpdump_words_them() {
+        let ip: smoltcp::wire::Ipv6Address = "fd00:9::3".parse().unwrap();
+        let mut na = [0u8; 86];
+        crate::engine::host::neighbor_advert([2, 0x42, 10, 0, 9, 3], ip, [2; 6], &mut na);
+        assert_eq!(
+            summary(&na),
+            "IP6 fd00:9::3 > ff02::1: ICMP6, neighbor advertisement, tgt is fd00:9::3, length 32"
+        );
+        assert_eq!(summary(&na[..60]), "IP6, malformed");
+    }
 
     #[test]
     fn pcapng_layout() {
