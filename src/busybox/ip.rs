@@ -320,8 +320,7 @@ fn route6(sb: &Sandbox) -> String {
     let mut prefixes: Vec<(u128, u8, &str)> = Vec::new();
     for i in &ifaces {
         if let Some((a, len)) = i.ipv6 {
-            let m = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
-            prefixes.push((u128::from(a) & m, len, &i.name));
+            prefixes.push((u128::from(a) & crate::wire::netmask6(len), len, &i.name));
         }
         prefixes.push((0xfe80 << 112, 64, &i.name));
     }

@@ -97,14 +97,7 @@ fn run_applet(sb: &mut Sandbox, applet: &str, args: &[&str], opts: &ExecOptions)
         let r = after_header(format!("{applet}: permission denied (are you root?)\n"));
         return finish(sb, &world, r);
     }
-    let own = match target {
-        IpAddr::V4(t) => sb.ifaces().iter().any(|i| i.holds(t)),
-        IpAddr::V6(t) => sb
-            .ifaces()
-            .iter()
-            .any(|i| i.ipv6.is_some_and(|(a, _)| a == t) || i.link_local() == Some(t)),
-    };
-    if target.is_loopback() || own {
+    if super::socket::is_own_ip(sb, target) {
         let code = ping_local(sb, &mut world, target, &host, &o, &mut out, paced);
         return finish(sb, &world, out.result(code));
     }
@@ -155,26 +148,16 @@ fn route_to(sb: &Sandbox, target: IpAddr, dev: Option<usize>) -> Option<usize> {
             .any(|r| r.dev == k && r.contains(t))
             .then_some(k),
         (IpAddr::V6(t), None) => sb.route6(t),
-        (IpAddr::V6(t), Some(k)) => sb.ifaces().get(k).and_then(|i| {
-            let on_link = i.ipv6.is_some_and(|(a, len)| same_prefix(a, t, len))
-                || (t.is_unicast_link_local() && i.ipv6_enabled);
-            (i.up && (on_link || i.gateway6.is_some())).then_some(k)
-        }),
+        (IpAddr::V6(t), Some(k)) => sb
+            .ifaces()
+            .get(k)
+            .and_then(|i| (i.up && (i.on_link6(t) || i.gateway6.is_some())).then_some(k)),
     }
-}
-
-/// Whether `a` and `b` share their first `len` bits.
-fn same_prefix(a: Ipv6Addr, b: Ipv6Addr, len: u8) -> bool {
-    let m = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
-    u128::from(a) & m == u128::from(b) & m
 }
 
 /// Whether `ip` is one of the container's addresses.
 fn holds(sb: &Sandbox, ip: IpAddr) -> bool {
-    sb.ifaces().iter().any(|i| match ip {
-        IpAddr::V4(a) => i.holds(a),
-        IpAddr::V6(a) => i.ipv6.is_some_and(|(x, _)| x == a) || i.link_local() == Some(a),
-    })
+    sb.ifaces().iter().any(|i| i.holds_ip(ip))
 }
 
 /// busybox ping's options: `-c N -w N -W N -i SECS -s N -q -f -4 -6`, combined or apart.

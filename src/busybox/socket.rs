@@ -10,7 +10,7 @@ use crate::engine::tcp::Connect;
 use crate::engine::{NicId, World};
 use crate::time::{Duration, Instant};
 use smoltcp::iface::SocketHandle;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 /// How long Linux tries a SYN before `connect()` fails (`tcp_syn_retries` = 6: 1 + 2 + 4 +
 /// 8 + 16 + 32 + 64 seconds).
@@ -86,19 +86,7 @@ fn is_own(sb: &Sandbox, ip: Ipv4Addr) -> bool {
 
 /// Whether `ip` is one of the container's own addresses (or a loopback one).
 pub fn is_own_ip(sb: &Sandbox, ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => is_own(sb, a),
-        IpAddr::V6(a) => is_own6(sb, a),
-    }
-}
-
-/// Whether IPv6 address `ip` is the container's own (`::1`, an interface's).
-fn is_own6(sb: &Sandbox, ip: Ipv6Addr) -> bool {
-    ip.is_loopback()
-        || sb
-            .ifaces()
-            .iter()
-            .any(|i| i.ipv6.is_some_and(|(a, _)| a == ip) || i.link_local() == Some(ip))
+    ip.is_loopback() || sb.ifaces().iter().any(|i| i.holds_ip(ip))
 }
 
 /// The stack on the container's `lo` that carries its traffic to its own address `ip`,
@@ -143,7 +131,7 @@ pub fn connect(
             (nic, hop.into(), ip.into(), port)
         }
         // The route `ip -6 route` shows, then the same handshake after neighbour discovery.
-        IpAddr::V6(ip) if is_own6(sb, ip) => return Err(ConnectError::NotSimulated),
+        IpAddr::V6(ip) if is_own_ip(sb, ip.into()) => return Err(ConnectError::NotSimulated),
         IpAddr::V6(ip) => match sb
             .next_hop6(ip)
             .and_then(|(k, hop)| Some((sb.nic(k)?, hop)))

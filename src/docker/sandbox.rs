@@ -159,6 +159,24 @@ impl Iface {
             .then(|| crate::engine::host::link_local(self.mac))
     }
 
+    /// Whether IPv6 address `ip` is on its link: in its IPv6 prefix, or link-local where
+    /// IPv6 is on.
+    pub fn on_link6(&self, ip: Ipv6Addr) -> bool {
+        let m = crate::wire::netmask6;
+        (ip.is_unicast_link_local() && self.ipv6_enabled)
+            || self
+                .ipv6
+                .is_some_and(|(a, len)| u128::from(a) & m(len) == u128::from(ip) & m(len))
+    }
+
+    /// Whether `ip` is one of its addresses (IPv4, its global IPv6 or its link-local one).
+    pub fn holds_ip(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(a) => self.holds(a),
+            IpAddr::V6(a) => self.ipv6.is_some_and(|(x, _)| x == a) || self.link_local() == Some(a),
+        }
+    }
+
     /// Whether `ip` is on its subnet, or on one of an added address.
     pub fn on_link(&self, ip: Ipv4Addr) -> bool {
         self.all()
@@ -465,16 +483,12 @@ impl Sandbox<'_> {
     /// whose IPv6 prefix holds it, else the one with the IPv6 default route. (A link-local
     /// address needs a scope: `None`.)
     pub fn route6(&self, ip: Ipv6Addr) -> Option<usize> {
-        let prefix = |a: Ipv6Addr, len: u8| {
-            let m = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
-            u128::from(a) & m == u128::from(ip) & m
-        };
         let up = || self.ifaces.iter().enumerate().filter(|(_, i)| i.up);
         if ip.is_unicast_link_local() {
             // fe80::/64 is on every IPv6 interface; without a scope the first one's route.
             return up().find(|(_, i)| i.ipv6_enabled).map(|(k, _)| k);
         }
-        up().find(|(_, i)| i.ipv6.is_some_and(|(a, len)| prefix(a, len)))
+        up().find(|(_, i)| i.ipv6.is_some() && i.on_link6(ip))
             .or_else(|| up().find(|(_, i)| i.gateway6.is_some()))
             .map(|(k, _)| k)
     }
@@ -484,12 +498,7 @@ impl Sandbox<'_> {
     pub fn next_hop6(&self, ip: Ipv6Addr) -> Option<(usize, Ipv6Addr)> {
         let k = self.route6(ip)?;
         let i = self.ifaces.get(k)?;
-        let on_link = ip.is_unicast_link_local()
-            || i.ipv6.is_some_and(|(a, len)| {
-                let m = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
-                u128::from(a) & m == u128::from(ip) & m
-            });
-        let hop = if on_link { Some(ip) } else { i.gateway6 };
+        let hop = if i.on_link6(ip) { Some(ip) } else { i.gateway6 };
         Some((k, hop?))
     }
 

@@ -14,8 +14,23 @@ pub fn netmask(len: u8) -> u32 {
         .unwrap_or(0)
 }
 
+/// The netmask of an IPv6 prefix length (`/64` → the upper 64 bits set); lengths past 128
+/// count as 128.
+pub fn netmask6(len: u8) -> u128 {
+    u128::MAX
+        .checked_shl(128 - u32::from(len.min(128)))
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn netmasks6() {
+        assert_eq!(super::netmask6(0), 0);
+        assert_eq!(super::netmask6(64), u128::MAX << 64);
+        assert_eq!(super::netmask6(200), u128::MAX);
+    }
+
     #[test]
     fn netmasks() {
         assert_eq!(super::netmask(0), 0);

@@ -708,10 +708,12 @@ impl Tcpdump {
             return "[|ip6]".into();
         };
         let body = p.get(40..(40 + len).min(p.len())).unwrap_or_default();
+        if next == 6 {
+            return self.tcp(sb, src.into(), dst.into(), body);
+        }
         let (a, b) = (self.host(sb, src), self.host(sb, dst));
         match next {
             58 => format!("{a} > {b}: {}", self.icmp6(sb, body)),
-            6 => self.tcp(sb, src.into(), dst.into(), body),
             17 => match (be16(body, 0), be16(body, 2), be16(body, 4)) {
                 (Some(sp), Some(dp), Some(len)) => format!(
                     "{a}.{} > {b}.{}: UDP, length {}",
