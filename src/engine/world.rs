@@ -75,9 +75,12 @@ pub(super) enum Peer {
 }
 
 impl Peer {
-    fn end(p: Option<Peer>) -> End {
+    /// What the port attaches, as the rules see it: `host_nic` tells the NICs of the host's
+    /// own namespace (`vnet host exec`), which are the bridge's node, not a container.
+    fn end(p: Option<Peer>, host_nic: impl Fn(NicId) -> bool) -> End {
         match p {
             Some(Peer::Host) => End::Node,
+            Some(Peer::Nic(n)) if host_nic(n) => End::Node,
             Some(Peer::Nic(_)) => End::Container,
             Some(Peer::Vtep(_)) => End::Vtep,
             Some(Peer::Underlay(h)) => End::Host(h),
@@ -613,9 +616,16 @@ impl World {
         let extra = if br.rules.is_empty() {
             Duration::ZERO
         } else {
+            let (nics, routers) = (&self.nics, &self.routers);
+            let host_nic = |n: NicId| {
+                nics.get(n.index())
+                    .and_then(|node| node.router)
+                    .and_then(|r| routers.get(r))
+                    .is_some_and(|r| r.host)
+            };
             let hop = Hop {
-                from: Peer::end(br.peers[ingress.index()]),
-                to: Peer::end(br.peers[p.index()]),
+                from: Peer::end(br.peers[ingress.index()], host_nic),
+                to: Peer::end(br.peers[p.index()], host_nic),
             };
             let arena = self.arena.borrow();
             let ruling = br.rules.evaluate(&hop, &mut self.rng, arena.get(frame));
