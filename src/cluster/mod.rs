@@ -311,23 +311,24 @@ impl Cluster {
             opts.insert(k.to_string(), v.to_string());
         }
         let taken: Vec<Ipv4Addr> = self.hosts.values().map(|h| h.address).collect();
-        let address = match &cfg.cluster_advertise {
+        // The host's eth0 on the underlay: the first free address, unless the advertised
+        // one is an address of its own.
+        let free = (1..=254u8)
+            .map(|k| Ipv4Addr::new(UNDERLAY[0], UNDERLAY[1], UNDERLAY[2], k))
+            .find(|ip| !taken.contains(ip));
+        let (address, advertise) = match &cfg.cluster_advertise {
             Some(a) => {
-                let ip = a.rsplit_once(':').map_or(a.as_str(), |(ip, _)| ip);
-                let Ok(ip) = ip.parse::<Ipv4Addr>() else {
-                    return err(format!(
-                        "invalid --cluster-advertise {a:?}: give IP:PORT (an IPv4 address)"
-                    ));
-                };
+                let (ip, advertise) = parse_advertise(a, free)
+                    .map_err(|e| HostError(format!("discovery advertise parsing failed: {e}")))?;
                 if taken.contains(&ip) {
                     return err(format!("address {ip} is already another host's"));
                 }
-                ip
+                (ip, Some(advertise))
             }
-            None => (1..=254u8)
-                .map(|k| Ipv4Addr::new(UNDERLAY[0], UNDERLAY[1], UNDERLAY[2], k))
-                .find(|ip| !taken.contains(ip))
-                .ok_or_else(|| HostError("no free underlay address".into()))?,
+            None => (
+                free.ok_or_else(|| HostError("no free underlay address".into()))?,
+                None,
+            ),
         };
         self.hosts_created += 1;
         let seed = crate::rng::below(
@@ -346,8 +347,7 @@ impl Cluster {
             }
         }
         if let Some(url) = &cfg.cluster_store {
-            let advertise = cfg
-                .cluster_advertise
+            let advertise = advertise
                 .clone()
                 .unwrap_or_else(|| format!("{address}:2376"));
             self.stores
@@ -361,7 +361,7 @@ impl Cluster {
                 name: name.to_string(),
                 cluster_store: cfg.cluster_store.clone(),
                 cluster_store_opts: opts,
-                cluster_advertise: cfg.cluster_advertise.clone(),
+                cluster_advertise: advertise,
                 address,
                 engine,
             },
@@ -439,6 +439,59 @@ impl Cluster {
     pub fn connected(&self, a: &str, b: &str) -> bool {
         a == b || !self.partitions.contains(&pair(a, b))
     }
+}
+
+/// `--cluster-advertise`'s value, `IP:PORT` or `IFACE:PORT`, as the daemon reads it (moby
+/// 20.10 `pkg/discovery` `ParseAdvertise`, Go's `net.SplitHostPort`): the underlay address
+/// and the advertised `IP:PORT`. A simulated host's interfaces are `lo` and `eth0`, which
+/// holds `eth0` (its underlay address; `None` when none is free).
+fn parse_advertise(a: &str, eth0: Option<Ipv4Addr>) -> Result<(Ipv4Addr, String), String> {
+    let invalid = |why: String| format!("invalid --cluster-advertise configuration: {a}: {why}");
+    let (host, port) = match a.strip_prefix('[') {
+        Some(rest) => {
+            let Some((host, after)) = rest.split_once(']') else {
+                return Err(invalid(format!("address {a}: missing ']' in address")));
+            };
+            match after.strip_prefix(':') {
+                Some(port) if !port.contains(':') => (host, port),
+                _ if after.is_empty() => {
+                    return Err(invalid(format!("address {a}: missing port in address")));
+                }
+                _ => return Err(invalid(format!("address {a}: too many colons in address"))),
+            }
+        }
+        None => match a.rsplit_once(':') {
+            None => return Err(invalid(format!("address {a}: missing port in address"))),
+            Some((host, _)) if host.contains(':') => {
+                return Err(invalid(format!("address {a}: too many colons in address")));
+            }
+            Some(hp) => hp,
+        },
+    };
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return match ip {
+            std::net::IpAddr::V4(v4) => Ok((v4, a.to_string())),
+            std::net::IpAddr::V6(_) => Err(format!(
+                "an IPv6 advertise address ({a}) is not simulated: the underlay is IPv4"
+            )),
+        };
+    }
+    let ip = match host {
+        "eth0" => eth0,
+        "lo" => None,
+        _ => {
+            return Err(format!(
+                "invalid cluster advertise IP address or interface name ({a}) : route ip+net: no such network interface"
+            ));
+        }
+    };
+    // Loopback addresses do not count.
+    let Some(ip) = ip else {
+        return Err(format!(
+            "could not find a valid ip-address in interface {a}"
+        ));
+    };
+    Ok((ip, format!("{ip}:{port}")))
 }
 
 fn pair(a: &str, b: &str) -> (String, String) {
@@ -606,6 +659,38 @@ mod tests {
             d.container_start(&id).map_err(|e| e.to_string())
         })
         .unwrap()
+    }
+
+    #[test]
+    fn advertise_takes_ip_port_or_interface_port() {
+        let eth0 = Some(Ipv4Addr::new(198, 18, 0, 2));
+        let ok = |a| parse_advertise(a, eth0);
+        assert_eq!(
+            ok("10.0.0.7:2376"),
+            Ok((Ipv4Addr::new(10, 0, 0, 7), "10.0.0.7:2376".into()))
+        );
+        assert_eq!(
+            ok("eth0:2376"),
+            Ok((Ipv4Addr::new(198, 18, 0, 2), "198.18.0.2:2376".into()))
+        );
+        assert_eq!(
+            ok("10.0.0.7").unwrap_err(),
+            "invalid --cluster-advertise configuration: 10.0.0.7: address 10.0.0.7: missing port in address"
+        );
+        assert_eq!(
+            ok("eth1:2376").unwrap_err(),
+            "invalid cluster advertise IP address or interface name (eth1:2376) : route ip+net: no such network interface"
+        );
+        assert_eq!(
+            ok("lo:2376").unwrap_err(),
+            "could not find a valid ip-address in interface lo:2376"
+        );
+        assert!(
+            ok("a:b:c")
+                .unwrap_err()
+                .ends_with("too many colons in address")
+        );
+        assert!(ok("[::1]:2376").unwrap_err().contains("not simulated"));
     }
 
     #[test]
