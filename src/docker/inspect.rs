@@ -23,6 +23,12 @@ fn string_list_or_null(v: &[String]) -> Value {
 }
 
 impl Daemon {
+    /// The ID of the network namespace `c` got when it started at `started` (libnetwork's
+    /// sandbox ID, random in Docker, drawn here).
+    pub fn sandbox_id(&self, c: &Container, started: crate::time::Instant) -> String {
+        crate::rng::hex_id(self.state.seed, &format!("sandbox/{}/{}", c.id, started.0))
+    }
+
     /// `GET /networks/{id}`.
     pub fn network_inspect(&self, net: &Network) -> Value {
         let config = match &net.ipam.config {
@@ -58,11 +64,11 @@ impl Daemon {
                 let (key, name) = match self.state.containers.get(&ep.container_id) {
                     Some(c)
                         if net.is_local(ep, &self.host.name)
-                            && c.networks
-                                .values()
+                            && c.endpoints()
                                 .any(|s| s.endpoint_id.as_ref() == Some(&ep.id)) =>
                     {
-                        (c.id.clone(), c.name.clone())
+                        let name = if ep.anonymous { &ep.name } else { &c.name };
+                        (c.id.clone(), name.clone())
                     }
                     _ => (format!("ep-{}", ep.id), ep.name.clone()),
                 };
@@ -128,16 +134,21 @@ impl Daemon {
                 .get(&s.network_id)
                 .and_then(|n| n.endpoints.get(id).map(|ep| (n, ep)))
         });
+        // Only the bridge driver gives its endpoints a gateway (the overlay driver's join
+        // sets none: libnetwork's `docker_gwbridge` endpoint routes for them).
+        let ep = ep.map(|(n, ep)| (n, ep, n.driver == super::network::Driver::Bridge));
         let (mac, gw, ip, len, gw6, ip6, len6) = match ep {
-            Some((n, ep)) => (
+            Some((n, ep, routed)) => (
                 ep.mac.map(|m| m.to_string()).unwrap_or_default(),
                 ep.ipv4
                     .and(n.pool_v4().and_then(|p| p.gateway))
+                    .filter(|_| routed)
                     .map_or(String::new(), |g| g.to_string()),
                 ep.ipv4.map_or(String::new(), |(a, _)| a.to_string()),
                 ep.ipv4.map_or(0, |(_, l)| l),
                 ep.ipv6
                     .and(n.pool_v6().and_then(|p| p.gateway))
+                    .filter(|_| routed)
                     .map_or(String::new(), |g| g.to_string()),
                 ep.ipv6.map_or(String::new(), |(a, _)| a.to_string()),
                 ep.ipv6.map_or(0, |(_, l)| l),
@@ -229,13 +240,9 @@ impl Daemon {
                 |v| v[k].clone(),
             )
         };
-        let sandbox = if c.is_running() {
-            crate::rng::hex_id(
-                self.state.seed,
-                &format!("sandbox/{}/{}", c.id, c.state.started_at.map_or(0, |t| t.0)),
-            )
-        } else {
-            String::new()
+        let sandbox = match c.state.started_at {
+            Some(t) if c.is_running() => self.sandbox_id(c, t),
+            _ => String::new(),
         };
         let sandbox_key = if c.is_running() {
             format!("/var/run/docker/netns/{}", crate::docker::short(&sandbox))

@@ -718,8 +718,16 @@ impl Sandbox<'_> {
         for (_, ip, names) in &c.link_hosts {
             out.push_str(&format!("{ip}\t{names}\n"));
         }
-        // libnetwork's getEtcHostsAddrs: each endpoint's IPv4 address, then its IPv6 one.
-        for i in &self.ifaces {
+        // libnetwork's getEtcHostsAddrs: each endpoint's IPv4 address, then its IPv6 one;
+        // none on docker_gwbridge (`doUpdateHostsFile`).
+        let on_gw_network = |i: &&Iface| {
+            self.daemon
+                .state
+                .networks
+                .get_index(i.at.network)
+                .is_some_and(|(_, n)| n.name == super::network::GW_NETWORK)
+        };
+        for i in self.ifaces.iter().filter(|i| !on_gw_network(i)) {
             out.push_str(&format!("{}\t{}\n", i.ip, c.config.hostname));
             if let Some((a, _)) = i.ipv6 {
                 out.push_str(&format!("{a}\t{}\n", c.config.hostname));
@@ -1451,8 +1459,7 @@ impl Daemon {
         // the first dual-stack one gives both defaults, else the first with each family's
         // gateway gives that family's.
         let mut order: Vec<(usize, &Network, i64, bool, bool)> = c
-            .networks
-            .values()
+            .endpoints()
             .filter_map(|s| {
                 let (k, _, n) = self.state.networks.get_full(&s.network_id)?;
                 let ep = n.endpoints.get(s.endpoint_id.as_ref()?)?;
@@ -1483,7 +1490,7 @@ impl Daemon {
                 default_net6 = Some(k);
             }
         }
-        for s in c.networks.values() {
+        for s in c.endpoints() {
             let (Some(ep_id), Some((network, _, net))) =
                 (&s.endpoint_id, self.state.networks.get_full(&s.network_id))
             else {

@@ -167,6 +167,7 @@ impl Daemon {
                 finished_at: None,
             },
             networks: resolved,
+            gateway_endpoint: None,
             ports: BTreeMap::new(),
             lo: Default::default(),
             link_env: Vec::new(),

@@ -267,6 +267,11 @@ pub struct Container {
     pub state: RunState,
     /// Networks by name (`NetworkSettings.Networks`), in attach order: eth0, eth1, ...
     pub networks: IndexMap<String, EndpointSettings>,
+    /// The endpoint libnetwork adds on `docker_gwbridge` while the container's networks give
+    /// it no default gateway (overlay ones): not one of `NetworkSettings.Networks`, an
+    /// interface all the same (see `docker/network/gateway.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_endpoint: Option<EndpointSettings>,
     /// Published ports while running: `port/proto` → bindings (empty: exposed only).
     pub ports: BTreeMap<String, Vec<PortBinding>>,
     /// The loopback interface's counters while running.
@@ -625,6 +630,7 @@ impl Container {
             s.endpoint_id = None;
             s.ifname = None;
         }
+        self.gateway_endpoint = None;
         self.ports.clear();
         self.resolver = false;
         self.routes.clear();
@@ -638,6 +644,12 @@ impl Container {
         self.ipv6_flushed.clear();
         self.ip_forward_set = None;
         self.no_default_route = false;
+    }
+
+    /// Its sandbox's endpoints: one per network of `NetworkSettings.Networks`, then the
+    /// `docker_gwbridge` one if libnetwork added it.
+    pub fn endpoints(&self) -> impl Iterator<Item = &EndpointSettings> {
+        self.networks.values().chain(self.gateway_endpoint.iter())
     }
 
     /// Whether it has `CAP_NET_ADMIN` (not in Docker's default set).

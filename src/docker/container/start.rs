@@ -164,6 +164,11 @@ impl Daemon {
             if let Some(slot) = c.networks.get_mut(&key) {
                 *slot = s;
             }
+            // sbJoin's last step: the docker_gwbridge endpoint comes or goes.
+            if let Err(e) = self.update_default_gw(cid) {
+                self.release_networking(cid);
+                return Err(e);
+            }
             if net_name != key {
                 renamed.push((key, net_name));
             }
@@ -184,8 +189,7 @@ impl Daemon {
     fn publish_ports(&mut self, cid: &str) -> Result<()> {
         let c = self.state.container(cid)?;
         let gateway_net = c
-            .networks
-            .values()
+            .endpoints()
             .filter_map(|s| self.state.networks.get(&s.network_id))
             .find(|n| n.driver == Driver::Bridge);
         let binding_ip = gateway_net.map(|n| n.host_binding_ipv4());
@@ -322,8 +326,7 @@ impl Daemon {
             return;
         };
         let eps: Vec<(String, String)> = c
-            .networks
-            .values()
+            .endpoints()
             .filter_map(|s| s.endpoint_id.clone().map(|e| (s.network_id.clone(), e)))
             .collect();
         for (nid, ep) in eps {

@@ -17,7 +17,7 @@ impl Daemon {
         let running = c.is_running();
         let mut networks = serde_json::Map::new();
         if running {
-            for s in c.networks.values() {
+            for s in c.endpoints() {
                 let (Some(ep), Some(ifname)) = (&s.endpoint_id, &s.ifname) else {
                     continue;
                 };

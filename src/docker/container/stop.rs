@@ -173,8 +173,7 @@ impl Daemon {
                 continue;
             };
             let eps: Vec<(String, String)> = c
-                .networks
-                .values()
+                .endpoints()
                 .filter_map(|s| s.endpoint_id.clone().map(|e| (s.network_id.clone(), e)))
                 .collect();
             for (nid, ep) in eps {

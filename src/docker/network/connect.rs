@@ -84,8 +84,18 @@ impl Daemon {
         let name = net.name.clone();
         let mut settings = settings;
         self.join(&cid, &nid, &mut settings)?;
+        let ep_id = settings.endpoint_id.clone();
         let c = self.state.container_mut(&cid)?;
-        c.networks.insert(name, settings);
+        c.networks.insert(name.clone(), settings);
+        // sbJoin's last step: the docker_gwbridge endpoint comes or goes; if it cannot
+        // come, the join is undone.
+        if let Err(e) = self.update_default_gw(&cid) {
+            self.state.container_mut(&cid)?.networks.shift_remove(&name);
+            if let Some(ep) = ep_id {
+                self.leave(&nid, &ep);
+            }
+            return Err(e);
+        }
         self.network_event(&nid, "connect", &[("container", cid)]);
         Ok(())
     }
@@ -121,7 +131,22 @@ impl Daemon {
         nid: &str,
         settings: &mut EndpointSettings,
     ) -> Result<()> {
-        let dns_names = self.dns_names(cid, nid, &settings.aliases);
+        self.join_endpoint(cid, nid, settings, None)
+    }
+
+    /// [`Daemon::join`], or with `anonymous` the endpoint libnetwork makes for itself under
+    /// that name: no DNS names, no resolver.
+    pub(super) fn join_endpoint(
+        &mut self,
+        cid: &str,
+        nid: &str,
+        settings: &mut EndpointSettings,
+        anonymous: Option<&str>,
+    ) -> Result<()> {
+        let dns_names = match anonymous {
+            Some(_) => None,
+            None => self.dns_names(cid, nid, &settings.aliases),
+        };
         let label = format!("endpoint/{cid}/{nid}");
         let ep_id = self.peek_id(&label);
         let statics = settings.ipam_config.clone().unwrap_or_default();
@@ -131,7 +156,10 @@ impl Daemon {
         // the cluster store by a host that died uncleanly blocks the join (daemon
         // connectToNetwork, classic overlay).
         let c = self.state.container(cid)?;
-        let (cname, ifindex) = (c.name.clone(), c.next_ifindex);
+        let (cname, ifindex) = (
+            anonymous.map_or_else(|| c.name.clone(), str::to_string),
+            c.next_ifindex,
+        );
         let host = self.host.name.clone();
         let seed = self.state.seed;
         let net = self
@@ -227,6 +255,7 @@ impl Daemon {
                 } else {
                     String::new()
                 },
+                anonymous: anonymous.is_some(),
             },
         );
         self.new_id(&label);
@@ -377,6 +406,8 @@ impl Daemon {
             c.links_down.retain(|d| *d != dev);
             c.ipv6_flushed.retain(|d| *d != dev);
         }
+        // sbLeave's last step, as after a join.
+        let _ = self.update_default_gw(&cid);
         Ok(())
     }
 }

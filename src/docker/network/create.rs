@@ -6,6 +6,14 @@ use super::*;
 impl Daemon {
     /// `POST /networks/create`. Returns the new network's ID.
     pub fn network_create(&mut self, req: NetworkCreateRequest) -> Result<String> {
+        let id = self.new_network(req)?;
+        self.network_event(&id, "create", &[]);
+        Ok(id)
+    }
+
+    /// The network `req` describes, made without an event (libnetwork's `NewNetwork`; the
+    /// daemon logs the event for the networks users create).
+    pub(super) fn new_network(&mut self, req: NetworkCreateRequest) -> Result<String> {
         if PREDEFINED_NETWORKS.contains(&req.name.as_str()) {
             return Err(Error::predefined_network_operation(&req.name));
         }
@@ -227,7 +235,6 @@ impl Daemon {
             endpoints: IndexMap::new(),
         };
         self.state.networks.insert(id.clone(), net);
-        self.network_event(&id, "create", &[]);
         Ok(id)
     }
 

@@ -7,13 +7,16 @@
 //!
 //! This file holds the objects and `daemon/network.go`'s lookups, list, remove and prune;
 //! `create.rs` (network creation and the drivers' checks), `connect.rs` (connect, disconnect,
-//! endpoint join and leave) and `validate.rs` (request validation) hold the rest.
+//! endpoint join and leave), `gateway.rs` (the `docker_gwbridge` endpoint libnetwork adds
+//! for a default route) and `validate.rs` (request validation) hold the rest.
 
 mod connect;
 mod create;
+mod gateway;
 mod validate;
 
 pub use connect::BRIDGE_MAX_PORTS;
+pub use gateway::GW_NETWORK;
 pub use validate::{validate_endpoint_settings, validate_ipam};
 
 use super::error::{Error, Result};
@@ -265,6 +268,10 @@ pub struct Endpoint {
     /// The container's interface name for it, on a global-scope network (`eth0`, ...).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ifname: String,
+    /// An endpoint libnetwork made for itself (`CreateOptionAnonymous`: the sandbox's
+    /// `docker_gwbridge` one), not one of the container's `NetworkSettings.Networks`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub anonymous: bool,
 }
 
 /// The network drivers vnet simulates (libnetwork's `drivers/`), named as Docker names them.
@@ -395,11 +402,12 @@ impl Network {
             .iter()
             .any(|p| p.preferred && p.subnet.addr.is_ipv4() == v4)
     }
-    /// The endpoint of a container, if it is joined.
+    /// The endpoint of a container, if it is joined (not counting the anonymous one
+    /// libnetwork may have given it here).
     pub fn endpoint_of(&self, container_id: &str) -> Option<&Endpoint> {
         self.endpoints
             .values()
-            .find(|e| e.container_id == container_id)
+            .find(|e| e.container_id == container_id && !e.anonymous)
     }
 }
 
@@ -598,6 +606,7 @@ impl Daemon {
                         .state
                         .containers
                         .get(&e.container_id)
+                        .filter(|_| !e.anonymous)
                         .map_or(e.name.clone(), |c| c.name.clone());
                     (name, e.id.clone())
                 })

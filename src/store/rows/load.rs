@@ -420,7 +420,7 @@ fn load_host_part(
         let Some(c) = load_container(conn, name, &id, &mut loaded)? else {
             continue;
         };
-        for s in c.networks.values() {
+        for s in c.endpoints() {
             if !s.network_id.is_empty() {
                 full.insert(s.network_id.clone());
             }
@@ -471,8 +471,8 @@ fn load_host_part(
             let Some(c) = load_container(conn, name, &e.container_id, &mut loaded)? else {
                 continue;
             };
-            if c.is_running() && (c.ip_forward() || c.networks.len() > 1) {
-                for s in c.networks.values() {
+            if c.is_running() && (c.ip_forward() || c.endpoints().count() > 1) {
+                for s in c.endpoints() {
                     if !s.network_id.is_empty() && !done.contains(&s.network_id) {
                         pending.push(s.network_id.clone());
                     }
@@ -485,7 +485,7 @@ fn load_host_part(
     // Networks' own fields: those the loaded containers are attached to.
     let attached: BTreeSet<String> = loaded
         .values()
-        .flat_map(|(_, c)| c.networks.values().map(|s| s.network_id.clone()))
+        .flat_map(|(_, c)| c.endpoints().map(|s| s.network_id.clone()))
         .filter(|id| !id.is_empty() && !full.contains(id))
         .collect();
     for id in &attached {
