@@ -198,6 +198,8 @@ impl Cluster {
             peers: Vec::new(),
             cuts: Vec::new(),
             live_endpoints: BTreeSet::new(),
+            remote_served: BTreeMap::new(),
+            remote_accepted: Vec::new(),
             budget: self.budget,
         };
         if store.is_some() {
@@ -215,6 +217,30 @@ impl Cluster {
                 .flat_map(|h| h.engine.containers.values())
                 .filter(|c| c.is_running())
                 .flat_map(|c| c.networks.values().filter_map(|s| s.endpoint_id.clone()))
+                .collect();
+            // The other hosts' containers on global networks (those their engines do not
+            // hold), with what they serve as their host resolves their images.
+            d.host.remote_served = self
+                .hosts
+                .values()
+                .filter(|h| h.cluster_store == store && h.name != name)
+                .flat_map(|h| {
+                    h.engine
+                        .containers
+                        .values()
+                        .filter(|c| {
+                            c.is_running()
+                                && c.networks.values().any(|s| {
+                                    s.endpoint_id.is_some()
+                                        && !h.engine.networks.contains_key(&s.network_id)
+                                })
+                        })
+                        .map(|c| {
+                            let img =
+                                crate::docker::image::resolve(&h.engine.images, &c.config.image);
+                            (c.id.clone(), c.served(img.as_ref()))
+                        })
+                })
                 .collect();
         }
         let url = self.hosts.get(name).and_then(|h| h.cluster_store.as_ref());
@@ -261,6 +287,16 @@ impl Cluster {
             save_networks(self.stores.entry(url.clone()).or_default(), &nets);
         }
         host.engine = d.state;
+        // Another host's one-client listeners that a client of this command reached end.
+        for (cid, ports) in std::mem::take(&mut d.host.remote_accepted) {
+            for h in self.hosts.values_mut() {
+                if let Some(c) = h.engine.containers.get_mut(&cid) {
+                    c.processes.retain(|p| {
+                        p.persistent || !p.listens.iter().any(|(port, _)| ports.contains(port))
+                    });
+                }
+            }
+        }
         // One clock for all hosts: what the command took moves every host.
         let now = self.now();
         for h in self.hosts.values_mut() {
@@ -659,6 +695,54 @@ mod tests {
             d.container_start(&id).map_err(|e| e.to_string())
         })
         .unwrap()
+    }
+
+    #[test]
+    fn a_checkout_knows_what_other_hosts_containers_serve() {
+        let mut c = clustered();
+        overlay(&mut c, "h1", "app");
+        let web = c
+            .with_host("h1", |d| {
+                let id = d
+                    .container_create(ContainerCreateRequest {
+                        name: Some("web".into()),
+                        image: "nginx".into(),
+                        network_mode: "app".into(),
+                        ..ContainerCreateRequest::default()
+                    })
+                    .unwrap();
+                d.container_start(&id).unwrap();
+                let w = d.state.containers.get_mut(&id).unwrap();
+                w.processes.push(crate::docker::container::Process {
+                    argv: vec!["nc".into(), "-l".into(), "-p".into(), "7001".into()],
+                    listens: vec![(7001, crate::docker::image::Service::Sink)],
+                    udp: Vec::new(),
+                    persistent: false,
+                    home: None,
+                    ipv4_only: false,
+                    pid: 0,
+                    started: None,
+                    uid: 0,
+                });
+                id
+            })
+            .unwrap();
+        // A bridge-only container of h1 is not on the overlay: h2 cannot reach it.
+        run(&mut c, "h1", "local", "bridge").unwrap();
+        let mut d = c.checkout("h2").unwrap();
+        let served = &d.host.remote_served;
+        assert_eq!(served.len(), 1, "{served:?}");
+        let tcp: Vec<u16> = served[&web].tcp.iter().map(|(p, _)| *p).collect();
+        assert_eq!(tcp, vec![7001, 80]);
+        // A client of h2 took the one-client listener: h1's container loses it.
+        d.host.remote_accepted.push((web.clone(), vec![7001]));
+        c.checkin(d);
+        let h1 = &c.hosts["h1"].engine;
+        assert!(h1.containers[&web].processes.is_empty());
+        let d = c.checkout("h2").unwrap();
+        let tcp = d.host.remote_served[&web].tcp.clone();
+        c.checkin(d);
+        assert_eq!(tcp, vec![(80, crate::docker::image::Service::Nginx)]);
     }
 
     #[test]

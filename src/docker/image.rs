@@ -110,40 +110,49 @@ impl super::Daemon {
     /// The image `reference` names on this host: one it made, else one of the catalogue;
     /// `None` when the host has neither (an offline Docker would have to pull it).
     pub fn image(&self, reference: &str) -> Option<Image> {
-        let Some(c) = self.state.images.get(&familiar_tagged(reference)) else {
-            return is_known(reference).then(|| lookup(reference));
-        };
-        let mut img = is_known(&c.from).then(|| lookup(&c.from))?;
-        // A base whose program is a shell would exit at once with no input: an image that
-        // serves runs its servers instead (what `ps` shows as its command).
-        if !c.listens.is_empty()
-            && img.entrypoint.is_empty()
-            && matches!(
-                img.cmd.first().map(|c| c.rsplit('/').next().unwrap_or(c)),
-                Some("sh" | "ash" | "bash")
-            )
-        {
-            img.cmd = std::iter::once("vnet-serve".to_string())
-                .chain(
-                    c.listens
-                        .iter()
-                        .map(|(p, s)| format!("tcp/{p}={}", s.name())),
-                )
-                .collect();
-            img.exits_on_stop_signal = true;
-        }
-        for &(port, service) in &c.listens {
-            img.listens.retain(|(p, _)| *p != port);
-            img.listens.push((port, service));
-            let key = format!("{port}/tcp");
-            if !img.exposed.contains(&key) {
-                img.exposed.push(key);
-            }
-        }
-        img.exposed
-            .sort_by_key(|p| super::container::port_sort_key(p));
-        Some(img)
+        resolve(&self.state.images, reference)
     }
+}
+
+/// The image `reference` names on a host that made `images`: one of them, else one of the
+/// catalogue.
+pub fn resolve(
+    images: &std::collections::BTreeMap<String, CreatedImage>,
+    reference: &str,
+) -> Option<Image> {
+    let Some(c) = images.get(&familiar_tagged(reference)) else {
+        return is_known(reference).then(|| lookup(reference));
+    };
+    let mut img = is_known(&c.from).then(|| lookup(&c.from))?;
+    // A base whose program is a shell would exit at once with no input: an image that
+    // serves runs its servers instead (what `ps` shows as its command).
+    if !c.listens.is_empty()
+        && img.entrypoint.is_empty()
+        && matches!(
+            img.cmd.first().map(|c| c.rsplit('/').next().unwrap_or(c)),
+            Some("sh" | "ash" | "bash")
+        )
+    {
+        img.cmd = std::iter::once("vnet-serve".to_string())
+            .chain(
+                c.listens
+                    .iter()
+                    .map(|(p, s)| format!("tcp/{p}={}", s.name())),
+            )
+            .collect();
+        img.exits_on_stop_signal = true;
+    }
+    for &(port, service) in &c.listens {
+        img.listens.retain(|(p, _)| *p != port);
+        img.listens.push((port, service));
+        let key = format!("{port}/tcp");
+        if !img.exposed.contains(&key) {
+            img.exposed.push(key);
+        }
+    }
+    img.exposed
+        .sort_by_key(|p| super::container::port_sort_key(p));
+    Some(img)
 }
 
 const PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

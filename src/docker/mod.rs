@@ -219,6 +219,12 @@ pub struct HostContext {
     /// The endpoints (by ID) that running containers of those hosts hold: the others in the
     /// store are stale, with nothing behind them to answer.
     pub live_endpoints: std::collections::BTreeSet<String>,
+    /// What the running containers of those other hosts serve, by container ID: a frame
+    /// reaching one over an overlay network finds its servers as its own host runs them.
+    pub remote_served: BTreeMap<String, container::Served>,
+    /// Out of a command: the ports of those containers whose one-client listeners (`nc -l`)
+    /// took a client in it, by container ID, for their own hosts to end.
+    pub remote_accepted: Vec<(String, Vec<u16>)>,
     /// What a command's simulation may spend (the front end's setting).
     pub budget: crate::engine::budget::Budget,
 }

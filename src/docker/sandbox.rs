@@ -1064,36 +1064,37 @@ impl Sandbox<'_> {
             .and_then(|id| state.containers.get(id))
     }
 
+    /// What container `name` of this host serves (nothing when it does not run).
+    fn served_by(&self, name: &str) -> super::container::Served {
+        self.named(name)
+            .map(|c| c.served(self.daemon.image(&c.config.image).as_ref()))
+            .unwrap_or_default()
+    }
+
+    /// What the container behind NIC `n` of `world` serves: one of this host's, or, for an
+    /// overlay peer on another host, what its host said it serves.
+    pub fn served_at(&self, world: &World, n: NicId) -> super::container::Served {
+        let remote = self.nics.get(n.index()).and_then(|at| {
+            let (_, net) = self.daemon.state.networks.get_index(at.network)?;
+            let ep = net.endpoints.get_index(at.endpoint)?.1;
+            (!net.is_local(ep, &self.daemon.host.name)).then_some(ep)
+        });
+        match remote {
+            Some(ep) => self
+                .daemon
+                .host
+                .remote_served
+                .get(&ep.container_id)
+                .cloned()
+                .unwrap_or_default(),
+            None => self.served_by(world.nic_container(n)),
+        }
+    }
+
     /// The TCP servers running container `name`'s program listens with: its image's, when
     /// it runs the image's own command (`docker run redis`, not `docker run redis sh`).
     pub fn services(&self, name: &str) -> Vec<(u16, super::image::Service)> {
-        let Some(c) = self.named(name).filter(|c| c.is_running()) else {
-            return Vec::new();
-        };
-        let mut out: Vec<(u16, super::image::Service)> =
-            c.processes.iter().flat_map(|p| p.listens.clone()).collect();
-        let Some(img) = self.daemon.image(&c.config.image) else {
-            return out;
-        };
-        let own = c
-            .config
-            .cmd
-            .iter()
-            .map(String::as_str)
-            .eq(img.cmd.iter().map(String::as_str))
-            && c.config
-                .entrypoint
-                .iter()
-                .map(String::as_str)
-                .eq(img.entrypoint.iter().copied());
-        if own {
-            for (port, service) in img.listens {
-                if !out.iter().any(|(p, _)| *p == port) {
-                    out.push((port, service));
-                }
-            }
-        }
-        out
+        self.served_by(name).tcp
     }
 
     /// The TCP ports container `name`'s background programs listen on with an IPv4 socket
@@ -1110,28 +1111,9 @@ impl Sandbox<'_> {
             .unwrap_or_default()
     }
 
-    /// The home directory of the busybox `httpd` that container `name` runs on `port`.
-    pub fn served_home(&self, name: &str, port: u16) -> Option<String> {
-        let c = self.named(name).filter(|c| c.is_running())?;
-        c.processes.iter().find_map(|p| {
-            p.listens
-                .contains(&(port, super::image::Service::BusyboxHttpd))
-                .then(|| p.home.clone())
-                .flatten()
-        })
-    }
-
-    /// Container `name`'s writable layer as it is now (what its servers serve).
-    pub fn layer_of(&self, name: &str) -> Option<fs::Layer> {
-        self.named(name).map(|c| c.layer.clone())
-    }
-
     /// The UDP servers container `name`'s background programs run (`nc -lu`).
     pub fn udp_services(&self, name: &str) -> Vec<(u16, super::image::Service)> {
-        self.named(name)
-            .filter(|c| c.is_running())
-            .map(|c| c.processes.iter().flat_map(|p| p.udp.clone()).collect())
-            .unwrap_or_default()
+        self.served_by(name).udp
     }
 
     /// `ip link set DEV up|down`: the kernel drops the routes through a link it takes
@@ -2196,10 +2178,34 @@ impl Daemon {
             c.lo.rx_packets += n.tx_packets;
             c.lo.rx_bytes += n.tx_bytes;
         }
-        // A listener that serves one client (`nc -l` without `-k -e`) is gone once one came.
+        // A listener that serves one client (`nc -l` without `-k -e`) is gone once one came
+        // (another host's containers run only lasting ones here).
         for k in world.nic_ids() {
             let ports = world.accepted_ports(k);
+            let remote = nics.get(k.index()).is_some_and(|at| {
+                self.state
+                    .networks
+                    .get_index(at.network)
+                    .is_some_and(|(_, net)| {
+                        net.endpoints
+                            .get_index(at.endpoint)
+                            .is_some_and(|(_, ep)| !net.is_local(ep, &self.host.name))
+                    })
+            });
             if ports.is_empty() {
+                continue;
+            }
+            if remote {
+                // Its own host ends them (see `Cluster::checkin`).
+                let ep = nics.get(k.index()).and_then(|at| {
+                    let (_, net) = self.state.networks.get_index(at.network)?;
+                    net.endpoints.get_index(at.endpoint)
+                });
+                if let Some((_, ep)) = ep {
+                    self.host
+                        .remote_accepted
+                        .push((ep.container_id.clone(), ports.clone()));
+                }
                 continue;
             }
             let name = world.nic_container(k).to_string();

@@ -45,23 +45,25 @@ pub fn install_nic(sb: &Sandbox, world: &mut World, n: crate::engine::NicId) {
 fn install_on(sb: &Sandbox, world: &mut World, n: crate::engine::NicId, shared: &mut Shared) {
     let Shared { keyspaces, layers } = shared;
     {
-        let name = world.nic_container(n).to_string();
-        for (port, service) in sb.services(&name) {
+        let served = sb.served_at(world, n);
+        // Shared by the container's ID: another host's container may bear a local name.
+        let owner = served.id.clone();
+        for &(port, service) in &served.tcp {
             let factory: Factory = match service {
                 Service::BusyboxHttpd => {
-                    let Some(home) = sb.served_home(&name, port) else {
+                    let Some((_, home)) = served.homes.iter().find(|(p, _)| *p == port) else {
                         continue;
                     };
                     // One copy of the container's files for all its servers.
-                    let layer = match layers.iter().find(|(c, _)| *c == name) {
+                    let layer = match layers.iter().find(|(c, _)| *c == owner) {
                         Some((_, l)) => l.clone(),
                         None => {
-                            let l = Rc::new(sb.layer_of(&name).unwrap_or_default());
-                            layers.push((name.clone(), l.clone()));
+                            let l = Rc::new(served.layer.clone().unwrap_or_default());
+                            layers.push((owner.clone(), l.clone()));
                             l
                         }
                     };
-                    let site = Rc::new(busybox_httpd::Site::new(home, layer));
+                    let site = Rc::new(busybox_httpd::Site::new(home.clone(), layer));
                     Rc::new(move || {
                         Box::new(busybox_httpd::BusyboxHttpd::new(site.clone())) as Box<dyn Server>
                     })
@@ -79,11 +81,11 @@ fn install_on(sb: &Sandbox, world: &mut World, n: crate::engine::NicId, shared: 
                 }
                 Service::Redis => {
                     // One keyspace per container, whichever interface a client comes by.
-                    let keys = match keyspaces.iter().find(|(c, _)| *c == name) {
+                    let keys = match keyspaces.iter().find(|(c, _)| *c == owner) {
                         Some((_, k)) => k.clone(),
                         None => {
                             let k = redis::Keyspace::default();
-                            keyspaces.push((name.clone(), k.clone()));
+                            keyspaces.push((owner.clone(), k.clone()));
                             k
                         }
                     };
@@ -92,7 +94,7 @@ fn install_on(sb: &Sandbox, world: &mut World, n: crate::engine::NicId, shared: 
             };
             world.listen(n, port, factory);
         }
-        for (port, service) in sb.udp_services(&name) {
+        for &(port, service) in &served.udp {
             world.listen_udp(n, port, service == Service::Echo);
         }
     }

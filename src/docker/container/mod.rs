@@ -341,6 +341,72 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+/// What a running container serves, as a command's world starts it on the container's
+/// interfaces (see `servers`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Served {
+    /// The container's ID (what its servers share across its interfaces is kept under it).
+    pub id: String,
+    /// TCP servers by port: its programs' (`exec -d`), then its image's when it runs the
+    /// image's own command (`docker run redis`, not `docker run redis sh`).
+    pub tcp: Vec<(u16, image::Service)>,
+    /// UDP servers by port (`nc -lu`).
+    pub udp: Vec<(u16, image::Service)>,
+    /// The directory busybox `httpd` serves on each of its ports.
+    pub homes: Vec<(u16, String)>,
+    /// Its writable layer, when an `httpd` serves files from it.
+    pub layer: Option<fs::Layer>,
+}
+
+impl Container {
+    /// What it serves while it runs, with `img` the image its host resolves its own to.
+    pub fn served(&self, img: Option<&image::Image>) -> Served {
+        let mut out = Served {
+            id: self.id.clone(),
+            ..Served::default()
+        };
+        if !self.is_running() {
+            return out;
+        }
+        for p in &self.processes {
+            out.tcp.extend(p.listens.iter().copied());
+            out.udp.extend(p.udp.iter().copied());
+            if let Some(home) = &p.home {
+                for (port, s) in &p.listens {
+                    if *s == image::Service::BusyboxHttpd {
+                        out.homes.push((*port, home.clone()));
+                    }
+                }
+            }
+        }
+        if let Some(img) = img {
+            let own = self
+                .config
+                .cmd
+                .iter()
+                .map(String::as_str)
+                .eq(img.cmd.iter().map(String::as_str))
+                && self
+                    .config
+                    .entrypoint
+                    .iter()
+                    .map(String::as_str)
+                    .eq(img.entrypoint.iter().copied());
+            if own {
+                for &(port, service) in &img.listens {
+                    if !out.tcp.iter().any(|(p, _)| *p == port) {
+                        out.tcp.push((port, service));
+                    }
+                }
+            }
+        }
+        if !out.homes.is_empty() {
+            out.layer = Some(self.layer.clone());
+        }
+        out
+    }
+}
+
 /// A program `docker exec -d` left running in a container, and the TCP ports it listens on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Process {
