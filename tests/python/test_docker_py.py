@@ -1,9 +1,17 @@
 """docker-py 7.2.0 against `vnet daemon`: the network API, containers and exec, and errors,
 checked as docker-py's own integration tests check them against Docker."""
 
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+
 import docker
 import pytest
 from docker.types import IPAMConfig, IPAMPool
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_version_and_ping(client):
@@ -512,3 +520,72 @@ def test_exec_events(client):
     assert [e["Action"] for e in got] == ["exec_create: sh -c exit 7", "exec_die"]
     assert [e["Actor"]["Attributes"]["execID"] for e in got] == [exec_id, exec_id]
     assert got[1]["Actor"]["Attributes"]["exitCode"] == "7"
+
+
+@pytest.fixture
+def cluster_host():
+    """`vnet daemon -H h1` on a state of two hosts sharing a cluster store."""
+    binary = os.environ.get("VNET_BIN") or os.path.join(ROOT, "target", "debug", "vnet")
+    state = tempfile.mkdtemp(prefix="vnet-docker-py-cluster-")
+    env = {k: v for k, v in os.environ.items() if k not in ("VNET_SEED", "VNET_STATE_DIR")}
+
+    def vnet(*args):
+        r = subprocess.run([binary, "--state-dir", state, *args], env=env,
+                           capture_output=True, text=True)
+        assert r.returncode == 0, (args, r.stderr)
+        return r.stdout
+
+    for h in ("h1", "h2"):
+        vnet("host", "create", "--cluster-store", "etcd://10.0.0.5:2379",
+             "--cluster-advertise", "eth0:2376", h)
+    proc = subprocess.Popen([binary, "--state-dir", state, "-H", "h1", "daemon"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    socket = os.path.join(state, "vnet.sock")
+    assert proc.stdout.readline() == f"API listen on {socket}\n"
+    c = docker.DockerClient(base_url="unix://" + socket, version="auto")
+    yield c, vnet
+    c.close()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    shutil.rmtree(state)
+
+
+def test_overlay_container_gets_docker_gwbridge(cluster_host):
+    # Classic overlay: the container's only network gives it no gateway, so libnetwork adds
+    # an anonymous endpoint on docker_gwbridge (made on first use) for the default route
+    # and published ports; it is not one of the container's networks.
+    client, vnet = cluster_host
+    client.networks.create(
+        "ov", driver="overlay", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.40.0.0/24")]))
+    web = client.containers.run("nginx", detach=True, name="web", network="ov",
+                                ports={"80/tcp": 8080})
+    web.reload()
+    gw = client.networks.get("docker_gwbridge")
+    assert gw.attrs["Driver"] == "bridge" and gw.attrs["Scope"] == "local"
+    assert gw.attrs["Options"] == {
+        "com.docker.network.bridge.enable_icc": "false",
+        "com.docker.network.bridge.enable_ip_masquerade": "true",
+        "com.docker.network.bridge.name": "docker_gwbridge",
+    }
+    assert gw.attrs["IPAM"]["Config"] == [{"Subnet": "172.18.0.0/16", "Gateway": "172.18.0.1"}]
+    sandbox = web.attrs["NetworkSettings"]["SandboxID"]
+    assert gw.attrs["Containers"][web.id]["Name"] == "gateway_" + sandbox[:12]
+    assert list(web.attrs["NetworkSettings"]["Networks"]) == ["ov"]
+    assert web.attrs["NetworkSettings"]["Networks"]["ov"]["Gateway"] == ""
+    assert b"default via 172.18.0.1 dev eth1" in web.exec_run("ip route").output
+    # The published port comes through docker_gwbridge; h2's client reaches nginx over the
+    # overlay, its TCP segments in VXLAN between the hosts.
+    assert "Welcome to nginx!" in vnet("-H", "h1", "host", "exec", "wget", "-qO-",
+                                       "http://127.0.0.1:8080/")
+    page = vnet("-H", "h2", "run", "--rm", "--network", "ov", "busybox",
+                "wget", "-qO-", "http://web/")
+    assert "Welcome to nginx!" in page
+    # A bridge network's endpoint replaces it; leaving brings it back.
+    client.networks.create("side")
+    client.networks.get("side").connect(web)
+    route = web.exec_run("ip route").output.decode()
+    assert "dev eth1" not in route and "default via 172.19.0.1 dev eth2" in route
+    client.networks.get("side").disconnect(web)
+    assert b"default via 172.18.0.1 dev eth3" in web.exec_run("ip route").output
+    web.stop()
+    assert client.networks.get("docker_gwbridge").attrs["Containers"] == {}
