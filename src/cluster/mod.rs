@@ -477,44 +477,72 @@ impl Cluster {
     }
 }
 
+/// Go's `net.SplitHostPort`: host and port, or why not (the `AddrError` text after
+/// `address ADDR: `).
+fn split_host_port(hostport: &str) -> Result<(&str, &str), &'static str> {
+    const MISSING_PORT: &str = "missing port in address";
+    const TOO_MANY_COLONS: &str = "too many colons in address";
+    let Some(i) = hostport.rfind(':') else {
+        return Err(MISSING_PORT);
+    };
+    let (host, j, k) = if hostport.starts_with('[') {
+        let Some(end) = hostport.find(']') else {
+            return Err("missing ']' in address");
+        };
+        if end + 1 == hostport.len() {
+            return Err(MISSING_PORT);
+        }
+        if end + 1 != i {
+            return Err(if hostport.as_bytes().get(end + 1) == Some(&b':') {
+                TOO_MANY_COLONS
+            } else {
+                MISSING_PORT
+            });
+        }
+        (hostport.get(1..end).unwrap_or_default(), 1, end + 1)
+    } else {
+        let host = hostport.get(..i).unwrap_or_default();
+        if host.contains(':') {
+            return Err(TOO_MANY_COLONS);
+        }
+        (host, 0, 0)
+    };
+    if hostport.get(j..).is_some_and(|t| t.contains('[')) {
+        return Err("unexpected '[' in address");
+    }
+    if hostport.get(k..).is_some_and(|t| t.contains(']')) {
+        return Err("unexpected ']' in address");
+    }
+    Ok((host, hostport.get(i + 1..).unwrap_or_default()))
+}
+
 /// `--cluster-advertise`'s value, `IP:PORT` or `IFACE:PORT`, as the daemon reads it (moby
 /// 20.10 `pkg/discovery` `ParseAdvertise`, Go's `net.SplitHostPort`): the underlay address
 /// and the advertised `IP:PORT`. A simulated host's interfaces are `lo` and `eth0`, which
 /// holds `eth0` (its underlay address; `None` when none is free).
 fn parse_advertise(a: &str, eth0: Option<Ipv4Addr>) -> Result<(Ipv4Addr, String), String> {
-    let invalid = |why: String| format!("invalid --cluster-advertise configuration: {a}: {why}");
-    let (host, port) = match a.strip_prefix('[') {
-        Some(rest) => {
-            let Some((host, after)) = rest.split_once(']') else {
-                return Err(invalid(format!("address {a}: missing ']' in address")));
-            };
-            match after.strip_prefix(':') {
-                Some(port) if !port.contains(':') => (host, port),
-                _ if after.is_empty() => {
-                    return Err(invalid(format!("address {a}: missing port in address")));
-                }
-                _ => return Err(invalid(format!("address {a}: too many colons in address"))),
-            }
-        }
-        None => match a.rsplit_once(':') {
-            None => return Err(invalid(format!("address {a}: missing port in address"))),
-            Some((host, _)) if host.contains(':') => {
-                return Err(invalid(format!("address {a}: too many colons in address")));
-            }
-            Some(hp) => hp,
-        },
-    };
+    let (host, port) = split_host_port(a).map_err(|why| {
+        format!("invalid --cluster-advertise configuration: {a}: address {a}: {why}")
+    })?;
     if let Ok(ip) = host.parse::<std::net::IpAddr>() {
         return match ip {
             std::net::IpAddr::V4(v4) => Ok((v4, a.to_string())),
-            std::net::IpAddr::V6(_) => Err(format!(
-                "an IPv6 advertise address ({a}) is not simulated: the underlay is IPv4"
-            )),
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Ok((v4, a.to_string())),
+                None => Err(format!(
+                    "an IPv6 advertise address ({a}) is not simulated: the underlay is IPv4"
+                )),
+            },
         };
     }
     let ip = match host {
         "eth0" => eth0,
         "lo" => None,
+        "" => {
+            return Err(format!(
+                "invalid cluster advertise IP address or interface name ({a}) : route ip+net: invalid network interface name"
+            ));
+        }
         _ => {
             return Err(format!(
                 "invalid cluster advertise IP address or interface name ({a}) : route ip+net: no such network interface"
@@ -748,7 +776,7 @@ mod tests {
     #[test]
     fn advertise_takes_ip_port_or_interface_port() {
         let eth0 = Some(Ipv4Addr::new(198, 18, 0, 2));
-        let ok = |a| parse_advertise(a, eth0);
+        let ok = |a: &str| parse_advertise(a, eth0);
         assert_eq!(
             ok("10.0.0.7:2376"),
             Ok((Ipv4Addr::new(10, 0, 0, 7), "10.0.0.7:2376".into()))
@@ -775,6 +803,19 @@ mod tests {
                 .ends_with("too many colons in address")
         );
         assert!(ok("[::1]:2376").unwrap_err().contains("not simulated"));
+        assert_eq!(
+            ok("[::ffff:10.0.0.7]:2376"),
+            Ok((Ipv4Addr::new(10, 0, 0, 7), "[::ffff:10.0.0.7]:2376".into()))
+        );
+        // Go's SplitHostPort, case by case.
+        let why = |a: &str| ok(a).unwrap_err();
+        assert!(why("[::1]x").ends_with("address [::1]x: missing port in address"));
+        assert!(why("[abc").ends_with("address [abc: missing port in address"));
+        assert!(why("[a:b").ends_with("missing ']' in address"));
+        assert!(why("[a]:b:1").ends_with("too many colons in address"));
+        assert!(why("a]:80").ends_with("unexpected ']' in address"));
+        assert!(why("a[:80").ends_with("unexpected '[' in address"));
+        assert!(why(":2376").ends_with("route ip+net: invalid network interface name"));
     }
 
     #[test]

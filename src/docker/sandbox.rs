@@ -2179,7 +2179,7 @@ impl Daemon {
             c.lo.rx_bytes += n.tx_bytes;
         }
         // A listener that serves one client (`nc -l` without `-k -e`) is gone once one came
-        // (another host's containers run only lasting ones here).
+        // (on another host's container, its own host ends it).
         for k in world.nic_ids() {
             let ports = world.accepted_ports(k);
             let remote = nics.get(k.index()).is_some_and(|at| {

@@ -188,16 +188,33 @@ impl Daemon {
     /// Binds the container's published ports (`-p`, and every exposed port with `-P`).
     fn publish_ports(&mut self, cid: &str) -> Result<()> {
         let c = self.state.container(cid)?;
-        let gateway_net = c
+        // The endpoint the bridge driver programs the ports on: a bridge network's, or the
+        // docker_gwbridge one (in libnetwork's setupDefaultGW, whose errors say so).
+        let (gateway_net, gateway_ep) = c
             .endpoints()
-            .filter_map(|s| self.state.networks.get(&s.network_id))
-            .find(|n| n.driver == Driver::Bridge);
+            .filter_map(|s| {
+                let n = self.state.networks.get(&s.network_id)?;
+                let ep = n.endpoints.get(s.endpoint_id.as_ref()?)?;
+                (n.driver == Driver::Bridge).then_some((n, ep))
+            })
+            .next()
+            .unzip();
         let binding_ip = gateway_net.map(|n| n.host_binding_ipv4());
         // The container's side of a mapping, as moby's errors print it.
-        let container_ip = gateway_net
-            .and_then(|n| n.endpoint_of(cid))
+        let container_ip = gateway_ep
             .and_then(|ep| ep.ipv4)
             .map_or(String::new(), |(a, _)| a.to_string());
+        let (ep_name, ep_id) = match gateway_ep {
+            Some(ep) if ep.anonymous => (ep.name.clone(), ep.id.clone()),
+            Some(ep) => (c.name.clone(), ep.id.clone()),
+            None => (c.name.clone(), String::new()),
+        };
+        let in_gw_join = |e: Error| match gateway_ep {
+            Some(ep) if ep.anonymous => e.prefixed(&format!(
+                "container {cid}: endpoint join on GW Network failed: "
+            )),
+            _ => e,
+        };
         let mut ports: BTreeMap<String, Vec<PortBinding>> = BTreeMap::new();
         let Some(binding_ip) = binding_ip else {
             return Ok(()); // host/none: nothing to publish
@@ -268,22 +285,14 @@ impl Daemon {
                         .parse()
                         .map_err(|_| Error::invalid_host_port(&b.host_port))?;
                     if used.contains(&(proto.clone(), n)) {
-                        let ep = c
-                            .networks
-                            .values()
-                            .find_map(|s| s.endpoint_id.clone())
-                            .unwrap_or_default();
-                        return Err(Error::port_already_allocated(&c.name, &ep, &host_ip, n));
+                        return Err(in_gw_join(Error::port_already_allocated(
+                            &ep_name, &ep_id, &host_ip, n,
+                        )));
                     }
                     n
                 };
                 // bindTCPOrUDP: bind(2) on an address the host does not have fails.
                 if let Some(ip) = host_ips.iter().find(|ip| !self.host_owns(ip)) {
-                    let ep = c
-                        .networks
-                        .values()
-                        .find_map(|s| s.endpoint_id.clone())
-                        .unwrap_or_default();
                     let (private, _) = port_sort_key(p);
                     let mapping = format!(
                         "{}:{port}:{container_ip}:{private}/{proto}",
@@ -293,12 +302,12 @@ impl Daemon {
                             ip.clone()
                         }
                     );
-                    return Err(Error::bind_host_port_failed(
-                        &c.name,
-                        &ep,
+                    return Err(in_gw_join(Error::bind_host_port_failed(
+                        &ep_name,
+                        &ep_id,
                         &mapping,
                         "cannot assign requested address",
-                    ));
+                    )));
                 }
                 used.push((proto.clone(), port));
                 bound.extend(host_ips.into_iter().map(|host_ip| PortBinding {

@@ -83,6 +83,7 @@ impl Daemon {
         }
         let name = net.name.clone();
         let mut settings = settings;
+        let resolver = c.resolver;
         self.join(&cid, &nid, &mut settings)?;
         let ep_id = settings.endpoint_id.clone();
         let c = self.state.container_mut(&cid)?;
@@ -90,7 +91,11 @@ impl Daemon {
         // sbJoin's last step: the docker_gwbridge endpoint comes or goes; if it cannot
         // come, the join is undone.
         if let Err(e) = self.update_default_gw(&cid) {
-            self.state.container_mut(&cid)?.networks.shift_remove(&name);
+            let c = self.state.container_mut(&cid)?;
+            if let Some(dev) = c.networks.shift_remove(&name).and_then(|s| s.ifname) {
+                c.addresses.retain(|a| a.dev != dev);
+            }
+            c.resolver = resolver;
             if let Some(ep) = ep_id {
                 self.leave(&nid, &ep);
             }
@@ -388,11 +393,14 @@ impl Daemon {
         let nid = found?;
         let net = self.state.network(&nid)?;
         let Some(ep) = net.endpoint_of(&cid).map(|e| e.id.clone()) else {
+            if let Some(e) = self.disconnect_gw_endpoint(&cid, &nid) {
+                return Err(e);
+            }
+            let net = self.state.network(&nid)?;
             return Err(Error::not_connected_running(&cid, &net.name));
         };
         let name = net.name.clone();
         self.leave(&nid, &ep);
-        self.network_event(&nid, "disconnect", &[("container", cid.clone())]);
         let c = self.state.container_mut(&cid)?;
         for k in c.captures.iter_mut().filter(|k| k.network == nid) {
             k.ended
@@ -406,8 +414,12 @@ impl Daemon {
             c.links_down.retain(|d| *d != dev);
             c.ipv6_flushed.retain(|d| *d != dev);
         }
-        // sbLeave's last step, as after a join.
-        let _ = self.update_default_gw(&cid);
+        // sbLeave's last step, as after a join: when the gateway endpoint cannot come, the
+        // leave is done and the daemon reports it.
+        self.update_default_gw(&cid).map_err(|e| {
+            e.prefixed(&format!("container {cid} failed to leave network {name}: "))
+        })?;
+        self.network_event(&nid, "disconnect", &[("container", cid.clone())]);
         Ok(())
     }
 }

@@ -66,9 +66,7 @@ impl Daemon {
             Some(n) => n.id.clone(),
             None => self.create_gw_network()?,
         };
-        let c = self.state.container(cid)?;
-        let sandbox = self.sandbox_id(c, c.state.started_at.unwrap_or(self.now()));
-        let name = format!("gateway_{}", sandbox.get(..12).unwrap_or(&sandbox));
+        let name = self.gw_endpoint_name(cid)?;
         let mut settings = EndpointSettings::default();
         self.join_endpoint(cid, &nid, &mut settings, Some(&name))
             .map_err(|e| {
@@ -81,7 +79,20 @@ impl Daemon {
         Ok(())
     }
 
-    /// `clearDefaultGW`: the endpoint leaves and is deleted (its interface goes with it).
+    /// The gateway endpoint's name: `gateway_` and 12 hex digits of the sandbox's ID (the
+    /// namespace of the start under way, for a container that is starting).
+    fn gw_endpoint_name(&self, cid: &str) -> Result<String> {
+        let c = self.state.container(cid)?;
+        let started = match c.state.started_at {
+            Some(t) if c.is_running() => t,
+            _ => self.now(),
+        };
+        let sandbox = self.sandbox_id(c, started);
+        Ok(format!("gateway_{}", sandbox.get(..12).unwrap_or(&sandbox)))
+    }
+
+    /// `clearDefaultGW`: the endpoint leaves and is deleted (its interface goes with it, and
+    /// the captures on it end as tcpdump does).
     pub(crate) fn clear_default_gw(&mut self, cid: &str) {
         let Ok(c) = self.state.container_mut(cid) else {
             return;
@@ -89,6 +100,10 @@ impl Daemon {
         let Some(s) = c.gateway_endpoint.take() else {
             return;
         };
+        for k in c.captures.iter_mut().filter(|k| k.network == s.network_id) {
+            k.ended
+                .get_or_insert(crate::docker::container::CaptureEnd::Exited);
+        }
         if let Some(dev) = &s.ifname {
             c.addresses.retain(|a| &a.dev != dev);
             c.routes.retain(|r| &r.dev != dev);
@@ -98,6 +113,28 @@ impl Daemon {
         if let Some(ep) = &s.endpoint_id {
             self.leave(&s.network_id, ep);
         }
+    }
+
+    /// `network disconnect docker_gwbridge CONTAINER` for a running container that is on it
+    /// only by its gateway endpoint, as moby 20.10 answers it: the daemon finds the
+    /// endpoint by its sandbox, its leave takes the interface, and `sbLeave`'s attempt to
+    /// make a new one fails on the name the old one still holds.
+    pub(super) fn disconnect_gw_endpoint(&mut self, cid: &str, nid: &str) -> Option<Error> {
+        let c = self.state.container(cid).ok()?;
+        let s = c
+            .gateway_endpoint
+            .as_ref()
+            .filter(|s| s.network_id == nid)?;
+        let net = self.state.networks.get(nid)?;
+        let ep_name = net.endpoints.get(s.endpoint_id.as_ref()?)?.name.clone();
+        let net_name = net.name.clone();
+        self.clear_default_gw(cid);
+        Some(Error::new(
+            crate::docker::Kind::System,
+            format!(
+                "container {cid} failed to leave network {net_name}: container {cid}: endpoint create on GW Network failed: endpoint with name {ep_name} already exists in network {net_name}"
+            ),
+        ))
     }
 
     /// `createGWNetwork`: a bridge network named and bridged `docker_gwbridge`, ICC off,

@@ -18,7 +18,7 @@ pub use load::load;
 pub use save::{clear, replace, save};
 
 use crate::cluster::{Cluster, Host};
-use crate::docker::network::Endpoint;
+use crate::docker::network::{Endpoint, GW_NETWORK};
 use crate::docker::{Container, Network};
 use indexmap::IndexMap;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -242,7 +242,13 @@ pub fn check(c: &Cluster, snap: &Snapshot) -> Result<(), String> {
                     con.name
                 ));
             }
-            for (nname, s) in &con.networks {
+            // Its endpoints: one per network, and libnetwork's docker_gwbridge one.
+            for (nname, s) in con
+                .networks
+                .iter()
+                .map(|(k, s)| (k.as_str(), s))
+                .chain(con.gateway_endpoint.iter().map(|s| (GW_NETWORK, s)))
+            {
                 let Some(eid) = &s.endpoint_id else { continue };
                 let Some(net) = h.engine.networks.get(&s.network_id) else {
                     // A global network lives in the cluster store.

@@ -6,7 +6,7 @@
 
 use crate::cluster::Cluster;
 use crate::docker::container::valid_container_name;
-use crate::docker::network::{BRIDGE_MAX_PORTS, Driver, Network};
+use crate::docker::network::{BRIDGE_MAX_PORTS, Driver, GW_NETWORK, Network};
 use crate::engine::rule::MAX_DELAY;
 
 /// Whether `id` is a Docker ID as vnet makes them: lowercase hex, at least the 12 digits of
@@ -51,7 +51,12 @@ pub fn shapes(c: &Cluster, whole: bool) -> Result<(), String> {
                     con.id, con.name
                 )));
             }
-            for (nname, s) in &con.networks {
+            for (nname, s) in con
+                .networks
+                .iter()
+                .map(|(k, s)| (k.as_str(), s))
+                .chain(con.gateway_endpoint.iter().map(|s| (GW_NETWORK, s)))
+            {
                 if let Some(eid) = &s.endpoint_id
                     && !docker_id(eid)
                 {
