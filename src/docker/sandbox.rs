@@ -1074,11 +1074,10 @@ impl Sandbox<'_> {
     /// What the container behind NIC `n` of `world` serves: one of this host's, or, for an
     /// overlay peer on another host, what its host said it serves.
     pub fn served_at(&self, world: &World, n: NicId) -> super::container::Served {
-        let remote = self.nics.get(n.index()).and_then(|at| {
-            let (_, net) = self.daemon.state.networks.get_index(at.network)?;
-            let ep = net.endpoints.get_index(at.endpoint)?.1;
-            (!net.is_local(ep, &self.daemon.host.name)).then_some(ep)
-        });
+        let remote = self
+            .nics
+            .get(n.index())
+            .and_then(|at| self.daemon.remote_endpoint(*at));
         match remote {
             Some(ep) => self
                 .daemon
@@ -2032,6 +2031,14 @@ impl Daemon {
         (world, nics)
     }
 
+    /// The endpoint NIC `at` stands for, if it is another host's container's (an overlay
+    /// peer whose servers its own host knows).
+    fn remote_endpoint(&self, at: NicRef) -> Option<&Endpoint> {
+        let (_, net) = self.state.networks.get_index(at.network)?;
+        let (_, ep) = net.endpoints.get_index(at.endpoint)?;
+        (!net.is_local(ep, &self.host.name)).then_some(ep)
+    }
+
     /// The host's interfaces on its bridge networks: each bridge device holding its
     /// network's gateway, with the host's MAC on that bridge.
     fn host_ifaces(&self) -> Vec<Iface> {
@@ -2182,30 +2189,14 @@ impl Daemon {
         // (on another host's container, its own host ends it).
         for k in world.nic_ids() {
             let ports = world.accepted_ports(k);
-            let remote = nics.get(k.index()).is_some_and(|at| {
-                self.state
-                    .networks
-                    .get_index(at.network)
-                    .is_some_and(|(_, net)| {
-                        net.endpoints
-                            .get_index(at.endpoint)
-                            .is_some_and(|(_, ep)| !net.is_local(ep, &self.host.name))
-                    })
-            });
             if ports.is_empty() {
                 continue;
             }
-            if remote {
+            let remote = nics.get(k.index()).and_then(|at| self.remote_endpoint(*at));
+            if let Some(ep) = remote {
                 // Its own host ends them (see `Cluster::checkin`).
-                let ep = nics.get(k.index()).and_then(|at| {
-                    let (_, net) = self.state.networks.get_index(at.network)?;
-                    net.endpoints.get_index(at.endpoint)
-                });
-                if let Some((_, ep)) = ep {
-                    self.host
-                        .remote_accepted
-                        .push((ep.container_id.clone(), ports.clone()));
-                }
+                let cid = ep.container_id.clone();
+                self.host.remote_accepted.push((cid, ports));
                 continue;
             }
             let name = world.nic_container(k).to_string();

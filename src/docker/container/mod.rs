@@ -712,6 +712,21 @@ impl Container {
         self.no_default_route = false;
     }
 
+    /// Its interface `dev` on network `nid` went (a disconnect): the captures on it end as
+    /// tcpdump does, and what commands set on it goes with it (its name is not used again
+    /// until the next start).
+    pub(crate) fn interface_gone(&mut self, nid: &str, dev: Option<&str>) {
+        for k in self.captures.iter_mut().filter(|k| k.network == nid) {
+            k.ended.get_or_insert(CaptureEnd::Exited);
+        }
+        if let Some(dev) = dev {
+            self.addresses.retain(|a| a.dev != dev);
+            self.routes.retain(|r| r.dev != dev);
+            self.links_down.retain(|d| d != dev);
+            self.ipv6_flushed.retain(|d| d != dev);
+        }
+    }
+
     /// Its sandbox's endpoints: one per network of `NetworkSettings.Networks`, then the
     /// `docker_gwbridge` one if libnetwork added it.
     pub fn endpoints(&self) -> impl Iterator<Item = &EndpointSettings> {

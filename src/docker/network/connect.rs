@@ -402,18 +402,8 @@ impl Daemon {
         let name = net.name.clone();
         self.leave(&nid, &ep);
         let c = self.state.container_mut(&cid)?;
-        for k in c.captures.iter_mut().filter(|k| k.network == nid) {
-            k.ended
-                .get_or_insert(crate::docker::container::CaptureEnd::Exited);
-        }
-        // The interface goes, and with it what commands set on it (its name is not used
-        // again until the next start).
-        if let Some(dev) = c.networks.shift_remove(&name).and_then(|s| s.ifname) {
-            c.addresses.retain(|a| a.dev != dev);
-            c.routes.retain(|r| r.dev != dev);
-            c.links_down.retain(|d| *d != dev);
-            c.ipv6_flushed.retain(|d| *d != dev);
-        }
+        let dev = c.networks.shift_remove(&name).and_then(|s| s.ifname);
+        c.interface_gone(&nid, dev.as_deref());
         // sbLeave's last step, as after a join: when the gateway endpoint cannot come, the
         // leave is done and the daemon reports it.
         self.update_default_gw(&cid).map_err(|e| {

@@ -13,7 +13,6 @@
 //! bridge network's, or the stop of the container), as `sbJoin` and `sbLeave` decide.
 
 use super::*;
-use crate::docker::network::EndpointSettings;
 
 /// libnetwork's `libnGWNetwork`.
 pub const GW_NETWORK: &str = "docker_gwbridge";
@@ -70,10 +69,9 @@ impl Daemon {
         let mut settings = EndpointSettings::default();
         self.join_endpoint(cid, &nid, &mut settings, Some(&name))
             .map_err(|e| {
-                Error::new(
-                    e.kind,
-                    format!("container {cid}: endpoint create on GW Network failed: {e}"),
-                )
+                e.prefixed(&format!(
+                    "container {cid}: endpoint create on GW Network failed: "
+                ))
             })?;
         self.state.container_mut(cid)?.gateway_endpoint = Some(settings);
         Ok(())
@@ -100,16 +98,7 @@ impl Daemon {
         let Some(s) = c.gateway_endpoint.take() else {
             return;
         };
-        for k in c.captures.iter_mut().filter(|k| k.network == s.network_id) {
-            k.ended
-                .get_or_insert(crate::docker::container::CaptureEnd::Exited);
-        }
-        if let Some(dev) = &s.ifname {
-            c.addresses.retain(|a| &a.dev != dev);
-            c.routes.retain(|r| &r.dev != dev);
-            c.links_down.retain(|d| d != dev);
-            c.ipv6_flushed.retain(|d| d != dev);
-        }
+        c.interface_gone(&s.network_id, s.ifname.as_deref());
         if let Some(ep) = &s.endpoint_id {
             self.leave(&s.network_id, ep);
         }
@@ -154,11 +143,6 @@ impl Daemon {
             options,
             ..NetworkCreateRequest::default()
         })
-        .map_err(|e| {
-            Error::new(
-                e.kind,
-                format!("error creating external connectivity network: {e}"),
-            )
-        })
+        .map_err(|e| e.prefixed("error creating external connectivity network: "))
     }
 }
