@@ -291,9 +291,7 @@ impl Cluster {
         for (cid, ports) in std::mem::take(&mut d.host.remote_accepted) {
             for h in self.hosts.values_mut() {
                 if let Some(c) = h.engine.containers.get_mut(&cid) {
-                    c.processes.retain(|p| {
-                        p.persistent || !p.listens.iter().any(|(port, _)| ports.contains(port))
-                    });
+                    c.clients_came(&ports);
                 }
             }
         }

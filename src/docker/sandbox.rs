@@ -2209,9 +2209,7 @@ impl Daemon {
             else {
                 continue;
             };
-            c.processes.retain(|p| {
-                p.persistent || !p.listens.iter().any(|(port, _)| ports.contains(port))
-            });
+            c.clients_came(&ports);
         }
         self.state.clock = world.now().max(self.state.clock);
     }

@@ -727,6 +727,13 @@ impl Container {
         }
     }
 
+    /// Clients came to its TCP `ports`: the programs there that serve one client (`nc -l`
+    /// without `-k -e`) are gone.
+    pub(crate) fn clients_came(&mut self, ports: &[u16]) {
+        self.processes
+            .retain(|p| p.persistent || !p.listens.iter().any(|(port, _)| ports.contains(port)));
+    }
+
     /// Its sandbox's endpoints: one per network of `NetworkSettings.Networks`, then the
     /// `docker_gwbridge` one if libnetwork added it.
     pub fn endpoints(&self) -> impl Iterator<Item = &EndpointSettings> {
