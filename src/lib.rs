@@ -28,7 +28,8 @@
 //!   postgres' first answer) and what commands leave running (`nc -l`, busybox `httpd`
 //!   serving the container's files), beside the applets that reach them (`nc`, `wget`).
 //! - [`cluster`]: several hosts in one state, and the cluster stores (key-value) their
-//!   global-scope (overlay) networks live in.
+//!   global-scope (overlay) networks live in: embedded in the state, or a real etcd shared
+//!   by daemons of other processes (`cluster/etcd.rs`, over etcd's JSON gateway).
 //! - [`store`]: the state database (SQLite): one row per object, each command one
 //!   transaction that reads what it touches and writes the rows it changed.
 //! - [`cli`]: Docker's command-line syntax and output (tables, JSON, Go templates with

@@ -152,7 +152,21 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
                 .unwrap_or_else(|| vnet::cluster::DEFAULT_HOST.to_string()),
             budget,
             limits: vnet::daemon::Limits::from_env()?,
+            cluster: args
+                .cluster_store
+                .as_ref()
+                .map(|url| vnet::cluster::HostConfig {
+                    cluster_store: Some(url.clone()),
+                    cluster_store_opts: args.cluster_store_opt.clone(),
+                    cluster_advertise: args.cluster_advertise.clone(),
+                    icc_off: false,
+                }),
         };
+        if args.cluster_store.is_none() && args.cluster_advertise.is_some() {
+            anyhow::bail!(
+                "invalid cluster configuration. --cluster-advertise must be accompanied by --cluster-store configuration"
+            );
+        }
         vnet::daemon::run(opts, |socket| {
             println!("API listen on {}", socket.display());
             let _ = io::stdout().flush();

@@ -66,6 +66,8 @@ pub fn text(path: &str) -> Option<&'static str> {
         "scenario" => include_str!("help/scenario.txt"),
         "scenario run" => include_str!("help/scenario-run.txt"),
         "daemon" => include_str!("help/daemon.txt"),
+        "cluster" => include_str!("help/cluster.txt"),
+        "cluster status" => include_str!("help/cluster-status.txt"),
         _ => return None,
     })
 }

@@ -8,6 +8,7 @@
 //! arguments and an input for prompts and returns an [`Outcome`], so the `vnet` binary and an
 //! in-process replay produce the same bytes.
 
+mod cluster;
 mod container;
 pub mod events;
 pub mod format;
@@ -150,6 +151,7 @@ impl Cli {
                     | Some(Command::Logs(_) | Command::Events(_))
                     | Some(Command::Link { command: Some(_) })
                     | Some(Command::Host { command: Some(_) })
+                    | Some(Command::Cluster { command: Some(_) })
                     | Some(Command::Image { command: Some(_) })
             )
     }
@@ -223,6 +225,7 @@ impl Cli {
                 | Some(Command::Host {
                     command: Some(host::HostCommand::Ls | host::HostCommand::Inspect(_))
                 })
+                | Some(Command::Cluster { .. })
         )
     }
 }
@@ -306,6 +309,12 @@ pub enum Command {
     },
     /// Serve the Docker Engine API on a unix socket (vnet's own)
     Daemon(DaemonArgs),
+    /// Show a host's cluster store: nodes and global networks (vnet's own)
+    Cluster {
+        /// The cluster command.
+        #[command(subcommand)]
+        command: Option<cluster::ClusterCommand>,
+    },
     /// Export, import or check the state database (vnet's own)
     State {
         /// The state command.
@@ -327,6 +336,15 @@ pub struct DaemonArgs {
     /// The unix socket to listen on (default: vnet.sock in the state directory)
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
+    /// URL of a real etcd to keep global networks in (etcd://HOST:PORT)
+    #[arg(long = "cluster-store", value_name = "URL")]
+    pub cluster_store: Option<String>,
+    /// Set cluster store options (discovery.heartbeat=S, discovery.ttl=S)
+    #[arg(long = "cluster-store-opt", value_name = "KEY=VALUE")]
+    pub cluster_store_opt: Vec<String>,
+    /// Address or interface name to advertise (IP:PORT or IFACE:PORT)
+    #[arg(long = "cluster-advertise", value_name = "ADDR")]
+    pub cluster_advertise: Option<String>,
 }
 
 /// `vnet container ...`: the commands of the same names (`container ls` is `ps`), and
@@ -582,6 +600,15 @@ pub fn execute(cli: &Cli, prog: &str, cluster: &mut Cluster, input: &mut dyn Buf
             host::run(c, prog, cluster, &mut o);
             return o;
         }
+        Some(Command::Cluster { command: None }) => {
+            o.stderr.push_str(&help::render("cluster", prog));
+            return o;
+        }
+        Some(Command::Cluster { command: Some(c) }) => {
+            let name = cli.host.as_deref().unwrap_or(DEFAULT_HOST);
+            cluster::run(c, cluster, name, &mut o);
+            return o;
+        }
         _ => {}
     }
     // Help and usage texts touch no host.
@@ -602,7 +629,9 @@ pub fn execute(cli: &Cli, prog: &str, cluster: &mut Cluster, input: &mut dyn Buf
 fn execute_on(cli: &Cli, prog: &str, daemon: &mut Daemon, input: &mut dyn BufRead) -> Outcome {
     let mut o = Outcome::default();
     match &cli.command {
-        Some(Command::Host { .. }) => unreachable!("host commands run on the cluster"),
+        Some(Command::Host { .. } | Command::Cluster { .. }) => {
+            unreachable!("host and cluster commands run on the cluster")
+        }
         None => o.out(help::render("", prog)),
         Some(Command::Network { command: None }) => {
             // docker prints a management command's usage to stderr, status 0.
@@ -751,6 +780,8 @@ fn command_path(cli: &Cli) -> String {
             Some(host::HostCommand::Exec(_)) => "host exec",
         },
         Some(Command::Daemon(_)) => "daemon",
+        Some(Command::Cluster { command: None }) => "cluster",
+        Some(Command::Cluster { command: Some(_) }) => "cluster status",
         Some(Command::System {
             command: Some(SystemCommand::Prune(_)),
         }) => "system prune",

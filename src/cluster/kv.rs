@@ -3,8 +3,9 @@
 //!
 //! [`KvStore`] is the few calls libnetwork's datastore made (get, put, delete, list by
 //! prefix); [`MemStore`] is the embedded one, kept in vnet's state, that every host given the
-//! same store URL shares. A real etcd or Consul could serve the trait without the overlay code
-//! noticing. Keys follow libnetwork's layout under `docker/network/v1.0/`
+//! same store URL shares. A daemon given a real etcd ([`super::etcd`]) reads libnetwork's keys
+//! from it into a [`MemStore`] at the start of a command and writes back what changed, in
+//! one transaction, at its end. Keys follow libnetwork's layout under `docker/network/v1.0/`
 //! (`datastore.go` `defaultRootChain`): `network/<nid>`, `endpoint/<nid>/<eid>`,
 //! `endpoint_count/<nid>`, `idm/vxlan-id`; hosts register under `docker/nodes/`
 //! (`pkg/discovery/kv`).

@@ -12,9 +12,17 @@
 //! of the `docker` layer apply unchanged to global networks, and two hosts can never hold
 //! diverging copies.
 //!
+//! A host served by `vnet daemon --cluster-store etcd://…` has a live store instead
+//! ([`Host::live_store`], [`etcd`]): the checkout reads libnetwork's keys from etcd, the
+//! checkin leaves what changed for [`Cluster::publish`], which the state database calls
+//! before it commits; a store that changed meanwhile makes the command run again. The other
+//! daemons' containers live in their own processes: their endpoints are in the store (IPAM,
+//! DNS, `network inspect`), but nothing of theirs runs here.
+//!
 //! Every state has the host `default` (the one every command talks to without `-H`); it runs
 //! on the cluster's seed, so a single-host state replays exactly as before hosts existed.
 
+pub mod etcd;
 pub mod kv;
 
 use crate::docker::network::Endpoint;
@@ -45,6 +53,11 @@ pub struct Host {
     pub cluster_advertise: Option<String>,
     /// The host's address on the underlay.
     pub address: Ipv4Addr,
+    /// Whether its cluster store is a real one on the network (`vnet daemon --cluster-store
+    /// etcd://…`), not the embedded one: global networks are read from it and written to it
+    /// by every command, whichever front end runs it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub live_store: bool,
     /// Its engine's state.
     pub engine: State,
 }
@@ -78,6 +91,66 @@ pub struct Cluster {
     /// What one command's simulation may spend: the front end's setting, not state.
     #[serde(skip)]
     pub budget: crate::engine::budget::Budget,
+    /// A command's dealings with live stores: what its checkout read, what its checkin
+    /// leaves to [`Cluster::publish`]. Not state.
+    #[serde(skip)]
+    pub live: Live,
+}
+
+/// What commands read from live stores and still have to write there.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Live {
+    /// By host: the store's URL and libnetwork's keys as the checkout read them.
+    reads: BTreeMap<String, (String, etcd::Read)>,
+    /// Writes waiting for [`Cluster::publish`].
+    pending: Vec<Pending>,
+}
+
+/// One checkin's changes to a live store, to apply only if nothing changed there since the
+/// checkout read it.
+#[derive(Clone, Debug, PartialEq)]
+struct Pending {
+    url: String,
+    revision: i64,
+    puts: Vec<(String, String)>,
+    deletes: Vec<String>,
+}
+
+/// Why a live store's changes were not written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PublishError {
+    /// Another daemon changed the store since the command read it: run the command again.
+    #[error("cluster store {0} changed while the command ran")]
+    Moved(String),
+    /// The store did not answer, or refused.
+    #[error(transparent)]
+    Store(#[from] etcd::EtcdError),
+}
+
+/// What `vnet cluster status` shows.
+#[derive(Clone, Debug)]
+pub struct Status {
+    /// The store's URL.
+    pub url: String,
+    /// Whether it is a real etcd.
+    pub live: bool,
+    /// Its nodes: the registered ones in key order, then those only endpoints name.
+    pub nodes: Vec<NodeStatus>,
+    /// Its global networks, with their endpoints.
+    pub networks: Vec<Network>,
+}
+
+/// One node of a cluster store.
+#[derive(Clone, Debug)]
+pub struct NodeStatus {
+    /// Its registration.
+    pub node: etcd::Node,
+    /// The host of this state it is, if one is.
+    pub host: Option<String>,
+    /// Whether it is registered (else only endpoints left in the store name it).
+    pub registered: bool,
+    /// How many endpoints of the global networks it holds.
+    pub endpoints: usize,
 }
 
 /// What a host command refuses.
@@ -135,6 +208,7 @@ impl Cluster {
                 cluster_store_opts: BTreeMap::new(),
                 cluster_advertise: None,
                 address: Ipv4Addr::new(UNDERLAY[0], UNDERLAY[1], UNDERLAY[2], 1),
+                live_store: false,
                 engine: d.state,
             },
         );
@@ -145,6 +219,7 @@ impl Cluster {
             stores: BTreeMap::new(),
             partitions: BTreeSet::new(),
             budget: Default::default(),
+            live: Live::default(),
         }
     }
 
@@ -192,8 +267,14 @@ impl Cluster {
         };
         d.state.clock = now;
         let store = host.cluster_store.clone();
+        let live = host.live_store;
+        let advertise = host
+            .cluster_advertise
+            .clone()
+            .unwrap_or_else(|| format!("{}:2376", host.address));
         d.host = HostContext {
             name: name.to_string(),
+            node: if live { advertise } else { name.to_string() },
             cluster_store: store.clone(),
             peers: Vec::new(),
             cuts: Vec::new(),
@@ -202,7 +283,48 @@ impl Cluster {
             remote_accepted: Vec::new(),
             budget: self.budget,
         };
-        if store.is_some() {
+        let read = match &store {
+            Some(url) if live => match self.read_live(url) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    if let Some(h) = self.hosts.get_mut(name) {
+                        h.engine = d.state;
+                    }
+                    return Err(e);
+                }
+            },
+            _ => None,
+        };
+        if let Some(read) = &read {
+            // The other daemons' containers live in their own processes: only this host's
+            // endpoints have a stack behind them here.
+            let address = self
+                .hosts
+                .get(name)
+                .map_or(Ipv4Addr::UNSPECIFIED, |h| h.address);
+            d.host.peers = vec![(d.host.node.clone(), address)];
+            d.host.live_endpoints = d
+                .state
+                .containers
+                .values()
+                .filter(|c| c.is_running())
+                .flat_map(|c| c.networks.values().filter_map(|s| s.endpoint_id.clone()))
+                .collect();
+            let nets = load_networks(&MemStore::from_entries(read.entries.clone()));
+            match nets {
+                Ok(nets) => {
+                    for net in nets {
+                        d.state.networks.insert(net.id.clone(), net);
+                    }
+                }
+                Err(e) => {
+                    if let Some(h) = self.hosts.get_mut(name) {
+                        h.engine = d.state;
+                    }
+                    return Err(e);
+                }
+            }
+        } else if store.is_some() {
             d.host.peers = self
                 .hosts
                 .values()
@@ -242,23 +364,26 @@ impl Cluster {
                         })
                 })
                 .collect();
-        }
-        let url = self.hosts.get(name).and_then(|h| h.cluster_store.as_ref());
-        if let Some(store) = url.and_then(|u| self.stores.get(u)) {
-            match load_networks(store) {
-                Ok(nets) => {
-                    for net in nets {
-                        d.state.networks.insert(net.id.clone(), net);
+            let embedded = store.as_ref().and_then(|u| self.stores.get(u));
+            if let Some(embedded) = embedded {
+                match load_networks(embedded) {
+                    Ok(nets) => {
+                        for net in nets {
+                            d.state.networks.insert(net.id.clone(), net);
+                        }
                     }
-                }
-                Err(e) => {
-                    // Put the engine back untouched and report.
-                    if let Some(h) = self.hosts.get_mut(name) {
-                        h.engine = d.state;
+                    Err(e) => {
+                        // Put the engine back untouched and report.
+                        if let Some(h) = self.hosts.get_mut(name) {
+                            h.engine = d.state;
+                        }
+                        return Err(e);
                     }
-                    return Err(e);
                 }
             }
+        }
+        if let (Some(url), Some(read)) = (store, read) {
+            self.live.reads.insert(name.to_string(), (url, read));
         }
         Ok(d)
     }
@@ -283,7 +408,31 @@ impl Cluster {
             .hosts
             .get_mut(&d.host.name)
             .expect("checked out from here");
-        if let Some(url) = &host.cluster_store {
+        if let Some((url, read)) = self.live.reads.remove(&d.host.name) {
+            // Written by `publish`, once the command is known to stand.
+            let mut after = MemStore::from_entries(read.entries.clone());
+            save_networks(&mut after, &nets);
+            let puts: Vec<(String, String)> = after
+                .entries()
+                .iter()
+                .filter(|(k, v)| read.entries.get(*k) != Some(*v))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let deletes: Vec<String> = read
+                .entries
+                .keys()
+                .filter(|k| !after.entries().contains_key(*k))
+                .cloned()
+                .collect();
+            if !puts.is_empty() || !deletes.is_empty() {
+                self.live.pending.push(Pending {
+                    url,
+                    revision: read.revision,
+                    puts,
+                    deletes,
+                });
+            }
+        } else if let Some(url) = &host.cluster_store {
             save_networks(self.stores.entry(url.clone()).or_default(), &nets);
         }
         host.engine = d.state;
@@ -300,6 +449,40 @@ impl Cluster {
         for h in self.hosts.values_mut() {
             h.engine.clock = now;
         }
+    }
+
+    /// libnetwork's keys in the live store at `url`.
+    fn read_live(&self, url: &str) -> Result<etcd::Read, HostError> {
+        let store = etcd::Etcd::new(url)
+            .ok_or_else(|| HostError(format!("cluster store {url} names no etcd address")))?;
+        store
+            .read(ROOT)
+            .map_err(|e| HostError(format!("error getting networks from store: {e}")))
+    }
+
+    /// Writes what the commands run on this cluster changed in live stores, each in one
+    /// transaction that holds only if the store did not change since the command read it.
+    /// Front ends call it before they save the state; on [`PublishError::Moved`] they run
+    /// the command again on what is there now. The embedded stores need nothing (they are
+    /// saved with the state).
+    pub fn publish(&mut self) -> Result<(), PublishError> {
+        self.live.reads.clear();
+        for p in std::mem::take(&mut self.live.pending) {
+            let store = etcd::Etcd::new(&p.url).ok_or_else(|| etcd::EtcdError::Refused {
+                url: p.url.clone(),
+                what: "a transaction",
+                why: "the URL names no address".into(),
+            })?;
+            if !store.commit(ROOT, p.revision, &p.puts, &p.deletes)? {
+                return Err(PublishError::Moved(p.url));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a command run on this cluster left writes for a live store.
+    pub fn has_pending(&self) -> bool {
+        !self.live.pending.is_empty()
     }
 
     /// Runs `f` on host `name`'s engine.
@@ -352,7 +535,7 @@ impl Cluster {
             .find(|ip| !taken.contains(ip));
         let (address, advertise) = match &cfg.cluster_advertise {
             Some(a) => {
-                let (ip, advertise) = parse_advertise(a, free)
+                let (ip, advertise) = parse_advertise(a, &simulated_interfaces(free))
                     .map_err(|e| HostError(format!("discovery advertise parsing failed: {e}")))?;
                 if taken.contains(&ip) {
                     return err(format!("address {ip} is already another host's"));
@@ -397,10 +580,153 @@ impl Cluster {
                 cluster_store_opts: opts,
                 cluster_advertise: advertise,
                 address,
+                live_store: false,
                 engine,
             },
         );
         Ok(())
+    }
+
+    /// `vnet daemon --cluster-store etcd://HOST:PORT --cluster-advertise IP:PORT|IFACE:PORT`
+    /// (dockerd's flags): host `name`, served by this process, keeps its global networks in
+    /// that etcd, shared with the daemons of other machines or processes. The advertise
+    /// address is this machine's (an interface's address, or the address given).
+    pub fn join_live(&mut self, name: &str, cfg: &HostConfig) -> Result<(), HostError> {
+        let Some(url) = &cfg.cluster_store else {
+            return err("no --cluster-store given");
+        };
+        if !url.starts_with("etcd://") {
+            return err(format!(
+                "unsupported cluster store {url:?} for a daemon: give etcd://HOST:PORT (consul://, zk:// and boltdb:// are only simulated, by vnet host create)"
+            ));
+        }
+        if etcd::Etcd::new(url).is_none() {
+            return err(format!("cluster store {url:?} names no etcd address"));
+        }
+        let Some(a) = &cfg.cluster_advertise else {
+            return err(
+                "--cluster-store needs --cluster-advertise IP:PORT or IFACE:PORT: the address the other daemons reach this one at",
+            );
+        };
+        let (address, advertise) = parse_advertise(a, &machine_interfaces)
+            .map_err(|e| HostError(format!("discovery advertise parsing failed: {e}")))?;
+        let mut opts = BTreeMap::new();
+        for o in &cfg.cluster_store_opts {
+            let Some((k, v)) = o.split_once('=') else {
+                return err(format!("invalid --cluster-store-opt {o:?}: give KEY=VALUE"));
+            };
+            opts.insert(k.to_string(), v.to_string());
+        }
+        discovery_timers(&opts).map_err(HostError)?;
+        let missing = || HostError(format!("no such host: {name}"));
+        let host = self.hosts.get(name).ok_or_else(missing)?;
+        if let Some(other) = &host.cluster_store
+            && !host.live_store
+        {
+            return err(format!(
+                "host {name} already shares the simulated cluster store {other} with this state's other hosts"
+            ));
+        }
+        if host.live_store && host.cluster_store.as_deref() != Some(url.as_str()) {
+            return err(format!(
+                "host {name} keeps its global networks in {}: a daemon cannot move them to {url}",
+                host.cluster_store.as_deref().unwrap_or_default()
+            ));
+        }
+        let host = self.hosts.get_mut(name).ok_or_else(missing)?;
+        host.cluster_store = Some(url.clone());
+        host.cluster_store_opts = opts;
+        host.cluster_advertise = Some(advertise);
+        host.address = address;
+        host.live_store = true;
+        Ok(())
+    }
+
+    /// `vnet cluster status`: what host `name`'s cluster store holds: the registered nodes
+    /// (and those that only endpoints still name), the global networks, and how many
+    /// endpoints each has.
+    pub fn status(&self, name: &str) -> Result<Status, HostError> {
+        let host = self.host(name)?;
+        let Some(url) = host.cluster_store.clone() else {
+            return err(format!(
+                "host {name} has no cluster store: start its daemon with --cluster-store etcd://HOST:PORT, or create it with vnet host create --cluster-store URL"
+            ));
+        };
+        let advertise_of = |h: &Host| {
+            h.cluster_advertise
+                .clone()
+                .unwrap_or_else(|| format!("{}:2376", h.address))
+        };
+        let (registered, networks) = if host.live_store {
+            let store = etcd::Etcd::new(&url)
+                .ok_or_else(|| HostError(format!("cluster store {url} names no etcd address")))?;
+            let nodes = store.nodes().map_err(|e| HostError(e.to_string()))?;
+            let read = self.read_live(&url)?;
+            let nets = load_networks(&MemStore::from_entries(read.entries))?;
+            (nodes, nets)
+        } else {
+            let store = self.stores.get(&url).cloned().unwrap_or_default();
+            let nodes = store
+                .list(NODES)
+                .into_iter()
+                .map(|(k, _)| etcd::Node {
+                    advertise: k.get(NODES.len()..).unwrap_or_default().to_string(),
+                    ttl_left: None,
+                    ttl: None,
+                })
+                .collect();
+            (nodes, load_networks(&store)?)
+        };
+        // What an endpoint's `host` names, as a node's advertise address.
+        let node_of = |tag: &str| {
+            if host.live_store {
+                return tag.to_string();
+            }
+            self.hosts
+                .get(tag)
+                .filter(|h| h.cluster_store.as_deref() == Some(url.as_str()))
+                .map_or_else(|| tag.to_string(), advertise_of)
+        };
+        let mut nodes: Vec<NodeStatus> = registered
+            .into_iter()
+            .map(|n| NodeStatus {
+                host: self
+                    .hosts
+                    .values()
+                    .find(|h| {
+                        h.cluster_store.as_deref() == Some(url.as_str())
+                            && advertise_of(h) == n.advertise
+                    })
+                    .map(|h| h.name.clone()),
+                registered: true,
+                endpoints: 0,
+                node: n,
+            })
+            .collect();
+        for net in &networks {
+            for ep in net.endpoints.values() {
+                let node = node_of(&ep.host);
+                match nodes.iter_mut().find(|n| n.node.advertise == node) {
+                    Some(n) => n.endpoints += 1,
+                    None => nodes.push(NodeStatus {
+                        node: etcd::Node {
+                            advertise: node,
+                            ttl_left: None,
+                            ttl: None,
+                        },
+                        host: None,
+                        registered: false,
+                        endpoints: 1,
+                    }),
+                }
+            }
+        }
+        Ok(Status {
+            url,
+            live: host.live_store,
+            nodes,
+            networks,
+        })
     }
 
     /// `vnet host rm [-f] NAME`. Without `force`, a host with running containers stays. A
@@ -514,11 +840,40 @@ fn split_host_port(hostport: &str) -> Result<(&str, &str), &'static str> {
     Ok((host, hostport.get(i + 1..).unwrap_or_default()))
 }
 
+/// An interface's address as `ParseAdvertise` picks it: `Ok(None)` when it has none that
+/// counts (loopback ones do not), `Err` with Go's `route ip+net: …` words when there is no
+/// such interface.
+type Interfaces<'a> = &'a dyn Fn(&str) -> Result<Option<Ipv4Addr>, &'static str>;
+
+/// A simulated host's interfaces: `lo`, and `eth0` holding its underlay address (`None` when
+/// none is free).
+fn simulated_interfaces(
+    eth0: Option<Ipv4Addr>,
+) -> impl Fn(&str) -> Result<Option<Ipv4Addr>, &'static str> {
+    move |name| match name {
+        "eth0" => Ok(eth0),
+        "lo" => Ok(None),
+        _ => Err("no such network interface"),
+    }
+}
+
+/// This machine's interfaces, for a real daemon.
+fn machine_interfaces(name: &str) -> Result<Option<Ipv4Addr>, &'static str> {
+    let all = if_addrs::get_if_addrs().map_err(|_| "no such network interface")?;
+    let mine: Vec<_> = all.iter().filter(|i| i.name == name).collect();
+    if mine.is_empty() {
+        return Err("no such network interface");
+    }
+    Ok(mine.iter().find_map(|i| match i.ip() {
+        std::net::IpAddr::V4(v4) if !v4.is_loopback() => Some(v4),
+        _ => None,
+    }))
+}
+
 /// `--cluster-advertise`'s value, `IP:PORT` or `IFACE:PORT`, as the daemon reads it (moby
 /// 20.10 `pkg/discovery` `ParseAdvertise`, Go's `net.SplitHostPort`): the underlay address
-/// and the advertised `IP:PORT`. A simulated host's interfaces are `lo` and `eth0`, which
-/// holds `eth0` (its underlay address; `None` when none is free).
-fn parse_advertise(a: &str, eth0: Option<Ipv4Addr>) -> Result<(Ipv4Addr, String), String> {
+/// and the advertised `IP:PORT`, an interface's address found by `interfaces`.
+fn parse_advertise(a: &str, interfaces: Interfaces) -> Result<(Ipv4Addr, String), String> {
     let (host, port) = split_host_port(a).map_err(|why| {
         format!("invalid --cluster-advertise configuration: {a}: address {a}: {why}")
     })?;
@@ -533,20 +888,16 @@ fn parse_advertise(a: &str, eth0: Option<Ipv4Addr>) -> Result<(Ipv4Addr, String)
             },
         };
     }
-    let ip = match host {
-        "eth0" => eth0,
-        "lo" => None,
-        "" => {
-            return Err(format!(
-                "invalid cluster advertise IP address or interface name ({a}) : route ip+net: invalid network interface name"
-            ));
-        }
-        _ => {
-            return Err(format!(
-                "invalid cluster advertise IP address or interface name ({a}) : route ip+net: no such network interface"
-            ));
-        }
-    };
+    if host.is_empty() {
+        return Err(format!(
+            "invalid cluster advertise IP address or interface name ({a}) : route ip+net: invalid network interface name"
+        ));
+    }
+    let ip = interfaces(host).map_err(|why| {
+        format!(
+            "invalid cluster advertise IP address or interface name ({a}) : route ip+net: {why}"
+        )
+    })?;
     // Loopback addresses do not count.
     let Some(ip) = ip else {
         return Err(format!(
@@ -554,6 +905,45 @@ fn parse_advertise(a: &str, eth0: Option<Ipv4Addr>) -> Result<(Ipv4Addr, String)
         ));
     };
     Ok((ip, format!("{ip}:{port}")))
+}
+
+/// `--cluster-store-opt discovery.heartbeat=S` and `discovery.ttl=S` (moby 20.10
+/// `daemon/discovery` `discoveryOpts`): how often a daemon registers itself, and how long a
+/// registration lasts (20 s and three times the heartbeat unless given).
+pub fn discovery_timers(
+    opts: &BTreeMap<String, String>,
+) -> Result<(std::time::Duration, std::time::Duration), String> {
+    use std::time::Duration;
+    // Go's strconv.Atoi, and its error.
+    let atoi = |v: &str| {
+        v.parse::<i64>()
+            .map_err(|_| format!("strconv.Atoi: parsing {v:?}: invalid syntax"))
+    };
+    let secs = |n: i64| Duration::from_secs(n.unsigned_abs());
+    let mut heartbeat = Duration::from_secs(20);
+    let mut ttl = heartbeat * 3;
+    if let Some(hb) = opts.get("discovery.heartbeat") {
+        let h = atoi(hb)?;
+        if h <= 0 {
+            return Err("discovery.heartbeat must be positive".into());
+        }
+        heartbeat = secs(h);
+        ttl = heartbeat * 3;
+    }
+    if let Some(t) = opts.get("discovery.ttl") {
+        let t = atoi(t)?;
+        if t <= 0 {
+            return Err("discovery.ttl must be positive".into());
+        }
+        ttl = secs(t);
+        if !opts.contains_key("discovery.heartbeat") {
+            heartbeat = ttl / 3;
+        }
+        if ttl <= heartbeat {
+            return Err("discovery.ttl timer must be greater than discovery.heartbeat".into());
+        }
+    }
+    Ok((heartbeat, ttl))
 }
 
 fn pair(a: &str, b: &str) -> (String, String) {
@@ -774,7 +1164,8 @@ mod tests {
     #[test]
     fn advertise_takes_ip_port_or_interface_port() {
         let eth0 = Some(Ipv4Addr::new(198, 18, 0, 2));
-        let ok = |a: &str| parse_advertise(a, eth0);
+        let eth0 = simulated_interfaces(eth0);
+        let ok = |a: &str| parse_advertise(a, &eth0);
         assert_eq!(
             ok("10.0.0.7:2376"),
             Ok((Ipv4Addr::new(10, 0, 0, 7), "10.0.0.7:2376".into()))

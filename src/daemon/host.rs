@@ -198,6 +198,16 @@ impl Host {
         }
     }
 
+    /// Interrupts every container command running in the background, as the daemon stops:
+    /// each saves what it did and lets its container be, still running in the state (the
+    /// simulation of its command ends with the daemon, as with dockerd's live restore).
+    pub(crate) fn interrupt_all_mains(&self) {
+        let g = self.mains.lock().unwrap_or_else(|p| p.into_inner());
+        for m in g.values() {
+            m.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     /// Waits for container `cid`'s start (see `start_waiters`).
     pub(crate) fn wait_start(&self, cid: &str) -> tokio::sync::oneshot::Receiver<()> {
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -266,6 +276,7 @@ impl Host {
             s => s.insert(Store::open(&self.dir, self.seed).map_err(store_error)?),
         };
         let mut scope = scope.clone();
+        let mut moved = 0;
         loop {
             let whole = scope == Scope::All;
             let mut loaded = if whole {
@@ -275,10 +286,15 @@ impl Host {
             }
             .map_err(store_error)?;
             loaded.cluster.budget = self.budget;
-            let mut d = loaded
-                .cluster
-                .checkout(&self.name)
-                .map_err(|e| Error::new(Kind::NotFound, e.to_string()))?;
+            let mut d = loaded.cluster.checkout(&self.name).map_err(|e| {
+                // A host that is there but cannot be served: its live cluster store.
+                let kind = if loaded.cluster.hosts.contains_key(&self.name) {
+                    Kind::System
+                } else {
+                    Kind::NotFound
+                };
+                Error::new(kind, e.to_string())
+            })?;
             let out = f(&mut d);
             // Noted before the removal is committed, so a waiter never sees it gone first.
             if out.is_ok() {
@@ -288,19 +304,27 @@ impl Host {
             }
             loaded.cluster.checkin(d);
             if !write || out.is_err() {
-                // A failed request changed nothing (the engine's rule): keep the copy as read.
+                // A failed request changed nothing (the engine's rule): keep the copy as read,
+                // and write nothing to a live cluster store.
+                loaded.cluster.live = Default::default();
                 if whole {
                     *cached = Some(loaded.keep());
                 }
                 return out;
             }
-            if whole {
-                *cached = Some(loaded.commit_keep().map_err(store_error)?);
-                return out;
-            }
-            match loaded.commit() {
-                Ok(_) => return out,
+            let committed = if whole {
+                loaded.commit_keep().map(|c| *cached = Some(c))
+            } else {
+                loaded.commit().map(|_| ())
+            };
+            match committed {
+                Ok(()) => return out,
                 Err(CommitError::ScopeMiss) => scope = Scope::All,
+                // Another daemon changed the live cluster store: run again on what is there.
+                Err(CommitError::StoreMoved) if moved < crate::store::STORE_RETRIES => moved += 1,
+                Err(CommitError::StoreMoved) => {
+                    return Err(store_error(crate::store::store_kept_moving()));
+                }
                 Err(e) => return Err(store_error(e)),
             }
         }
@@ -372,11 +396,12 @@ impl Host {
     }
 
     /// Runs `f` on the state and saves what it changed if it succeeded.
+    /// (`f` runs again when another daemon changed the live cluster store under it.)
     pub(crate) fn write<T>(
         &self,
-        f: impl FnOnce(&mut Daemon) -> Result<T, Error>,
+        f: impl FnMut(&mut Daemon) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        self.with_state(true, f)
+        self.run_on(&Scope::All, true, f)
     }
 
     /// Stores a new exec instance and returns its ID (64 hex, derived from the seed and a
@@ -456,7 +481,7 @@ pub(crate) async fn read<T: Send + 'static>(
 /// [`Host::write`] on a blocking thread: `f` applied to the state, saved if it succeeded.
 pub(crate) async fn write<T: Send + 'static>(
     host: &Arc<Host>,
-    f: impl FnOnce(&mut Daemon) -> Result<T, Error> + Send + 'static,
+    f: impl FnMut(&mut Daemon) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
     blocking(host, move |h| h.write(f)).await.and_then(|r| r)
 }
@@ -514,7 +539,7 @@ pub(crate) async fn read_json(
 pub(crate) async fn write_json(
     host: &Arc<Host>,
     code: u16,
-    f: impl FnOnce(&mut Daemon) -> Result<Value, Error> + Send + 'static,
+    f: impl FnMut(&mut Daemon) -> Result<Value, Error> + Send + 'static,
 ) -> Result<Reply, Error> {
     Ok(http::json(code, &write(host, f).await?))
 }

@@ -58,6 +58,9 @@ pub struct Options {
     pub budget: crate::engine::budget::Budget,
     /// Timeouts and the connection limit ([`Limits::from_env`]).
     pub limits: Limits,
+    /// `--cluster-store etcd://…`, `--cluster-advertise`, `--cluster-store-opt`: the host
+    /// keeps its global networks in a real etcd and registers there while the daemon runs.
+    pub cluster: Option<crate::cluster::HostConfig>,
 }
 
 /// Why the daemon cannot start or stopped serving (a request's own failure is its reply).
@@ -198,6 +201,10 @@ pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> 
         let loaded = store.load(&hosts_only, false, opts.seed)?;
         loaded.cluster.host(&opts.host)?;
     }
+    let registration = match &opts.cluster {
+        Some(cfg) => Some(join_cluster(&opts, cfg)?),
+        None => None,
+    };
     let socket = opts
         .socket
         .clone()
@@ -220,7 +227,93 @@ pub fn run(opts: Options, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> 
     let _ = std::fs::remove_file(&socket);
     // Dropping the runtime waits for blocking tasks (state writes) in flight.
     drop(rt);
+    // The registration is left to run out, as dockerd's is.
+    drop(registration);
     result
+}
+
+/// Makes the served host keep its global networks in the etcd of `cfg` (saved in the state,
+/// so the CLI on the same directory uses it too) and starts registering it there.
+fn join_cluster(
+    opts: &Options,
+    cfg: &crate::cluster::HostConfig,
+) -> Result<Registration, DaemonError> {
+    let mut store = Store::open(&opts.state_dir, opts.seed)?;
+    let host = opts.host.clone();
+    let joined = store.run(&crate::store::Scope::All, true, opts.seed, |c| {
+        c.join_live(&host, cfg)?;
+        let h = c.host(&host)?;
+        Ok::<_, HostError>((
+            h.cluster_store.clone().unwrap_or_default(),
+            h.cluster_advertise.clone().unwrap_or_default(),
+            crate::cluster::discovery_timers(&h.cluster_store_opts).map_err(HostError)?,
+        ))
+    })??;
+    let (url, advertise, (heartbeat, ttl)) = joined;
+    Ok(Registration::start(&url, advertise, heartbeat, ttl))
+}
+
+/// pkg/discovery's heartbeat: the node's key put again, under a lease of the TTL, every
+/// heartbeat, on a thread of its own until dropped.
+struct Registration {
+    stop: Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl Registration {
+    fn start(
+        url: &str,
+        advertise: String,
+        heartbeat: std::time::Duration,
+        ttl: std::time::Duration,
+    ) -> Registration {
+        let stop = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let etcd = crate::cluster::etcd::Etcd::new(url);
+        if let Some(etcd) = etcd {
+            let stop = stop.clone();
+            // Not joined: a heartbeat in flight to an etcd that does not answer would hold
+            // the daemon's exit for its retries.
+            std::thread::spawn(move || {
+                let mut failing = false;
+                loop {
+                    match etcd.register(&advertise, ttl) {
+                        Ok(()) if failing => {
+                            eprintln!(
+                                "vnet daemon: registered {advertise} in {} again",
+                                etcd.url()
+                            );
+                            failing = false;
+                        }
+                        Ok(()) => {}
+                        Err(e) => {
+                            if !failing {
+                                eprintln!(
+                                    "vnet daemon: registering {advertise}: {e}; retrying every heartbeat"
+                                );
+                            }
+                            failing = true;
+                        }
+                    }
+                    let (lock, cv) = &*stop;
+                    let g = lock.lock().unwrap_or_else(|p| p.into_inner());
+                    let (g, _) = cv
+                        .wait_timeout_while(g, heartbeat, |stopped| !*stopped)
+                        .unwrap_or_else(|p| p.into_inner());
+                    if *g {
+                        return;
+                    }
+                }
+            });
+        }
+        Registration { stop }
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let (lock, cv) = &*self.stop;
+        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        cv.notify_all();
+    }
 }
 
 async fn serve(
@@ -233,8 +326,8 @@ async fn serve(
     let mut int = signal(SignalKind::interrupt())?;
     loop {
         tokio::select! {
-            _ = term.recv() => return Ok(()),
-            _ = int.recv() => return Ok(()),
+            _ = term.recv() => break,
+            _ = int.recv() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => conns.accept(stream, &host).await,
                 // Out of descriptors or a connection reset before accept: keep serving.
@@ -242,4 +335,8 @@ async fn serve(
             },
         }
     }
+    // The containers' commands in the background would otherwise hold the runtime's end
+    // until they finish (a `sleep 1000` for 1000 seconds).
+    host.interrupt_all_mains();
+    Ok(())
 }

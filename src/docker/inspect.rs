@@ -63,7 +63,7 @@ impl Daemon {
                 // listed by its ID, as libnetwork lists endpoints without a local sandbox.
                 let (key, name) = match self.state.containers.get(&ep.container_id) {
                     Some(c)
-                        if net.is_local(ep, &self.host.name)
+                        if net.is_local(ep, &self.host.node)
                             && c.endpoints()
                                 .any(|s| s.endpoint_id.as_ref() == Some(&ep.id)) =>
                     {

@@ -209,6 +209,12 @@ pub struct Daemon {
 pub struct HostContext {
     /// The host's name (`vnet host create NAME`; `default` for the host every state has).
     pub name: String,
+    /// What its endpoints on global networks are tagged with ([`Endpoint::host`]): its name,
+    /// or with a live cluster store its advertised `IP:PORT`, which no other daemon sharing
+    /// the store has.
+    ///
+    /// [`Endpoint::host`]: network::Endpoint::host
+    pub node: String,
     /// The cluster store's URL, if the host joined one.
     pub cluster_store: Option<String>,
     /// The hosts of that cluster (this one too) and their underlay addresses, in the

@@ -80,7 +80,7 @@ impl Daemon {
         };
         for ep in net.endpoints.values() {
             let registered = match self.state.containers.get(&ep.container_id) {
-                Some(c) if net.is_local(ep, &self.host.name) => c
+                Some(c) if net.is_local(ep, &self.host.node) => c
                     .networks
                     .get(&net.name)
                     .and_then(|s| s.dns_names.as_ref())
@@ -135,7 +135,7 @@ impl Daemon {
                         .state
                         .containers
                         .get(&ep.container_id)
-                        .filter(|_| net.is_local(ep, &self.host.name))
+                        .filter(|_| net.is_local(ep, &self.host.node))
                         .and_then(|c| c.networks.get(nname))
                         .and_then(|s| s.dns_names.as_ref());
                     let v6 = ep.ipv6.filter(|_| net.enable_ipv6).map(|(a, _)| a);

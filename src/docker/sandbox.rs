@@ -1669,7 +1669,7 @@ impl Daemon {
         capture: bool,
     ) -> (World, Vec<NicRef>) {
         let mut world = self.bare_world(trace, capture);
-        let me = self.host.name.clone();
+        let me = self.host.node.clone();
         // The host is on every bridge network of its own.
         let mine: Vec<usize> = if on_host {
             self.state
@@ -2036,7 +2036,7 @@ impl Daemon {
     fn remote_endpoint(&self, at: NicRef) -> Option<&Endpoint> {
         let (_, net) = self.state.networks.get_index(at.network)?;
         let (_, ep) = net.endpoints.get_index(at.endpoint)?;
-        (!net.is_local(ep, &self.host.name)).then_some(ep)
+        (!net.is_local(ep, &self.host.node)).then_some(ep)
     }
 
     /// The host's interfaces on its bridge networks: each bridge device holding its

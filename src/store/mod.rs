@@ -121,6 +121,11 @@ pub enum StoreError {
         /// The object both changed.
         object: String,
     },
+    /// The live cluster store (`vnet daemon --cluster-store etcd://…`) did not take the
+    /// command's changes: unreachable, refusing, or changed by other daemons every time the
+    /// command ran again. Nothing was saved.
+    #[error("{0}")]
+    ClusterStore(String),
     /// `--seed` disagrees with the state's seed.
     #[error(
         "the state in {dir} was created with seed {existing}, not {requested}; run `vnet system reset -f --seed {requested}` to start over with that seed"
@@ -392,6 +397,7 @@ impl Store {
         mut f: impl FnMut(&mut Cluster) -> R,
     ) -> Result<R, StoreError> {
         let mut scope = scope.clone();
+        let mut moved = 0;
         loop {
             let mut loaded = self.load(&scope, write, seed)?;
             let out = f(&mut loaded.cluster);
@@ -400,6 +406,8 @@ impl Store {
             }
             match loaded.commit() {
                 Ok(_) => return Ok(out),
+                Err(CommitError::StoreMoved) if moved < STORE_RETRIES => moved += 1,
+                Err(CommitError::StoreMoved) => return Err(store_kept_moving()),
                 Err(CommitError::ScopeMiss) if scope != Scope::All => scope = Scope::All,
                 Err(CommitError::ScopeMiss) => {
                     return Err(save_error(&self.path, SaveError::ScopeMiss));
@@ -466,6 +474,17 @@ impl Store {
         if ours == base {
             return Ok(());
         }
+        let mut ours = ours;
+        // The live store first: a command that cannot stand there saves nothing here.
+        match publish(&mut ours) {
+            Ok(()) => {}
+            Err(CommitError::Store(e)) => return Err(e),
+            Err(_) => {
+                return Err(StoreError::ClusterStore(
+                    "the cluster store changed while the command ran; what the command changed in it was not saved".into(),
+                ));
+            }
+        }
         let mut snapshot = Some(snapshot);
         let mut scope = scope;
         let path = self.path.clone();
@@ -493,6 +512,8 @@ impl Store {
                     return Err(save_error(&self.path, SaveError::ScopeMiss));
                 }
                 Err(CommitError::Store(e)) => return Err(e),
+                // Published above, so nothing is left to publish.
+                Err(CommitError::StoreMoved) => return Err(store_kept_moving()),
             }
         }
     }
@@ -566,6 +587,7 @@ impl Loaded<'_> {
     /// changed. [`SaveError::ScopeMiss`] rolls back: run the command again on the whole
     /// state.
     pub fn commit(mut self) -> Result<bool, CommitError> {
+        publish(&mut self.cluster)?;
         let changed =
             rows::save(&self.tx, &mut self.cluster, &mut self.snapshot).map_err(|e| match e {
                 SaveError::ScopeMiss => CommitError::ScopeMiss,
@@ -587,6 +609,7 @@ impl Loaded<'_> {
             mut cluster,
             mut snapshot,
         } = self;
+        publish(&mut cluster)?;
         let changed = rows::save(&tx, &mut cluster, &mut snapshot).map_err(|e| match e {
             SaveError::ScopeMiss => CommitError::ScopeMiss,
             e => CommitError::Store(save_error(&path, e)),
@@ -616,9 +639,35 @@ pub enum CommitError {
     /// The command changed something its partial load did not read; nothing was written.
     #[error("the command reached beyond what it loaded")]
     ScopeMiss,
+    /// Another daemon changed the live cluster store since the command read it; nothing was
+    /// written: run the command again.
+    #[error("the cluster store changed while the command ran")]
+    StoreMoved,
     /// The database refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How many times a command runs again because other daemons changed the live cluster store
+/// under it before it gives up.
+pub const STORE_RETRIES: usize = 8;
+
+/// The error of a command that other daemons' changes kept overtaking.
+pub fn store_kept_moving() -> StoreError {
+    StoreError::ClusterStore(format!(
+        "the cluster store changed under the command {} times in a row; nothing was saved, try again",
+        STORE_RETRIES + 1
+    ))
+}
+
+/// Writes a command's changes to live cluster stores, first of all that a commit writes.
+fn publish(cluster: &mut Cluster) -> Result<(), CommitError> {
+    cluster.publish().map_err(|e| match e {
+        crate::cluster::PublishError::Moved(_) => CommitError::StoreMoved,
+        crate::cluster::PublishError::Store(e) => {
+            CommitError::Store(StoreError::ClusterStore(format!("{e}; nothing was saved")))
+        }
+    })
 }
 
 fn connect(path: &Path) -> Result<Connection, StoreError> {

@@ -363,6 +363,6 @@ impl Daemon {
                 .host
                 .peers
                 .iter()
-                .any(|(name, a)| *name == self.host.name && std::net::IpAddr::V4(*a) == ip)
+                .any(|(name, a)| *name == self.host.node && std::net::IpAddr::V4(*a) == ip)
     }
 }

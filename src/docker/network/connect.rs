@@ -165,7 +165,7 @@ impl Daemon {
             anonymous.map_or_else(|| c.name.clone(), str::to_string),
             c.next_ifindex,
         );
-        let host = self.host.name.clone();
+        let host = self.host.node.clone();
         let seed = self.state.seed;
         let net = self
             .state

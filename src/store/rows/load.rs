@@ -31,8 +31,17 @@ pub fn load(conn: &Connection, scope: &Scope) -> rusqlite::Result<(Cluster, Snap
             hosts.insert(name, (seq, host));
         }
     }
+    // A host with a live cluster store loads whole: a command may bring global networks
+    // from the store that make libnetwork's own networks (docker_gwbridge, its pool chosen
+    // among every network's).
     let want = match scope {
-        Scope::Part(w) if hosts.len() == 1 && meta.stores.is_empty() => Some(w),
+        Scope::Part(w)
+            if hosts.len() == 1
+                && meta.stores.is_empty()
+                && !hosts.values().any(|(_, h)| h.live_store) =>
+        {
+            Some(w)
+        }
         _ => None,
     };
     let mut snap = Snapshot {
@@ -48,6 +57,7 @@ pub fn load(conn: &Connection, scope: &Scope) -> rusqlite::Result<(Cluster, Snap
         stores: BTreeMap::new(),
         partitions: meta.partitions.clone(),
         budget: Default::default(),
+        live: Default::default(),
     };
     for (name, (_, mut host)) in hosts {
         links_resolve(conn, &name, &host)?;
