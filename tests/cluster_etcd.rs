@@ -459,3 +459,51 @@ fn three_daemons_share_global_networks_through_etcd() {
             .any(|l| l.starts_with("127.0.0.2:2376") && l.contains("s ago"))
     });
 }
+
+#[test]
+fn transactions_count_once_and_stay_under_their_prefix() {
+    use vnet::cluster::etcd::{Etcd as Client, EtcdError, MAX_TXN_OPS};
+    if !have_etcd() {
+        eprintln!("skipped: etcd is not installed (Debian's etcd-server; .ci/run installs it)");
+        return;
+    }
+    let data = Vnet::new("cluster-etcd-txn");
+    let etcd = Etcd::start(data.dir.join("etcd"));
+    let lab1 = Client::new(&format!("{}/lab1", etcd.url())).unwrap();
+    let lab2 = Client::new(&format!("{}/lab2", etcd.url())).unwrap();
+    let root = "docker/network/v1.0/";
+    let r = lab1.read(root).unwrap();
+    let put = vec![(format!("{root}network/n1"), "{}".to_string())];
+    assert!(lab1.commit(root, r.revision, &put, &[], "t1").unwrap());
+    // The same transaction again (its reply lost): already applied, so done.
+    assert!(lab1.commit(root, r.revision, &put, &[], "t1").unwrap());
+    // Another on what was read before it: refused.
+    assert!(!lab1.commit(root, r.revision, &put, &[], "t2").unwrap());
+    let now = lab1.read(root).unwrap();
+    assert_eq!(
+        now.entries.keys().collect::<Vec<_>>(),
+        [&format!("{root}network/n1")]
+    );
+    // Another cluster's prefix sees none of it.
+    assert!(lab2.read(root).unwrap().entries.is_empty());
+    // A prefix delete takes what is under it.
+    let two = vec![
+        (format!("{root}endpoint/n1/e1"), "{}".to_string()),
+        (format!("{root}endpoint/n1/e2"), "{}".to_string()),
+    ];
+    assert!(lab1.commit(root, now.revision, &two, &[], "t3").unwrap());
+    let now = lab1.read(root).unwrap();
+    assert_eq!(now.entries.len(), 3);
+    let gone = vec![format!("{root}endpoint/n1/")];
+    assert!(lab1.commit(root, now.revision, &[], &gone, "t4").unwrap());
+    assert_eq!(lab1.read(root).unwrap().entries.len(), 1);
+    // More than etcd takes in one transaction: refused before it is sent.
+    let many: Vec<(String, String)> = (0..MAX_TXN_OPS)
+        .map(|i| (format!("{root}network/m{i}"), "{}".to_string()))
+        .collect();
+    let r = lab1.read(root).unwrap();
+    match lab1.commit(root, r.revision, &many, &[], "t5") {
+        Err(EtcdError::TooBig { ops, .. }) => assert_eq!(ops, MAX_TXN_OPS + 1),
+        other => panic!("{other:?}"),
+    }
+}

@@ -12,7 +12,9 @@
 //! of the store when its last lease runs out.
 //!
 //! An address list (`etcd://a:2379,b:2379`) is tried in turn, each request a few times with
-//! a growing pause; what fails names the store's URL.
+//! a growing pause; what fails names the store's URL. A path after the addresses
+//! (`etcd://a:2379/lab1`) puts every key under it, as libnetwork's datastore and
+//! pkg/discovery prefix theirs, so several clusters can share one etcd.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -21,17 +23,20 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The key every committing transaction also writes, so that a delete moves the revision a
-/// compare looks at (a deleted key leaves no `mod_revision` behind).
+/// compare looks at (a deleted key leaves no `mod_revision` behind). Its value names the
+/// transaction, so that one whose reply was lost is known for ours when sent again.
 pub const GENERATION: &str = "vnet/cluster/generation";
 
+/// How long connecting to an address may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long one request to etcd may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
 /// The pauses between attempts (each attempt tries every address once).
-const BACKOFF: [Duration; 3] = [
-    Duration::from_millis(100),
-    Duration::from_millis(400),
-    Duration::from_millis(1600),
-];
+const BACKOFF: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(400)];
+/// The most operations etcd takes in one transaction (its `--max-txn-ops` default).
+pub const MAX_TXN_OPS: usize = 128;
+/// etcd's longest lease (`lease.MaxLeaseTTL`), seconds.
+pub const MAX_LEASE_TTL: u64 = 9_000_000_000;
 /// The most a reply may hold (a store of thousands of endpoints fits many times over).
 const MAX_REPLY: u64 = 256 << 20;
 
@@ -45,6 +50,16 @@ pub enum EtcdError {
         url: String,
         /// What the last attempt said.
         why: String,
+    },
+    /// A command changed more keys than one transaction may hold.
+    #[error(
+        "cluster store {url}: the command changes {ops} keys, more than etcd takes in one transaction ({MAX_TXN_OPS}, its --max-txn-ops); nothing was written: do it in smaller steps"
+    )]
+    TooBig {
+        /// The store's URL.
+        url: String,
+        /// The operations it would take.
+        ops: usize,
     },
     /// etcd answered with an error.
     #[error("cluster store {url} refused {what}: {why}")]
@@ -63,6 +78,8 @@ pub enum EtcdError {
 pub struct Etcd {
     url: String,
     endpoints: Vec<String>,
+    /// The URL's path, with a `/` after it (empty without one): every key's prefix.
+    prefix: String,
     agent: ureq::Agent,
 }
 
@@ -91,7 +108,13 @@ impl Etcd {
     /// no address.
     pub fn new(url: &str) -> Option<Etcd> {
         let rest = url.strip_prefix("etcd://")?;
-        let hosts = rest.split('/').next().unwrap_or_default();
+        let (hosts, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let path = path.trim_matches('/');
+        let prefix = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}/")
+        };
         let endpoints: Vec<String> = hosts
             .split(',')
             .filter(|h| !h.is_empty())
@@ -101,6 +124,7 @@ impl Etcd {
             return None;
         }
         let agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(CONNECT_TIMEOUT))
             .timeout_global(Some(REQUEST_TIMEOUT))
             .http_status_as_error(false)
             .build()
@@ -108,6 +132,7 @@ impl Etcd {
         Some(Etcd {
             url: url.to_string(),
             endpoints,
+            prefix,
             agent,
         })
     }
@@ -151,11 +176,14 @@ impl Etcd {
                         continue;
                     }
                 };
-                let v: Value = serde_json::from_str(&text).map_err(|e| EtcdError::Refused {
-                    url: self.url.clone(),
-                    what,
-                    why: format!("a reply that is not JSON ({e}): {}", clip(&text)),
-                })?;
+                // Not etcd's (a proxy's error page, say): try the next address.
+                let v: Value = match serde_json::from_str(&text) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        why = format!("{status}, a reply that is not JSON ({e}): {}", clip(&text));
+                        continue;
+                    }
+                };
                 // No leader (etcd starting, or a minority partition): try again.
                 if status.as_u16() >= 500 {
                     why = message(&v).unwrap_or_else(|| status.to_string());
@@ -177,33 +205,47 @@ impl Etcd {
         })
     }
 
-    /// Every key under `prefix`, and the revision it was read at.
+    /// Every key under `prefix`, and the revision it was read at (keys without the URL's
+    /// path).
     pub fn read(&self, prefix: &str) -> Result<Read, EtcdError> {
+        let key = format!("{}{prefix}", self.prefix);
         let v = self.call(
             "a read",
             "/v3/kv/range",
-            &json!({ "key": B64.encode(prefix), "range_end": B64.encode(prefix_end(prefix)) }),
+            &json!({ "key": B64.encode(&key), "range_end": B64.encode(prefix_end(&key)) }),
         )?;
-        let revision = int(at(&v, "/header/revision"));
-        let mut entries = BTreeMap::new();
-        for kv in at(&v, "/kvs").as_array().into_iter().flatten() {
-            entries.insert(text(at(kv, "/key")), text(at(kv, "/value")));
-        }
-        Ok(Read { revision, entries })
+        let mut read = decode_range(&v);
+        read.entries = std::mem::take(&mut read.entries)
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(&self.prefix)?.to_string(), v)))
+            .collect();
+        Ok(read)
     }
 
-    /// Applies `puts` and `deletes` in one transaction if nothing under `prefix` (nor
-    /// [`GENERATION`]) changed after `revision`; whether it did.
+    /// Applies `puts` and `deletes` (a key ending in `/` deletes every key under it) in one
+    /// transaction if nothing under `prefix` (nor [`GENERATION`]) changed after `revision`;
+    /// whether it did. `token` names the transaction: should its reply be lost and it be
+    /// sent again, finding it already applied counts as done.
     pub fn commit(
         &self,
         prefix: &str,
         revision: i64,
         puts: &[(String, String)],
         deletes: &[String],
+        token: &str,
     ) -> Result<bool, EtcdError> {
-        let unchanged = |key: &str, range_end: Option<Vec<u8>>| {
+        let ops = puts.len() + deletes.len() + 1;
+        if ops > MAX_TXN_OPS {
+            return Err(EtcdError::TooBig {
+                url: self.url.clone(),
+                ops,
+            });
+        }
+        let key = |k: &str| format!("{}{k}", self.prefix);
+        let generation = key(GENERATION);
+        let unchanged = |k: &str, range_end: Option<Vec<u8>>| {
             let mut c = serde_json::Map::new();
-            c.insert("key".into(), json!(B64.encode(key)));
+            c.insert("key".into(), json!(B64.encode(k)));
             if let Some(end) = range_end {
                 c.insert("range_end".into(), json!(B64.encode(end)));
             }
@@ -212,30 +254,46 @@ impl Etcd {
             c.insert("mod_revision".into(), json!((revision + 1).to_string()));
             Value::Object(c)
         };
-        let mut ops: Vec<Value> = puts
+        let mut success: Vec<Value> = puts
             .iter()
-            .map(
-                |(k, v)| json!({ "request_put": { "key": B64.encode(k), "value": B64.encode(v) } }),
-            )
+            .map(|(k, v)| {
+                json!({ "request_put": { "key": B64.encode(key(k)), "value": B64.encode(v) } })
+            })
             .collect();
-        ops.extend(
-            deletes
-                .iter()
-                .map(|k| json!({ "request_delete_range": { "key": B64.encode(k) } })),
-        );
-        ops.push(json!({ "request_put": {
-            "key": B64.encode(GENERATION),
-            "value": B64.encode(revision.to_string()),
+        success.extend(deletes.iter().map(|k| {
+            let k = key(k);
+            if k.ends_with('/') {
+                json!({ "request_delete_range": {
+                    "key": B64.encode(&k), "range_end": B64.encode(prefix_end(&k)),
+                } })
+            } else {
+                json!({ "request_delete_range": { "key": B64.encode(&k) } })
+            }
+        }));
+        success.push(json!({ "request_put": {
+            "key": B64.encode(&generation),
+            "value": B64.encode(token),
         } }));
+        let scope = key(prefix);
         let v = self.call(
             "a transaction",
             "/v3/kv/txn",
             &json!({
-                "compare": [unchanged(prefix, Some(prefix_end(prefix))), unchanged(GENERATION, None)],
-                "success": ops,
+                "compare": [
+                    unchanged(&scope, Some(prefix_end(&scope))),
+                    unchanged(&generation, None),
+                ],
+                "success": success,
+                "failure": [{ "request_range": { "key": B64.encode(&generation) } }],
             }),
         )?;
-        Ok(at(&v, "/succeeded").as_bool().unwrap_or(false))
+        if at(&v, "/succeeded").as_bool().unwrap_or(false) {
+            return Ok(true);
+        }
+        // Compared false: another daemon's write, or this very transaction applied by an
+        // attempt whose reply did not arrive.
+        let last = at(&v, "/responses/0/response_range/kvs/0/value");
+        Ok(text(last) == token)
     }
 
     /// Registers `advertise` under `docker/nodes/` for `ttl` seconds (one heartbeat).
@@ -243,14 +301,14 @@ impl Etcd {
         let lease = self.call(
             "a lease",
             "/v3/lease/grant",
-            &json!({ "TTL": ttl.as_secs().max(1).to_string() }),
+            &json!({ "TTL": ttl.as_secs().clamp(1, MAX_LEASE_TTL).to_string() }),
         )?;
         let id = at(&lease, "/ID").as_str().unwrap_or("0").to_string();
         self.call(
             "a registration",
             "/v3/kv/put",
             &json!({
-                "key": B64.encode(format!("{}{advertise}", super::kv::NODES)),
+                "key": B64.encode(format!("{}{}{advertise}", self.prefix, super::kv::NODES)),
                 "value": B64.encode(advertise),
                 "lease": id,
             }),
@@ -258,19 +316,10 @@ impl Etcd {
         Ok(())
     }
 
-    /// Removes `advertise`'s registration (a daemon that stops cleanly).
-    pub fn deregister(&self, advertise: &str) -> Result<(), EtcdError> {
-        self.call(
-            "a deregistration",
-            "/v3/kv/deleterange",
-            &json!({ "key": B64.encode(format!("{}{advertise}", super::kv::NODES)) }),
-        )?;
-        Ok(())
-    }
-
     /// The registered nodes, in key order, with what their registrations have left.
     pub fn nodes(&self) -> Result<Vec<Node>, EtcdError> {
-        let prefix = super::kv::NODES;
+        let prefix = format!("{}{}", self.prefix, super::kv::NODES);
+        let prefix = prefix.as_str();
         let v = self.call(
             "a read",
             "/v3/kv/range",
@@ -299,6 +348,17 @@ impl Etcd {
         }
         Ok(out)
     }
+}
+
+/// A `/v3/kv/range` reply: the revision and the keys with their values (what cannot be
+/// decoded reads as empty, for the caller's parse of the values to refuse).
+pub fn decode_range(v: &Value) -> Read {
+    let revision = int(at(v, "/header/revision"));
+    let mut entries = BTreeMap::new();
+    for kv in at(v, "/kvs").as_array().into_iter().flatten() {
+        entries.insert(text(at(kv, "/key")), text(at(kv, "/value")));
+    }
+    Read { revision, entries }
 }
 
 /// The end of the key range holding every key that starts with `prefix` (etcd's
@@ -371,6 +431,9 @@ mod tests {
             e.endpoints,
             vec!["http://127.0.0.1:2379", "http://10.0.0.2:2379"]
         );
+        assert_eq!(e.prefix, "prefix/");
+        assert_eq!(Etcd::new("etcd://h:2379").unwrap().prefix, "");
+        assert_eq!(Etcd::new("etcd://h:2379/a/b/").unwrap().prefix, "a/b/");
         assert!(Etcd::new("etcd://").is_none());
         assert!(Etcd::new("consul://x:8500").is_none());
     }

@@ -418,12 +418,27 @@ impl Cluster {
                 .filter(|(k, v)| read.entries.get(*k) != Some(*v))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let deletes: Vec<String> = read
+            let mut deletes: Vec<String> = read
                 .entries
                 .keys()
                 .filter(|k| !after.entries().contains_key(*k))
                 .cloned()
                 .collect();
+            // A removed network's endpoints go in one range delete, not one each.
+            let gone: Vec<String> = deletes
+                .iter()
+                .filter_map(|k| {
+                    k.strip_prefix(&format!("{ROOT}network/"))
+                        .map(str::to_string)
+                })
+                .collect();
+            for id in gone {
+                let under = format!("{ROOT}endpoint/{id}/");
+                if deletes.iter().any(|k| k.starts_with(&under)) {
+                    deletes.retain(|k| !k.starts_with(&under));
+                    deletes.push(under);
+                }
+            }
             if !puts.is_empty() || !deletes.is_empty() {
                 self.live.pending.push(Pending {
                     url,
@@ -473,16 +488,11 @@ impl Cluster {
                 what: "a transaction",
                 why: "the URL names no address".into(),
             })?;
-            if !store.commit(ROOT, p.revision, &p.puts, &p.deletes)? {
+            if !store.commit(ROOT, p.revision, &p.puts, &p.deletes, &transaction_token())? {
                 return Err(PublishError::Moved(p.url));
             }
         }
         Ok(())
-    }
-
-    /// Whether a command run on this cluster left writes for a live store.
-    pub fn has_pending(&self) -> bool {
-        !self.live.pending.is_empty()
     }
 
     /// Runs `f` on host `name`'s engine.
@@ -801,6 +811,17 @@ impl Cluster {
     }
 }
 
+/// A name for one transaction on a live store that no other transaction has: this process,
+/// the wall clock and a counter (live stores are outside the deterministic simulation).
+fn transaction_token() -> String {
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}-{nanos}-{n}", std::process::id())
+}
+
 /// Go's `net.SplitHostPort`: host and port, or why not (the `AddrError` text after
 /// `address ADDR: `).
 fn split_host_port(hostport: &str) -> Result<(&str, &str), &'static str> {
@@ -840,39 +861,48 @@ fn split_host_port(hostport: &str) -> Result<(&str, &str), &'static str> {
     Ok((host, hostport.get(i + 1..).unwrap_or_default()))
 }
 
-/// An interface's address as `ParseAdvertise` picks it: `Ok(None)` when it has none that
-/// counts (loopback ones do not), `Err` with Go's `route ip+net: …` words when there is no
-/// such interface.
-type Interfaces<'a> = &'a dyn Fn(&str) -> Result<Option<Ipv4Addr>, &'static str>;
+/// An interface's addresses (`net.InterfaceByName`, `Addrs`), or Go's `route ip+net: …`
+/// words when there is no such interface.
+type Interfaces<'a> = &'a dyn Fn(&str) -> Result<Vec<std::net::IpAddr>, &'static str>;
 
-/// A simulated host's interfaces: `lo`, and `eth0` holding its underlay address (`None` when
+/// A simulated host's interfaces: `lo`, and `eth0` holding its underlay address (none when
 /// none is free).
 fn simulated_interfaces(
     eth0: Option<Ipv4Addr>,
-) -> impl Fn(&str) -> Result<Option<Ipv4Addr>, &'static str> {
+) -> impl Fn(&str) -> Result<Vec<std::net::IpAddr>, &'static str> {
     move |name| match name {
-        "eth0" => Ok(eth0),
-        "lo" => Ok(None),
+        "eth0" => Ok(eth0.into_iter().map(std::net::IpAddr::V4).collect()),
+        "lo" => Ok(vec![
+            Ipv4Addr::LOCALHOST.into(),
+            std::net::Ipv6Addr::LOCALHOST.into(),
+        ]),
         _ => Err("no such network interface"),
     }
 }
 
-/// This machine's interfaces, for a real daemon.
-fn machine_interfaces(name: &str) -> Result<Option<Ipv4Addr>, &'static str> {
-    let all = if_addrs::get_if_addrs().map_err(|_| "no such network interface")?;
-    let mine: Vec<_> = all.iter().filter(|i| i.name == name).collect();
-    if mine.is_empty() {
-        return Err("no such network interface");
+/// This machine's interfaces, for a real daemon (one with no address is still there).
+fn machine_interfaces(name: &str) -> Result<Vec<std::net::IpAddr>, &'static str> {
+    let all = if_addrs::get_if_addrs().unwrap_or_default();
+    let addrs: Vec<std::net::IpAddr> = all
+        .iter()
+        .filter(|i| i.name == name)
+        .map(|i| i.ip())
+        .collect();
+    let exists = !addrs.is_empty()
+        || (!name.contains('/')
+            && name != "."
+            && name != ".."
+            && std::path::Path::new("/sys/class/net").join(name).exists());
+    if exists {
+        Ok(addrs)
+    } else {
+        Err("no such network interface")
     }
-    Ok(mine.iter().find_map(|i| match i.ip() {
-        std::net::IpAddr::V4(v4) if !v4.is_loopback() => Some(v4),
-        _ => None,
-    }))
 }
 
 /// `--cluster-advertise`'s value, `IP:PORT` or `IFACE:PORT`, as the daemon reads it (moby
 /// 20.10 `pkg/discovery` `ParseAdvertise`, Go's `net.SplitHostPort`): the underlay address
-/// and the advertised `IP:PORT`, an interface's address found by `interfaces`.
+/// and the advertised `IP:PORT`, an interface's first IPv4 address that is not loopback.
 fn parse_advertise(a: &str, interfaces: Interfaces) -> Result<(Ipv4Addr, String), String> {
     let (host, port) = split_host_port(a).map_err(|why| {
         format!("invalid --cluster-advertise configuration: {a}: address {a}: {why}")
@@ -893,12 +923,20 @@ fn parse_advertise(a: &str, interfaces: Interfaces) -> Result<(Ipv4Addr, String)
             "invalid cluster advertise IP address or interface name ({a}) : route ip+net: invalid network interface name"
         ));
     }
-    let ip = interfaces(host).map_err(|why| {
+    let addrs = interfaces(host).map_err(|why| {
         format!(
             "invalid cluster advertise IP address or interface name ({a}) : route ip+net: {why}"
         )
     })?;
-    // Loopback addresses do not count.
+    if addrs.is_empty() {
+        return Err(format!(
+            "no available advertise IP address in interface ({a})"
+        ));
+    }
+    let ip = addrs.iter().find_map(|ip| match ip {
+        std::net::IpAddr::V4(v4) if !v4.is_loopback() => Some(*v4),
+        _ => None,
+    });
     let Some(ip) = ip else {
         return Err(format!(
             "could not find a valid ip-address in interface {a}"
@@ -916,8 +954,15 @@ pub fn discovery_timers(
     use std::time::Duration;
     // Go's strconv.Atoi, and its error.
     let atoi = |v: &str| {
-        v.parse::<i64>()
-            .map_err(|_| format!("strconv.Atoi: parsing {v:?}: invalid syntax"))
+        v.parse::<i64>().map_err(|e| {
+            let why = match e.kind() {
+                std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                    "value out of range"
+                }
+                _ => "invalid syntax",
+            };
+            format!("strconv.Atoi: parsing {v:?}: {why}")
+        })
     };
     let secs = |n: i64| Duration::from_secs(n.unsigned_abs());
     let mut heartbeat = Duration::from_secs(20);
@@ -928,7 +973,7 @@ pub fn discovery_timers(
             return Err("discovery.heartbeat must be positive".into());
         }
         heartbeat = secs(h);
-        ttl = heartbeat * 3;
+        ttl = heartbeat.saturating_mul(3);
     }
     if let Some(t) = opts.get("discovery.ttl") {
         let t = atoi(t)?;

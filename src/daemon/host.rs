@@ -100,6 +100,17 @@ pub(crate) const MAX_BACKGROUND_MAINS: usize = 256;
 /// How many exit codes of removed containers the daemon remembers.
 const MAX_REMOVED_EXITS: usize = 1024;
 
+/// Why host `name` could not be served: not there (404), or its live cluster store did not
+/// answer (500).
+fn checkout_error(c: &crate::cluster::Cluster, name: &str, e: crate::cluster::HostError) -> Error {
+    let kind = if c.hosts.contains_key(name) {
+        Kind::System
+    } else {
+        Kind::NotFound
+    };
+    Error::new(kind, e.to_string())
+}
+
 fn store_error(e: impl std::fmt::Display) -> Error {
     Error::new(Kind::System, e.to_string())
 }
@@ -286,15 +297,10 @@ impl Host {
             }
             .map_err(store_error)?;
             loaded.cluster.budget = self.budget;
-            let mut d = loaded.cluster.checkout(&self.name).map_err(|e| {
-                // A host that is there but cannot be served: its live cluster store.
-                let kind = if loaded.cluster.hosts.contains_key(&self.name) {
-                    Kind::System
-                } else {
-                    Kind::NotFound
-                };
-                Error::new(kind, e.to_string())
-            })?;
+            let mut d = loaded
+                .cluster
+                .checkout(&self.name)
+                .map_err(|e| checkout_error(&loaded.cluster, &self.name, e))?;
             let out = f(&mut d);
             // Noted before the removal is committed, so a waiter never sees it gone first.
             if out.is_ok() {
@@ -343,7 +349,7 @@ impl Host {
         cluster.budget = self.budget;
         let mut d = cluster
             .checkout(&self.name)
-            .map_err(|e| Error::new(Kind::NotFound, e.to_string()))?;
+            .map_err(|e| checkout_error(&cluster, &self.name, e))?;
         let out = f(&mut d);
         if out.is_ok() {
             for (cid, code) in std::mem::take(&mut d.removed_exits) {

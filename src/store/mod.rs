@@ -474,17 +474,10 @@ impl Store {
         if ours == base {
             return Ok(());
         }
+        // What it writes to a live store goes with whichever state is saved (the commit
+        // writes it there, last).
         let mut ours = ours;
-        // The live store first: a command that cannot stand there saves nothing here.
-        match publish(&mut ours) {
-            Ok(()) => {}
-            Err(CommitError::Store(e)) => return Err(e),
-            Err(_) => {
-                return Err(StoreError::ClusterStore(
-                    "the cluster store changed while the command ran; what the command changed in it was not saved".into(),
-                ));
-            }
-        }
+        let live = std::mem::take(&mut ours.live);
         let mut snapshot = Some(snapshot);
         let mut scope = scope;
         let path = self.path.clone();
@@ -505,6 +498,7 @@ impl Store {
                     })?;
                 }
             }
+            loaded.cluster.live = live.clone();
             match loaded.commit() {
                 Ok(_) => return Ok(()),
                 Err(CommitError::ScopeMiss) if scope != Scope::All => scope = Scope::All,
@@ -512,8 +506,12 @@ impl Store {
                     return Err(save_error(&self.path, SaveError::ScopeMiss));
                 }
                 Err(CommitError::Store(e)) => return Err(e),
-                // Published above, so nothing is left to publish.
-                Err(CommitError::StoreMoved) => return Err(store_kept_moving()),
+                // It ran once, its output shown: it cannot run again on the store as it is.
+                Err(CommitError::StoreMoved) => {
+                    return Err(StoreError::ClusterStore(
+                        "the cluster store changed while the command ran; nothing it changed was saved".into(),
+                    ));
+                }
             }
         }
     }
@@ -587,12 +585,13 @@ impl Loaded<'_> {
     /// changed. [`SaveError::ScopeMiss`] rolls back: run the command again on the whole
     /// state.
     pub fn commit(mut self) -> Result<bool, CommitError> {
-        publish(&mut self.cluster)?;
         let changed =
             rows::save(&self.tx, &mut self.cluster, &mut self.snapshot).map_err(|e| match e {
                 SaveError::ScopeMiss => CommitError::ScopeMiss,
                 e => CommitError::Store(save_error(&self.path, e)),
             })?;
+        // The live store last of all but the commit: a save that fails writes nothing there.
+        publish(&mut self.cluster)?;
         self.tx
             .commit()
             .map_err(|e| CommitError::Store(db_error(&self.path, e)))?;
@@ -609,11 +608,11 @@ impl Loaded<'_> {
             mut cluster,
             mut snapshot,
         } = self;
-        publish(&mut cluster)?;
         let changed = rows::save(&tx, &mut cluster, &mut snapshot).map_err(|e| match e {
             SaveError::ScopeMiss => CommitError::ScopeMiss,
             e => CommitError::Store(save_error(&path, e)),
         })?;
+        publish(&mut cluster)?;
         tx.commit()
             .map_err(|e| CommitError::Store(db_error(&path, e)))?;
         Ok(Cached {
