@@ -388,6 +388,37 @@ pub fn state(data: &[u8]) {
     }
 }
 
+/// A reply of etcd's JSON gateway to a range read of libnetwork's keys, as a daemon with a
+/// live cluster store reads it at every command: decoded, then its networks and endpoints
+/// loaded into a host (as the embedded store holding the same keys), whose read-only
+/// commands must answer.
+pub fn cluster_store(data: &[u8]) {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let read = crate::cluster::etcd::decode_range(&v);
+    let url = "etcd://store:2379";
+    let mut c = crate::cluster::Cluster::new(1);
+    c.budget = BUDGET;
+    c.stores.insert(
+        url.to_string(),
+        crate::cluster::kv::MemStore::from_entries(read.entries),
+    );
+    if let Some(h) = c.hosts.get_mut(crate::cluster::DEFAULT_HOST) {
+        h.cluster_store = Some(url.to_string());
+    }
+    let Ok(d) = c.checkout(crate::cluster::DEFAULT_HOST) else {
+        return;
+    };
+    let ids: Vec<String> = d.state.networks.keys().take(16).cloned().collect();
+    c.checkin(d);
+    run(&mut c, "network ls");
+    run(&mut c, "cluster status");
+    for id in ids {
+        run(&mut c, &format!("network inspect {id}"));
+    }
+}
+
 /// The state directory the daemon entry works on, and a copy of the lab's state to reset
 /// it to before each input.
 struct Served {

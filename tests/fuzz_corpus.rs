@@ -110,3 +110,8 @@ fn a_state_filing_an_object_under_another_id_is_refused() {
     }
     let _ = std::fs::remove_file(&doc);
 }
+
+#[test]
+fn cluster_store() {
+    replay("cluster_store", vnet::fuzz::cluster_store);
+}
