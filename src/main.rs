@@ -256,8 +256,12 @@ fn run(parsed: &mut cli::Cli) -> anyhow::Result<Outcome> {
         }
         outcome
     } else {
+        // A command that runs again (another daemon changed a live cluster store under it)
+        // reads the same input again: what its first run read is kept and replayed.
+        let mut input = Replay::new(input);
         store.run(&parsed.scope(), parsed.writes(), seed, |cluster| {
             cluster.budget = budget;
+            input.rewind();
             cli::execute(parsed, "vnet", cluster, &mut input)
         })?
     };
@@ -447,5 +451,95 @@ impl Terminal for Tty {
 
     fn pace(&self, elapsed: vnet::time::Duration) {
         vnet::busybox::applet::pace_wall_clock(self.opened, elapsed, &|| self.interrupted());
+    }
+}
+
+/// The most input [`Replay`] keeps.
+const REPLAY_MAX: usize = 1 << 20;
+
+/// An input read again from its start by each run of a command that runs more than once:
+/// what the runs before read is kept (a prompt's answer, at most what a person types), the
+/// rest comes from the inner reader.
+struct Replay<R> {
+    inner: R,
+    seen: Vec<u8>,
+    at: usize,
+}
+
+impl<R: io::BufRead> Replay<R> {
+    fn new(inner: R) -> Replay<R> {
+        Replay {
+            inner,
+            seen: Vec::new(),
+            at: 0,
+        }
+    }
+
+    fn rewind(&mut self) {
+        self.at = 0;
+    }
+}
+
+impl<R: io::BufRead> io::Read for Replay<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let avail = io::BufRead::fill_buf(self)?;
+            let n = avail.len().min(buf.len());
+            if let (Some(to), Some(from)) = (buf.get_mut(..n), avail.get(..n)) {
+                to.copy_from_slice(from);
+            }
+            n
+        };
+        io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl<R: io::BufRead> io::BufRead for Replay<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if let Some(kept) = self.seen.get(self.at..).filter(|k| !k.is_empty()) {
+            return Ok(kept);
+        }
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        if self.at < self.seen.len() {
+            self.at = (self.at + n).min(self.seen.len());
+            return;
+        }
+        // Kept as it is consumed from the inner reader, up to a bound (a run again past it
+        // reads on from where the first stopped).
+        if let Ok(avail) = self.inner.fill_buf() {
+            let n = n.min(REPLAY_MAX.saturating_sub(self.seen.len()));
+            self.seen.extend_from_slice(avail.get(..n).unwrap_or(avail));
+        }
+        self.inner.consume(n);
+        self.at = self.seen.len();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Replay;
+    use std::io::BufRead;
+
+    #[test]
+    fn a_run_again_reads_the_same_input() {
+        let mut r = Replay::new(&b"y\nmore\n"[..]);
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        assert_eq!(line, "y\n");
+        r.rewind();
+        let mut again = String::new();
+        r.read_line(&mut again).unwrap();
+        assert_eq!(again, "y\n");
+        let mut next = String::new();
+        r.read_line(&mut next).unwrap();
+        assert_eq!(next, "more\n");
+        r.rewind();
+        let mut all = String::new();
+        std::io::Read::read_to_string(&mut r, &mut all).unwrap();
+        assert_eq!(all, "y\nmore\n");
     }
 }

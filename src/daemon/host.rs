@@ -327,7 +327,10 @@ impl Host {
                 Ok(()) => return out,
                 Err(CommitError::ScopeMiss) => scope = Scope::All,
                 // Another daemon changed the live cluster store: run again on what is there.
-                Err(CommitError::StoreMoved) if moved < crate::store::STORE_RETRIES => moved += 1,
+                Err(CommitError::StoreMoved) if moved < crate::store::STORE_RETRIES => {
+                    crate::store::store_backoff(moved);
+                    moved += 1;
+                }
                 Err(CommitError::StoreMoved) => {
                     return Err(store_error(crate::store::store_kept_moving()));
                 }

@@ -406,7 +406,10 @@ impl Store {
             }
             match loaded.commit() {
                 Ok(_) => return Ok(out),
-                Err(CommitError::StoreMoved) if moved < STORE_RETRIES => moved += 1,
+                Err(CommitError::StoreMoved) if moved < STORE_RETRIES => {
+                    store_backoff(moved);
+                    moved += 1;
+                }
                 Err(CommitError::StoreMoved) => return Err(store_kept_moving()),
                 Err(CommitError::ScopeMiss) if scope != Scope::All => scope = Scope::All,
                 Err(CommitError::ScopeMiss) => {
@@ -649,7 +652,20 @@ pub enum CommitError {
 
 /// How many times a command runs again because other daemons changed the live cluster store
 /// under it before it gives up.
-pub const STORE_RETRIES: usize = 8;
+pub const STORE_RETRIES: usize = 24;
+
+/// Waits before the `moved`th run again of a command another daemon's write overtook: a
+/// random pause of up to 10 ms doubled with each retry (at most 640 ms), so that daemons
+/// writing at once take turns instead of overtaking each other forever. (Live stores are
+/// outside the deterministic simulation: the pause comes from the wall clock.)
+pub fn store_backoff(moved: usize) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let ceiling = 10u64 << moved.min(6);
+    let ms = u64::from(nanos) % ceiling.max(1);
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+}
 
 /// The error of a command that other daemons' changes kept overtaking.
 pub fn store_kept_moving() -> StoreError {
