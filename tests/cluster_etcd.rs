@@ -443,8 +443,18 @@ fn three_daemons_share_global_networks_through_etcd() {
         msg.contains(&format!("cluster store {url} is unreachable")),
         "{msg}"
     );
-    // etcd back, on the same data: nothing was lost.
+    // A daemon that found it down fails at once meanwhile, without waiting out timeouts.
+    let t = Instant::now();
+    let (s, _) = d1.json("GET", "/networks", None);
+    assert_eq!(s, 500);
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    // etcd back, on the same data: nothing was lost (a daemon tries it again within 5 s).
     etcd.spawn();
+    eventually(10, "d1 and d2 reach etcd again", || {
+        [&d1, &d2]
+            .iter()
+            .all(|d| d.json("GET", "/networks/ov", None).0 == 200)
+    });
     let (s, v) = d2.json("GET", "/networks/ov", None);
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["Id"], id.as_str());

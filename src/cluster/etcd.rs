@@ -143,7 +143,23 @@ impl Etcd {
     }
 
     /// POSTs `body` to `path` on the first address that answers, retrying with backoff.
+    /// A store found unreachable is not tried again for [`DOWN_FOR`]: the requests meanwhile
+    /// fail at once with the same error rather than each waiting out the timeouts.
     fn call(&self, what: &'static str, path: &str, body: &Value) -> Result<Value, EtcdError> {
+        if let Some(why) = down_since(&self.url) {
+            return Err(EtcdError::Unreachable {
+                url: self.url.clone(),
+                why,
+            });
+        }
+        let out = self.call_now(what, path, body);
+        if let Err(EtcdError::Unreachable { why, .. }) = &out {
+            mark_down(&self.url, why);
+        }
+        out
+    }
+
+    fn call_now(&self, what: &'static str, path: &str, body: &Value) -> Result<Value, EtcdError> {
         let body = body.to_string();
         let mut why = String::new();
         for pause in std::iter::once(None).chain(BACKOFF.iter().map(Some)) {
@@ -348,6 +364,38 @@ impl Etcd {
         }
         Ok(out)
     }
+}
+
+/// How long a store found unreachable is taken for down without trying it.
+const DOWN_FOR: Duration = Duration::from_secs(5);
+
+/// Stores found unreachable in this process: when, and what the last attempt said.
+fn down_stores() -> &'static std::sync::Mutex<BTreeMap<String, (std::time::Instant, String)>> {
+    static DOWN: std::sync::OnceLock<
+        std::sync::Mutex<BTreeMap<String, (std::time::Instant, String)>>,
+    > = std::sync::OnceLock::new();
+    DOWN.get_or_init(Default::default)
+}
+
+/// Why `url` is taken for down, if it was found unreachable less than [`DOWN_FOR`] ago.
+fn down_since(url: &str) -> Option<String> {
+    let mut g = down_stores().lock().unwrap_or_else(|p| p.into_inner());
+    let (at, why) = g.get(url)?;
+    let ago = at.elapsed();
+    if ago >= DOWN_FOR {
+        g.remove(url);
+        return None;
+    }
+    Some(format!("{why} (tried {} ms ago)", ago.as_millis()))
+}
+
+fn mark_down(url: &str, why: &str) {
+    let mut g = down_stores().lock().unwrap_or_else(|p| p.into_inner());
+    // Bounded: one entry per store URL a process has used.
+    g.insert(
+        url.to_string(),
+        (std::time::Instant::now(), why.to_string()),
+    );
 }
 
 /// A `/v3/kv/range` reply: the revision and the keys with their values (what cannot be
