@@ -295,7 +295,7 @@ impl Cluster {
             },
             _ => None,
         };
-        if let Some(read) = &read {
+        let nets = if let Some(read) = &read {
             // The other daemons' containers live in their own processes: only this host's
             // endpoints have a stack behind them here.
             let address = self
@@ -303,27 +303,8 @@ impl Cluster {
                 .get(name)
                 .map_or(Ipv4Addr::UNSPECIFIED, |h| h.address);
             d.host.peers = vec![(d.host.node.clone(), address)];
-            d.host.live_endpoints = d
-                .state
-                .containers
-                .values()
-                .filter(|c| c.is_running())
-                .flat_map(|c| c.networks.values().filter_map(|s| s.endpoint_id.clone()))
-                .collect();
-            let nets = load_networks(&MemStore::from_entries(read.entries.clone()));
-            match nets {
-                Ok(nets) => {
-                    for net in nets {
-                        d.state.networks.insert(net.id.clone(), net);
-                    }
-                }
-                Err(e) => {
-                    if let Some(h) = self.hosts.get_mut(name) {
-                        h.engine = d.state;
-                    }
-                    return Err(e);
-                }
-            }
+            d.host.live_endpoints = running_endpoints(d.state.containers.values());
+            Some(load_networks(&MemStore::from_entries(read.entries.clone())))
         } else if store.is_some() {
             d.host.peers = self
                 .hosts
@@ -332,14 +313,12 @@ impl Cluster {
                 .map(|h| (h.name.clone(), h.address))
                 .collect();
             d.host.cuts = self.partitions.iter().cloned().collect();
-            d.host.live_endpoints = self
-                .hosts
-                .values()
-                .filter(|h| h.cluster_store == store)
-                .flat_map(|h| h.engine.containers.values())
-                .filter(|c| c.is_running())
-                .flat_map(|c| c.networks.values().filter_map(|s| s.endpoint_id.clone()))
-                .collect();
+            d.host.live_endpoints = running_endpoints(
+                self.hosts
+                    .values()
+                    .filter(|h| h.cluster_store == store)
+                    .flat_map(|h| h.engine.containers.values()),
+            );
             // The other hosts' containers on global networks (those their engines do not
             // hold), with what they serve as their host resolves their images.
             d.host.remote_served = self
@@ -364,23 +343,27 @@ impl Cluster {
                         })
                 })
                 .collect();
-            let embedded = store.as_ref().and_then(|u| self.stores.get(u));
-            if let Some(embedded) = embedded {
-                match load_networks(embedded) {
-                    Ok(nets) => {
-                        for net in nets {
-                            d.state.networks.insert(net.id.clone(), net);
-                        }
-                    }
-                    Err(e) => {
-                        // Put the engine back untouched and report.
-                        if let Some(h) = self.hosts.get_mut(name) {
-                            h.engine = d.state;
-                        }
-                        return Err(e);
-                    }
+            store
+                .as_ref()
+                .and_then(|u| self.stores.get(u))
+                .map(load_networks)
+        } else {
+            None
+        };
+        match nets {
+            Some(Ok(nets)) => {
+                for net in nets {
+                    d.state.networks.insert(net.id.clone(), net);
                 }
             }
+            Some(Err(e)) => {
+                // Put the engine back untouched and report.
+                if let Some(h) = self.hosts.get_mut(name) {
+                    h.engine = d.state;
+                }
+                return Err(e);
+            }
+            None => {}
         }
         if let (Some(url), Some(read)) = (store, read) {
             self.live.reads.insert(name.to_string(), (url, read));
@@ -809,6 +792,16 @@ impl Cluster {
     pub fn connected(&self, a: &str, b: &str) -> bool {
         a == b || !self.partitions.contains(&pair(a, b))
     }
+}
+
+/// The endpoints the running ones of `containers` hold.
+fn running_endpoints<'a>(
+    containers: impl Iterator<Item = &'a crate::docker::container::Container>,
+) -> BTreeSet<String> {
+    containers
+        .filter(|c| c.is_running())
+        .flat_map(|c| c.networks.values().filter_map(|s| s.endpoint_id.clone()))
+        .collect()
 }
 
 /// A name for one transaction on a live store that no other transaction has: this process,
