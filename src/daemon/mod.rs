@@ -17,6 +17,11 @@
 //! `system.rs`, `network.rs`, `container.rs`, `exec.rs`, `image.rs`). engine-api.md
 //! describes what the clients send and expect.
 //!
+//! With `--cluster-store etcd://…` and `--cluster-advertise` (dockerd's classic flags) the
+//! served host keeps its global networks in that etcd, shared with the daemons of other
+//! processes and machines (see [`crate::cluster::etcd`]), and a thread registers it there
+//! every heartbeat while the daemon runs.
+//!
 //! The socket is created owner-only (bound under a temporary name, set to mode 0600, then
 //! renamed into place), a live socket at the path is never replaced (a stale one is, and
 //! only a socket: a symlink or any other file there is refused, never followed), and

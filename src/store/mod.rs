@@ -675,7 +675,8 @@ pub fn store_kept_moving() -> StoreError {
     ))
 }
 
-/// Writes a command's changes to live cluster stores, first of all that a commit writes.
+/// Writes a command's changes to live cluster stores: the last thing a commit does before
+/// the database's own commit.
 fn publish(cluster: &mut Cluster) -> Result<(), CommitError> {
     cluster.publish().map_err(|e| match e {
         crate::cluster::PublishError::Moved(_) => CommitError::StoreMoved,
