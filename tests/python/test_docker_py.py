@@ -589,3 +589,16 @@ def test_overlay_container_gets_docker_gwbridge(cluster_host):
     assert b"default via 172.18.0.1 dev eth3" in web.exec_run("ip route").output
     web.stop()
     assert client.networks.get("docker_gwbridge").attrs["Containers"] == {}
+
+
+def test_failed_start_removes_an_autoremove_container(client):
+    # daemon/start.go: a start that fails removes a --rm container in its deferred clean-up
+    # (the docker CLI waits for that removal before it exits 125).
+    with pytest.raises(docker.errors.APIError) as e:
+        client.containers.run("alpine", "true", auto_remove=True, network="nosuch", name="gone")
+    assert "failed to set up container networking: network nosuch not found" in str(e.value)
+    assert [c.name for c in client.containers.list(all=True)] == []
+    # Without --rm it stays, created.
+    with pytest.raises(docker.errors.APIError):
+        client.containers.run("alpine", "true", network="nosuch", name="kept")
+    assert [(c.name, c.status) for c in client.containers.list(all=True)] == [("kept", "created")]

@@ -111,10 +111,11 @@ pub(super) async fn start(host: &Arc<Host>, term: String) -> Result<Reply, Error
             return Ok((id, Ok(304), false));
         }
         // A start that fails past the networking (its user, its program) leaves the
-        // container with the error: the state is kept, the error answered.
-        let user_fails = d.user_error(&id).is_some();
+        // container with the error, and any failed start removes a `--rm` one: the state is
+        // kept, the error answered.
+        let keep = d.user_error(&id).is_some() || d.container(&id)?.host_config.auto_remove;
         if let Err(e) = d.container_start_attached(&id) {
-            return if user_fails {
+            return if keep {
                 Ok((id, Err(e), false))
             } else {
                 Err(e)

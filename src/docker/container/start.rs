@@ -74,6 +74,9 @@ impl Daemon {
                 if c.state.exit_code == 0 {
                     c.state.exit_code = 128;
                 }
+                // Its deferred clean-up removes a `--rm` container (the CLI waits for that).
+                let code = c.state.exit_code;
+                self.auto_remove(&cid, code);
                 Err(e)
             }
         }
