@@ -8,9 +8,9 @@
 
 mod common;
 
-use common::{Vnet, bin};
+use common::Vnet;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -117,27 +117,22 @@ struct Daemon {
 impl Daemon {
     fn start(tag: &str, seed: u64, url: &str, advertise: &str) -> Daemon {
         let state = Vnet::new(tag);
-        std::fs::create_dir_all(&state.dir).unwrap();
-        let socket = state.dir.join("vnet.sock");
-        let mut child = Command::new(bin())
-            .arg("--state-dir")
-            .arg(&state.dir)
-            .args(["--seed", &seed.to_string(), "daemon"])
-            .args(["--cluster-store", url, "--cluster-advertise", advertise])
-            .args(["--cluster-store-opt", "discovery.heartbeat=1"])
-            .args(["--cluster-store-opt", "discovery.ttl=3"])
-            .env_remove("VNET_SEED")
-            .env_remove("VNET_STATE_DIR")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("vnet daemon starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line, format!("API listen on {}\n", socket.display()));
+        let seed = seed.to_string();
+        let (child, socket) = common::spawn_daemon(
+            &state,
+            &["--seed", &seed],
+            &[
+                "--cluster-store",
+                url,
+                "--cluster-advertise",
+                advertise,
+                "--cluster-store-opt",
+                "discovery.heartbeat=1",
+                "--cluster-store-opt",
+                "discovery.ttl=3",
+            ],
+            Stdio::null(),
+        );
         Daemon {
             child: Some(child),
             state,
@@ -275,24 +270,9 @@ fn request(socket: &Path, method: &str, path: &str, body: Option<&Value>) -> (u1
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")
     {
-        body = dechunk(&body);
+        body = common::dechunk(&body);
     }
     (status, body)
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
-            return out;
-        };
-        let n = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap();
-        if n == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
-        b = &b[eol + 2 + n + 2..];
-    }
 }
 
 /// Polls `f` until it holds or `secs` pass.
@@ -307,19 +287,23 @@ fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
     panic!("not within {secs} s: {what}");
 }
 
+/// Whether etcd is installed; says the test is skipped when not.
 fn have_etcd() -> bool {
-    Command::new("etcd")
+    let there = Command::new("etcd")
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success())
+        .is_ok_and(|s| s.success());
+    if !there {
+        eprintln!("skipped: etcd is not installed (Debian's etcd-server; .ci/run installs it)");
+    }
+    there
 }
 
 #[test]
 fn three_daemons_share_global_networks_through_etcd() {
     if !have_etcd() {
-        eprintln!("skipped: etcd is not installed (Debian's etcd-server; .ci/run installs it)");
         return;
     }
     let data = Vnet::new("cluster-etcd-data");
@@ -474,7 +458,6 @@ fn three_daemons_share_global_networks_through_etcd() {
 fn transactions_count_once_and_stay_under_their_prefix() {
     use vnet::cluster::etcd::{Etcd as Client, EtcdError, MAX_TXN_OPS};
     if !have_etcd() {
-        eprintln!("skipped: etcd is not installed (Debian's etcd-server; .ci/run installs it)");
         return;
     }
     let data = Vnet::new("cluster-etcd-txn");

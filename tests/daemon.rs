@@ -35,29 +35,12 @@ impl DaemonProc {
         let state = Vnet::new(tag);
         std::fs::create_dir_all(&state.dir).unwrap();
         prepare(&state);
-        let socket = state.dir.join("vnet.sock");
-        let mut cmd = Command::new(bin());
-        cmd.arg("--state-dir")
-            .arg(&state.dir)
-            .arg("--seed")
-            .arg(seed.to_string());
+        let seed = seed.to_string();
+        let mut global = vec!["--seed", seed.as_str()];
         if let Some(h) = host {
-            cmd.args(["-H", h]);
+            global.extend(["-H", h]);
         }
-        let mut child = cmd
-            .arg("daemon")
-            .env_remove("VNET_SEED")
-            .env_remove("VNET_STATE_DIR")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("vnet daemon starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line, format!("API listen on {}\n", socket.display()));
+        let (child, socket) = common::spawn_daemon(&state, &global, &[], Stdio::piped());
         DaemonProc {
             child: Some(child),
             state,
@@ -165,7 +148,7 @@ impl Response {
             .iter()
             .any(|(k, v)| k == "transfer-encoding" && v == "chunked")
         {
-            body = dechunk(&body);
+            body = common::dechunk(&body);
         }
         Response {
             status,
@@ -178,21 +161,6 @@ impl Response {
             .iter()
             .find(|(n, _)| n == k)
             .map(|(_, v)| v.as_str())
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let Some(p) = b.windows(2).position(|w| w == b"\r\n") else {
-            return out;
-        };
-        let n = usize::from_str_radix(std::str::from_utf8(&b[..p]).unwrap().trim(), 16).unwrap();
-        if n == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[p + 2..p + 2 + n]);
-        b = &b[p + 2 + n + 2..];
     }
 }
 

@@ -13,6 +13,55 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_vnet")
 }
 
+/// Starts `vnet --state-dir DIR GLOBAL... daemon DAEMON_ARGS...` on `state` (created first),
+/// its stdout piped and stderr as given, and waits for its `API listen on SOCKET` line;
+/// the child and the socket.
+pub fn spawn_daemon(
+    state: &Vnet,
+    global: &[&str],
+    daemon_args: &[&str],
+    stderr: Stdio,
+) -> (std::process::Child, PathBuf) {
+    use std::io::BufRead;
+    std::fs::create_dir_all(&state.dir).unwrap();
+    let socket = state.dir.join("vnet.sock");
+    let mut child = Command::new(bin())
+        .arg("--state-dir")
+        .arg(&state.dir)
+        .args(global)
+        .arg("daemon")
+        .args(daemon_args)
+        .env_remove("VNET_SEED")
+        .env_remove("VNET_STATE_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("vnet daemon starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, format!("API listen on {}\n", socket.display()));
+    (child, socket)
+}
+
+/// An HTTP/1.1 chunked body's bytes.
+pub fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(p) = b.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let n = usize::from_str_radix(std::str::from_utf8(&b[..p]).unwrap().trim(), 16).unwrap();
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[p + 2..p + 2 + n]);
+        b = &b[p + 2 + n + 2..];
+    }
+}
+
 /// A fresh state directory, removed on drop.
 pub struct Vnet {
     pub dir: PathBuf,
